@@ -1,0 +1,155 @@
+"""The ``kb`` command: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kb.model import KbError
+
+
+def _fail(error: KbError) -> None:
+    click.echo(f"Error: {error}", err=True)
+    sys.exit(2)
+
+
+class KbGroup(click.Group):
+    """Turns KbError into a message naming file, line and fix, and exit code 2."""
+
+    def invoke(self, ctx: click.Context):  # noqa: D401
+        try:
+            return super().invoke(ctx)
+        except KbError as e:
+            _fail(e)
+
+
+@click.group(cls=KbGroup)
+@click.version_option(package_name="kb")
+def cli() -> None:
+    """kb: a literature and evidence knowledge base.
+
+    Reads citing documents, their reference lists, study evidence and a concept scheme,
+    resolves every in-text citation, and publishes the result with Datasette.
+
+    \b
+    Example:
+        kb build && kb serve
+    """
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Database to write (default: kb.db in the sources folder).")
+@click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Folder holding bibliography/, evidence/ and concepts/ (default: the repository).")
+def build(db_path: Path | None, sources: Path | None) -> None:
+    """Build the knowledge base into one SQLite file, atomically.
+
+    A broken source stops the build with the file, the line and the fix; the previous
+    database is left as it was.
+
+    \b
+    Example:
+        kb build --db kb.db
+    """
+    from kb.build import build as run_build, default_root
+
+    root = sources or default_root()
+    db_path = db_path or root / "kb.db"
+    counts = run_build(db_path, root)
+    click.echo(f"Built {db_path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Database to serve (default: kb.db in the sources folder).")
+@click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Folder holding the sources (default: the repository).")
+@click.option("-p", "--port", default=8001, show_default=True, help="Port on 127.0.0.1.")
+def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
+    """Build if needed, then serve the knowledge base with Datasette on 127.0.0.1.
+
+    Rebuilds when the database is missing or older than its sources. Serves it immutable,
+    with metadata.yml and the kb plugin.
+
+    \b
+    Example:
+        kb serve --port 8001
+    """
+    from datasette.cli import cli as datasette_cli
+
+    from kb.build import build as run_build, default_root, is_stale
+
+    root = sources or default_root()
+    db_path = db_path or root / "kb.db"
+    if is_stale(db_path, root):
+        counts = run_build(db_path, root)
+        click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
+    args = ["serve", "-i", str(db_path), "-h", "127.0.0.1", "-p", str(port)]
+    metadata = root / "metadata.yml"
+    if metadata.exists():
+        args += ["-m", str(metadata)]
+    click.echo(f"Serving {db_path} at http://127.0.0.1:{port}/", err=True)
+    sys.stdout.flush()
+    datasette_cli.main(args=args, prog_name="kb serve")
+
+
+@cli.command()
+@click.argument("document", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--references", "-r", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="The reference list: a .bib file.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--numbered", is_flag=True, help="The list is numbered: also read [1], [2-4] citations.")
+def check(document: Path, references: Path, fmt: str, numbered: bool) -> None:
+    """Find every in-text citation in DOCUMENT and check it against the reference list.
+
+    Exit code 0 when everything is ok, 1 when there are problems, 2 on bad input.
+
+    \b
+    Example:
+        kb check bibliography/coproduction-essay.md --references bibliography/seed-references.bib
+    """
+    from kb.resolve import check as run_check
+    from loaders.markdown import load_document
+    from loaders.references import load_references
+
+    doc = load_document(document)
+    works = load_references(references)
+    report = run_check(doc, works, numbered=numbered)
+    if fmt == "json":
+        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report_text(report, document, doc))
+    bad = any(c.status != "ok" for c in report.citations) or report.reference_problems
+    sys.exit(1 if bad else 0)
+
+
+def report_json(report) -> dict:
+    return {
+        "citations": [{"text": c.text, "start": c.start, "end": c.end, "status": c.status,
+                       "reference": c.reference, "candidates": c.candidates, "problems": c.problems,
+                       "message": c.message} for c in report.citations],
+        "uncited": report.uncited,
+        "reference_problems": [{"reference": next((w.position for w in report.works if w.id == p.work_id), None),
+                                "problems": [p.code], "message": p.message} for p in report.reference_problems],
+    }
+
+
+def report_text(report, path: Path, doc) -> str:
+    lines = []
+    for c in report.citations:
+        if c.status == "ok":
+            continue
+        line = doc.text.count("\n", 0, c.start) + 1
+        col = c.start - (doc.text.rfind("\n", 0, c.start) + 1) + 1
+        lines.append(f"{path}:{line}:{col}: {c.status} [{', '.join(c.problems)}] {c.text!r}: {c.message}")
+    for p in report.reference_problems:
+        lines.append(f"{p.source}:{p.line}: {p.code}: {p.message}")
+    ok = sum(1 for c in report.citations if c.status == "ok")
+    counts = {s: sum(1 for c in report.citations if c.status == s) for s in ("mismatch", "ambiguous", "missing")}
+    lines.append(f"{len(report.citations)} citations: {ok} ok, " + ", ".join(f"{n} {s}" for s, n in counts.items())
+                 + f"; {len(report.reference_problems)} reference-list problems")
+    return "\n".join(lines)

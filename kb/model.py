@@ -1,0 +1,187 @@
+"""The records kb passes from stage to stage.
+
+A work is a CSL-JSON item (``Work.csl``): CSL-JSON is the one internal model of a work.
+Everything else (documents, passages, citations, findings, problems) is a small dataclass.
+Loaders build these; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class KbError(Exception):
+    """A mistake the caller can fix: names the file, the line and what to do."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None, hint: str | None = None):
+        self.message = message
+        self.path = path
+        self.line = line
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        text = f"{where}{self.message}"
+        if self.hint:
+            text += f"\n  fix: {self.hint}"
+        return text
+
+
+@dataclass
+class Problem:
+    """An integrity problem found in a source, the reference list or a citation.
+
+    ``code`` comes from a fixed vocabulary (see ``PROBLEM_CODES``).
+    """
+
+    code: str
+    message: str
+    source: str = ""  # file the problem was found in
+    line: int | None = None
+    work_id: str | None = None
+    citation_id: str | None = None
+    passage_id: str | None = None
+    severity: str = "warning"  # "error" for what needs fixing, "warning" otherwise
+
+
+# Problem codes: on citations, on reference lists, and on sources. A fixed vocabulary.
+CITATION_PROBLEMS = (
+    "wrong-year",
+    "misspelt-name",
+    "et-al-for-few-authors",
+    "et-al-missing",
+    "co-author-missing",
+    "malformed",
+    "needs-year-suffix",
+    "missing-reference",
+    "ambiguous-reference",
+)
+LIST_PROBLEMS = (
+    "uncited-reference",
+    "out-of-order",
+    "duplicate-entry",
+    "inconsistent-author-spelling",
+    "truncated-author",
+    "suspicious-pages",
+    "container-equals-title",
+    "et-al-in-list",
+    "missing-year",
+    "unparsed-reference",
+    "source-disagreement",
+)
+SOURCE_PROBLEMS = ("source-contradiction", "incomplete-passage")
+PROBLEM_CODES = CITATION_PROBLEMS + LIST_PROBLEMS + SOURCE_PROBLEMS
+
+
+@dataclass
+class Work:
+    """One work: a CSL-JSON item plus where it came from.
+
+    ``csl`` holds only CSL-JSON fields (``id``, ``type``, ``author``, ``title``, ...).
+    """
+
+    csl: dict[str, Any]
+    raw: str = ""  # the reference as printed, when it came from a free-text list
+    source: str = ""  # file it was read from
+    line: int | None = None  # line in that file
+    position: int | None = None  # 1-based position in its reference list
+    provenance: str = ""  # document and line in the original source
+    et_al: bool = False  # the printed author list ends in "et al." / "and others"
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.csl["id"]
+
+    @property
+    def year(self) -> int | None:
+        parts = self.csl.get("issued", {}).get("date-parts") or [[None]]
+        return parts[0][0] if parts and parts[0] else None
+
+    @property
+    def authors(self) -> list[dict[str, str]]:
+        return self.csl.get("author") or self.csl.get("editor") or []
+
+
+@dataclass
+class Document:
+    """A citing document or report, split into passages (paragraphs)."""
+
+    id: str
+    title: str
+    kind: str
+    path: str
+    text: str  # the whole file as read
+    meta: dict[str, Any]
+    passages: list[Passage] = field(default_factory=list)
+
+
+@dataclass
+class Passage:
+    """One paragraph of a document, with where it sits in the file and in the original source."""
+
+    id: str
+    document_id: str
+    number: int  # 1-based paragraph number in its document
+    text: str
+    start: int  # character offset of the paragraph in the document file
+    end: int
+    line: int  # line of the paragraph in the document file
+    source_line: int | None = None  # line in the original source (the seed)
+
+
+@dataclass
+class Citation:
+    """One in-text citation: where it is, what it says, and what it resolves to."""
+
+    id: str
+    document_id: str
+    passage_id: str | None
+    start: int  # offset into the document text
+    end: int
+    text: str  # exactly document.text[start:end]
+    names: list[str]  # surnames as printed
+    et_al: bool
+    year: str  # as printed, e.g. "2012" or "2010a"
+    locator: str | None = None
+    group: int = 0  # citations in the same parenthesis share a group number
+    narrative: bool = False
+    number: int | None = None  # numbered styles: [n]
+    status: str = "missing"  # ok | mismatch | ambiguous | missing
+    work_id: str | None = None
+    reference: int | None = None  # 1-based position of the resolved entry
+    candidates: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    message: str = ""
+    expected: str | None = None  # what the citation should read
+
+
+@dataclass
+class Concept:
+    id: str
+    pref_label: str
+    alt_labels: list[str]
+    hidden_labels: list[str]
+    definition: str
+    source: dict[str, Any]
+    broader: list[str]
+    related: list[str]
+    exact_match: dict[str, Any] | None
+    line: int | None = None
+
+
+@dataclass
+class ConceptLink:
+    concept_id: str
+    target_table: str  # passages | works | findings | focus_groups | ...
+    target_id: str
+    method: str  # curated | matched | cited-in
+    passage_id: str | None  # the evidence passage
+    matched_text: str | None = None
+    start: int | None = None  # span of the match inside the passage
+    end: int | None = None
+    note: str | None = None

@@ -1,0 +1,156 @@
+"""Small text normalisers shared by every stage: names, years, pages, keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+PARTICLES = {
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das",
+    "le", "la", "ten", "ter", "te", "zu", "vom", "op", "het", "'t", "mac", "st",
+}
+
+# Letters that do not decompose under NFKD.
+_EXTRA_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe",
+                             "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i",
+                             "‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'"})
+
+
+def fold(text: str) -> str:
+    """ASCII-fold: strip diacritics, keep letters.
+
+    >>> fold("Pérez-Quiñones Löffler")
+    'Perez-Quinones Loffler'
+    """
+    text = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLD))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def fold_german(text: str) -> str:
+    """Fold umlauts the German way (ö -> oe), then strip other diacritics.
+
+    >>> fold_german("Löffler")
+    'Loeffler'
+    """
+    text = unicodedata.normalize("NFC", text)
+    for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue")):
+        text = text.replace(a, b)
+    return fold(text)
+
+
+def name_key(name: str) -> str:
+    """Lower-case ASCII letters only: the key two spellings of a surname share.
+
+    >>> name_key("van der Graaf"), name_key("Uppström")
+    ('vandergraaf', 'uppstrom')
+    """
+    return re.sub(r"[^a-z]", "", fold(name).lower())
+
+
+def name_keys(name: str) -> set[str]:
+    """Every key a surname may be written under: with and without particles, ö as o or oe.
+
+    >>> sorted(name_keys("van der Graaf"))
+    ['graaf', 'vandergraaf']
+    >>> sorted(name_keys("Löffler"))
+    ['loeffler', 'loffler']
+    """
+    keys = set()
+    for variant in (fold(name), fold_german(name)):
+        keys.add(re.sub(r"[^a-z]", "", variant.lower()))
+        words = variant.split()
+        core = [w for w in words if w.lower() not in PARTICLES]
+        if core and len(core) < len(words):
+            keys.add(re.sub(r"[^a-z]", "", " ".join(core).lower()))
+    keys.discard("")
+    return keys
+
+
+def sort_key(name: str) -> str:
+    """The key a reference list sorts a surname under: particles dropped, diacritics folded.
+
+    >>> sort_key("van der Graaf")
+    'graaf'
+    """
+    words = fold(name).split()
+    core = [w for w in words if w.lower() not in PARTICLES] or words
+    return re.sub(r"[^a-z]", "", " ".join(core).lower())
+
+
+def pages(text: str) -> str:
+    """Pages as CSL wants them: "846-860".
+
+    >>> pages("pp. 846–860"), pages("1001--1011"), pages("p. 282")
+    ('846-860', '1001-1011', '282')
+    """
+    text = re.sub(r"^\s*pp?\.?\s*", "", text.strip())
+    text = re.sub(r"\s*(?:-{1,3}|[–—‐‑])\s*", "-", text)
+    return text.strip(" .,;")
+
+
+STOPWORDS = {
+    "a", "an", "the", "and", "or", "but", "nor", "of", "on", "in", "at", "to", "for", "from",
+    "with", "by", "as", "is", "are", "into", "onto", "upon", "via", "der", "die", "das", "le",
+    "la", "les", "el", "los", "un", "une", "de", "du", "des",
+}
+
+
+def citation_key(family: str, year: int | str | None, title: str) -> str:
+    """A Better BibTeX style key: family name, year, first significant title word, ASCII.
+
+    >>> citation_key("Bovaird", 2007, "Beyond engagement and participation")
+    'bovaird2007beyond'
+    >>> citation_key("van der Graaf", 2014, "Designing for participatory governance")
+    'vandergraaf2014designing'
+    >>> citation_key("", None, "The New Public Governance?")
+    'anon0000new'
+    """
+    fam = name_key(family) or "anon"
+    yr = str(year) if year else "0000"
+    word = ""
+    for w in re.findall(r"[\w'’‐-]+", fold(title)):
+        cleaned = re.sub(r"[^a-z0-9]", "", w.lower())
+        if cleaned and cleaned not in STOPWORDS:
+            word = cleaned
+            break
+    return f"{fam}{yr}{word}"
+
+
+def unique_keys(keys: list[str]) -> list[str]:
+    """Give colliding keys a, b, c... suffixes, in order; the first keeps its key.
+
+    >>> unique_keys(["pestoff2012what", "bovaird2012from", "bovaird2012from"])
+    ['pestoff2012what', 'bovaird2012from', 'bovaird2012froma']
+    """
+    seen: dict[str, int] = {}
+    taken = set(keys)
+    out = []
+    for key in keys:
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        if n == 0:
+            out.append(key)
+            continue
+        i = n - 1
+        while True:
+            candidate = key + _suffix(i)
+            if candidate not in taken:
+                break
+            i += 1
+        taken.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def _suffix(i: int) -> str:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26]
+
+
+def slug(text: str) -> str:
+    """An ASCII slug for URLs.
+
+    >>> slug("New Public Governance")
+    'new-public-governance'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")

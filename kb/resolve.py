@@ -1,0 +1,567 @@
+"""In-text citations: find them in a document and resolve each to its reference.
+
+Detection covers parenthetical groups "(Ostrom et al., 1978; Whitaker, 1980)", bare-year
+continuations "(Bovaird, 2007; 2016)", several years "(Bovaird, 2007, 2016)", locators
+"(Linders, 2012, p. 446)", year suffixes "2010a", two or three authors with "and" or "&",
+particles ("van der Graaf"), organisations ("OECD"), "et al" with or without its full stop,
+narrative citations "Ostrom (1996)", and numbered citations "[1]", "[2-4]", "[1, 5]".
+
+Resolution looks a citation up by normalised surname and year in an index (dictionaries,
+never a loop over all references), then by fuzzy surname within the year, then by a one-digit
+year typo; it never guesses between several entries that fit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from rapidfuzz import fuzz, process
+
+from kb.model import Citation, Document, Problem, Work
+from kb.normalise import PARTICLES, fold, name_key, name_keys, sort_key
+
+_PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|du|dos|la|le|ten|ter|te|zu)"
+_NAME = rf"(?:{_PARTICLE}\s+)*[A-Z][\w'’‐\-]*(?:\s+[A-Z][\w'’‐\-]+)?"
+_NAME1 = rf"(?:{_PARTICLE}\s+)*[A-Z][\w'’‐\-]*"
+_ETAL = r"(?:et|at)\.?\s*al\b\.?"
+_YEAR = r"(?:1[5-9]\d\d|20\d\d)[a-z]?"
+_LOCATOR = r"(?:pp?\.|p|chap\.|ch\.|para\.|sec\.|§)\s*[\divxlc]+(?:\s*[-–]\s*[\divxlc]+)?"
+_NAMES = (rf"(?P<names>{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME1}"
+          rf"|{_NAME1}\s+(?:and|&)\s+{_NAME1}|{_NAME})")
+
+PART = re.compile(
+    rf"^(?:(?:see also|see|e\.g\.,?|cf\.|i\.e\.,?)\s+)?{_NAMES}(?P<etal>\s*,?\s*{_ETAL})?"
+    rf"(?P<sep>\s*,\s*|\s+)(?P<years>{_YEAR}(?:\s*,\s*{_YEAR})*)"
+    rf"(?:\s*,\s*(?P<locator>{_LOCATOR}))?\s*$"
+)
+BARE_YEAR = re.compile(rf"^(?P<years>{_YEAR}(?:\s*,\s*{_YEAR})*)(?:\s*,\s*(?P<locator>{_LOCATOR}))?$")
+NARRATIVE = re.compile(
+    rf"(?<![\w(])(?P<names>{_NAME1}(?:\s+(?:and|&)\s+{_NAME1})?)(?P<etal>\s+{_ETAL})?"
+    rf"\s+\((?P<years>{_YEAR}(?:\s*,\s*{_YEAR})*)(?:\s*,\s*(?P<locator>{_LOCATOR}))?\)"
+)
+PAREN = re.compile(r"\(([^()]*)\)")
+NUMBERED = re.compile(r"\[(\d+(?:\s*[-–]\s*\d+)?(?:\s*,\s*\d+(?:\s*[-–]\s*\d+)?)*)\]")
+# Capitalised words that start sentences and never name an author in a narrative citation.
+_NOT_NAMES = {"In", "The", "During", "Since", "From", "Until", "By", "After", "Before", "And", "Of",
+              "On", "At", "For", "To", "As", "This", "That", "These", "Those", "December", "January",
+              "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "Spring", "Summer", "Autumn", "Winter", "Fall", "Table", "Figure", "Picture"}
+
+
+@dataclass
+class Reference:
+    """What the resolver needs to know of one reference-list entry."""
+
+    position: int  # 1-based
+    work_id: str
+    families: list[str]
+    year: int | None
+    suffix: str = ""
+    et_al: bool = False
+
+    @property
+    def n_authors(self) -> int:
+        return 99 if self.et_al else len(self.families)
+
+
+def reference_from_work(work: Work, position: int) -> Reference:
+    families = [a.get("family") or a.get("literal") or "" for a in work.authors]
+    issued = (work.csl.get("issued") or {}).get("date-parts") or [[None]]
+    year = issued[0][0] if issued and issued[0] else None
+    suffix = str(work.csl.get("year-suffix") or "")
+    return Reference(position, work.id, families, year, suffix, work.et_al)
+
+
+class ReferenceIndex:
+    """Look references up by (surname key, year), by surname key and by year."""
+
+    def __init__(self, references: list[Reference]):
+        self.references = references
+        self.by_key_year: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        self.by_year: dict[int | None, list[int]] = defaultdict(list)
+        self.year_keys: dict[int | None, list[str]] = defaultdict(list)
+        self.year_key_refs: dict[tuple[int | None, str], list[int]] = defaultdict(list)
+        for i, ref in enumerate(references):
+            first = ref.families[0] if ref.families else ""
+            for key in name_keys(first):
+                self.by_key_year[(key, ref.year)].append(i)
+                self.by_key[key].append(i)
+            self.by_year[ref.year].append(i)
+            main = name_key(first)
+            if (ref.year, main) not in self.year_key_refs:
+                self.year_keys[ref.year].append(main)
+            self.year_key_refs[(ref.year, main)].append(i)
+
+    def exact(self, surname: str, year: int) -> list[int]:
+        found: set[int] = set()
+        for key in name_keys(surname):
+            found.update(self.by_key_year.get((key, year), ()))
+        return sorted(found)
+
+    def fuzzy(self, surname: str, year: int, cutoff: float = 80) -> tuple[list[int], bool]:
+        """Entries of that year whose first author is spelt almost the same. Second value:
+        whether one surname clearly wins."""
+        keys = self.year_keys.get(year)
+        if not keys:
+            return [], False
+        query = name_key(surname)
+        hits = process.extract(query, keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
+        if not hits:
+            # particles: "Graaff" against "vandergraaf"
+            hits = process.extract(sort_key(surname), [sort_key_from_key(k) for k in keys],
+                                   scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
+        if not hits:
+            return [], False
+        best = hits[0]
+        clear = len(hits) == 1 or best[1] - hits[1][1] >= 5
+        chosen = [keys[h[2]] for h in hits if best[1] - h[1] < 5]
+        refs = sorted({i for k in chosen for i in self.year_key_refs[(year, k)]})
+        return refs, clear
+
+    def same_author(self, surname: str) -> list[int]:
+        found: set[int] = set()
+        for key in name_keys(surname):
+            found.update(self.by_key.get(key, ()))
+        return sorted(found)
+
+
+def sort_key_from_key(key: str) -> str:
+    return key
+
+
+def _year_typo(a: str, b: str) -> bool:
+    """One digit wrong, or two neighbours swapped: 1878 for 1978, 1987 for 1978."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Detection
+
+
+def _split_names(names: str) -> list[str]:
+    parts = re.split(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", names.strip())
+    return [p for p in (p.strip() for p in parts) if p]
+
+
+def detect(document: Document, numbered: bool = False) -> list[Citation]:
+    """Every in-text citation in a document, in document order, with exact spans."""
+    text = document.text
+    found: list[Citation] = []
+    group = 0
+    passages = document.passages
+    for passage in passages:
+        body = passage.text
+        base = passage.start
+        taken: list[tuple[int, int]] = []
+        for m in PAREN.finditer(body):
+            inner_start = m.start(1)
+            parts = list(_split_parts(m.group(1)))
+            group += 1
+            previous: Citation | None = None
+            group_cites: list[Citation] = []
+            for offset, part in parts:
+                start = inner_start + offset
+                cites = _parse_part(part, start, previous)
+                if cites is None:
+                    previous = None
+                    continue
+                group_cites.extend(cites)
+                previous = cites[-1]
+            if group_cites:
+                taken.append((m.start(), m.end()))
+                for c in group_cites:
+                    c.group = group
+                found.extend(_place(group_cites, document, passage, base))
+        for m in NARRATIVE.finditer(body):
+            if any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
+                continue
+            first = _split_names(m.group("names"))[0]
+            if first.split()[-1] in _NOT_NAMES or first in _NOT_NAMES:
+                continue
+            group += 1
+            years = re.findall(_YEAR, m.group("years"))
+            cites = []
+            for y in years:
+                cites.append(Citation(
+                    id="", document_id=document.id, passage_id=passage.id, start=m.start(), end=m.end(),
+                    text="", names=_split_names(m.group("names")), et_al=bool(m.group("etal")),
+                    year=y, locator=m.group("locator"), group=group, narrative=True))
+                cites[-1].raw_etal = (m.group("etal") or "").strip()  # type: ignore[attr-defined]
+                cites[-1].missing_comma = False  # type: ignore[attr-defined]
+            found.extend(_place(cites, document, passage, base))
+        if numbered:
+            for m in NUMBERED.finditer(body):
+                group += 1
+                for n in _expand_numbers(m.group(1)):
+                    c = Citation(id="", document_id=document.id, passage_id=passage.id, start=m.start(),
+                                 end=m.end(), text="", names=[], et_al=False, year="", group=group, number=n)
+                    c.raw_etal = ""  # type: ignore[attr-defined]
+                    c.missing_comma = False  # type: ignore[attr-defined]
+                    found.extend(_place([c], document, passage, base))
+    found.sort(key=lambda c: (c.start, c.end))
+    for i, c in enumerate(found, 1):
+        c.id = f"{document.id}/c{i}"
+        assert text[c.start:c.end] == c.text
+    return found
+
+
+def _expand_numbers(spec: str) -> list[int]:
+    out: list[int] = []
+    for piece in re.split(r"\s*,\s*", spec):
+        if re.search(r"[-–]", piece):
+            a, b = (int(x) for x in re.split(r"\s*[-–]\s*", piece))
+            out.extend(range(a, b + 1) if b >= a and b - a < 1000 else [a, b])
+        else:
+            out.append(int(piece))
+    return out
+
+
+def _split_parts(inner: str) -> Iterable[tuple[int, str]]:
+    pos = 0
+    for piece in inner.split(";"):
+        stripped = piece.strip()
+        lead = len(piece) - len(piece.lstrip())
+        yield pos + lead, stripped
+        pos += len(piece) + 1
+
+
+def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citation] | None:
+    """One ';'-separated piece of a parenthesis -> citations, or None when it is not one."""
+    m = PART.match(part)
+    if m:
+        names = _split_names(m.group("names"))
+        if names[0] in _NOT_NAMES:
+            return None
+        raw_etal = (m.group("etal") or "").strip(" ,")
+        missing_comma = "," not in m.group("sep")
+        years_start = m.start("years")
+        name_end = m.end("etal") if m.group("etal") else m.end("names")
+        return _year_citations(m.group("years"), years_start, start, names, bool(raw_etal), raw_etal,
+                               missing_comma, m.group("locator"), part, first_start=m.start("names"),
+                               name_end=name_end)
+    m = BARE_YEAR.match(part)
+    if m and previous is not None:
+        return _year_citations(m.group("years"), 0, start, previous.names, previous.et_al,
+                               getattr(previous, "raw_etal", ""), False, m.group("locator"), part,
+                               first_start=0, name_end=0, continuation=True)
+    return None
+
+
+def _year_citations(years: str, years_start: int, start: int, names: list[str], et_al: bool, raw_etal: str,
+                    missing_comma: bool, locator: str | None, part: str, first_start: int, name_end: int,
+                    continuation: bool = False) -> list[Citation]:
+    cites = []
+    for i, ym in enumerate(re.finditer(_YEAR, years)):
+        y_start = years_start + ym.start()
+        y_end = years_start + ym.end()
+        is_last = i == len(re.findall(_YEAR, years)) - 1
+        if i == 0 and not continuation:
+            s, e = first_start, y_end
+        else:
+            s, e = y_start, y_end
+        if is_last and locator:
+            e = len(part.rstrip())
+        c = Citation(id="", document_id="", passage_id=None, start=start + s, end=start + e, text="",
+                     names=list(names), et_al=et_al, year=ym.group(0), locator=locator)
+        c.raw_etal = raw_etal  # type: ignore[attr-defined]
+        c.missing_comma = missing_comma and i == 0 and not continuation  # type: ignore[attr-defined]
+        c.continuation = continuation or i > 0  # type: ignore[attr-defined]
+        cites.append(c)
+    return cites
+
+
+def _place(cites: list[Citation], document: Document, passage, base: int) -> list[Citation]:
+    for c in cites:
+        if not c.document_id:
+            c.start += base
+            c.end += base
+        else:
+            c.start += base
+            c.end += base
+        c.document_id = document.id
+        c.passage_id = passage.id
+        c.text = document.text[c.start:c.end]
+    return cites
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution
+
+
+def expected_form(ref: Reference, year_text: str, narrative: bool = False) -> str:
+    """How APA 7 would print a citation of this reference."""
+    fams = ref.families
+    if not fams:
+        names = "Anonymous"
+    elif ref.n_authors >= 3:
+        names = f"{fams[0]} et al."
+    elif ref.n_authors == 2:
+        names = f"{fams[0]} and {fams[1]}" if narrative else f"{fams[0]} & {fams[1]}"
+    else:
+        names = fams[0]
+    return f"{names} ({year_text})" if narrative else f"{names}, {year_text}"
+
+
+def _describe(ref: Reference) -> str:
+    fams = ref.families
+    who = fams[0] if len(fams) == 1 else (f"{fams[0]} & {fams[1]}" if len(fams) == 2 else f"{fams[0]} et al.")
+    return f"[{ref.position}] {who} {ref.year or 'n.d.'}"
+
+
+def _form_fits(c: Citation, ref: Reference) -> bool:
+    n = ref.n_authors
+    if c.et_al:
+        return n >= 3
+    if len(c.names) >= 2:
+        return n == len(c.names) and any(k in name_keys(ref.families[1]) for k in name_keys(c.names[1])) if n >= 2 else False
+    return n == 1
+
+
+def _form_problems(c: Citation, ref: Reference) -> list[str]:
+    n = ref.n_authors
+    problems = []
+    if c.et_al and n < 3:
+        problems.append("et-al-for-few-authors")
+    elif not c.et_al and n >= 3:
+        problems.append("et-al-missing")
+    elif not c.et_al and len(c.names) == 1 and n == 2:
+        problems.append("co-author-missing")
+    return problems
+
+
+def _malformed(c: Citation) -> list[str]:
+    notes = []
+    raw = getattr(c, "raw_etal", "")
+    if c.et_al and raw and not getattr(c, "continuation", False) and re.sub(r"\s+", " ", raw) != "et al.":
+        notes.append(f"write 'et al.' (printed {raw!r})")
+    if getattr(c, "missing_comma", False) and not c.narrative:
+        notes.append("a comma is missing between the author and the year")
+    return notes
+
+
+def resolve(citations: list[Citation], works: list[Work]) -> list[Citation]:
+    """Give each citation a status, its reference or candidates, its problems and a message."""
+    refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
+    index = ReferenceIndex(refs)
+    for c in citations:
+        _resolve_one(c, refs, index)
+    return citations
+
+
+def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> None:
+    problems: list[str] = []
+    notes: list[str] = []
+    if c.number is not None:
+        if 1 <= c.number <= len(refs):
+            _settle(c, refs[c.number - 1], [], [])
+        else:
+            c.status, c.problems = "missing", ["missing-reference"]
+            c.message = f"there is no entry [{c.number}]; the list has {len(refs)}"
+        return
+    surname = c.names[0]
+    year_text = c.year
+    year = int(year_text[:4])
+    suffix = year_text[4:]
+    base = index.exact(surname, year)
+    if not base:
+        fuzzy, clear = index.fuzzy(surname, year)
+        if fuzzy:
+            problems.append("misspelt-name")
+            base = fuzzy
+            if not clear:
+                pass
+    if not base:
+        same = index.same_author(surname)
+        typos = [i for i in same if refs[i].year and _year_typo(str(year), str(refs[i].year))]
+        fitting = [i for i in typos if _form_fits(c, refs[i])] or typos
+        if len(fitting) == 1:
+            problems.append("wrong-year")
+            base = fitting
+    if not base:
+        c.status = "missing"
+        c.problems = ["missing-reference"] + (["malformed"] if _malformed(c) else [])
+        near = [_describe(refs[i]) for i in index.same_author(surname)]
+        c.message = f"no entry for {' & '.join(c.names)}{' et al.' if c.et_al else ''} {year_text}"
+        c.message += f"; the list has {', '.join(near)}" if near else "; add the reference to the list"
+        return
+    candidates = base
+    if len(candidates) > 1 and suffix:
+        own = [i for i in candidates if refs[i].suffix == suffix]
+        if own:
+            candidates = own
+        elif not any(refs[i].suffix for i in candidates):
+            k = ord(suffix) - ord("a")
+            ordered = sorted(candidates, key=lambda i: refs[i].position)
+            candidates = [ordered[k]] if 0 <= k < len(ordered) else candidates
+    if len(candidates) > 1:
+        by_form = [i for i in candidates if _form_fits(c, refs[i])]
+        if len(by_form) == 1:
+            candidates = by_form
+    if len(candidates) > 1:
+        c.status = "ambiguous"
+        c.candidates = [refs[i].position for i in candidates]
+        same_year_author = len({(name_key(refs[i].families[0]) if refs[i].families else "", refs[i].year)
+                                for i in candidates}) == 1
+        if same_year_author and not suffix:
+            problems.append("needs-year-suffix")
+        forms = {tuple(_form_problems(c, refs[i])) for i in candidates}
+        if len(forms) == 1:
+            problems.extend(forms.pop())
+        notes = _malformed(c)
+        if notes:
+            problems.append("malformed")
+        c.problems = _ordered(problems)
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        ordered = sorted(candidates, key=lambda i: refs[i].position)
+        options = " or ".join(expected_form(refs[i], f"{refs[i].year}{letters[k]}", c.narrative)
+                              for k, i in enumerate(ordered) if k < 26)
+        c.message = (f"{len(candidates)} entries fit: {', '.join(_describe(refs[i]) for i in ordered)}")
+        if "needs-year-suffix" in problems:
+            c.message += f"; add year suffixes to the list and cite {options}"
+        c.message += "".join(f"; {n}" for n in notes)
+        return
+    _settle(c, refs[candidates[0]], problems, [])
+
+
+def _ordered(problems: list[str]) -> list[str]:
+    from kb.model import CITATION_PROBLEMS
+    return sorted(set(problems), key=CITATION_PROBLEMS.index)
+
+
+def _settle(c: Citation, ref: Reference, problems: list[str], notes: list[str]) -> None:
+    c.reference = ref.position
+    c.work_id = ref.work_id
+    c.candidates = []
+    if c.number is None:
+        problems = problems + _form_problems(c, ref)
+        notes = _malformed(c)
+        if notes:
+            problems.append("malformed")
+    c.problems = _ordered(problems)
+    c.status = "mismatch" if c.problems else "ok"
+    if c.number is not None:
+        c.message = "ok"
+        return
+    year_text = str(ref.year) if ref.year else "n.d."
+    c.expected = expected_form(ref, year_text + (c.year[4:] if c.year[4:] and ref.suffix else ""), c.narrative)
+    if c.status == "ok":
+        c.message = "ok"
+        return
+    reasons = []
+    if "misspelt-name" in c.problems:
+        reasons.append(f"the name is spelt {ref.families[0]!r} in the list")
+    if "wrong-year" in c.problems:
+        reasons.append(f"the year is {ref.year} in the list, not {c.year}")
+    if "et-al-for-few-authors" in c.problems:
+        reasons.append(f"'et al.' is for three or more authors; this work has {ref.n_authors}")
+    if "et-al-missing" in c.problems:
+        reasons.append(f"this work has {ref.n_authors if ref.n_authors < 99 else 'several'} authors: add 'et al.'")
+    if "co-author-missing" in c.problems:
+        reasons.append(f"this work has two authors: name {ref.families[1]} too")
+    reasons.extend(_malformed(c))
+    c.message = f"should read \"{c.expected}\" ({'; '.join(reasons)})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference-list checks
+
+
+def check_references(works: list[Work], source: str = "") -> list[Problem]:
+    """Problems of the list itself, each tied to its entry."""
+    problems: list[Problem] = []
+
+    def add(work: Work, code: str, message: str) -> None:
+        problems.append(Problem(code=code, message=message, source=work.source or source, line=work.line,
+                                work_id=work.id))
+
+    for w in works:
+        csl = w.csl
+        for a in w.authors:
+            fam = a.get("family", "")
+            if fam and fam.lower() in PARTICLES:
+                add(w, "truncated-author", f"author {a.get('given', '')} {fam!r} looks cut short: only a particle is left")
+        page = str(csl.get("page") or "")
+        m = re.fullmatch(r"(\d+)-(\d+)", page)
+        if m and int(m.group(2)) <= int(m.group(1)):
+            add(w, "suspicious-pages", f"page range {page} ends where it starts or before")
+        if csl.get("container-title") and fold(csl["container-title"]).lower().strip(" .") == fold(csl.get("title", "")).lower().strip(" ."):
+            add(w, "container-equals-title", "the container title repeats the title: the journal or book is missing")
+        if w.et_al:
+            add(w, "et-al-in-list", "'et al.' in a reference list: name every author (APA lists up to 20)")
+        if not (csl.get("issued") or {}).get("date-parts"):
+            add(w, "missing-year", "no year")
+    # one person, two spellings: same given initial, same German-folded surname, different print
+    spellings: dict[tuple[str, str], dict[str, list[Work]]] = defaultdict(lambda: defaultdict(list))
+    for w in works:
+        for a in w.authors:
+            fam = a.get("family")
+            if not fam:
+                continue
+            initial = fold((a.get("given") or "?")[:1]).upper()
+            key = re.sub(r"[^a-z]", "", _german_key(fam))
+            spellings[(key, initial)][fam].append(w)
+    for (key, initial), forms in spellings.items():
+        if len(forms) > 1:
+            names = sorted(forms)
+            for fam, ws in forms.items():
+                for w in ws:
+                    add(w, "inconsistent-author-spelling",
+                        f"{initial}. {fam} is spelt {' and '.join(repr(n) for n in names)} in this list")
+    # duplicates: same first author, year and near-identical title
+    seen: dict[tuple[str, int | None], list[Work]] = defaultdict(list)
+    for w in works:
+        first = w.authors[0].get("family") or w.authors[0].get("literal", "") if w.authors else ""
+        for other in seen[(_german_key(first), w.year)]:
+            if fuzz.ratio(fold(other.csl.get("title", "")).lower(), fold(w.csl.get("title", "")).lower()) >= 95:
+                add(w, "duplicate-entry", f"same work as entry {other.position} ({other.id})")
+        seen[(_german_key(first), w.year)].append(w)
+    # order: only for lists that are alphabetical on the whole
+    keys = [(sort_key(w.authors[0].get("family") or w.authors[0].get("literal", "")) if w.authors else "", w.year or 0)
+            for w in works]
+    if len(keys) > 3:
+        in_order = sum(1 for a, b in zip(keys, keys[1:]) if a[0] <= b[0])
+        if in_order / (len(keys) - 1) >= 0.8:
+            for i in range(1, len(works)):
+                if keys[i][0] < keys[i - 1][0]:
+                    prev = works[i - 1].authors[0]
+                    add(works[i], "out-of-order",
+                        f"out of alphabetical order: should come before {prev.get('family') or prev.get('literal')} "
+                        f"(entry {works[i - 1].position})")
+    return problems
+
+
+def _german_key(name: str) -> str:
+    from kb.normalise import fold_german
+    return re.sub(r"[^a-z]", "", fold_german(name).lower())
+
+
+@dataclass
+class CheckReport:
+    citations: list[Citation]
+    uncited: list[int]
+    reference_problems: list[Problem]
+    works: list[Work] = field(default_factory=list)
+
+
+def check(document: Document, works: list[Work], numbered: bool = False) -> CheckReport:
+    """Detect, resolve and check: the whole of ``kb check`` for one document."""
+    citations = resolve(detect(document, numbered=numbered), works)
+    cited = {c.reference for c in citations if c.reference}
+    cited.update(p for c in citations for p in c.candidates)
+    uncited = [i for i in range(1, len(works) + 1) if i not in cited]
+    problems = check_references(works)
+    for i in uncited:
+        w = works[i - 1]
+        problems.append(Problem(code="uncited-reference", message="listed but never cited in the text",
+                                source=w.source, line=w.line, work_id=w.id))
+    problems.sort(key=lambda p: (next((w.position for w in works if w.id == p.work_id), 0), p.code))
+    return CheckReport(citations, uncited, problems, works)

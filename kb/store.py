@@ -1,0 +1,188 @@
+"""SQLite schema and writes. ``save_*(db, ...)`` write one kind of record;
+``ensure_db_shape(db)`` ends a build with foreign keys, full-text search and indexes.
+
+Table names are a contract: documents, passages, works, authors, work_authors, citations,
+concepts, concept_labels, concept_links, sessions, focus_groups, topics, criteria, methods,
+findings, problems (and a few helpers: studies, method_hats, instruments, concept_relations).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from kb.model import Citation, Concept, ConceptLink, Document, Problem, Work
+from kb.normalise import fold, name_key
+
+
+def _names(names: list[dict[str, str]]) -> str:
+    out = []
+    for n in names:
+        out.append(n.get("literal") or ", ".join(x for x in (n.get("family"), n.get("given")) if x))
+    return "; ".join(out)
+
+
+def author_id(name: dict[str, str]) -> str:
+    """A stable author id: ASCII family name and initials ("bovaird-t", "loffler-e")."""
+    if name.get("literal"):
+        return name_key(name["literal"])
+    initials = "".join(w[0] for w in fold(name.get("given", "")).replace("-", " ").replace(".", " ").split() if w)
+    return f"{name_key(name.get('family', ''))}-{initials.lower()}".strip("-")
+
+
+def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None:
+    db["documents"].insert_all(({
+        "id": d.id, "title": d.title, "kind": d.kind, "path": d.path,
+        "source": d.meta.get("source"), "source_title": d.meta.get("source_title"),
+        "source_lines": d.meta.get("source_lines"), "note": " ".join(str(d.meta.get("note") or "").split()) or None,
+        "references_file": d.meta.get("references"), "passage_count": len(d.passages),
+    } for d in documents), pk="id")
+    db["passages"].insert_all(({
+        "id": p.id, "document_id": p.document_id, "number": p.number, "text": p.text,
+        "start": p.start, "end": p.end, "line": p.line, "source_line": p.source_line,
+        "kind": next(d.kind for d in documents if d.id == p.document_id),
+    } for d in documents for p in d.passages), pk="id", foreign_keys=[("document_id", "documents", "id")])
+
+
+def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, dict[str, Any]] | None = None) -> None:
+    stats = stats or {}
+    rows = []
+    for w in works:
+        csl = w.csl
+        year = w.year
+        rows.append({
+            "id": w.id, "type": csl.get("type"), "title": csl.get("title"),
+            "authors": _names(w.authors) + ("; et al." if w.et_al else ""),
+            "author_count": len(w.authors), "et_al": int(w.et_al),
+            "container_title": csl.get("container-title"), "volume": csl.get("volume"),
+            "issue": csl.get("issue"), "page": csl.get("page"), "year": year,
+            "decade": f"{year // 10 * 10}s" if year else None,
+            "publisher": csl.get("publisher"), "publisher_place": csl.get("publisher-place"),
+            "event_title": csl.get("event-title"), "event_place": csl.get("event-place"),
+            "doi": csl.get("DOI"), "url": csl.get("URL"),
+            "position": w.position, "source": w.source, "line": w.line, "provenance": w.provenance,
+            "raw": w.raw or None,
+            "csl_json": json.dumps(csl, ensure_ascii=False, sort_keys=True),
+            **stats.get(w.id, {}),
+        })
+    db["works"].insert_all(rows, pk="id", alter=True)
+    authors: dict[str, dict[str, Any]] = {}
+    links = []
+    for w in works:
+        for role in ("author", "editor"):
+            for i, n in enumerate(w.csl.get(role) or [], 1):
+                aid = author_id(n)
+                authors.setdefault(aid, {"id": aid, "family": n.get("family") or n.get("literal"),
+                                         "given": n.get("given"), "is_organisation": int("literal" in n),
+                                         "display": _names([n])})
+                links.append({"work_id": w.id, "author_id": aid, "role": role, "position": i,
+                              "as_printed": _names([n])})
+    db["authors"].insert_all(sorted(authors.values(), key=lambda a: a["id"]), pk="id")
+    db["work_authors"].insert_all(links, pk=("work_id", "role", "position"),
+                                  foreign_keys=[("work_id", "works", "id"), ("author_id", "authors", "id")])
+
+
+def save_citations(db: sqlite_utils.Database, citations: list[Citation], passages: dict[str, Any]) -> None:
+    db["citations"].insert_all(({
+        "id": c.id, "document_id": c.document_id, "passage_id": c.passage_id,
+        "start": c.start, "end": c.end,
+        "passage_start": c.start - passages[c.passage_id].start if c.passage_id else None,
+        "passage_end": c.end - passages[c.passage_id].start if c.passage_id else None,
+        "text": c.text, "names": "; ".join(c.names), "et_al": int(c.et_al), "year": c.year,
+        "locator": c.locator, "narrative": int(c.narrative), "group_number": c.group,
+        "status": c.status, "work_id": c.work_id, "reference": c.reference,
+        "candidates": json.dumps(c.candidates), "problems": json.dumps(c.problems),
+        "expected": c.expected, "message": c.message,
+    } for c in citations), pk="id", foreign_keys=[("document_id", "documents", "id"),
+                                                    ("passage_id", "passages", "id"), ("work_id", "works", "id")])
+
+
+def save_concepts(db: sqlite_utils.Database, concepts: list[Concept], labels: list[Any]) -> None:
+    db["concepts"].insert_all(({
+        "id": c.id, "pref_label": c.pref_label, "definition": c.definition,
+        "definition_passage_id": c.source["passage_id"], "definition_quote": c.source["quote"],
+        "broader": json.dumps(c.broader), "related": json.dumps(c.related),
+        "eurovoc_id": (c.exact_match or {}).get("id"), "eurovoc_label": (c.exact_match or {}).get("label"),
+        "eurovoc_uri": (c.exact_match or {}).get("uri"),
+    } for c in concepts), pk="id", foreign_keys=[("definition_passage_id", "passages", "id")])
+    db["concept_labels"].insert_all(({
+        "id": f"{lab.concept_id}/{lab.kind}/{lab.text}", "concept_id": lab.concept_id, "label": lab.text, "kind": lab.kind,
+    } for lab in labels), pk="id", foreign_keys=[("concept_id", "concepts", "id")], replace=True)
+    relations = []
+    for c in concepts:
+        relations += [{"concept_id": c.id, "relation": "broader", "other_id": o} for o in c.broader]
+        relations += [{"concept_id": o, "relation": "narrower", "other_id": c.id} for o in c.broader]
+        relations += [{"concept_id": c.id, "relation": "related", "other_id": o} for o in c.related]
+        relations += [{"concept_id": o, "relation": "related", "other_id": c.id} for o in c.related]
+    db["concept_relations"].insert_all(sorted(relations, key=lambda r: (r["concept_id"], r["relation"], r["other_id"])),
+                                       pk=("concept_id", "relation", "other_id"), replace=True,
+                                       foreign_keys=[("concept_id", "concepts", "id"), ("other_id", "concepts", "id")])
+
+
+def save_concept_links(db: sqlite_utils.Database, links: list[ConceptLink]) -> None:
+    rows = []
+    for i, link in enumerate(links, 1):
+        rows.append({
+            "id": i, "concept_id": link.concept_id, "target_table": link.target_table, "target_id": link.target_id,
+            "method": link.method, "passage_id": link.passage_id, "matched_text": link.matched_text,
+            "start": link.start, "end": link.end, "note": link.note,
+            "work_id": link.target_id if link.target_table == "works" else None,
+            "finding_id": link.target_id if link.target_table == "findings" else None,
+        })
+    db["concept_links"].insert_all(rows, pk="id", foreign_keys=[
+        ("concept_id", "concepts", "id"), ("passage_id", "passages", "id"),
+        ("work_id", "works", "id"), ("finding_id", "findings", "id")])
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in row.items()}
+
+
+def save_evidence(db: sqlite_utils.Database, studies: list[dict[str, Any]], tables: dict[str, list[dict[str, Any]]]) -> None:
+    fk_passage = [("passage_id", "passages", "id")]
+    db["studies"].insert_all((_jsonable({k: str(v) if k.startswith("period_") else v for k, v in s.items()}) for s in studies),
+                             pk="id", foreign_keys=fk_passage)
+    for name in ("sessions", "focus_groups", "topics", "criteria", "instruments"):
+        db[name].insert_all((_jsonable(r) for r in tables[name]), pk="id", foreign_keys=fk_passage)
+        db[name].create(_empty_schema(name), pk="id", if_not_exists=True)
+    db["methods"].insert_all((_jsonable(r) for r in tables["methods"]), pk="id", foreign_keys=fk_passage)
+    db["method_hats"].insert_all((_jsonable(r) for r in tables["hats"]), pk="id",
+                                 foreign_keys=fk_passage + [("method", "methods", "id")])
+    db["findings"].insert_all((_jsonable(r) for r in tables["findings"]), pk="id", foreign_keys=fk_passage + [
+        ("focus_group", "focus_groups", "id"), ("topic", "topics", "id"), ("criterion", "criteria", "id"),
+        ("method", "methods", "id"), ("session", "sessions", "id")])
+
+
+def _empty_schema(name: str) -> dict[str, type]:
+    return {"id": str, "label": str, "passage_id": str}
+
+
+def save_problems(db: sqlite_utils.Database, problems: list[Problem]) -> None:
+    rows = []
+    for i, p in enumerate(problems, 1):
+        rows.append({"id": i, "code": p.code, "severity": p.severity, "message": p.message,
+                     "source": p.source, "line": p.line, "work_id": p.work_id,
+                     "citation_id": p.citation_id, "passage_id": p.passage_id})
+    db["problems"].insert_all(rows, pk="id", foreign_keys=[
+        ("work_id", "works", "id"), ("citation_id", "citations", "id"), ("passage_id", "passages", "id")])
+    db["problems"].create({"id": int, "code": str, "severity": str, "message": str, "source": str, "line": int,
+                           "work_id": str, "citation_id": str, "passage_id": str}, pk="id", if_not_exists=True)
+
+
+def ensure_db_shape(db: sqlite_utils.Database) -> None:
+    """Full-text search, indexes and views: the last step of every build."""
+    db["passages"].enable_fts(["text"], create_triggers=False, tokenize="porter")
+    db["works"].enable_fts(["title", "container_title", "authors"], create_triggers=False, tokenize="porter")
+    db["findings"].enable_fts(["summary", "quote"], create_triggers=False, tokenize="porter")
+    for table, cols in (("citations", ["status"]), ("citations", ["work_id"]), ("concept_links", ["concept_id"]),
+                        ("concept_links", ["target_table", "target_id"]), ("works", ["year"]),
+                        ("problems", ["code"]), ("work_authors", ["author_id"])):
+        db[table].create_index(cols, if_not_exists=True)
+    db.create_view("citation_problems", """
+        select citations.id as citation_id, citations.document_id, citations.passage_id, citations.start,
+               citations.text, citations.status, j.value as problem, citations.expected, citations.message
+        from citations, json_each(citations.problems) as j
+        order by citations.document_id, citations.start
+    """, replace=True)

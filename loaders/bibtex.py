@@ -1,0 +1,130 @@
+"""BibTeX files through bibtexparser 2: entries become CSL-JSON works; a block that does not
+parse is kept as a failed entry with its raw text, its line and the parser's error."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bibtexparser
+from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors, SplitNameParts
+
+from kb.model import Work
+from loaders.markdown import read_text
+
+BIBTEX_TO_CSL_TYPE = {
+    "article": "article-journal",
+    "book": "book",
+    "booklet": "pamphlet",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "manual": "report",
+    "mastersthesis": "thesis",
+    "phdthesis": "thesis",
+    "thesis": "thesis",
+    "techreport": "report",
+    "report": "report",
+    "online": "webpage",
+    "misc": "document",
+    "unpublished": "manuscript",
+}
+
+# BibTeX field -> CSL-JSON variable, for plain string fields.
+BIBTEX_TO_CSL_FIELD = {
+    "title": "title",
+    "journal": "container-title",
+    "journaltitle": "container-title",
+    "booktitle": "container-title",
+    "volume": "volume",
+    "number": "issue",
+    "issue": "issue",
+    "publisher": "publisher",
+    "address": "publisher-place",
+    "location": "publisher-place",
+    "eventtitle": "event-title",
+    "venue": "event-place",
+    "edition": "edition",
+    "doi": "DOI",
+    "url": "URL",
+    "isbn": "ISBN",
+    "issn": "ISSN",
+    "note": "note",
+    "series": "collection-title",
+    "institution": "publisher",
+    "school": "publisher",
+}
+
+
+@dataclass
+class FailedEntry:
+    """A BibTeX block that could not be parsed: kept, never dropped."""
+
+    raw: str
+    line: int
+    error: str
+
+
+def name_to_csl(parts: Any) -> dict[str, str]:
+    """bibtexparser NameParts -> CSL name; an organisation becomes ``{"literal": ...}``."""
+    family = " ".join(parts.von + parts.last)
+    given = " ".join(parts.first)
+    if parts.jr:
+        given = f"{given}, {' '.join(parts.jr)}".strip(", ")
+    if not given and not parts.von and (family.isupper() or " " in family):
+        return {"literal": family}
+    name = {"family": family}
+    if given:
+        name["given"] = given
+    return name
+
+
+def entry_to_work(entry: Any, path: str) -> Work:
+    """One parsed bibtexparser entry -> Work (CSL-JSON)."""
+    fields = {k.lower(): f.value for k, f in entry.fields_dict.items()}
+    csl: dict[str, Any] = {"id": entry.key, "type": BIBTEX_TO_CSL_TYPE.get(entry.entry_type.lower(), "document")}
+    et_al = False
+    for role in ("author", "editor"):
+        names = fields.get(role)
+        if not names:
+            continue
+        out = []
+        for parts in names:
+            if " ".join(parts.last).lower() == "others" and not parts.first:
+                et_al = True
+                continue
+            out.append(name_to_csl(parts))
+        csl[role] = out
+    for bib, var in BIBTEX_TO_CSL_FIELD.items():
+        value = fields.get(bib)
+        if isinstance(value, str) and value.strip() and var not in csl:
+            csl[var] = re.sub(r"\s+", " ", value.strip())
+    if fields.get("pages"):
+        csl["page"] = re.sub(r"\s*-{1,3}\s*|\s*–\s*", "-", fields["pages"].strip())
+    year = str(fields.get("year") or fields.get("date") or "")
+    m = re.search(r"\d{4}", year)
+    if m:
+        csl["issued"] = {"date-parts": [[int(m.group(0))]]}
+    return Work(csl=csl, source=path, line=entry.start_line + 1,
+                provenance=str(fields.get("provenance") or ""), et_al=et_al)
+
+
+def parse_bibtex(text: str, path: str = "<string>") -> tuple[list[Work], list[FailedEntry]]:
+    """Parse BibTeX text into works (in file order) and failed blocks."""
+    library = bibtexparser.parse_string(
+        text, append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors(), SplitNameParts()]
+    )
+    works = [entry_to_work(entry, path) for entry in library.entries]
+    for position, work in enumerate(works, 1):
+        work.position = position
+    failed = [FailedEntry(raw=b.raw, line=b.start_line + 1, error=str(b.error).strip())
+              for b in library.failed_blocks]
+    return works, failed
+
+
+def load_bibtex(path: Path) -> tuple[list[Work], list[FailedEntry]]:
+    """Read a .bib file (UTF-8) into works and failed blocks."""
+    return parse_bibtex(read_text(path), str(path))

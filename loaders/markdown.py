@@ -1,0 +1,62 @@
+"""Citing documents and reports as Markdown: YAML front matter, then paragraphs separated by
+blank lines. Each paragraph becomes a passage with its offsets in the file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from kb.model import Document, KbError, Passage
+
+_FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+
+
+def read_text(path: Path) -> str:
+    """Read a text file as UTF-8 (a byte-order mark is dropped); CRLF becomes LF."""
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise KbError("binary file (contains NUL bytes)", str(path), hint="give a text file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise KbError(f"not UTF-8 text (byte {data[e.start]:#x})", str(path), line,
+                      hint="save the file as UTF-8") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_document(path: Path) -> Document:
+    """Read one Markdown document into a Document with its passages."""
+    text = read_text(path)
+    meta: dict = {}
+    body_start = 0
+    m = _FRONT.match(text)
+    if m:
+        try:
+            meta = yaml.safe_load(m.group(1)) or {}
+        except yaml.YAMLError as e:
+            line = getattr(getattr(e, "problem_mark", None), "line", 0) + 2
+            raise KbError(f"invalid front matter: {e}", str(path), line) from None
+        body_start = m.end()
+    doc_id = str(meta.get("id") or path.stem)
+    doc = Document(id=doc_id, title=str(meta.get("title") or doc_id), kind=str(meta.get("kind") or "document"),
+                   path=str(path), text=text, meta=meta)
+    first_source_line = None
+    lines = str(meta.get("source_lines") or "")
+    if re.fullmatch(r"\d+-\d+", lines):
+        first_source_line = int(lines.split("-")[0])
+    number = 0
+    for para in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text[body_start:]):
+        number += 1
+        start = body_start + para.start()
+        end = body_start + para.end()
+        doc.passages.append(Passage(
+            id=f"{doc_id}/p{number}", document_id=doc_id, number=number, text=para.group(0),
+            start=start, end=end, line=text.count("\n", 0, start) + 1,
+            source_line=first_source_line + number - 1 if first_source_line else None,
+        ))
+    if not doc.passages:
+        raise KbError("document has no paragraphs", str(path), hint="add text after the front matter")
+    return doc
