@@ -14,8 +14,16 @@ from kb import graph as kbgraph
 from kb.concepts import tag
 from kb.model import Citation, Document, KbError, Problem, Work
 from kb.resolve import check
-from kb.store import (ensure_db_shape, save_citations, save_concept_links, save_concepts, save_documents,
-                      save_evidence, save_problems, save_works)
+from kb.store import (
+    ensure_db_shape,
+    save_citations,
+    save_concept_links,
+    save_concepts,
+    save_documents,
+    save_evidence,
+    save_problems,
+    save_works,
+)
 from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
@@ -73,7 +81,7 @@ def read_sources(root: Path) -> Sources:
         loaded, failed = load_bibtex(path)
         if failed:
             f = failed[0]
-            raise KbError(f"BibTeX entry does not parse: {f.error.splitlines()[0]}", str(path), f.line,
+            raise KbError(f"BibTeX entry does not parse: {f.error}", str(path), f.line,
                           hint="fix the entry (a missing brace or comma is the usual cause)")
         for w in loaded:
             if w.id in seen:

@@ -55,7 +55,8 @@ def build(db_path: Path | None, sources: Path | None) -> None:
     Example:
         kb build --db kb.db
     """
-    from kb.build import build as run_build, default_root
+    from kb.build import build as run_build
+    from kb.build import default_root
 
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
@@ -81,7 +82,8 @@ def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
     """
     from datasette.cli import cli as datasette_cli
 
-    from kb.build import build as run_build, default_root, is_stale
+    from kb.build import build as run_build
+    from kb.build import default_root, is_stale
 
     root = sources or default_root()
     db_path = db_path or root / "kb.db"

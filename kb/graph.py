@@ -7,7 +7,8 @@ Nodes are typed ("document", "passage", "work", "author", "concept", "finding");
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import networkx as nx
 

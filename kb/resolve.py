@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -509,7 +509,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
             initial = fold((a.get("given") or "?")[:1]).upper()
             key = re.sub(r"[^a-z]", "", _german_key(fam))
             spellings[(key, initial)][fam].append(w)
-    for (key, initial), forms in spellings.items():
+    for (_key, initial), forms in spellings.items():
         if len(forms) > 1:
             names = sorted(forms)
             for fam, ws in forms.items():
@@ -528,7 +528,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     keys = [(sort_key(w.authors[0].get("family") or w.authors[0].get("literal", "")) if w.authors else "", w.year or 0)
             for w in works]
     if len(keys) > 3:
-        in_order = sum(1 for a, b in zip(keys, keys[1:]) if a[0] <= b[0])
+        in_order = sum(1 for a, b in zip(keys, keys[1:], strict=False) if a[0] <= b[0])
         if in_order / (len(keys) - 1) >= 0.8:
             for i in range(1, len(works)):
                 if keys[i][0] < keys[i - 1][0]:

@@ -3,6 +3,7 @@ parse is kept as a failed entry with its raw text, its line and the parser's err
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,9 @@ from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors,
 
 from kb.model import Work
 from loaders.markdown import read_text
+
+# bibtexparser logs each failed block; we keep them as data instead (FailedEntry).
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 BIBTEX_TO_CSL_TYPE = {
     "article": "article-journal",
@@ -120,9 +124,16 @@ def parse_bibtex(text: str, path: str = "<string>") -> tuple[list[Work], list[Fa
     works = [entry_to_work(entry, path) for entry in library.entries]
     for position, work in enumerate(works, 1):
         work.position = position
-    failed = [FailedEntry(raw=b.raw, line=b.start_line + 1, error=str(b.error).strip())
-              for b in library.failed_blocks]
+    failed = [FailedEntry(raw=b.raw, line=b.start_line + 1, error=_reason(b)) for b in library.failed_blocks]
     return works, failed
+
+
+def _reason(block: Any) -> str:
+    """bibtexparser's reason for a failed block, as one line."""
+    error = getattr(block, "error", None)
+    text = getattr(error, "abort_reason", None) or str(error or "") or type(error).__name__
+    first = " ".join(str(text).split())
+    return first or "the block could not be parsed"
 
 
 def load_bibtex(path: Path) -> tuple[list[Work], list[FailedEntry]]:

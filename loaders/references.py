@@ -15,7 +15,7 @@ def load_references(path: Path) -> list[Work]:
         works, failed = load_bibtex(path)
         if failed:
             f = failed[0]
-            raise KbError(f"BibTeX entry does not parse: {f.error.splitlines()[0]}", str(path), f.line,
+            raise KbError(f"BibTeX entry does not parse: {f.error}", str(path), f.line,
                           hint="fix the entry (a missing brace or comma is the usual cause)")
         return works
     raise KbError(f"unsupported reference format {suffix or '(none)'!r}", str(path), hint="give a .bib file")

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kb.build import build
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT.parent / "shared" / "seed" / "000_6edf30adf7f2fd5c.txt"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """The knowledge base built once from the shipped sources, into a real SQLite file."""
+    path = tmp_path_factory.mktemp("kb") / "kb.db"
+    build(path, ROOT)
+    return path
+
+
+@pytest.fixture
+def sources_copy(tmp_path) -> Path:
+    """A private copy of the sources, for tests that break them."""
+    for name in ("bibliography", "evidence", "concepts"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "metadata.yml", tmp_path / "metadata.yml")
+    return tmp_path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kb_executable() -> list[str]:
+    exe = Path(sys.executable).with_name("kb")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "kb"]
+
+
+@pytest.fixture
+def server(sources_copy):
+    """A real `kb serve` process on a free loopback port."""
+    port = free_port()
+    db = sources_copy / "kb.db"
+    proc = subprocess.Popen(kb_executable() + ["serve", "--sources", str(sources_copy), "--db", str(db), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"kb serve exited early: {proc.stdout.read()}")
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("kb serve did not answer within 60 s")
+    yield base, db, proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium through Playwright. Skipped only where Chromium is truly absent,
+    and never in CI."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    path = ROOT / "tests" / "artifacts"
+    path.mkdir(exist_ok=True)
+    return path

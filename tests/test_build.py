@@ -1,0 +1,188 @@
+"""kb build from the shipped sources: what lands in the database, and that it is repeatable."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+
+from kb.build import build
+from kb.cli import cli
+
+CONTRACT_TABLES = ["documents", "passages", "works", "authors", "work_authors", "citations", "concepts",
+                   "concept_labels", "concept_links", "sessions", "focus_groups", "topics", "criteria",
+                   "methods", "findings", "problems"]
+
+
+def test_contract_tables_exist(built_db):
+    db = sqlite_utils.Database(built_db)
+    assert set(CONTRACT_TABLES) <= set(db.table_names())
+
+
+@pytest.mark.parametrize("table,count", [
+    pytest.param("works", 36, id="36-works"),
+    pytest.param("citations", 41, id="41-citations"),
+    pytest.param("sessions", 6, id="6-sessions"),
+    pytest.param("focus_groups", 5, id="5-focus-groups"),
+    pytest.param("topics", 4, id="4-topics"),
+    pytest.param("criteria", 5, id="5-criteria"),
+    pytest.param("methods", 4, id="4-methods"),
+    pytest.param("method_hats", 6, id="6-hats"),
+    pytest.param("instruments", 3, id="3-instruments"),
+    pytest.param("passages", 17, id="17-paragraphs"),
+])
+def test_row_counts(built_db, table, count):
+    assert sqlite_utils.Database(built_db)[table].count == count
+
+
+def test_focus_groups_as_transcribed(built_db):
+    db = sqlite_utils.Database(built_db)
+    labels = [r["label"] for r in db["focus_groups"].rows_where(order_by="rowid")]
+    assert labels == [
+        "NGOs",
+        "people with special needs (problems of sight)",
+        "students of UL computing faculty",
+        "inhabitants – users of the latvia.lv portal",
+        "employees of the United State and Municipal Client Service Centres",
+    ]
+
+
+def test_topics_criteria_methods_as_transcribed(built_db):
+    db = sqlite_utils.Database(built_db)
+    assert [r["label"] for r in db["topics"].rows_where(order_by="number")] == [
+        "life situations", "e-services", "catalogue of public services", "client work place"]
+    speed = db["criteria"].get("speed")
+    assert json.loads(speed["questions"])[0] == "How fast it is possible to make necessary actions in a current information structure?"
+    assert {r["label"] for r in db["methods"].rows} == {"Check-in check-out", "Idea Dashboard", "Brainstorm", "Six Thinking Hats"}
+    hats = {r["colour"]: r["role"] for r in db["method_hats"].rows}
+    assert hats["blue"] == "overlooking, but in a controlled manner" and hats["white"] == "pragmatism"
+
+
+def test_every_evidence_quote_lies_in_its_passage(built_db):
+    db = sqlite_utils.Database(built_db)
+    for table in ("findings", "focus_groups", "topics", "criteria", "methods", "method_hats", "instruments", "sessions"):
+        for row in db[table].rows:
+            passage = db["passages"].get(row["passage_id"])
+            assert passage["text"][row["quote_start"]:row["quote_end"]] == row["quote"], (table, row["id"])
+
+
+def test_greatest_challenge_is_a_finding(built_db):
+    db = sqlite_utils.Database(built_db)
+    row = db["findings"].get("method-choice-greatest-challenge")
+    assert row["quote"].startswith("The greatest challenge was to choose the right method")
+    assert row["passage_id"] == "citadel-latvia-report/p9"
+
+
+def test_source_contradictions_are_flagged_with_both_readings(built_db):
+    db = sqlite_utils.Database(built_db)
+    messages = [r["message"] for r in db["problems"].rows_where("code = 'source-contradiction'")]
+    assert any("6 coproduction sessions" in m and "six focus groups" in m for m in messages)
+    assert any("latvija.lv" in m and "latvia.lv" in m for m in messages)
+
+
+def test_incomplete_third_paragraph_is_kept_and_noted(built_db):
+    db = sqlite_utils.Database(built_db)
+    p3 = db["passages"].get("coproduction-essay/p3")
+    assert p3["text"].startswith("technologies (ICTs, henceforth)")
+    assert db["problems"].count_where("code = 'incomplete-passage' and passage_id = 'coproduction-essay/p3'") == 1
+
+
+def test_citation_spans_slice_the_document(built_db, root):
+    db = sqlite_utils.Database(built_db)
+    for row in db["citations"].rows:
+        doc = db["documents"].get(row["document_id"])
+        text = (root / doc["path"]).read_text(encoding="utf-8")
+        assert text[row["start"]:row["end"]] == row["text"]
+        passage = db["passages"].get(row["passage_id"])
+        assert passage["text"][row["passage_start"]:row["passage_end"]] == row["text"]
+
+
+def test_foreign_keys_declared(built_db):
+    db = sqlite_utils.Database(built_db)
+    fks = {(fk.column, fk.other_table) for fk in db["citations"].foreign_keys}
+    assert {("work_id", "works"), ("passage_id", "passages"), ("document_id", "documents")} <= fks
+    assert {(fk.column, fk.other_table) for fk in db["findings"].foreign_keys} >= {
+        ("focus_group", "focus_groups"), ("criterion", "criteria"), ("method", "methods"), ("topic", "topics")}
+
+
+def test_second_build_gives_the_same_rows(built_db, root, tmp_path):
+    again = tmp_path / "again.db"
+    build(again, root)
+    a, b = sqlite_utils.Database(built_db), sqlite_utils.Database(again)
+    for table in CONTRACT_TABLES:
+        assert list(a[table].rows) == list(b[table].rows), table
+
+
+def test_cli_build_writes_database(sources_copy):
+    result = CliRunner().invoke(cli, ["build", "--sources", str(sources_copy), "--db", str(sources_copy / "out.db")])
+    assert result.exit_code == 0, result.output
+    assert "36 works" in result.output
+    assert sqlite_utils.Database(sources_copy / "out.db")["works"].count == 36
+
+
+def _build_twice(sources_copy, break_it):
+    db = sources_copy / "kb.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", "--sources", str(sources_copy), "--db", str(db)]).exit_code == 0
+    before = db.read_bytes()
+    break_it(sources_copy)
+    result = runner.invoke(cli, ["build", "--sources", str(sources_copy), "--db", str(db)])
+    return result, before, db
+
+
+def test_malformed_bibtex_stops_build_and_keeps_previous_db(sources_copy):
+    def break_it(root):
+        bib = root / "bibliography" / "seed-references.bib"
+        text = bib.read_text(encoding="utf-8")
+        bib.write_text(text.replace("  title = {Beyond engagement", "  title = {Beyond engagement\n  broken = {", 1),
+                       encoding="utf-8")
+
+    result, before, db = _build_twice(sources_copy, break_it)
+    assert result.exit_code == 2
+    assert "seed-references.bib:" in result.output
+    assert "Traceback" not in result.output
+    assert "fix:" in result.output
+    assert db.read_bytes() == before
+    assert sqlite_utils.Database(db)["works"].count == 36
+
+
+def test_yaml_record_missing_field_names_file_and_line(sources_copy):
+    def break_it(root):
+        yml = root / "evidence" / "citadel-latvia-2018.yml"
+        text = yml.read_text(encoding="utf-8")
+        yml.write_text(text.replace("    kind: observation\n    summary: Choosing", "    summary: Choosing", 1), encoding="utf-8")
+
+    result, before, db = _build_twice(sources_copy, break_it)
+    assert result.exit_code == 2
+    lines = (sources_copy / "evidence" / "citadel-latvia-2018.yml").read_text(encoding="utf-8").splitlines()
+    line = next(i for i, t in enumerate(lines, 1) if "id: method-choice-greatest-challenge" in t)
+    assert f"citadel-latvia-2018.yml:{line}: finding 'method-choice-greatest-challenge' has no 'kind'" in result.output
+    assert db.read_bytes() == before
+
+
+def test_quote_not_in_source_is_an_error(sources_copy):
+    def break_it(root):
+        yml = root / "evidence" / "citadel-latvia-2018.yml"
+        text = yml.read_text(encoding="utf-8")
+        yml.write_text(text.replace('quote: "NGOs"', 'quote: "NGOs and churches"', 1), encoding="utf-8")
+
+    result, before, db = _build_twice(sources_copy, break_it)
+    assert result.exit_code == 2
+    assert "quote not found verbatim" in result.output and "citadel-latvia-2018.yml:" in result.output
+    assert db.read_bytes() == before
+
+
+def test_unknown_focus_group_in_finding_is_an_error(sources_copy):
+    def break_it(root):
+        (root / "evidence" / "z-extra.yml").write_text(
+            "findings:\n"
+            "  - id: x\n    kind: result\n    focus_group: pensioners\n    summary: s\n"
+            "    source: {document: citadel-latvia-report, paragraph: 1, quote: NGOs}\n", encoding="utf-8")
+
+    result, before, db = _build_twice(sources_copy, break_it)
+    assert result.exit_code == 2
+    assert "z-extra.yml:2: finding 'x' names unknown focus group 'pensioners'" in result.output
+    assert "sight-impaired" in result.output  # the fix lists the known ids
+    assert db.read_bytes() == before

@@ -1,0 +1,152 @@
+"""The seed essay's 41 in-text citations, each checked by reading the reference list.
+
+The table below was written by hand from bibliography/seed-references.txt (entry numbers are
+positions in that list), not from the program's output.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli
+
+ESSAY = "bibliography/coproduction-essay.md"
+BIB = "bibliography/seed-references.bib"
+
+# (text as printed, status, reference, candidates, problems)
+EXPECTED = [
+    ("Percy, 1984", "ok", 24, [], []),
+    ("Ostrom et al., 1878", "mismatch", 19, [], ["wrong-year"]),  # 1978 in the list
+    ("Whitaker, 1980", "ok", 35, [], []),
+    ("Parks et al, 1981", "mismatch", 21, [], ["malformed"]),  # "et al" without its full stop
+    ("Rich et al, 1981", "mismatch", 28, [], ["et-al-for-few-authors", "malformed"]),  # Rich 1981 has one author
+    ("Sharp, 1980", "ok", 31, [], []),
+    ("Percy, 1984", "ok", 24, [], []),
+    ("Percy, 1978", "ok", 23, [], []),
+    ("Rich, 1979", "ok", 27, [], []),
+    ("Rodentraub et al, 1980", "mismatch", 29, [], ["misspelt-name", "et-al-for-few-authors", "malformed"]),
+    ("Thomas, 1999", "ok", 33, [], []),
+    ("Rosentraub at al., 1987", "mismatch", 30, [], ["et-al-for-few-authors", "malformed"]),
+    ("Brudney, 1990", "ok", 7, [], []),
+    ("Ostrom, 1996", "ok", 20, [], []),
+    ("Alford, 1998", "missing", None, [], ["missing-reference"]),  # only Alford 2009 and Alford & Yates 2016
+    ("Hartley, 2005", "missing", None, [], ["missing-reference"]),
+    ("Osborne, 2006", "ok", 16, [], []),
+    ("Pestoff, 2012", "ambiguous", None, [25, 26], ["needs-year-suffix"]),
+    ("Bovaird, 2007", "ok", 3, [], []),
+    ("2016", "mismatch", 6, [], ["et-al-missing"]),  # Bovaird, Stoker, Jones, Loeffler and Pinilla
+    ("Pestoff, 2012", "ambiguous", None, [25, 26], ["needs-year-suffix"]),
+    ("Alford, 2009", "ok", 1, [], []),
+    ("Pestoff, 2012", "ambiguous", None, [25, 26], ["needs-year-suffix"]),
+    ("Bovaird et al., 2012", "ambiguous", None, [4, 5], ["et-al-for-few-authors", "needs-year-suffix"]),
+    ("Osborne et al., 2013", "ok", 17, [], []),
+    ("Farr, 2016", "ok", 8, [], []),
+    ("Parrado, 2013", "mismatch", 22, [], ["et-al-missing"]),
+    ("Wiewiora 2016", "mismatch", 36, [], ["et-al-missing", "malformed"]),  # and no comma
+    ("Alford et al, 2016", "mismatch", 2, [], ["et-al-for-few-authors", "malformed"]),
+    ("Bovaird, 2012", "ambiguous", None, [4, 5], ["co-author-missing", "needs-year-suffix"]),
+    ("OECD, 2017", "ok", 15, [], []),
+    ("Granier, 2016", "mismatch", 10, [], ["co-author-missing"]),
+    ("Uppström, 2017", "mismatch", 34, [], ["co-author-missing"]),
+    ("Marres, 2012", "ok", 13, [], []),
+    ("Kavanaugh, 2014", "mismatch", 12, [], ["et-al-missing"]),
+    ("van der Graaf et al., 2014", "mismatch", 9, [], ["et-al-for-few-authors"]),
+    ("Osborne et al., 2016", "ok", 18, [], []),
+    ("Linders, 2012", "ok", 11, [], []),
+    ("Meijer, 2012", "ok", 14, [], []),
+    ("OECD, 2017", "ok", 15, [], []),
+    ("van der Graaff, 2014", "mismatch", 9, [], ["misspelt-name", "co-author-missing"]),
+]
+
+EXPECTED_FORMS = {
+    "Ostrom et al., 1878": "Ostrom et al., 1978",
+    "Rodentraub et al, 1980": "Rosentraub & Harlow, 1980",
+    "Rich et al, 1981": "Rich, 1981",
+    "Granier, 2016": "Granier & Kudo, 2016",
+    "van der Graaff, 2014": "van der Graaf & Veeckman, 2014",
+    "Wiewiora 2016": "Wiewiora et al., 2016",
+}
+
+
+@pytest.fixture(scope="module")
+def report(root):
+    result = CliRunner().invoke(cli, ["check", str(root / ESSAY), "--references", str(root / BIB), "--format", "json"])
+    assert result.exit_code == 1, result.output  # the seed has problems
+    return json.loads(result.output)
+
+
+def test_finds_exactly_the_41_citations(report):
+    assert [c["text"] for c in report["citations"]] == [e[0] for e in EXPECTED]
+
+
+@pytest.mark.parametrize("i", range(len(EXPECTED)), ids=[f"{i + 1}-{e[0]}" for i, e in enumerate(EXPECTED)])
+def test_each_citation(report, i):
+    text, status, reference, candidates, problems = EXPECTED[i]
+    got = report["citations"][i]
+    assert (got["status"], got["reference"], got["candidates"], got["problems"]) == (status, reference, candidates, problems)
+
+
+def test_spans_slice_the_document(report, root):
+    text = (root / ESSAY).read_text(encoding="utf-8")
+    for c in report["citations"]:
+        assert text[c["start"]:c["end"]] == c["text"]
+
+
+@pytest.mark.parametrize("printed,should", list(EXPECTED_FORMS.items()))
+def test_message_says_what_the_citation_should_read(report, printed, should):
+    got = next(c for c in report["citations"] if c["text"] == printed)
+    assert f'"{should}"' in got["message"]
+
+
+def test_uncited_and_list_problems(report):
+    assert report["uncited"] == [32]  # Szkuta et al. 2014
+    problems = {(p["reference"], p["problems"][0]) for p in report["reference_problems"]}
+    assert {
+        (12, "out-of-order"),  # Kavanaugh after Linders
+        (19, "suspicious-pages"),  # pp. 381-381
+        (21, "et-al-in-list"),  # R. B. Parks et al.
+        (22, "truncated-author"),  # "R. van"
+        (35, "container-equals-title"),  # Whitaker 1980
+        (4, "inconsistent-author-spelling"), (5, "inconsistent-author-spelling"),  # Löffler / Loeffler
+        (32, "uncited-reference"),
+    } <= problems
+    assert not any(code == "duplicate-entry" for _, code in problems)
+
+
+def test_exit_code_0_when_all_is_well(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("Coproduction matters (Bovaird, 2007) and Ostrom (1996) agrees.\n", encoding="utf-8")
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n"
+                   "@article{b, author={Ostrom, E.}, title={Crossing}, year={1996}}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(bib), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)["citations"]
+    assert [(c["text"], c["status"]) for c in got] == [("Bovaird, 2007", "ok"), ("Ostrom (1996)", "ok")]
+
+
+@pytest.mark.parametrize("sentence", [
+    pytest.param("Technologies (ICTs, henceforth) matter.", id="abbreviation"),
+    pytest.param("The sessions took place in 2018 and (1970-1980) before.", id="year-and-range"),
+    pytest.param("See the portal (latvija.lv) for details.", id="not-a-citation"),
+])
+def test_never_a_citation(tmp_path, sentence):
+    doc = tmp_path / "doc.md"
+    doc.write_text(sentence + "\n", encoding="utf-8")
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(bib), "--format", "json"])
+    assert json.loads(result.output)["citations"] == []
+
+
+def test_bad_reference_file_is_exit_2(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("Text (Bovaird, 2007).\n", encoding="utf-8")
+    bad = tmp_path / "refs.bib"
+    bad.write_bytes(b"@article{a, title={\xff\xfe broken}\n")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(bad)])
+    assert result.exit_code == 2
+    assert "refs.bib" in result.output and "Traceback" not in result.output

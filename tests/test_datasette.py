@@ -1,0 +1,112 @@
+"""The published knowledge base through Datasette's own ASGI client: real database, real app."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+
+@pytest.fixture(scope="module")
+def ds(built_db, root):
+    metadata = yaml.safe_load((root / "metadata.yml").read_text(encoding="utf-8"))
+    return Datasette([str(built_db)], immutables=[], metadata=metadata)
+
+
+def get(ds, path):
+    # A thread of its own: Playwright's sync API may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ds.client.get(path)).result()
+
+
+def get_json(ds, path):
+    response = get(ds, path)
+    assert response.status_code == 200, (path, response.text[:500])
+    return response.json()
+
+
+def test_our_plugin_is_loaded(ds):
+    names = {p["name"] for p in get_json(ds, "/-/plugins.json")}
+    assert "kb.publish" in names or "kb" in names
+
+
+def test_every_table_and_visible_column_has_a_description(ds, root, built_db):
+    import sqlite_utils
+
+    metadata = yaml.safe_load((root / "metadata.yml").read_text(encoding="utf-8"))
+    tables = metadata["databases"]["kb"]["tables"]
+    db = sqlite_utils.Database(built_db)
+    for name in db.table_names():
+        if "_fts" in name:
+            continue
+        assert tables.get(name, {}).get("description"), f"table {name} has no description"
+    for name in ("works", "citations", "findings", "problems", "concept_links", "passages"):
+        described = set(tables[name].get("columns", {}))
+        missing = {c.name for c in db[name].columns} - described - {"id"}
+        assert not missing, f"{name}: no description for {sorted(missing)}"
+
+
+@pytest.mark.parametrize("path,facet", [
+    pytest.param("/kb/works.json?_facet=type", "type", id="works-type"),
+    pytest.param("/kb/works.json?_facet=decade", "decade", id="works-decade"),
+    pytest.param("/kb/citations.json?_facet=status", "status", id="citations-status"),
+    pytest.param("/kb/findings.json?_facet=focus_group", "focus_group", id="findings-focus-group"),
+])
+def test_facets(ds, path, facet):
+    data = get_json(ds, path + "&_extra=facet_results")
+    results = data["facet_results"]
+    results = results.get("results", results)
+    values = {r["value"]: r["count"] for r in results[facet]["results"]}
+    assert values
+    if facet == "type":
+        assert values["article-journal"] == 29 and values["book"] == 3 and values["chapter"] == 2
+    if facet == "status":
+        assert values == {"ok": 20, "mismatch": 14, "ambiguous": 5, "missing": 2}
+
+
+def test_array_facets_on_problems_and_concepts(ds):
+    data = get_json(ds, "/kb/citations.json?_facet_array=problems&_extra=facet_results")
+    results = data["facet_results"]
+    results = results.get("results", results)
+    values = {r["value"]: r["count"] for r in results["problems"]["results"]}
+    assert values["needs-year-suffix"] == 5 and values["wrong-year"] == 1
+
+
+def test_full_text_search_on_works_and_passages(ds):
+    works = get_json(ds, "/kb/works.json?_search=governance&_shape=objects")["rows"]
+    assert {"osborne2006new", "vandergraaf2014designing"} <= {r["id"] for r in works}
+    passages = get_json(ds, "/kb/passages.json?_search=elderly&_shape=objects")["rows"]
+    assert [r["id"] for r in passages] == ["coproduction-essay/p4"]
+
+
+@pytest.mark.parametrize("query,params,check", [
+    pytest.param("literature_on_concept", "concept=new-public-governance",
+                 lambda rows: "osborne2006new" in {r["id"] for r in rows}, id="literature-on-concept"),
+    pytest.param("integrity_problems", "", lambda rows: rows[0]["severity"] == "error" and len(rows) > 30,
+                 id="integrity-problems"),
+    pytest.param("works_never_cited", "", lambda rows: [r["id"] for r in rows] == ["szkuta2014collaborative"],
+                 id="works-never-cited"),
+    pytest.param("focus_group_criterion", "focus_group=ul-computing-students&criterion=",
+                 lambda rows: {r["focus_group"] for r in rows} == {"ul-computing-students"} and len(rows) == 2,
+                 id="focus-group-criterion"),
+    pytest.param("what_to_fix", "", lambda rows: rows[0]["text"] == "Ostrom et al., 1878" and len(rows) == 21,
+                 id="what-to-fix"),
+])
+def test_canned_queries(ds, query, params, check):
+    rows = get_json(ds, f"/kb/{query}.json?_shape=objects&{params}")["rows"]
+    assert check(rows), rows[:3]
+
+
+def test_concept_link_targets_render_as_links(ds):
+    response = get(ds, "/kb/concept_links?concept_id=exclusion&method=curated")
+    assert response.status_code == 200
+    assert 'href="/kb/focus_groups/sight-impaired"' in response.text
+
+
+def test_home_page_lists_the_database(ds):
+    response = get(ds, "/")
+    assert response.status_code == 200
+    assert "coproduction" in response.text
