@@ -106,6 +106,8 @@ def entry_to_work(entry: Any, path: str) -> Work:
         value = fields.get(bib)
         if isinstance(value, str) and value.strip() and var not in csl:
             csl[var] = re.sub(r"\s+", " ", value.strip())
+    if csl.get("issue"):
+        csl["issue"] = re.sub(r"\s*(?:-{1,3}|–)\s*", "-", csl["issue"])
     if fields.get("pages"):
         csl["page"] = re.sub(r"\s*-{1,3}\s*|\s*–\s*", "-", fields["pages"].strip())
     year = str(fields.get("year") or fields.get("date") or "")

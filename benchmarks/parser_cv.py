@@ -1,0 +1,112 @@
+"""Reference parser: k-fold cross-validation on AnyStyle's annotated set, and throughput.
+
+Prints micro field F1, per-field F1, the share of references whose every field is right, and
+references per second on one core (label + normalise to CSL-JSON).
+
+    python benchmarks/parser_cv.py [--data ../shared/data/refparse/anystyle_core.jsonl] [--folds 10]
+
+Data: AnyStyle's core.xml (BSD-2-Clause, copyright Sylvester Keil), see kb/models/LICENSE-anystyle.txt.
+A field is one labelled segment, compared after trimming surrounding punctuation and spaces, as
+GROBID's field-level evaluation does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from kb.parse import Labeller, parse_reference, segments, train, training_sequences  # noqa: E402
+
+
+# CSL has one container-title: a journal and a book or proceedings title are the same field there.
+CSL_VIEW = {"journal": "container-title"}
+
+
+def fields(tokens, labels, view=None):
+    out = Counter()
+    for lab, text in segments(tokens, [view.get(x, x) for x in labels] if view else labels):
+        out[(lab, re.sub(r"^[\s,.;:()\[\]]+|[\s,.;:()\[\]]+$", "", text))] += 1
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    default = Path(__file__).resolve().parents[2] / "shared" / "data" / "refparse" / "anystyle_core.jsonl"
+    ap.add_argument("--data", type=Path, default=default)
+    ap.add_argument("--folds", type=int, default=10)
+    args = ap.parse_args()
+    seqs = training_sequences(args.data)
+    order = list(range(len(seqs)))
+    random.Random(13).shuffle(order)
+    tp = Counter()
+    fp = Counter()
+    fn = Counter()
+    exact = 0
+    tok_right = tok_all = 0
+    ctp = cfp = cfn = 0
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(args.folds):
+            test_idx = set(order[k::args.folds])
+            model = Path(tmp) / f"fold{k}.crfsuite"
+            train((seqs[i] for i in range(len(seqs)) if i not in test_idx), model)
+            labeller = Labeller(model)
+            for i in sorted(test_idx):
+                tokens, gold = seqs[i]
+                pred = labeller.label(tokens)
+                tok_right += sum(a == b for a, b in zip(pred, gold, strict=True))
+                tok_all += len(gold)
+                cg, cp = fields(tokens, gold, CSL_VIEW), fields(tokens, pred, CSL_VIEW)
+                for key in cg | cp:
+                    both = min(cg[key], cp[key])
+                    ctp += both
+                    cfn += cg[key] - both
+                    cfp += cp[key] - both
+                g, p = fields(tokens, gold), fields(tokens, pred)
+                if g == p:
+                    exact += 1
+                for key in g | p:
+                    both = min(g[key], p[key])
+                    tp[key[0]] += both
+                    fn[key[0]] += g[key] - both
+                    fp[key[0]] += p[key] - both
+            print(f"fold {k + 1}/{args.folds} done", file=sys.stderr)
+    cv_seconds = time.perf_counter() - started
+
+    def f1(t, p_, n):
+        prec = t / (t + p_) if t + p_ else 0.0
+        rec = t / (t + n) if t + n else 0.0
+        return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0)
+
+    T, P, N = sum(tp.values()), sum(fp.values()), sum(fn.values())
+    prec, rec, micro = f1(T, P, N)
+    print(f"references: {len(seqs)}, folds: {args.folds}, cross-validation time: {cv_seconds:.0f} s")
+    print(f"token accuracy: {tok_right / tok_all:.4f}")
+    print(f"micro field precision {prec:.4f} recall {rec:.4f} F1 {micro:.4f}")
+    print("micro field F1 with journal and container-title as one CSL field: "
+          f"{f1(ctp, cfp, cfn)[2]:.4f}")
+    print(f"references fully correct: {exact / len(seqs):.4f} ({exact}/{len(seqs)})")
+    print("per-field F1 (support):")
+    for label in sorted(tp.keys() | fn.keys(), key=lambda lab: -(tp[lab] + fn[lab])):
+        print(f"  {label:18s} {f1(tp[label], fp[label], fn[label])[2]:.4f} ({tp[label] + fn[label]})")
+
+    # throughput: the shipped model, full pipeline (label + normalise), one process, one core
+    labeller = Labeller()
+    texts = [" ".join(t) for t, _ in seqs]
+    started = time.perf_counter()
+    for text in texts:
+        parse_reference(text, labeller)
+    elapsed = time.perf_counter() - started
+    print(f"throughput: {len(texts) / elapsed:.0f} references/s on one core ({len(texts)} references, {elapsed:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,555 @@
+"""Reference strings -> CSL-JSON works: a CRF sequence labeller over tokens (python-crfsuite),
+then normalisers for names, dates, pages, volume and issue.
+
+The labeller is trained on AnyStyle's annotated reference strings (BSD-2-Clause, copyright
+Sylvester Keil; see kb/models/LICENSE-anystyle.txt). Rebuild the shipped model with
+``kb train-parser PATH/anystyle_core.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from kb.model import Problem, Work
+from kb.normalise import PARTICLES, citation_key, pages as norm_pages, unique_keys
+
+MODEL_PATH = Path(__file__).parent / "models" / "refparser.crfsuite"
+
+_KEYWORDS = {
+    "vol", "vols", "no", "nos", "pp", "p", "in", "eds", "ed", "edn", "edition", "press", "university", "univ",
+    "journal", "j", "proceedings", "proc", "conference", "conf", "symposium", "workshop", "review", "report",
+    "retrieved", "available", "accessed", "http", "https", "doi", "isbn", "thesis", "dissertation", "phd",
+    "presented", "meeting", "annual", "transactions", "trans", "quarterly", "bulletin", "letters", "publishing",
+    "publishers", "inc", "ltd", "verlag", "institute", "department", "technical", "tech", "rep", "and", "et", "al",
+    "&", "new", "york", "london", "paris", "berlin", "cambridge", "oxford", "chicago", "boston", "san", "editor",
+    "editors", "trans", "translated", "chap", "chapter", "issue", "series", "magazine", "online", "url",
+}
+_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january",
+           "february", "march", "april", "june", "july", "august", "september", "october", "november", "december"}
+_OPEN_Q = "“\"‘«„"
+_CLOSE_Q = "”\"’»"
+
+
+def tokenize(text: str) -> list[str]:
+    """Whitespace tokens, as in the annotated data."""
+    return text.split()
+
+
+def _shape(word: str) -> str:
+    s = re.sub(r"[A-Z]", "X", word)
+    s = re.sub(r"[a-z]", "x", s)
+    s = re.sub(r"\d", "d", s)
+    s = re.sub(r"[^\W\d_]", "u", s)  # other letters
+    return re.sub(r"(.)\1+", r"\1\1", s)[:8]
+
+
+def _core(word: str) -> str:
+    return re.sub(r"[^\w&]", "", unicodedata.normalize("NFKC", word).lower())
+
+
+def token_features(tokens: list[str]) -> list[list[str]]:
+    """AnyStyle/GROBID-style lexical and layout features for each token."""
+    n = len(tokens)
+    feats: list[list[str]] = []
+    in_quote = False
+    in_single = False
+    seen_year = False
+    seen_quote_close = False
+    cores = [_core(t) for t in tokens]
+    dots = commas = 0
+    in_paren = False
+    joined = " ".join(tokens[:12])
+    style = []
+    if any(q in " ".join(tokens) for q in "“\"«"):
+        style.append("style=quoted")
+    if re.search(r"\((?:1[5-9]|20)\d\d[a-z]?\)", joined):
+        style.append("style=yearparen")
+    if tokens and re.fullmatch(r"\[?\d+[.\]]", tokens[0]):
+        style.append("style=numbered")
+    for i, tok in enumerate(tokens):
+        core = cores[i]
+        first, last = tok[0], tok[-1]
+        f = [
+            "bias",
+            f"w={core[:20]}",
+            f"shape={_shape(tok)}",
+            f"last={last if not last.isalnum() else 'a'}",
+            f"first={first if not first.isalnum() else ('C' if first.isupper() else 'c' if first.isalpha() else 'd')}",
+            f"pos={min(9, int(10 * i / max(n, 1)))}",
+            f"len={min(len(core), 10)}",
+            f"suf3={core[-3:]}",
+            f"suf2={core[-2:]}",
+        ]
+        if re.fullmatch(r"\(?[A-Z][a-z]?\.(?:-[A-Z]\.)?[,;]?", tok) or re.fullmatch(r"[A-Z]\.[A-Z]\.(?:[A-Z]\.)?,?", tok):
+            f.append("initial")
+        if re.search(r"(?<!\d)(1[5-9]\d\d|20\d\d)[a-z]?(?!\d)", tok):
+            f.append("year")
+        if re.search(r"\d+\s*[-–—]\s*\d+", tok):
+            f.append("range")
+        if core.isdigit():
+            f.append("number")
+        elif any(c.isdigit() for c in tok):
+            f.append("hasdigit")
+        if core in _KEYWORDS:
+            f.append(f"kw={core}")
+        if core in _MONTHS:
+            f.append("month")
+        if core in PARTICLES:
+            f.append("particle")
+        if tok[:1] in _OPEN_Q:
+            f.append("openquote")
+            if tok[:1] == "‘":
+                in_single = True
+            else:
+                in_quote = True
+        if in_quote:
+            f.append("inquote")
+        tail = tok[-3:]
+        # a closing double quote; a closing single quote only after an opening one (not "Citizens’")
+        if "”" in tail or (tok.endswith(('"', '",', '".')) and len(tok) > 1) or ("’" in tail and in_single):
+            f.append("closequote")
+            if "’" in tail and in_single and "”" not in tail:
+                in_single = False
+            elif in_quote:
+                in_quote = False
+                seen_quote_close = True
+        if seen_quote_close:
+            f.append("afterquote")
+        if seen_year:
+            f.append("afteryear")
+        if "year" in f:
+            seen_year = True
+        if first == "(":
+            f.append("openparen")
+        if last == ")" or tok.endswith(").") or tok.endswith("),"):
+            f.append("closeparen")
+        if tok.startswith(("http", "www.")) or "doi.org" in tok:
+            f.append("url")
+        if tok.lower().startswith("doi:") or re.match(r"10\.\d{4,}/", tok):
+            f.append("doi")
+        if tok.isupper() and len(core) > 1:
+            f.append("allcaps")
+        elif first.isupper():
+            f.append("title")
+        f.append(f"dots={min(dots, 6)}")
+        f.append(f"commas={min(commas, 8)}")
+        if in_paren:
+            f.append("inparen")
+        f.extend(style)
+        if i == 0:
+            f.append("BOS")
+        if i == n - 1:
+            f.append("EOS")
+        if i > 0:
+            prev_last = tokens[i - 1][-1]
+            f.append(f"plast|shape={prev_last if not prev_last.isalnum() else 'a'}|{_shape(tok)}")
+        for off in (-3, -2, -1, 1, 2, 3):
+            j = i + off
+            if 0 <= j < n:
+                f.append(f"w[{off}]={cores[j][:20]}")
+                if off in (-1, 1):
+                    f.append(f"last[{off}]={tokens[j][-1] if not tokens[j][-1].isalnum() else 'a'}")
+                    f.append(f"first[{off}]={tokens[j][0] if not tokens[j][0].isalnum() else ('C' if tokens[j][0].isupper() else 'c')}")
+                    f.append(f"shape[{off}]={_shape(tokens[j])}")
+        feats.append(f)
+        if tok.endswith(".") and not re.fullmatch(r"[A-Z][a-z]?\.|(?:[A-Z]\.)+,?", tok):
+            dots += 1
+        if tok.endswith(","):
+            commas += 1
+        if "(" in tok and ")" not in tok:
+            in_paren = True
+        elif ")" in tok:
+            in_paren = False
+    return feats
+
+
+def training_sequences(path: Path) -> list[tuple[list[str], list[str]]]:
+    """(tokens, labels) per annotated reference from the JSONL file."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        tokens, labels = [], []
+        for label, text in row["segments"]:
+            for tok in tokenize(text):
+                tokens.append(tok)
+                labels.append(label)
+        if tokens:
+            out.append((tokens, labels))
+    return out
+
+
+def train(sequences: Iterable[tuple[list[str], list[str]]], model_path: Path, max_iterations: int = 150) -> None:
+    """Train a CRF on (tokens, labels) sequences and write the model file."""
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for tokens, labels in sequences:
+        trainer.append(token_features(tokens), labels)
+    import os
+    c1, c2 = (float(x) for x in os.environ.get("KB_CRF_C", "0.05,0.01").split(","))
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
+                        "feature.possible_transitions": True})
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(model_path))
+
+
+class Labeller:
+    """The trained CRF: tokens -> labels."""
+
+    def __init__(self, model_path: Path = MODEL_PATH):
+        import pycrfsuite
+
+        self.tagger = pycrfsuite.Tagger()
+        self.tagger.open(str(model_path))
+
+    def label(self, tokens: list[str]) -> list[str]:
+        if not tokens:
+            return []
+        return self.tagger.tag(token_features(tokens))
+
+
+_labeller: Labeller | None = None
+
+
+def default_labeller() -> Labeller:
+    global _labeller
+    if _labeller is None:
+        _labeller = Labeller()
+    return _labeller
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalisers: labelled segments -> CSL-JSON
+
+
+def segments(tokens: list[str], labels: list[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for tok, lab in zip(tokens, labels, strict=True):
+        if out and out[-1][0] == lab:
+            out[-1] = (lab, out[-1][1] + " " + tok)
+        else:
+            out.append((lab, tok))
+    return out
+
+
+_STRIP = " ,.;:"
+
+
+def _clean(text: str) -> str:
+    text = text.strip()
+    text = text.strip(_STRIP)
+    return text.strip()
+
+
+def clean_title(text: str) -> str:
+    """Drop the quotes and final punctuation an IEEE or APA list puts around a title.
+
+    >>> clean_title("“The New Public Governance?,”")
+    'The New Public Governance?'
+    >>> clean_title("“Analysing ... Japanese ‘smart Communities,’”")
+    'Analysing ... Japanese ‘smart Communities’'
+    """
+    t = text.strip().rstrip(",;")
+    for _ in range(2):
+        t = t.strip()
+        if t[:1] in "“\"" :
+            t = t[1:]
+        if t[-1:] in "”\"":
+            t = t[:-1]
+        t = t.rstrip(",;")
+    if t.endswith(",’"):
+        t = t[:-2] + "’"
+    t = t.strip()
+    if t.endswith(".") and not re.search(r"\b[A-Z]\.$|\bet al\.$|\.\.\.$", t):
+        t = t[:-1]
+    return t.strip()
+
+
+def parse_names(text: str) -> tuple[list[dict[str, str]], bool]:
+    """A printed author list -> CSL names, and whether it ends in "et al.".
+
+    >>> parse_names("T. Bovaird, G. Stoker, and R. Pinilla,")
+    ([{'family': 'Bovaird', 'given': 'T.'}, {'family': 'Stoker', 'given': 'G.'}, {'family': 'Pinilla', 'given': 'R.'}], False)
+    >>> parse_names("S. van der Graaf and C. Veeckman,")[0][0]
+    {'family': 'van der Graaf', 'given': 'S.'}
+    >>> parse_names("Bovaird, T., & Loeffler, E. (2012).")[0]
+    [{'family': 'Bovaird', 'given': 'T.'}, {'family': 'Loeffler', 'given': 'E.'}]
+    >>> parse_names("R. B. Parks et al.,")
+    ([{'family': 'Parks', 'given': 'R. B.'}], True)
+    >>> parse_names("OECD,")
+    ([{'literal': 'OECD'}], False)
+    """
+    t = text.strip().rstrip(",.;: ")
+    t = re.sub(r"\s*\(?(?:eds?|Hrsg|dir)\.?\)?$", "", t, flags=re.I)
+    et_al = False
+    m = re.search(r",?\s*(?:et\.?\s*al\.?|and others)$", t)
+    if m:
+        et_al = True
+        t = t[: m.start()]
+    t = t.strip().rstrip(",")
+    if not t:
+        return [], et_al
+    # "Family, I." pairs (APA, Harvard) or "I. Family" items (IEEE)
+    if re.search(r"^[^,]+,\s*(?:[A-Z][a-z]?\.[\s-]*)+(?:,|$|\s*&|\s+and\b)", t) and not re.match(r"^(?:[A-Z]\.\s*)+\S", t):
+        parts = re.split(r"\s*(?:,\s*&|&|;|,?\s+and\s+)\s*", t)
+        names = []
+        for part in parts:
+            bits = [b.strip() for b in re.split(r",\s*", part) if b.strip()]
+            while len(bits) >= 2:
+                names.append(_name(bits[0], bits[1]))
+                bits = bits[2:]
+            if bits:
+                names.append(_split_given_family(bits[0]))
+        return [n for n in names if n], et_al
+    items = re.split(r"\s*(?:,\s*and\s+|,\s*&\s*|\s+and\s+|\s*&\s*|,|;)\s*", t)
+    return [n for n in (_split_given_family(i) for i in items if i.strip()) if n], et_al
+
+
+def _name(family: str, given: str) -> dict[str, str]:
+    family = family.strip()
+    given = given.strip()
+    particles = []
+    while given.split() and given.split()[-1].lower() in PARTICLES:
+        particles.insert(0, given.split()[-1])
+        given = " ".join(given.split()[:-1])
+    out = {"family": " ".join(particles + [family]).strip()}
+    if given:
+        out["given"] = given
+    return out
+
+
+def _split_given_family(item: str) -> dict[str, str]:
+    words = item.strip().rstrip(".,").split() if not re.search(r"\b[A-Z]\.$", item.strip()) else item.strip().split()
+    if not words:
+        return {}
+    if len(words) == 1:
+        w = words[0]
+        return {"literal": w} if w.isupper() or not re.search(r"[a-z]", w) else {"family": w}
+    i = 0
+    while i < len(words) - 1 and re.fullmatch(r"(?:[A-Z][a-z]?\.)+(?:-[A-Z][a-z]?\.)*|[A-Z][a-z]+", words[i]) and \
+            words[i].lower() not in PARTICLES:
+        i += 1
+        if i < len(words) and words[i].lower() in PARTICLES:
+            break
+    given = " ".join(words[:i])
+    family = " ".join(words[i:])
+    if not given:
+        return {"literal": family} if family.isupper() else {"family": family}
+    return {"family": family, "given": given}
+
+
+def _volume_issue(text: str) -> tuple[str | None, str | None]:
+    """ "vol. 23, no. 4" -> ("23", "4"); "6(1)" -> ("6", "1"); "vol. 19, no. 1–2" -> ("19", "1-2")."""
+    t = text.strip().rstrip(",.;:")
+    m = re.search(r"(?:vol(?:ume)?\.?\s*)?(\d+[A-Za-z]?)\s*(?:,\s*(?:no|nr|issue|iss)\.?\s*|\()\s*(\d+(?:\s*[-–/]\s*\d+)?)\)?", t, re.I)
+    if m:
+        return m.group(1), re.sub(r"\s*[-–]\s*", "-", m.group(2))
+    m = re.search(r"(?:vol(?:ume)?\.?\s*)?(\d+[A-Za-z]?)", t, re.I)
+    if m:
+        issue = re.search(r"(?:no|nr|issue)\.?\s*(\d+(?:[-–]\d+)?)", t[m.end():], re.I)
+        return m.group(1), (re.sub("–", "-", issue.group(1)) if issue else None)
+    issue = re.search(r"(?:no|nr|issue)\.?\s*(\d+(?:[-–]\d+)?)", t, re.I)
+    return None, (issue.group(1).replace("–", "-") if issue else None)
+
+
+@dataclass
+class Parsed:
+    csl: dict[str, Any]
+    et_al: bool
+    problems: list[str]
+
+
+def to_csl(segs: list[tuple[str, str]], raw: str) -> Parsed:
+    """Labelled segments -> a CSL-JSON item (without ``id``) and the problems seen."""
+    csl: dict[str, Any] = {}
+    problems: list[str] = []
+    first: dict[str, str] = {}
+    for lab, text in segs:
+        first.setdefault(lab, text)
+    et_al = False
+    if "author" in first:
+        names, et_al = parse_names(first["author"])
+        if names:
+            csl["author"] = names
+    if "editor" in first:
+        ed, _ = parse_names(re.sub(r"^(?:In|in)\s+", "", first["editor"]))
+        if ed:
+            csl["editor"] = ed
+    if "title" in first:
+        csl["title"] = clean_title(first["title"])
+    container = first.get("journal") or first.get("container-title")
+    presented = None
+    if container:
+        c = _clean(container)
+        m = re.match(r"(?:presented at|paper presented at)\s+(?:the\s+)?(.*)", c, re.I)
+        if m:
+            presented = m.group(1)
+        else:
+            c = re.sub(r"^(?:In|in):?\s+", "", c)
+            csl["container-title"] = c
+    note = first.get("note")
+    if note and not presented:
+        m = re.match(r"(?:presented at|paper presented at)\s+(?:the\s+)?(.*)", _clean(note), re.I)
+        if m:
+            presented = m.group(1)
+    if "volume" in first:
+        vol, issue = _volume_issue(first["volume"])
+        if vol:
+            csl["volume"] = vol
+        if issue:
+            csl["issue"] = issue
+    if "pages" in first:
+        csl["page"] = norm_pages(first["pages"])
+    dates = [t for lab, t in segs if lab == "date"]
+    for d in dates:
+        m = re.search(r"(1[5-9]\d\d|20\d\d)", d)
+        if m:
+            csl["issued"] = {"date-parts": [[int(m.group(1))]]}
+            break
+    if "publisher" in first:
+        csl["publisher"] = _clean(first["publisher"])
+    if "location" in first:
+        loc = _clean(first["location"])
+        csl["event-place" if presented else "publisher-place"] = loc
+    if presented:
+        parts = [p.strip() for p in presented.split(",")]
+        csl["event-title"] = parts[0]
+        if len(parts) > 1 and "event-place" not in csl:
+            csl["event-place"] = ", ".join(parts[1:])
+    for lab, var in (("edition", "edition"), ("doi", "DOI"), ("url", "URL"), ("isbn", "ISBN"),
+                     ("collection-title", "collection-title"), ("genre", "genre")):
+        if lab in first:
+            value = _clean(first[lab])
+            if var == "DOI":
+                value = re.sub(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", "", value, flags=re.I)
+            if var == "URL":
+                value = re.sub(r"^(?:available|retrieved from|url)[:\s]+", "", value, flags=re.I)
+            csl[var] = value
+    csl["type"] = _guess_type(csl, first, raw, presented)
+    if "issued" not in csl:
+        problems.append("missing-year")
+    return Parsed(csl, et_al, problems)
+
+
+def _guess_type(csl: dict[str, Any], first: dict[str, str], raw: str, presented: str | None) -> str:
+    genre = (first.get("genre") or first.get("note") or "").lower()
+    container = (csl.get("container-title") or "").lower()
+    if presented:
+        return "paper-conference"
+    if "thesis" in genre or "dissertation" in genre:
+        return "thesis"
+    if "report" in genre:
+        return "report"
+    if "journal" in first:
+        return "article-journal"
+    if "container-title" in first:
+        if re.search(r"proceedings|conference|symposium|workshop|proc\.", container):
+            return "paper-conference"
+        return "chapter"
+    if "publisher" in first:
+        return "book"
+    authors = csl.get("author") or []
+    if authors and all("literal" in a for a in authors):
+        return "report"
+    if "URL" in csl:
+        return "webpage"
+    if "title" in first and not re.match(r"^[“\"]", first["title"].strip()):
+        return "book"
+    return "document"
+
+
+def problems_of(csl: dict[str, Any], et_al: bool) -> list[str]:
+    """What looks wrong in one parsed reference (codes from kb.model.LIST_PROBLEMS)."""
+    out = []
+    for a in csl.get("author") or []:
+        if a.get("family", "").lower() in PARTICLES:
+            out.append("truncated-author")
+    m = re.fullmatch(r"(\d+)-(\d+)", str(csl.get("page") or ""))
+    if m and int(m.group(2)) <= int(m.group(1)):
+        out.append("suspicious-pages")
+    if csl.get("container-title") and csl.get("container-title", "").lower() == csl.get("title", "").lower():
+        out.append("container-equals-title")
+    if et_al:
+        out.append("et-al-in-list")
+    return out
+
+
+_LABEL = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)\.(?=\s))\s*")
+
+
+def split_entries(text: str) -> list[tuple[int, str]]:
+    """A reference list -> (line, entry) pairs: entries separated by blank lines when the
+    text has them, else one per line."""
+    lines = text.split("\n")
+    blocks: list[tuple[int, list[str]]] = []
+    has_blank_separators = any(not ln.strip() for ln in lines[1:-1]) and any(
+        ln.strip() and i + 1 < len(lines) and lines[i + 1].strip() for i, ln in enumerate(lines))
+    current: tuple[int, list[str]] | None = None
+    for i, ln in enumerate(lines, 1):
+        if not ln.strip():
+            current = None
+            continue
+        if has_blank_separators and current is not None:
+            current[1].append(ln.strip())
+        else:
+            current = (i, [ln.strip()])
+            blocks.append(current)
+    return [(line, " ".join(parts)) for line, parts in blocks]
+
+
+def parse_reference(raw: str, labeller: Labeller | None = None) -> Parsed:
+    """One reference string -> Parsed (CSL without id, et al., problems)."""
+    labeller = labeller or default_labeller()
+    text = unicodedata.normalize("NFC", raw)
+    m = _LABEL.match(text)
+    label = None
+    if m:
+        label = m.group(1) or m.group(2)
+        text = text[m.end():]
+    tokens = tokenize(text)
+    if len(tokens) > 2000:
+        return Parsed({"type": "document"}, False, ["unparsed-reference"])
+    labels = labeller.label(tokens)
+    parsed = to_csl(segments(tokens, labels), text)
+    parsed.problems = parsed.problems + problems_of(parsed.csl, parsed.et_al)
+    if label:
+        parsed.csl["citation-label"] = label
+    if not parsed.csl.get("title") and not parsed.csl.get("author"):
+        parsed.problems.append("unparsed-reference")
+    return parsed
+
+
+def parse_references(text: str, source: str = "<string>", labeller: Labeller | None = None) -> list[Work]:
+    """A whole reference list -> works in input order, never fewer than entries."""
+    works: list[Work] = []
+    for position, (line, raw) in enumerate(split_entries(text), 1):
+        parsed = parse_reference(raw, labeller)
+        work = Work(csl=parsed.csl, raw=raw, source=source, line=line, position=position, et_al=parsed.et_al)
+        work.problems = [Problem(code=c, message=_MESSAGES.get(c, c), source=source, line=line) for c in parsed.problems]
+        works.append(work)
+    keys = []
+    for w in works:
+        a = (w.csl.get("author") or w.csl.get("editor") or [{}])[0]
+        keys.append(citation_key(a.get("family") or a.get("literal") or "", w.year, w.csl.get("title", "")))
+    for w, key in zip(works, unique_keys(keys), strict=True):
+        w.csl = {"id": key, **w.csl}
+        for p in w.problems:
+            p.work_id = key
+    return works
+
+
+_MESSAGES = {
+    "missing-year": "no year found",
+    "truncated-author": "an author's name is cut short: only a particle is left",
+    "suspicious-pages": "page range ends where it starts or before",
+    "container-equals-title": "the container title repeats the title",
+    "et-al-in-list": "'et al.' in a reference list: name every author",
+    "unparsed-reference": "could not find a title or an author in this reference",
+}
