@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kb.parse import Labeller, parse_reference, segments, train, training_sequences  # noqa: E402
 
-
 # CSL has one container-title: a journal and a book or proceedings title are the same field there.
 CSL_VIEW = {"journal": "container-title"}
 

@@ -22,6 +22,7 @@ from kb.store import (
     save_documents,
     save_evidence,
     save_problems,
+    save_work_sources,
     save_works,
 )
 from loaders.bibtex import load_bibtex
@@ -68,6 +69,7 @@ class Sources:
     concepts: list
     curated: list
     problems: list[Problem] = field(default_factory=list)
+    field_sources: list = field(default_factory=list)
 
 
 def read_sources(root: Path) -> Sources:
@@ -91,12 +93,31 @@ def read_sources(root: Path) -> Sources:
             works.append(w)
     documents = [load_document(p) for p in sorted(bib_dir.glob("*.md"))]
     documents += [load_document(p) for p in sorted((root / "evidence").glob("*.md"))]
+    field_sources: list = []
+    problems: list[Problem] = []
+    for doc in documents:
+        listed = doc.meta.get("reference_list")
+        if not listed:
+            continue
+        path = bib_dir / str(listed)
+        if not path.is_file():
+            raise KbError(f"reference_list {listed!r} not found", str(doc.path), 1,
+                          hint="name a free-text reference list in bibliography/")
+        from kb.merge import merge_sources
+        from loaders.references import read_references
+
+        result = read_references(path)
+        for w in result.works:
+            problems += [p for p in w.problems if p.code == "unparsed-reference"]
+        works, fs, disagreements = merge_sources(works, result.works)
+        field_sources += fs
+        problems += disagreements
     by_id = {d.id: d for d in documents}
     if len(by_id) != len(documents):
         raise KbError("two documents share an id", str(bib_dir), hint="give each document its own 'id:' in its front matter")
     evidence = load_evidence(sorted((root / "evidence").glob("*.yml")), by_id)
     concepts, curated = load_concepts(sorted((root / "concepts").glob("*.yml")), by_id)
-    sources = Sources(documents, works, evidence, concepts, curated)
+    sources = Sources(documents, works, evidence, concepts, curated, problems, field_sources)
     _relative_paths(sources, root)
     return sources
 
@@ -113,6 +134,11 @@ def _relative_paths(sources: Sources, root: Path) -> None:
 
     for w in sources.works:
         w.source = rel(w.source)
+    for fs in sources.field_sources:
+        fs.source = rel(fs.source)
+    for p in sources.problems:
+        p.source = rel(p.source)
+        p.message = p.message.replace(str(root.resolve()) + "/", "").replace(str(root) + "/", "")
     for d in sources.documents:
         d.path = rel(d.path)
     for rows in sources.evidence.tables.values():
@@ -141,7 +167,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     root = root or default_root()
     sources = read_sources(root)
     citations: list[Citation] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(sources.problems)
     for doc in sources.documents:
         works = document_works(doc, sources, root)
         if not works:
@@ -196,6 +222,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         db = sqlite_utils.Database(tmp)
         save_documents(db, sources.documents)
         save_works(db, sources.works, stats)
+        save_work_sources(db, sources.field_sources)
         save_citations(db, citations, passages)
         save_evidence(db, sources.evidence.studies, sources.evidence.tables)
         save_concepts(db, sources.concepts, labels)

@@ -102,7 +102,7 @@ def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
 @cli.command()
 @click.argument("document", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--references", "-r", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="The reference list: a .bib file.")
+              help="The reference list: free text, .bib, .ris or CSL-JSON (.json).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--numbered", is_flag=True, help="The list is numbered: also read [1], [2-4] citations.")
 def check(document: Path, references: Path, fmt: str, numbered: bool) -> None:
@@ -116,10 +116,13 @@ def check(document: Path, references: Path, fmt: str, numbered: bool) -> None:
     """
     from kb.resolve import check as run_check
     from loaders.markdown import load_document
-    from loaders.references import load_references
+    from loaders.references import read_references
 
     doc = load_document(document)
-    works = load_references(references)
+    result = read_references(references)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    works = result.works
     report = run_check(doc, works, numbered=numbered)
     if fmt == "json":
         click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
@@ -155,3 +158,53 @@ def report_text(report, path: Path, doc) -> str:
     lines.append(f"{len(report.citations)} citations: {ok} ok, " + ", ".join(f"{n} {s}" for s, n in counts.items())
                  + f"; {len(report.reference_problems)} reference-list problems")
     return "\n".join(lines)
+
+
+@cli.command("train-parser")
+@click.argument("data", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Model file to write (default: the model shipped with kb).")
+def train_parser(data: Path, out: Path | None) -> None:
+    """Rebuild the reference parser's model from annotated reference strings (JSON Lines).
+
+    DATA is AnyStyle's annotated set converted to JSON Lines (BSD-2-Clause, copyright
+    Sylvester Keil): one {"segments": [[label, text], ...]} object per line.
+
+    \b
+    Example:
+        kb train-parser ../shared/data/refparse/anystyle_core.jsonl
+    """
+    from kb.parse import MODEL_PATH, train, training_sequences
+
+    sequences = training_sequences(data)
+    if not sequences:
+        raise KbError("no annotated references found", str(data), hint="give the JSON Lines file with 'segments'")
+    target = out or MODEL_PATH
+    train(sequences, target)
+    click.echo(f"Trained on {len(sequences)} references: {target}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def parse(file: Path) -> None:
+    """Parse a reference list into CSL-JSON, one item per line (JSON Lines).
+
+    FILE is free text (one reference a line, or entries separated by blank lines; a leading
+    "[12]" or "12." is kept as the entry's citation-label), or .bib, .ris or CSL-JSON (.json).
+    Every reference yields an item, in input order, with "raw" (the input text) and
+    "problems" (what could not be parsed or looks wrong).
+
+    \b
+    Example:
+        kb parse bibliography/seed-references.txt
+    """
+    from loaders.references import read_references
+
+    result = read_references(file)
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    for w in result.works:
+        item = dict(w.csl)
+        item["raw"] = w.raw
+        item["problems"] = [{"code": p.code, "message": p.message, "line": p.line} for p in w.problems]
+        click.echo(json.dumps(item, ensure_ascii=False))

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from kb.model import Problem, Work
-from kb.normalise import PARTICLES, citation_key, pages as norm_pages, unique_keys
+from kb.normalise import PARTICLES, citation_key, unique_keys
+from kb.normalise import pages as norm_pages
 
 MODEL_PATH = Path(__file__).parent / "models" / "refparser.crfsuite"
 
@@ -27,7 +29,7 @@ _KEYWORDS = {
     "presented", "meeting", "annual", "transactions", "trans", "quarterly", "bulletin", "letters", "publishing",
     "publishers", "inc", "ltd", "verlag", "institute", "department", "technical", "tech", "rep", "and", "et", "al",
     "&", "new", "york", "london", "paris", "berlin", "cambridge", "oxford", "chicago", "boston", "san", "editor",
-    "editors", "trans", "translated", "chap", "chapter", "issue", "series", "magazine", "online", "url",
+    "editors", "translated", "chap", "chapter", "issue", "series", "magazine", "online", "url",
 }
 _MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january",
            "february", "march", "april", "june", "july", "august", "september", "october", "november", "december"}
@@ -192,9 +194,7 @@ def train(sequences: Iterable[tuple[list[str], list[str]]], model_path: Path, ma
     trainer = pycrfsuite.Trainer(verbose=False)
     for tokens, labels in sequences:
         trainer.append(token_features(tokens), labels)
-    import os
-    c1, c2 = (float(x) for x in os.environ.get("KB_CRF_C", "0.05,0.01").split(","))
-    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
+    trainer.set_params({"c1": 0.05, "c2": 0.01, "max_iterations": max_iterations,
                         "feature.possible_transitions": True})
     model_path.parent.mkdir(parents=True, exist_ok=True)
     trainer.train(str(model_path))
@@ -286,7 +286,10 @@ def parse_names(text: str) -> tuple[list[dict[str, str]], bool]:
     >>> parse_names("OECD,")
     ([{'literal': 'OECD'}], False)
     """
-    t = text.strip().rstrip(",.;: ")
+    t = re.sub(r"\s*\((?:1[5-9]\d\d|20\d\d|n\.d\.)[a-z]?\)[.,]?\s*$", "", text.strip())
+    t = t.rstrip(",;: ")
+    if t.endswith(".") and not re.search(r"(?:^|[\s.-])[A-Z][a-z]?\.$|\bal\.$", t):
+        t = t[:-1]
     t = re.sub(r"\s*\(?(?:eds?|Hrsg|dir)\.?\)?$", "", t, flags=re.I)
     et_al = False
     m = re.search(r",?\s*(?:et\.?\s*al\.?|and others)$", t)
@@ -413,16 +416,35 @@ def to_csl(segs: list[tuple[str, str]], raw: str) -> Parsed:
         if m:
             csl["issued"] = {"date-parts": [[int(m.group(1))]]}
             break
+    labels_in_order = [lab for lab, _ in segs]
+    if presented:
+        # "presented at the Annual Meeting of the | American Society ... | San Francisco": the
+        # labeller may cut the event's name in two; what follows it up to the place is the event.
+        i = next(k for k, (lab, text) in enumerate(segs) if re.search(r"presented at", text, re.I))
+        joined = segs[i][1]
+        for lab, text in segs[i + 1:]:
+            if lab in ("location", "date"):
+                break
+            joined += " " + text
+        event = re.sub(r"^.*?presented at\s+(?:the\s+)?", "", _clean(joined), flags=re.I)
+        parts = [p.strip() for p in event.split(",") if p.strip()]
+        csl["event-title"] = parts[0]
+        if len(parts) > 1:
+            csl["event-place"] = ", ".join(parts[1:])
+        first.pop("publisher", None)
     if "publisher" in first:
         csl["publisher"] = _clean(first["publisher"])
     if "location" in first:
         loc = _clean(first["location"])
-        csl["event-place" if presented else "publisher-place"] = loc
-    if presented:
-        parts = [p.strip() for p in presented.split(",")]
-        csl["event-title"] = parts[0]
-        if len(parts) > 1 and "event-place" not in csl:
-            csl["event-place"] = ", ".join(parts[1:])
+        k = labels_in_order.index("location")
+        followed_by_date = k + 1 < len(segs) and segs[k + 1][0] == "date"
+        if presented:
+            csl.setdefault("event-place", loc)
+        elif "publisher" not in csl and followed_by_date and first["location"].rstrip().endswith(","):
+            # "..., Routledge, 2012.": a name right before the year, with no publisher, is the publisher
+            csl["publisher"] = loc
+        else:
+            csl["publisher-place"] = loc
     for lab, var in (("edition", "edition"), ("doi", "DOI"), ("url", "URL"), ("isbn", "ISBN"),
                      ("collection-title", "collection-title"), ("genre", "genre")):
         if lab in first:
@@ -452,6 +474,9 @@ def _guess_type(csl: dict[str, Any], first: dict[str, str], raw: str, presented:
     if "container-title" in first:
         if re.search(r"proceedings|conference|symposium|workshop|proc\.", container):
             return "paper-conference"
+        if not re.match(r"\s*in\b", first["container-title"], re.I) and "editor" not in first \
+                and "publisher" not in first and "location" not in first:
+            return "article-journal"  # a container with no "In", editors or publisher is a periodical
         return "chapter"
     if "publisher" in first:
         return "book"

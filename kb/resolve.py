@@ -497,7 +497,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
             add(w, "container-equals-title", "the container title repeats the title: the journal or book is missing")
         if w.et_al:
             add(w, "et-al-in-list", "'et al.' in a reference list: name every author (APA lists up to 20)")
-        if not (csl.get("issued") or {}).get("date-parts"):
+        if not (csl.get("issued") or {}).get("date-parts") and not any(p.code == "unparsed-reference" for p in w.problems):
             add(w, "missing-year", "no year")
     # one person, two spellings: same given initial, same German-folded surname, different print
     spellings: dict[tuple[str, str], dict[str, list[Work]]] = defaultdict(lambda: defaultdict(list))
@@ -559,6 +559,9 @@ def check(document: Document, works: list[Work], numbered: bool = False) -> Chec
     cited.update(p for c in citations for p in c.candidates)
     uncited = [i for i in range(1, len(works) + 1) if i not in cited]
     problems = check_references(works)
+    found = {(p.work_id, p.code) for p in problems}
+    for w in works:  # what reading the list found (an entry that does not parse, say)
+        problems += [p for p in w.problems if (w.id, p.code) not in found]
     for i in uncited:
         w = works[i - 1]
         problems.append(Problem(code="uncited-reference", message="listed but never cited in the text",

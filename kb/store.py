@@ -84,6 +84,15 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
                                   foreign_keys=[("work_id", "works", "id"), ("author_id", "authors", "id")])
 
 
+def save_work_sources(db: sqlite_utils.Database, sources: list[Any]) -> None:
+    """Which source said what, field by field, for every work."""
+    db["work_sources"].insert_all(({
+        "work_id": s.work_id, "field": s.field, "source": s.source, "line": s.line, "value": s.value,
+    } for s in sources), foreign_keys=[("work_id", "works", "id")])
+    db["work_sources"].create({"work_id": str, "field": str, "source": str, "line": int, "value": str},
+                              if_not_exists=True)
+
+
 def save_citations(db: sqlite_utils.Database, citations: list[Citation], passages: dict[str, Any]) -> None:
     db["citations"].insert_all(({
         "id": c.id, "document_id": c.document_id, "passage_id": c.passage_id,

@@ -186,3 +186,37 @@ def test_unknown_focus_group_in_finding_is_an_error(sources_copy):
     assert "z-extra.yml:2: finding 'x' names unknown focus group 'pensioners'" in result.output
     assert "sight-impaired" in result.output  # the fix lists the known ids
     assert db.read_bytes() == before
+
+
+def test_free_text_list_and_bibtex_merge_into_one_row_each(built_db):
+    db = sqlite_utils.Database(built_db)
+    assert db["works"].count == 36
+    row = db["works"].get("ostrom1978public")
+    assert row["raw"].startswith("E. Ostrom, R. B. Parks, G. P. Whitaker, and S. L. Percy")
+    said = {(r["source"], r["value"]) for r in db["work_sources"].rows_where("work_id = ? and field = 'page'", ["ostrom1978public"])}
+    assert said == {("bibliography/seed-references.bib", "381-381"), ("bibliography/seed-references.txt", "381-381")}
+    assert db["problems"].count_where("code = 'source-disagreement'") == 0
+
+
+def test_disagreement_between_sources_is_a_problem(sources_copy):
+    txt = sources_copy / "bibliography" / "seed-references.txt"
+    txt.write_text(txt.read_text(encoding="utf-8").replace("vol. 67, no. 5, pp. 846–860, 2007", "vol. 76, no. 5, pp. 846–860, 2007"),
+                   encoding="utf-8")
+    build(sources_copy / "kb.db", sources_copy)
+    db = sqlite_utils.Database(sources_copy / "kb.db")
+    rows = list(db["problems"].rows_where("code = 'source-disagreement'"))
+    assert len(rows) == 1
+    assert rows[0]["work_id"] == "bovaird2007beyond"
+    assert "67" in rows[0]["message"] and "76" in rows[0]["message"]
+    assert rows[0]["source"] == "bibliography/seed-references.txt" and rows[0]["line"] == 3
+
+
+def test_unparseable_free_text_reference_is_kept_and_shown(sources_copy):
+    txt = sources_copy / "bibliography" / "seed-references.txt"
+    txt.write_text(txt.read_text(encoding="utf-8") + "12345 67890 ,,,, ;;;\n", encoding="utf-8")
+    build(sources_copy / "kb.db", sources_copy)
+    db = sqlite_utils.Database(sources_copy / "kb.db")
+    assert db["works"].count == 37
+    extra = next(db.query("select * from works where raw = '12345 67890 ,,,, ;;;'"))
+    problem = next(db.query("select * from problems where work_id = ?", [extra["id"]]))
+    assert problem["code"] == "unparsed-reference" and problem["line"] == 37

@@ -142,11 +142,26 @@ def test_never_a_citation(tmp_path, sentence):
     assert json.loads(result.output)["citations"] == []
 
 
-def test_bad_reference_file_is_exit_2(tmp_path):
+def test_binary_reference_file_is_exit_2(tmp_path):
     doc = tmp_path / "doc.md"
     doc.write_text("Text (Bovaird, 2007).\n", encoding="utf-8")
     bad = tmp_path / "refs.bib"
-    bad.write_bytes(b"@article{a, title={\xff\xfe broken}\n")
+    bad.write_bytes(bytes(range(256)) * 4)
     result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(bad)])
     assert result.exit_code == 2
-    assert "refs.bib" in result.output and "Traceback" not in result.output
+    assert "refs.bib: binary data" in result.output and "Traceback" not in result.output
+
+
+def test_unparseable_entry_is_reported_not_dropped(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("Text (Bovaird, 2007).\n", encoding="utf-8")
+    bib = tmp_path / "refs.bib"
+    bib.write_text("@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n\n@article{b, title = {oops\n",
+                   encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(bib), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["citations"][0]["status"] == "ok"
+    got = [(p["reference"], p["problems"]) for p in report["reference_problems"]]
+    assert (2, ["unparsed-reference"]) in got
+    assert (2, ["missing-year"]) not in got

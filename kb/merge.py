@@ -1,0 +1,115 @@
+"""Works from several sources -> one work each.
+
+Two records are the same work when they share a DOI, or when their first authors' surnames,
+years and normalised titles agree (titles compared with rapidfuzz). Matching is indexed by
+(first-author key, year), never a loop over every pair.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from kb.model import Problem, Work
+from kb.normalise import fold, name_key
+
+COMPARED = ["type", "author", "title", "container-title", "volume", "issue", "page", "issued", "publisher",
+            "publisher-place", "event-title", "event-place", "DOI", "URL", "ISBN", "edition"]
+
+
+def title_key(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", fold(title or "").lower()).strip()
+
+
+def first_author_key(work: Work) -> str:
+    a = work.authors[0] if work.authors else {}
+    return name_key(a.get("family") or a.get("literal") or "")
+
+
+def same_work(a: Work, b: Work, threshold: float = 90) -> bool:
+    doi_a, doi_b = (a.csl.get("DOI") or "").lower(), (b.csl.get("DOI") or "").lower()
+    if doi_a and doi_b:
+        return doi_a == doi_b
+    if a.year != b.year or first_author_key(a) != first_author_key(b):
+        return False
+    return fuzz.ratio(title_key(a.csl.get("title", "")), title_key(b.csl.get("title", ""))) >= threshold
+
+
+def match(primary: list[Work], other: list[Work]) -> list[tuple[Work | None, Work | None]]:
+    """Pair each work of ``other`` with the same work in ``primary`` (or None)."""
+    by_doi = {w.csl["DOI"].lower(): w for w in primary if w.csl.get("DOI")}
+    by_key: dict[tuple[str, int | None], list[Work]] = defaultdict(list)
+    for w in primary:
+        by_key[(first_author_key(w), w.year)].append(w)
+    used: set[str] = set()
+    pairs: list[tuple[Work | None, Work | None]] = []
+    for o in other:
+        found = by_doi.get((o.csl.get("DOI") or "").lower()) if o.csl.get("DOI") else None
+        if found is None:
+            best, score = None, 0.0
+            for cand in by_key.get((first_author_key(o), o.year), []):
+                if cand.id in used:
+                    continue
+                s = fuzz.ratio(title_key(cand.csl.get("title", "")), title_key(o.csl.get("title", "")))
+                if s > score:
+                    best, score = cand, s
+            found = best if score >= 90 else None
+        if found is not None:
+            used.add(found.id)
+        pairs.append((found, o))
+    pairs += [(w, None) for w in primary if w.id not in used]
+    return pairs
+
+
+@dataclass
+class FieldSource:
+    work_id: str
+    field: str
+    source: str
+    line: int | None
+    value: str
+
+
+def merge_sources(curated: list[Work], parsed: list[Work], parsed_label: str = "free-text") -> tuple[list[Work], list[FieldSource], list[Problem]]:
+    """Merge a parsed free-text list into curated works: one work, one row; every field
+    remembers which source said it; every disagreement is a problem."""
+    sources: list[FieldSource] = []
+    problems: list[Problem] = []
+    merged: list[Work] = []
+    for w in curated:
+        for f in COMPARED:
+            if f in w.csl:
+                sources.append(FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])))
+    extra: list[Work] = []
+    for base, p in match(curated, parsed):
+        if p is None:
+            continue
+        if base is None:
+            extra.append(p)
+            for f in COMPARED:
+                if f in p.csl:
+                    sources.append(FieldSource(p.id, f, p.source, p.line, _show(p.csl[f])))
+            continue
+        base.raw = p.raw
+        for f in COMPARED:
+            if f in p.csl:
+                sources.append(FieldSource(base.id, f, p.source, p.line, _show(p.csl[f])))
+            if p.csl.get(f) != base.csl.get(f) and (f in p.csl or f in base.csl):
+                problems.append(Problem(
+                    "source-disagreement",
+                    f"{f}: {base.source} says {_show(base.csl.get(f))}, the {parsed_label} list ({p.source}:{p.line}) "
+                    f"reads {_show(p.csl.get(f))}", source=p.source, line=p.line, work_id=base.id))
+    merged = curated + extra
+    return merged, sources, problems
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,182 @@
+"""kb parse: free-text references into CSL-JSON, measured against the hand-checked BibTeX."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli
+from kb.parse import parse_names, parse_references
+from loaders.bibtex import load_bibtex
+
+FIELDS = ["id", "type", "author", "editor", "title", "container-title", "volume", "issue", "page", "issued",
+          "publisher", "publisher-place", "event-title", "event-place", "DOI", "URL", "ISBN", "edition"]
+
+
+def run_parse(path):
+    result = CliRunner().invoke(cli, ["parse", str(path)])
+    return result, [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def seed_pairs(root):
+    parsed = parse_references((root / "bibliography/seed-references.txt").read_text(encoding="utf-8"), "seed")
+    truth, _ = load_bibtex(root / "bibliography/seed-references.bib")
+    assert len(parsed) == len(truth) == 36
+    return list(zip(parsed, truth, strict=True))
+
+
+@pytest.mark.parametrize("i", range(36))
+def test_seed_reference_matches_hand_checked_bibtex(seed_pairs, i):
+    parsed, truth = seed_pairs[i]
+    got = {f: parsed.csl.get(f) for f in FIELDS}
+    want = {f: truth.csl.get(f) for f in FIELDS}
+    assert got == want
+    assert parsed.et_al == truth.et_al
+
+
+def test_seed_list_problems_are_found(seed_pairs):
+    codes = {parsed.id: {p.code for p in parsed.problems} for parsed, _ in seed_pairs}
+    assert codes["parrado2013correlates"] == {"truncated-author"}
+    assert codes["ostrom1978public"] == {"suspicious-pages"}
+    assert codes["parks1981consumers"] == {"et-al-in-list"}
+    assert codes["whitaker1980coproduction"] == {"container-equals-title"}
+    assert sum(len(c) for c in codes.values()) == 4
+
+
+def test_cli_prints_one_item_per_reference_with_raw(root):
+    result, items = run_parse(root / "bibliography/seed-references.txt")
+    assert result.exit_code == 0
+    lines = (root / "bibliography/seed-references.txt").read_text(encoding="utf-8").splitlines()
+    assert [i["raw"] for i in items] == lines
+
+
+def test_blank_line_separated_entries_and_labels(root):
+    result, items = run_parse(root / "tests/fixtures/mixed-styles.txt")
+    assert result.exit_code == 0, result.output
+    assert [i["citation-label"] for i in items] == ["1", "2", "3"]
+    ieee, apa, oecd = items
+    assert (ieee["volume"], ieee["issue"], ieee["page"], ieee["container-title"]) == ("24", "6", "1073-1087", "World Development")
+    assert apa["author"] == [{"family": "Bovaird", "given": "T."}]
+    assert (apa["issued"], apa["volume"], apa["issue"], apa["page"]) == ({"date-parts": [[2007]]}, "67", "5", "846-860")
+    assert apa["container-title"] == "Public Administration Review"
+    assert oecd["author"] == [{"literal": "OECD"}] and oecd["type"] == "report"
+
+
+@pytest.mark.parametrize("printed,names,et_al", [
+    pytest.param("S. van der Graaf and C. Veeckman,", [{"family": "van der Graaf", "given": "S."}, {"family": "Veeckman", "given": "C."}], False, id="particle"),
+    pytest.param("E. Uppström and C.-M. Lönn,", [{"family": "Uppström", "given": "E."}, {"family": "Lönn", "given": "C.-M."}], False, id="hyphenated-initials"),
+    pytest.param("R. B. Parks et al.,", [{"family": "Parks", "given": "R. B."}], True, id="et-al"),
+    pytest.param("van der Graaf, S., & Veeckman, C. (2014).", [{"family": "van der Graaf", "given": "S."}, {"family": "Veeckman", "given": "C."}], False, id="apa-particle"),
+    pytest.param("OECD,", [{"literal": "OECD"}], False, id="organisation"),
+])
+def test_names(printed, names, et_al):
+    assert parse_names(printed) == (names, et_al)
+
+
+def test_keys_are_deterministic_with_suffixes(root):
+    text = (root / "bibliography/seed-references.txt").read_text(encoding="utf-8")
+    first = [w.id for w in parse_references(text)]
+    again = [w.id for w in parse_references(text)]
+    assert first == again
+    assert "bovaird2012engagement" in first and "bovaird2012engagementa" in first
+    assert len(set(first)) == 36
+
+
+def test_bib_ris_and_csl_json_read_into_the_same_model(root, tmp_path):
+    result, bib = run_parse(root / "bibliography/seed-references.bib")
+    assert result.exit_code == 0 and len(bib) == 36
+    result, ris = run_parse(root / "tests/fixtures/two.ris")
+    assert result.exit_code == 0
+    assert ris[0]["type"] == "article-journal" and ris[0]["page"] == "1119-1138" and ris[0]["issue"] == "4"
+    assert ris[0]["author"][1] == {"family": "Loeffler", "given": "Elke"}
+    assert ris[1]["type"] == "book" and ris[1]["publisher-place"] == "London"
+    assert any(p["code"] == "missing-year" for p in ris[1]["problems"])
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{k: v for k, v in i.items() if k not in ("raw", "problems")} for i in bib[:3]]), encoding="utf-8")
+    result, back = run_parse(path)
+    assert [b["title"] for b in back] == [b["title"] for b in bib[:3]]
+
+
+def test_failed_bibtex_block_is_kept_with_its_line(tmp_path):
+    path = tmp_path / "bad.bib"
+    path.write_text("@article{ok, author={Rich, R. C.}, title={Roles}, year={1979}}\n\n"
+                    "@article{broken, author = {Sharp,\ntitle = {x}\n\n"
+                    "@book{fine, title={Later}, year={1990}}\n", encoding="utf-8")
+    result, items = run_parse(path)
+    assert result.exit_code == 0
+    assert len(items) == 3
+    broken = items[1]
+    assert broken["raw"].startswith("@article{broken")
+    assert broken["problems"][0]["code"] == "unparsed-reference" and broken["problems"][0]["line"] == 3
+
+
+def test_bibtex_latex_is_decoded_in_names(tmp_path):
+    path = tmp_path / "latex.bib"
+    path.write_text('@article{l, author={L{\\"o}ffler, Elke and P{\\\'e}rez-Qui{\\~n}ones, M.}, title={T}, year={2012}}\n',
+                    encoding="utf-8")
+    _, items = run_parse(path)
+    assert [a["family"] for a in items[0]["author"]] == ["Löffler", "Pérez-Quiñones"]
+
+
+# Hostile input: a clear message or a problem row, never a traceback, nothing lost.
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("", encoding="utf-8")
+    result, items = run_parse(path)
+    assert result.exit_code == 2 and items == []
+    assert "empty.txt: no references: the file is empty" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_binary_garbage(tmp_path):
+    path = tmp_path / "garbage.txt"
+    path.write_bytes(bytes(range(256)) * 40)
+    result, _ = run_parse(path)
+    assert result.exit_code == 2
+    assert "garbage.txt: binary data" in result.output and "Traceback" not in result.output
+
+
+def test_one_megabyte_line_is_kept_with_a_problem(tmp_path):
+    path = tmp_path / "huge.txt"
+    huge = "A. Author, " + "word " * 200_000
+    path.write_text("T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n" + huge + "\n",
+                    encoding="utf-8")
+    result, items = run_parse(path)
+    assert result.exit_code == 0
+    assert len(items) == 2
+    assert items[1]["raw"] == huge.strip()
+    assert items[1]["problems"][0]["code"] == "unparsed-reference"
+
+
+def test_byte_order_mark_is_dropped(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffT. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n".encode("utf-8"))
+    _, items = run_parse(path)
+    assert items[0]["raw"].startswith("T. Bovaird") and items[0]["author"][0]["family"] == "Bovaird"
+
+
+def test_latin1_bytes_are_read_with_a_warning(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("T. Bovaird and E. Löffler, \"From Engagement to Coproduction,\" Voluntas, vol. 23, 2012.\n".encode("latin-1"))
+    result, items = run_parse(path)
+    assert result.exit_code == 0
+    assert "latin1.txt:1: not UTF-8" in result.stderr
+    assert items[0]["author"][1]["family"] == "Löffler"
+
+
+def test_nfd_and_nfc_give_the_same_item(tmp_path):
+    import unicodedata
+
+    line = "T. Bovaird and E. Löffler, “From Engagement to Coproduction,” Voluntas, vol. 23, 2012.\n"
+    out = []
+    for form in ("NFC", "NFD"):
+        path = tmp_path / f"{form}.txt"
+        path.write_text(unicodedata.normalize(form, line), encoding="utf-8")
+        out.append(run_parse(path)[1])
+    assert out[0] == out[1]
+    assert out[0][0]["author"][1]["family"] == "Löffler"
