@@ -134,7 +134,7 @@ class Passage:
     source_line: int | None = None  # line in the original source (the seed)
 
 
-@dataclass
+@dataclass(slots=True)
 class Citation:
     """One in-text citation: where it is, what it says, and what it resolves to."""
 
@@ -158,6 +158,9 @@ class Citation:
     problems: list[str] = field(default_factory=list)
     message: str = ""
     expected: str | None = None  # what the citation should read
+    raw_etal: str = ""  # "et al" as printed ("et al", "at al.")
+    missing_comma: bool = False  # "Wiewiora 2016"
+    continuation: bool = False  # a bare year after a name: the "2016" of "Bovaird, 2007; 2016"
 
 
 @dataclass

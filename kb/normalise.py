@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 PARTICLES = {
     "van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das",
@@ -22,6 +23,8 @@ def fold(text: str) -> str:
     >>> fold("Pérez-Quiñones Löffler")
     'Perez-Quinones Loffler'
     """
+    if text.isascii():
+        return text
     text = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLD))
     return "".join(c for c in text if not unicodedata.combining(c))
 
@@ -38,6 +41,7 @@ def fold_german(text: str) -> str:
     return fold(text)
 
 
+@lru_cache(maxsize=1 << 18)
 def name_key(name: str) -> str:
     """Lower-case ASCII letters only: the key two spellings of a surname share.
 
@@ -47,7 +51,8 @@ def name_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", fold(name).lower())
 
 
-def name_keys(name: str) -> set[str]:
+@lru_cache(maxsize=1 << 18)
+def name_keys(name: str) -> frozenset[str]:
     """Every key a surname may be written under: with and without particles, ö as o or oe.
 
     >>> sorted(name_keys("van der Graaf"))
@@ -63,9 +68,10 @@ def name_keys(name: str) -> set[str]:
         if core and len(core) < len(words):
             keys.add(re.sub(r"[^a-z]", "", " ".join(core).lower()))
     keys.discard("")
-    return keys
+    return frozenset(keys)
 
 
+@lru_cache(maxsize=1 << 18)
 def sort_key(name: str) -> str:
     """The key a reference list sorts a surname under: particles dropped, diacritics folded.
 

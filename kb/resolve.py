@@ -13,6 +13,7 @@ year typo; it never guesses between several entries that fit.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -83,7 +84,8 @@ class ReferenceIndex:
         self.by_key_year: dict[tuple[str, int | None], list[int]] = defaultdict(list)
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.by_year: dict[int | None, list[int]] = defaultdict(list)
-        self.year_keys: dict[int | None, list[str]] = defaultdict(list)
+        self.year_affix: dict[tuple[int | None, str], list[str]] = defaultdict(list)
+        self.core_of: dict[str, str] = {}
         self.year_key_refs: dict[tuple[int | None, str], list[int]] = defaultdict(list)
         for i, ref in enumerate(references):
             first = ref.families[0] if ref.families else ""
@@ -93,7 +95,10 @@ class ReferenceIndex:
             self.by_year[ref.year].append(i)
             main = name_key(first)
             if (ref.year, main) not in self.year_key_refs:
-                self.year_keys[ref.year].append(main)
+                core = sort_key(first)
+                self.core_of[main] = core
+                for end in {main[:2], main[-2:], core[:2], core[-2:]}:
+                    self.year_affix[(ref.year, end)].append(main)
             self.year_key_refs[(ref.year, main)].append(i)
 
     def exact(self, surname: str, year: int) -> list[int]:
@@ -104,16 +109,24 @@ class ReferenceIndex:
 
     def fuzzy(self, surname: str, year: int, cutoff: float = 80) -> tuple[list[int], bool]:
         """Entries of that year whose first author is spelt almost the same. Second value:
-        whether one surname clearly wins."""
-        keys = self.year_keys.get(year)
+        whether one surname clearly wins.
+
+        Candidates share the first two or the last two letters with the name as printed (one
+        typo leaves one end intact), so a year's bucket is searched, not every reference."""
+        query = name_key(surname)
+        core = sort_key(surname)
+        keys: list[str] = []
+        for q in (query, core):
+            for end in (q[:2], q[-2:]):
+                keys.extend(self.year_affix.get((year, end), ()))
         if not keys:
             return [], False
-        query = name_key(surname)
+        keys = list(dict.fromkeys(keys))
         hits = process.extract(query, keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
-        if not hits:
-            # particles: "Graaff" against "vandergraaf"
-            hits = process.extract(sort_key(surname), [sort_key_from_key(k) for k in keys],
-                                   scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
+        if not hits and core != query:
+            # particles: "Graaff" against "van der Graaf" (compared without the particles)
+            hits = process.extract(core, [self.core_of[k] for k in keys], scorer=fuzz.ratio,
+                                   score_cutoff=cutoff, limit=3)
         if not hits:
             return [], False
         best = hits[0]
@@ -129,18 +142,20 @@ class ReferenceIndex:
         return sorted(found)
 
 
-def sort_key_from_key(key: str) -> str:
-    return key
+def _year_variants(year: str) -> list[int]:
+    """Every year one typo away: one digit changed, or two neighbours swapped.
 
-
-def _year_typo(a: str, b: str) -> bool:
-    """One digit wrong, or two neighbours swapped: 1878 for 1978, 1987 for 1978."""
-    if len(a) != len(b):
-        return False
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
-    if len(diff) == 1:
-        return True
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    >>> 1978 in _year_variants("1878"), 1978 in _year_variants("1987"), 2009 in _year_variants("1998")
+    (True, True, False)
+    """
+    out = set()
+    for i in range(len(year)):
+        for d in "0123456789":
+            if d != year[i]:
+                out.add(year[:i] + d + year[i + 1:])
+        if i + 1 < len(year) and year[i] != year[i + 1]:
+            out.add(year[:i] + year[i + 1] + year[i] + year[i + 2:])
+    return sorted(int(y) for y in out if y[0] != "0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,6 +169,16 @@ def _split_names(names: str) -> list[str]:
 
 def detect(document: Document, numbered: bool = False) -> list[Citation]:
     """Every in-text citation in a document, in document order, with exact spans."""
+    enabled = gc.isenabled()
+    gc.disable()  # many small objects, no cycles
+    try:
+        return _detect(document, numbered)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _detect(document: Document, numbered: bool) -> list[Citation]:
     text = document.text
     found: list[Citation] = []
     group = 0
@@ -195,8 +220,8 @@ def detect(document: Document, numbered: bool = False) -> list[Citation]:
                     id="", document_id=document.id, passage_id=passage.id, start=m.start(), end=m.end(),
                     text="", names=_split_names(m.group("names")), et_al=bool(m.group("etal")),
                     year=y, locator=m.group("locator"), group=group, narrative=True))
-                cites[-1].raw_etal = (m.group("etal") or "").strip()  # type: ignore[attr-defined]
-                cites[-1].missing_comma = False  # type: ignore[attr-defined]
+                cites[-1].raw_etal = (m.group("etal") or "").strip()
+                cites[-1].missing_comma = False
             found.extend(_place(cites, document, passage, base))
         if numbered:
             for m in NUMBERED.finditer(body):
@@ -204,8 +229,8 @@ def detect(document: Document, numbered: bool = False) -> list[Citation]:
                 for n in _expand_numbers(m.group(1)):
                     c = Citation(id="", document_id=document.id, passage_id=passage.id, start=m.start(),
                                  end=m.end(), text="", names=[], et_al=False, year="", group=group, number=n)
-                    c.raw_etal = ""  # type: ignore[attr-defined]
-                    c.missing_comma = False  # type: ignore[attr-defined]
+                    c.raw_etal = ""
+                    c.missing_comma = False
                     found.extend(_place([c], document, passage, base))
     found.sort(key=lambda c: (c.start, c.end))
     for i, c in enumerate(found, 1):
@@ -251,7 +276,7 @@ def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citati
     m = BARE_YEAR.match(part)
     if m and previous is not None:
         return _year_citations(m.group("years"), 0, start, previous.names, previous.et_al,
-                               getattr(previous, "raw_etal", ""), False, m.group("locator"), part,
+                               previous.raw_etal, False, m.group("locator"), part,
                                first_start=0, name_end=0, continuation=True)
     return None
 
@@ -272,9 +297,9 @@ def _year_citations(years: str, years_start: int, start: int, names: list[str], 
             e = len(part.rstrip())
         c = Citation(id="", document_id="", passage_id=None, start=start + s, end=start + e, text="",
                      names=list(names), et_al=et_al, year=ym.group(0), locator=locator)
-        c.raw_etal = raw_etal  # type: ignore[attr-defined]
-        c.missing_comma = missing_comma and i == 0 and not continuation  # type: ignore[attr-defined]
-        c.continuation = continuation or i > 0  # type: ignore[attr-defined]
+        c.raw_etal = raw_etal
+        c.missing_comma = missing_comma and i == 0 and not continuation
+        c.continuation = continuation or i > 0
         cites.append(c)
     return cites
 
@@ -340,20 +365,41 @@ def _form_problems(c: Citation, ref: Reference) -> list[str]:
 
 def _malformed(c: Citation) -> list[str]:
     notes = []
-    raw = getattr(c, "raw_etal", "")
-    if c.et_al and raw and not getattr(c, "continuation", False) and re.sub(r"\s+", " ", raw) != "et al.":
+    raw = c.raw_etal
+    if c.et_al and raw and not c.continuation and re.sub(r"\s+", " ", raw) != "et al.":
         notes.append(f"write 'et al.' (printed {raw!r})")
-    if getattr(c, "missing_comma", False) and not c.narrative:
+    if c.missing_comma and not c.narrative:
         notes.append("a comma is missing between the author and the year")
     return notes
 
 
 def resolve(citations: list[Citation], works: list[Work]) -> list[Citation]:
     """Give each citation a status, its reference or candidates, its problems and a message."""
+    # Many small objects and no reference cycles: the cyclic collector would only rescan them.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _resolve_all(citations, works)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _resolve_all(citations: list[Citation], works: list[Work]) -> list[Citation]:
     refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
     index = ReferenceIndex(refs)
+    # The same citation printed the same way resolves the same way: resolve it once.
+    done: dict[tuple, Citation] = {}
     for c in citations:
-        _resolve_one(c, refs, index)
+        key = (tuple(c.names), c.et_al, c.year, c.number, c.narrative, c.raw_etal,
+               c.missing_comma, c.continuation)
+        seen = done.get(key)
+        if seen is None:
+            _resolve_one(c, refs, index)
+            done[key] = c
+        else:  # the lists are shared, never changed after resolution
+            c.status, c.work_id, c.reference, c.expected, c.message, c.candidates, c.problems = (
+                seen.status, seen.work_id, seen.reference, seen.expected, seen.message, seen.candidates, seen.problems)
     return citations
 
 
@@ -380,8 +426,7 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
             if not clear:
                 pass
     if not base:
-        same = index.same_author(surname)
-        typos = [i for i in same if refs[i].year and _year_typo(str(year), str(refs[i].year))]
+        typos = sorted({i for y in _year_variants(str(year)) for i in index.exact(surname, y)})
         fitting = [i for i in typos if _form_fits(c, refs[i])] or typos
         if len(fitting) == 1:
             problems.append("wrong-year")
