@@ -104,7 +104,8 @@ def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
 @click.option("--references", "-r", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="The reference list: free text, .bib, .ris or CSL-JSON (.json).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--numbered", is_flag=True, help="The list is numbered: also read [1], [2-4] citations.")
+@click.option("--numbered", is_flag=True,
+              help="Also read [1], [2-4] citations (automatic when the list's entries are numbered).")
 def check(document: Path, references: Path, fmt: str, numbered: bool) -> None:
     """Find every in-text citation in DOCUMENT and check it against the reference list.
 
@@ -123,6 +124,7 @@ def check(document: Path, references: Path, fmt: str, numbered: bool) -> None:
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
     works = result.works
+    numbered = numbered or any("citation-label" in w.csl for w in works)  # a numbered list: [1] citations
     report = run_check(doc, works, numbered=numbered)
     if fmt == "json":
         click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
@@ -138,9 +140,20 @@ def report_json(report) -> dict:
                        "reference": c.reference, "candidates": c.candidates, "problems": c.problems,
                        "message": c.message} for c in report.citations],
         "uncited": report.uncited,
-        "reference_problems": [{"reference": next((w.position for w in report.works if w.id == p.work_id), None),
-                                "problems": [p.code], "message": p.message} for p in report.reference_problems],
+        "reference_problems": _grouped(report),
     }
+
+
+def _grouped(report) -> list[dict]:
+    """One entry per reference: its problem codes and what to do about each."""
+    position = {w.id: w.position for w in report.works}
+    out: dict[int | None, dict] = {}
+    for p in report.reference_problems:
+        entry = out.setdefault(position.get(p.work_id), {"reference": position.get(p.work_id), "problems": [], "messages": []})
+        entry["problems"].append(p.code)
+        entry["messages"].append(p.message)
+    return [{"reference": e["reference"], "problems": e["problems"], "message": "; ".join(e["messages"])}
+            for e in sorted(out.values(), key=lambda e: e["reference"] or 0)]
 
 
 def report_text(report, path: Path, doc) -> str:

@@ -27,10 +27,13 @@ from kb.normalise import PARTICLES, fold, name_key, name_keys, sort_key
 _PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|du|dos|la|le|ten|ter|te|zu)"
 _NAME = rf"(?:{_PARTICLE}\s+)*[A-Z][\w'’‐\-]*(?:\s+[A-Z][\w'’‐\-]+)?"
 _NAME1 = rf"(?:{_PARTICLE}\s+)*[A-Z][\w'’‐\-]*"
-_ETAL = r"(?:et|at)\.?\s*al\b\.?"
+_ETAL = r"(?:(?:et|at)\.?\s*al\b\.?|and\s+(?:co-?workers|colleagues))"
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)[a-z]?"
 _LOCATOR = r"(?:pp?\.|p|chap\.|ch\.|para\.|sec\.|§)\s*[\divxlc]+(?:\s*[-–]\s*[\divxlc]+)?"
-_NAMES = (rf"(?P<names>{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME1}"
+# an organisation: three or more capitalised words, small words between ("National Center for
+# Biotechnology Information"); kept whole, never split into authors
+_ORG = r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|for|and|the|on|in|de|du|für|&)\s+)*[A-Z][\w'’\-]*){2,9}"
+_NAMES = (rf"(?P<names>(?P<org>{_ORG})|{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME1}"
           rf"|{_NAME1}\s+(?:and|&)\s+{_NAME1}|{_NAME})")
 
 PART = re.compile(
@@ -44,7 +47,9 @@ NARRATIVE = re.compile(
     rf"\s+\((?P<years>{_YEAR}(?:\s*,\s*{_YEAR})*)(?:\s*,\s*(?P<locator>{_LOCATOR}))?\)"
 )
 PAREN = re.compile(r"\(([^()]*)\)")
-NUMBERED = re.compile(r"\[(\d+(?:\s*[-–]\s*\d+)?(?:\s*,\s*\d+(?:\s*[-–]\s*\d+)?)*)\]")
+# "[1]", "[2-4]", "[1, 5]", and PLOS's "[1]–[5]"; never "F[1,12]" (a letter or digit before it)
+NUMBERED = re.compile(r"(?<![\w\]])\[(\d+(?:\s*[-–]\s*\d+)?(?:\s*,\s*\d+(?:\s*[-–]\s*\d+)?)*)\]"
+                      r"(?:\s*[-–]\s*\[(\d+)\])?")
 # Capitalised words that start sentences and never name an author in a narrative citation.
 _NOT_NAMES = {"In", "The", "During", "Since", "From", "Until", "By", "After", "Before", "And", "Of",
               "On", "At", "For", "To", "As", "This", "That", "These", "Those", "December", "January",
@@ -226,7 +231,8 @@ def _detect(document: Document, numbered: bool) -> list[Citation]:
         if numbered:
             for m in NUMBERED.finditer(body):
                 group += 1
-                for n in _expand_numbers(m.group(1)):
+                spec = m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
+                for n in _expand_numbers(spec):
                     c = Citation(id="", document_id=document.id, passage_id=passage.id, start=m.start(),
                                  end=m.end(), text="", names=[], et_al=False, year="", group=group, number=n)
                     c.raw_etal = ""
@@ -263,7 +269,7 @@ def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citati
     """One ';'-separated piece of a parenthesis -> citations, or None when it is not one."""
     m = PART.match(part)
     if m:
-        names = _split_names(m.group("names"))
+        names = [m.group("org")] if m.group("org") else _split_names(m.group("names"))
         if names[0] in _NOT_NAMES:
             return None
         raw_etal = (m.group("etal") or "").strip(" ,")
@@ -366,7 +372,7 @@ def _form_problems(c: Citation, ref: Reference) -> list[str]:
 def _malformed(c: Citation) -> list[str]:
     notes = []
     raw = c.raw_etal
-    if c.et_al and raw and not c.continuation and re.sub(r"\s+", " ", raw) != "et al.":
+    if c.et_al and raw and not c.continuation and not raw.startswith("and") and re.sub(r"\s+", " ", raw) != "et al.":
         notes.append(f"write 'et al.' (printed {raw!r})")
     if c.missing_comma and not c.narrative:
         notes.append("a comma is missing between the author and the year")

@@ -103,7 +103,7 @@ def test_message_says_what_the_citation_should_read(report, printed, should):
 
 def test_uncited_and_list_problems(report):
     assert report["uncited"] == [32]  # Szkuta et al. 2014
-    problems = {(p["reference"], p["problems"][0]) for p in report["reference_problems"]}
+    problems = {(p["reference"], code) for p in report["reference_problems"] for code in p["problems"]}
     assert {
         (12, "out-of-order"),  # Kavanaugh after Linders
         (19, "suspicious-pages"),  # pp. 381-381
@@ -162,6 +162,24 @@ def test_unparseable_entry_is_reported_not_dropped(tmp_path):
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["citations"][0]["status"] == "ok"
-    got = [(p["reference"], p["problems"]) for p in report["reference_problems"]]
-    assert (2, ["unparsed-reference"]) in got
-    assert (2, ["missing-year"]) not in got
+    got = {p["reference"]: p["problems"] for p in report["reference_problems"]}
+    assert "unparsed-reference" in got[2]
+    assert "missing-year" not in got[2]
+
+
+def test_numbered_list_turns_on_numbered_citations(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("Coproduction [2] and more [1, 2].\n", encoding="utf-8")
+    refs = tmp_path / "refs.txt"
+    refs.write_text("[1] T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n"
+                    "[2] E. Ostrom, “Crossing the great divide,” World Development, vol. 24, 1996.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(refs), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [(c["text"], c["reference"]) for c in json.loads(result.output)["citations"]] == [
+        ("[2]", 2), ("[1, 2]", 1), ("[1, 2]", 2)]
+
+
+def test_reference_problems_are_grouped_per_entry(report):
+    by_ref = {p["reference"]: p for p in report["reference_problems"]}
+    assert sorted(by_ref[22]["problems"]) == ["inconsistent-author-spelling", "truncated-author"]
+    assert len(by_ref) == len(report["reference_problems"])

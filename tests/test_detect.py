@@ -1,0 +1,111 @@
+"""Citation detection and resolution, case by case, on small documents with a known answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.model import Document, Passage, Work
+from kb.resolve import check
+
+WORKS = [
+    ("bovaird2007", [("Bovaird", "T.")], 2007, False),
+    ("bovaird2016", [("Bovaird", "T."), ("Stoker", "G."), ("Jones", "T.")], 2016, False),
+    ("linders2012", [("Linders", "D.")], 2012, False),
+    ("graaf2014", [("van der Graaf", "S."), ("Veeckman", "C.")], 2014, False),
+    ("oecd2017", [("OECD", None)], 2017, False),
+    ("smith2010a", [("Smith", "J.")], 2010, False),
+    ("smith2010b", [("Smith", "J.")], 2010, False),
+    ("loffler2012", [("Löffler", "E.")], 2012, False),
+    ("ncbi2008", [("National Center for Biotechnology Information", None)], 2008, False),
+]
+
+
+def works() -> list[Work]:
+    out = []
+    for i, (key, names, year, et_al) in enumerate(WORKS, 1):
+        authors = [{"literal": f} if g is None else {"family": f, "given": g} for f, g in names]
+        out.append(Work(csl={"id": key, "type": "article-journal", "author": authors, "title": key,
+                             "issued": {"date-parts": [[year]]}}, position=i, et_al=et_al))
+    return out
+
+
+def document(text: str) -> Document:
+    doc = Document("d", "d", "essay", "d.md", text, {})
+    doc.passages.append(Passage("d/p1", "d", 1, text, 0, len(text), 1))
+    return doc
+
+
+def run(text: str, numbered: bool = False):
+    return check(document(text), works(), numbered=numbered).citations
+
+
+@pytest.mark.parametrize("text,expected", [
+    pytest.param("As shown (Bovaird, 2007, 2016).", [("Bovaird, 2007", 1), ("2016", 2)], id="two-years"),
+    pytest.param("Bovaird (2007) argues.", [("Bovaird (2007)", 1)], id="narrative"),
+    pytest.param("Bovaird (2007, 2016) argues.", [("Bovaird (2007, 2016)", 1), ("Bovaird (2007, 2016)", 2)], id="narrative-two-years"),
+    pytest.param("See (Linders, 2012, p. 446).", [("Linders, 2012, p. 446", 3)], id="locator"),
+    pytest.param("(van der Graaf & Veeckman, 2014)", [("van der Graaf & Veeckman, 2014", 4)], id="particle-ampersand"),
+    pytest.param("(van der Graaf and Veeckman, 2014)", [("van der Graaf and Veeckman, 2014", 4)], id="particle-and"),
+    pytest.param("(OECD, 2017)", [("OECD, 2017", 5)], id="organisation"),
+    pytest.param("(National Center for Biotechnology Information 2008)",
+                 [("National Center for Biotechnology Information 2008", 9)], id="long-organisation"),
+    pytest.param("(Smith, 2010b)", [("Smith, 2010b", 7)], id="suffix-by-list-order"),
+    pytest.param("(Loeffler, 2012)", [("Loeffler, 2012", 8)], id="umlaut-as-oe"),
+    pytest.param("(Loffler, 2012)", [("Loffler, 2012", 8)], id="umlaut-as-o"),
+    pytest.param("(Bovaird et al 2016)", [("Bovaird et al 2016", 2)], id="et-al-without-stop-or-comma"),
+    pytest.param("Bovaird and colleagues (2016) found", [("Bovaird and colleagues (2016)", 2)], id="and-colleagues"),
+])
+def test_detects_and_resolves(text, expected):
+    got = [(c.text, c.reference) for c in run(text)]
+    assert got == expected
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("Technologies (ICTs, henceforth) matter.", id="abbreviation"),
+    pytest.param("This happened in 2018.", id="year-in-text"),
+    pytest.param("Between (1970-1980) things changed.", id="date-range"),
+    pytest.param("The test gave (F[1,12] = 8.42, p = 0.01).", id="statistics-brackets"),
+    pytest.param("In December (2018) results follow.", id="month-before-year"),
+])
+def test_never_a_citation(text):
+    assert run(text, numbered=True) == []
+
+
+@pytest.mark.parametrize("text,numbers", [
+    pytest.param("As shown [1].", [1], id="single"),
+    pytest.param("As shown [2-4].", [2, 3, 4], id="range"),
+    pytest.param("As shown [1, 5].", [1, 5], id="list"),
+    pytest.param("As shown [1]–[3].", [1, 2, 3], id="plos-range"),
+])
+def test_numbered_citations(text, numbers):
+    got = run(text, numbered=True)
+    assert [c.reference for c in got] == numbers
+    assert all(c.status == "ok" for c in got)
+
+
+def test_numbered_out_of_range_is_missing():
+    (c,) = run("As shown [12].", numbered=True)
+    assert c.status == "missing" and c.problems == ["missing-reference"]
+
+
+def test_numbers_are_ignored_for_author_year_lists():
+    assert run("As shown [1].", numbered=False) == []
+
+
+def test_ambiguous_without_suffix_lists_both():
+    (c,) = run("(Smith, 2010)")
+    assert c.status == "ambiguous" and c.candidates == [6, 7] and "needs-year-suffix" in c.problems
+    assert "Smith, 2010a or Smith, 2010b" in c.message
+
+
+def test_jats_loader_reads_body_refs_and_gold_links(root):
+    from loaders.jats import load_jats
+
+    doc, refs, gold = load_jats(root / "tests/fixtures/mini-jats.xml")
+    assert [p.text.split(" (")[0] for p in doc.passages] == ["Coproduction grew", "Numbered too [1-3]."]
+    assert [w.csl.get("author")[0] for w in refs] == [{"family": "Ostrom", "given": "E"},
+                                                      {"family": "Whitaker", "given": "GP"}, {"literal": "OECD"}]
+    assert [(doc.text[g.start:g.end], g.reference) for g in gold] == [
+        ("Ostrom et al., 1978", 1), ("Whitaker 1980", 2), ("1", 1), ("-", 2), ("3", 3)]
+    cites = check(doc, refs, numbered=True).citations
+    assert [c.reference for c in cites] == [1, 2, 1, 2, 3]
