@@ -71,12 +71,13 @@ def main() -> None:
     args = ap.parse_args()
     data = fetch(args.cache)
     totals: dict[str, list[int]] = {}
-    print(f"{'article':24s} {'style':12s} {'gold':>5s} {'found':>5s} {'linked':>6s} {'right':>5s}  P      R      F1")
+    print(f"{'article':24s} {'journal':34s} {'licence':14s} {'style':12s} {'gold':>5s} {'found':>5s} {'linked':>6s} "
+          f"{'right':>5s}  P      R      F1")
     for name, (journal, licence, style) in ARTICLES.items():
         tp, pred, gold, found = score(data / name, numbered=style == "numbered")
         p, r = tp / pred if pred else 0, tp / gold if gold else 0
         f = 2 * p * r / (p + r) if p + r else 0
-        print(f"{name:24s} {style:12s} {gold:5d} {found:5d} {pred:6d} {tp:5d}  {p:.3f}  {r:.3f}  {f:.3f}")
+        print(f"{name:24s} {journal:34s} {licence:14s} {style:12s} {gold:5d} {found:5d} {pred:6d} {tp:5d}  {p:.3f}  {r:.3f}  {f:.3f}")
         t = totals.setdefault(style, [0, 0, 0])
         t[0] += tp
         t[1] += pred
