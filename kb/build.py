@@ -211,6 +211,12 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         stats[w.id] = {"times_cited": cited.get(node, 0), "citing_passages": citing.get(node, 0),
                        "pagerank": round(ranks.get(node, 0.0), 6), "concepts": _json(work_concepts),
                        "problem_count": sum(1 for p in problems if p.work_id == w.id)}
+    from kb.export import format_references
+
+    formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
+    for w in sources.works:
+        stats[w.id]["apa"] = formatted["apa"].get(w.id)
+        stats[w.id]["ieee"] = formatted["ieee"].get(w.id)
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
     db_path = Path(db_path)

@@ -221,3 +221,76 @@ def parse(file: Path) -> None:
         item["raw"] = w.raw
         item["problems"] = [{"code": p.code, "message": p.message, "line": p.line} for p in w.problems]
         click.echo(json.dumps(item, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("keys", nargs=-1)
+@click.option("--concept", help="Works cited where this concept is discussed (concept id or any of its labels).")
+@click.option("--search", "search_text", help="Full-text search on title, container and authors.")
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csljson", "apa", "ieee"]), default="bibtex",
+              show_default=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Database to read (default: kb.db in the sources folder, built if missing or stale).")
+def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fmt: str, db_path: Path | None) -> None:
+    """Print works as BibTeX, RIS, CSL-JSON, or formatted APA 7 or IEEE references.
+
+    Select by citation KEYS, by --concept, by --search, or any mix (a work matching any of
+    them is printed once, in reference-list order). With no selection, every work.
+
+    \b
+    Example:
+        kb cite bovaird2007beyond osborne2006new --format apa
+        kb cite --concept exclusion --format ris
+    """
+    import sqlite_utils
+
+    from kb.build import build as run_build
+    from kb.build import default_root, is_stale
+    from kb.export import format_references, to_bibtex, to_csljson, to_ris
+
+    root = default_root()
+    db_path = db_path or root / "kb.db"
+    if is_stale(db_path, root) and (root / "bibliography").is_dir():
+        run_build(db_path, root)
+    if not db_path.exists():
+        raise KbError("no database", str(db_path), hint="run kb build first")
+    db = sqlite_utils.Database(db_path)
+    works = select_works(db, keys, concept, search_text)
+    if fmt in ("apa", "ieee"):
+        texts = format_references(works, fmt)
+        for w in works:
+            click.echo(texts[w.id])
+    else:
+        click.echo({"bibtex": to_bibtex, "ris": to_ris, "csljson": to_csljson}[fmt](works), nl=False)
+
+
+def select_works(db, keys, concept, search_text) -> list:
+    """Works from the database by key, concept or full-text search, in list order."""
+    from kb.model import Work
+
+    wanted: list[str] = []
+    known = {r["id"] for r in db.query("select id from works")}
+    for key in keys:
+        if key not in known:
+            raise KbError(f"no work with key {key!r}", hint="list keys with: kb cite --format csljson | grep '\"id\"'")
+        wanted.append(key)
+    if concept:
+        rows = list(db.query(
+            "select distinct concept_id from concept_labels where concept_id = :c or lower(label) = lower(:c)",
+            {"c": concept}))
+        if not rows:
+            raise KbError(f"no concept {concept!r}", hint="see the concepts table for ids and labels")
+        ids = [r["concept_id"] for r in rows]
+        wanted += [r["target_id"] for r in db.query(
+            f"select distinct target_id from concept_links where target_table = 'works' and concept_id in "
+            f"({', '.join('?' for _ in ids)})", ids)]
+    if search_text:
+        wanted += [r["id"] for r in db.query(
+            "select works.id from works join works_fts on works.rowid = works_fts.rowid where works_fts match :q",
+            {"q": search_text})]
+    if not (keys or concept or search_text):
+        wanted = list(known)
+    rows = {r["id"]: r for r in db.query("select id, csl_json, et_al, position from works")}
+    chosen = sorted(set(wanted), key=lambda k: (rows[k]["position"] or 0, k))
+    return [Work(csl=json.loads(rows[k]["csl_json"]), et_al=bool(rows[k]["et_al"]), position=rows[k]["position"])
+            for k in chosen]

@@ -18,7 +18,7 @@ from kb.model import Problem, Work
 from kb.normalise import fold, name_key
 
 COMPARED = ["type", "author", "title", "container-title", "volume", "issue", "page", "issued", "publisher",
-            "publisher-place", "event-title", "event-place", "DOI", "URL", "ISBN", "edition"]
+            "publisher-place", "event", "event-place", "DOI", "URL", "ISBN", "edition"]
 
 
 def title_key(title: str) -> str:

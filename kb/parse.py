@@ -428,7 +428,7 @@ def to_csl(segs: list[tuple[str, str]], raw: str) -> Parsed:
             joined += " " + text
         event = re.sub(r"^.*?presented at\s+(?:the\s+)?", "", _clean(joined), flags=re.I)
         parts = [p.strip() for p in event.split(",") if p.strip()]
-        csl["event-title"] = parts[0]
+        csl["event"] = parts[0]
         if len(parts) > 1:
             csl["event-place"] = ", ".join(parts[1:])
         first.pop("publisher", None)

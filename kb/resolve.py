@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from kb.model import Citation, Document, Problem, Work
-from kb.normalise import PARTICLES, fold, name_key, name_keys, sort_key
+from kb.normalise import PARTICLES, fold, fold_german, name_key, name_keys, sort_key
 
 _PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|du|dos|la|le|ten|ter|te|zu)"
 _NAME = rf"(?:{_PARTICLE}\s+)*[A-Z][\w'’‐\-]*(?:\s+[A-Z][\w'’‐\-]+)?"
@@ -67,6 +67,7 @@ class Reference:
     year: int | None
     suffix: str = ""
     et_al: bool = False
+    title: str = ""
 
     @property
     def n_authors(self) -> int:
@@ -78,14 +79,15 @@ def reference_from_work(work: Work, position: int) -> Reference:
     issued = (work.csl.get("issued") or {}).get("date-parts") or [[None]]
     year = issued[0][0] if issued and issued[0] else None
     suffix = str(work.csl.get("year-suffix") or "")
-    return Reference(position, work.id, families, year, suffix, work.et_al)
+    return Reference(position, work.id, families, year, suffix, work.et_al, work.csl.get("title", ""))
 
 
 class ReferenceIndex:
     """Look references up by (surname key, year), by surname key and by year."""
 
-    def __init__(self, references: list[Reference]):
+    def __init__(self, references: list[Reference], suffix: dict[int, str] | None = None):
         self.references = references
+        self.suffix = suffix or {}  # index -> the a/b letter APA would give it
         self.by_key_year: dict[tuple[str, int | None], list[int]] = defaultdict(list)
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.by_year: dict[int | None, list[int]] = defaultdict(list)
@@ -393,7 +395,8 @@ def resolve(citations: list[Citation], works: list[Work]) -> list[Citation]:
 
 def _resolve_all(citations: list[Citation], works: list[Work]) -> list[Citation]:
     refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
-    index = ReferenceIndex(refs)
+    position = {w.id: i for i, w in enumerate(works)}
+    index = ReferenceIndex(refs, {position[k]: v for k, v in year_suffixes(works).items()})
     # The same citation printed the same way resolves the same way: resolve it once.
     done: dict[tuple, Citation] = {}
     for c in citations:
@@ -450,9 +453,15 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
         if own:
             candidates = own
         elif not any(refs[i].suffix for i in candidates):
-            k = ord(suffix) - ord("a")
-            ordered = sorted(candidates, key=lambda i: refs[i].position)
-            candidates = [ordered[k]] if 0 <= k < len(ordered) else candidates
+            # the letter the list needs (APA: same authors and year ordered by title, which is the
+            # list's own order in a list sorted the APA way)
+            by_letter = [i for i in candidates if index.suffix.get(i) == suffix]
+            if len(by_letter) == 1:
+                candidates = by_letter
+            else:
+                k = ord(suffix) - ord("a")
+                ordered = sorted(candidates, key=lambda i: refs[i].position)
+                candidates = [ordered[k]] if 0 <= k < len(ordered) else candidates
     if len(candidates) > 1:
         by_form = [i for i in candidates if _form_fits(c, refs[i])]
         if len(by_form) == 1:
@@ -471,16 +480,22 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
         if notes:
             problems.append("malformed")
         c.problems = _ordered(problems)
-        letters = "abcdefghijklmnopqrstuvwxyz"
         ordered = sorted(candidates, key=lambda i: refs[i].position)
-        options = " or ".join(expected_form(refs[i], f"{refs[i].year}{letters[k]}", c.narrative)
-                              for k, i in enumerate(ordered) if k < 26)
-        c.message = (f"{len(candidates)} entries fit: {', '.join(_describe(refs[i]) for i in ordered)}")
+        options = " or ".join(expected_form(refs[i], f"{refs[i].year}{index.suffix.get(i, '')}", c.narrative)
+                              for i in sorted(ordered, key=lambda i: index.suffix.get(i, "")))
+        c.message = f"{len(candidates)} entries fit: {', '.join(_describe(refs[i]) for i in ordered)}"
         if "needs-year-suffix" in problems:
-            c.message += f"; add year suffixes to the list and cite {options}"
+            c.message += f"; add year suffixes to the list ({_suffix_plan(ordered, refs, index)}) and cite {options}"
         c.message += "".join(f"; {n}" for n in notes)
         return
-    _settle(c, refs[candidates[0]], problems, [])
+    letter = index.suffix.get(candidates[0], "")
+    if letter and c.year[4:] != letter:
+        problems.append("needs-year-suffix")
+    _settle(c, refs[candidates[0]], problems, [], letter)
+
+
+def _suffix_plan(ordered: list[int], refs: list[Reference], index: ReferenceIndex) -> str:
+    return ", ".join(f"[{refs[i].position}] {refs[i].year}{index.suffix.get(i, '?')}" for i in ordered)
 
 
 def _ordered(problems: list[str]) -> list[str]:
@@ -488,7 +503,7 @@ def _ordered(problems: list[str]) -> list[str]:
     return sorted(set(problems), key=CITATION_PROBLEMS.index)
 
 
-def _settle(c: Citation, ref: Reference, problems: list[str], notes: list[str]) -> None:
+def _settle(c: Citation, ref: Reference, problems: list[str], notes: list[str], letter: str = "") -> None:
     c.reference = ref.position
     c.work_id = ref.work_id
     c.candidates = []
@@ -503,7 +518,7 @@ def _settle(c: Citation, ref: Reference, problems: list[str], notes: list[str]) 
         c.message = "ok"
         return
     year_text = str(ref.year) if ref.year else "n.d."
-    c.expected = expected_form(ref, year_text + (c.year[4:] if c.year[4:] and ref.suffix else ""), c.narrative)
+    c.expected = expected_form(ref, year_text + (letter or (c.year[4:] if ref.suffix else "")), c.narrative)
     if c.status == "ok":
         c.message = "ok"
         return
@@ -518,6 +533,8 @@ def _settle(c: Citation, ref: Reference, problems: list[str], notes: list[str]) 
         reasons.append(f"this work has {ref.n_authors if ref.n_authors < 99 else 'several'} authors: add 'et al.'")
     if "co-author-missing" in c.problems:
         reasons.append(f"this work has two authors: name {ref.families[1]} too")
+    if "needs-year-suffix" in c.problems:
+        reasons.append(f"the list has several works by these authors in {ref.year}: this one is {ref.year}{letter}")
     reasons.extend(_malformed(c))
     c.message = f"should read \"{c.expected}\" ({'; '.join(reasons)})"
 
@@ -591,8 +608,29 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
 
 
 def _german_key(name: str) -> str:
-    from kb.normalise import fold_german
     return re.sub(r"[^a-z]", "", fold_german(name).lower())
+
+
+def year_suffixes(works: list[Work]) -> dict[str, str]:
+    """APA's a/b letters for works by the same authors in the same year, ordered by title.
+
+    >>> a = Work({"id": "a", "author": [{"family": "Pestoff", "given": "V."}], "title": "What is", "issued": {"date-parts": [[2012]]}})
+    >>> b = Work({"id": "b", "author": [{"family": "Pestoff", "given": "V."}], "title": "Coproduction", "issued": {"date-parts": [[2012]]}})
+    >>> year_suffixes([a, b])
+    {'b': 'a', 'a': 'b'}
+    """
+    groups: dict[tuple, list[Work]] = defaultdict(list)
+    for w in works:  # the same people: Löffler and Loeffler are one author
+        names = tuple((_german_key(n.get("family") or n.get("literal") or ""), fold((n.get("given") or "")[:1]))
+                      for n in w.authors)
+        groups[(names, w.et_al, w.year)].append(w)
+    out = {}
+    for group in groups.values():
+        if len(group) > 1 and group[0].year:
+            for i, w in enumerate(sorted(group, key=lambda w: re.sub(r"^(the|a|an)\s+", "", w.csl.get("title", "").lower()))):
+                out[w.id] = "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else str(i)
+    return out
+
 
 
 @dataclass

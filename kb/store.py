@@ -60,7 +60,7 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
             "issue": csl.get("issue"), "page": csl.get("page"), "year": year,
             "decade": f"{year // 10 * 10}s" if year else None,
             "publisher": csl.get("publisher"), "publisher_place": csl.get("publisher-place"),
-            "event_title": csl.get("event-title"), "event_place": csl.get("event-place"),
+            "event_title": csl.get("event"), "event_place": csl.get("event-place"),
             "doi": csl.get("DOI"), "url": csl.get("URL"),
             "position": w.position, "source": w.source, "line": w.line, "provenance": w.provenance,
             "raw": w.raw or None,

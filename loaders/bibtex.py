@@ -49,7 +49,7 @@ BIBTEX_TO_CSL_FIELD = {
     "publisher": "publisher",
     "address": "publisher-place",
     "location": "publisher-place",
-    "eventtitle": "event-title",
+    "eventtitle": "event",
     "venue": "event-place",
     "edition": "edition",
     "doi": "DOI",
@@ -72,13 +72,20 @@ class FailedEntry:
     error: str
 
 
+def _unbrace(text: str) -> str:
+    return text.replace("{", "").replace("}", "")
+
+
 def name_to_csl(parts: Any) -> dict[str, str]:
-    """bibtexparser NameParts -> CSL name; an organisation becomes ``{"literal": ...}``."""
-    family = " ".join(parts.von + parts.last)
-    given = " ".join(parts.first)
+    """bibtexparser NameParts -> CSL name; an organisation ({OECD}, or a braced name) becomes
+    ``{"literal": ...}``."""
+    raw_family = " ".join(parts.von + parts.last)
+    family = _unbrace(raw_family)
+    given = _unbrace(" ".join(parts.first))
     if parts.jr:
-        given = f"{given}, {' '.join(parts.jr)}".strip(", ")
-    if not given and not parts.von and (family.isupper() or " " in family):
+        given = f"{given}, {_unbrace(' '.join(parts.jr))}".strip(", ")
+    braced = raw_family.startswith("{") and raw_family.endswith("}")
+    if not given and not parts.von and (braced or family.isupper() or " " in family):
         return {"literal": family}
     name = {"family": family}
     if given:
@@ -120,9 +127,16 @@ def entry_to_work(entry: Any, path: str) -> Work:
 
 def parse_bibtex(text: str, path: str = "<string>") -> tuple[list[Work], list[FailedEntry]]:
     """Parse BibTeX text into works (in file order) and failed blocks."""
-    library = bibtexparser.parse_string(
-        text, append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors(), SplitNameParts()]
-    )
+    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    # Names are decoded with their braces kept, so that "{OECD \& Co}" stays one organisation.
+    names = bibtexparser.parse_string(text, append_middleware=[
+        LatexDecodingMiddleware(keep_braced_groups=True), SeparateCoAuthors(), SplitNameParts()])
+    name_fields = {e.key: e for e in names.entries}
+    for entry in library.entries:
+        other = name_fields.get(entry.key)
+        for role in ("author", "editor"):
+            if other is not None and role in other.fields_dict:
+                entry.set_field(other.fields_dict[role])
     works = [entry_to_work(entry, path) for entry in library.entries]
     for position, work in enumerate(works, 1):
         work.position = position

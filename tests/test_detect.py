@@ -109,3 +109,17 @@ def test_jats_loader_reads_body_refs_and_gold_links(root):
         ("Ostrom et al., 1978", 1), ("Whitaker 1980", 2), ("1", 1), ("-", 2), ("3", 3)]
     cites = check(doc, refs, numbered=True).citations
     assert [c.reference for c in cites] == [1, 2, 1, 2, 3]
+
+
+def test_resolved_citation_gets_the_suffix_the_list_needs():
+    extra = works() + [Work(csl={"id": "bovaird2007b", "type": "book", "title": "Another",
+                                 "author": [{"family": "Bovaird", "given": "T."}, {"family": "Loeffler", "given": "E."}],
+                                 "issued": {"date-parts": [[2007]]}}, position=10),
+                       Work(csl={"id": "bovaird2007c", "type": "book", "title": "Zeta",
+                                 "author": [{"family": "Bovaird", "given": "T."}, {"family": "Löffler", "given": "E."}],
+                                 "issued": {"date-parts": [[2007]]}}, position=11)]
+    (c,) = check(document("(Bovaird & Loeffler, 2007)"), extra).citations
+    assert c.status == "ambiguous"  # Loeffler and Löffler are one person: two works fit
+    assert "Bovaird & Loeffler, 2007a or Bovaird & Löffler, 2007b" in c.message
+    (c,) = check(document("(Bovaird & Loeffler, 2007b)"), extra).citations
+    assert (c.status, c.reference) == ("ok", 11)

@@ -12,7 +12,7 @@ from kb.parse import parse_names, parse_references
 from loaders.bibtex import load_bibtex
 
 FIELDS = ["id", "type", "author", "editor", "title", "container-title", "volume", "issue", "page", "issued",
-          "publisher", "publisher-place", "event-title", "event-place", "DOI", "URL", "ISBN", "edition"]
+          "publisher", "publisher-place", "event", "event-place", "DOI", "URL", "ISBN", "edition"]
 
 
 def run_parse(path):

@@ -1,0 +1,106 @@
+"""Exports from Datasette views (.bib, .ris, .csljson) and from `kb cite`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import rispy
+import yaml
+from click.testing import CliRunner
+from datasette.app import Datasette
+
+from kb.cli import cli
+from loaders.bibtex import parse_bibtex
+
+
+def make_ds(built_db, root, **settings):
+    metadata = yaml.safe_load((root / "metadata.yml").read_text(encoding="utf-8"))
+    return Datasette([str(built_db)], metadata=metadata, settings=settings or None)
+
+
+def get(ds, path):
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ds.client.get(path)).result()
+
+
+@pytest.fixture(scope="module")
+def ds(built_db, root):
+    return make_ds(built_db, root)
+
+
+def test_bib_of_the_works_table_has_every_work(ds):
+    response = get(ds, "/kb/works.bib")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/x-bibtex")
+    works, failed = parse_bibtex(response.text)
+    assert failed == [] and len(works) == 36
+
+
+def test_export_is_not_cut_by_max_returned_rows(built_db, root):
+    small = make_ds(built_db, root, max_returned_rows=10)
+    assert len(get(small, "/kb/works.json?_shape=objects").json()["rows"]) == 10
+    works, _ = parse_bibtex(get(small, "/kb/works.bib").text)
+    assert len(works) == 36
+    items = json.loads(get(small, "/kb/works.csljson?type=article-journal").text)
+    assert len(items) == 29
+
+
+@pytest.mark.parametrize("path,expected", [
+    pytest.param("/kb/works.bib?type=book", {"alford2009engaging", "brudney1990fostering", "marres2012material"}, id="facet-filter"),
+    pytest.param("/kb/works.bib?_search=Voluntas", {"bovaird2012engagementa", "meijer2012coproduction", "pestoff2012coproduction"}, id="search"),
+    pytest.param("/kb/works_never_cited.bib", {"szkuta2014collaborative"}, id="canned-query"),
+    pytest.param("/kb/citations.bib?status=mismatch&_search=x", None, id="other-table-with-work-id"),
+])
+def test_filtered_views_export_their_rows(ds, path, expected):
+    response = get(ds, path)
+    assert response.status_code == 200, response.text
+    works, failed = parse_bibtex(response.text)
+    if expected is not None:
+        assert {w.id for w in works} == expected
+
+
+def test_citations_export_the_works_they_resolve_to(ds):
+    works, _ = parse_bibtex(get(ds, "/kb/citations.bib?status=mismatch").text)
+    assert "ostrom1978public" in {w.id for w in works} and len(works) == 13  # 14 mismatches, Graaf twice
+
+
+def test_ris_reads_back_with_rispy(ds):
+    entries = rispy.loads(get(ds, "/kb/literature_on_concept.ris?concept=new-public-governance").text)
+    assert "The New Public Governance?" in {e["title"] for e in entries}
+
+
+@pytest.mark.parametrize("path", ["/kb/focus_groups.bib", "/kb/focus_group_criterion.ris", "/kb/concepts.csljson"])
+def test_view_without_works_is_a_clear_400(ds, path):
+    response = get(ds, path)
+    assert response.status_code == 400
+    assert "no work column" in response.text or "not works" in response.text
+
+
+def test_work_rows_show_formatted_references(ds):
+    row = get(ds, "/kb/works/osborne2006new.json?_shape=objects").json()["rows"][0]
+    assert row["apa"] == "Osborne, S. (2006). The New Public Governance? Public Management Review, 8, 377–387."
+    assert row["ieee"].startswith("S. Osborne, “The New Public Governance?,”")
+
+
+@pytest.mark.parametrize("args,check", [
+    pytest.param(["bovaird2007beyond", "--format", "apa"],
+                 lambda out: out.startswith("Bovaird, T. (2007). Beyond engagement"), id="key-apa"),
+    pytest.param(["--concept", "New Public Governance", "--format", "csljson"],
+                 lambda out: "osborne2006new" in {i["id"] for i in json.loads(out)}, id="concept-label"),
+    pytest.param(["--search", "Voluntas", "--format", "ris"],
+                 lambda out: len(rispy.loads(out)) == 3, id="search-ris"),
+    pytest.param(["osborne2006new", "--format", "bibtex"],
+                 lambda out: parse_bibtex(out)[0][0].csl["title"] == "The New Public Governance?", id="bibtex"),
+])
+def test_kb_cite(built_db, args, check):
+    result = CliRunner().invoke(cli, ["cite", "--db", str(built_db), *args])
+    assert result.exit_code == 0, result.output
+    assert check(result.output), result.output[:300]
+
+
+def test_kb_cite_unknown_key_is_a_clear_error(built_db):
+    result = CliRunner().invoke(cli, ["cite", "--db", str(built_db), "nosuch1999key"])
+    assert result.exit_code == 2 and "no work with key 'nosuch1999key'" in result.output
