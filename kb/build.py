@@ -11,16 +11,19 @@ from pathlib import Path
 import sqlite_utils
 
 from kb import graph as kbgraph
+from kb.claims import claims as make_claims
 from kb.concepts import tag
 from kb.model import Citation, Document, KbError, Problem, Work
 from kb.resolve import check
 from kb.store import (
     ensure_db_shape,
     save_citations,
+    save_claims,
     save_concept_links,
     save_concepts,
     save_documents,
     save_evidence,
+    save_evidence_map,
     save_problems,
     save_work_sources,
     save_works,
@@ -199,7 +202,8 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     for p in problems:
         if p.code in ERROR_CODES:
             p.severity = "error"
-    links, labels = tag(sources.documents, sources.concepts, citations, sources.evidence.tables, sources.curated)
+    claims = make_claims(sources.documents, citations)
+    links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
     G = kbgraph.build_graph(sources.documents, sources.works, citations, links, sources.evidence.tables["findings"])
     cited = kbgraph.times_cited(G)
     citing = kbgraph.citing_passages(G)
@@ -207,7 +211,8 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     stats = {}
     for w in sources.works:
         node = f"work:{w.id}"
-        work_concepts = sorted({lk.concept_id for lk in links if lk.target_table == "works" and lk.target_id == w.id})
+        work_concepts = sorted({lk.concept_id for lk in links
+                                if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"})
         stats[w.id] = {"times_cited": cited.get(node, 0), "citing_passages": citing.get(node, 0),
                        "pagerank": round(ranks.get(node, 0.0), 6), "concepts": _json(work_concepts),
                        "problem_count": sum(1 for p in problems if p.work_id == w.id)}
@@ -230,13 +235,15 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         save_works(db, sources.works, stats)
         save_work_sources(db, sources.field_sources)
         save_citations(db, citations, passages)
+        save_claims(db, claims)
         save_evidence(db, sources.evidence.studies, sources.evidence.tables)
         save_concepts(db, sources.concepts, labels)
         save_concept_links(db, links)
+        save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"])
         save_problems(db, problems)
         ensure_db_shape(db)
         counts = {t: db[t].count for t in ("documents", "passages", "works", "authors", "citations", "concepts",
-                                          "concept_links", "sessions", "focus_groups", "topics", "criteria",
+                                          "concept_links", "claims", "sessions", "focus_groups", "topics", "criteria",
                                           "methods", "findings", "problems")}
         db.conn.commit()
         db.close()

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kb.model import Citation, Concept, ConceptLink, Document
+from kb.model import Concept, ConceptLink, Document
 from kb.normalise import fold
 
 _DEFINED = re.compile(r"(?P<before>[\w\s-]{3,60}?)\s*\((?P<abbr>[A-Z]{2,}s?)(?:,\s*henceforth)?\)")
@@ -51,7 +51,9 @@ def defined_abbreviations(documents: list[Document], labels: list[Label]) -> lis
 class Matcher:
     """One compiled pattern per concept over folded text."""
 
-    def __init__(self, labels: list[Label]):
+    def __init__(self, labels: list[Label], not_within: dict[str, list[str]] | None = None):
+        self.blockers = {cid: re.compile("|".join(re.escape(fold(x)) for x in phrases), re.I)
+                         for cid, phrases in (not_within or {}).items() if phrases}
         self.patterns: list[tuple[str, re.Pattern[str]]] = []
         by_concept: dict[str, list[str]] = {}
         for lab in labels:
@@ -73,7 +75,11 @@ class Matcher:
         folded = _fold_keep_length(text)
         hits = []
         for concept_id, pattern in self.patterns:
+            blocked = [(b.start(), b.end()) for b in self.blockers[concept_id].finditer(folded)] \
+                if concept_id in self.blockers else []
             for m in pattern.finditer(folded):
+                if any(s <= m.start() and m.end() <= e for s, e in blocked):
+                    continue
                 hits.append((concept_id, m.start(), m.end(), text[m.start():m.end()]))
         hits.sort(key=lambda h: (h[1], h[0]))
         return hits
@@ -88,48 +94,62 @@ def _fold_keep_length(text: str) -> str:
     return "".join(out)
 
 
-def tag(documents: list[Document], concepts: list[Concept], citations: list[Citation],
+def tag(documents: list[Document], concepts: list[Concept], claims: list[Any],
         evidence_tables: dict[str, list[dict[str, Any]]], curated: list[dict[str, Any]]) -> tuple[list[ConceptLink], list[Label]]:
-    """Every concept link: matched in passages and evidence records, cited-in for works,
-    and the curated links from the scheme."""
+    """Every concept link: matched in passages, claims and evidence records; works through the
+    claims that cite them ("cited-in", or "cited-in-candidate" for each entry an ambiguous
+    citation could mean: listed, never chosen); and the curated links from the scheme."""
     labels = labels_of(concepts)
     labels += defined_abbreviations(documents, labels)
-    matcher = Matcher(labels)
+    matcher = Matcher(labels, {c.id: c.not_within for c in concepts})
     links: list[ConceptLink] = []
-    passage_concepts: dict[str, set[str]] = {}
     for doc in documents:
         for p in doc.passages:
-            seen = set()
             for concept_id, s, e, text in matcher.find(p.text):
                 links.append(ConceptLink(concept_id, "passages", p.id, "matched", p.id, text, s, e))
-                seen.add(concept_id)
-            passage_concepts[p.id] = seen
-    # evidence records: match inside their quote, keep the span in passage coordinates
+    passages = {p.id: p for d in documents for p in d.passages}
+    for claim in claims:
+        s = claim.sentence
+        offset = s.start - passages[s.passage_id].start
+        found: dict[str, tuple[int, int, str]] = {}
+        for concept_id, a, b, text in matcher.find(s.text):
+            found.setdefault(concept_id, (offset + a, offset + b, text))
+        for concept_id, (a, b, text) in sorted(found.items()):
+            links.append(ConceptLink(concept_id, "claims", claim.id, "matched", s.passage_id, text, a, b))
+            done = set()
+            for c in claim.citations:
+                targets = [(c.work_id, "cited-in")] if c.work_id else [(w, "cited-in-candidate") for w in c.candidate_ids]
+                for work_id, method in targets:
+                    if (work_id, method) in done:
+                        continue
+                    done.add((work_id, method))
+                    links.append(ConceptLink(concept_id, "works", work_id, method, s.passage_id, text, a, b,
+                                             note=f"{claim.id}: cited as {c.text!r}"
+                                                  + (" (ambiguous: one of the candidates)" if method != "cited-in" else "")))
     for table in ("findings", "focus_groups", "topics", "criteria", "methods"):
         for row in evidence_tables.get(table, []):
             quote_start = row["quote_start"]
-            done = set()
+            done_concepts = set()
             for concept_id, s, e, text in matcher.find(row["quote"]):
-                if concept_id in done:
+                if concept_id in done_concepts:
                     continue
-                done.add(concept_id)
+                done_concepts.add(concept_id)
                 links.append(ConceptLink(concept_id, table, row["id"], "matched", row["passage_id"], text,
                                          quote_start + s, quote_start + e))
-    # works: through the passages that cite them (resolved citations only: never a guess)
-    done_works = set()
-    for c in citations:
-        if not c.work_id or not c.passage_id:
-            continue
-        for concept_id in sorted(passage_concepts.get(c.passage_id, ())):
-            key = (concept_id, c.work_id, c.passage_id)
-            if key in done_works:
-                continue
-            done_works.add(key)
-            links.append(ConceptLink(concept_id, "works", c.work_id, "cited-in", c.passage_id,
-                                     note=f"cited as {c.text!r}"))
     for link in curated:
         ev = link["evidence"]
         links.append(ConceptLink(link["concept"], link["target"]["table"], link["target"]["id"], "curated",
                                  ev["passage_id"], ev["quote"], ev["quote_start"], ev["quote_end"],
                                  note=" ".join(str(link["why"]).split())))
+    # A finding on a usability criterion is evidence on what that criterion is linked to.
+    criterion_concepts: dict[str, set[str]] = {}
+    for link in links:
+        if link.target_table == "criteria":
+            criterion_concepts.setdefault(link.target_id, set()).add(link.concept_id)
+    linked = {(lk.concept_id, lk.target_id) for lk in links if lk.target_table == "findings"}
+    for row in evidence_tables.get("findings", []):
+        for concept_id in sorted(criterion_concepts.get(row.get("criterion") or "", ())):
+            if (concept_id, row["id"]) not in linked:
+                links.append(ConceptLink(concept_id, "findings", row["id"], "via-criterion", row["passage_id"],
+                                         note=f"the finding is on the criterion {row['criterion']!r}"))
     return links, labels

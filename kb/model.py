@@ -161,6 +161,7 @@ class Citation:
     raw_etal: str = ""  # "et al" as printed ("et al", "at al.")
     missing_comma: bool = False  # "Wiewiora 2016"
     continuation: bool = False  # a bare year after a name: the "2016" of "Bovaird, 2007; 2016"
+    candidate_ids: list[str] = field(default_factory=list)  # work ids of the candidates
 
 
 @dataclass
@@ -175,6 +176,7 @@ class Concept:
     related: list[str]
     exact_match: dict[str, Any] | None
     line: int | None = None
+    not_within: list[str] = field(default_factory=list)  # phrases in which a label does not count
 
 
 @dataclass

@@ -407,8 +407,9 @@ def _resolve_all(citations: list[Citation], works: list[Work]) -> list[Citation]
             _resolve_one(c, refs, index)
             done[key] = c
         else:  # the lists are shared, never changed after resolution
-            c.status, c.work_id, c.reference, c.expected, c.message, c.candidates, c.problems = (
-                seen.status, seen.work_id, seen.reference, seen.expected, seen.message, seen.candidates, seen.problems)
+            c.status, c.work_id, c.reference, c.expected, c.message, c.candidates, c.problems, c.candidate_ids = (
+                seen.status, seen.work_id, seen.reference, seen.expected, seen.message, seen.candidates, seen.problems,
+                seen.candidate_ids)
     return citations
 
 
@@ -469,6 +470,7 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
     if len(candidates) > 1:
         c.status = "ambiguous"
         c.candidates = [refs[i].position for i in candidates]
+        c.candidate_ids = [refs[i].work_id for i in candidates]
         same_year_author = len({(name_key(refs[i].families[0]) if refs[i].families else "", refs[i].year)
                                 for i in candidates}) == 1
         if same_year_author and not suffix:

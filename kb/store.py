@@ -108,6 +108,22 @@ def save_citations(db: sqlite_utils.Database, citations: list[Citation], passage
                                                     ("passage_id", "passages", "id"), ("work_id", "works", "id")])
 
 
+def save_claims(db: sqlite_utils.Database, claims: list[Any]) -> None:
+    """Claims (citing sentences) and which citations and works each rests on."""
+    db["claims"].insert_all(({
+        "id": c.id, "document_id": c.document_id, "passage_id": c.passage_id, "number": c.sentence.number,
+        "text": c.sentence.text, "start": c.sentence.start, "end": c.sentence.end,
+        "citation_count": len(c.citations),
+        "works": json.dumps(sorted({x.work_id for x in c.citations if x.work_id})),
+        "candidate_works": json.dumps(sorted({w for x in c.citations for w in x.candidate_ids})),
+    } for c in claims), pk="id", foreign_keys=[("document_id", "documents", "id"), ("passage_id", "passages", "id")])
+    db["claim_citations"].insert_all(({
+        "claim_id": c.id, "citation_id": x.id, "status": x.status, "work_id": x.work_id,
+        "candidates": json.dumps(x.candidate_ids),
+    } for c in claims for x in c.citations), pk=("claim_id", "citation_id"), foreign_keys=[
+        ("claim_id", "claims", "id"), ("citation_id", "citations", "id"), ("work_id", "works", "id")])
+
+
 def save_concepts(db: sqlite_utils.Database, concepts: list[Concept], labels: list[Any]) -> None:
     db["concepts"].insert_all(({
         "id": c.id, "pref_label": c.pref_label, "definition": c.definition,
@@ -139,10 +155,37 @@ def save_concept_links(db: sqlite_utils.Database, links: list[ConceptLink]) -> N
             "start": link.start, "end": link.end, "note": link.note,
             "work_id": link.target_id if link.target_table == "works" else None,
             "finding_id": link.target_id if link.target_table == "findings" else None,
+            "claim_id": link.target_id if link.target_table == "claims" else None,
         })
     db["concept_links"].insert_all(rows, pk="id", foreign_keys=[
         ("concept_id", "concepts", "id"), ("passage_id", "passages", "id"),
-        ("work_id", "works", "id"), ("finding_id", "findings", "id")])
+        ("work_id", "works", "id"), ("finding_id", "findings", "id"), ("claim_id", "claims", "id")])
+
+
+def save_evidence_map(db: sqlite_utils.Database, links: list[ConceptLink], works: list[Work],
+                      findings: list[dict[str, Any]]) -> None:
+    """One row per piece of evidence on a concept, by kind and bucket: the literature by decade,
+    the session findings by focus group and by criterion. The evidence map counts these rows."""
+    decade = {w.id: (f"{w.year // 10 * 10}s" if w.year else "no year") for w in works}
+    by_id = {f["id"]: f for f in findings}
+    rows = set()
+    for link in links:
+        if link.target_table == "works" and link.method == "cited-in":
+            rows.add((link.concept_id, "literature by decade", decade.get(link.target_id, "no year"), "works",
+                      link.target_id))
+        elif link.target_table == "findings" and link.target_id in by_id:
+            f = by_id[link.target_id]
+            rows.add((link.concept_id, "findings by focus group", f.get("focus_group") or "(all groups)", "findings", f["id"]))
+            rows.add((link.concept_id, "findings by criterion", f.get("criterion") or "(no criterion)", "findings", f["id"]))
+        elif link.target_table == "focus_groups":
+            rows.add((link.concept_id, "findings by focus group", link.target_id, "focus_groups", link.target_id))
+        elif link.target_table == "criteria":
+            rows.add((link.concept_id, "findings by criterion", link.target_id, "criteria", link.target_id))
+    db["evidence"].insert_all(({
+        "concept_id": c, "evidence": kind, "bucket": bucket, "target_table": table, "target_id": target,
+    } for c, kind, bucket, table, target in sorted(rows)), foreign_keys=[("concept_id", "concepts", "id")])
+    db["evidence"].create({"concept_id": str, "evidence": str, "bucket": str, "target_table": str, "target_id": str},
+                          if_not_exists=True)
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -185,6 +228,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     db["passages"].enable_fts(["text"], create_triggers=False, tokenize="porter")
     db["works"].enable_fts(["title", "container_title", "authors"], create_triggers=False, tokenize="porter")
     db["findings"].enable_fts(["summary", "quote"], create_triggers=False, tokenize="porter")
+    db["claims"].enable_fts(["text"], create_triggers=False, tokenize="porter")
     for table, cols in (("citations", ["status"]), ("citations", ["work_id"]), ("concept_links", ["concept_id"]),
                         ("concept_links", ["target_table", "target_id"]), ("works", ["year"]),
                         ("problems", ["code"]), ("work_authors", ["author_id"])):

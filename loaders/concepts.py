@@ -29,6 +29,7 @@ def load_concepts(paths: list[Path], documents: dict[str, Document]) -> tuple[li
                 definition=" ".join(str(record["definition"]).split()), source=source,
                 broader=list(record.get("broader") or []), related=list(record.get("related") or []),
                 exact_match=record.get("exact_match"), line=record.line,
+                not_within=list(record.get("not_within") or []),
             ))
         for record in data.get("curated_links") or []:
             require(record, ("concept", "target", "evidence", "why"), path, "curated link")
