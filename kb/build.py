@@ -13,6 +13,7 @@ import sqlite_utils
 from kb import graph as kbgraph
 from kb.claims import claims as make_claims
 from kb.concepts import tag
+from kb.merge import COMPARED, FieldSource, WorkIndex, _show, merge_sources
 from kb.model import Citation, Document, KbError, Problem, Work
 from kb.resolve import check
 from kb.store import (
@@ -24,7 +25,9 @@ from kb.store import (
     save_documents,
     save_evidence,
     save_evidence_map,
+    save_graph_analyses,
     save_problems,
+    save_reference_entries,
     save_work_sources,
     save_works,
 )
@@ -32,6 +35,7 @@ from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
 from loaders.markdown import load_document
+from loaders.references import read_references
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
 ERROR_CODES = {"missing-reference", "wrong-year", "misspelt-name", "unparsed-reference", "source-contradiction"}
@@ -73,56 +77,102 @@ class Sources:
     curated: list
     problems: list[Problem] = field(default_factory=list)
     field_sources: list = field(default_factory=list)
+    lists: dict = field(default_factory=dict)  # document id -> its reference list, as works
+    entries: list = field(default_factory=list)  # every reference of every list, with its raw text
 
 
 def read_sources(root: Path) -> Sources:
-    """Read every source under ``root``; a broken source raises KbError naming file and line."""
+    """Read every source under ``root``; a broken source raises KbError naming file and line.
+
+    Each citing document names its reference list: ``references`` (hand-checked BibTeX) and/or
+    ``reference_list`` (free text, or any format kb parse reads). Both lists of one document are
+    merged entry by entry; the same work cited by several documents becomes one work."""
     bib_dir = root / "bibliography"
     if not bib_dir.is_dir():
         raise KbError("no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources")
-    works: list[Work] = []
-    seen: dict[str, Work] = {}
-    for path in sorted(bib_dir.glob("*.bib")):
-        loaded, failed = load_bibtex(path)
-        if failed:
-            f = failed[0]
-            raise KbError(f"BibTeX entry does not parse: {f.error}", str(path), f.line,
-                          hint="fix the entry (a missing brace or comma is the usual cause)")
-        for w in loaded:
-            if w.id in seen:
-                raise KbError(f"duplicate citation key {w.id!r} (also in {seen[w.id].source}:{seen[w.id].line})",
-                              str(path), w.line, hint="give each entry its own key")
-            seen[w.id] = w
-            works.append(w)
     documents = [load_document(p) for p in sorted(bib_dir.glob("*.md"))]
     documents += [load_document(p) for p in sorted((root / "evidence").glob("*.md"))]
-    field_sources: list = []
-    problems: list[Problem] = []
-    for doc in documents:
-        listed = doc.meta.get("reference_list")
-        if not listed:
-            continue
-        path = bib_dir / str(listed)
-        if not path.is_file():
-            raise KbError(f"reference_list {listed!r} not found", str(doc.path), 1,
-                          hint="name a free-text reference list in bibliography/")
-        from kb.merge import merge_sources
-        from loaders.references import read_references
-
-        result = read_references(path)
-        for w in result.works:
-            problems += [p for p in w.problems if p.code == "unparsed-reference"]
-        works, fs, disagreements = merge_sources(works, result.works)
-        field_sources += fs
-        problems += disagreements
     by_id = {d.id: d for d in documents}
     if len(by_id) != len(documents):
         raise KbError("two documents share an id", str(bib_dir), hint="give each document its own 'id:' in its front matter")
+    index = WorkIndex()
+    lists: dict[str, list[Work]] = {}
+    entries: list[dict] = []
+    field_sources: list = []
+    problems: list[Problem] = []
+    used_bib: set[Path] = set()
+    for doc in documents:
+        bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
+        if not bib_name and not list_name:
+            continue
+        curated = _load_bib(_named_file(bib_dir, bib_name, doc, "references")) if bib_name else []
+        if bib_name:
+            used_bib.add((bib_dir / str(bib_name)).resolve())
+        parsed: list[Work] = []
+        if list_name:
+            result = read_references(_named_file(bib_dir, list_name, doc, "reference_list"))
+            parsed = result.works
+            for w in parsed:
+                problems += [p for p in w.problems if p.code == "unparsed-reference"]
+        if curated and parsed:
+            doc_works, fs, disagreements = merge_sources(curated, parsed)
+            problems += disagreements
+        else:
+            doc_works = curated or parsed
+            fs = [FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])) for w in doc_works for f in COMPARED if f in w.csl]
+        renamed: dict[str, str] = {}
+        listed: list[Work] = []
+        for position, w in enumerate(doc_works, 1):
+            same = index.find(w)
+            local_id = w.id
+            if same is None:
+                same = index.add(w)
+            elif not same.raw and w.raw:
+                same.raw = w.raw
+            renamed[local_id] = same.id
+            listed.append(same)
+            entries.append({"document_id": doc.id, "position": position, "source": w.source, "line": w.line,
+                            "raw": w.raw or None, "work_id": same.id, "key_in_list": local_id})
+        for f in fs:
+            f.work_id = renamed.get(f.work_id, f.work_id)
+        field_sources += fs
+        for p in problems:
+            if p.work_id in renamed:
+                p.work_id = renamed[p.work_id]
+        lists[doc.id] = listed
+    for path in sorted(bib_dir.glob("*.bib")):  # a BibTeX file no document names: its works still count
+        if path.resolve() not in used_bib:
+            for w in _load_bib(path):
+                if index.find(w) is None:
+                    index.add(w)
     evidence = load_evidence(sorted((root / "evidence").glob("*.yml")), by_id)
-    concepts, curated = load_concepts(sorted((root / "concepts").glob("*.yml")), by_id)
-    sources = Sources(documents, works, evidence, concepts, curated, problems, field_sources)
+    concepts, curated_links = load_concepts(sorted((root / "concepts").glob("*.yml")), by_id)
+    sources = Sources(documents, index.works, evidence, concepts, curated_links, problems, field_sources, lists, entries)
     _relative_paths(sources, root)
     return sources
+
+
+def _named_file(folder: Path, name: object, doc: Document, key: str) -> Path:
+    path = folder / str(name)
+    if not path.is_file():
+        raise KbError(f"{key} file {name!r} not found in {folder.name}/", doc.path, 1,
+                      hint=f"name a file in {folder.name}/ in the front matter's '{key}:'")
+    return path
+
+
+def _load_bib(path: Path) -> list[Work]:
+    works, failed = load_bibtex(path)
+    if failed:
+        f = failed[0]
+        raise KbError(f"BibTeX entry does not parse: {f.error}", str(path), f.line,
+                      hint="fix the entry (a missing brace or comma is the usual cause)")
+    seen: dict[str, Work] = {}
+    for w in works:
+        if w.id in seen:
+            raise KbError(f"duplicate citation key {w.id!r} (also on line {seen[w.id].line})", str(path), w.line,
+                          hint="give each entry its own key")
+        seen[w.id] = w
+    return works
 
 
 def _relative_paths(sources: Sources, root: Path) -> None:
@@ -139,6 +189,8 @@ def _relative_paths(sources: Sources, root: Path) -> None:
         w.source = rel(w.source)
     for fs in sources.field_sources:
         fs.source = rel(fs.source)
+    for e in sources.entries:
+        e["source"] = rel(e["source"])
     for p in sources.problems:
         p.source = rel(p.source)
         p.message = p.message.replace(str(root.resolve()) + "/", "").replace(str(root) + "/", "")
@@ -152,17 +204,9 @@ def _relative_paths(sources: Sources, root: Path) -> None:
         row["source_file"] = rel(row["source_file"])
 
 
-def document_works(doc: Document, sources: Sources, root: Path) -> list[Work]:
-    """The reference list a document cites: its front matter's ``references`` file."""
-    ref = doc.meta.get("references")
-    if not ref:
-        return []
-    path = root / "bibliography" / str(ref)
-    works = [w for w in sources.works if (root / w.source).resolve() == path.resolve()]
-    if not works:
-        raise KbError(f"references file {ref!r} not found or empty", doc.path, 1,
-                      hint="name a .bib file in bibliography/ in the front matter's 'references:'")
-    return works
+def document_works(doc: Document, sources: Sources) -> list[Work]:
+    """The reference list a document cites, in its order."""
+    return sources.lists.get(doc.id, [])
 
 
 def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
@@ -172,7 +216,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     citations: list[Citation] = []
     problems: list[Problem] = list(sources.problems)
     for doc in sources.documents:
-        works = document_works(doc, sources, root)
+        works = document_works(doc, sources)
         if not works:
             continue
         report = check(doc, works)
@@ -204,17 +248,11 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
             p.severity = "error"
     claims = make_claims(sources.documents, citations)
     links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
-    G = kbgraph.build_graph(sources.documents, sources.works, citations, links, sources.evidence.tables["findings"])
-    cited = kbgraph.times_cited(G)
-    citing = kbgraph.citing_passages(G)
-    ranks = kbgraph.citation_pagerank(G)
     stats = {}
     for w in sources.works:
-        node = f"work:{w.id}"
         work_concepts = sorted({lk.concept_id for lk in links
                                 if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"})
-        stats[w.id] = {"times_cited": cited.get(node, 0), "citing_passages": citing.get(node, 0),
-                       "pagerank": round(ranks.get(node, 0.0), 6), "concepts": _json(work_concepts),
+        stats[w.id] = {"concepts": _json(work_concepts),
                        "problem_count": sum(1 for p in problems if p.work_id == w.id)}
     from kb.export import format_references
 
@@ -234,12 +272,15 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         save_documents(db, sources.documents)
         save_works(db, sources.works, stats)
         save_work_sources(db, sources.field_sources)
+        save_reference_entries(db, sources.entries)
         save_citations(db, citations, passages)
         save_claims(db, claims)
         save_evidence(db, sources.evidence.studies, sources.evidence.tables)
         save_concepts(db, sources.concepts, labels)
         save_concept_links(db, links)
         save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"])
+        # graph: built from the stored records, its analyses stored beside them
+        save_graph_analyses(db, kbgraph.build_graph(kbgraph.records_from_db(db)))
         save_problems(db, problems)
         ensure_db_shape(db)
         counts = {t: db[t].count for t in ("documents", "passages", "works", "authors", "citations", "concepts",

@@ -294,3 +294,38 @@ def select_works(db, keys, concept, search_text) -> list:
     chosen = sorted(set(wanted), key=lambda k: (rows[k]["position"] or 0, k))
     return [Work(csl=json.loads(rows[k]["csl_json"]), et_al=bool(rows[k]["et_al"]), position=rows[k]["position"])
             for k in chosen]
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json"]), default="graphml", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Database to read (default: kb.db in the sources folder, built if missing or stale).")
+def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
+    """Export the citation graph for Gephi (GraphML, GEXF) or as node-link JSON.
+
+    Nodes: documents, passages, claims, works, authors, concepts, findings, focus groups;
+    edges: contains, cites, authored-by, discusses, reports, co-cited-with.
+
+    \b
+    Example:
+        kb graph --format gexf --out kb.gexf
+    """
+    import sqlite_utils
+
+    from kb.build import build as run_build
+    from kb.build import default_root, is_stale
+    from kb.graph import build_graph, export_graph, records_from_db
+
+    root = default_root()
+    db_path = db_path or root / "kb.db"
+    if is_stale(db_path, root) and (root / "bibliography").is_dir():
+        run_build(db_path, root)
+    if not db_path.exists():
+        raise KbError("no database", str(db_path), hint="run kb build first")
+    text = export_graph(build_graph(records_from_db(sqlite_utils.Database(db_path))), fmt)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}", err=True)
+    else:
+        click.echo(text)

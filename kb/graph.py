@@ -1,53 +1,114 @@
-"""The citation graph (networkx) and its analyses, as plain functions of the graph.
+"""The knowledge base as one networkx graph, and its analyses as plain functions of the graph.
 
-Nodes are typed ("document", "passage", "work", "author", "concept", "finding"); edges carry a
-``kind``: contains, cites, authored-by, discusses, reports.
+Nodes are typed (``type``): document, passage, claim, work, author, concept, finding,
+focus_group. Edges carry a ``kind``: contains, cites, authored-by, discusses, reports,
+co-cited-with. Only resolved citations make ``cites`` edges: an ambiguous or missing citation
+adds no edge, whatever its candidates.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+import math
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import combinations
 from typing import Any
 
 import networkx as nx
 
+from kb.normalise import fold, fold_german
 
-def build_graph(documents: Iterable[Any], works: Iterable[Any], citations: Iterable[Any],
-                links: Iterable[Any], findings: Iterable[dict[str, Any]] = ()) -> nx.MultiDiGraph:
-    """One graph of the knowledge base. Ambiguous and missing citations add no edge."""
+TABLES = ("documents", "passages", "claims", "claim_citations", "citations", "works", "authors", "work_authors",
+          "concepts", "concept_links", "findings", "focus_groups")
+
+
+def records_from_db(db: Any) -> dict[str, list[dict[str, Any]]]:
+    """The rows the graph is made of, from a kb database (sqlite-utils Database)."""
+    return {t: list(db[t].rows) if t in db.table_names() else [] for t in TABLES}
+
+
+def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
+    """One graph of the whole knowledge base from its records (see ``records_from_db``).
+
+    >>> G = build_graph({"works": [{"id": "a", "title": "A", "year": 2000}], "concepts": [{"id": "c", "pref_label": "C"}],
+    ...                  "concept_links": [{"concept_id": "c", "target_table": "works", "target_id": "a", "method": "cited-in"}]})
+    >>> sorted(G.nodes), [k for _, _, k in G.edges(data="kind")]
+    (['concept:c', 'work:a'], ['discusses'])
+    """
     G = nx.MultiDiGraph()
-    for doc in documents:
-        G.add_node(f"document:{doc.id}", type="document", label=doc.title)
-        for p in doc.passages:
-            G.add_node(f"passage:{p.id}", type="passage", label=p.id)
-            G.add_edge(f"document:{doc.id}", f"passage:{p.id}", kind="contains")
-    for w in works:
-        G.add_node(f"work:{w.id}", type="work", label=w.csl.get("title", w.id))
-        for a in w.authors:
-            name = a.get("literal") or f"{a.get('family', '')}, {a.get('given', '')}".strip(", ")
-            G.add_node(f"author:{name}", type="author", label=name)
-            G.add_edge(f"work:{w.id}", f"author:{name}", kind="authored-by")
-    for c in citations:
-        if c.work_id and c.passage_id:
-            G.add_edge(f"passage:{c.passage_id}", f"work:{c.work_id}", kind="cites", citation=c.id)
-    for f in findings:
-        G.add_node(f"finding:{f['id']}", type="finding", label=f["id"])
-    for link in links:
-        G.add_node(f"concept:{link.concept_id}", type="concept", label=link.concept_id)
-        prefix = {"passages": "passage", "works": "work", "findings": "finding"}.get(link.target_table)
-        if prefix:
-            G.add_edge(f"{prefix}:{link.target_id}", f"concept:{link.concept_id}", kind="discusses")
+    for d in records.get("documents", []):
+        G.add_node(f"document:{d['id']}", type="document", label=d.get("title") or d["id"], ref=d["id"])
+    for p in records.get("passages", []):
+        G.add_node(f"passage:{p['id']}", type="passage", label=p["id"], ref=p["id"])
+        G.add_edge(f"document:{p['document_id']}", f"passage:{p['id']}", kind="contains")
+    for c in records.get("claims", []):
+        G.add_node(f"claim:{c['id']}", type="claim", label=c["id"], ref=c["id"])
+        G.add_edge(f"passage:{c['passage_id']}", f"claim:{c['id']}", kind="contains")
+    for w in records.get("works", []):
+        G.add_node(f"work:{w['id']}", type="work", label=short_label(w), ref=w["id"], year=w.get("year") or 0)
+    identity = author_identities(records.get("authors", []))
+    for a in records.get("authors", []):
+        canonical = identity[a["id"]]["canonical"]
+        G.add_node(f"author:{canonical}", type="author", label=identity[a["id"]]["display"], ref=canonical)
+    for wa in records.get("work_authors", []):
+        if wa.get("role", "author") == "author":
+            G.add_edge(f"work:{wa['work_id']}", f"author:{identity[wa['author_id']]['canonical']}", kind="authored-by",
+                       position=wa.get("position") or 0)
+    claim_of = {cc["citation_id"]: cc["claim_id"] for cc in records.get("claim_citations", [])}
+    for c in records.get("citations", []):
+        if c.get("work_id") and c["id"] in claim_of:
+            G.add_edge(f"claim:{claim_of[c['id']]}", f"work:{c['work_id']}", kind="cites", citation=c["id"],
+                       group=f"{c['document_id']}#{c.get('group_number')}", passage=c.get("passage_id") or "",
+                       document=c["document_id"])
+    for f in records.get("findings", []):
+        G.add_node(f"finding:{f['id']}", type="finding", label=f["id"], ref=f["id"])
+        if f.get("focus_group"):
+            G.add_edge(f"finding:{f['id']}", f"focus_group:{f['focus_group']}", kind="reports")
+    for g in records.get("focus_groups", []):
+        G.add_node(f"focus_group:{g['id']}", type="focus_group", label=g.get("label") or g["id"], ref=g["id"])
+    for c in records.get("concepts", []):
+        G.add_node(f"concept:{c['id']}", type="concept", label=c.get("pref_label") or c["id"], ref=c["id"])
+    prefix = {"passages": "passage", "claims": "claim", "works": "work", "findings": "finding",
+              "focus_groups": "focus_group"}
+    for link in records.get("concept_links", []):
+        kind = prefix.get(link["target_table"])
+        if kind is None or link.get("method") == "cited-in-candidate":
+            continue  # a candidate of an ambiguous citation is not evidence of an edge
+        source = f"{kind}:{link['target_id']}"
+        if source not in G:
+            G.add_node(source, type=kind, label=link["target_id"], ref=link["target_id"])
+        G.add_edge(source, f"concept:{link['concept_id']}", kind="discusses", method=link.get("method") or "")
+    for (a, b), weight in sorted(co_citation(G, "paragraph").items()):
+        G.add_edge(a, b, kind="co-cited-with", weight=weight)
     return G
 
 
+def short_label(work: dict[str, Any]) -> str:
+    """ "Bovaird 2007", "Osborne et al. 2016", "Bovaird & Loeffler 2012"."""
+    authors = [a.strip() for a in (work.get("authors") or "").split(";") if a.strip() and a.strip() != "et al."]
+    families = [a.split(",")[0] for a in authors]
+    if not families:
+        who = (work.get("title") or work["id"])[:24]
+    elif len(families) == 1 and not work.get("et_al"):
+        who = families[0]
+    elif len(families) == 2 and not work.get("et_al"):
+        who = f"{families[0]} & {families[1]}"
+    else:
+        who = f"{families[0]} et al."
+    return f"{who} {work.get('year') or 'n.d.'}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Citation analyses
+
+
 def times_cited(G: nx.MultiDiGraph) -> Counter:
-    """How many resolved citations point at each work node.
+    """Resolved citations of each work node.
 
     >>> G = nx.MultiDiGraph()
-    >>> G.add_edge("passage:a", "work:x", kind="cites"); G.add_edge("passage:b", "work:x", kind="cites")
-    0
-    0
+    >>> _ = G.add_edge("claim:a", "work:x", kind="cites"); _ = G.add_edge("claim:b", "work:x", kind="cites")
     >>> times_cited(G)["work:x"]
     2
     """
@@ -55,20 +116,363 @@ def times_cited(G: nx.MultiDiGraph) -> Counter:
 
 
 def citing_passages(G: nx.MultiDiGraph) -> Counter:
-    """How many distinct passages cite each work node."""
-    pairs = {(u, v) for u, v, k in G.edges(data="kind") if k == "cites"}
+    """Distinct passages citing each work."""
+    pairs = {(d.get("passage"), v) for _, v, d in G.edges(data=True) if d.get("kind") == "cites"}
     return Counter(v for _, v in pairs)
 
 
 def citation_pagerank(G: nx.MultiDiGraph, alpha: float = 0.85) -> dict[str, float]:
-    """PageRank of works over the cites edges (passages -> works)."""
+    """PageRank of works over the cites edges (claims -> works), weighted by citation count."""
     H = nx.DiGraph()
     H.add_nodes_from(n for n, t in G.nodes(data="type") if t == "work")
     for u, v, k in G.edges(data="kind"):
         if k == "cites":
-            w = H[u][v]["weight"] + 1 if H.has_edge(u, v) else 1
-            H.add_edge(u, v, weight=w)
+            H.add_edge(u, v, weight=H[u][v]["weight"] + 1 if H.has_edge(u, v) else 1)
     if H.number_of_nodes() == 0:
         return {}
-    ranks = nx.pagerank(H, alpha=alpha, weight="weight")
-    return {n: r for n, r in ranks.items() if n.startswith("work:")}
+    return {n: r for n, r in nx.pagerank(H, alpha=alpha, weight="weight").items() if n.startswith("work:")}
+
+
+def concepts_cited_for(G: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """For each work, the concepts of the claims that cite it."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for u, v, k in G.edges(data="kind"):
+        if k == "cites":
+            for _, c, k2 in G.out_edges(u, data="kind"):
+                if k2 == "discusses":
+                    out[v].add(G.nodes[c]["ref"])
+    return {w: sorted(cs) for w, cs in out.items()}
+
+
+_LEVEL_ATTR = {"parenthesis": "group", "sentence": None, "paragraph": "passage"}
+
+
+def co_citation(G: nx.MultiDiGraph, level: str = "paragraph") -> Counter:
+    """Pairs of works cited together in the same parenthesis, sentence or paragraph, with the
+    number of such units. Pairs are sorted node ids.
+
+    >>> G = nx.MultiDiGraph()
+    >>> _ = G.add_edge("claim:s1", "work:a", kind="cites", group="g1", passage="p1")
+    >>> _ = G.add_edge("claim:s1", "work:b", kind="cites", group="g1", passage="p1")
+    >>> _ = G.add_edge("claim:s2", "work:c", kind="cites", group="g2", passage="p1")
+    >>> co_citation(G, "parenthesis")
+    Counter({('work:a', 'work:b'): 1})
+    >>> sorted(co_citation(G, "paragraph").items())
+    [(('work:a', 'work:b'), 1), (('work:a', 'work:c'), 1), (('work:b', 'work:c'), 1)]
+    """
+    if level not in _LEVEL_ATTR:
+        raise ValueError(f"level must be one of {sorted(_LEVEL_ATTR)}")
+    units: dict[str, set[str]] = defaultdict(set)
+    attr = _LEVEL_ATTR[level]
+    for u, v, d in G.edges(data=True):
+        if d.get("kind") == "cites":
+            units[u if attr is None else d.get(attr, "")].add(v)
+    pairs: Counter = Counter()
+    for works in units.values():
+        for a, b in combinations(sorted(works), 2):
+            pairs[(a, b)] += 1
+    return pairs
+
+
+def bibliographic_coupling(G: nx.MultiDiGraph) -> Counter:
+    """Pairs of citing documents and the number of works both cite.
+
+    >>> G = nx.MultiDiGraph()
+    >>> for d, w in [("d1", "a"), ("d1", "b"), ("d2", "b"), ("d2", "c")]:
+    ...     _ = G.add_edge(f"claim:{d}", f"work:{w}", kind="cites", document=d)
+    >>> bibliographic_coupling(G)
+    Counter({('document:d1', 'document:d2'): 1})
+    """
+    cited: dict[str, set[str]] = defaultdict(set)
+    for _, v, d in G.edges(data=True):
+        if d.get("kind") == "cites":
+            cited[f"document:{d['document']}"].add(v)
+    out: Counter = Counter()
+    for a, b in combinations(sorted(cited), 2):
+        shared = len(cited[a] & cited[b])
+        if shared:
+            out[(a, b)] = shared
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Authors
+
+
+def _initials(given: str) -> str:
+    return "".join(w[0] for w in re.split(r"[\s.\-]+", fold(given or "")) if w).upper()
+
+
+def author_identities(authors: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Resolve author spellings to people. Same German-folded family name and same initials:
+    one person ("Löffler, E." and "Loeffler, E."), status ``same``. Same family name and one set
+    of initials a prefix of the other ("Osborne, S." and "Osborne, S. P."): flagged ``probable``,
+    kept apart.
+
+    >>> ids = author_identities([{"id": "loffler-e", "family": "Löffler", "given": "E."},
+    ...                          {"id": "loeffler-e", "family": "Loeffler", "given": "E."},
+    ...                          {"id": "osborne-s", "family": "Osborne", "given": "S."},
+    ...                          {"id": "osborne-sp", "family": "Osborne", "given": "S. P."}])
+    >>> ids["loffler-e"]["canonical"] == ids["loeffler-e"]["canonical"], ids["loffler-e"]["status"]
+    (True, 'same')
+    >>> ids["osborne-s"]["canonical"] == ids["osborne-sp"]["canonical"], ids["osborne-s"]["probable"]
+    (False, ['osborne-sp'])
+    """
+    authors = list(authors)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for a in authors:
+        key = re.sub(r"[^a-z]", "", fold_german(a.get("family") or "").lower())
+        groups[(key, _initials(a.get("given") or ""))].append(a)
+    out: dict[str, dict[str, Any]] = {}
+    members_of: dict[str, list[str]] = {}
+    for members in groups.values():
+        members = sorted(members, key=lambda a: a["id"])
+        canonical = members[0]["id"]
+        members_of[canonical] = [m["id"] for m in members]
+        spellings = sorted({m.get("display") or m.get("family") or "" for m in members})
+        for m in members:
+            out[m["id"]] = {"canonical": canonical, "status": "same" if len(members) > 1 else "single",
+                            "display": members[0].get("display") or members[0].get("family") or canonical,
+                            "spellings": spellings, "probable": []}
+    by_family: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (key, initials), members in groups.items():
+        by_family[key].append((initials, out[members[0]["id"]]["canonical"]))
+    for entries in by_family.values():
+        for (ia, ca), (ib, cb) in combinations(entries, 2):
+            if ia and ib and ia != ib and (ia.startswith(ib) or ib.startswith(ia)):
+                for x, y in ((ca, cb), (cb, ca)):
+                    for member in members_of[x]:
+                        out[member]["probable"] = sorted(set(out[member]["probable"]) | {y})
+    return out
+
+
+def coauthorship(G: nx.MultiDiGraph) -> nx.Graph:
+    """Authors linked by the works they wrote together, weighted by the number of works."""
+    H = nx.Graph()
+    for w, t in G.nodes(data="type"):
+        if t != "work":
+            continue
+        people = sorted({v for _, v, k in G.out_edges(w, data="kind") if k == "authored-by"})
+        H.add_nodes_from(people)
+        for a, b in combinations(people, 2):
+            H.add_edge(a, b, weight=H[a][b]["weight"] + 1 if H.has_edge(a, b) else 1)
+    return H
+
+
+def author_communities(H: nx.Graph, seed: int = 0) -> dict[str, int]:
+    """Community number of each author in the co-authorship network (Louvain, seeded, so the
+    same graph gives the same communities). Numbered by size, then by first member."""
+    if H.number_of_nodes() == 0:
+        return {}
+    parts = nx.community.louvain_communities(H, weight="weight", seed=seed)
+    parts = sorted((sorted(p) for p in parts), key=lambda p: (-len(p), p[0]))
+    return {n: i + 1 for i, part in enumerate(parts) for n in part}
+
+
+# ---------------------------------------------------------------------------------------------
+# Concepts
+
+
+def concept_cooccurrence(G: nx.MultiDiGraph) -> Counter:
+    """Pairs of concepts discussed in the same passage, claim or finding, with the count.
+
+    >>> G = nx.MultiDiGraph()
+    >>> for n, c in [("passage:p", "a"), ("passage:p", "b"), ("claim:s", "a"), ("claim:s", "b"), ("claim:t", "a")]:
+    ...     _ = G.add_edge(n, f"concept:{c}", kind="discusses")
+    >>> concept_cooccurrence(G)
+    Counter({('concept:a', 'concept:b'): 2})
+    """
+    by_unit: dict[str, set[str]] = defaultdict(set)
+    for u, v, k in G.edges(data="kind"):
+        if k == "discusses" and u.split(":", 1)[0] in ("passage", "claim", "finding"):
+            by_unit[u].add(v)
+    out: Counter = Counter()
+    for concepts in by_unit.values():
+        for a, b in combinations(sorted(concepts), 2):
+            out[(a, b)] += 1
+    return out
+
+
+def evidence_graph(G: nx.MultiDiGraph) -> nx.Graph:
+    """Concepts, works, findings and focus groups, joined by what links them: the graph in
+    which paths between concepts are sought."""
+    H = nx.Graph()
+    keep = {"concept", "work", "finding", "focus_group"}
+    for u, v, k in G.edges(data="kind"):
+        tu, tv = G.nodes[u].get("type"), G.nodes[v].get("type")
+        if tu in keep and tv in keep and k in ("discusses", "reports"):
+            H.add_edge(u, v)
+    return H
+
+
+def concept_path(G: nx.MultiDiGraph, a: str, b: str, H: nx.Graph | None = None) -> list[str]:
+    """A shortest path from concept ``a`` to concept ``b`` through works and findings
+    (node ids); empty when there is none. Ties go to the path whose node ids sort first.
+
+    >>> G = nx.MultiDiGraph()
+    >>> for u, c in [("work:w", "ict"), ("work:w", "exclusion"), ("finding:f", "ict")]:
+    ...     G.add_node(u, type=u.split(":")[0]); G.add_node(f"concept:{c}", type="concept")
+    ...     _ = G.add_edge(u, f"concept:{c}", kind="discusses")
+    >>> concept_path(G, "ict", "exclusion")
+    ['concept:ict', 'work:w', 'concept:exclusion']
+    """
+    H = H if H is not None else evidence_graph(G)
+    s, t = f"concept:{a}", f"concept:{b}"
+    if s not in H or t not in H:
+        return []
+    try:
+        return min(nx.all_shortest_paths(H, s, t))
+    except nx.NetworkXNoPath:
+        return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports and the map
+
+
+def export_graph(G: nx.MultiDiGraph, fmt: str) -> str:
+    """GraphML, GEXF (both open in Gephi) or node-link JSON."""
+    import io
+
+    H = nx.MultiDiGraph()
+    for n, d in G.nodes(data=True):
+        H.add_node(n, **{k: v for k, v in d.items() if isinstance(v, (str, int, float, bool))})
+    for u, v, d in G.edges(data=True):
+        H.add_edge(u, v, **{k: v2 for k, v2 in d.items() if isinstance(v2, (str, int, float, bool))})
+    if fmt == "json":
+        return json.dumps(nx.node_link_data(H, edges="links"), ensure_ascii=False, indent=1, sort_keys=True)
+    buf = io.BytesIO()
+    if fmt == "graphml":
+        nx.write_graphml(H, buf)
+    elif fmt == "gexf":
+        nx.write_gexf(H, buf)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    return buf.getvalue().decode("utf-8")
+
+
+MAP_TYPES = {"concept", "work", "focus_group", "document"}
+
+
+def map_graph(G: nx.MultiDiGraph, concept: str | None = None) -> nx.Graph:
+    """The graph a map shows: for the whole knowledge base, documents, works, concepts and
+    focus groups; for one concept, its neighbourhood (works, findings, focus groups and related
+    concepts within two steps)."""
+    H = nx.Graph()
+    if concept is None:
+        for u, v, k in G.edges(data="kind"):
+            tu, tv = G.nodes[u].get("type"), G.nodes[v].get("type")
+            if k == "cites":
+                pass
+            elif k == "discusses" and tu in MAP_TYPES and tv in MAP_TYPES:
+                H.add_edge(u, v, kind=k)
+        for _, v, d in G.edges(data=True):
+            if d.get("kind") == "cites":
+                H.add_edge(f"document:{d['document']}", v, kind="cites")
+        for n, t in G.nodes(data="type"):
+            if t in ("concept", "document", "work"):
+                H.add_node(n)
+    else:
+        E = evidence_graph(G)
+        centre = f"concept:{concept}"
+        if centre not in E:
+            H.add_node(centre)
+        else:
+            near = nx.single_source_shortest_path_length(E, centre, cutoff=2)
+            H = E.subgraph(near).copy()
+    for n in H.nodes:
+        H.nodes[n].update({k: G.nodes[n].get(k) for k in ("type", "label", "ref")})
+    return H
+
+
+RING_ORDER = {"concept": 0, "work": 1, "finding": 1, "focus_group": 2, "document": 2}
+
+
+def layout(H: nx.Graph, centre: str | None = None) -> dict[str, tuple[float, float]]:
+    """Positions for a map, in rings so that labels can be read.
+
+    With a ``centre`` (a concept's neighbourhood) the rings are the distance from it; without,
+    concepts form the inner ring, works and findings the next, focus groups and documents the
+    outer one. Within a ring, a node sits at the mean angle of its neighbours on inner rings, and
+    the ring is spaced evenly in that order, with a radius long enough for its labels. A last
+    pass pushes apart any two label boxes that still overlap.
+    """
+    if H.number_of_nodes() == 0:
+        return {}
+    if centre is not None and centre in H:
+        dist = nx.single_source_shortest_path_length(H, centre)
+        ring = {n: dist.get(n, max(dist.values()) + 1) for n in H.nodes}
+    else:
+        ring = {n: RING_ORDER.get(H.nodes[n].get("type"), 2) for n in H.nodes}
+    boxes = {n: label_box(H.nodes[n].get("label") or n, H.nodes[n].get("type")) for n in H.nodes}
+    angle: dict[str, float] = {}
+    pos: dict[str, list[float]] = {}
+    radius = 0.0
+    for r in sorted(set(ring.values())):
+        members = sorted(n for n in H.nodes if ring[n] == r)
+        if r == 0 and len(members) == 1:
+            pos[members[0]] = [0.0, 0.0]
+            angle[members[0]] = 0.0
+            continue
+        wanted = {}
+        for i, n in enumerate(members):
+            inner = [angle[m] for m in H.neighbors(n) if m in angle]
+            if inner:
+                wanted[n] = math.atan2(sum(math.sin(a) for a in inner), sum(math.cos(a) for a in inner)) % (2 * math.pi)
+            else:
+                wanted[n] = 2 * math.pi * i / len(members)
+        if r == min(ring.values()) and centre is None:
+            order = _spectral_order(H, members)
+        else:
+            order = sorted(members, key=lambda n: (wanted[n], n))
+        need = sum(max(boxes[n][1] * 1.6, boxes[n][0] * 0.75) for n in order)
+        radius = max(radius + 150, need / (2 * math.pi), 120)
+        start = wanted[order[0]] if order and centre is not None else 0.0
+        for k, n in enumerate(order):
+            a = start + 2 * math.pi * k / len(order)
+            angle[n] = a % (2 * math.pi)
+            pos[n] = [radius * math.cos(a), radius * math.sin(a)]
+    _separate(pos, boxes)
+    return {n: (round(x, 1), round(y, 1)) for n, (x, y) in sorted(pos.items())}
+
+
+def _spectral_order(H: nx.Graph, members: list[str]) -> list[str]:
+    """An order for the inner ring that keeps related nodes near each other: their angles in a
+    seeded spring layout of the whole map."""
+    pos = nx.spring_layout(H, seed=1, iterations=100)
+    return sorted(members, key=lambda n: (math.atan2(pos[n][1], pos[n][0]), n))
+
+
+def _separate(pos: dict[str, list[float]], boxes: dict[str, tuple[float, float]], rounds: int = 500) -> None:
+    nodes = sorted(pos)
+    for _ in range(rounds):
+        moved = False
+        for a, b in combinations(nodes, 2):
+            (wa, ha), (wb, hb) = boxes[a], boxes[b]
+            dx = pos[b][0] - pos[a][0]
+            dy = pos[b][1] - pos[a][1]
+            overlap_x = (wa + wb) / 2 + 6 - abs(dx)
+            overlap_y = (ha + hb) / 2 + 4 - abs(dy)
+            if overlap_x > 0 and overlap_y > 0:
+                moved = True
+                if overlap_y < overlap_x:
+                    shift = overlap_y / 2 + 0.5
+                    sign = 1 if dy >= 0 else -1
+                    pos[a][1] -= sign * shift
+                    pos[b][1] += sign * shift
+                else:
+                    shift = overlap_x / 2 + 0.5
+                    sign = 1 if dx >= 0 else -1
+                    pos[a][0] -= sign * shift
+                    pos[b][0] += sign * shift
+        if not moved:
+            return
+
+
+FONT = {"concept": 15, "document": 13, "work": 11, "focus_group": 12, "finding": 11}
+
+
+def label_box(label: str, kind: str | None) -> tuple[float, float]:
+    """Width and height of a label at its font size (0.6 em a character, generous)."""
+    size = FONT.get(kind or "", 11)
+    return len(label) * size * 0.6 + 8, size * 1.4

@@ -65,6 +65,42 @@ def match(primary: list[Work], other: list[Work]) -> list[tuple[Work | None, Wor
     return pairs
 
 
+class WorkIndex:
+    """Works seen so far, looked up by DOI or by (first author, year) and title: the same work
+    cited from two documents becomes one."""
+
+    def __init__(self) -> None:
+        self.works: list[Work] = []
+        self.by_doi: dict[str, Work] = {}
+        self.by_key: dict[tuple[str, int | None], list[Work]] = defaultdict(list)
+        self.ids: set[str] = set()
+
+    def find(self, w: Work) -> Work | None:
+        doi = (w.csl.get("DOI") or "").lower()
+        if doi and doi in self.by_doi:
+            return self.by_doi[doi]
+        for cand in self.by_key.get((first_author_key(w), w.year), []):
+            if same_work(cand, w):
+                return cand
+        return None
+
+    def add(self, w: Work) -> Work:
+        """Add a new work, giving it a key no other work has."""
+        key = w.id
+        n = 0
+        while key in self.ids:
+            key = f"{w.id}{'abcdefghijklmnopqrstuvwxyz'[n]}" if n < 26 else f"{w.id}{n}"
+            n += 1
+        if key != w.id:
+            w.csl = {**w.csl, "id": key}
+        self.ids.add(key)
+        self.works.append(w)
+        if w.csl.get("DOI"):
+            self.by_doi[w.csl["DOI"].lower()] = w
+        self.by_key[(first_author_key(w), w.year)].append(w)
+        return w
+
+
 @dataclass
 class FieldSource:
     work_id: str

@@ -13,6 +13,7 @@ year typo; it never guesses between several entries that fit.
 
 from __future__ import annotations
 
+import copy
 import gc
 import re
 from collections import defaultdict
@@ -645,6 +646,9 @@ class CheckReport:
 
 def check(document: Document, works: list[Work], numbered: bool = False) -> CheckReport:
     """Detect, resolve and check: the whole of ``kb check`` for one document."""
+    works = [copy.copy(w) for w in works]  # positions are this list's, whatever other lists say
+    for i, w in enumerate(works, 1):
+        w.position = i
     citations = resolve(detect(document, numbered=numbered), works)
     cited = {c.reference for c in citations if c.reference}
     cited.update(p for c in citations for p in c.candidates)

@@ -93,6 +93,15 @@ def save_work_sources(db: sqlite_utils.Database, sources: list[Any]) -> None:
                               if_not_exists=True)
 
 
+def save_reference_entries(db: sqlite_utils.Database, entries: list[dict[str, Any]]) -> None:
+    """Every entry of every reference list, with its raw text, and the work it is."""
+    db["reference_entries"].insert_all(entries, pk=("document_id", "position"),
+                                       foreign_keys=[("document_id", "documents", "id"), ("work_id", "works", "id")])
+    db["reference_entries"].create({"document_id": str, "position": int, "source": str, "line": int, "raw": str,
+                                    "work_id": str, "key_in_list": str}, pk=("document_id", "position"),
+                                   if_not_exists=True)
+
+
 def save_citations(db: sqlite_utils.Database, citations: list[Citation], passages: dict[str, Any]) -> None:
     db["citations"].insert_all(({
         "id": c.id, "document_id": c.document_id, "passage_id": c.passage_id,
@@ -102,7 +111,8 @@ def save_citations(db: sqlite_utils.Database, citations: list[Citation], passage
         "text": c.text, "names": "; ".join(c.names), "et_al": int(c.et_al), "year": c.year,
         "locator": c.locator, "narrative": int(c.narrative), "group_number": c.group,
         "status": c.status, "work_id": c.work_id, "reference": c.reference,
-        "candidates": json.dumps(c.candidates), "problems": json.dumps(c.problems),
+        "candidates": json.dumps(c.candidates), "candidate_ids": json.dumps(c.candidate_ids),
+        "problems": json.dumps(c.problems),
         "expected": c.expected, "message": c.message,
     } for c in citations), pk="id", foreign_keys=[("document_id", "documents", "id"),
                                                     ("passage_id", "passages", "id"), ("work_id", "works", "id")])
@@ -239,3 +249,65 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         from citations, json_each(citations.problems) as j
         order by citations.document_id, citations.start
     """, replace=True)
+
+
+def save_graph_analyses(db: sqlite_utils.Database, G: Any) -> None:
+    """Store what the citation graph says: per-work figures, co-citation, coupling, author
+    identities and communities, concept co-occurrence and paths, and the maps' layouts."""
+    from kb import graph as g
+
+    cited, citing, ranks = g.times_cited(G), g.citing_passages(G), g.citation_pagerank(G)
+    cited_for = g.concepts_cited_for(G)
+    for row in list(db["works"].rows):
+        node = f"work:{row['id']}"
+        db["works"].update(row["id"], {"times_cited": cited.get(node, 0), "citing_passages": citing.get(node, 0),
+                                       "pagerank": round(ranks.get(node, 0.0), 6),
+                                       "cited_for": json.dumps(cited_for.get(node, []))}, alter=True)
+    ref = lambda n: G.nodes[n]["ref"]  # noqa: E731
+    rows = [{"work_a": ref(a), "work_b": ref(b), "level": level, "weight": w}
+            for level in ("parenthesis", "sentence", "paragraph") for (a, b), w in sorted(g.co_citation(G, level).items())]
+    db["co_citations"].insert_all(rows, foreign_keys=[("work_a", "works", "id"), ("work_b", "works", "id")])
+    db["co_citations"].create({"work_a": str, "work_b": str, "level": str, "weight": int}, if_not_exists=True)
+    db["bibliographic_coupling"].insert_all(({"document_a": ref(a), "document_b": ref(b), "shared_works": n}
+                                             for (a, b), n in sorted(g.bibliographic_coupling(G).items())),
+                                            foreign_keys=[("document_a", "documents", "id"), ("document_b", "documents", "id")])
+    db["bibliographic_coupling"].create({"document_a": str, "document_b": str, "shared_works": int}, if_not_exists=True)
+    identities = g.author_identities(db["authors"].rows)
+    H = g.coauthorship(G)
+    communities = g.author_communities(H)
+    db["author_identities"].insert_all(({
+        "author_id": a, "person_id": info["canonical"], "status": info["status"],
+        "spellings": json.dumps(info["spellings"], ensure_ascii=False), "probably_same_as": json.dumps(info["probable"]),
+        "community": communities.get(f"author:{info['canonical']}"),
+    } for a, info in sorted(identities.items())), pk="author_id",
+        foreign_keys=[("author_id", "authors", "id"), ("person_id", "authors", "id")])
+    db["coauthorships"].insert_all(({"author_a": ref(a), "author_b": ref(b), "works": d["weight"]}
+                                    for a, b, d in sorted(H.edges(data=True))),
+                                   foreign_keys=[("author_a", "authors", "id"), ("author_b", "authors", "id")])
+    db["coauthorships"].create({"author_a": str, "author_b": str, "works": int}, if_not_exists=True)
+    db["concept_cooccurrence"].insert_all(({"concept_a": ref(a), "concept_b": ref(b), "shared": n}
+                                           for (a, b), n in sorted(g.concept_cooccurrence(G).items())),
+                                          foreign_keys=[("concept_a", "concepts", "id"), ("concept_b", "concepts", "id")])
+    db["concept_cooccurrence"].create({"concept_a": str, "concept_b": str, "shared": int}, if_not_exists=True)
+    E = g.evidence_graph(G)
+    concepts = sorted(r["id"] for r in db["concepts"].rows)
+    paths = []
+    for a in concepts:
+        for b in concepts:
+            if a != b:
+                path = g.concept_path(G, a, b, E)
+                paths.append({"from_concept": a, "to_concept": b, "steps": len(path) - 1 if path else None,
+                              "path": json.dumps(path), "via": " → ".join(G.nodes[n]["label"] for n in path) or None})
+    db["concept_paths"].insert_all(paths, pk=("from_concept", "to_concept"),
+                                   foreign_keys=[("from_concept", "concepts", "id"), ("to_concept", "concepts", "id")])
+    nodes, edges = [], []
+    for name, concept in [("all", None)] + [(c, c) for c in concepts]:
+        M = g.map_graph(G, concept)
+        pos = g.layout(M, f"concept:{concept}" if concept else None)
+        for n in sorted(M.nodes):
+            nodes.append({"map": name, "node": n, "type": M.nodes[n].get("type"), "ref": M.nodes[n].get("ref"),
+                          "label": M.nodes[n].get("label") or n, "x": pos[n][0], "y": pos[n][1]})
+        for u, v in sorted(tuple(sorted(e)) for e in M.edges):
+            edges.append({"map": name, "source": u, "target": v})
+    db["map_nodes"].insert_all(nodes, pk=("map", "node"))
+    db["map_edges"].insert_all(edges)

@@ -25,16 +25,12 @@ def render_cell(row, value, column, table, database, datasette):
             return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
     if column == "rows_url" and isinstance(value, str) and value.startswith("/"):
         return Markup(f'<a href="{escape(value)}">rows</a>')
-    if table == "citations" and column == "candidates" and value and value != "[]":
+    if table == "citations" and column == "candidate_ids" and value and value != "[]":
         try:
-            positions = json.loads(value)
+            ids = json.loads(value)
         except ValueError:
             return None
-        links = []
-        for position in positions:
-            url = datasette.urls.table(database, "works") + f"?position={int(position)}"
-            links.append(f'<a href="{escape(url)}">[{int(position)}]</a>')
-        return Markup(" ".join(links))
+        return Markup(", ".join(f'<a href="{escape(datasette.urls.row(database, "works", i))}">{escape(i)}</a>' for i in ids))
     if column in ("problems", "broader", "related", "concepts", "questions") and isinstance(value, str) and value.startswith("["):
         try:
             items = json.loads(value)
@@ -269,15 +265,103 @@ async def evidence_map(datasette, request):
 
 
 @hookimpl
+def menu_links(datasette):
+    return [{"href": "/-/concepts", "label": "Concepts"}, {"href": "/-/evidence-map", "label": "Evidence map"},
+            {"href": "/-/map", "label": "Map"}, {"href": "/-/path", "label": "Paths between concepts"}]
+
+
+# ---------------------------------------------------------------------------------------------
+# The map: an SVG of the whole knowledge base (/-/map) and of each concept's neighbourhood
+# (/-/map/<concept>), laid out at build time (table map_nodes), every node a link.
+
+NODE_STYLE = {"concept": ("#d9480f", 9), "work": ("#1c7ed6", 5), "document": ("#2b8a3e", 8),
+              "focus_group": ("#7048e8", 7), "finding": ("#e67700", 5)}
+
+
+def _node_url(datasette, database, node_type, ref):
+    if node_type == "concept":
+        return f"/-/concepts/{ref}"
+    table = {"work": "works", "document": "documents", "focus_group": "focus_groups", "finding": "findings"}.get(node_type)
+    return datasette.urls.row(database, table, ref) if table else "#"
+
+
+def render_svg(datasette, database, nodes, edges, width=1200, height=800) -> str:
+    from kb.graph import FONT, label_box
+
+    pos = {n["node"]: (n["x"], n["y"]) for n in nodes}
+    half = {n["node"]: label_box(n["label"], n["type"])[0] / 2 for n in nodes}
+    min_x = min((x - half[k] for k, (x, _) in pos.items()), default=0) - 10
+    max_x = max((x + half[k] for k, (x, _) in pos.items()), default=0) + 10
+    min_y = min((y for _, y in pos.values()), default=0) - 30
+    max_y = max((y for _, y in pos.values()), default=0) + 30
+    vw, vh = max_x - min_x, max_y - min_y
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="kb-map" viewBox="{min_x:.0f} {min_y:.0f} {vw:.0f} {vh:.0f}" '
+           f'width="{vw:.0f}" style="max-width: 100%; height: auto" role="img" aria-label="map">',
+           '<g class="kb-edges" stroke="#adb5bd" stroke-width="1" opacity="0.7">']
+    for e in edges:
+        if e["source"] in pos and e["target"] in pos:
+            (x1, y1), (x2, y2) = pos[e["source"]], pos[e["target"]]
+            out.append(f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"/>')
+    out.append("</g><g class=\"kb-nodes\">")
+    for n in nodes:
+        colour, radius = NODE_STYLE.get(n["type"], ("#495057", 5))
+        size = FONT.get(n["type"], 11)
+        url = _node_url(datasette, database, n["type"], n["ref"])
+        x, y = n["x"], n["y"]
+        out.append(f'<a href="{escape(url)}" class="kb-node kb-{escape(n["type"] or "")}" data-node="{escape(n["node"])}">'
+                   f'<title>{escape(n["label"])}</title>'
+                   f'<circle cx="{x}" cy="{y - size * 0.9:.1f}" r="{radius}" fill="{colour}"/>'
+                   f'<text class="kb-label" x="{x}" y="{y + size * 0.45:.1f}" font-size="{size}" text-anchor="middle" '
+                   f'font-family="DejaVu Sans, Arial, sans-serif" fill="#212529">{escape(n["label"])}</text></a>')
+    out.append("</g></svg>")
+    return "\n".join(out)
+
+
+async def map_page(datasette, request):
+    from datasette.utils.asgi import NotFound, Response
+
+    name, db = _kb_database(datasette)
+    which = request.url_vars.get("concept") or "all"
+    nodes = [dict(r) for r in (await db.execute("select * from map_nodes where map = ? order by node", [which])).rows]
+    if not nodes:
+        raise NotFound(f"No map {which!r}: see /-/map")
+    edges = [dict(r) for r in (await db.execute("select * from map_edges where map = ?", [which])).rows]
+    concept = None
+    if which != "all":
+        concept = dict((await db.execute("select id, pref_label from concepts where id = ?", [which])).rows[0])
+    concepts = [dict(r) for r in (await db.execute("select id, pref_label from concepts order by pref_label collate nocase")).rows]
+    if request.path.endswith(".svg"):
+        return Response(render_svg(datasette, name, nodes, edges), content_type="image/svg+xml; charset=utf-8")
+    return Response.html(await datasette.render_template("kb_map.html", {
+        "database": name, "svg": Markup(render_svg(datasette, name, nodes, edges)), "concept": concept,
+        "concepts": concepts, "legend": NODE_STYLE, "count": len(nodes)}, request=request))
+
+
+async def path_page(datasette, request):
+    from datasette.utils.asgi import Response
+
+    name, db = _kb_database(datasette)
+    a, b = request.args.get("from") or "ict", request.args.get("to") or "exclusion"
+    rows = (await db.execute("select * from concept_paths where from_concept = ? and to_concept = ?", [a, b])).rows
+    concepts = [dict(r) for r in (await db.execute("select id, pref_label from concepts order by pref_label collate nocase")).rows]
+    steps = []
+    if rows and rows[0]["path"]:
+        for node in json.loads(rows[0]["path"]):
+            kind, ref = node.split(":", 1)
+            label = (await db.execute("select label from map_nodes where node = ? limit 1", [node])).rows
+            steps.append({"type": kind, "ref": ref, "label": label[0]["label"] if label else ref,
+                          "url": _node_url(datasette, name, kind, ref)})
+    return Response.html(await datasette.render_template("kb_path.html", {
+        "database": name, "concepts": concepts, "from": a, "to": b, "steps": steps}, request=request))
+
+
+@hookimpl
 def register_routes():
     return [
         (r"^/-/concepts$", concepts_index),
         (r"^/-/concepts/(?P<slug>[a-z0-9-]+)$", concept_page),
         (r"^/-/evidence-map$", evidence_map),
+        (r"^/-/map(?:\.svg)?$", map_page),
+        (r"^/-/map/(?P<concept>[a-z0-9-]+)(?:\.svg)?$", map_page),
+        (r"^/-/path$", path_page),
     ]
-
-
-@hookimpl
-def menu_links(datasette):
-    return [{"href": "/-/concepts", "label": "Concepts"}, {"href": "/-/evidence-map", "label": "Evidence map"},
-            {"href": "/-/map", "label": "Map"}]

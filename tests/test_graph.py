@@ -1,0 +1,194 @@
+"""The citation graph: analyses on small graphs worked out by hand, the numbers on the seed,
+a second citing document, exports Gephi reads, and the map in a browser."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import networkx as nx
+import pytest
+import sqlite_utils
+
+from kb import graph as g
+from kb.build import build
+
+
+def small_graph() -> nx.MultiDiGraph:
+    """Two documents. d1 cites a and b in one parenthesis (s1) and c in the next sentence (s2) of
+    paragraph p1; d2 cites b and c together (t1). Work a is by Löffler; b by Loeffler and Smith."""
+    G = nx.MultiDiGraph()
+    for claim, work, group, passage, doc in [("s1", "a", "g1", "p1", "d1"), ("s1", "b", "g1", "p1", "d1"),
+                                             ("s2", "c", "g2", "p1", "d1"), ("t1", "b", "g3", "q1", "d2"),
+                                             ("t1", "c", "g3", "q1", "d2")]:
+        G.add_node(f"work:{work}", type="work", ref=work)
+        G.add_edge(f"claim:{claim}", f"work:{work}", kind="cites", group=group, passage=passage, document=doc)
+    return G
+
+
+def test_times_cited_and_citing_passages_by_hand():
+    G = small_graph()
+    assert g.times_cited(G) == {"work:a": 1, "work:b": 2, "work:c": 2}
+    assert g.citing_passages(G) == {"work:a": 1, "work:b": 2, "work:c": 2}
+
+
+@pytest.mark.parametrize("level,pairs", [
+    pytest.param("parenthesis", {("work:a", "work:b"): 1, ("work:b", "work:c"): 1}, id="parenthesis"),
+    pytest.param("sentence", {("work:a", "work:b"): 1, ("work:b", "work:c"): 1}, id="sentence"),
+    pytest.param("paragraph", {("work:a", "work:b"): 1, ("work:a", "work:c"): 1, ("work:b", "work:c"): 2}, id="paragraph"),
+])
+def test_co_citation_by_hand(level, pairs):
+    assert dict(g.co_citation(small_graph(), level)) == pairs
+
+
+def test_bibliographic_coupling_by_hand():
+    assert dict(g.bibliographic_coupling(small_graph())) == {("document:d1", "document:d2"): 2}
+
+
+def test_pagerank_by_hand():
+    # A claim passes its rank in equal shares: s1 gives a and b half each, s2 gives c all, t1 gives
+    # b and c half each. So c gets 1.5 shares, b 1, a 0.5: c > b > a.
+    ranks = g.citation_pagerank(small_graph())
+    assert ranks["work:c"] > ranks["work:b"] > ranks["work:a"]
+    assert sum(ranks.values()) < 1  # the claims hold the rest
+
+
+def test_coauthorship_and_communities_by_hand():
+    G = nx.MultiDiGraph()
+    for work, people in [("w1", ["x", "y"]), ("w2", ["x", "y"]), ("w3", ["y", "z"]), ("w4", ["p", "q"])]:
+        G.add_node(f"work:{work}", type="work")
+        for person in people:
+            G.add_edge(f"work:{work}", f"author:{person}", kind="authored-by")
+    H = g.coauthorship(G)
+    assert H["author:x"]["author:y"]["weight"] == 2 and H["author:y"]["author:z"]["weight"] == 1
+    communities = g.author_communities(H)
+    assert communities["author:p"] == communities["author:q"] != communities["author:x"]
+    assert g.author_communities(H) == communities  # seeded: the same every time
+
+
+def test_concept_path_by_hand():
+    G = nx.MultiDiGraph()
+    edges = [("work:w1", "ict"), ("work:w1", "egov"), ("finding:f", "egov"), ("finding:f", "exclusion"),
+             ("work:w2", "ict"), ("work:w2", "exclusion")]
+    for node, concept in edges:
+        G.add_node(node, type=node.split(":")[0])
+        G.add_node(f"concept:{concept}", type="concept")
+        G.add_edge(node, f"concept:{concept}", kind="discusses")
+    assert g.concept_path(G, "ict", "exclusion") == ["concept:ict", "work:w2", "concept:exclusion"]
+    assert g.concept_path(G, "egov", "exclusion") == ["concept:egov", "finding:f", "concept:exclusion"]
+    assert g.concept_path(G, "ict", "nowhere") == []
+
+
+# The seed
+
+
+@pytest.fixture(scope="module")
+def db(built_db):
+    return sqlite_utils.Database(built_db)
+
+
+@pytest.fixture(scope="module")
+def G(db):
+    return g.build_graph(g.records_from_db(db))
+
+
+def test_ambiguous_citations_make_no_edges(G, db):
+    cited = g.times_cited(G)
+    for work in ("pestoff2012what", "pestoff2012coproduction", "bovaird2012engagement", "bovaird2012engagementa"):
+        assert cited[f"work:{work}"] == 0
+        assert db["works"].get(work)["times_cited"] == 0
+
+
+def test_osborne_2016_and_linders_2012_are_co_cited_in_a_paragraph(db):
+    rows = list(db.query("select level, weight from co_citations where work_a = 'linders2012egovernment' "
+                         "and work_b = 'osborne2016coproduction'"))
+    assert rows == [{"level": "paragraph", "weight": 1}]  # same paragraph, different sentences
+
+
+def test_seed_figures(G, db):
+    assert sum(g.times_cited(G).values()) == 34  # 41 citations less 5 ambiguous and 2 missing
+    assert db["works"].get("percy1984citizen")["times_cited"] == 2
+    assert db["works"].get("vandergraaf2014designing")["citing_passages"] == 2
+    # Pairs within one parenthesis, counted from the essay: (Ostrom; Whitaker; Parks; Rich 1981) 6,
+    # (Percy 1978; Rich 1979; Rosentraub 1980) 3, (Rosentraub 1987; Brudney; Ostrom 1996) 3,
+    # (Bovaird 2007; 2016) 1, (Osborne 2013; Farr; the two 2012s ambiguous) 1, (Parrado; Wiewiora;
+    # Alford et al.) 3, (Granier; Uppström) 1, (Kavanaugh; van der Graaf) 1: 19.
+    assert next(db.query("select count(*) as n from co_citations where level = 'parenthesis'"))["n"] == 19
+
+
+def test_loffler_and_loeffler_are_one_person_and_osbornes_flagged(db):
+    same = db["author_identities"].get("loffler-e")
+    assert same["person_id"] == db["author_identities"].get("loeffler-e")["person_id"] and same["status"] == "same"
+    assert json.loads(db["author_identities"].get("osborne-s")["probably_same_as"]) == ["osborne-sp"]
+
+
+def test_concept_path_on_the_seed(db):
+    row = db["concept_paths"].get(("ict", "exclusion"))
+    assert json.loads(row["path"]) == ["concept:ict", "work:vandergraaf2014designing", "concept:exclusion"]
+
+
+def test_second_document_joins_the_same_graph(sources_copy, root):
+    for f in (root / "tests/fixtures/second-essay").iterdir():
+        shutil.copy(f, sources_copy / "bibliography" / f.name)
+    build(sources_copy / "kb.db", sources_copy)
+    db = sqlite_utils.Database(sources_copy / "kb.db")
+    assert db["works"].count == 38  # 36 + Alford 1998 + Brandsen & Honingh 2016
+    entries = list(db.query("select document_id, raw from reference_entries where work_id = 'bovaird2007beyond' "
+                            "order by document_id"))
+    assert [e["document_id"] for e in entries] == ["coproduction-essay", "second-essay"]
+    assert entries[0]["raw"].startswith("T. Bovaird, “Beyond") and entries[1]["raw"].startswith("Bovaird, T. (2007)")
+    cited = {r["text"]: (r["status"], r["work_id"]) for r in db.query("select * from citations where document_id = 'second-essay'")}
+    assert cited["Bovaird, 2007"] == ("ok", "bovaird2007beyond")
+    assert cited["Alford, 1998"] == ("ok", "alford1998public")  # missing in the seed, found here
+    coupling = list(db["bibliographic_coupling"].rows)
+    assert coupling == [{"document_a": "coproduction-essay", "document_b": "second-essay", "shared_works": 2}]
+    assert db["works"].get("bovaird2007beyond")["times_cited"] == 2
+
+
+@pytest.mark.parametrize("fmt,reader", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
+def test_exports_read_back(built_db, tmp_path, fmt, reader):
+    out = tmp_path / f"kb.{fmt}"
+    result = subprocess.run([sys.executable, "-m", "kb", "graph", "--db", str(built_db), "--format", fmt, "--out", str(out)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    H = reader(out)
+    assert H.nodes["work:osborne2006new"]["type"] == "work"
+    assert H.number_of_nodes() > 150
+
+
+def test_json_export(built_db):
+    result = subprocess.run([sys.executable, "-m", "kb", "graph", "--db", str(built_db), "--format", "json"],
+                            capture_output=True, text=True)
+    data = json.loads(result.stdout)
+    kinds = {link["kind"] for link in data["links"]}
+    assert kinds == {"contains", "cites", "authored-by", "discusses", "reports", "co-cited-with"}
+
+
+def test_map_in_a_browser(server, browser, artifacts):
+    base, _, _ = server
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(base + "/")
+    page.locator('a[href="/-/map"]:visible').first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/-/map")
+    nodes = page.locator("svg.kb-map a.kb-node")
+    assert nodes.count() == 53
+    assert page.locator('svg.kb-map a[href="/-/concepts/exclusion"]').count() == 1
+    assert page.locator('svg.kb-map a[href="/kb/works/osborne2006new"]').count() == 1
+    boxes = page.evaluate("""() => [...document.querySelectorAll('svg.kb-map text.kb-label')].map(t => {
+        const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height, t.textContent]; })""")
+    overlaps = [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    assert overlaps == []
+    page.screenshot(path=str(artifacts / "map.png"), full_page=True)
+    page.locator('svg.kb-map a[href="/-/concepts/exclusion"]').click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "exclusion"
+    page.goto(base + "/-/map/exclusion")
+    assert page.locator('svg.kb-map a[href="/kb/focus_groups/sight-impaired"]').count() == 1
+    page.screenshot(path=str(artifacts / "map-exclusion.png"), full_page=True)
+    page.goto(base + "/-/path?from=ict&to=exclusion")
+    assert page.locator("ol.kb-path li").all_inner_texts()[1].endswith("van der Graaf & Veeckman 2014")
+    page.close()
