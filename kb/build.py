@@ -68,6 +68,17 @@ def is_stale(db_path: Path, root: Path) -> bool:
     return any(p.stat().st_mtime > built for p in source_files(root) + code if p.exists())
 
 
+def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:
+    """The database, built first when it is missing or older than its sources."""
+    root = root or default_root()
+    db_path = db_path or root / "kb.db"
+    if is_stale(db_path, root) and (root / "bibliography").is_dir():
+        build(db_path, root)
+    if not db_path.exists():
+        raise KbError("no database", str(db_path), hint="run kb build first, or pass --db")
+    return db_path
+
+
 @dataclass
 class Sources:
     documents: list[Document]

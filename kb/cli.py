@@ -244,17 +244,10 @@ def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fm
     """
     import sqlite_utils
 
-    from kb.build import build as run_build
-    from kb.build import default_root, is_stale
+    from kb.build import ensure_built
     from kb.export import format_references, to_bibtex, to_csljson, to_ris
 
-    root = default_root()
-    db_path = db_path or root / "kb.db"
-    if is_stale(db_path, root) and (root / "bibliography").is_dir():
-        run_build(db_path, root)
-    if not db_path.exists():
-        raise KbError("no database", str(db_path), hint="run kb build first")
-    db = sqlite_utils.Database(db_path)
+    db = sqlite_utils.Database(ensure_built(db_path))
     works = select_works(db, keys, concept, search_text)
     if fmt in ("apa", "ieee"):
         texts = format_references(works, fmt)
@@ -313,17 +306,10 @@ def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
     """
     import sqlite_utils
 
-    from kb.build import build as run_build
-    from kb.build import default_root, is_stale
+    from kb.build import ensure_built
     from kb.graph import build_graph, export_graph, records_from_db
 
-    root = default_root()
-    db_path = db_path or root / "kb.db"
-    if is_stale(db_path, root) and (root / "bibliography").is_dir():
-        run_build(db_path, root)
-    if not db_path.exists():
-        raise KbError("no database", str(db_path), hint="run kb build first")
-    text = export_graph(build_graph(records_from_db(sqlite_utils.Database(db_path))), fmt)
+    text = export_graph(build_graph(records_from_db(sqlite_utils.Database(ensure_built(db_path)))), fmt)
     if out:
         out.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {out}", err=True)

@@ -80,7 +80,7 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
         if source not in G:
             G.add_node(source, type=kind, label=link["target_id"], ref=link["target_id"])
         G.add_edge(source, f"concept:{link['concept_id']}", kind="discusses", method=link.get("method") or "")
-    for (a, b), weight in sorted(co_citation(G, "paragraph").items()):
+    for (a, b), weight in sorted(co_citation(G, "parenthesis").items()):
         G.add_edge(a, b, kind="co-cited-with", weight=weight)
     return G
 
@@ -175,7 +175,8 @@ def co_citation(G: nx.MultiDiGraph, level: str = "paragraph") -> Counter:
 
 
 def bibliographic_coupling(G: nx.MultiDiGraph) -> Counter:
-    """Pairs of citing documents and the number of works both cite.
+    """Pairs of citing documents and the number of works both cite (counted work by work, from
+    the documents citing each, never over all pairs of documents).
 
     >>> G = nx.MultiDiGraph()
     >>> for d, w in [("d1", "a"), ("d1", "b"), ("d2", "b"), ("d2", "c")]:
@@ -183,15 +184,14 @@ def bibliographic_coupling(G: nx.MultiDiGraph) -> Counter:
     >>> bibliographic_coupling(G)
     Counter({('document:d1', 'document:d2'): 1})
     """
-    cited: dict[str, set[str]] = defaultdict(set)
+    citing: dict[str, set[str]] = defaultdict(set)
     for _, v, d in G.edges(data=True):
         if d.get("kind") == "cites":
-            cited[f"document:{d['document']}"].add(v)
+            citing[v].add(f"document:{d['document']}")
     out: Counter = Counter()
-    for a, b in combinations(sorted(cited), 2):
-        shared = len(cited[a] & cited[b])
-        if shared:
-            out[(a, b)] = shared
+    for docs in citing.values():
+        for a, b in combinations(sorted(docs), 2):
+            out[(a, b)] += 1
     return out
 
 
