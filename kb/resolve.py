@@ -89,6 +89,7 @@ class ReferenceIndex:
     def __init__(self, references: list[Reference], suffix: dict[int, str] | None = None):
         self.references = references
         self.suffix = suffix or {}  # index -> the a/b letter APA would give it
+        self.joiner = "&"  # what the document puts between two authors: "&" or "and"
         self.by_key_year: dict[tuple[str, int | None], list[int]] = defaultdict(list)
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.by_year: dict[int | None, list[int]] = defaultdict(list)
@@ -331,15 +332,16 @@ def _place(cites: list[Citation], document: Document, passage, base: int) -> lis
 # Resolution
 
 
-def expected_form(ref: Reference, year_text: str, narrative: bool = False) -> str:
-    """How APA 7 would print a citation of this reference."""
+def expected_form(ref: Reference, year_text: str, narrative: bool = False, joiner: str = "&") -> str:
+    """How APA 7 would print a citation of this reference; ``joiner`` is what the document puts
+    between two authors in parentheses ("&" in APA, "and" in Harvard)."""
     fams = ref.families
     if not fams:
         names = "Anonymous"
     elif ref.n_authors >= 3:
         names = f"{fams[0]} et al."
     elif ref.n_authors == 2:
-        names = f"{fams[0]} and {fams[1]}" if narrative else f"{fams[0]} & {fams[1]}"
+        names = f"{fams[0]} and {fams[1]}" if narrative else f"{fams[0]} {joiner} {fams[1]}"
     else:
         names = fams[0]
     return f"{names} ({year_text})" if narrative else f"{names}, {year_text}"
@@ -394,10 +396,19 @@ def resolve(citations: list[Citation], works: list[Work]) -> list[Citation]:
             gc.enable()
 
 
+def document_joiner(citations: list[Citation]) -> str:
+    """ "and" when the document joins two authors in parentheses with "and" more often than
+    with "&" (Harvard), else "&" (APA)."""
+    two = [c.text for c in citations if len(c.names) == 2 and not c.narrative]
+    ands = sum(" and " in t for t in two)
+    return "and" if ands > len(two) - ands else "&"
+
+
 def _resolve_all(citations: list[Citation], works: list[Work]) -> list[Citation]:
     refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
     position = {w.id: i for i, w in enumerate(works)}
     index = ReferenceIndex(refs, {position[k]: v for k, v in year_suffixes(works).items()})
+    index.joiner = document_joiner(citations)
     # The same citation printed the same way resolves the same way: resolve it once.
     done: dict[tuple, Citation] = {}
     for c in citations:
@@ -484,7 +495,7 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
             problems.append("malformed")
         c.problems = _ordered(problems)
         ordered = sorted(candidates, key=lambda i: refs[i].position)
-        options = " or ".join(expected_form(refs[i], f"{refs[i].year}{index.suffix.get(i, '')}", c.narrative)
+        options = " or ".join(expected_form(refs[i], f"{refs[i].year}{index.suffix.get(i, '')}", c.narrative, index.joiner)
                               for i in sorted(ordered, key=lambda i: index.suffix.get(i, "")))
         c.message = f"{len(candidates)} entries fit: {', '.join(_describe(refs[i]) for i in ordered)}"
         if "needs-year-suffix" in problems:
@@ -494,7 +505,7 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
     letter = index.suffix.get(candidates[0], "")
     if letter and c.year[4:] != letter:
         problems.append("needs-year-suffix")
-    _settle(c, refs[candidates[0]], problems, [], letter)
+    _settle(c, refs[candidates[0]], problems, [], letter, index.joiner)
 
 
 def _suffix_plan(ordered: list[int], refs: list[Reference], index: ReferenceIndex) -> str:
@@ -506,7 +517,8 @@ def _ordered(problems: list[str]) -> list[str]:
     return sorted(set(problems), key=CITATION_PROBLEMS.index)
 
 
-def _settle(c: Citation, ref: Reference, problems: list[str], notes: list[str], letter: str = "") -> None:
+def _settle(c: Citation, ref: Reference, problems: list[str], notes: list[str], letter: str = "",
+            joiner: str = "&") -> None:
     c.reference = ref.position
     c.work_id = ref.work_id
     c.candidates = []
@@ -521,7 +533,7 @@ def _settle(c: Citation, ref: Reference, problems: list[str], notes: list[str], 
         c.message = "ok"
         return
     year_text = str(ref.year) if ref.year else "n.d."
-    c.expected = expected_form(ref, year_text + (letter or (c.year[4:] if ref.suffix else "")), c.narrative)
+    c.expected = expected_form(ref, year_text + (letter or (c.year[4:] if ref.suffix else "")), c.narrative, joiner)
     if c.status == "ok":
         c.message = "ok"
         return

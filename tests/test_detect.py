@@ -123,3 +123,12 @@ def test_resolved_citation_gets_the_suffix_the_list_needs():
     assert "Bovaird & Loeffler, 2007a or Bovaird & Löffler, 2007b" in c.message
     (c,) = check(document("(Bovaird & Loeffler, 2007b)"), extra).citations
     assert (c.status, c.reference) == ("ok", 11)
+
+
+@pytest.mark.parametrize("text,expected", [
+    pytest.param("(Granier, 2016) and (Smith & Jones, 2001)", "van der Graaf & Veeckman, 2014", id="apa-ampersand"),
+    pytest.param("(Granier, 2016) and (Smith and Jones, 2001)", "van der Graaf and Veeckman, 2014", id="harvard-and"),
+])
+def test_corrected_form_follows_the_documents_style(text, expected):
+    cites = run(text.replace("Granier, 2016", "van der Graaf, 2014"))
+    assert cites[0].expected == expected
