@@ -17,13 +17,24 @@ def _fail(error: KbError) -> None:
 
 
 class KbGroup(click.Group):
-    """Turns KbError into a message naming file, line and fix, and exit code 2."""
+    """Turns KbError into a message naming file, line and fix, and exit code 2; anything
+    unexpected into one line (exit code 3), with the traceback only when KB_DEBUG is set."""
 
     def invoke(self, ctx: click.Context):  # noqa: D401
+        import os
+
         try:
             return super().invoke(ctx)
         except KbError as e:
             _fail(e)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as e:  # a bug of ours: say so plainly
+            if os.environ.get("KB_DEBUG"):
+                raise
+            click.echo(f"Error: unexpected {type(e).__name__}: {e}\n  this is a bug in kb; run again with KB_DEBUG=1 "
+                       "to see where, and report it", err=True)
+            sys.exit(3)
 
 
 @click.group(cls=KbGroup)
