@@ -29,6 +29,10 @@ class KbGroup(click.Group):
             _fail(e)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
             raise
+        except BrokenPipeError:  # the reader went away (kb parse ... | head): not an error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except Exception as e:  # a bug of ours: say so plainly
             if os.environ.get("KB_DEBUG"):
                 raise
