@@ -25,7 +25,6 @@ RIS_TO_CSL_TYPE = {
     "CONF": "paper-conference", "CPAPER": "paper-conference", "RPRT": "report", "THES": "thesis",
     "ELEC": "webpage", "WEB": "webpage", "GEN": "document", "UNPB": "manuscript",
 }
-CSL_TO_RIS_TYPE = {v: k for k, v in reversed(list(RIS_TO_CSL_TYPE.items()))}
 
 
 @dataclass
@@ -182,8 +181,3 @@ def _assign_keys(works: list[Work], given: list[Any]) -> None:
         w.csl = {"id": key, **{k: v for k, v in w.csl.items() if k != "id"}}
         for p in w.problems:
             p.work_id = key
-
-
-def load_references(path: Path) -> list[Work]:
-    """Works of a reference file, for checking citations against it."""
-    return read_references(path).works

@@ -220,3 +220,10 @@ def test_unparseable_free_text_reference_is_kept_and_shown(sources_copy):
     extra = next(db.query("select * from works where raw = '12345 67890 ,,,, ;;;'"))
     problem = next(db.query("select * from problems where work_id = ?", [extra["id"]]))
     assert problem["code"] == "unparsed-reference" and problem["line"] == 37
+
+
+def test_every_problem_code_is_from_the_fixed_vocabulary(built_db):
+    from kb.model import PROBLEM_CODES
+
+    codes = {r["code"] for r in sqlite_utils.Database(built_db).query("select distinct code from problems")}
+    assert codes and codes <= set(PROBLEM_CODES), codes - set(PROBLEM_CODES)
