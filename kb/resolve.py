@@ -37,10 +37,13 @@ _ORG = r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|for|and|the|on|in|de|du|für|&)\s+)*[A-Z
 _NAMES = (rf"(?P<names>(?P<org>{_ORG})|{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME1}"
           rf"|{_NAME1}\s+(?:and|&)\s+{_NAME1}|{_NAME})")
 
+# A locator after a comma ("2012, p. 446") or a colon ("2012: 446"), then perhaps a comment in
+# lower case ("2012, for a review").
+_LOCATOR_TAIL = rf"(?:\s*,\s*(?P<locator>{_LOCATOR})|\s*:\s*(?P<page>\d+(?:\s*[-–]\s*\d+)?))?"
 PART = re.compile(
     rf"^(?:(?:see also|see|e\.g\.,?|cf\.|i\.e\.,?)\s+)?{_NAMES}(?P<etal>\s*,?\s*{_ETAL})?"
     rf"(?P<sep>\s*,\s*|\s+)(?P<years>{_YEAR}(?:\s*,\s*{_YEAR})*)"
-    rf"(?:\s*,\s*(?P<locator>{_LOCATOR}))?\s*$"
+    rf"{_LOCATOR_TAIL}(?P<comment>,\s+[a-z][^;]*)?\s*$"
 )
 BARE_YEAR = re.compile(rf"^(?P<years>{_YEAR}(?:\s*,\s*{_YEAR})*)(?:\s*,\s*(?P<locator>{_LOCATOR}))?$")
 NARRATIVE = re.compile(
@@ -280,8 +283,11 @@ def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citati
         missing_comma = "," not in m.group("sep")
         years_start = m.start("years")
         name_end = m.end("etal") if m.group("etal") else m.end("names")
+        locator = m.group("locator") or (f"p. {m.group('page')}" if m.group("page") else None)
+        # the citation ends where the comment starts
+        body = part[:m.start("comment")] if m.group("comment") else part
         return _year_citations(m.group("years"), years_start, start, names, bool(raw_etal), raw_etal,
-                               missing_comma, m.group("locator"), part, first_start=m.start("names"),
+                               missing_comma, locator, body, first_start=m.start("names"),
                                name_end=name_end)
     m = BARE_YEAR.match(part)
     if m and previous is not None:
@@ -409,6 +415,12 @@ def _resolve_all(citations: list[Citation], works: list[Work]) -> list[Citation]
     position = {w.id: i for i, w in enumerate(works)}
     index = ReferenceIndex(refs, {position[k]: v for k, v in year_suffixes(works).items()})
     index.joiner = document_joiner(citations)
+    # "Wiewiora 2016" is malformed in a document that writes "Ostrom, 1996"; in one that writes
+    # "Hites 2004" throughout (Harvard without commas) it is the house style.
+    first_parts = [c for c in citations if c.names and not c.narrative and not c.continuation]
+    if sum(c.missing_comma for c in first_parts) * 2 > len(first_parts):
+        for c in first_parts:
+            c.missing_comma = False
     # The same citation printed the same way resolves the same way: resolve it once.
     done: dict[tuple, Citation] = {}
     for c in citations:

@@ -54,6 +54,9 @@ def run(text: str, numbered: bool = False):
     pytest.param("(Loffler, 2012)", [("Loffler, 2012", 8)], id="umlaut-as-o"),
     pytest.param("(Bovaird et al 2016)", [("Bovaird et al 2016", 2)], id="et-al-without-stop-or-comma"),
     pytest.param("Bovaird and colleagues (2016) found", [("Bovaird and colleagues (2016)", 2)], id="and-colleagues"),
+    pytest.param("(see Linders, 2012, for a review)", [("Linders, 2012", 3)], id="trailing-comment"),
+    pytest.param("(Linders 2012: 446)", [("Linders 2012: 446", 3)], id="harvard-colon-page"),
+    pytest.param("(e.g., Bovaird, 2007; Linders, 2012)", [("Bovaird, 2007", 1), ("Linders, 2012", 3)], id="e-g-prefix"),
 ])
 def test_detects_and_resolves(text, expected):
     got = [(c.text, c.reference) for c in run(text)]
@@ -132,3 +135,10 @@ def test_resolved_citation_gets_the_suffix_the_list_needs():
 def test_corrected_form_follows_the_documents_style(text, expected):
     cites = run(text.replace("Granier, 2016", "van der Graaf, 2014"))
     assert cites[0].expected == expected
+
+
+def test_missing_comma_is_malformed_only_against_the_documents_own_style():
+    apa = run("(Bovaird, 2007) and (Linders 2012) and (Bovaird, 2016)")
+    assert "malformed" in apa[1].problems
+    harvard = run("(Bovaird 2007) and (Linders 2012) and (Bovaird et al. 2016)")
+    assert all("malformed" not in c.problems for c in harvard)
