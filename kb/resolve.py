@@ -282,23 +282,21 @@ def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citati
         raw_etal = (m.group("etal") or "").strip(" ,")
         missing_comma = "," not in m.group("sep")
         years_start = m.start("years")
-        name_end = m.end("etal") if m.group("etal") else m.end("names")
         locator = m.group("locator") or (f"p. {m.group('page')}" if m.group("page") else None)
         # the citation ends where the comment starts
         body = part[:m.start("comment")] if m.group("comment") else part
         return _year_citations(m.group("years"), years_start, start, names, bool(raw_etal), raw_etal,
-                               missing_comma, locator, body, first_start=m.start("names"),
-                               name_end=name_end)
+                               missing_comma, locator, body, first_start=m.start("names"))
     m = BARE_YEAR.match(part)
     if m and previous is not None:
         return _year_citations(m.group("years"), 0, start, previous.names, previous.et_al,
                                previous.raw_etal, False, m.group("locator"), part,
-                               first_start=0, name_end=0, continuation=True)
+                               first_start=0, continuation=True)
     return None
 
 
 def _year_citations(years: str, years_start: int, start: int, names: list[str], et_al: bool, raw_etal: str,
-                    missing_comma: bool, locator: str | None, part: str, first_start: int, name_end: int,
+                    missing_comma: bool, locator: str | None, part: str, first_start: int,
                     continuation: bool = False) -> list[Citation]:
     cites = []
     for i, ym in enumerate(re.finditer(_YEAR, years)):
@@ -321,13 +319,10 @@ def _year_citations(years: str, years_start: int, start: int, names: list[str], 
 
 
 def _place(cites: list[Citation], document: Document, passage, base: int) -> list[Citation]:
+    """Move spans from passage to document offsets and fill in where the citations are."""
     for c in cites:
-        if not c.document_id:
-            c.start += base
-            c.end += base
-        else:
-            c.start += base
-            c.end += base
+        c.start += base
+        c.end += base
         c.document_id = document.id
         c.passage_id = passage.id
         c.text = document.text[c.start:c.end]
