@@ -53,11 +53,11 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
         csl = w.csl
         year = w.year
         rows.append({
-            "id": w.id, "type": csl.get("type"), "title": csl.get("title"),
-            "authors": _names(w.authors) + ("; et al." if w.et_al else ""),
+            "id": w.id, "authors": _names(w.authors) + ("; et al." if w.et_al else ""), "year": year,
+            "title": csl.get("title"), "type": csl.get("type"),
             "author_count": len(w.authors), "et_al": int(w.et_al),
             "container_title": csl.get("container-title"), "volume": csl.get("volume"),
-            "issue": csl.get("issue"), "page": csl.get("page"), "year": year,
+            "issue": csl.get("issue"), "page": csl.get("page"),
             "decade": f"{year // 10 * 10}s" if year else None,
             "publisher": csl.get("publisher"), "publisher_place": csl.get("publisher-place"),
             "event_title": csl.get("event"), "event_place": csl.get("event-place"),
@@ -104,16 +104,16 @@ def save_reference_entries(db: sqlite_utils.Database, entries: list[dict[str, An
 
 def save_citations(db: sqlite_utils.Database, citations: list[Citation], passages: dict[str, Any]) -> None:
     db["citations"].insert_all(({
-        "id": c.id, "document_id": c.document_id, "passage_id": c.passage_id,
+        # what a reader looks at first, then where it is, then how it was read
+        "id": c.id, "text": c.text, "status": c.status, "problems": json.dumps(c.problems),
+        "expected": c.expected, "message": c.message, "work_id": c.work_id, "reference": c.reference,
+        "candidates": json.dumps(c.candidates), "candidate_ids": json.dumps(c.candidate_ids),
+        "document_id": c.document_id, "passage_id": c.passage_id,
         "start": c.start, "end": c.end,
         "passage_start": c.start - passages[c.passage_id].start if c.passage_id else None,
         "passage_end": c.end - passages[c.passage_id].start if c.passage_id else None,
-        "text": c.text, "names": "; ".join(c.names), "et_al": int(c.et_al), "year": c.year,
+        "names": "; ".join(c.names), "et_al": int(c.et_al), "year": c.year,
         "locator": c.locator, "narrative": int(c.narrative), "group_number": c.group,
-        "status": c.status, "work_id": c.work_id, "reference": c.reference,
-        "candidates": json.dumps(c.candidates), "candidate_ids": json.dumps(c.candidate_ids),
-        "problems": json.dumps(c.problems),
-        "expected": c.expected, "message": c.message,
     } for c in citations), pk="id", foreign_keys=[("document_id", "documents", "id"),
                                                     ("passage_id", "passages", "id"), ("work_id", "works", "id")])
 

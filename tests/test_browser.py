@@ -23,3 +23,16 @@ def test_citation_problem_facet_filters_rows(server, browser):
     cells = page.locator("td.col-text").all_inner_texts()
     assert cells == ["Alford, 1998", "Hartley, 2005"]
     page.close()
+
+
+def test_column_descriptions_fold_away_and_become_tooltips(server, browser):
+    base, _, _ = server
+    page = browser.new_page()
+    page.goto(base + "/kb/citations")
+    details = page.locator("details.kb-column-descriptions")
+    assert details.count() == 1
+    assert not page.locator("dl.column-descriptions").is_visible()  # folded: the rows come first
+    assert page.locator('th[data-column="status"]').get_attribute("title").startswith("ok, mismatch")
+    details.locator("summary").click()
+    assert page.locator("dl.column-descriptions").is_visible()
+    page.close()

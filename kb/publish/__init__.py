@@ -365,3 +365,30 @@ def register_routes():
         (r"^/-/map/(?P<concept>[a-z0-9-]+)(?:\.svg)?$", map_page),
         (r"^/-/path$", path_page),
     ]
+
+
+@hookimpl
+def extra_body_script(view_name):
+    """On table pages, fold the list of column descriptions into a <details> so that the rows
+    come first; the descriptions stay one click away and as tooltips on the column headers."""
+    if view_name != "table":
+        return None
+    return """
+document.addEventListener("DOMContentLoaded", () => {
+  const dl = document.querySelector("dl.column-descriptions");
+  if (!dl) return;
+  const terms = [...dl.querySelectorAll("dt")];
+  for (const dt of terms) {
+    const dd = dt.nextElementSibling;
+    const th = document.querySelector(`th[data-column="${CSS.escape(dt.textContent.trim())}"]`);
+    if (th && dd) th.title = dd.textContent.trim();
+  }
+  const details = document.createElement("details");
+  details.className = "kb-column-descriptions";
+  const summary = document.createElement("summary");
+  summary.textContent = `What the ${terms.length} columns mean`;
+  details.appendChild(summary);
+  dl.replaceWith(details);
+  details.appendChild(dl);
+});
+"""
