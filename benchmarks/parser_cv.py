@@ -30,8 +30,11 @@ CSL_VIEW = {"journal": "container-title"}
 
 
 def fields(tokens, labels, view=None):
+    """The fields of one reference: its segments (a "B-" label starts one), text trimmed."""
+    if view:
+        labels = [x[:2] + view.get(x[2:], x[2:]) if x[:2] in ("B-", "I-") else view.get(x, x) for x in labels]
     out = Counter()
-    for lab, text in segments(tokens, [view.get(x, x) for x in labels] if view else labels):
+    for lab, text in segments(tokens, labels):
         out[(lab, re.sub(r"^[\s,.;:()\[\]]+|[\s,.;:()\[\]]+$", "", text))] += 1
     return out
 
@@ -61,7 +64,7 @@ def main() -> None:
             for i in sorted(test_idx):
                 tokens, gold = seqs[i]
                 pred = labeller.label(tokens)
-                tok_right += sum(a == b for a, b in zip(pred, gold, strict=True))
+                tok_right += sum(a[2:] == b[2:] for a, b in zip(pred, gold, strict=True))  # the label, B/I aside
                 tok_all += len(gold)
                 cg, cp = fields(tokens, gold, CSL_VIEW), fields(tokens, pred, CSL_VIEW)
                 for key in cg | cp:
