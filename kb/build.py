@@ -13,6 +13,7 @@ import sqlite_utils
 from kb import graph as kbgraph
 from kb.claims import claims as make_claims
 from kb.concepts import tag
+from kb.export import format_references
 from kb.merge import COMPARED, FieldSource, WorkIndex, _show, merge_sources
 from kb.model import Citation, Document, KbError, Problem, Work
 from kb.resolve import check
@@ -220,12 +221,11 @@ def document_works(doc: Document, sources: Sources) -> list[Work]:
     return sources.lists.get(doc.id, [])
 
 
-def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
-    """Build the knowledge base into ``db_path`` atomically; return row counts."""
-    root = root or default_root()
-    sources = read_sources(root)
+def resolve_citations(sources: Sources) -> tuple[list[Citation], list[Problem]]:
+    """Every document's citations checked against its own list: citations, and the problems of
+    the citations and of the lists."""
     citations: list[Citation] = []
-    problems: list[Problem] = list(sources.problems)
+    problems: list[Problem] = []
     for doc in sources.documents:
         works = document_works(doc, sources)
         if not works:
@@ -234,43 +234,44 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         citations += report.citations
         problems += report.reference_problems
         for c in report.citations:
-            for code in c.problems:
-                problems.append(Problem(code=code, message=c.message, source=doc.path,
-                                        line=doc.text.count("\n", 0, c.start) + 1, citation_id=c.id,
-                                        passage_id=c.passage_id, work_id=c.work_id,
-                                        severity="error" if code in ERROR_CODES else "warning"))
+            problems += [Problem(code=code, message=c.message, source=doc.path, line=doc.text.count("\n", 0, c.start) + 1,
+                                 citation_id=c.id, passage_id=c.passage_id, work_id=c.work_id) for code in c.problems]
+    return citations, problems
+
+
+def source_problems(sources: Sources) -> list[Problem]:
+    """What is wrong in the sources themselves: contradictions, paragraphs cut short."""
+    problems = []
     for row in sources.evidence.tables["contradictions"]:
         quotes = " / ".join(f"{s['passage_id']}: {s['quote']!r}" for s in row["sources"])
         problems.append(Problem(code="source-contradiction", message=f"{row['message']} ({quotes})",
                                 source=row["source_file"], line=row["source_file_line"],
                                 passage_id=row["sources"][0]["passage_id"]))
     for doc in sources.documents:
-        first = doc.passages[0].text
-        if first[:1].islower():
-            problems.append(Problem(code="incomplete-passage", passage_id=doc.passages[0].id, source=doc.path,
-                                    line=doc.passages[0].line,
-                                    message="paragraph starts mid-sentence in the source; kept as printed"))
-        for p in doc.passages[1:]:
+        for p in doc.passages:
             if p.text[:1].islower():
                 problems.append(Problem(code="incomplete-passage", passage_id=p.id, source=doc.path, line=p.line,
                                         message="paragraph starts mid-sentence in the source; kept as printed"))
+    return problems
+
+
+def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
+    """Build the knowledge base into ``db_path`` atomically; return row counts."""
+    root = root or default_root()
+    sources = read_sources(root)
+    citations, citation_problems = resolve_citations(sources)
+    problems = sources.problems + citation_problems + source_problems(sources)
     for p in problems:
-        if p.code in ERROR_CODES:
-            p.severity = "error"
+        p.severity = "error" if p.code in ERROR_CODES else "warning"
     claims = make_claims(sources.documents, citations)
     links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
+    formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
     stats = {}
     for w in sources.works:
         work_concepts = sorted({lk.concept_id for lk in links
                                 if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"})
-        stats[w.id] = {"concepts": _json(work_concepts),
-                       "problem_count": sum(1 for p in problems if p.work_id == w.id)}
-    from kb.export import format_references
-
-    formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
-    for w in sources.works:
-        stats[w.id]["apa"] = formatted["apa"].get(w.id)
-        stats[w.id]["ieee"] = formatted["ieee"].get(w.id)
+        stats[w.id] = {"concepts": _json(work_concepts), "problem_count": sum(1 for p in problems if p.work_id == w.id),
+                       "apa": formatted["apa"].get(w.id), "ieee": formatted["ieee"].get(w.id)}
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
     db_path = Path(db_path)
