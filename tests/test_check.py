@@ -71,6 +71,22 @@ EXPECTED_FORMS = {
 }
 
 
+def check_files(tmp_path, document: str, refs_name: str, refs: str | bytes, *args: str):
+    """Write a document and a reference list, run `kb check` on them; (result, parsed JSON or None)."""
+    doc = tmp_path / "doc.md"
+    doc.write_text(document, encoding="utf-8")
+    path = tmp_path / refs_name
+    if isinstance(refs, bytes):
+        path.write_bytes(refs)
+    else:
+        path.write_text(refs, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(path), "--format", "json", *args])
+    try:
+        return result, json.loads(result.output)
+    except ValueError:
+        return result, None
+
+
 @pytest.fixture(scope="module")
 def report(root):
     result = CliRunner().invoke(cli, ["check", str(root / ESSAY), "--references", str(root / BIB), "--format", "json"])
@@ -117,15 +133,11 @@ def test_uncited_and_list_problems(report):
 
 
 def test_exit_code_0_when_all_is_well(tmp_path):
-    doc = tmp_path / "doc.md"
-    doc.write_text("Coproduction matters (Bovaird, 2007) and Ostrom (1996) agrees.\n", encoding="utf-8")
-    bib = tmp_path / "refs.bib"
-    bib.write_text("@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n"
-                   "@article{b, author={Ostrom, E.}, title={Crossing}, year={1996}}\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(bib), "--format", "json"])
+    result, report = check_files(tmp_path, "Coproduction matters (Bovaird, 2007) and Ostrom (1996) agrees.\n", "refs.bib",
+                                 "@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n"
+                                 "@article{b, author={Ostrom, E.}, title={Crossing}, year={1996}}\n")
     assert result.exit_code == 0, result.output
-    got = json.loads(result.output)["citations"]
-    assert [(c["text"], c["status"]) for c in got] == [("Bovaird, 2007", "ok"), ("Ostrom (1996)", "ok")]
+    assert [(c["text"], c["status"]) for c in report["citations"]] == [("Bovaird, 2007", "ok"), ("Ostrom (1996)", "ok")]
 
 
 @pytest.mark.parametrize("sentence", [
@@ -134,33 +146,20 @@ def test_exit_code_0_when_all_is_well(tmp_path):
     pytest.param("See the portal (latvija.lv) for details.", id="not-a-citation"),
 ])
 def test_never_a_citation(tmp_path, sentence):
-    doc = tmp_path / "doc.md"
-    doc.write_text(sentence + "\n", encoding="utf-8")
-    bib = tmp_path / "refs.bib"
-    bib.write_text("@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(bib), "--format", "json"])
-    assert json.loads(result.output)["citations"] == []
+    _, report = check_files(tmp_path, sentence + "\n", "refs.bib", "@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n")
+    assert report["citations"] == []
 
 
 def test_binary_reference_file_is_exit_2(tmp_path):
-    doc = tmp_path / "doc.md"
-    doc.write_text("Text (Bovaird, 2007).\n", encoding="utf-8")
-    bad = tmp_path / "refs.bib"
-    bad.write_bytes(bytes(range(256)) * 4)
-    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(bad)])
+    result, _ = check_files(tmp_path, "Text (Bovaird, 2007).\n", "refs.bib", bytes(range(256)) * 4)
     assert result.exit_code == 2
     assert "refs.bib: binary data" in result.output and "Traceback" not in result.output
 
 
 def test_unparseable_entry_is_reported_not_dropped(tmp_path):
-    doc = tmp_path / "doc.md"
-    doc.write_text("Text (Bovaird, 2007).\n", encoding="utf-8")
-    bib = tmp_path / "refs.bib"
-    bib.write_text("@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n\n@article{b, title = {oops\n",
-                   encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(bib), "--format", "json"])
+    result, report = check_files(tmp_path, "Text (Bovaird, 2007).\n", "refs.bib",
+                                 "@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n\n@article{b, title = {oops\n")
     assert result.exit_code == 1
-    report = json.loads(result.output)
     assert report["citations"][0]["status"] == "ok"
     got = {p["reference"]: p["problems"] for p in report["reference_problems"]}
     assert "unparsed-reference" in got[2]
@@ -168,15 +167,11 @@ def test_unparseable_entry_is_reported_not_dropped(tmp_path):
 
 
 def test_numbered_list_turns_on_numbered_citations(tmp_path):
-    doc = tmp_path / "doc.md"
-    doc.write_text("Coproduction [2] and more [1, 2].\n", encoding="utf-8")
-    refs = tmp_path / "refs.txt"
-    refs.write_text("[1] T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n"
-                    "[2] E. Ostrom, “Crossing the great divide,” World Development, vol. 24, 1996.\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(refs), "--format", "json"])
+    result, report = check_files(tmp_path, "Coproduction [2] and more [1, 2].\n", "refs.txt",
+                                 "[1] T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n"
+                                 "[2] E. Ostrom, “Crossing the great divide,” World Development, vol. 24, 1996.\n")
     assert result.exit_code == 0, result.output
-    assert [(c["text"], c["reference"]) for c in json.loads(result.output)["citations"]] == [
-        ("[2]", 2), ("[1, 2]", 1), ("[1, 2]", 2)]
+    assert [(c["text"], c["reference"]) for c in report["citations"]] == [("[2]", 2), ("[1, 2]", 1), ("[1, 2]", 2)]
 
 
 def test_reference_problems_are_grouped_per_entry(report):
