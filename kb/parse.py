@@ -37,6 +37,27 @@ _OPEN_Q = "“\"‘«„"
 _CLOSE_Q = "”\"’»"
 
 
+_PLACES: tuple[frozenset[str], frozenset[str]] | None = None
+
+
+def places() -> tuple[frozenset[str], frozenset[str]]:
+    """One-word and two-word place names (GeoNames, CC BY 4.0; see kb/models/places.txt)."""
+    global _PLACES
+    if _PLACES is None:
+        one, two = set(), set()
+        path = Path(__file__).parent / "models" / "places.txt"
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            words = [re.sub(r"[^\w]", "", w) for w in line.split()]
+            if len(words) == 1:
+                one.add(words[0])
+            elif len(words) == 2:
+                two.add(" ".join(words))
+        _PLACES = (frozenset(one), frozenset(two))
+    return _PLACES
+
+
 def tokenize(text: str) -> list[str]:
     """Whitespace tokens, as in the annotated data."""
     return text.split()
@@ -63,6 +84,7 @@ def token_features(tokens: list[str]) -> list[list[str]]:
     seen_year = False
     seen_quote_close = False
     cores = [_core(t) for t in tokens]
+    one_word_places, two_word_places = places()
     dots = commas = 0
     in_paren = False
     joined = " ".join(tokens[:12])
@@ -158,6 +180,12 @@ def token_features(tokens: list[str]) -> list[list[str]]:
                     f.append(f"last[{off}]={tokens[j][-1] if not tokens[j][-1].isalnum() else 'a'}")
                     f.append(f"first[{off}]={tokens[j][0] if not tokens[j][0].isalnum() else ('C' if tokens[j][0].isupper() else 'c')}")
                     f.append(f"shape[{off}]={_shape(tokens[j])}")
+        if first.isupper() and core in one_word_places:
+            f.append("place")
+        if first.isupper() and i + 1 < n and f"{core} {cores[i + 1]}" in two_word_places:
+            f.append("place2")
+        if i > 0 and tokens[i - 1][:1].isupper() and f"{cores[i - 1]} {core}" in two_word_places:
+            f.append("place2")
         feats.append(f)
         if tok.endswith(".") and not re.fullmatch(r"[A-Z][a-z]?\.|(?:[A-Z]\.)+,?", tok):
             dots += 1
