@@ -7,6 +7,7 @@ Loaders build these; nothing here touches the database.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,14 +155,16 @@ class Citation:
     status: str = "missing"  # ok | mismatch | ambiguous | missing
     work_id: str | None = None
     reference: int | None = None  # 1-based position of the resolved entry
-    candidates: list[int] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    # Sequences set whole by the resolver, never changed in place: an empty tuple by default
+    # costs nothing per citation (a million citations would otherwise carry three million lists).
+    candidates: Sequence[int] = ()
+    problems: Sequence[str] = ()
     message: str = ""
     expected: str | None = None  # what the citation should read
     raw_etal: str = ""  # "et al" as printed ("et al", "at al.")
     missing_comma: bool = False  # "Wiewiora 2016"
     continuation: bool = False  # a bare year after a name: the "2016" of "Bovaird, 2007; 2016"
-    candidate_ids: list[str] = field(default_factory=list)  # work ids of the candidates
+    candidate_ids: Sequence[str] = ()  # work ids of the candidates
 
 
 @dataclass
