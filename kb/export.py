@@ -11,6 +11,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from kb.model import Work
@@ -120,7 +121,6 @@ def to_ris(works: Iterable[Work]) -> str:
     """RIS records (rispy writes them)."""
     import rispy
 
-    _PlainRisWriter = _ris_writer()  # noqa: N806
     entries = []
     for w in works:
         csl = w.csl
@@ -148,15 +148,16 @@ def to_ris(works: Iterable[Work]) -> str:
         if w.year:
             e["year"] = str(w.year)
         entries.append(e)
-    return rispy.dumps(entries, implementation=_PlainRisWriter)
+    return rispy.dumps(entries, implementation=_plain_ris_writer())
 
 
-def _ris_writer():
+@lru_cache(maxsize=1)
+def _plain_ris_writer() -> type:
+    """rispy's writer without its "1." counter line between records (reference managers do not
+    need it); made on first use so that rispy loads only when RIS is written."""
     import rispy
 
     class PlainRisWriter(rispy.RisWriter):
-        """RIS without rispy's "1." counter line between records (reference managers do not need it)."""
-
         def set_header(self, count: int) -> str:
             return ""
 

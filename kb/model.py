@@ -59,7 +59,6 @@ CITATION_PROBLEMS = (
     "malformed",
     "needs-year-suffix",
     "missing-reference",
-    "ambiguous-reference",
 )
 LIST_PROBLEMS = (
     "uncited-reference",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from kb.model import Citation, Document, Problem, Work
+from kb.model import CITATION_PROBLEMS, Citation, Document, Problem, Work
 from kb.normalise import PARTICLES, fold, fold_german, name_key, name_keys, sort_key
 
 _PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|du|dos|la|le|ten|ter|te|zu)"
@@ -119,9 +119,9 @@ class ReferenceIndex:
             found.update(self.by_key_year.get((key, year), ()))
         return sorted(found)
 
-    def fuzzy(self, surname: str, year: int, cutoff: float = 80) -> tuple[list[int], bool]:
-        """Entries of that year whose first author is spelt almost the same. Second value:
-        whether one surname clearly wins.
+    def fuzzy(self, surname: str, year: int, cutoff: float = 80) -> list[int]:
+        """Entries of that year whose first author is spelt almost the same: the best surname,
+        and any within 5 points of it.
 
         Candidates share the first two or the last two letters with the name as printed (one
         typo leaves one end intact), so a year's bucket is searched, not every reference."""
@@ -132,7 +132,7 @@ class ReferenceIndex:
             for end in (q[:2], q[-2:]):
                 keys.extend(self.year_affix.get((year, end), ()))
         if not keys:
-            return [], False
+            return []
         keys = list(dict.fromkeys(keys))
         hits = process.extract(query, keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
         if not hits and core != query:
@@ -140,12 +140,11 @@ class ReferenceIndex:
             hits = process.extract(core, [self.core_of[k] for k in keys], scorer=fuzz.ratio,
                                    score_cutoff=cutoff, limit=3)
         if not hits:
-            return [], False
+            return []
         best = hits[0]
-        clear = len(hits) == 1 or best[1] - hits[1][1] >= 5
         chosen = [keys[h[2]] for h in hits if best[1] - h[1] < 5]
         refs = sorted({i for k in chosen for i in self.year_key_refs[(year, k)]})
-        return refs, clear
+        return refs
 
     def same_author(self, surname: str) -> list[int]:
         found: set[int] = set()
@@ -434,10 +433,9 @@ def _resolve_all(citations: list[Citation], works: list[Work]) -> list[Citation]
 
 def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> None:
     problems: list[str] = []
-    notes: list[str] = []
     if c.number is not None:
         if 1 <= c.number <= len(refs):
-            _settle(c, refs[c.number - 1], [], [])
+            _settle(c, refs[c.number - 1], [])
         else:
             c.status, c.problems = "missing", ["missing-reference"]
             c.message = f"there is no entry [{c.number}]; the list has {len(refs)}"
@@ -448,12 +446,9 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
     suffix = year_text[4:]
     base = index.exact(surname, year)
     if not base:
-        fuzzy, clear = index.fuzzy(surname, year)
-        if fuzzy:
-            problems.append("misspelt-name")
-            base = fuzzy
-            if not clear:
-                pass
+        base = index.fuzzy(surname, year)
+        if base:
+            problems.append("misspelt-name")  # several near-ties stay candidates: ambiguous below
     if not base:
         typos = sorted({i for y in _year_variants(str(year)) for i in index.exact(surname, y)})
         fitting = [i for i in typos if _form_fits(c, refs[i])] or typos
@@ -503,7 +498,7 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
         c.problems = _ordered(problems)
         ordered = sorted(candidates, key=lambda i: refs[i].position)
         options = " or ".join(expected_form(refs[i], f"{refs[i].year}{index.suffix.get(i, '')}", c.narrative, index.joiner)
-                              for i in sorted(ordered, key=lambda i: index.suffix.get(i, "")))
+                              for i in sorted(candidates, key=lambda i: (index.suffix.get(i, ""), refs[i].position)))
         c.message = f"{len(candidates)} entries fit: {', '.join(_describe(refs[i]) for i in ordered)}"
         if "needs-year-suffix" in problems:
             c.message += f"; add year suffixes to the list ({_suffix_plan(ordered, refs, index)}) and cite {options}"
@@ -512,7 +507,7 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
     letter = index.suffix.get(candidates[0], "")
     if letter and c.year[4:] != letter:
         problems.append("needs-year-suffix")
-    _settle(c, refs[candidates[0]], problems, [], letter, index.joiner)
+    _settle(c, refs[candidates[0]], problems, letter, index.joiner)
 
 
 def _suffix_plan(ordered: list[int], refs: list[Reference], index: ReferenceIndex) -> str:
@@ -520,19 +515,16 @@ def _suffix_plan(ordered: list[int], refs: list[Reference], index: ReferenceInde
 
 
 def _ordered(problems: list[str]) -> list[str]:
-    from kb.model import CITATION_PROBLEMS
     return sorted(set(problems), key=CITATION_PROBLEMS.index)
 
 
-def _settle(c: Citation, ref: Reference, problems: list[str], notes: list[str], letter: str = "",
-            joiner: str = "&") -> None:
+def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", joiner: str = "&") -> None:
     c.reference = ref.position
     c.work_id = ref.work_id
     c.candidates = []
     if c.number is None:
         problems = problems + _form_problems(c, ref)
-        notes = _malformed(c)
-        if notes:
+        if _malformed(c):
             problems.append("malformed")
     c.problems = _ordered(problems)
     c.status = "mismatch" if c.problems else "ok"

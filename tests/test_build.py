@@ -132,46 +132,36 @@ def _build_twice(sources_copy, break_it):
     return result, before, db
 
 
-def test_malformed_bibtex_stops_build_and_keeps_previous_db(sources_copy):
+def _line_of(path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+EVIDENCE = "evidence/citadel-latvia-2018.yml"
+
+
+@pytest.mark.parametrize("path,old,new,expected", [
+    pytest.param("bibliography/seed-references.bib", "  title = {Beyond engagement",
+                 "  title = {Beyond engagement\n  broken = {",
+                 lambda root: f"seed-references.bib:{_line_of(root / 'bibliography/seed-references.bib', 'bovaird2007beyond')}:"
+                              " BibTeX entry does not parse", id="malformed-bibtex"),
+    pytest.param(EVIDENCE, "    kind: observation\n    summary: Choosing", "    summary: Choosing",
+                 lambda root: f"citadel-latvia-2018.yml:{_line_of(root / EVIDENCE, 'id: method-choice-greatest-challenge')}:"
+                              " finding 'method-choice-greatest-challenge' has no 'kind'", id="yaml-missing-field"),
+    pytest.param(EVIDENCE, 'quote: "NGOs"', 'quote: "NGOs and churches"',
+                 lambda root: f"citadel-latvia-2018.yml:{_line_of(root / EVIDENCE, 'NGOs and churches')}: quote not found verbatim",
+                 id="quote-not-in-source"),
+])
+def test_broken_source_stops_build_names_file_and_line_and_keeps_previous_db(sources_copy, path, old, new, expected):
     def break_it(root):
-        bib = root / "bibliography" / "seed-references.bib"
-        text = bib.read_text(encoding="utf-8")
-        bib.write_text(text.replace("  title = {Beyond engagement", "  title = {Beyond engagement\n  broken = {", 1),
-                       encoding="utf-8")
+        f = root / path
+        f.write_text(f.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
 
     result, before, db = _build_twice(sources_copy, break_it)
     assert result.exit_code == 2
-    assert "seed-references.bib:" in result.output
-    assert "Traceback" not in result.output
-    assert "fix:" in result.output
+    assert expected(sources_copy) in result.output
+    assert "fix:" in result.output and "Traceback" not in result.output
     assert db.read_bytes() == before
     assert sqlite_utils.Database(db)["works"].count == 36
-
-
-def test_yaml_record_missing_field_names_file_and_line(sources_copy):
-    def break_it(root):
-        yml = root / "evidence" / "citadel-latvia-2018.yml"
-        text = yml.read_text(encoding="utf-8")
-        yml.write_text(text.replace("    kind: observation\n    summary: Choosing", "    summary: Choosing", 1), encoding="utf-8")
-
-    result, before, db = _build_twice(sources_copy, break_it)
-    assert result.exit_code == 2
-    lines = (sources_copy / "evidence" / "citadel-latvia-2018.yml").read_text(encoding="utf-8").splitlines()
-    line = next(i for i, t in enumerate(lines, 1) if "id: method-choice-greatest-challenge" in t)
-    assert f"citadel-latvia-2018.yml:{line}: finding 'method-choice-greatest-challenge' has no 'kind'" in result.output
-    assert db.read_bytes() == before
-
-
-def test_quote_not_in_source_is_an_error(sources_copy):
-    def break_it(root):
-        yml = root / "evidence" / "citadel-latvia-2018.yml"
-        text = yml.read_text(encoding="utf-8")
-        yml.write_text(text.replace('quote: "NGOs"', 'quote: "NGOs and churches"', 1), encoding="utf-8")
-
-    result, before, db = _build_twice(sources_copy, break_it)
-    assert result.exit_code == 2
-    assert "quote not found verbatim" in result.output and "citadel-latvia-2018.yml:" in result.output
-    assert db.read_bytes() == before
 
 
 def test_unknown_focus_group_in_finding_is_an_error(sources_copy):

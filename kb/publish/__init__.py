@@ -185,64 +185,67 @@ async def concept_page(datasette, request):
     if not found:
         raise NotFound(f"No concept {slug!r}: see /-/concepts")
     concept = dict(found[0])
-    q = lambda sql, params=(): db.execute(sql, list(params))  # noqa: E731
-    labels = [dict(r) for r in (await q(
-        "select label, kind from concept_labels where concept_id = ? and kind != 'hidden' order by kind, label", [slug])).rows]
-    relations = {}
-    for r in (await q(
+
+    async def fetch(sql: str, params: list | tuple = (slug,)) -> list[dict]:
+        return [dict(r) for r in (await db.execute(sql, list(params))).rows]
+
+    labels = await fetch(
+        "select label, kind from concept_labels where concept_id = ? and kind != 'hidden' order by kind, label")
+    relations: dict[str, list[dict]] = {}
+    for r in await fetch(
             "select concept_relations.relation, concepts.id, concepts.pref_label from concept_relations "
             "join concepts on concepts.id = concept_relations.other_id where concept_relations.concept_id = ? "
-            "order by concepts.pref_label", [slug])).rows:
-        relations.setdefault(r["relation"], []).append(dict(r))
-    definition_passage = dict((await q("select * from passages where id = ?", [concept["definition_passage_id"]])).rows[0])
-    claims = []
-    claim_rows = (await q(
-        "select claims.id, claims.text, claims.passage_id, claims.start - passages.start as offset, "
-        "group_concat(concept_links.start || ':' || concept_links.end) as spans "
-        "from concept_links join claims on claims.id = concept_links.target_id "
-        "join passages on passages.id = claims.passage_id "
-        "where concept_links.target_table = 'claims' and concept_links.concept_id = ? "
-        "group by claims.id order by claims.document_id, claims.start", [slug])).rows
-    passage_spans = {}
-    for r in (await q("select target_id, start, end from concept_links where concept_id = ? and target_table = 'passages' "
-                      "and method = 'matched'", [slug])).rows:
+            "order by concepts.pref_label"):
+        relations.setdefault(r["relation"], []).append(r)
+    passage_spans: dict[str, list[tuple[int, int]]] = {}
+    for r in await fetch("select target_id, start, end from concept_links where concept_id = ? "
+                         "and target_table = 'passages' and method = 'matched'"):
         passage_spans.setdefault(r["target_id"], []).append((r["start"], r["end"]))
-    for r in claim_rows:
-        offset = r["offset"]
-        spans = [(s - offset, e - offset) for s, e in passage_spans.get(r["passage_id"], [])
-                 if s - offset >= 0 and e - offset <= len(r["text"])]
-        cites = [dict(c) for c in (await q(
-            "select citations.id, citations.text, citations.status, citations.work_id, claim_citations.candidates "
-            "from claim_citations join citations on citations.id = claim_citations.citation_id "
-            "where claim_citations.claim_id = ? order by citations.start", [r["id"]])).rows]
-        claims.append({"id": r["id"], "passage_id": r["passage_id"], "html": _highlight(r["text"], spans), "citations": cites})
-    passages = []
-    for pid, spans in sorted(passage_spans.items()):
-        p = dict((await q("select id, text, document_id from passages where id = ?", [pid])).rows[0])
-        p["html"] = _highlight(p["text"], spans)
-        passages.append(p)
-    works = [dict(r) for r in (await q(
+    cites_of: dict[str, list[dict]] = {}
+    for c in await fetch(
+            "select claim_citations.claim_id, citations.id, citations.text, citations.status from claim_citations "
+            "join citations on citations.id = claim_citations.citation_id where claim_citations.claim_id in "
+            "(select target_id from concept_links where target_table = 'claims' and concept_id = ?) "
+            "order by citations.start"):
+        cites_of.setdefault(c["claim_id"], []).append(c)
+    claims = []
+    for r in await fetch(
+            "select distinct claims.id, claims.text, claims.passage_id, claims.start - passages.start as offset "
+            "from concept_links join claims on claims.id = concept_links.target_id "
+            "join passages on passages.id = claims.passage_id "
+            "where concept_links.target_table = 'claims' and concept_links.concept_id = ? "
+            "order by claims.document_id, claims.start"):
+        spans = [(s - r["offset"], e - r["offset"]) for s, e in passage_spans.get(r["passage_id"], [])
+                 if s >= r["offset"] and e - r["offset"] <= len(r["text"])]
+        claims.append({"id": r["id"], "passage_id": r["passage_id"], "html": _highlight(r["text"], spans),
+                       "citations": cites_of.get(r["id"], [])})
+    passages = await fetch("select id, text from passages where id in "
+                           "(select target_id from concept_links where concept_id = ? and target_table = 'passages' "
+                           "and method = 'matched') order by id")
+    for p in passages:
+        p["html"] = _highlight(p["text"], passage_spans[p["id"]])
+    works = await fetch(
         "select works.id, works.apa, concept_links.method, count(*) as n from concept_links "
         "join works on works.id = concept_links.target_id "
         "where concept_links.target_table = 'works' and concept_links.concept_id = ? "
-        "group by works.id, concept_links.method order by concept_links.method, works.apa", [slug])).rows]
-    findings = [dict(r) for r in (await q(
+        "group by works.id, concept_links.method order by concept_links.method, works.apa")
+    findings = await fetch(
         "select distinct findings.id, findings.summary, findings.quote, findings.focus_group, findings.criterion, "
         "concept_links.method, concept_links.note from concept_links join findings on findings.id = concept_links.target_id "
-        "where concept_links.target_table = 'findings' and concept_links.concept_id = ? order by findings.id", [slug])).rows]
-    evidence_records = [dict(r) for r in (await q(
+        "where concept_links.target_table = 'findings' and concept_links.concept_id = ? order by findings.id")
+    evidence_records = await fetch(
         "select target_table, target_id, method, note, matched_text from concept_links "
         "where concept_id = ? and target_table in ('focus_groups', 'criteria', 'topics', 'methods') "
-        "order by target_table, target_id", [slug])).rows]
-    cooccurring = [dict(r) for r in (await q(
+        "order by target_table, target_id")
+    cooccurring = await fetch(
         "select concepts.id, concepts.pref_label, count(distinct b.target_id) as shared "
         "from concept_links a join concept_links b on a.target_table = b.target_table and a.target_id = b.target_id "
         "join concepts on concepts.id = b.concept_id "
         "where a.concept_id = ? and b.concept_id != a.concept_id and a.target_table in ('passages', 'claims') "
-        "group by concepts.id order by shared desc, concepts.pref_label", [slug])).rows]
+        "group by concepts.id order by shared desc, concepts.pref_label")
     return Response.html(await datasette.render_template("kb_concept.html", {
         "database": name, "concept": concept, "labels": labels, "relations": relations,
-        "definition_passage": definition_passage, "claims": claims, "passages": passages, "works": works,
+        "claims": claims, "passages": passages, "works": works,
         "findings": findings, "evidence_records": evidence_records, "cooccurring": cooccurring,
     }, request=request))
 
@@ -285,7 +288,7 @@ def _node_url(datasette, database, node_type, ref):
     return datasette.urls.row(database, table, ref) if table else "#"
 
 
-def render_svg(datasette, database, nodes, edges, width=1200, height=800) -> str:
+def render_svg(datasette, database, nodes, edges) -> str:
     from kb.graph import FONT, label_box
 
     pos = {n["node"]: (n["x"], n["y"]) for n in nodes}
