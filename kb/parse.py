@@ -58,6 +58,94 @@ def places() -> tuple[frozenset[str], frozenset[str]]:
     return _PLACES
 
 
+class TitleWords:
+    """Words of serial titles and their ISO 4 abbreviations: the ISSN International Centre's
+    List of Title Word Abbreviations (LTWA), read from the file the pyiso4 package ships.
+
+    >>> tw = title_words()
+    >>> tw.is_word("journal"), tw.is_word("computational"), tw.is_word("bovaird")
+    (True, True, False)
+    >>> tw.is_abbreviation("Comput."), tw.is_abbreviation("Bovaird.")
+    (True, False)
+    """
+
+    def __init__(self, path: Path):
+        words, prefixes, abbreviations = set(), set(), set()
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+            word, abbreviation, _ = (line.split("\t") + ["", ""])[:3]
+            word = word.strip().lower()
+            if not word or " " in word or word.startswith("-"):
+                continue
+            if word.endswith("-"):  # "comput-": any word that starts so
+                prefixes.add(word[:-1])
+            else:
+                words.add(word)
+            for a in abbreviation.split(","):
+                a = a.strip().lower()
+                if a.endswith(".") and len(a) > 2:
+                    abbreviations.add(a)
+        self.words, self.prefixes, self.abbreviations = frozenset(words), frozenset(prefixes), frozenset(abbreviations)
+        self.longest = max(map(len, prefixes), default=0)
+
+    def is_word(self, core: str) -> bool:
+        if core in self.words:
+            return True
+        return any(core[:k] in self.prefixes for k in range(min(len(core), self.longest), 2, -1))
+
+    def is_abbreviation(self, token: str) -> bool:
+        return token.rstrip(",;:").lower() in self.abbreviations
+
+
+_TITLE_WORDS: TitleWords | None = None
+
+
+def title_words() -> TitleWords:
+    """The LTWA, loaded once. Found through pyiso4's installed files, without importing it."""
+    global _TITLE_WORDS
+    if _TITLE_WORDS is None:
+        from importlib.metadata import distribution
+
+        dist = distribution("pyiso4")
+        csv = next(f for f in dist.files or () if f.name.startswith("LTWA_") and f.name.endswith(".csv"))
+        _TITLE_WORDS = TitleWords(Path(dist.locate_file(csv)))
+    return _TITLE_WORDS
+
+
+_FUNCTION_WORDS = {"of", "and", "the", "in", "for", "on", "a", "an", "to", "with", "de", "la", "und", "der", "die",
+                   "et", "du", "des", "at", "by", "from"}
+_IN = re.compile(r"In:?|in:|Im|Dans|In\.")
+_EDS = re.compile(r"\(?(?:eds?|hrsg|hg|dir|éd)s?\.?\)?[.,:]?", re.I)
+
+
+_VOLUME = re.compile(r"(?:vol|vols|bd|jg|t|tome|band|v)\.?|\d+\s*\(\s*\d+[-–/]?\d*\s*\)[.,:;]?|\d+\(\d+.*", re.I)
+
+
+def _reference_cues(tokens: list[str]) -> list[str]:
+    """Features of the whole reference: a volume, a page range, "p."/"pp.", "no." anywhere in it.
+    A serial has a volume; a book with a container-like name after its title usually has not."""
+    text = " ".join(tokens)
+    cues = []
+    if any(_VOLUME.fullmatch(t) for t in tokens) or re.search(r"\b\d+\s*\(\d+\)", text):
+        cues.append("ref_volume")
+    if re.search(r"\d+\s*[-–]\s*\d+", text):
+        cues.append("ref_range")
+    if re.search(r"\bpp?\.", text):
+        cues.append("ref_pp")
+    if re.search(r"\bno\.\s*\d", text, re.I):
+        cues.append("ref_no")
+    return cues
+
+
+def _case(token: str) -> str:
+    """C capitalised, c lower case, f a function word, d a number, p punctuation, o other."""
+    c = token.strip("“\"‘(").rstrip(".,;:)”\"’")
+    if not c:
+        return "p"
+    if c.lower() in _FUNCTION_WORDS:
+        return "f"
+    return "C" if c[0].isupper() else "c" if c[0].islower() else "d" if c[0].isdigit() else "o"
+
+
 def tokenize(text: str) -> list[str]:
     """Whitespace tokens, as in the annotated data."""
     return text.split()
@@ -84,7 +172,11 @@ def token_features(tokens: list[str]) -> list[list[str]]:
     seen_year = False
     seen_quote_close = False
     cores = [_core(t) for t in tokens]
+    shapes = [_shape(t) for t in tokens]
     one_word_places, two_word_places = places()
+    ltwa = title_words()
+    cases = [_case(t) for t in tokens]
+    seen_in = seen_eds = False
     dots = commas = 0
     in_paren = False
     joined = " ".join(tokens[:12])
@@ -95,13 +187,14 @@ def token_features(tokens: list[str]) -> list[list[str]]:
         style.append("style=yearparen")
     if tokens and re.fullmatch(r"\[?\d+[.\]]", tokens[0]):
         style.append("style=numbered")
+    style.extend(_reference_cues(tokens))
     for i, tok in enumerate(tokens):
         core = cores[i]
         first, last = tok[0], tok[-1]
         f = [
             "bias",
             f"w={core[:20]}",
-            f"shape={_shape(tok)}",
+            f"shape={shapes[i]}",
             f"last={last if not last.isalnum() else 'a'}",
             f"first={first if not first.isalnum() else ('C' if first.isupper() else 'c' if first.isalpha() else 'd')}",
             f"pos={min(9, int(10 * i / max(n, 1)))}",
@@ -171,7 +264,7 @@ def token_features(tokens: list[str]) -> list[list[str]]:
             f.append("EOS")
         if i > 0:
             prev_last = tokens[i - 1][-1]
-            f.append(f"plast|shape={prev_last if not prev_last.isalnum() else 'a'}|{_shape(tok)}")
+            f.append(f"plast|shape={prev_last if not prev_last.isalnum() else 'a'}|{shapes[i]}")
         for off in (-3, -2, -1, 1, 2, 3):
             j = i + off
             if 0 <= j < n:
@@ -179,13 +272,28 @@ def token_features(tokens: list[str]) -> list[list[str]]:
                 if off in (-1, 1):
                     f.append(f"last[{off}]={tokens[j][-1] if not tokens[j][-1].isalnum() else 'a'}")
                     f.append(f"first[{off}]={tokens[j][0] if not tokens[j][0].isalnum() else ('C' if tokens[j][0].isupper() else 'c')}")
-                    f.append(f"shape[{off}]={_shape(tokens[j])}")
+                    f.append(f"shape[{off}]={shapes[j]}")
         if first.isupper() and core in one_word_places:
             f.append("place")
         if first.isupper() and i + 1 < n and f"{core} {cores[i + 1]}" in two_word_places:
             f.append("place2")
         if i > 0 and tokens[i - 1][:1].isupper() and f"{cores[i - 1]} {core}" in two_word_places:
             f.append("place2")
+        # long-range cues for container against title: "In" or "(eds.)" earlier in the reference
+        if seen_in:
+            f.append("after_in")
+        if seen_eds:
+            f.append("after_eds")
+        if _IN.fullmatch(tok) or (tok == "in" and i > 0 and tokens[i - 1][-1] in ".,"):
+            seen_in = True
+        if _EDS.fullmatch(tok):
+            seen_eds = True
+        # journal titles: words of serial titles, their ISO 4 abbreviations, and Title Case runs
+        if len(core) > 2 and ltwa.is_word(core):
+            f.append("ltwa")
+        if ltwa.is_abbreviation(tok):
+            f.append("ltwa_abbr")
+        f.append("caps=" + "".join(cases[j] if 0 <= j < n else "_" for j in range(i - 2, i + 3)))
         feats.append(f)
         if tok.endswith(".") and not re.fullmatch(r"[A-Z][a-z]?\.|(?:[A-Z]\.)+,?", tok):
             dots += 1
