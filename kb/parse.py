@@ -151,12 +151,22 @@ def tokenize(text: str) -> list[str]:
     return text.split()
 
 
+_ASCII_SHAPE = str.maketrans({**{c: "X" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+                              **{c: "x" for c in "abcdefghijklmnopqrstuvwxyz"}})
+_OTHER_LETTER = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
+_RUN = re.compile(r"(.)\1+")
+
+
 def _shape(word: str) -> str:
-    s = re.sub(r"[A-Z]", "X", word)
-    s = re.sub(r"[a-z]", "x", s)
-    s = re.sub(r"\d", "d", s)
-    s = re.sub(r"[^\W\d_]", "u", s)  # other letters
-    return re.sub(r"(.)\1+", r"\1\1", s)[:8]
+    """
+    >>> _shape("Löffler,"), _shape("2007a).")
+    ('Xxuxx,', 'ddxx).')
+    """
+    s = _DIGIT.sub("d", word.translate(_ASCII_SHAPE))
+    if not s.isascii():
+        s = _OTHER_LETTER.sub(lambda m: m.group() if m.group() in "Xxd" else "u", s)
+    return _RUN.sub(r"\1\1", s)[:8]
 
 
 def _core(word: str) -> str:
