@@ -161,7 +161,7 @@ _RUN = re.compile(r"(.)\1+")
 def _shape(word: str) -> str:
     """
     >>> _shape("Löffler,"), _shape("2007a).")
-    ('Xxuxx,', 'ddxx).')
+    ('Xuxx,', 'ddx).')
     """
     s = _DIGIT.sub("d", word.translate(_ASCII_SHAPE))
     if not s.isascii():
