@@ -169,8 +169,17 @@ def _shape(word: str) -> str:
     return _RUN.sub(r"\1\1", s)[:8]
 
 
+_NOT_CORE = re.compile(r"[^\w&]")
+# per-token patterns, compiled once: token_features runs them on every token
+_INITIAL = re.compile(r"\(?[A-Z][a-z]?\.(?:-[A-Z]\.)?[,;]?|[A-Z]\.[A-Z]\.(?:[A-Z]\.)?,?")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)[a-z]?(?!\d)")
+_RANGE = re.compile(r"\d+\s*[-–—]\s*\d+")
+_DOI_START = re.compile(r"10\.\d{4,}/")
+_ABBREVIATED_NAME = re.compile(r"[A-Z][a-z]?\.|(?:[A-Z]\.)+,?")
+
+
 def _core(word: str) -> str:
-    return re.sub(r"[^\w&]", "", unicodedata.normalize("NFKC", word).lower())
+    return _NOT_CORE.sub("", unicodedata.normalize("NFKC", word).lower())
 
 
 def token_features(tokens: list[str]) -> list[list[str]]:
@@ -185,7 +194,7 @@ def token_features(tokens: list[str]) -> list[list[str]]:
     shapes = [_shape(t) for t in tokens]
     one_word_places, two_word_places = places()
     ltwa = title_words()
-    cases = [_case(t) for t in tokens]
+    padded_cases = "__" + "".join(_case(t) for t in tokens) + "__"  # one letter a token
     seen_in = seen_eds = False
     dots = commas = 0
     in_paren = False
@@ -212,15 +221,15 @@ def token_features(tokens: list[str]) -> list[list[str]]:
             f"suf3={core[-3:]}",
             f"suf2={core[-2:]}",
         ]
-        if re.fullmatch(r"\(?[A-Z][a-z]?\.(?:-[A-Z]\.)?[,;]?", tok) or re.fullmatch(r"[A-Z]\.[A-Z]\.(?:[A-Z]\.)?,?", tok):
+        if _INITIAL.fullmatch(tok):
             f.append("initial")
-        if re.search(r"(?<!\d)(1[5-9]\d\d|20\d\d)[a-z]?(?!\d)", tok):
+        if _YEAR.search(tok):
             f.append("year")
-        if re.search(r"\d+\s*[-–—]\s*\d+", tok):
+        if _RANGE.search(tok):
             f.append("range")
         if core.isdigit():
             f.append("number")
-        elif any(c.isdigit() for c in tok):
+        elif _DIGIT.search(tok):
             f.append("hasdigit")
         if core in _KEYWORDS:
             f.append(f"kw={core}")
@@ -257,7 +266,7 @@ def token_features(tokens: list[str]) -> list[list[str]]:
             f.append("closeparen")
         if tok.startswith(("http", "www.")) or "doi.org" in tok:
             f.append("url")
-        if tok.lower().startswith("doi:") or re.match(r"10\.\d{4,}/", tok):
+        if tok.lower().startswith("doi:") or _DOI_START.match(tok):
             f.append("doi")
         if tok.isupper() and len(core) > 1:
             f.append("allcaps")
@@ -303,9 +312,9 @@ def token_features(tokens: list[str]) -> list[list[str]]:
             f.append("ltwa")
         if ltwa.is_abbreviation(tok):
             f.append("ltwa_abbr")
-        f.append("caps=" + "".join(cases[j] if 0 <= j < n else "_" for j in range(i - 2, i + 3)))
+        f.append("caps=" + padded_cases[i:i + 5])
         feats.append(f)
-        if tok.endswith(".") and not re.fullmatch(r"[A-Z][a-z]?\.|(?:[A-Z]\.)+,?", tok):
+        if tok.endswith(".") and not _ABBREVIATED_NAME.fullmatch(tok):
             dots += 1
         if tok.endswith(","):
             commas += 1
