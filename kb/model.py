@@ -70,6 +70,7 @@ LIST_PROBLEMS = (
     "container-equals-title",
     "et-al-in-list",
     "missing-year",
+    "missing-title",
     "unparsed-reference",
     "source-disagreement",
 )

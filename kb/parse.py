@@ -667,6 +667,8 @@ def problems_of(csl: dict[str, Any], et_al: bool) -> list[str]:
         out.append("container-equals-title")
     if et_al:
         out.append("et-al-in-list")
+    if not csl.get("title"):
+        out.append("missing-title")
     return out
 
 
@@ -713,7 +715,7 @@ def parse_reference(raw: str, labeller: Labeller | None = None) -> Parsed:
     words = [parsed.csl.get("title", ""), parsed.csl.get("container-title", "")]
     words += [a.get("family") or a.get("literal") or "" for a in parsed.csl.get("author", [])]
     if not any(re.search(r"[^\W\d_]{2,}", w) for w in words):  # no title, author or container in words
-        parsed.problems.append("unparsed-reference")
+        parsed.problems = [p for p in parsed.problems if p != "missing-title"] + ["unparsed-reference"]
     return parsed
 
 
@@ -723,7 +725,7 @@ def parse_references(text: str, source: str = "<string>", labeller: Labeller | N
     for position, (line, raw) in enumerate(split_entries(text), 1):
         parsed = parse_reference(raw, labeller)
         work = Work(csl=parsed.csl, raw=raw, source=source, line=line, position=position, et_al=parsed.et_al)
-        work.problems = [Problem(code=c, message=_MESSAGES.get(c, c), source=source, line=line) for c in parsed.problems]
+        work.problems = [Problem(code=c, message=PROBLEM_MESSAGES.get(c, c), source=source, line=line) for c in parsed.problems]
         works.append(work)
     keys = []
     for w in works:
@@ -736,8 +738,9 @@ def parse_references(text: str, source: str = "<string>", labeller: Labeller | N
     return works
 
 
-_MESSAGES = {
+PROBLEM_MESSAGES = {
     "missing-year": "no year found",
+    "missing-title": "no title found: check the reference, or the parse",
     "truncated-author": "an author's name is cut short: only a particle is left",
     "suspicious-pages": "page range ends where it starts or before",
     "container-equals-title": "the container title repeats the title",

@@ -579,8 +579,11 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
             add(w, "container-equals-title", "the container title repeats the title: the journal or book is missing")
         if w.et_al:
             add(w, "et-al-in-list", "'et al.' in a reference list: name every author (APA lists up to 20)")
-        if not (csl.get("issued") or {}).get("date-parts") and not any(p.code == "unparsed-reference" for p in w.problems):
-            add(w, "missing-year", "no year")
+        if not any(p.code == "unparsed-reference" for p in w.problems):
+            if not (csl.get("issued") or {}).get("date-parts"):
+                add(w, "missing-year", "no year")
+            if not csl.get("title"):
+                add(w, "missing-title", "no title")
     # one person, two spellings: same given initial, same German-folded surname, different print
     spellings: dict[tuple[str, str], dict[str, list[Work]]] = defaultdict(lambda: defaultdict(list))
     for w in works:

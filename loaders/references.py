@@ -77,15 +77,16 @@ def read_references(path: Path) -> ReadResult:
         from kb.parse import parse_references
 
         works = parse_references(text, str(path))
-    from kb.parse import problems_of
+    from kb.parse import PROBLEM_MESSAGES, problems_of
 
     for i, w in enumerate(works, 1):
         w.position = i
         if suffix in (".bib", ".ris", ".json", ".csljson"):
             have = {p.code for p in w.problems}
-            for code in problems_of(w.csl, w.et_al) + ([] if w.year or "unparsed-reference" in have else ["missing-year"]):
+            found = problems_of(w.csl, w.et_al) + ([] if w.year else ["missing-year"])
+            for code in found if "unparsed-reference" not in have else []:
                 if code not in have:
-                    w.problems.append(Problem(code, code.replace("-", " "), w.source, w.line, work_id=w.id))
+                    w.problems.append(Problem(code, PROBLEM_MESSAGES.get(code, code), w.source, w.line, work_id=w.id))
     return ReadResult(works, warnings)
 
 

@@ -163,7 +163,15 @@ def test_unparseable_entry_is_reported_not_dropped(tmp_path):
     assert report["citations"][0]["status"] == "ok"
     got = {p["reference"]: p["problems"] for p in report["reference_problems"]}
     assert "unparsed-reference" in got[2]
-    assert "missing-year" not in got[2]
+    assert "missing-year" not in got[2] and "missing-title" not in got[2]
+
+
+def test_entry_without_a_title_is_reported(tmp_path):
+    result, report = check_files(tmp_path, "Text (Bovaird, 2007).\n", "refs.bib",
+                                 "@article{a, author={Bovaird, T.}, journal={Public Administration Review}, year={2007}}\n")
+    assert result.exit_code == 1
+    assert report["citations"][0]["status"] == "ok"
+    assert [p["problems"] for p in report["reference_problems"]] == [["missing-title"]]
 
 
 def test_numbered_list_turns_on_numbered_citations(tmp_path):

@@ -121,6 +121,20 @@ def test_bibtex_latex_is_decoded_in_names(tmp_path):
     assert [a["family"] for a in items[0]["author"]] == ["Löffler", "Pérez-Quiñones"]
 
 
+def test_a_reference_without_a_title_is_flagged_in_every_format(tmp_path):
+    text = tmp_path / "notitle.txt"
+    text.write_text("Bovaird, T. (2007). Public Administration Review, 67(5), 846-860.\n"
+                    "T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n", encoding="utf-8")
+    bib = tmp_path / "notitle.bib"
+    bib.write_text("@article{b, author={Bovaird, Tony}, journal={Public Administration Review}, year={2007}}\n",
+                   encoding="utf-8")
+    (_, from_text), (_, from_bib) = run_parse(text), run_parse(bib)
+    codes = [[p["code"] for p in item["problems"]] for item in from_text + from_bib]
+    assert "missing-title" in codes[0] and "missing-title" not in codes[1] and "missing-title" in codes[2]
+    messages = {p["message"] for item in (from_text[0], from_bib[0]) for p in item["problems"] if p["code"] == "missing-title"}
+    assert len(messages) == 1 and messages.pop().startswith("no title found")
+
+
 # Hostile input: a clear message or a problem row, never a traceback, nothing lost.
 
 
@@ -150,7 +164,7 @@ def test_one_megabyte_line_is_kept_with_a_problem(tmp_path):
     assert result.exit_code == 0
     assert len(items) == 2
     assert items[1]["raw"] == huge.strip()
-    assert items[1]["problems"][0]["code"] == "unparsed-reference"
+    assert [p["code"] for p in items[1]["problems"]] == ["unparsed-reference"]
 
 
 def test_byte_order_mark_is_dropped(tmp_path):
