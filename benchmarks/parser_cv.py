@@ -4,7 +4,7 @@ Prints micro field F1, per-field F1, the share of references whose every field i
 references per second on one core (label + normalise to CSL-JSON).
 
     python benchmarks/parser_cv.py [--data ../shared/data/refparse/anystyle_core.jsonl] [--folds 10]
-                                   [--throughput-only]
+                                   [--throughput-only | --learning-curve]
 
 Data: AnyStyle's core.xml (BSD-2-Clause, copyright Sylvester Keil), see kb/models/LICENSE-anystyle.txt.
 A field is one labelled segment, compared after trimming surrounding punctuation and spaces, as
@@ -40,7 +40,9 @@ def fields(tokens, labels, view=None):
     return out
 
 
-def cross_validate(seqs, folds: int) -> None:
+def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True) -> float:
+    """k-fold cross-validation; with fraction < 1 each fold trains on that share of its training
+    references (a random subset, the same for every run). Returns the micro field F1."""
     order = list(range(len(seqs)))
     random.Random(13).shuffle(order)
     tp = Counter()
@@ -54,7 +56,9 @@ def cross_validate(seqs, folds: int) -> None:
         for k in range(folds):
             test_idx = set(order[k::folds])
             model = Path(tmp) / f"fold{k}.crfsuite"
-            train((seqs[i] for i in range(len(seqs)) if i not in test_idx), model)
+            training = [i for i in order if i not in test_idx]
+            training = sorted(training[:round(fraction * len(training))])
+            train((seqs[i] for i in training), model)
             labeller = Labeller(model)
             for i in sorted(test_idx):
                 tokens, gold = seqs[i]
@@ -76,6 +80,7 @@ def cross_validate(seqs, folds: int) -> None:
                     fn[key[0]] += g[key] - both
                     fp[key[0]] += p[key] - both
             print(f"fold {k + 1}/{folds} done", file=sys.stderr)
+            trained_on = len(training)
     cv_seconds = time.perf_counter() - started
 
     def f1(t, p_, n):
@@ -85,6 +90,8 @@ def cross_validate(seqs, folds: int) -> None:
 
     T, P, N = sum(tp.values()), sum(fp.values()), sum(fn.values())
     prec, rec, micro = f1(T, P, N)
+    if not report:
+        return micro
     print(f"references: {len(seqs)}, folds: {folds}, cross-validation time: {cv_seconds:.0f} s")
     print(f"token accuracy: {tok_right / tok_all:.4f}")
     print(f"micro field precision {prec:.4f} recall {rec:.4f} F1 {micro:.4f}")
@@ -94,7 +101,17 @@ def cross_validate(seqs, folds: int) -> None:
     print("per-field F1 (support):")
     for label in sorted(tp.keys() | fn.keys(), key=lambda lab: -(tp[lab] + fn[lab])):
         print(f"  {label:18s} {f1(tp[label], fp[label], fn[label])[2]:.4f} ({tp[label] + fn[label]})")
+    print(f"(each fold trained on {trained_on} references)")
+    return micro
 
+
+def learning_curve(seqs, folds: int, fractions: list[float]) -> None:
+    """Micro field F1 against the number of training references: how much more annotated data
+    would buy."""
+    print("learning curve (training references per fold -> micro field F1):")
+    for fraction in fractions:
+        micro = cross_validate(seqs, folds, fraction, report=False)
+        print(f"  {round(fraction * (len(seqs) - len(seqs) // folds)):5d} {micro:.4f}", flush=True)
 
 
 def throughput(seqs, passes: int = 5) -> None:
@@ -119,8 +136,13 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=default)
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--throughput-only", action="store_true", help="skip the cross-validation")
+    ap.add_argument("--learning-curve", action="store_true",
+                    help="only the micro F1 when training on 1/8, 1/4, 1/2 and all of each fold's training set")
     args = ap.parse_args()
     seqs = training_sequences(args.data)
+    if args.learning_curve:
+        learning_curve(seqs, args.folds, [0.125, 0.25, 0.5, 1.0])
+        return
     if not args.throughput_only:
         cross_validate(seqs, args.folds)
     throughput(seqs)
