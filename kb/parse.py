@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kb.model import Problem, Work
+from kb.model import KbError, Problem, Work
 from kb.normalise import PARTICLES, citation_key, unique_keys
 from kb.normalise import pages as norm_pages
 
@@ -330,12 +330,23 @@ def training_sequences(path: Path) -> list[tuple[list[str], list[str]]]:
     "B-title" starts a segment, "I-title" continues it, so that the labeller learns where
     segments begin (three points of field F1 over plain labels in cross-validation)."""
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    hint = 'give one {"segments": [[label, text], ...]} object a line'
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise KbError(f"not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start})", str(path), None, hint) from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        row = json.loads(line)
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise KbError(f"not JSON: {e.msg}", str(path), number, hint) from None
+        segs = row.get("segments") if isinstance(row, dict) else None
+        if not isinstance(segs, list) or not all(isinstance(x, list) and len(x) == 2 for x in segs):
+            raise KbError("no annotated segments on this line", str(path), number, hint)
         tokens, labels = [], []
-        for label, text in row["segments"]:
+        for label, text in segs:
             for j, tok in enumerate(tokenize(text)):
                 tokens.append(tok)
                 labels.append(("B-" if j == 0 else "I-") + label)
@@ -345,7 +356,7 @@ def training_sequences(path: Path) -> list[tuple[list[str], list[str]]]:
 
 
 def train(sequences: Iterable[tuple[list[str], list[str]]], model_path: Path, max_iterations: int = 150) -> None:
-    """Train a CRF on (tokens, labels) sequences and write the model file."""
+    """Train a CRF on (tokens, labels) sequences and write the model file (atomically)."""
     import pycrfsuite
 
     trainer = pycrfsuite.Trainer(verbose=False)
@@ -354,7 +365,12 @@ def train(sequences: Iterable[tuple[list[str], list[str]]], model_path: Path, ma
     trainer.set_params({"c1": 0.05, "c2": 0.01, "max_iterations": max_iterations,
                         "feature.possible_transitions": True})
     model_path.parent.mkdir(parents=True, exist_ok=True)
-    trainer.train(str(model_path))
+    partial = model_path.with_name(model_path.name + ".partial")
+    try:  # write beside the model, then swap: an interrupted run leaves the old model intact
+        trainer.train(str(partial))
+        partial.replace(model_path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 class Labeller:

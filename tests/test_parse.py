@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kb.cli import cli
-from kb.parse import parse_names, parse_references
+from kb.parse import MODEL_PATH, parse_names, parse_references
 from loaders.bibtex import load_bibtex
 
 FIELDS = ["id", "type", "author", "editor", "title", "container-title", "volume", "issue", "page", "issued",
@@ -194,3 +195,31 @@ def test_nfd_and_nfc_give_the_same_item(tmp_path):
         out.append(run_parse(path)[1])
     assert out[0] == out[1]
     assert out[0][0]["author"][1]["family"] == "Löffler"
+
+
+ANNOTATED = Path(__file__).resolve().parents[2] / "shared" / "data" / "refparse" / "anystyle_core.jsonl"
+
+
+@pytest.mark.skipif(not ANNOTATED.exists(), reason=f"AnyStyle's annotated set not found at {ANNOTATED}")
+def test_train_parser_rebuilds_the_shipped_model_byte_for_byte(tmp_path):
+    """The shipped model is what the documented command makes from the annotated set (~30 s)."""
+    out = tmp_path / "model.crfsuite"
+    result = CliRunner().invoke(cli, ["train-parser", str(ANNOTATED), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Trained on 1514 references" in result.output
+    assert out.read_bytes() == MODEL_PATH.read_bytes()
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (b'{"segments": [["title", "Fine"]]}\n{"text": "no segments here"}\n', "plain.jsonl:2: no annotated segments"),
+    (b"not json\n", "plain.jsonl:1: not JSON"),
+    (bytes(range(128, 256)), "plain.jsonl: not UTF-8"),
+    (b"", "plain.jsonl: no annotated references found"),
+], ids=["no-segments", "not-json", "binary", "empty"])
+def test_train_parser_on_bad_annotations_is_a_clear_error(tmp_path, content, says):
+    path = tmp_path / "plain.jsonl"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["train-parser", str(path), "--out", str(tmp_path / "m.crfsuite")])
+    assert result.exit_code == 2 and "Traceback" not in result.output and "bug" not in result.output
+    assert says in result.output and "fix:" in result.output
+    assert not (tmp_path / "m.crfsuite").exists()
