@@ -160,3 +160,34 @@ def slug(text: str) -> str:
     'new-public-governance'
     """
     return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
+
+
+def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
+    """What looks wrong in one reference-list entry, as (code, message) pairs (codes from
+    kb.model.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
+    all call it.
+
+    >>> entry_problems({"title": "Rethinking", "author": [{"family": "van", "given": "R."}], "page": "381-381",
+    ...                 "issued": {"date-parts": [[1981]]}})  # doctest: +NORMALIZE_WHITESPACE
+    [('truncated-author', "author R. 'van' looks cut short: only a particle is left"),
+     ('suspicious-pages', 'page range 381-381 ends where it starts or before')]
+    """
+    out = []
+    for a in csl.get("author") or []:
+        fam = a.get("family", "")
+        if fam and fam.lower() in PARTICLES:
+            out.append(("truncated-author", f"author {a.get('given', '')} {fam!r} looks cut short: only a particle is left"))
+    page = str(csl.get("page") or "")
+    m = re.fullmatch(r"(\d+)-(\d+)", page)
+    if m and int(m.group(2)) <= int(m.group(1)):
+        out.append(("suspicious-pages", f"page range {page} ends where it starts or before"))
+    container = csl.get("container-title")
+    if container and fold(container).lower().strip(" .") == fold(csl.get("title", "")).lower().strip(" ."):
+        out.append(("container-equals-title", "the container title repeats the title: the journal or book is missing"))
+    if et_al:
+        out.append(("et-al-in-list", "'et al.' in a reference list: name every author (APA lists up to 20)"))
+    if not (csl.get("issued") or {}).get("date-parts"):
+        out.append(("missing-year", "no year found"))
+    if not csl.get("title"):
+        out.append(("missing-title", "no title found: check the reference, or the parse"))
+    return out

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.model import KbError, Problem, Work
-from kb.normalise import PARTICLES, citation_key, unique_keys
+from kb.normalise import PARTICLES, citation_key, entry_problems, unique_keys
 from kb.normalise import pages as norm_pages
 
 MODEL_PATH = Path(__file__).parent / "models" / "refparser.crfsuite"
@@ -546,13 +546,13 @@ def _volume_issue(text: str) -> tuple[str | None, str | None]:
 class Parsed:
     csl: dict[str, Any]
     et_al: bool
-    problems: list[str]
+    problems: list[tuple[str, str]]  # (code, message)
 
 
 def to_csl(segs: list[tuple[str, str]], raw: str) -> Parsed:
     """Labelled segments -> a CSL-JSON item (without ``id``) and the problems seen."""
     csl: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     first: dict[str, str] = {}
     for lab, text in segs:
         first.setdefault(lab, text)
@@ -635,8 +635,6 @@ def to_csl(segs: list[tuple[str, str]], raw: str) -> Parsed:
                 value = re.sub(r"^(?:available|retrieved from|url)[:\s]+", "", value, flags=re.I)
             csl[var] = value
     csl["type"] = _guess_type(csl, first, raw, presented)
-    if "issued" not in csl:
-        problems.append("missing-year")
     return Parsed(csl, et_al, problems)
 
 
@@ -668,24 +666,6 @@ def _guess_type(csl: dict[str, Any], first: dict[str, str], raw: str, presented:
     if "title" in first and not re.match(r"^[“\"]", first["title"].strip()):
         return "book"
     return "document"
-
-
-def problems_of(csl: dict[str, Any], et_al: bool) -> list[str]:
-    """What looks wrong in one parsed reference (codes from kb.model.LIST_PROBLEMS)."""
-    out = []
-    for a in csl.get("author") or []:
-        if a.get("family", "").lower() in PARTICLES:
-            out.append("truncated-author")
-    m = re.fullmatch(r"(\d+)-(\d+)", str(csl.get("page") or ""))
-    if m and int(m.group(2)) <= int(m.group(1)):
-        out.append("suspicious-pages")
-    if csl.get("container-title") and csl.get("container-title", "").lower() == csl.get("title", "").lower():
-        out.append("container-equals-title")
-    if et_al:
-        out.append("et-al-in-list")
-    if not csl.get("title"):
-        out.append("missing-title")
-    return out
 
 
 _LABEL = re.compile(r"^\s*(?:\[(\d+)\]|(\d+)\.(?=\s))\s*")
@@ -722,16 +702,16 @@ def parse_reference(raw: str, labeller: Labeller | None = None) -> Parsed:
         text = text[m.end():]
     tokens = tokenize(text)
     if len(tokens) > 2000:
-        return Parsed({"type": "document"}, False, ["unparsed-reference"])
+        return Parsed({"type": "document"}, False, [UNPARSED])
     labels = labeller.label(tokens)
     parsed = to_csl(segments(tokens, labels), text)
-    parsed.problems = parsed.problems + problems_of(parsed.csl, parsed.et_al)
+    parsed.problems = parsed.problems + entry_problems(parsed.csl, parsed.et_al)
     if label:
         parsed.csl["citation-label"] = label
     words = [parsed.csl.get("title", ""), parsed.csl.get("container-title", "")]
     words += [a.get("family") or a.get("literal") or "" for a in parsed.csl.get("author", [])]
     if not any(re.search(r"[^\W\d_]{2,}", w) for w in words):  # no title, author or container in words
-        parsed.problems = [p for p in parsed.problems if p != "missing-title"] + ["unparsed-reference"]
+        parsed.problems = [UNPARSED]  # says it all: no year or title to speak of
     return parsed
 
 
@@ -741,7 +721,7 @@ def parse_references(text: str, source: str = "<string>", labeller: Labeller | N
     for position, (line, raw) in enumerate(split_entries(text), 1):
         parsed = parse_reference(raw, labeller)
         work = Work(csl=parsed.csl, raw=raw, source=source, line=line, position=position, et_al=parsed.et_al)
-        work.problems = [Problem(code=c, message=PROBLEM_MESSAGES.get(c, c), source=source, line=line) for c in parsed.problems]
+        work.problems = [Problem(code=c, message=m, source=source, line=line) for c, m in parsed.problems]
         works.append(work)
     keys = []
     for w in works:
@@ -754,12 +734,4 @@ def parse_references(text: str, source: str = "<string>", labeller: Labeller | N
     return works
 
 
-PROBLEM_MESSAGES = {
-    "missing-year": "no year found",
-    "missing-title": "no title found: check the reference, or the parse",
-    "truncated-author": "an author's name is cut short: only a particle is left",
-    "suspicious-pages": "page range ends where it starts or before",
-    "container-equals-title": "the container title repeats the title",
-    "et-al-in-list": "'et al.' in a reference list: name every author",
-    "unparsed-reference": "could not find a title or an author in this reference",
-}
+UNPARSED = ("unparsed-reference", "could not find a title or an author in this reference")

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from kb.model import CITATION_PROBLEMS, Citation, Document, Problem, Work
-from kb.normalise import PARTICLES, fold, fold_german, name_key, name_keys, sort_key
+from kb.normalise import entry_problems, fold, fold_german, name_key, name_keys, sort_key
 
 _PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|du|dos|la|le|ten|ter|te|zu)"
 _NAME = rf"(?:{_PARTICLE}\s+)*[A-Z][\w'’‐\-]*(?:\s+[A-Z][\w'’‐\-]+)?"
@@ -566,24 +566,9 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
                                 work_id=work.id))
 
     for w in works:
-        csl = w.csl
-        for a in w.authors:
-            fam = a.get("family", "")
-            if fam and fam.lower() in PARTICLES:
-                add(w, "truncated-author", f"author {a.get('given', '')} {fam!r} looks cut short: only a particle is left")
-        page = str(csl.get("page") or "")
-        m = re.fullmatch(r"(\d+)-(\d+)", page)
-        if m and int(m.group(2)) <= int(m.group(1)):
-            add(w, "suspicious-pages", f"page range {page} ends where it starts or before")
-        if csl.get("container-title") and fold(csl["container-title"]).lower().strip(" .") == fold(csl.get("title", "")).lower().strip(" ."):
-            add(w, "container-equals-title", "the container title repeats the title: the journal or book is missing")
-        if w.et_al:
-            add(w, "et-al-in-list", "'et al.' in a reference list: name every author (APA lists up to 20)")
         if not any(p.code == "unparsed-reference" for p in w.problems):
-            if not (csl.get("issued") or {}).get("date-parts"):
-                add(w, "missing-year", "no year")
-            if not csl.get("title"):
-                add(w, "missing-title", "no title")
+            for code, message in entry_problems(w.csl, w.et_al):
+                add(w, code, message)
     # one person, two spellings: same given initial, same German-folded surname, different print
     spellings: dict[tuple[str, str], dict[str, list[Work]]] = defaultdict(lambda: defaultdict(list))
     for w in works:

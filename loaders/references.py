@@ -77,16 +77,15 @@ def read_references(path: Path) -> ReadResult:
         from kb.parse import parse_references
 
         works = parse_references(text, str(path))
-    from kb.parse import PROBLEM_MESSAGES, problems_of
+    from kb.normalise import entry_problems
 
     for i, w in enumerate(works, 1):
         w.position = i
         if suffix in (".bib", ".ris", ".json", ".csljson"):
             have = {p.code for p in w.problems}
-            found = problems_of(w.csl, w.et_al) + ([] if w.year else ["missing-year"])
-            for code in found if "unparsed-reference" not in have else []:
+            for code, message in entry_problems(w.csl, w.et_al) if "unparsed-reference" not in have else []:
                 if code not in have:
-                    w.problems.append(Problem(code, PROBLEM_MESSAGES.get(code, code), w.source, w.line, work_id=w.id))
+                    w.problems.append(Problem(code, message, w.source, w.line, work_id=w.id))
     return ReadResult(works, warnings)
 
 
@@ -144,10 +143,7 @@ def read_ris(text: str, source: str) -> list[Work]:
         if year:
             csl["issued"] = {"date-parts": [[int(year.group(0))]]}
         line = starts[n] if n < len(starts) else None
-        work = Work(csl=csl, source=source, line=line)
-        if "issued" not in csl:
-            work.problems.append(Problem("missing-year", "no year", source, line))
-        works.append(work)
+        works.append(Work(csl=csl, source=source, line=line))
     _assign_keys(works, [e.get("id") for e in entries])
     return works
 
