@@ -40,9 +40,10 @@ def fields(tokens, labels, view=None):
     return out
 
 
-def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True) -> float:
+def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True) -> tuple[float, int]:
     """k-fold cross-validation; with fraction < 1 each fold trains on that share of its training
-    references (a random subset, the same for every run). Returns the micro field F1."""
+    references (a random subset, the same for every run). Returns the micro field F1 and the
+    number of references the last fold trained on."""
     order = list(range(len(seqs)))
     random.Random(13).shuffle(order)
     tp = Counter()
@@ -91,7 +92,7 @@ def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True)
     T, P, N = sum(tp.values()), sum(fp.values()), sum(fn.values())
     prec, rec, micro = f1(T, P, N)
     if not report:
-        return micro
+        return micro, trained_on
     print(f"references: {len(seqs)}, folds: {folds}, cross-validation time: {cv_seconds:.0f} s")
     print(f"token accuracy: {tok_right / tok_all:.4f}")
     print(f"micro field precision {prec:.4f} recall {rec:.4f} F1 {micro:.4f}")
@@ -102,7 +103,7 @@ def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True)
     for label in sorted(tp.keys() | fn.keys(), key=lambda lab: -(tp[lab] + fn[lab])):
         print(f"  {label:18s} {f1(tp[label], fp[label], fn[label])[2]:.4f} ({tp[label] + fn[label]})")
     print(f"(each fold trained on {trained_on} references)")
-    return micro
+    return micro, trained_on
 
 
 def learning_curve(seqs, folds: int, fractions: list[float]) -> None:
@@ -110,8 +111,8 @@ def learning_curve(seqs, folds: int, fractions: list[float]) -> None:
     would buy."""
     print("learning curve (training references per fold -> micro field F1):")
     for fraction in fractions:
-        micro = cross_validate(seqs, folds, fraction, report=False)
-        print(f"  {round(fraction * (len(seqs) - len(seqs) // folds)):5d} {micro:.4f}", flush=True)
+        micro, trained_on = cross_validate(seqs, folds, fraction, report=False)
+        print(f"  {trained_on:5d} {micro:.4f}", flush=True)
 
 
 def throughput(seqs, passes: int = 5) -> None:

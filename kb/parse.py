@@ -12,7 +12,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -332,10 +332,10 @@ def training_sequences(path: Path) -> list[tuple[list[str], list[str]]]:
     out = []
     hint = 'give one {"segments": [[label, text], ...]} object a line'
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise KbError(f"not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start})", str(path), None, hint) from None
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(content.splitlines(), 1):
         if not line.strip():
             continue
         try:
@@ -343,7 +343,8 @@ def training_sequences(path: Path) -> list[tuple[list[str], list[str]]]:
         except json.JSONDecodeError as e:
             raise KbError(f"not JSON: {e.msg}", str(path), number, hint) from None
         segs = row.get("segments") if isinstance(row, dict) else None
-        if not isinstance(segs, list) or not all(isinstance(x, list) and len(x) == 2 for x in segs):
+        if not isinstance(segs, list) or not all(
+                isinstance(x, list) and len(x) == 2 and all(isinstance(v, str) for v in x) for x in segs):
             raise KbError("no annotated segments on this line", str(path), number, hint)
         tokens, labels = [], []
         for label, text in segs:
@@ -546,13 +547,12 @@ def _volume_issue(text: str) -> tuple[str | None, str | None]:
 class Parsed:
     csl: dict[str, Any]
     et_al: bool
-    problems: list[tuple[str, str]]  # (code, message)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
 
 
 def to_csl(segs: list[tuple[str, str]], raw: str) -> Parsed:
-    """Labelled segments -> a CSL-JSON item (without ``id``) and the problems seen."""
+    """Labelled segments -> a CSL-JSON item (without ``id``); parse_reference adds the problems."""
     csl: dict[str, Any] = {}
-    problems: list[tuple[str, str]] = []
     first: dict[str, str] = {}
     for lab, text in segs:
         first.setdefault(lab, text)
@@ -635,7 +635,7 @@ def to_csl(segs: list[tuple[str, str]], raw: str) -> Parsed:
                 value = re.sub(r"^(?:available|retrieved from|url)[:\s]+", "", value, flags=re.I)
             csl[var] = value
     csl["type"] = _guess_type(csl, first, raw, presented)
-    return Parsed(csl, et_al, problems)
+    return Parsed(csl, et_al)
 
 
 def _guess_type(csl: dict[str, Any], first: dict[str, str], raw: str, presented: str | None) -> str:
@@ -705,7 +705,7 @@ def parse_reference(raw: str, labeller: Labeller | None = None) -> Parsed:
         return Parsed({"type": "document"}, False, [UNPARSED])
     labels = labeller.label(tokens)
     parsed = to_csl(segments(tokens, labels), text)
-    parsed.problems = parsed.problems + entry_problems(parsed.csl, parsed.et_al)
+    parsed.problems = entry_problems(parsed.csl, parsed.et_al)
     if label:
         parsed.csl["citation-label"] = label
     words = [parsed.csl.get("title", ""), parsed.csl.get("container-title", "")]

@@ -213,9 +213,10 @@ def test_train_parser_rebuilds_the_shipped_model_byte_for_byte(tmp_path):
 @pytest.mark.parametrize(("content", "says"), [
     (b'{"segments": [["title", "Fine"]]}\n{"text": "no segments here"}\n', "plain.jsonl:2: no annotated segments"),
     (b"not json\n", "plain.jsonl:1: not JSON"),
+    (b'{"segments": [["volume", 23]]}\n', "plain.jsonl:1: no annotated segments"),
     (bytes(range(128, 256)), "plain.jsonl: not UTF-8"),
     (b"", "plain.jsonl: no annotated references found"),
-], ids=["no-segments", "not-json", "binary", "empty"])
+], ids=["no-segments", "not-json", "number-not-text", "binary", "empty"])
 def test_train_parser_on_bad_annotations_is_a_clear_error(tmp_path, content, says):
     path = tmp_path / "plain.jsonl"
     path.write_bytes(content)
