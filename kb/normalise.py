@@ -41,6 +41,24 @@ def fold_german(text: str) -> str:
     return fold(text)
 
 
+def family(name: dict) -> str:
+    """A CSL name's surname as cited, particles included; an organisation's whole name.
+
+    >>> family({"family": "Graaf", "non-dropping-particle": "van der", "given": "S."}), family({"literal": "OECD"})
+    ('van der Graaf', 'OECD')
+    """
+    if name.get("literal"):
+        return name["literal"]
+    return " ".join(x for x in (name.get("dropping-particle"), name.get("non-dropping-particle"), name.get("family")) if x)
+
+
+def display_name(name: dict) -> str:
+    """ "van der Graaf, S."; an organisation as it is; "King, M. L., Jr."."""
+    if name.get("literal"):
+        return name["literal"]
+    return ", ".join(x for x in (family(name), name.get("given"), name.get("suffix")) if x)
+
+
 @lru_cache(maxsize=1 << 18)
 def name_key(name: str) -> str:
     """Lower-case ASCII letters only: the key two spellings of a surname share.
@@ -84,14 +102,23 @@ def sort_key(name: str) -> str:
 
 
 def pages(text: str) -> str:
-    """Pages as CSL wants them: "846-860".
+    """Pages as CSL wants them: "846-860", an abbreviated range written out ("1616–27" is 1616-1627).
 
-    >>> pages("pp. 846–860"), pages("1001--1011"), pages("p. 282")
-    ('846-860', '1001-1011', '282')
+    >>> pages("pp. 846–860"), pages("1001--1011"), pages("p. 282"), pages("1616–27."), pages("S. 12–25")
+    ('846-860', '1001-1011', '282', '1616-1627', '12-25')
+    >>> pages("e1002345"), pages("S12–S15"), pages("381-381"), pages("pages 56-66,")
+    ('e1002345', 'S12-S15', '381-381', '56-66')
     """
-    text = re.sub(r"^\s*pp?\.?\s*", "", text.strip())
+    text = re.sub(r"^\s*(?:pp?|pages?|s|seiten?|str|pgs?)(?:\.\s*|\s+)(?=[\dA-Za-z])", "", text.strip(), flags=re.I)
     text = re.sub(r"\s*(?:-{1,3}|[–—‐‑])\s*", "-", text)
-    return text.strip(" .,;")
+    text = text.strip(" .,;:()")
+    m = re.fullmatch(r"(\d+)-(\d+)", text)
+    if m and len(m.group(2)) < len(m.group(1)):
+        first, last = m.group(1), m.group(2)
+        full = first[: len(first) - len(last)] + last
+        if int(full) > int(first):
+            text = f"{first}-{full}"
+    return text
 
 
 STOPWORDS = {
@@ -174,7 +201,7 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     """
     out = []
     for a in csl.get("author") or []:
-        fam = a.get("family", "")
+        fam = family(a)
         if fam and fam.lower() in PARTICLES:
             out.append(("truncated-author", f"author {a.get('given', '')} {fam!r} looks cut short: only a particle is left"))
     page = str(csl.get("page") or "")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.model import Document, KbError, Passage, Work
+from kb.normalise import pages as normalise_pages
 
 SKIP = {"fig", "table-wrap", "disp-formula", "supplementary-material", "fn-group"}
 
@@ -58,7 +59,42 @@ def _flatten(p: ET.Element, out: list[str], links: list[tuple[int, int, str]], p
             pos[0] += len(child.tail)
 
 
-def _reference(ref: ET.Element) -> dict[str, Any]:
+_TYPES = {"journal": "article-journal", "book": "book", "web": "webpage", "webpage": "webpage", "other": "document",
+          "confproc": "paper-conference", "conf-proc": "paper-conference", "thesis": "thesis", "report": "report",
+          "data": "dataset", "software": "software", "patent": "patent", "preprint": "article"}
+
+
+def _initials(given: str) -> str:
+    """JATS prints initials bare ("PR"); CSL wants them as "P. R.". Full given names stay."""
+    if re.fullmatch(r"[A-Z]{1,4}", given):
+        return " ".join(c + "." for c in given)
+    if re.fullmatch(r"(?:[A-Z]\.?\s*)+", given):
+        return " ".join(c + "." for c in re.findall(r"[A-Z]", given))
+    return given
+
+
+def _names(group: ET.Element) -> list[dict[str, str]]:
+    out = []
+    for e in group:
+        tag = _local(e.tag)
+        if tag in ("name", "string-name"):
+            fam = next((_text_of(x) for x in e if _local(x.tag) == "surname"), "").strip()
+            giv = next((_text_of(x) for x in e if _local(x.tag) == "given-names"), "").strip()
+            suffix = next((_text_of(x) for x in e if _local(x.tag) == "suffix"), "").strip()
+            name = {"family": " ".join(fam.split())}
+            if giv:
+                name["given"] = _initials(giv)
+            if suffix:
+                name["suffix"] = suffix
+            out.append(name)
+        elif tag == "collab":
+            out.append({"literal": " ".join(_text_of(e).split())})
+    return out
+
+
+def reference_item(ref: ET.Element) -> tuple[dict[str, Any], bool]:
+    """A JATS <ref> -> (CSL-JSON item without id, whether its author list ends in <etal/>):
+    every field its <element-citation> (or mixed-citation) gives."""
     cit = None
     for tag in ("element-citation", "mixed-citation", "citation", "nlm-citation"):
         cit = next((e for e in ref.iter() if _local(e.tag) == tag), None)
@@ -66,36 +102,71 @@ def _reference(ref: ET.Element) -> dict[str, Any]:
             break
     csl: dict[str, Any] = {"type": "article-journal"}
     if cit is None:
-        return csl
-    authors = []
+        return csl, False
+    kind = cit.get("publication-type") or cit.get("citation-type") or "journal"
+    csl["type"] = _TYPES.get(kind, "document")
     groups = [g for g in cit.iter() if _local(g.tag) == "person-group"]
-    scope = next((g for g in groups if g.get("person-group-type") in (None, "author")), cit) if groups else cit
-    for e in scope.iter():
-        tag = _local(e.tag)
-        if tag == "name":
-            fam = next((_text_of(x) for x in e if _local(x.tag) == "surname"), "")
-            giv = next((_text_of(x) for x in e if _local(x.tag) == "given-names"), "")
-            authors.append({"family": fam.strip(), "given": giv.strip()} if giv else {"family": fam.strip()})
-        elif tag == "collab":
-            authors.append({"literal": _text_of(e).strip()})
-    if authors:
-        csl["author"] = authors
-    if any(_local(e.tag) == "etal" for e in cit.iter()):
-        csl["_et_al"] = True
+    authors = next((g for g in groups if g.get("person-group-type") in (None, "author")), None)
+    names = _names(authors) if authors is not None else _names(cit)
+    if names:
+        csl["author"] = names
+    editors = next((g for g in groups if g.get("person-group-type") == "editor"), None)
+    if editors is not None and _names(editors):
+        csl["editor"] = _names(editors)
+    et_al = authors is not None and any(_local(e.tag) == "etal" for e in authors)
+    first: dict[str, str] = {}
     for e in cit.iter():
         tag = _local(e.tag)
-        if tag == "year" and "issued" not in csl:
-            m = re.search(r"\d{4}", _text_of(e))
-            if m:
-                csl["issued"] = {"date-parts": [[int(m.group(0))]]}
-                suffix = re.search(r"\d{4}([a-z])", _text_of(e))
-                if suffix:
-                    csl["year-suffix"] = suffix.group(1)
-        elif tag == "article-title" and "title" not in csl:
-            csl["title"] = " ".join(_text_of(e).split())
-        elif tag == "source" and "container-title" not in csl:
-            csl["container-title"] = " ".join(_text_of(e).split())
-    return csl
+        if tag not in first:
+            first[tag] = " ".join(_text_of(e).split())
+    if first.get("year"):
+        m = re.search(r"(\d{4})([a-z])?", first["year"])
+        if m:
+            csl["issued"] = {"date-parts": [[int(m.group(1))]]}
+            if m.group(2):
+                csl["year-suffix"] = m.group(2)
+    title = first.get("article-title") or first.get("chapter-title")
+    source = first.get("source")
+    if title:
+        csl["title"] = title
+        if source:
+            csl["container-title"] = source
+        if kind == "book":
+            csl["type"] = "chapter"
+    elif source:
+        csl["title"] = source
+    for tag, var in (("volume", "volume"), ("issue", "issue"), ("publisher-name", "publisher"),
+                     ("publisher-loc", "publisher-place"), ("edition", "edition")):
+        if first.get(tag):
+            csl[var] = first[tag]
+    fpage, lpage = first.get("fpage"), first.get("lpage")
+    if fpage:
+        csl["page"] = normalise_pages(f"{fpage}-{lpage}" if lpage else fpage)
+    elif first.get("elocation-id"):
+        csl["page"] = first["elocation-id"]
+    for e in cit.iter():
+        if _local(e.tag) == "pub-id" and e.get("pub-id-type") == "doi":
+            csl["DOI"] = _text_of(e).strip()
+        elif _local(e.tag) == "ext-link" and "URL" not in csl:
+            href = e.get("{http://www.w3.org/1999/xlink}href") or _text_of(e)
+            if href.strip():
+                csl["URL"] = href.strip()
+    if re.search(r"in press", first.get("comment", ""), re.I):
+        csl["status"] = "in press"
+    return csl, et_al
+
+
+def load_references(path: Path) -> list[tuple[dict[str, Any], bool]]:
+    """Every <ref> of a JATS article as (CSL item with its ref id, et al.), in list order."""
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        raise KbError(f"not well-formed XML: {e}", str(path), e.position[0]) from None
+    out = []
+    for i, ref in enumerate((e for e in root.iter() if _local(e.tag) == "ref"), 1):
+        csl, et_al = reference_item(ref)
+        out.append(({"id": ref.get("id") or f"ref{i}", **csl}, et_al))
+    return out
 
 
 def load_jats(path: Path) -> tuple[Document, list[Work], list[GoldLink]]:
@@ -111,8 +182,7 @@ def load_jats(path: Path) -> tuple[Document, list[Work], list[GoldLink]]:
     position = {ref.get("id"): i for i, ref in enumerate(refs, 1)}
     works = []
     for i, ref in enumerate(refs, 1):
-        csl = _reference(ref)
-        et_al = bool(csl.pop("_et_al", False))
+        csl, et_al = reference_item(ref)
         works.append(Work(csl={"id": ref.get("id") or f"ref{i}", **csl}, source=str(path), position=i, et_al=et_al))
     doc = Document(id=path.stem, title=path.stem, kind="article", path=str(path), text="", meta={})
     parts: list[str] = []
