@@ -58,6 +58,8 @@ CITATION_PROBLEMS = (
     "co-author-missing",
     "malformed",
     "needs-year-suffix",
+    "needs-initials",
+    "mixed-style",
     "missing-reference",
 )
 LIST_PROBLEMS = (
@@ -165,6 +167,8 @@ class Citation:
     missing_comma: bool = False  # "Wiewiora 2016"
     continuation: bool = False  # a bare year after a name: the "2016" of "Bovaird, 2007; 2016"
     candidate_ids: Sequence[str] = ()  # work ids of the candidates
+    key: str | None = None  # pandoc "[@key]" and LaTeX "\\cite{key}": the list entry's id
+    initials: str = ""  # "A." of "(A. Smith, 2010)"
 
 
 @dataclass

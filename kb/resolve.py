@@ -1,14 +1,24 @@
 """In-text citations: find them in a document and resolve each to its reference.
 
-Detection covers parenthetical groups "(Ostrom et al., 1978; Whitaker, 1980)", bare-year
-continuations "(Bovaird, 2007; 2016)", several years "(Bovaird, 2007, 2016)", locators
-"(Linders, 2012, p. 446)", year suffixes "2010a", two or three authors with "and" or "&",
-particles ("van der Graaf"), organisations ("OECD"), "et al" with or without its full stop,
-narrative citations "Ostrom (1996)", and numbered citations "[1]", "[2-4]", "[1, 5]".
+Detection covers parenthetical and bracketed groups "(Ostrom et al., 1978; Whitaker, 1980)",
+"[Panfilio, 2008]", with text around a citation ("reviewed in Baldwin et al., 2006", "Yang et
+al., 2005 and unpublished data", "Papp and Müller, G&D 2006"), bare-year continuations
+"(Bovaird, 2007; 2016)", several years "(Bovaird, 2007, 2016)", "2014a, b", locators
+"(Linders, 2012, p. 446)", year suffixes "2010a", "n.d." and "in press", any number of
+authors with "and" or "&", particles in any case ("van der Graaf", "De la Rossa", "Nunes da
+Fonseca"), names in any script and Unicode form ("Şener", "Özüak"), initials ("A. Smith,
+2010"), organisations ("OECD", "National Center for Biotechnology Information"), "et al"
+with or without its full stop, "and colleagues", narrative citations "Ostrom (1996)",
+"Ostrom's (1996)", "Voorberg, Bekkers and Tummers (2015)", numbered citations "[1]", "[2-4]",
+"[1, 5]", pandoc's "[@key]", "[@a; @b, p. 5]" and "@key", and LaTeX's "\\cite{key}",
+"\\citep[p.~5]{a,b}", "\\citet", "\\parencite", "\\textcite" and their kin.
 
 Resolution looks a citation up by normalised surname and year in an index (dictionaries,
 never a loop over all references), then by fuzzy surname within the year, then by a one-digit
-year typo; it never guesses between several entries that fit.
+year typo; it never guesses between several entries that fit. A pandoc or LaTeX citation
+resolves by its key. Every policy of the check (which style the document follows, whether
+numbers are citations, what each message advises) is decided here, so ``kb check`` and
+``kb build`` agree.
 """
 
 from __future__ import annotations
@@ -20,45 +30,82 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import regex
 from rapidfuzz import fuzz, process
 
 from kb.model import CITATION_PROBLEMS, Citation, Document, Problem, Work
 from kb.normalise import entry_problems, fold, fold_german, name_key, name_keys, sort_key
 
-_PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|du|dos|la|le|ten|ter|te|zu)"
-_NAME = rf"(?:{_PARTICLE}\s+)*[A-Z][\w'’‐\-]*(?:\s+[A-Z][\w'’‐\-]+)?"
-_NAME1 = rf"(?:{_PARTICLE}\s+)*[A-Z][\w'’‐\-]*"
+# Names are Unicode: a capital is any upper-case letter with its combining marks (NFD text
+# keeps them apart), and particles are matched in any case ("Van Eijk", "van Eijk").
+_UP = r"\p{Lu}\p{M}*"
+_WORDCH = r"[\p{L}\p{M}'’‐\-]"
+_PARTICLE = r"(?i:van|von|de|des|der|den|del|della|di|da|du|dos|das|la|le|ten|ter|te|zu|vom|st\.?)"
+_WORD = rf"{_UP}{_WORDCH}*"
+# one surname: "Ostrom", "van der Graaf", "De la Rossa", "Nunes da Fonseca", "Cotta-de-Almeida"
+_NAME1 = rf"(?:{_PARTICLE}\s+)*{_WORD}(?:\s+(?:{_PARTICLE}\s+)+{_WORD})?"
+# in parentheses a surname may be two capitalised words ("García Márquez")
+_NAME = rf"{_NAME1}(?:\s+{_WORD})?"
 _ETAL = r"(?:(?:et|at)\.?\s*al\b\.?|and\s+(?:co-?workers|colleagues))"
-_YEAR = r"(?:1[5-9]\d\d|20\d\d)[a-z]?"
+_YEAR = r"(?:(?:1[5-9]\d\d|20\d\d)(?:[a-z](?![\p{L}\d]))?|n\.\s?d\.|[Ii]n\s+press|[Ff]orthcoming)"
+# "2008, 2011", and "2014a, b": a bare letter continues the year before it
+_YEARS = rf"{_YEAR}(?:\s*,\s*(?:{_YEAR}|[a-z](?=\s*(?:[,;)\]]|$))))*"
 _LOCATOR = r"(?:pp?\.|p|chap\.|ch\.|para\.|sec\.|§)\s*[\divxlc]+(?:\s*[-–]\s*[\divxlc]+)?"
 # an organisation: three or more capitalised words, small words between ("National Center for
-# Biotechnology Information"); kept whole, never split into authors
-_ORG = r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|for|and|the|on|in|de|du|für|&)\s+)*[A-Z][\w'’\-]*){2,9}"
-_NAMES = (rf"(?P<names>(?P<org>{_ORG})|{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME1}"
-          rf"|{_NAME1}\s+(?:and|&)\s+{_NAME1}|{_NAME})")
-
-# A locator after a comma ("2012, p. 446") or a colon ("2012: 446"), then perhaps a comment in
-# lower case ("2012, for a review").
-_LOCATOR_TAIL = rf"(?:\s*,\s*(?P<locator>{_LOCATOR})|\s*:\s*(?P<page>\d+(?:\s*[-–]\s*\d+)?))?"
-PART = re.compile(
-    rf"^(?:(?:see also|see|e\.g\.,?|cf\.|i\.e\.,?)\s+)?{_NAMES}(?P<etal>\s*,?\s*{_ETAL})?"
-    rf"(?P<sep>\s*,\s*|\s+)(?P<years>{_YEAR}(?:\s*,\s*{_YEAR})*)"
-    rf"{_LOCATOR_TAIL}(?P<comment>,\s+[a-z][^;]*)?\s*$"
+# Biotechnology Information", "1000 Genomes Project Consortium"); kept whole, never split
+_ORGW = r"(?:\p{Lu}\p{M}*|\d\d)[\p{L}\p{M}\d'’\-]*"
+_ORG = rf"{_ORGW}(?:\s+(?:(?:of|for|and|the|on|in|de|du|für|&)\s+)*{_UP}[\p{{L}}\p{{M}}\d'’\-]*){{2,9}}"
+_NAMELIST = rf"{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME1}"
+_NAMES = rf"(?P<names>{_NAMELIST}|(?P<org>{_ORG})|{_NAME})"
+# a journal named between the authors and the year: "Papp and Müller, G&D 2006" (two capitals or "&")
+_NOTE = r"(?=\S*(?:\p{Lu}\S*\p{Lu}|&))\p{Lu}[\p{L}&.]*"
+# A locator after a comma ("2012, p. 446", Chicago's "2012, 45") or a colon ("2012: 446").
+_LOCATOR_TAIL = (rf"(?:\s*,\s*(?P<locator>{_LOCATOR})|\s*:\s*(?P<page>\d+(?:\s*[-–]\s*\d+)?)"
+                 r"|\s*,\s*(?P<cpage>\d{1,4}(?:\s*[-–]\s*\d+)?)(?=\s*(?:[;)\]]|$)))?")
+_LEFT = r"(?<![\p{L}\p{M}\d'’\-])"
+# One citation inside a parenthesis, wherever it stands in its ';'-separated part: text before
+# it ("reviewed in", "2hjr, 62% identity,") and after it ("for a review") is not part of it.
+PART = regex.compile(
+    rf"{_LEFT}(?:(?P<initials>(?:{_UP}\.\s*){{1,3}}))?{_NAMES}(?P<etal>\s*,?\s*{_ETAL})?"
+    rf"(?P<sep>\s*,\s*(?:(?P<note>{_NOTE})\s+)?|\s+)(?P<years>{_YEARS}){_LOCATOR_TAIL}(?![\p{{L}}\d])"
 )
-BARE_YEAR = re.compile(rf"^(?P<years>{_YEAR}(?:\s*,\s*{_YEAR})*)(?:\s*,\s*(?P<locator>{_LOCATOR}))?$")
-NARRATIVE = re.compile(
-    rf"(?<![\w(])(?P<names>{_NAME1}(?:\s+(?:and|&)\s+{_NAME1})?)(?P<etal>\s+{_ETAL})?"
-    rf"\s+\((?P<years>{_YEAR}(?:\s*,\s*{_YEAR})*)(?:\s*,\s*(?P<locator>{_LOCATOR}))?\)"
+BARE_YEAR = regex.compile(rf"^(?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?$")
+NARRATIVE = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}\d'’(\[\-])(?P<names>{_NAME1}(?:\s*,\s*{_NAME1})*(?:\s*,?\s+(?:and|&)\s+{_NAME1})?)"
+    rf"(?P<etal>\s+{_ETAL})?(?P<poss>['’]s?)?\s+[(\[](?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?[)\]]"
 )
-PAREN = re.compile(r"\(([^()]*)\)")
-# "[1]", "[2-4]", "[1, 5]", and PLOS's "[1]–[5]"; never "F[1,12]" (a letter or digit before it)
+# Outside parentheses only the unmistakable: "as described by Kessler and Baldwin, 2001",
+# "Steppuhn et al., 2008" (several authors or "et al.", a comma, a year)
+RUNNING = regex.compile(
+    rf"{_LEFT}(?P<names>{_NAMELIST}|{_NAME1}(?=\s*,?\s*{_ETAL}))(?P<etal>\s*,?\s*{_ETAL})?"
+    rf"\s*,\s*(?P<years>{_YEARS})(?![\p{{L}}\d])"
+)
+GROUP = regex.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+# "[1]", "[2-4]", "[1, 5]", and PLOS's "[1]–[5]"; never "F[1,12]" (a letter or digit before
+# it), a Markdown link "[1](...)" or a link definition "[1]: ..."
 NUMBERED = re.compile(r"(?<![\w\]])\[(\d+(?:\s*[-–]\s*\d+)?(?:\s*,\s*\d+(?:\s*[-–]\s*\d+)?)*)\]"
-                      r"(?:\s*[-–]\s*\[(\d+)\])?")
-# Capitalised words that start sentences and never name an author in a narrative citation.
+                      r"(?:\s*[-–]\s*\[(\d+)\])?(?![(:])")
+# pandoc: "[@key]", "[see @a, p. 5; -@b]" and narrative "@key"; keys end in a letter, digit or _
+_KEY = r"[\p{L}\d_](?:[\p{L}\d_:.#$%&+?<>~/\-]*[\p{L}\d_])?"
+PANDOC_GROUP = regex.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
+PANDOC_KEY = regex.compile(rf"(?<![\p{{L}}\d_.])-?@(?P<key>{_KEY})")
+PANDOC_NARRATIVE = regex.compile(rf"(?<![\p{{L}}\d_.@\\\-/])@(?P<key>{_KEY})")
+# LaTeX: \cite, \citep, \citet, \parencite, \textcite, \autocite ... with up to two [..] arguments
+LATEX = regex.compile(
+    r"\\(?P<cmd>[Cc]ite(?:p|t|alp|alt|author|year|yearpar|num)?|[Pp]arencite|[Tt]extcite|[Aa]utocite|[Ff]ootcite"
+    r"|[Ss]martcite|[Ss]upercite|[Ff]ullcite)\*?(?P<opts>(?:\s*\[[^\]]*\]){0,2})\s*\{(?P<keys>[^{}]*)\}")
+_LATEX_NARRATIVE = {"citet", "textcite", "Textcite", "citeauthor", "Citet", "citealt"}
+# Capitalised words that start sentences and never name an author.
 _NOT_NAMES = {"In", "The", "During", "Since", "From", "Until", "By", "After", "Before", "And", "Of",
               "On", "At", "For", "To", "As", "This", "That", "These", "Those", "December", "January",
               "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "Spring", "Summer", "Autumn", "Winter", "Fall", "Table", "Figure", "Picture"}
+              "November", "Spring", "Summer", "Autumn", "Winter", "Fall", "Table", "Figure", "Picture",
+              "See", "Fig", "Figures", "Tables", "Supplementary", "Appendix", "Section", "Chapter", "Box",
+              "Eq", "Equation", "Also", "Reviewed", "Described", "Adapted", "Modified", "Data", "Source",
+              "Both", "All", "We", "Our", "Here", "There", "When", "While", "Where", "However", "Thus"}
+# a name that is really a month or a season before a year: "In December (2018)"
+_DATE_WORDS = {"December", "January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "Spring", "Summer", "Autumn", "Winter", "Fall"}
 
 
 @dataclass
@@ -72,6 +119,10 @@ class Reference:
     suffix: str = ""
     et_al: bool = False
     title: str = ""
+    initial: str = ""  # the first author's first initial, folded: "a" for "Ángela"
+    in_press: bool = False
+    label: str = ""  # the list's own number ("12" of "[12]"), when it has one
+    initials: str = ""  # the first author's initials as cited: "A." or "J. P."
 
     @property
     def n_authors(self) -> int:
@@ -83,7 +134,13 @@ def reference_from_work(work: Work, position: int) -> Reference:
     issued = (work.csl.get("issued") or {}).get("date-parts") or [[None]]
     year = issued[0][0] if issued and issued[0] else None
     suffix = str(work.csl.get("year-suffix") or "")
-    return Reference(position, work.id, families, year, suffix, work.et_al, work.csl.get("title", ""))
+    given = (work.authors[0].get("given") or "") if work.authors else ""
+    initial = fold(given[:1]).lower()
+    in_press = str(work.csl.get("status") or "").lower() in ("in press", "forthcoming")
+    label = str(work.csl.get("citation-label") or "").strip("[]. ")
+    initials = " ".join(w[0] + "." for w in regex.findall(r"\p{L}[\p{L}\p{M}]*", given))
+    return Reference(position, work.id, families, year, suffix, work.et_al, work.csl.get("title", ""),
+                     initial, in_press, label, initials)
 
 
 class ReferenceIndex:
@@ -92,14 +149,19 @@ class ReferenceIndex:
     def __init__(self, references: list[Reference], suffix: dict[int, str] | None = None):
         self.references = references
         self.suffix = suffix or {}  # index -> the a/b letter APA would give it
-        self.joiner = "&"  # what the document puts between two authors: "&" or "and"
+        self.style = APA
         self.by_key_year: dict[tuple[str, int | None], list[int]] = defaultdict(list)
         self.by_key: dict[str, list[int]] = defaultdict(list)
         self.by_year: dict[int | None, list[int]] = defaultdict(list)
+        self.by_id: dict[str, int] = {}
+        self.by_label: dict[str, int] = {}
         self.year_affix: dict[tuple[int | None, str], list[str]] = defaultdict(list)
         self.core_of: dict[str, str] = {}
         self.year_key_refs: dict[tuple[int | None, str], list[int]] = defaultdict(list)
         for i, ref in enumerate(references):
+            self.by_id.setdefault(ref.work_id, i)
+            if ref.label:
+                self.by_label.setdefault(ref.label, i)
             first = ref.families[0] if ref.families else ""
             for key in name_keys(first):
                 self.by_key_year[(key, ref.year)].append(i)
@@ -113,13 +175,13 @@ class ReferenceIndex:
                     self.year_affix[(ref.year, end)].append(main)
             self.year_key_refs[(ref.year, main)].append(i)
 
-    def exact(self, surname: str, year: int) -> list[int]:
+    def exact(self, surname: str, year: int | None) -> list[int]:
         found: set[int] = set()
         for key in name_keys(surname):
             found.update(self.by_key_year.get((key, year), ()))
         return sorted(found)
 
-    def fuzzy(self, surname: str, year: int, cutoff: float = 80) -> list[int]:
+    def fuzzy(self, surname: str, year: int | None, cutoff: float = 80) -> list[int]:
         """Entries of that year whose first author is spelt almost the same: the best surname,
         and any within 5 points of it.
 
@@ -174,40 +236,95 @@ def _year_variants(year: str) -> list[int]:
 
 
 def _split_names(names: str) -> list[str]:
-    parts = re.split(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", names.strip())
+    parts = regex.split(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", names.strip())
     return [p for p in (p.strip() for p in parts) if p]
 
 
-def detect(document: Document, numbered: bool = False) -> list[Citation]:
-    """Every in-text citation in a document, in document order, with exact spans."""
+def _possessive(name: str) -> str:
+    """ "Ostrom's" -> "Ostrom", "Jones’" -> "Jones"; "O'Carroll" stays."""
+    return regex.sub(r"(?<=\p{L}\p{M}*)['’]s?$", "", name)
+
+
+def detect(document: Document) -> list[Citation]:
+    """Every in-text citation in a document, in document order, with exact spans: author-year,
+    numbered ("[3]", whatever the list: whether a number is right is the check's decision),
+    pandoc ("[@key]") and LaTeX ("\\cite{key}")."""
     enabled = gc.isenabled()
     gc.disable()  # many small objects, no cycles
     try:
-        return _detect(document, numbered)
+        return _detect(document)
     finally:
         if enabled:
             gc.enable()
 
 
-def _detect(document: Document, numbered: bool) -> list[Citation]:
+def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in taken)
+
+
+def _new(document: Document, passage, base: int, start: int, end: int, **fields) -> Citation:
+    c = Citation(id="", document_id=document.id, passage_id=passage.id, start=base + start, end=base + end,
+                 text=document.text[base + start:base + end], **fields)
+    return c
+
+
+def _detect(document: Document) -> list[Citation]:
     text = document.text
     found: list[Citation] = []
     group = 0
-    passages = document.passages
-    for passage in passages:
+    for passage in document.passages:
         body = passage.text
         base = passage.start
         taken: list[tuple[int, int]] = []
-        for m in PAREN.finditer(body):
-            inner_start = m.start(1)
-            parts = list(_split_parts(m.group(1)))
+        # LaTeX and pandoc citations name their keys: nothing else is read inside them
+        for m in LATEX.finditer(body):
+            group += 1
+            taken.append((m.start(), m.end()))
+            narrative = m.group("cmd") in _LATEX_NARRATIVE
+            locator = _latex_locator(m.group("opts"))
+            offset = m.start("keys")
+            for km in regex.finditer(r"[^,\s][^,]*", m.group("keys")):
+                key = km.group(0).strip()
+                found.append(_new(document, passage, base, offset + km.start(), offset + km.start() + len(key),
+                                  names=[], et_al=False, year="", group=group, key=key, narrative=narrative,
+                                  locator=locator))
+        if "@" in body:
+            for m in PANDOC_GROUP.finditer(body):
+                if _overlaps(taken, m.start(), m.end()):
+                    continue
+                keys = list(PANDOC_KEY.finditer(m.group(1)))
+                if not keys:
+                    continue
+                group += 1
+                taken.append((m.start(), m.end()))
+                for offset, part in _split_parts(m.group(1)):
+                    km = PANDOC_KEY.search(part)
+                    if km is None:
+                        continue
+                    start = m.start(1) + offset + km.start()
+                    end = m.start(1) + offset + len(part)
+                    rest = part[km.end():].strip(" ,")
+                    found.append(_new(document, passage, base, start, end, names=[], et_al=False, year="",
+                                      group=group, key=km.group("key"), locator=rest or None))
+            for m in PANDOC_NARRATIVE.finditer(body):
+                if _overlaps(taken, m.start(), m.end()):
+                    continue
+                group += 1
+                found.append(_new(document, passage, base, m.start(), m.end(), names=[], et_al=False, year="",
+                                  group=group, key=m.group("key"), narrative=True))
+        for m in GROUP.finditer(body):
+            if _overlaps(taken, m.start(), m.end()):
+                continue
+            inner = m.group(1) if m.group(1) is not None else m.group(2)
+            inner_start = m.start(1) if m.group(1) is not None else m.start(2)
+            if not any(ch.isdigit() for ch in inner):
+                continue
             group += 1
             previous: Citation | None = None
             group_cites: list[Citation] = []
-            for offset, part in parts:
-                start = inner_start + offset
-                cites = _parse_part(part, start, previous)
-                if cites is None:
+            for offset, part in _split_parts(inner):
+                cites = _parse_part(part, inner_start + offset, previous)
+                if not cites:
                     previous = None
                     continue
                 group_cites.extend(cites)
@@ -218,37 +335,64 @@ def _detect(document: Document, numbered: bool) -> list[Citation]:
                     c.group = group
                 found.extend(_place(group_cites, document, passage, base))
         for m in NARRATIVE.finditer(body):
-            if any(s <= m.start() < e or s < m.end() <= e for s, e in taken):
+            if _overlaps(taken, m.start(), m.end()):
                 continue
-            first = _split_names(m.group("names"))[0]
-            if first.split()[-1] in _NOT_NAMES or first in _NOT_NAMES:
+            names = _split_names(m.group("names"))
+            names[-1] = _possessive(names[-1])
+            start = m.start()
+            # "In Europe, Voorberg and Tummers (2015)": words that never name an author are dropped
+            while names and (names[0] in _NOT_NAMES or names[0].split()[0] in _NOT_NAMES):
+                if len(names) == 1:
+                    break
+                names.pop(0)
+                start = body.index(names[0], start)
+            first = names[0]
+            if first in _NOT_NAMES or first.split()[-1] in _NOT_NAMES:
                 continue
             group += 1
-            years = re.findall(_YEAR, m.group("years"))
+            years = _years(m.group("years"))
             cites = []
-            for y in years:
-                cites.append(Citation(
-                    id="", document_id=document.id, passage_id=passage.id, start=m.start(), end=m.end(),
-                    text="", names=_split_names(m.group("names")), et_al=bool(m.group("etal")),
-                    year=y, locator=m.group("locator"), group=group, narrative=True))
-                cites[-1].raw_etal = (m.group("etal") or "").strip()
-                cites[-1].missing_comma = False
+            for y, _ys, _ye in years:
+                c = Citation(id="", document_id=document.id, passage_id=passage.id, start=start, end=m.end(),
+                             text="", names=list(names), et_al=bool(m.group("etal")), year=y,
+                             locator=m.group("locator"), group=group, narrative=True)
+                c.raw_etal = (m.group("etal") or "").strip()
+                cites.append(c)
+            taken.append((start, m.end()))
             found.extend(_place(cites, document, passage, base))
-        if numbered:
-            for m in NUMBERED.finditer(body):
-                group += 1
-                spec = m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
-                for n in _expand_numbers(spec):
-                    c = Citation(id="", document_id=document.id, passage_id=passage.id, start=m.start(),
-                                 end=m.end(), text="", names=[], et_al=False, year="", group=group, number=n)
-                    c.raw_etal = ""
-                    c.missing_comma = False
-                    found.extend(_place([c], document, passage, base))
+        for m in RUNNING.finditer(body):
+            if _overlaps(taken, m.start(), m.end()):
+                continue
+            names = _split_names(m.group("names"))
+            if names[0].split()[0] in _NOT_NAMES:
+                continue
+            group += 1
+            raw_etal = (m.group("etal") or "").strip(" ,")
+            cites = _year_citations(m.group("years"), m.start("years"), 0, names, bool(raw_etal), raw_etal, False,
+                                    None, m.end(), first_start=m.start("names"))
+            for c in cites:
+                c.group = group
+            taken.append((m.start(), m.end()))
+            found.extend(_place(cites, document, passage, base))
+        for m in NUMBERED.finditer(body):
+            if _overlaps(taken, m.start(), m.end()):
+                continue
+            group += 1
+            spec = m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
+            for n in _expand_numbers(spec):
+                found.append(_new(document, passage, base, m.start(), m.end(), names=[], et_al=False, year="",
+                                  group=group, number=n))
     found.sort(key=lambda c: (c.start, c.end))
     for i, c in enumerate(found, 1):
         c.id = f"{document.id}/c{i}"
         assert text[c.start:c.end] == c.text
     return found
+
+
+def _latex_locator(opts: str) -> str | None:
+    """The postnote of \\citep[see][p.~5]{key} (the last optional argument), as printed."""
+    args = regex.findall(r"\[([^\]]*)\]", opts or "")
+    return args[-1].replace("~", " ").strip() or None if args else None
 
 
 def _expand_numbers(spec: str) -> list[int]:
@@ -271,48 +415,72 @@ def _split_parts(inner: str) -> Iterable[tuple[int, str]]:
         pos += len(piece) + 1
 
 
+def _years(years: str) -> list[tuple[str, int, int]]:
+    """The years of "2008, 2011" or "2014a, b" as printed, with their offsets; a bare letter
+    takes the year before it ("b" of "2014a, b" is "2014b")."""
+    out: list[tuple[str, int, int]] = []
+    for ym in regex.finditer(rf"{_YEAR}|(?<![\p{{L}}\d])[a-z](?![\p{{L}}\d.])", years):
+        y = ym.group(0)
+        if len(y) == 1 and out and out[-1][0][:4].isdigit():
+            y = out[-1][0][:4] + y
+        elif len(y) == 1:
+            continue
+        out.append((regex.sub(r"\s+", " ", y), ym.start(), ym.end()))
+    return out
+
+
 def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citation] | None:
-    """One ';'-separated piece of a parenthesis -> citations, or None when it is not one."""
-    m = PART.match(part)
-    if m:
+    """One ';'-separated piece of a parenthesis -> the citations in it, or None."""
+    out: list[Citation] = []
+    pos = 0
+    while pos < len(part):
+        m = PART.search(part, pos)
+        if not m:
+            break
         names = [m.group("org")] if m.group("org") else _split_names(m.group("names"))
-        if names[0] in _NOT_NAMES:
-            return None
+        first_word = names[0].split()[0]
+        if not m.group("etal") and (names[0] in _DATE_WORDS or first_word in _NOT_NAMES):
+            # "Table 1, Smith 2010", "December 2018": look again after the word
+            pos = m.start("names") + len(first_word)
+            continue
         raw_etal = (m.group("etal") or "").strip(" ,")
         missing_comma = "," not in m.group("sep")
-        years_start = m.start("years")
-        locator = m.group("locator") or (f"p. {m.group('page')}" if m.group("page") else None)
-        # the citation ends where the comment starts
-        body = part[:m.start("comment")] if m.group("comment") else part
-        return _year_citations(m.group("years"), years_start, start, names, bool(raw_etal), raw_etal,
-                               missing_comma, locator, body, first_start=m.start("names"))
+        locator = m.group("locator") or (f"p. {m.group('page')}" if m.group("page") else None) or m.group("cpage")
+        cites = _year_citations(m.group("years"), m.start("years"), start, names, bool(raw_etal), raw_etal,
+                                missing_comma, locator, m.end(), first_start=m.start("names"),
+                                continuation=False, initials=(m.group("initials") or "").strip())
+        out.extend(cites)
+        pos = m.end()
+    if out:
+        return out
     m = BARE_YEAR.match(part)
     if m and previous is not None:
         return _year_citations(m.group("years"), 0, start, previous.names, previous.et_al,
-                               previous.raw_etal, False, m.group("locator"), part,
-                               first_start=0, continuation=True)
+                               previous.raw_etal, False, m.group("locator"), len(part),
+                               first_start=0, continuation=True, initials=previous.initials)
     return None
 
 
 def _year_citations(years: str, years_start: int, start: int, names: list[str], et_al: bool, raw_etal: str,
-                    missing_comma: bool, locator: str | None, part: str, first_start: int,
-                    continuation: bool = False) -> list[Citation]:
+                    missing_comma: bool, locator: str | None, end: int, first_start: int,
+                    continuation: bool = False, initials: str = "") -> list[Citation]:
     cites = []
-    for i, ym in enumerate(re.finditer(_YEAR, years)):
-        y_start = years_start + ym.start()
-        y_end = years_start + ym.end()
-        is_last = i == len(re.findall(_YEAR, years)) - 1
+    found = _years(years)
+    for i, (y, ys, ye) in enumerate(found):
+        y_start = years_start + ys
+        y_end = years_start + ye
         if i == 0 and not continuation:
             s, e = first_start, y_end
         else:
             s, e = y_start, y_end
-        if is_last and locator:
-            e = len(part.rstrip())
+        if i == len(found) - 1 and locator:
+            e = end
         c = Citation(id="", document_id="", passage_id=None, start=start + s, end=start + e, text="",
-                     names=list(names), et_al=et_al, year=ym.group(0), locator=locator)
+                     names=list(names), et_al=et_al, year=y, locator=locator)
         c.raw_etal = raw_etal
         c.missing_comma = missing_comma and i == 0 and not continuation
         c.continuation = continuation or i > 0
+        c.initials = initials
         cites.append(c)
     return cites
 
@@ -332,19 +500,73 @@ def _place(cites: list[Citation], document: Document, passage, base: int) -> lis
 # Resolution
 
 
-def expected_form(ref: Reference, year_text: str, narrative: bool = False, joiner: str = "&") -> str:
-    """How APA 7 would print a citation of this reference; ``joiner`` is what the document puts
-    between two authors in parentheses ("&" in APA, "and" in Harvard)."""
+@dataclass(frozen=True)
+class Style:
+    """The author-date style a document follows, read from how it writes its citations; every
+    form the check advises follows it, and every message names it."""
+
+    name: str
+    joiner: str  # between the last two authors in parentheses: "&" (APA) or "and"
+    comma: bool  # a comma between the authors and the year: "(Ostrom, 1996)"
+    et_al_from: int  # the first author and "et al." from this many authors on
+    serial_comma: bool  # "Smith, Jones, and Brown" (Chicago) against "Smith, Jones and Brown"
+
+
+APA = Style("APA 7", "&", True, 3, True)
+HARVARD = Style("Harvard", "and", True, 4, False)
+CHICAGO = Style("Chicago author-date", "and", False, 4, True)
+
+
+def document_style(citations: list[Citation]) -> Style:
+    """APA 7 ("Ostrom & Parks, 1978"), Harvard ("Ostrom and Parks, 1978") or Chicago author-date
+    ("Ostrom and Parks 1978"), by how most of the document's parenthetical citations are written;
+    APA 7 when it cannot tell.
+
+    >>> def cite(text, names):
+    ...     return Citation("", "", None, 0, len(text), text, names, False, "1978", missing_comma="," not in text)
+    >>> document_style([cite("Ostrom & Parks, 1978", ["Ostrom", "Parks"])]).name
+    'APA 7'
+    >>> document_style([cite("Ostrom and Parks, 1978", ["Ostrom", "Parks"])]).name
+    'Harvard'
+    >>> document_style([cite("Ostrom and Parks 1978", ["Ostrom", "Parks"]), cite("Whitaker 1980", ["Whitaker"])]).name
+    'Chicago author-date'
+    """
+    firsts = [c for c in citations if c.names and not c.narrative and not c.continuation]
+    if firsts and sum(c.missing_comma for c in firsts) * 2 > len(firsts):
+        return CHICAGO
+    several = [c.text for c in firsts if len(c.names) >= 2]
+    ands = sum(" and " in t for t in several)
+    return HARVARD if ands > len(several) - ands else APA
+
+
+def expected_form(ref: Reference, year_text: str, narrative: bool = False, style: Style = APA,
+                  initials: str = "") -> str:
+    """How ``style`` prints a citation of this reference.
+
+    >>> ref = Reference(1, "k", ["Voorberg", "Bekkers", "Tummers"], 2015)
+    >>> expected_form(ref, "2015"), expected_form(ref, "2015", style=HARVARD), expected_form(ref, "2015", style=CHICAGO)
+    ('Voorberg et al., 2015', 'Voorberg, Bekkers and Tummers, 2015', 'Voorberg, Bekkers, and Tummers 2015')
+    >>> expected_form(Reference(1, "k", ["Smith"], 2010), "2010", initials="A.")
+    'A. Smith, 2010'
+    """
     fams = ref.families
+    n = ref.n_authors
+    joiner = "and" if narrative else style.joiner
     if not fams:
         names = "Anonymous"
-    elif ref.n_authors >= 3:
+    elif n >= style.et_al_from:
         names = f"{fams[0]} et al."
-    elif ref.n_authors == 2:
-        names = f"{fams[0]} and {fams[1]}" if narrative else f"{fams[0]} {joiner} {fams[1]}"
-    else:
+    elif n == 1:
         names = fams[0]
-    return f"{names} ({year_text})" if narrative else f"{names}, {year_text}"
+    elif n == 2:
+        names = f"{fams[0]} {joiner} {fams[1]}"
+    else:
+        names = f"{', '.join(fams[:-1])}{',' if style.serial_comma else ''} {joiner} {fams[-1]}"
+    if initials:
+        names = f"{initials} {names}"
+    if narrative:
+        return f"{names} ({year_text})"
+    return f"{names}, {year_text}" if style.comma else f"{names} {year_text}"
 
 
 def _describe(ref: Reference) -> str:
@@ -353,7 +575,18 @@ def _describe(ref: Reference) -> str:
     return f"[{ref.position}] {who} {ref.year or 'n.d.'}"
 
 
+def _year_text(ref: Reference) -> str:
+    return str(ref.year) if ref.year else ("in press" if ref.in_press else "n.d.")
+
+
+def _year_value(printed: str) -> int | None:
+    """1978 for "1978a"; None for "n.d.", "in press" and "forthcoming" (an entry without a year)."""
+    return int(printed[:4]) if printed[:4].isdigit() else None
+
+
 def _form_fits(c: Citation, ref: Reference) -> bool:
+    """Whether the printed authors fit this entry, in any author-date style (to choose between
+    entries, not to judge the form)."""
     n = ref.n_authors
     if c.et_al:
         return n >= 3
@@ -362,67 +595,101 @@ def _form_fits(c: Citation, ref: Reference) -> bool:
     return n == 1
 
 
-def _form_problems(c: Citation, ref: Reference) -> list[str]:
+def _form_problems(c: Citation, ref: Reference, style: Style) -> list[str]:
     n = ref.n_authors
     problems = []
-    if c.et_al and n < 3:
+    if c.et_al and n < style.et_al_from:
         problems.append("et-al-for-few-authors")
-    elif not c.et_al and n >= 3:
+    elif not c.et_al and n >= style.et_al_from:
         problems.append("et-al-missing")
-    elif not c.et_al and len(c.names) == 1 and n == 2:
+    elif not c.et_al and len(c.names) < n:
         problems.append("co-author-missing")
     return problems
 
 
-def _malformed(c: Citation) -> list[str]:
+def _malformed(c: Citation, style: Style) -> list[str]:
     notes = []
     raw = c.raw_etal
     if c.et_al and raw and not c.continuation and not raw.startswith("and") and re.sub(r"\s+", " ", raw) != "et al.":
         notes.append(f"write 'et al.' (printed {raw!r})")
-    if c.missing_comma and not c.narrative:
+    if c.missing_comma and not c.narrative and style.comma:
         notes.append("a comma is missing between the author and the year")
     return notes
 
 
-def resolve(citations: list[Citation], works: list[Work]) -> list[Citation]:
-    """Give each citation a status, its reference or candidates, its problems and a message."""
+def resolve(citations: list[Citation], works: list[Work], numbered: bool = False) -> list[Citation]:
+    """Give each citation a status, its reference or candidates, its problems and a message.
+
+    ``numbered`` says the document cites by number ("[3]") whatever its citations say."""
     # Many small objects and no reference cycles: the cyclic collector would only rescan them.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _resolve_all(citations, works)
+        return _resolve_all(citations, works, numbered)
     finally:
         if enabled:
             gc.enable()
 
 
 def document_joiner(citations: list[Citation]) -> str:
-    """ "and" when the document joins two authors in parentheses with "and" more often than
-    with "&" (Harvard), else "&" (APA)."""
-    two = [c.text for c in citations if len(c.names) == 2 and not c.narrative]
-    ands = sum(" and " in t for t in two)
-    return "and" if ands > len(two) - ands else "&"
+    """ "and" when the document joins authors in parentheses with "and" more often than with
+    "&" (Harvard, Chicago), else "&" (APA)."""
+    return document_style(citations).joiner
 
 
-def _resolve_all(citations: list[Citation], works: list[Work]) -> list[Citation]:
+def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
+    """Drop leading words that name no author ("In Europe, Voorberg and Tummers (2015)",
+    "Nasonia Özüak et al., 2014"), when what is left names an entry of that year exactly."""
+    if not c.names or index.exact(c.names[0], _year_value(c.year)):
+        return
+    year = _year_value(c.year)
+    names = None
+    for k in range(1, len(c.names)):
+        if index.exact(c.names[k], year):
+            names = c.names[k:]
+            break
+    if names is None:  # "B of Baek and Mann", read as an organisation
+        words = c.names[0].split()
+        for j in range(1, len(words)):
+            tail = _split_names(" ".join(words[j:]))
+            if tail and index.exact(tail[0], year):
+                names = tail + c.names[1:]
+                break
+    if names is None:
+        return
+    c.names = names
+    if not c.continuation:
+        at = c.text.find(names[0])
+        if at > 0:
+            c.start += at
+            c.text = c.text[at:]
+
+
+def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -> list[Citation]:
     refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
     position = {w.id: i for i, w in enumerate(works)}
     index = ReferenceIndex(refs, {position[k]: v for k, v in year_suffixes(works).items()})
-    index.joiner = document_joiner(citations)
+    author_year = [c for c in citations if c.names]
+    index.style = document_style(citations)
     # "Wiewiora 2016" is malformed in a document that writes "Ostrom, 1996"; in one that writes
-    # "Hites 2004" throughout (Harvard without commas) it is the house style.
-    first_parts = [c for c in citations if c.names and not c.narrative and not c.continuation]
-    if sum(c.missing_comma for c in first_parts) * 2 > len(first_parts):
-        for c in first_parts:
+    # "Hites 2004" throughout (Chicago author-date) it is the house style.
+    if not index.style.comma:
+        for c in author_year:
             c.missing_comma = False
+    for c in author_year:
+        _trim_to_author(c, index)
+    # Numbers are citations of a numbered document; in an author-date one they are a mixed style.
+    n_numbers = sum(1 for c in citations if c.number is not None)
+    list_numbered = bool(index.by_label)
+    doc_numbered = numbered or n_numbers > len(author_year) or (not author_year and list_numbered and n_numbers > 0)
     # The same citation printed the same way resolves the same way: resolve it once.
     done: dict[tuple, Citation] = {}
     for c in citations:
-        key = (tuple(c.names), c.et_al, c.year, c.number, c.narrative, c.raw_etal,
-               c.missing_comma, c.continuation)
+        key = (tuple(c.names), c.et_al, c.year, c.number, c.key, c.narrative, c.raw_etal,
+               c.missing_comma, c.continuation, c.initials)
         seen = done.get(key)
         if seen is None:
-            _resolve_one(c, refs, index)
+            _resolve_one(c, refs, index, doc_numbered, n_numbers, len(author_year))
             done[key] = c
         else:  # the lists are shared, never changed after resolution
             c.status, c.work_id, c.reference, c.expected, c.message, c.candidates, c.problems, c.candidate_ids = (
@@ -431,25 +698,63 @@ def _resolve_all(citations: list[Citation], works: list[Work]) -> list[Citation]
     return citations
 
 
-def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> None:
-    problems: list[str] = []
-    if c.number is not None:
-        if 1 <= c.number <= len(refs):
-            _settle(c, refs[c.number - 1], [])
-        else:
-            c.status, c.problems = "missing", ["missing-reference"]
-            c.message = f"there is no entry [{c.number}]; the list has {len(refs)}"
+def _resolve_number(c: Citation, refs: list[Reference], index: ReferenceIndex, doc_numbered: bool,
+                    n_author_year: int) -> None:
+    style = index.style
+    entry = index.by_label.get(str(c.number))
+    if not doc_numbered:
+        c.status, c.problems = "missing", ["mixed-style"]
+        c.message = (f"{style.name}: [{c.number}] is a numbered citation in an author-date document "
+                     f"({n_author_year} author-date citations); cite by author and year")
+        if entry is not None:
+            ref = refs[entry]
+            c.message += f": entry [{c.number}] of the list is \"{expected_form(ref, _year_text(ref), style=style)}\""
         return
+    if not index.by_label:
+        c.status, c.problems = "missing", ["mixed-style"]
+        c.message = (f"[{c.number}] is a numbered citation but the reference list is not numbered: number the "
+                     f"list's entries ([1], [2], ... in order of first citation) or cite by author and year")
+        return
+    if entry is None:
+        c.status, c.problems = "missing", ["missing-reference"]
+        c.message = f"there is no entry [{c.number}]; the list has {len(index.by_label)} numbered entries"
+        return
+    _settle(c, refs[entry], [], style=style)
+
+
+def _resolve_key(c: Citation, refs: list[Reference], index: ReferenceIndex) -> None:
+    i = index.by_id.get(c.key or "")
+    if i is not None:
+        _settle(c, refs[i], [], style=index.style)
+        return
+    c.status, c.problems = "missing", ["missing-reference"]
+    c.message = f"no entry with the key {c.key!r} in the list"
+    close = process.extractOne(c.key, list(index.by_id), scorer=fuzz.ratio, score_cutoff=75)
+    c.message += f"; did you mean {close[0]!r}?" if close else "; add the reference to the list"
+
+
+def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex, doc_numbered: bool = False,
+                 n_numbers: int = 0, n_author_year: int = 0) -> None:
+    if c.number is not None:
+        _resolve_number(c, refs, index, doc_numbered, n_author_year)
+        return
+    if c.key is not None:
+        _resolve_key(c, refs, index)
+        return
+    style = index.style
+    problems: list[str] = []
+    if doc_numbered:
+        problems.append("mixed-style")
     surname = c.names[0]
     year_text = c.year
-    year = int(year_text[:4])
-    suffix = year_text[4:]
+    year = _year_value(year_text)
+    suffix = year_text[4:] if year is not None else ""
     base = index.exact(surname, year)
     if not base:
         base = index.fuzzy(surname, year)
         if base:
             problems.append("misspelt-name")  # several near-ties stay candidates: ambiguous below
-    if not base:
+    if not base and year is not None:
         typos = sorted({i for y in _year_variants(str(year)) for i in index.exact(surname, y)})
         fitting = [i for i in typos if _form_fits(c, refs[i])] or typos
         if len(fitting) == 1:
@@ -457,12 +762,17 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
             base = fitting
     if not base:
         c.status = "missing"
-        c.problems = ["missing-reference"] + (["malformed"] if _malformed(c) else [])
+        c.problems = _ordered(["missing-reference"] + (["malformed"] if _malformed(c, style) else [])
+                              + (["mixed-style"] if doc_numbered else []))
         near = [_describe(refs[i]) for i in index.same_author(surname)]
         c.message = f"no entry for {' & '.join(c.names)}{' et al.' if c.et_al else ''} {year_text}"
         c.message += f"; the list has {', '.join(near)}" if near else "; add the reference to the list"
         return
     candidates = base
+    if len(candidates) > 1 and c.initials:
+        # "A. Smith, 2010": the initial chooses between first authors with the same surname
+        mine = [i for i in candidates if refs[i].initial == fold(c.initials[:1]).lower()]
+        candidates = mine or candidates
     if len(candidates) > 1 and suffix:
         own = [i for i in candidates if refs[i].suffix == suffix]
         if own:
@@ -479,35 +789,73 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
                 candidates = [ordered[k]] if 0 <= k < len(ordered) else candidates
     if len(candidates) > 1:
         by_form = [i for i in candidates if _form_fits(c, refs[i])]
-        if len(by_form) == 1:
+        if by_form:
             candidates = by_form
     if len(candidates) > 1:
-        c.status = "ambiguous"
-        c.candidates = [refs[i].position for i in candidates]
-        c.candidate_ids = [refs[i].work_id for i in candidates]
-        same_year_author = len({(name_key(refs[i].families[0]) if refs[i].families else "", refs[i].year)
-                                for i in candidates}) == 1
-        if same_year_author and not suffix:
-            problems.append("needs-year-suffix")
-        forms = {tuple(_form_problems(c, refs[i])) for i in candidates}
-        if len(forms) == 1:
-            problems.extend(forms.pop())
-        notes = _malformed(c)
-        if notes:
-            problems.append("malformed")
-        c.problems = _ordered(problems)
-        ordered = sorted(candidates, key=lambda i: refs[i].position)
-        options = " or ".join(expected_form(refs[i], f"{refs[i].year}{index.suffix.get(i, '')}", c.narrative, index.joiner)
-                              for i in sorted(candidates, key=lambda i: (index.suffix.get(i, ""), refs[i].position)))
-        c.message = f"{len(candidates)} entries fit: {', '.join(_describe(refs[i]) for i in ordered)}"
-        if "needs-year-suffix" in problems:
-            c.message += f"; add year suffixes to the list ({_suffix_plan(ordered, refs, index)}) and cite {options}"
-        c.message += "".join(f"; {n}" for n in notes)
+        _ambiguous(c, candidates, refs, index, problems, suffix)
         return
     letter = index.suffix.get(candidates[0], "")
     if letter and c.year[4:] != letter:
         problems.append("needs-year-suffix")
-    _settle(c, refs[candidates[0]], problems, letter, index.joiner)
+    _settle(c, refs[candidates[0]], [p for p in problems if p != "mixed-style"], letter, style)
+    if doc_numbered:
+        label = refs[candidates[0]].label
+        note = (f"the document cites by number elsewhere ({n_numbers} numbered citations): "
+                + (f"cite this work as [{label}]" if label else "cite every work one way"))
+        c.problems = _ordered([*c.problems, "mixed-style"])
+        c.status = "mismatch"
+        c.message = note if c.message == "ok" else f"{note}; {c.message}"
+
+
+def _ambiguous(c: Citation, candidates: list[int], refs: list[Reference], index: ReferenceIndex,
+               problems: list[str], suffix: str) -> None:
+    """Several entries fit: list them all, and say how the citation (and perhaps the list) would
+    tell them apart, in the document's style."""
+    style = index.style
+    c.status = "ambiguous"
+    c.candidates = [refs[i].position for i in candidates]
+    c.candidate_ids = [refs[i].work_id for i in candidates]
+    same_surname_year = len({(name_key(refs[i].families[0]) if refs[i].families else "", refs[i].year)
+                             for i in candidates}) == 1
+    people = {refs[i].initial for i in candidates}
+    # different first authors with one surname are told apart by initials (APA 7 8.20, Chicago
+    # 15.21, Harvard alike); year suffixes are for one author's works of one year
+    needs_initials = same_surname_year and len(people) > 1 and not c.initials
+    if needs_initials:
+        problems.append("needs-initials")
+    if same_surname_year and len(people) < len(candidates) and not suffix:
+        problems.append("needs-year-suffix")
+    forms = {tuple(_form_problems(c, refs[i], style)) for i in candidates}
+    if len(forms) == 1:
+        problems.extend(forms.pop())
+    notes = _malformed(c, style)
+    if notes:
+        problems.append("malformed")
+    c.problems = _ordered(problems)
+    ordered = sorted(candidates, key=lambda i: refs[i].position)
+    by_person: dict[str, int] = defaultdict(int)
+    for i in candidates:
+        by_person[refs[i].initial] += 1
+
+    def form(i: int) -> str:
+        letter = index.suffix.get(i, "") if by_person[refs[i].initial] > 1 else ""
+        return expected_form(refs[i], f"{_year_text(refs[i])}{letter}", c.narrative, style,
+                             initials=refs[i].initials if needs_initials else "")
+
+    options = " or ".join(f'"{form(i)}"' for i in sorted(candidates, key=lambda i: (index.suffix.get(i, ""),
+                                                                                     refs[i].position)))
+    c.message = f"{len(candidates)} entries fit: {', '.join(_describe(refs[i]) for i in ordered)}"
+    if needs_initials:
+        c.message += (f"; {style.name}: different first authors with the same surname are told apart by "
+                      f"their initials")
+        if "needs-year-suffix" in problems:
+            c.message += f", and one author's works of one year by suffixes ({_suffix_plan(ordered, refs, index)})"
+        c.message += f": cite {options}"
+    elif "needs-year-suffix" in problems:
+        c.message += (f"; {style.name}: add year suffixes to the list ({_suffix_plan(ordered, refs, index)}) "
+                      f"and cite {options}")
+    if not any(code in problems for code in ("et-al-for-few-authors",)):
+        c.message += "".join(f"; {n}" for n in notes)
 
 
 def _suffix_plan(ordered: list[int], refs: list[Reference], index: ReferenceIndex) -> str:
@@ -518,39 +866,45 @@ def _ordered(problems: list[str]) -> list[str]:
     return sorted(set(problems), key=CITATION_PROBLEMS.index)
 
 
-def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", joiner: str = "&") -> None:
+def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", style: Style = APA) -> None:
     c.reference = ref.position
     c.work_id = ref.work_id
     c.candidates = []
-    if c.number is None:
-        problems = problems + _form_problems(c, ref)
-        if _malformed(c):
+    author_date = c.number is None and c.key is None
+    if author_date:
+        problems = problems + _form_problems(c, ref, style)
+        if _malformed(c, style):
             problems.append("malformed")
     c.problems = _ordered(problems)
     c.status = "mismatch" if c.problems else "ok"
-    if c.number is not None:
+    if not author_date:
         c.message = "ok"
         return
-    year_text = str(ref.year) if ref.year else "n.d."
-    c.expected = expected_form(ref, year_text + (letter or (c.year[4:] if ref.suffix else "")), c.narrative, joiner)
+    c.expected = expected_form(ref, _year_text(ref) + (letter or (c.year[4:] if ref.suffix else "")),
+                               c.narrative, style)
     if c.status == "ok":
         c.message = "ok"
         return
+    n = ref.n_authors
+    count = "several" if n == 99 else {1: "one", 2: "two", 3: "three"}.get(n, str(n))
     reasons = []
     if "misspelt-name" in c.problems:
         reasons.append(f"the name is spelt {ref.families[0]!r} in the list")
     if "wrong-year" in c.problems:
         reasons.append(f"the year is {ref.year} in the list, not {c.year}")
     if "et-al-for-few-authors" in c.problems:
-        reasons.append(f"'et al.' is for three or more authors; this work has {ref.n_authors}")
+        reasons.append(f"'et al.' is for {style.et_al_from} or more authors; this work has {count}")
     if "et-al-missing" in c.problems:
-        reasons.append(f"this work has {ref.n_authors if ref.n_authors < 99 else 'several'} authors: add 'et al.'")
+        reasons.append(f"this work has {count} authors: name the first and add 'et al.'")
     if "co-author-missing" in c.problems:
-        reasons.append(f"this work has two authors: name {ref.families[1]} too")
+        reasons.append(f"this work has {count} authors: name {' and '.join(ref.families[len(c.names):])} too")
     if "needs-year-suffix" in c.problems:
         reasons.append(f"the list has several works by these authors in {ref.year}: this one is {ref.year}{letter}")
-    reasons.extend(_malformed(c))
-    c.message = f"should read \"{c.expected}\" ({'; '.join(reasons)})"
+    notes = _malformed(c, style)
+    if "et-al-for-few-authors" in c.problems:  # "et al." goes: how it was punctuated no longer matters
+        notes = [n for n in notes if not n.startswith("write 'et al.'")]
+    reasons.extend(notes)
+    c.message = f"{style.name}: should read \"{c.expected}\" ({'; '.join(reasons)})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -644,11 +998,12 @@ class CheckReport:
 
 
 def check(document: Document, works: list[Work], numbered: bool = False) -> CheckReport:
-    """Detect, resolve and check: the whole of ``kb check`` for one document."""
+    """Detect, resolve and check: the whole of ``kb check`` for one document. ``numbered``
+    says the document cites by number whatever its citations say (``kb check --numbered``)."""
     works = [copy.copy(w) for w in works]  # positions are this list's, whatever other lists say
     for i, w in enumerate(works, 1):
         w.position = i
-    citations = resolve(detect(document, numbered=numbered), works)
+    citations = resolve(detect(document), works, numbered=numbered)
     cited = {c.reference for c in citations if c.reference}
     cited.update(p for c in citations for p in c.candidates)
     uncited = [i for i in range(1, len(works) + 1) if i not in cited]

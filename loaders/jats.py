@@ -169,6 +169,15 @@ def load_references(path: Path) -> list[tuple[dict[str, Any], bool]]:
     return out
 
 
+def _numbered_in_list_order(root: ET.Element, position: dict[str | None, int]) -> bool:
+    """Whether the article cites by number, each number its reference's place in the list (BMC
+    prints no <label>; its callouts "[1]" to "[64]" say so)."""
+    numbers = [(_text_of(x).strip(), position.get(x.get("rid"))) for x in root.iter()
+               if _local(x.tag) == "xref" and x.get("ref-type") == "bibr"]
+    numeric = [(t, p) for t, p in numbers if t.isdigit()]
+    return bool(numeric) and all(int(t) == p for t, p in numeric)
+
+
 def load_jats(path: Path) -> tuple[Document, list[Work], list[GoldLink]]:
     """A JATS article -> (document of body paragraphs, reference list, gold citation links)."""
     try:
@@ -181,8 +190,12 @@ def load_jats(path: Path) -> tuple[Document, list[Work], list[GoldLink]]:
         raise KbError("no <body> or no <ref-list>", str(path), hint="give a full-text JATS article")
     position = {ref.get("id"): i for i, ref in enumerate(refs, 1)}
     works = []
+    numbered = _numbered_in_list_order(root, position)
     for i, ref in enumerate(refs, 1):
         csl, et_al = reference_item(ref)
+        label = next((_text_of(e).strip(" .[]") for e in ref if _local(e.tag) == "label"), "")
+        if label or numbered:
+            csl["citation-label"] = label or str(i)
         works.append(Work(csl={"id": ref.get("id") or f"ref{i}", **csl}, source=str(path), position=i, et_al=et_al))
     doc = Document(id=path.stem, title=path.stem, kind="article", path=str(path), text="", meta={})
     parts: list[str] = []

@@ -74,31 +74,55 @@ def test_never_a_citation(text):
     assert run(text, numbered=True) == []
 
 
+def numbered_works() -> list[Work]:
+    """The same list, its entries numbered [1] to [9] (as an IEEE or Vancouver list is)."""
+    out = works()
+    for i, w in enumerate(out, 1):
+        w.csl["citation-label"] = str(i)
+    return out
+
+
 @pytest.mark.parametrize("text,numbers", [
     pytest.param("As shown [1].", [1], id="single"),
     pytest.param("As shown [2-4].", [2, 3, 4], id="range"),
     pytest.param("As shown [1, 5].", [1, 5], id="list"),
     pytest.param("As shown [1]–[3].", [1, 2, 3], id="plos-range"),
 ])
-def test_numbered_citations(text, numbers):
-    got = run(text, numbered=True)
+def test_numbered_citations_resolve_against_a_numbered_list(text, numbers):
+    got = check(document(text), numbered_works()).citations
     assert [c.reference for c in got] == numbers
     assert all(c.status == "ok" for c in got)
 
 
 def test_numbered_out_of_range_is_missing():
-    (c,) = run("As shown [12].", numbered=True)
+    (c,) = check(document("As shown [12]."), numbered_works()).citations
     assert c.status == "missing" and c.problems == ["missing-reference"]
 
 
-def test_numbers_are_ignored_for_author_year_lists():
-    assert run("As shown [1].", numbered=False) == []
+def test_a_number_in_an_author_date_document_is_a_mixed_style():
+    cites = run("Coproduction (Bovaird, 2007) grew [3] and grew (Linders, 2012).")
+    assert [(c.text, c.status, c.problems) for c in cites] == [
+        ("Bovaird, 2007", "ok", []), ("[3]", "missing", ["mixed-style"]), ("Linders, 2012", "ok", [])]
+    assert cites[1].message.startswith("APA 7: [3] is a numbered citation in an author-date document")
+
+
+def test_numbered_flag_against_an_unnumbered_list_is_not_ok():
+    (c,) = run("As shown [1].", numbered=True)
+    assert (c.status, c.problems) == ("missing", ["mixed-style"])
+    assert "the reference list is not numbered" in c.message
+
+
+def test_author_date_citation_in_a_numbered_document_is_a_mixed_style():
+    cites = check(document("Shown [1] and [2] and by (Linders, 2012)."), numbered_works()).citations
+    last = cites[-1]
+    assert (last.text, last.status, last.reference, last.problems) == ("Linders, 2012", "mismatch", 3, ["mixed-style"])
+    assert "cite this work as [3]" in last.message
 
 
 def test_ambiguous_without_suffix_lists_both():
     (c,) = run("(Smith, 2010)")
     assert c.status == "ambiguous" and c.candidates == [6, 7] and "needs-year-suffix" in c.problems
-    assert "Smith, 2010a or Smith, 2010b" in c.message
+    assert '"Smith, 2010a" or "Smith, 2010b"' in c.message
 
 
 def test_jats_loader_reads_body_refs_and_gold_links(root):
@@ -106,8 +130,9 @@ def test_jats_loader_reads_body_refs_and_gold_links(root):
 
     doc, refs, gold = load_jats(root / "tests/fixtures/mini-jats.xml")
     assert [p.text.split(" (")[0] for p in doc.passages] == ["Coproduction grew", "Numbered too [1-3]."]
-    assert [w.csl.get("author")[0] for w in refs] == [{"family": "Ostrom", "given": "E"},
-                                                      {"family": "Whitaker", "given": "GP"}, {"literal": "OECD"}]
+    assert [w.csl.get("author")[0] for w in refs] == [{"family": "Ostrom", "given": "E."},
+                                                      {"family": "Whitaker", "given": "G. P."}, {"literal": "OECD"}]
+    assert [w.csl["citation-label"] for w in refs] == ["1", "2", "3"]  # its numbered callouts follow the list
     assert [(doc.text[g.start:g.end], g.reference) for g in gold] == [
         ("Ostrom et al., 1978", 1), ("Whitaker 1980", 2), ("1", 1), ("-", 2), ("3", 3)]
     cites = check(doc, refs, numbered=True).citations
@@ -123,7 +148,7 @@ def test_resolved_citation_gets_the_suffix_the_list_needs():
                                  "issued": {"date-parts": [[2007]]}}, position=11)]
     (c,) = check(document("(Bovaird & Loeffler, 2007)"), extra).citations
     assert c.status == "ambiguous"  # Loeffler and Löffler are one person: two works fit
-    assert "Bovaird & Loeffler, 2007a or Bovaird & Löffler, 2007b" in c.message
+    assert '"Bovaird & Loeffler, 2007a" or "Bovaird & Löffler, 2007b"' in c.message
     (c,) = check(document("(Bovaird & Loeffler, 2007b)"), extra).citations
     assert (c.status, c.reference) == ("ok", 11)
 
