@@ -15,7 +15,7 @@ from kb.claims import claims as make_claims
 from kb.concepts import tag
 from kb.export import format_references
 from kb.merge import COMPARED, FieldSource, WorkIndex, _show, merge_sources
-from kb.model import Citation, Document, KbError, Problem, Work
+from kb.model import ERROR_PROBLEMS, Citation, Document, KbError, Problem, Work
 from kb.resolve import check
 from kb.store import (
     ensure_db_shape,
@@ -39,7 +39,6 @@ from loaders.markdown import load_document
 from loaders.references import read_references
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
-ERROR_CODES = {"missing-reference", "wrong-year", "misspelt-name", "unparsed-reference", "source-contradiction"}
 
 
 def default_root() -> Path:
@@ -262,7 +261,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     citations, citation_problems = resolve_citations(sources)
     problems = sources.problems + citation_problems + source_problems(sources)
     for p in problems:
-        p.severity = "error" if p.code in ERROR_CODES else "warning"
+        p.severity = "error" if p.code in ERROR_PROBLEMS else "warning"
     claims = make_claims(sources.documents, citations)
     links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
     formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}

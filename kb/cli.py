@@ -116,47 +116,72 @@ def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
 
 @cli.command()
 @click.argument("document", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--references", "-r", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="The reference list: free text, .bib, .ris or CSL-JSON (.json).")
+@click.option("--references", "-r", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="The reference list: free text, .bib, .ris or CSL-JSON (.json). Default: the document's own "
+                   "list, the text after its '## References' heading.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--numbered", is_flag=True,
-              help="Also read [1], [2-4] citations (automatic when the list's entries are numbered).")
-def check(document: Path, references: Path, fmt: str, numbered: bool) -> None:
+              help="The document cites by number ([1], [2-4]); automatic when most of its citations are numbers "
+                   "or the list's entries are numbered.")
+def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> None:
     """Find every in-text citation in DOCUMENT and check it against the reference list.
 
-    Exit code 0 when everything is ok, 1 when there are problems, 2 on bad input.
+    Prints one line per problem, FILE:LINE:COL: severity: message [code], the form editors
+    and CI annotate from. Exit code 0 when everything is ok, 1 when there are problems, 2 on
+    bad input.
 
     \b
     Example:
         kb check bibliography/coproduction-essay.md --references bibliography/seed-references.bib
+        kb check draft.md            (the list after the draft's own '## References' heading)
     """
     from kb.resolve import check as run_check
     from loaders.markdown import load_document
-    from loaders.references import read_references
+    from loaders.references import read_reference_text, read_references
 
     doc = load_document(document)
-    result = read_references(references)
-    for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    works = result.works
-    numbered = numbered or any("citation-label" in w.csl for w in works)  # a numbered list: [1] citations
+    if references is not None:
+        result = read_references(references)
+        for warning in result.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        works = result.works
+    elif doc.references is not None and doc.references.text.strip():
+        works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
+    else:
+        raise KbError("no reference list to check against", str(document),
+                      hint="pass --references FILE (.bib, .ris, .json or free text), or end the document with a "
+                           "'## References' heading followed by the list")
     report = run_check(doc, works, numbered=numbered)
     if fmt == "json":
-        click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report_json(report, doc), ensure_ascii=False, indent=2))
     else:
-        click.echo(report_text(report, document, doc))
+        click.echo(report_text(report, document, doc, references or document))
     bad = any(c.status != "ok" for c in report.citations) or report.reference_problems
     sys.exit(1 if bad else 0)
 
 
-def report_json(report) -> dict:
-    return {
-        "citations": [{"text": c.text, "start": c.start, "end": c.end, "status": c.status,
-                       "reference": c.reference, "candidates": c.candidates, "problems": c.problems,
-                       "message": c.message} for c in report.citations],
-        "uncited": report.uncited,
-        "reference_problems": _grouped(report),
-    }
+class _Lines:
+    """Line and column (both 1-based) of a character offset, by bisecting the line starts."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        from bisect import bisect_right
+
+        line = bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+
+def report_json(report, doc) -> dict:
+    where = _Lines(doc.text)
+    citations = []
+    for c in report.citations:
+        line, column = where(c.start)
+        citations.append({"text": c.text, "start": c.start, "end": c.end, "line": line, "column": column,
+                          "status": c.status, "reference": c.reference, "candidates": list(c.candidates),
+                          "problems": list(c.problems), "message": c.message})
+    return {"citations": citations, "uncited": report.uncited, "reference_problems": _grouped(report)}
 
 
 def _grouped(report) -> list[dict]:
@@ -171,16 +196,21 @@ def _grouped(report) -> list[dict]:
             for e in sorted(out.values(), key=lambda e: e["reference"] or 0)]
 
 
-def report_text(report, path: Path, doc) -> str:
+def report_text(report, path: Path, doc, references: Path | None = None) -> str:
+    """One line per problem, FILE:LINE:COL: severity: message [code], then a summary line."""
+    from kb.resolve import severity
+
+    where = _Lines(doc.text)
     lines = []
     for c in report.citations:
         if c.status == "ok":
             continue
-        line = doc.text.count("\n", 0, c.start) + 1
-        col = c.start - (doc.text.rfind("\n", 0, c.start) + 1) + 1
-        lines.append(f"{path}:{line}:{col}: {c.status} [{', '.join(c.problems)}] {c.text!r}: {c.message}")
+        line, col = where(c.start)
+        lines.append(f"{path}:{line}:{col}: {severity(c)}: '{c.text}': {c.message} [{','.join(c.problems)}]")
     for p in report.reference_problems:
-        lines.append(f"{p.source}:{p.line}: {p.code}: {p.message}")
+        source = p.source or str(references or "")
+        at = f"{source}:{p.line}:1:" if p.line else f"{source}:"
+        lines.append(f"{at} {p.severity}: {p.message} [{p.code}]")
     ok = sum(1 for c in report.citations if c.status == "ok")
     counts = {s: sum(1 for c in report.citations if c.status == s) for s in ("mismatch", "ambiguous", "missing")}
     lines.append(f"{len(report.citations)} citations: {ok} ok, " + ", ".join(f"{n} {s}" for s, n in counts.items())

@@ -78,6 +78,10 @@ LIST_PROBLEMS = (
 )
 SOURCE_PROBLEMS = ("source-contradiction", "incomplete-passage")
 PROBLEM_CODES = CITATION_PROBLEMS + LIST_PROBLEMS + SOURCE_PROBLEMS
+# What needs fixing before anyone reads the text: the reader cannot find the work. The rest are
+# warnings (the form is wrong, the work is found).
+ERROR_PROBLEMS = frozenset({"missing-reference", "wrong-year", "misspelt-name", "mixed-style", "needs-year-suffix",
+                            "needs-initials", "unparsed-reference", "source-contradiction"})
 
 
 @dataclass
@@ -111,6 +115,15 @@ class Work:
 
 
 @dataclass
+class ReferenceSection:
+    """A document's own reference list: the text after its "## References" heading."""
+
+    text: str
+    start: int  # offset of the text in the document file
+    line: int  # line of its first line in the document file
+
+
+@dataclass
 class Document:
     """A citing document or report, split into passages (paragraphs)."""
 
@@ -121,6 +134,7 @@ class Document:
     text: str  # the whole file as read
     meta: dict[str, Any]
     passages: list[Passage] = field(default_factory=list)
+    references: ReferenceSection | None = None  # its own reference list, never read as body text
 
 
 @dataclass

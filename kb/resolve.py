@@ -29,11 +29,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 import regex
 from rapidfuzz import fuzz, process
 
-from kb.model import CITATION_PROBLEMS, Citation, Document, Problem, Work
+from kb.model import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Problem, Work
 from kb.normalise import entry_problems, fold, fold_german, name_key, name_keys, sort_key
 
 # Names are Unicode: a capital is any upper-case letter with its combining marks (NFD text
@@ -66,20 +67,32 @@ _LEFT = r"(?<![\p{L}\p{M}\d'’\-])"
 # One citation inside a parenthesis, wherever it stands in its ';'-separated part: text before
 # it ("reviewed in", "2hjr, 62% identity,") and after it ("for a review") is not part of it.
 PART = regex.compile(
-    rf"{_LEFT}(?:(?P<initials>(?:{_UP}\.\s*){{1,3}}))?{_NAMES}(?P<etal>\s*,?\s*{_ETAL})?"
+    rf"(?=[\p{{Lu}}vdlstz\d]){_LEFT}(?:(?P<initials>(?:{_UP}\.\s*){{1,3}}))?{_NAMES}(?P<etal>\s*,?\s*{_ETAL})?"
     rf"(?P<sep>\s*,\s*(?:(?P<note>{_NOTE})\s+)?|\s+)(?P<years>{_YEARS}){_LOCATOR_TAIL}(?![\p{{L}}\d])"
 )
-BARE_YEAR = regex.compile(rf"^(?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?$")
+BARE_YEAR = rf"^(?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?$"
+# where a name can start: a capital, or a particle in lower case (a cheap test before the rest)
+_START = r"(?=[\p{Lu}vdlstz\d])"
 NARRATIVE = regex.compile(
-    rf"(?<![\p{{L}}\p{{M}}\d'’(\[\-])(?P<names>{_NAME1}(?:\s*,\s*{_NAME1})*(?:\s*,?\s+(?:and|&)\s+{_NAME1})?)"
-    rf"(?P<etal>\s+{_ETAL})?(?P<poss>['’]s?)?\s+[(\[](?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?[)\]]"
+    rf"{_START}(?<![\p{{L}}\p{{M}}\d'’(\[\-])(?P<names>{_NAME1}(?:\s*,\s*{_NAME1})*(?:\s*,?\s+(?:and|&)\s+{_NAME1})?)"
+    rf"(?P<etal>\s+{_ETAL})?(?P<poss>['’]s?)?\s+[(\[](?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?[)\]]\Z"
 )
+# Narrative and unbracketed citations are looked for only around what must be in them, "(2015)"
+# and ", 2001": a window before each such anchor, not the whole text at every position.
+_NARRATIVE_ANCHOR = re.compile(r"[(\[](?:1[5-9]\d\d|20\d\d|n\.\s?d\.|[Ii]n\s+press|[Ff]orthcoming)[^()\[\]]{0,80}[)\]]")
+_RUNNING_ANCHOR = re.compile(r",\s*(?:1[5-9]\d\d|20\d\d)")
+_WINDOW = 200
 # Outside parentheses only the unmistakable: "as described by Kessler and Baldwin, 2001",
 # "Steppuhn et al., 2008" (several authors or "et al.", a comma, a year)
-RUNNING = regex.compile(
-    rf"{_LEFT}(?P<names>{_NAMELIST}|{_NAME1}(?=\s*,?\s*{_ETAL}))(?P<etal>\s*,?\s*{_ETAL})?"
-    rf"\s*,\s*(?P<years>{_YEARS})(?![\p{{L}}\d])"
-)
+RUNNING = (rf"{_START}{_LEFT}(?P<names>{_NAMELIST}|{_NAME1}(?=\s*,?\s*{_ETAL}))(?P<etal>\s*,?\s*{_ETAL})?"
+           rf"\s*,\s*(?P<years>{_YEARS})(?![\p{{L}}\d])")
+
+
+@cache
+def _compiled(pattern: str) -> regex.Pattern:
+    """A pattern compiled when first needed: a check that never meets a bare-year continuation
+    or an unbracketed citation does not pay the ~15 ms it takes to compile those two."""
+    return regex.compile(pattern)
 GROUP = regex.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
 # "[1]", "[2-4]", "[1, 5]", and PLOS's "[1]–[5]"; never "F[1,12]" (a letter or digit before
 # it), a Markdown link "[1](...)" or a link definition "[1]: ..."
@@ -129,6 +142,9 @@ class Reference:
         return 99 if self.et_al else len(self.families)
 
 
+_GIVEN = regex.compile(r"\p{L}[\p{L}\p{M}]*")
+
+
 def reference_from_work(work: Work, position: int) -> Reference:
     families = [a.get("family") or a.get("literal") or "" for a in work.authors]
     issued = (work.csl.get("issued") or {}).get("date-parts") or [[None]]
@@ -138,7 +154,7 @@ def reference_from_work(work: Work, position: int) -> Reference:
     initial = fold(given[:1]).lower()
     in_press = str(work.csl.get("status") or "").lower() in ("in press", "forthcoming")
     label = str(work.csl.get("citation-label") or "").strip("[]. ")
-    initials = " ".join(w[0] + "." for w in regex.findall(r"\p{L}[\p{L}\p{M}]*", given))
+    initials = " ".join(w[0] + "." for w in _GIVEN.findall(given))
     return Reference(position, work.id, families, year, suffix, work.et_al, work.csl.get("title", ""),
                      initial, in_press, label, initials)
 
@@ -235,14 +251,21 @@ def _year_variants(year: str) -> list[int]:
 # Detection
 
 
+_NAME_SEP = regex.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
+_POSSESSIVE = regex.compile(r"(?<=\p{L}\p{M}*)['’]s?$")
+_YEAR_OR_LETTER = regex.compile(rf"{_YEAR}|(?<![\p{{L}}\d])[a-z](?![\p{{L}}\d.])")
+_DATED = re.compile(r"\d|n\.\s?d\.|[Ii]n\s+press|[Ff]orthcoming")  # what a citation group must hold
+_LATEX_KEY = re.compile(r"[^,\s][^,]*")
+
+
 def _split_names(names: str) -> list[str]:
-    parts = regex.split(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+", names.strip())
+    parts = _NAME_SEP.split(names.strip())
     return [p for p in (p.strip() for p in parts) if p]
 
 
 def _possessive(name: str) -> str:
     """ "Ostrom's" -> "Ostrom", "Jones’" -> "Jones"; "O'Carroll" stays."""
-    return regex.sub(r"(?<=\p{L}\p{M}*)['’]s?$", "", name)
+    return _POSSESSIVE.sub("", name)
 
 
 def detect(document: Document) -> list[Citation]:
@@ -283,7 +306,7 @@ def _detect(document: Document) -> list[Citation]:
             narrative = m.group("cmd") in _LATEX_NARRATIVE
             locator = _latex_locator(m.group("opts"))
             offset = m.start("keys")
-            for km in regex.finditer(r"[^,\s][^,]*", m.group("keys")):
+            for km in _LATEX_KEY.finditer(m.group("keys")):
                 key = km.group(0).strip()
                 found.append(_new(document, passage, base, offset + km.start(), offset + km.start() + len(key),
                                   names=[], et_al=False, year="", group=group, key=key, narrative=narrative,
@@ -317,7 +340,7 @@ def _detect(document: Document) -> list[Citation]:
                 continue
             inner = m.group(1) if m.group(1) is not None else m.group(2)
             inner_start = m.start(1) if m.group(1) is not None else m.start(2)
-            if not any(ch.isdigit() for ch in inner):
+            if not _DATED.search(inner):
                 continue
             group += 1
             previous: Citation | None = None
@@ -334,8 +357,11 @@ def _detect(document: Document) -> list[Citation]:
                 for c in group_cites:
                     c.group = group
                 found.extend(_place(group_cites, document, passage, base))
-        for m in NARRATIVE.finditer(body):
-            if _overlaps(taken, m.start(), m.end()):
+        for a in _NARRATIVE_ANCHOR.finditer(body):
+            if _overlaps(taken, a.start(), a.end()):
+                continue
+            m = NARRATIVE.search(body, max(0, a.start() - _WINDOW), a.end())
+            if m is None:
                 continue
             names = _split_names(m.group("names"))
             names[-1] = _possessive(names[-1])
@@ -360,8 +386,12 @@ def _detect(document: Document) -> list[Citation]:
                 cites.append(c)
             taken.append((start, m.end()))
             found.extend(_place(cites, document, passage, base))
-        for m in RUNNING.finditer(body):
-            if _overlaps(taken, m.start(), m.end()):
+        for a in _RUNNING_ANCHOR.finditer(body):
+            if _overlaps(taken, a.start(), a.end()):
+                continue
+            m = next((m for m in _compiled(RUNNING).finditer(body, max(0, a.start() - _WINDOW), min(len(body), a.end() + 60))
+                      if m.start() <= a.start() < m.end()), None)
+            if m is None or _overlaps(taken, m.start(), m.end()):
                 continue
             names = _split_names(m.group("names"))
             if names[0].split()[0] in _NOT_NAMES:
@@ -419,13 +449,13 @@ def _years(years: str) -> list[tuple[str, int, int]]:
     """The years of "2008, 2011" or "2014a, b" as printed, with their offsets; a bare letter
     takes the year before it ("b" of "2014a, b" is "2014b")."""
     out: list[tuple[str, int, int]] = []
-    for ym in regex.finditer(rf"{_YEAR}|(?<![\p{{L}}\d])[a-z](?![\p{{L}}\d.])", years):
+    for ym in _YEAR_OR_LETTER.finditer(years):
         y = ym.group(0)
         if len(y) == 1 and out and out[-1][0][:4].isdigit():
             y = out[-1][0][:4] + y
         elif len(y) == 1:
             continue
-        out.append((regex.sub(r"\s+", " ", y), ym.start(), ym.end()))
+        out.append((" ".join(y.split()), ym.start(), ym.end()))
     return out
 
 
@@ -453,7 +483,7 @@ def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citati
         pos = m.end()
     if out:
         return out
-    m = BARE_YEAR.match(part)
+    m = _compiled(BARE_YEAR).match(part) if previous is not None else None
     if m and previous is not None:
         return _year_citations(m.group("years"), 0, start, previous.names, previous.et_al,
                                previous.raw_etal, False, m.group("locator"), len(part),
@@ -729,8 +759,11 @@ def _resolve_key(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
         return
     c.status, c.problems = "missing", ["missing-reference"]
     c.message = f"no entry with the key {c.key!r} in the list"
-    close = process.extractOne(c.key, list(index.by_id), scorer=fuzz.ratio, score_cutoff=75)
-    c.message += f"; did you mean {close[0]!r}?" if close else "; add the reference to the list"
+    keys = list(index.by_id)
+    longer = [k for k in keys if k.startswith(c.key or "")]  # "ostrom1996" for "ostrom1996crossing"
+    close = longer[0] if len(longer) == 1 else (process.extractOne(c.key, keys, scorer=fuzz.ratio, score_cutoff=75)
+                                                or [None])[0]
+    c.message += f"; did you mean {close!r}?" if close else "; add the reference to the list"
 
 
 def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex, doc_numbered: bool = False,
@@ -886,7 +919,8 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
         c.message = "ok"
         return
     n = ref.n_authors
-    count = "several" if n == 99 else {1: "one", 2: "two", 3: "three"}.get(n, str(n))
+    count = "several" if n == 99 else (["one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                         "ten"][n - 1] if 1 <= n <= 10 else str(n))
     reasons = []
     if "misspelt-name" in c.problems:
         reasons.append(f"the name is spelt {ref.families[0]!r} in the list")
@@ -989,6 +1023,14 @@ def year_suffixes(works: list[Work]) -> dict[str, str]:
 
 
 
+def severity(c: Citation) -> str:
+    """ "error" when a reader cannot find the work the citation means (missing, ambiguous, a wrong
+    name or year, a mixed style), "warning" when the work is found but the form is wrong."""
+    if c.status in ("missing", "ambiguous") or any(p in ERROR_PROBLEMS for p in c.problems):
+        return "error"
+    return "warning" if c.problems else "ok"
+
+
 @dataclass
 class CheckReport:
     citations: list[Citation]
@@ -1015,5 +1057,8 @@ def check(document: Document, works: list[Work], numbered: bool = False) -> Chec
         w = works[i - 1]
         problems.append(Problem(code="uncited-reference", message="listed but never cited in the text",
                                 source=w.source, line=w.line, work_id=w.id))
-    problems.sort(key=lambda p: (next((w.position for w in works if w.id == p.work_id), 0), p.code))
+    for p in problems:
+        p.severity = "error" if p.code in ERROR_PROBLEMS else "warning"
+    where = {w.id: w.position for w in works}
+    problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
     return CheckReport(citations, uncited, problems, works)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
-from kb.model import Document, KbError, Passage
+from kb.model import Document, KbError, Passage, ReferenceSection
 
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+# "## References", "# Bibliography", "### Works cited": the heading of a document's own list
+_REFERENCES = re.compile(r"^(#{1,6})[ \t]*(?:references|reference list|bibliography|works cited|literature cited|"
+                         r"literature|sources)[ \t]*#*[ \t]*$", re.I | re.M)
 
 
 def read_text(path: Path) -> str:
@@ -27,6 +28,17 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _plain(section: str) -> str:
+    """A Markdown reference list as the plain text a reference parser reads, line for line:
+    list bullets and emphasis marks go ("- Ostrom, E. (1996). *World Development*").
+
+    >>> _plain("- Ostrom, E. (1996). *World Development*, 24.\\n* __Title__")
+    'Ostrom, E. (1996). World Development, 24.\\nTitle'
+    """
+    section = re.sub(r"^[ \t]*[-*+][ \t]+", "", section, flags=re.M)
+    return re.sub(r"(?<!\w)(\*{1,2}|_{1,2})(?=\S)(.+?)(?<=\S)\1(?!\w)", r"\2", section)
+
+
 def load_document(path: Path) -> Document:
     """Read one Markdown document into a Document with its passages."""
     text = read_text(path)
@@ -34,6 +46,8 @@ def load_document(path: Path) -> Document:
     body_start = 0
     m = _FRONT.match(text)
     if m:
+        import yaml  # only a document with front matter needs it
+
         try:
             meta = yaml.safe_load(m.group(1)) or {}
         except yaml.YAMLError as e:
@@ -43,20 +57,33 @@ def load_document(path: Path) -> Document:
     doc_id = str(meta.get("id") or path.stem)
     doc = Document(id=doc_id, title=str(meta.get("title") or doc_id), kind=str(meta.get("kind") or "document"),
                    path=str(path), text=text, meta=meta)
+    body_end = len(text)
+    section = _REFERENCES.search(text, body_start)
+    if section:
+        level = len(section.group(1))
+        after = section.end() + 1
+        following = re.compile(rf"^#{{1,{level}}}[ \t]", re.M).search(text, after)
+        end = following.start() if following else len(text)
+        doc.references = ReferenceSection(_plain(text[after:end]) if after <= end else "", min(after, end),
+                                          text.count("\n", 0, min(after, end)) + 1)
+        body_end = section.start()
+        rest = (end, len(text)) if following else None
     first_source_line = None
     lines = str(meta.get("source_lines") or "")
     if re.fullmatch(r"\d+-\d+", lines):
         first_source_line = int(lines.split("-")[0])
     number = 0
-    for para in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text[body_start:]):
-        number += 1
-        start = body_start + para.start()
-        end = body_start + para.end()
-        doc.passages.append(Passage(
-            id=f"{doc_id}/p{number}", document_id=doc_id, number=number, text=para.group(0),
-            start=start, end=end, line=text.count("\n", 0, start) + 1,
-            source_line=first_source_line + number - 1 if first_source_line else None,
-        ))
+    spans = [(body_start, body_end)] + ([rest] if section and rest else [])
+    for lo, hi in spans:
+        for para in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text[lo:hi]):
+            number += 1
+            start = lo + para.start()
+            end = lo + para.end()
+            doc.passages.append(Passage(
+                id=f"{doc_id}/p{number}", document_id=doc_id, number=number, text=para.group(0),
+                start=start, end=end, line=text.count("\n", 0, start) + 1,
+                source_line=first_source_line + number - 1 if first_source_line else None,
+            ))
     if not doc.passages:
         raise KbError("document has no paragraphs", str(path), hint="add text after the front matter")
     return doc

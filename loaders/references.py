@@ -17,7 +17,6 @@ from typing import Any
 
 from kb.model import KbError, Problem, Work
 from kb.normalise import citation_key, unique_keys
-from loaders.bibtex import parse_bibtex
 
 RIS_TO_CSL_TYPE = {
     "JOUR": "article-journal", "JFULL": "article-journal", "MGZN": "article-magazine", "NEWS": "article-newspaper",
@@ -66,17 +65,24 @@ def read_references(path: Path) -> ReadResult:
     text, warnings = decode(data, str(path))
     if not text.strip():
         raise KbError("no references: the file is empty", str(path), hint="give a file with at least one reference")
-    suffix = path.suffix.lower()
+    return ReadResult(read_reference_text(text, str(path), path.suffix.lower()), warnings)
+
+
+def read_reference_text(text: str, source: str, suffix: str = ".txt", first_line: int = 1) -> list[Work]:
+    """A reference list already read as text -> works, in list order; ``suffix`` names the format
+    (anything but .bib, .ris and .json is free text); ``first_line`` is the line of the text's
+    first line in ``source`` (a document's own reference section starts somewhere inside it)."""
+    text = unicodedata.normalize("NFC", text)
     if suffix == ".bib":
-        works = read_bibtex(text, str(path))
+        works = read_bibtex(text, source)
     elif suffix == ".ris":
-        works = read_ris(text, str(path))
+        works = read_ris(text, source)
     elif suffix in (".json", ".csljson"):
-        works = read_csl_json(text, str(path))
+        works = read_csl_json(text, source)
     else:
         from kb.parse import parse_references
 
-        works = parse_references(text, str(path))
+        works = parse_references(text, source)
     from kb.normalise import entry_problems
 
     for i, w in enumerate(works, 1):
@@ -86,11 +92,18 @@ def read_references(path: Path) -> ReadResult:
             for code, message in entry_problems(w.csl, w.et_al) if "unparsed-reference" not in have else []:
                 if code not in have:
                     w.problems.append(Problem(code, message, w.source, w.line, work_id=w.id))
-    return ReadResult(works, warnings)
+        if first_line > 1 and w.line is not None:
+            w.line += first_line - 1
+            for p in w.problems:
+                if p.line is not None:
+                    p.line += first_line - 1
+    return works
 
 
 def read_bibtex(text: str, source: str) -> list[Work]:
     """BibTeX -> works; a block that fails to parse is kept as a work with its raw text and error."""
+    from loaders.bibtex import parse_bibtex  # bibtexparser only for BibTeX
+
     works, failed = parse_bibtex(text, source)
     for f in failed:
         works.append(Work(csl={"id": f"unparsed-line-{f.line}", "type": "document"}, raw=f.raw, source=source,
@@ -155,15 +168,55 @@ def read_csl_json(text: str, source: str) -> list[Work]:
     except json.JSONDecodeError as e:
         raise KbError(f"invalid JSON: {e.msg}", source, e.lineno, hint="give a CSL-JSON array of items") from None
     items = data if isinstance(data, list) else [data]
+    lines = _item_lines(text) if isinstance(data, list) else [1]
     works = []
     for i, item in enumerate(items, 1):
+        line = lines[i - 1] if i - 1 < len(lines) else None
         if not isinstance(item, dict):
-            raise KbError(f"item {i} is not an object", source, hint="each CSL-JSON item is a JSON object")
+            raise KbError(f"item {i} is not an object", source, line, hint="each CSL-JSON item is a JSON object")
         csl = {k: v for k, v in item.items() if k not in ("raw", "problems")}
         csl.setdefault("type", "document")
-        works.append(Work(csl=csl, raw=str(item.get("raw") or ""), source=source, line=None))
+        works.append(Work(csl=csl, raw=str(item.get("raw") or ""), source=source, line=line))
     _assign_keys(works, [w.csl.get("id") for w in works])
     return works
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line each item of a JSON array starts on (where its "{" or value is), in order.
+
+    >>> _item_lines('[\\n  {"id": "a"},\\n  {"id": "b",\\n   "title": "x"}\\n]')
+    [2, 3]
+    """
+    lines: list[int] = []
+    depth = 0
+    line = 1
+    in_string = escaped = False
+    expect_item = False
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if depth == 1 and expect_item and not ch.isspace() and ch != "]":
+            lines.append(line)
+            expect_item = False
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth == 1:
+                expect_item = True
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 1:
+            expect_item = True
+    return lines
 
 
 def _assign_keys(works: list[Work], given: list[Any]) -> None:

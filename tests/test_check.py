@@ -186,3 +186,84 @@ def test_reference_problems_are_grouped_per_entry(report):
     by_ref = {p["reference"]: p for p in report["reference_problems"]}
     assert sorted(by_ref[22]["problems"]) == ["inconsistent-author-spelling", "truncated-author"]
     assert len(by_ref) == len(report["reference_problems"])
+
+
+TWO_BIB = "@article{bovaird2007, author={Bovaird, T.}, title={Beyond}, year={2007}}\n" \
+      "@article{ostrom1996, author={Ostrom, E.}, title={Crossing}, year={1996}}\n"
+
+
+def test_text_report_is_one_editor_line_per_problem(tmp_path):
+    doc = tmp_path / "draft.md"
+    doc.write_text("# Draft\n\nCoproduction (Bovaird, 2007) works.\nAs Ostrom (1969) says, [2] too.\n", encoding="utf-8")
+    (tmp_path / "refs.bib").write_text(TWO_BIB, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(tmp_path / "refs.bib")])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == (f"{doc}:4:4: error: 'Ostrom (1969)': APA 7: should read \"Ostrom (1996)\" "
+                        "(the year is 1996 in the list, not 1969) [wrong-year]")
+    assert lines[1].startswith(f"{doc}:4:24: error: '[2]': APA 7: [2] is a numbered citation in an author-date document")
+    assert lines[1].endswith("[mixed-style]")
+    assert lines[-1] == "3 citations: 1 ok, 1 mismatch, 0 ambiguous, 1 missing; 0 reference-list problems"
+
+
+def test_json_report_gives_line_and_column(tmp_path):
+    _, report = check_files(tmp_path, "Title\n\nText (Bovaird, 2007) and\nOstrom (1996).\n", "refs.bib", TWO_BIB)
+    assert [(c["text"], c["line"], c["column"]) for c in report["citations"]] == [
+        ("Bovaird, 2007", 3, 7), ("Ostrom (1996)", 4, 1)]
+
+
+def test_numbered_flag_against_an_author_date_list_is_reported(tmp_path):
+    result, report = check_files(tmp_path, "Coproduction works [1].\n", "refs.bib", TWO_BIB, "--numbered")
+    assert result.exit_code == 1
+    assert [(c["status"], c["problems"]) for c in report["citations"]] == [("missing", ["mixed-style"])]
+
+
+def test_document_with_its_own_reference_section(tmp_path):
+    doc = tmp_path / "draft.md"
+    doc.write_text("# Draft\n\nCoproduction (Bovaird, 2007) works (Ostrom, 1996).\n\n## References\n\n"
+                   "- Bovaird, T. (2007). Beyond engagement and participation. *Public Administration Review*, "
+                   "67(5), 846–860.\n"
+                   "- Ostrom, E. (1996). Crossing the great divide: Coproduction, synergy, and development. "
+                   "*World Development*, 24(6), 1073–1087.\n"
+                   "- Whitaker, G. P. (1980). Coproduction: Citizen participation in service delivery. "
+                   "*Public Administration Review*, 40(3), 240–246.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc)])
+    assert result.exit_code == 1, result.output
+    # the list's lines are not body text (no citations read from them), and its problems point into the document
+    assert result.output.splitlines() == [
+        f"{doc}:9:1: warning: listed but never cited in the text [uncited-reference]",
+        "2 citations: 2 ok, 0 mismatch, 0 ambiguous, 0 missing; 1 reference-list problems"]
+
+
+def test_document_without_a_list_is_a_clear_error(tmp_path):
+    doc = tmp_path / "draft.md"
+    doc.write_text("Coproduction (Bovaird, 2007) works.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc)])
+    assert result.exit_code == 2
+    assert f"{doc}: no reference list to check against" in result.output
+    assert "'## References' heading" in result.output and "Traceback" not in result.output
+
+
+def test_csl_json_problems_name_the_item_line(tmp_path):
+    refs = ('[\n  {"id": "bovaird2007", "type": "book", "title": "Beyond", "author": [{"family": "Bovaird"}],\n'
+            '   "issued": {"date-parts": [[2007]]}},\n'
+            '  {"id": "ostrom1996", "type": "book", "author": [{"family": "Ostrom"}],\n'
+            '   "issued": {"date-parts": [[1996]]}}\n]\n')
+    doc = tmp_path / "draft.md"
+    doc.write_text("Text [@bovaird2007] and @ostrom1996.\n", encoding="utf-8")
+    (tmp_path / "refs.json").write_text(refs, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(tmp_path / "refs.json")])
+    assert f"{tmp_path / 'refs.json'}:4:1: warning: no title found" in result.output
+    assert "None" not in result.output
+
+
+def test_latex_draft_against_bibtex_keys(tmp_path):
+    doc = tmp_path / "draft.tex"
+    doc.write_text("\\section{Intro}\nCoproduction \\citep[p.~5]{bovaird2007} and \\citet{ostrom1996,ostrom1997}.\n",
+                   encoding="utf-8")
+    (tmp_path / "refs.bib").write_text(TWO_BIB, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(tmp_path / "refs.bib"), "--format", "json"])
+    report = json.loads(result.output)
+    assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [
+        ("bovaird2007", "ok", 1), ("ostrom1996", "ok", 2), ("ostrom1997", "missing", None)]
+    assert "did you mean 'ostrom1996'?" in report["citations"][2]["message"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from kb.model import Document, Passage, Work
@@ -167,3 +169,182 @@ def test_missing_comma_is_malformed_only_against_the_documents_own_style():
     assert "malformed" in apa[1].problems
     harvard = run("(Bovaird 2007) and (Linders 2012) and (Bovaird et al. 2016)")
     assert all("malformed" not in c.problems for c in harvard)
+
+
+def work(key: str, names: list[str], year: int | None, given: list[str] | None = None, **csl) -> Work:
+    given = given or ["A."] * len(names)
+    authors = [{"family": f, "given": g} for f, g in zip(names, given, strict=True)]
+    issued = {"issued": {"date-parts": [[year]]}} if year else {}
+    return Work(csl={"id": key, "type": "article-journal", "author": authors, "title": key, **issued, **csl})
+
+
+def one(text: str, works: list[Work], **kw):
+    (c,) = check(document(text), works, **kw).citations
+    return c
+
+
+SENER = [work("sener2007", ["Şener", "Kaya", "Uzun"], 2007), work("sener2009", ["Şener"], 2009)]
+
+
+@pytest.mark.parametrize("text,reference", [
+    pytest.param("(Şener et al., 2007)", 1, id="non-ascii-capital"),
+    pytest.param(unicodedata.normalize("NFD", "(Şener et al., 2007)"), 1, id="non-ascii-capital-nfd"),
+    pytest.param("Şener et al. (2007) found", 1, id="non-ascii-narrative"),
+    pytest.param("(Sener et al., 2007)", 1, id="folded"),
+])
+def test_names_are_unicode_letters(text, reference):
+    c = one(text, SENER)
+    assert (c.status, c.reference) == ("ok", reference)
+    assert c.text.startswith(text.strip("(").split(" ")[0].split("(")[0])
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("(Şener, 2007; 2009)", id="continuation-after-diacritic"),
+    pytest.param(unicodedata.normalize("NFD", "(Şener, 2007; 2009)"), id="continuation-after-diacritic-nfd"),
+])
+def test_year_only_continuation_after_a_name_with_a_diacritic(text):
+    got = check(document(text), SENER).citations
+    assert [(c.text[-4:], c.reference) for c in got] == [("2007", 1), ("2009", 2)]
+
+
+PARTICLES = [work("rossa2013", ["de la Rossa", "Smith", "Jones"], 2013), work("eijk2014", ["van Eijk", "Steen"], 2014),
+             work("berg2001", ["Van den Berg"], 2001)]
+
+
+@pytest.mark.parametrize("text,reference", [
+    pytest.param("(De la Rossa et al., 2013)", 1, id="capitalised-in-text"),
+    pytest.param("(Van Eijk & Steen, 2014)", 2, id="capitalised-pair"),
+    pytest.param("Van Eijk and Steen (2014) argue", 2, id="capitalised-narrative"),
+    pytest.param("(van den Berg, 2001)", 3, id="lower-case-in-text"),
+])
+def test_particles_match_in_any_case(text, reference):
+    c = one(text, PARTICLES)
+    assert (c.status, c.reference, c.problems) == ("ok", reference, [])
+
+
+VOORBERG = [work("voorberg2015", ["Voorberg", "Bekkers", "Tummers"], 2015),
+            work("four2016", ["Alford", "Bekkers", "Osborne", "Tummers"], 2016)]
+
+
+@pytest.mark.parametrize("text,printed,reference,problems", [
+    pytest.param("As Voorberg, Bekkers and Tummers (2015) show", "Voorberg, Bekkers and Tummers (2015)", 1,
+                 ["et-al-missing"], id="three-authors-narrative"),
+    pytest.param("Voorberg, Bekkers, and Tummers (2015) show", "Voorberg, Bekkers, and Tummers (2015)", 1,
+                 ["et-al-missing"], id="serial-comma"),
+    pytest.param("In Europe, Voorberg, Bekkers and Tummers (2015) show", "Voorberg, Bekkers and Tummers (2015)", 1,
+                 ["et-al-missing"], id="place-before-the-list"),
+    pytest.param("Alford, Bekkers, Osborne and Tummers (2016) show", "Alford, Bekkers, Osborne and Tummers (2016)", 2,
+                 ["et-al-missing"], id="four-authors"),
+    pytest.param("Voorberg et al. (2015) show", "Voorberg et al. (2015)", 1, [], id="et-al"),
+])
+def test_narrative_lists_of_any_length(text, printed, reference, problems):
+    c = one(text, VOORBERG)
+    assert (c.text, c.reference, c.problems) == (printed, reference, problems)
+    assert c.names[0] == "Voorberg" or reference == 2
+
+
+@pytest.mark.parametrize("text,printed", [
+    pytest.param("(Papp and Müller, G&D 2006)", "Papp and Müller, G&D 2006", id="journal-between"),
+    pytest.param("(reviewed in Papp and Müller, 2006)", "Papp and Müller, 2006", id="text-before"),
+    pytest.param("(Papp and Müller, 2006 and unpublished data)", "Papp and Müller, 2006", id="text-after"),
+    pytest.param("(see Papp and Müller, 2006 for a review)", "Papp and Müller, 2006", id="comment-without-comma"),
+    pytest.param("(2hjr, 62% identity, Papp and Müller, 2006)", "Papp and Müller, 2006", id="data-before"),
+    pytest.param("the site [Papp and Müller, 2006] binds", "Papp and Müller, 2006", id="square-brackets"),
+    pytest.param("as described by Papp and Müller, 2006 and others", "Papp and Müller, 2006", id="unbracketed"),
+])
+def test_comments_around_a_citation_are_not_part_of_it(text, printed):
+    c = one(text, [work("papp2006", ["Papp", "Müller"], 2006)])
+    assert (c.text, c.status, c.reference) == (printed, "ok", 1)
+
+
+def test_possessive_is_a_narrative_citation():
+    c = one("Ostrom's (1996) account holds.", [work("ostrom1996", ["Ostrom"], 1996)])
+    assert (c.text, c.status, c.problems) == ("Ostrom's (1996)", "ok", [])
+
+
+@pytest.mark.parametrize("text,work_", [
+    pytest.param("(Ostrom, n.d.)", work("ostrom", ["Ostrom"], None), id="no-date"),
+    pytest.param("(Ostrom, in press)", work("ostrom", ["Ostrom"], None, status="in press"), id="in-press"),
+    pytest.param("Ostrom (in press) argues", work("ostrom", ["Ostrom"], None, status="in press"), id="in-press-narrative"),
+])
+def test_undated_citations_resolve_to_undated_entries(text, work_):
+    c = one(text, [work_, work("ostrom1996", ["Ostrom"], 1996)])
+    assert (c.status, c.reference) == ("ok", 1)
+
+
+def test_et_al_for_one_author_gets_one_fix():
+    c = one("Bovaird et al (2007) argues.", [work("bovaird2007", ["Bovaird"], 2007)])
+    assert c.problems == ["et-al-for-few-authors", "malformed"]
+    assert c.message == "APA 7: should read \"Bovaird (2007)\" ('et al.' is for 3 or more authors; this work has one)"
+
+
+SMITHS = [work("smith2010a", ["Smith"], 2010, ["A."]), work("smith2010j", ["Smith"], 2010, ["J."])]
+
+
+def test_different_first_authors_with_one_surname_are_told_apart_by_initials():
+    c = one("(Smith, 2010)", SMITHS)
+    assert (c.status, c.candidates, c.problems) == ("ambiguous", [1, 2], ["needs-initials"])
+    assert 'APA 7: different first authors with the same surname are told apart by their initials: ' \
+           'cite "A. Smith, 2010" or "J. Smith, 2010"' in c.message
+    assert "suffix" not in c.message
+
+
+@pytest.mark.parametrize("text,reference", [
+    pytest.param("(A. Smith, 2010)", 1, id="first"),
+    pytest.param("(J. Smith, 2010)", 2, id="second"),
+])
+def test_initials_choose_between_first_authors(text, reference):
+    c = one(text, SMITHS)
+    assert (c.status, c.reference) == ("ok", reference)
+
+
+@pytest.mark.parametrize("text,style,expected", [
+    pytest.param("(Voorberg et al., 2015) and (Papp & Müller, 2006)", "APA 7", None, id="apa"),
+    pytest.param("(Voorberg et al., 2015) and (Papp and Müller, 2006)", "Harvard", "Voorberg, Bekkers and Tummers, 2015",
+                 id="harvard"),
+    pytest.param("(Voorberg et al. 2015) and (Papp and Müller 2006)", "Chicago author-date",
+                 "Voorberg, Bekkers, and Tummers 2015", id="chicago"),
+])
+def test_fixes_follow_the_documents_style(text, style, expected):
+    first = check(document(text), VOORBERG + [work("papp2006", ["Papp", "Müller"], 2006)]).citations[0]
+    if expected is None:
+        assert first.status == "ok"
+    else:
+        assert first.problems == ["et-al-for-few-authors"]
+        assert first.message.startswith(f'{style}: should read "{expected}"')
+
+
+KEYED = [work("bovaird2007", ["Bovaird"], 2007), work("ostrom1996", ["Ostrom"], 1996)]
+
+
+@pytest.mark.parametrize("text,expected", [
+    pytest.param("As argued [@bovaird2007].", [("@bovaird2007", 1, False)], id="pandoc"),
+    pytest.param("As argued [see @bovaird2007; @ostrom1996, p. 5].",
+                 [("@bovaird2007", 1, False), ("@ostrom1996, p. 5", 2, False)], id="pandoc-several"),
+    pytest.param("As @ostrom1996 argues [-@bovaird2007].", [("@ostrom1996", 2, True), ("-@bovaird2007", 1, False)],
+                 id="pandoc-narrative"),
+    pytest.param(r"As argued \cite{bovaird2007}.", [("bovaird2007", 1, False)], id="latex-cite"),
+    pytest.param(r"As argued \citep[see][p.~5]{bovaird2007, ostrom1996}.",
+                 [("bovaird2007", 1, False), ("ostrom1996", 2, False)], id="latex-citep-options-two-keys"),
+    pytest.param(r"As \citet{ostrom1996} argues.", [("ostrom1996", 2, True)], id="latex-citet"),
+    pytest.param(r"As argued \parencite[12]{ostrom1996}.", [("ostrom1996", 2, False)], id="biblatex-parencite"),
+    pytest.param(r"As \textcite{bovaird2007} argues.", [("bovaird2007", 1, True)], id="biblatex-textcite"),
+])
+def test_pandoc_and_latex_citations_resolve_by_key(text, expected):
+    got = check(document(text), KEYED).citations
+    assert [(c.text, c.reference, c.narrative) for c in got] == expected
+    assert all(c.status == "ok" for c in got)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("As argued [@bovaird2008].", id="pandoc"),
+    pytest.param(r"As argued \cite{bovaird2008}.", id="latex"),
+])
+def test_unknown_key_is_missing(text):
+    c = one(text, KEYED)
+    assert (c.status, c.problems) == ("missing", ["missing-reference"])
+    assert "did you mean 'bovaird2007'?" in c.message
+
+
+def test_an_email_address_is_not_a_citation():
+    assert check(document("Write to ostrom@bovaird2007.org today."), KEYED).citations == []
