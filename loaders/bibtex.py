@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import bibtexparser
+from bibtexparser.exceptions import PartialMiddlewareException
 from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors, SplitNameParts
+from bibtexparser.model import MiddlewareErrorBlock
 
 from kb.model import Work
 from loaders.markdown import read_text
@@ -143,18 +145,34 @@ def entry_to_work(entry: Any, path: str) -> Work:
                 provenance=str(fields.get("provenance") or ""), et_al=et_al)
 
 
+class FieldwiseLatexDecoding(LatexDecodingMiddleware):
+    """Names decoded with their braces kept, so that "{OECD \\& Co}" stays one organisation
+    (SplitNameParts reads the braces); every other field decoded plain. One parse, not two."""
+
+    def __init__(self):
+        super().__init__()
+        self.names = FastLatexDecoding(keep_braced_groups=True)
+        self.plain = FastLatexDecoding()
+
+    def transform_entry(self, entry, library):
+        errors = []
+        for f in entry.fields:
+            if isinstance(f.value, str):
+                enclosing = f.enclosing  # the value setter resets it; only the representation changes
+                decoder = self.names if f.key.lower() in ("author", "editor") else self.plain
+                f.value, error = decoder._transform_python_value_string(f.value)
+                f.enclosing = enclosing
+                if error:
+                    errors.append(error)
+        if errors:
+            return MiddlewareErrorBlock(block=entry, error=PartialMiddlewareException(errors))
+        return entry
+
+
 def parse_bibtex(text: str, path: str = "<string>") -> tuple[list[Work], list[FailedEntry]]:
     """Parse BibTeX text into works (in file order) and failed blocks."""
-    library = bibtexparser.parse_string(text, append_middleware=[FastLatexDecoding()])
-    # Names are decoded with their braces kept, so that "{OECD \& Co}" stays one organisation.
-    names = bibtexparser.parse_string(text, append_middleware=[
-        FastLatexDecoding(keep_braced_groups=True), SeparateCoAuthors(), SplitNameParts()])
-    name_fields = {e.key: e for e in names.entries}
-    for entry in library.entries:
-        other = name_fields.get(entry.key)
-        for role in ("author", "editor"):
-            if other is not None and role in other.fields_dict:
-                entry.set_field(other.fields_dict[role])
+    library = bibtexparser.parse_string(text, append_middleware=[
+        FieldwiseLatexDecoding(), SeparateCoAuthors(), SplitNameParts()])
     works = [entry_to_work(entry, path) for entry in library.entries]
     for position, work in enumerate(works, 1):
         work.position = position
