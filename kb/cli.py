@@ -117,8 +117,8 @@ def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
 @cli.command()
 @click.argument("document", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--references", "-r", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="The reference list: free text, .bib, .ris or CSL-JSON (.json). Default: the document's own "
-                   "list, the text after its '## References' heading.")
+              help="The reference list: free text, .bib, .ris or CSL-JSON (.json). Default: the file its front "
+                   "matter names (bibliography: or references:), else its own list, after a '## References' heading.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--numbered", is_flag=True,
               help="The document cites by number ([1], [2-4]); automatic when most of its citations are numbers "
@@ -145,12 +145,22 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
         for warning in result.warnings:
             click.echo(f"Warning: {warning}", err=True)
         works = result.works
+    elif doc.meta.get("bibliography") or doc.meta.get("references"):
+        # the list the front matter names: pandoc's "bibliography", kb's own "references"
+        named = str(doc.meta.get("bibliography") or doc.meta.get("references"))
+        path = document.parent / named
+        if not path.is_file():
+            raise KbError(f"the front matter names {named!r}, which is not a file next to the document",
+                          str(document), 1, hint="fix the name, or pass --references FILE")
+        works = read_references(path).works
+        references = path
     elif doc.references is not None and doc.references.text.strip():
         works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
     else:
         raise KbError("no reference list to check against", str(document),
-                      hint="pass --references FILE (.bib, .ris, .json or free text), or end the document with a "
-                           "'## References' heading followed by the list")
+                      hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
+                           "(bibliography: refs.bib), or end the document with a '## References' heading followed "
+                           "by the list")
     report = run_check(doc, works, numbered=numbered)
     if fmt == "json":
         click.echo(json.dumps(report_json(report, doc), ensure_ascii=False, indent=2))
@@ -206,7 +216,8 @@ def report_text(report, path: Path, doc, references: Path | None = None) -> str:
         if c.status == "ok":
             continue
         line, col = where(c.start)
-        lines.append(f"{path}:{line}:{col}: {severity(c)}: '{c.text}': {c.message} [{','.join(c.problems)}]")
+        printed = " ".join(c.text.split())  # one line per problem, whatever the line breaks in the citation
+        lines.append(f"{path}:{line}:{col}: {severity(c)}: '{printed}': {c.message} [{','.join(c.problems)}]")
     for p in report.reference_problems:
         source = p.source or str(references or "")
         at = f"{source}:{p.line}:1:" if p.line else f"{source}:"

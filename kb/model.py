@@ -56,6 +56,7 @@ CITATION_PROBLEMS = (
     "et-al-for-few-authors",
     "et-al-missing",
     "co-author-missing",
+    "wrong-co-author",
     "malformed",
     "needs-year-suffix",
     "needs-initials",

@@ -79,6 +79,7 @@ NARRATIVE = regex.compile(
     rf"{_START}(?<![\p{{L}}\p{{M}}\d'’(\[\-])(?P<names>{_NAME1}(?:\s*,\s*{_NAME1})*(?:\s*,?\s+(?:and|&)\s+{_NAME1})?)"
     rf"(?P<etal>\s+{_ETAL})?(?P<poss>['’]s?)?\s+[(\[](?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?[)\]]\Z"
 )
+NARRATIVE_INSIDE = NARRATIVE.pattern[:-2]
 # Narrative and unbracketed citations are looked for only around what must be in them, "(2015)"
 # and ", 2001": a window before each such anchor, not the whole text at every position.
 _NARRATIVE_ANCHOR = re.compile(r"[(\[](?:1[5-9]\d\d|20\d\d|n\.\s?d\.|[Ii]n\s+press|[Ff]orthcoming)[^()\[\]]{0,80}[)\]]")
@@ -95,7 +96,8 @@ def _compiled(pattern: str) -> regex.Pattern:
     """A pattern compiled when first needed: a check that never meets a bare-year continuation
     or an unbracketed citation does not pay the ~15 ms it takes to compile those two."""
     return regex.compile(pattern)
-GROUP = regex.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+# a parenthesis (one level of parentheses inside it: "(Bovaird et al (2007); see also ...)") or a bracket
+GROUP = regex.compile(r"\(((?:[^()]|\([^()]*\))*)\)|\[([^\[\]]*)\]")
 # "[1]", "[2-4]", "[1, 5]", and PLOS's "[1]–[5]"; never "F[1,12]" (a letter or digit before
 # it), a Markdown link "[1](...)" or a link definition "[1]: https://..."
 NUMBERED = re.compile(r"(?<![\w\]])\[(\d+(?:\s*[-–]\s*\d+)?(?:\s*,\s*\d+(?:\s*[-–]\s*\d+)?)*)\]"
@@ -109,6 +111,7 @@ PANDOC_NARRATIVE = regex.compile(rf"(?<![\p{{L}}\d_.@\\\-/])@(?P<key>{_KEY})")
 LATEX = regex.compile(
     r"\\(?P<cmd>[Cc]ite(?:p|t|alp|alt|author|year|yearpar|num)?|[Pp]arencite|[Tt]extcite|[Aa]utocite|[Ff]ootcite"
     r"|[Ss]martcite|[Ss]upercite|[Ff]ullcite)\*?(?P<opts>(?:\s*\[[^\]]*\]){0,2})\s*\{(?P<keys>[^{}]*)\}")
+_LATEX_COMMENT = re.compile(r"(?<!\\)%")
 _LATEX_NARRATIVE = {"citet", "textcite", "Textcite", "citeauthor", "Citet", "citealt"}
 # Capitalised words that start sentences and never name an author.
 _NOT_NAMES = {"In", "The", "During", "Since", "From", "Until", "By", "After", "Before", "And", "Of",
@@ -295,6 +298,7 @@ def _new(document: Document, passage, base: int, start: int, end: int, **fields)
 
 def _detect(document: Document) -> list[Citation]:
     text = document.text
+    latex = document.path.lower().endswith((".tex", ".ltx"))
     found: list[Citation] = []
     group = 0
     for passage in document.passages:
@@ -303,6 +307,8 @@ def _detect(document: Document) -> list[Citation]:
         taken: list[tuple[int, int]] = []
         # LaTeX and pandoc citations name their keys: nothing else is read inside them
         for m in LATEX.finditer(body):
+            if latex and _LATEX_COMMENT.search(body, body.rfind("\n", 0, m.start()) + 1, m.start()):
+                continue  # "% \cite{old}": a comment in a .tex file
             group += 1
             taken.append((m.start(), m.end()))
             narrative = m.group("cmd") in _LATEX_NARRATIVE
@@ -485,6 +491,14 @@ def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citati
         pos = m.end()
     if out:
         return out
+    m = _compiled(NARRATIVE_INSIDE).search(part) if "(" in part or "[" in part else None
+    if m:  # "(Bovaird et al (2007); ...)": a narrative form inside a parenthesis, read as one citation
+        names = _split_names(m.group("names"))
+        raw_etal = (m.group("etal") or "").strip()
+        cites = _year_citations(m.group("years"), m.start("years"), start, names, bool(raw_etal), raw_etal, True,
+                                m.group("locator"), m.end(), first_start=m.start("names"))
+        cites[-1].end = start + m.end()  # the closing parenthesis of the year is part of it
+        return cites
     m = _compiled(BARE_YEAR).match(part) if previous is not None else None
     if m and previous is not None:
         return _year_citations(m.group("years"), 0, start, previous.names, previous.et_al,
@@ -636,7 +650,17 @@ def _form_problems(c: Citation, ref: Reference, style: Style) -> list[str]:
         problems.append("et-al-missing")
     elif not c.et_al and len(c.names) < n:
         problems.append("co-author-missing")
+    elif not c.et_al and len(c.names) > 1 and _co_authors_wrong(c, ref):
+        problems.append("wrong-co-author")
     return problems
+
+
+def _co_authors_wrong(c: Citation, ref: Reference) -> bool:
+    """ "Bovaird & Ostrom" for a work of Bovaird alone, or of Bovaird and Loeffler."""
+    if len(c.names) > len(ref.families):
+        return True
+    pairs = zip(c.names[1:], ref.families[1:], strict=False)  # the list may name more than the text
+    return any(not name_keys(printed) & name_keys(listed) for printed, listed in pairs)
 
 
 def _malformed(c: Citation, style: Style) -> list[str]:
@@ -934,6 +958,10 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
         reasons.append(f"this work has {count} authors: name the first and add 'et al.'")
     if "co-author-missing" in c.problems:
         reasons.append(f"this work has {count} authors: name {' and '.join(ref.families[len(c.names):])} too")
+    if "wrong-co-author" in c.problems:
+        listed = " and ".join(ref.families[1:])
+        reasons.append(f"the list names {listed} as co-author, not {' and '.join(c.names[1:])}" if listed else
+                       f"this work has one author: {' and '.join(c.names[1:])} is not one of them")
     if "needs-year-suffix" in c.problems:
         reasons.append(f"the list has several works by these authors in {ref.year}: this one is {ref.year}{letter}")
     notes = _malformed(c, style)
@@ -1025,6 +1053,13 @@ def year_suffixes(works: list[Work]) -> dict[str, str]:
 
 
 
+def _undated(work: Work) -> bool:
+    """An entry that says it has no year: "(n.d.)", "(in press)", "(forthcoming)"."""
+    if str(work.csl.get("status") or "").lower() in ("in press", "forthcoming"):
+        return True
+    return bool(re.search(r"\b(?:n\.\s?d\.|in\s+press|forthcoming)", work.raw or "", re.I)) and not work.year
+
+
 def severity(c: Citation) -> str:
     """ "error" when a reader cannot find the work the citation means (missing, ambiguous, a wrong
     name or year, a mixed style), "warning" when the work is found but the form is wrong."""
@@ -1059,6 +1094,8 @@ def check(document: Document, works: list[Work], numbered: bool = False) -> Chec
         w = works[i - 1]
         problems.append(Problem(code="uncited-reference", message="listed but never cited in the text",
                                 source=w.source, line=w.line, work_id=w.id))
+    undated = {w.id for w in works if _undated(w)}  # "n.d." and "in press" say there is no year, on purpose
+    problems = [p for p in problems if not (p.code == "missing-year" and p.work_id in undated)]
     for p in problems:
         p.severity = "error" if p.code in ERROR_PROBLEMS else "warning"
     where = {w.id: w.position for w in works}

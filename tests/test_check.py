@@ -267,3 +267,34 @@ def test_latex_draft_against_bibtex_keys(tmp_path):
     assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [
         ("bovaird2007", "ok", 1), ("ostrom1996", "ok", 2), ("ostrom1997", "missing", None)]
     assert "did you mean 'ostrom1996'?" in report["citations"][2]["message"]
+
+
+def test_front_matter_names_the_list(tmp_path):
+    doc = tmp_path / "paper.md"
+    doc.write_text("---\ntitle: A pandoc draft\nbibliography: refs.bib\n---\n\nSee [@ostrom1996, p. 5] and "
+                   "@bovaird2008.\n", encoding="utf-8")
+    (tmp_path / "refs.bib").write_text(TWO_BIB, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc)])
+    assert result.output.splitlines()[0] == (f"{doc}:6:29: error: '@bovaird2008': no entry with the key "
+                                             "'bovaird2008' in the list; did you mean 'bovaird2007'? [missing-reference]")
+
+
+def test_undated_entries_are_not_missing_a_year(tmp_path):
+    doc = tmp_path / "draft.md"
+    doc.write_text("A frame (Osborne, in press) and a site (OECD, n.d.).\n\n## References\n\n"
+                   "OECD. (n.d.). Together for better public services. OECD Publishing.\n"
+                   "Osborne, S. P. (in press). From public service-dominant logic to public service logic. "
+                   "Public Management Review.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc), "--format", "json"])
+    report = json.loads(result.output)
+    assert [(c["text"], c["status"]) for c in report["citations"]] == [("Osborne, in press", "ok"), ("OECD, n.d.", "ok")]
+    assert report["reference_problems"] == []
+    assert result.exit_code == 0
+
+
+def test_a_citation_across_lines_is_reported_on_one_line(tmp_path):
+    result, _ = check_files(tmp_path, "Text (Bovaird &\nOstrom, 2007).\n", "refs.bib", TWO_BIB)
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "doc.md"), "-r", str(tmp_path / "refs.bib")])
+    assert result.output.splitlines()[0] == (
+        f"{tmp_path / 'doc.md'}:1:7: warning: 'Bovaird & Ostrom, 2007': APA 7: should read \"Bovaird, 2007\" "
+        "(this work has one author: Ostrom is not one of them) [wrong-co-author]")

@@ -348,3 +348,17 @@ def test_unknown_key_is_missing(text):
 
 def test_an_email_address_is_not_a_citation():
     assert check(document("Write to ostrom@bovaird2007.org today."), KEYED).citations == []
+
+
+def test_narrative_form_inside_a_parenthesis_is_one_citation():
+    got = check(document("(Bovaird et al (2007); see also Ostrom, 1996)."), KEYED).citations
+    assert [(c.text, c.reference, c.problems) for c in got] == [
+        ("Bovaird et al (2007)", 1, ["et-al-for-few-authors", "malformed"]), ("Ostrom, 1996", 2, [])]
+    assert got[0].message.startswith('APA 7: should read "Bovaird, 2007"')
+
+
+def test_latex_comments_are_not_citations():
+    doc = Document("d", "d", "essay", "d.tex", "", {})
+    doc.text = "Text \\cite{ostrom1996}. % \\cite{old}\nA 50\\% share \\cite{bovaird2007}."
+    doc.passages.append(Passage("d/p1", "d", 1, doc.text, 0, len(doc.text), 1))
+    assert [c.text for c in check(doc, KEYED).citations] == ["ostrom1996", "bovaird2007"]
