@@ -97,9 +97,9 @@ def _first(work: Work) -> str:
     return a.get("family") or a.get("literal") or ""
 
 
-def _agrees(c: Citation, work: Work) -> bool:
+def _agrees(c: Citation, work: Work, form: bool = True) -> bool:
     """Whether a callout's printed authors and year are those of this entry: first name, year,
-    and the form ("A and B" names a two-author work, "A et al." one of three or more)."""
+    and (``form``) the form ("A and B" names a two-author work, "A et al." one of three or more)."""
     if not c.names:
         return True
     if not (c.year[:4] == str(work.year or "")[:4] or not c.year[:4].isdigit()):
@@ -107,6 +107,8 @@ def _agrees(c: Citation, work: Work) -> bool:
     families = [a.get("family") or a.get("literal") or "" for a in work.authors]
     if not families or not name_keys(c.names[0]) & name_keys(families[0]):
         return False
+    if not form:
+        return True
     n = 99 if work.et_al else len(families)
     if c.et_al:
         return n >= 3
@@ -150,20 +152,21 @@ def score(doc: Document, works: list[Work], gold: list[GoldLink], numbered: bool
                                        f"{truth[others[0] - 1].year}")
         if g not in unmatched:
             continue
+        parsed = works[g.reference - 1]
         if c is None:
             kind = "not detected"
-        elif c is not None and c.names and not _agrees(c, linked):
+        elif truth is not works and not name_keys(_first(parsed)) & name_keys(_first(linked)):
+            kind = "free-text entry: first author read wrong"
+        elif truth is not works and parsed.year != linked.year:
+            kind = "free-text entry: year read wrong"
+        elif c.names and not _agrees(c, linked):
             kind = ("publisher link disagrees with the callout" if any(_agrees(c, w) for w in truth)
-                    else "callout names no entry of the list")
+                    else "callout names no entry of the list" if not _agrees(c, linked, form=False)
+                    else "callout's authors differ from its entry's")
         elif c.reference:
             kind = "linked to another entry"
         elif c.status == "ambiguous":
             kind = "ambiguous"
-        elif truth is not works and _first(works[g.reference - 1]) and \
-                not name_keys(_first(works[g.reference - 1])) & name_keys(_first(linked)):
-            kind = "free-text entry: first author read wrong"
-        elif truth is not works and works[g.reference - 1].year != linked.year:
-            kind = "free-text entry: year read wrong"
         else:
             kind = f"{c.status}: {', '.join(c.problems)}"
         s.misses.append(f"{kind}\t{doc.id}: {printed!r} -> [{g.reference}] {_first(linked)} {linked.year}"

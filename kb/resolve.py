@@ -475,18 +475,20 @@ def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citati
         m = PART.search(part, pos)
         if not m:
             break
-        names = [m.group("org")] if m.group("org") else _split_names(m.group("names"))
+        g = m.groupdict()  # one call, not eleven: this runs once per citation
+        names = [g["org"]] if g["org"] else _split_names(g["names"])
         first_word = names[0].split()[0]
-        if not m.group("etal") and (names[0] in _DATE_WORDS or first_word in _NOT_NAMES):
-            # "Table 1, Smith 2010", "December 2018": look again after the word
+        lone = "," in g["sep"] and len(names) == 1 and names[0] == first_word  # "(Both, 1967)" is a citation
+        if not g["etal"] and (names[0] in _DATE_WORDS or (first_word in _NOT_NAMES and not lone)):
+            # "Table 1 Smith, 2010", "In Smith and Jones, 2010", "December 2018": look again after the word
             pos = m.start("names") + len(first_word)
             continue
-        raw_etal = (m.group("etal") or "").strip(" ,")
-        missing_comma = "," not in m.group("sep")
-        locator = m.group("locator") or (f"p. {m.group('page')}" if m.group("page") else None) or m.group("cpage")
-        cites = _year_citations(m.group("years"), m.start("years"), start, names, bool(raw_etal), raw_etal,
+        raw_etal = (g["etal"] or "").strip(" ,")
+        missing_comma = "," not in g["sep"]
+        locator = g["locator"] or (f"p. {g['page']}" if g["page"] else None) or g["cpage"]
+        cites = _year_citations(g["years"], m.start("years"), start, names, bool(raw_etal), raw_etal,
                                 missing_comma, locator, m.end(), first_start=m.start("names"),
-                                continuation=False, initials=(m.group("initials") or "").strip())
+                                continuation=False, initials=(g["initials"] or "").strip())
         out.extend(cites)
         pos = m.end()
     if out:
@@ -711,8 +713,12 @@ def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
             if tail and index.exact(tail[0], year):
                 names = tail + c.names[1:]
                 break
-    if names is None:
-        return
+    if names is not None:
+        _trim_to(c, names)
+
+
+def _trim_to(c: Citation, names: list[str]) -> None:
+    """The citation names ``names``: its span starts where the first of them is printed."""
     c.names = names
     if not c.continuation:
         at = c.text.find(names[0])
@@ -732,8 +738,6 @@ def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -
     if not index.style.comma:
         for c in author_year:
             c.missing_comma = False
-    for c in author_year:
-        _trim_to_author(c, index)
     # Numbers are citations of a numbered document; in an author-date one they are a mixed style.
     n_numbers = sum(1 for c in citations if c.number is not None)
     list_numbered = bool(index.by_label)
@@ -745,9 +749,12 @@ def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -
                c.missing_comma, c.continuation, c.initials)
         seen = done.get(key)
         if seen is None:
+            _trim_to_author(c, index)
             _resolve_one(c, refs, index, doc_numbered, n_numbers, len(author_year))
             done[key] = c
         else:  # the lists are shared, never changed after resolution
+            if seen.names is not c.names and seen.names != c.names:
+                _trim_to(c, seen.names)
             c.status, c.work_id, c.reference, c.expected, c.message, c.candidates, c.problems, c.candidate_ids = (
                 seen.status, seen.work_id, seen.reference, seen.expected, seen.message, seen.candidates, seen.problems,
                 seen.candidate_ids)

@@ -362,3 +362,13 @@ def test_latex_comments_are_not_citations():
     doc.text = "Text \\cite{ostrom1996}. % \\cite{old}\nA 50\\% share \\cite{bovaird2007}."
     doc.passages.append(Passage("d/p1", "d", 1, doc.text, 0, len(doc.text), 1))
     assert [c.text for c in check(doc, KEYED).citations] == ["ostrom1996", "bovaird2007"]
+
+
+@pytest.mark.parametrize("text,found", [
+    pytest.param("(Both, 1967)", ["Both, 1967"], id="surname-that-is-also-a-word"),
+    pytest.param("(December, 2018)", [], id="month-with-comma"),
+    pytest.param("(In 2018)", [], id="preposition"),
+    pytest.param("(Table 1, Linders 2012)", ["Linders 2012"], id="table-before"),
+])
+def test_words_that_never_name_authors(text, found):
+    assert [c.text for c in run(text)] == found
