@@ -34,7 +34,7 @@ from functools import cache
 import regex
 from rapidfuzz import fuzz, process
 
-from kb.model import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Problem, Work
+from kb.model import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work
 from kb.normalise import entry_problems, fold, fold_german, name_key, name_keys, sort_key
 
 # Names are Unicode: a capital is any upper-case letter with its combining marks (NFD text
@@ -286,87 +286,101 @@ def detect(document: Document) -> list[Citation]:
             gc.enable()
 
 
-def _overlaps(taken: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s < end and start < e for s, e in taken)
+class _Passage:
+    """One paragraph being scanned: the citations found so far, the spans they take (a later,
+    looser form never reads inside them), and a group number per parenthesis or command."""
 
+    def __init__(self, document: Document, passage: Passage, group: int):
+        self.document = document
+        self.passage = passage
+        self.body = passage.text
+        self.base = passage.start
+        self.taken: list[tuple[int, int]] = []
+        self.group = group
+        self.found: list[Citation] = []
 
-def _new(document: Document, passage, base: int, start: int, end: int, **fields) -> Citation:
-    c = Citation(id="", document_id=document.id, passage_id=passage.id, start=base + start, end=base + end,
-                 text=document.text[base + start:base + end], **fields)
-    return c
+    def free(self, start: int, end: int) -> bool:
+        return not any(s < end and start < e for s, e in self.taken)
 
+    def take(self, start: int, end: int) -> int:
+        """Mark a span as read; the group number of what is in it."""
+        self.taken.append((start, end))
+        self.group += 1
+        return self.group
 
-def _detect(document: Document) -> list[Citation]:
-    text = document.text
-    latex = document.path.lower().endswith((".tex", ".ltx"))
-    found: list[Citation] = []
-    group = 0
-    for passage in document.passages:
-        body = passage.text
-        base = passage.start
-        taken: list[tuple[int, int]] = []
-        # LaTeX and pandoc citations name their keys: nothing else is read inside them
+    def add(self, start: int, end: int, group: int, **fields) -> None:
+        """A citation at passage offsets start:end."""
+        s, e = self.base + start, self.base + end
+        self.found.append(Citation(id="", document_id=self.document.id, passage_id=self.passage.id, start=s, end=e,
+                                   text=self.document.text[s:e], group=group, **fields))
+
+    def place(self, cites: list[Citation], group: int) -> None:
+        """Citations made with passage offsets: move them to document offsets."""
+        for c in cites:
+            c.start += self.base
+            c.end += self.base
+            c.document_id = self.document.id
+            c.passage_id = self.passage.id
+            c.text = self.document.text[c.start:c.end]
+            c.group = group
+        self.found.extend(cites)
+
+    def latex(self, in_tex_file: bool) -> None:
+        """\\cite{a,b}, \\citep[see][p.~5]{a}, \\textcite{a}...: one citation per key."""
+        body = self.body
         for m in LATEX.finditer(body):
-            if latex and _LATEX_COMMENT.search(body, body.rfind("\n", 0, m.start()) + 1, m.start()):
-                continue  # "% \cite{old}": a comment in a .tex file
-            group += 1
-            taken.append((m.start(), m.end()))
+            if in_tex_file and _LATEX_COMMENT.search(body, body.rfind("\n", 0, m.start()) + 1, m.start()):
+                continue  # "% \\cite{old}": a comment in a .tex file
+            group = self.take(m.start(), m.end())
             narrative = m.group("cmd") in _LATEX_NARRATIVE
             locator = _latex_locator(m.group("opts"))
             offset = m.start("keys")
             for km in _LATEX_KEY.finditer(m.group("keys")):
                 key = km.group(0).strip()
-                found.append(_new(document, passage, base, offset + km.start(), offset + km.start() + len(key),
-                                  names=[], et_al=False, year="", group=group, key=key, narrative=narrative,
-                                  locator=locator))
-        if "@" in body:
-            for m in PANDOC_GROUP.finditer(body):
-                if _overlaps(taken, m.start(), m.end()):
-                    continue
-                keys = list(PANDOC_KEY.finditer(m.group(1)))
-                if not keys:
-                    continue
-                group += 1
-                taken.append((m.start(), m.end()))
-                for offset, part in _split_parts(m.group(1)):
-                    km = PANDOC_KEY.search(part)
-                    if km is None:
-                        continue
-                    start = m.start(1) + offset + km.start()
-                    end = m.start(1) + offset + len(part)
+                self.add(offset + km.start(), offset + km.start() + len(key), group, names=[], et_al=False, year="",
+                         key=key, narrative=narrative, locator=locator)
+
+    def pandoc(self) -> None:
+        """[@a; see @b, p. 5; -@c] and narrative @a."""
+        body = self.body
+        for m in PANDOC_GROUP.finditer(body):
+            if not self.free(m.start(), m.end()) or not PANDOC_KEY.search(m.group(1)):
+                continue
+            group = self.take(m.start(), m.end())
+            for offset, part in _split_parts(m.group(1)):
+                km = PANDOC_KEY.search(part)
+                if km is not None:
                     rest = part[km.end():].strip(" ,")
-                    found.append(_new(document, passage, base, start, end, names=[], et_al=False, year="",
-                                      group=group, key=km.group("key"), locator=rest or None))
-            for m in PANDOC_NARRATIVE.finditer(body):
-                if _overlaps(taken, m.start(), m.end()):
-                    continue
-                group += 1
-                found.append(_new(document, passage, base, m.start(), m.end(), names=[], et_al=False, year="",
-                                  group=group, key=m.group("key"), narrative=True))
-        for m in GROUP.finditer(body):
-            if _overlaps(taken, m.start(), m.end()):
+                    self.add(m.start(1) + offset + km.start(), m.start(1) + offset + len(part), group, names=[],
+                             et_al=False, year="", key=km.group("key"), locator=rest or None)
+        for m in PANDOC_NARRATIVE.finditer(body):
+            if self.free(m.start(), m.end()):
+                self.add(m.start(), m.end(), self.take(m.start(), m.end()), names=[], et_al=False, year="",
+                         key=m.group("key"), narrative=True)
+
+    def groups(self) -> None:
+        """Author-date citations in parentheses and brackets, ';'-separated."""
+        for m in GROUP.finditer(self.body):
+            if not self.free(m.start(), m.end()):
                 continue
             inner = m.group(1) if m.group(1) is not None else m.group(2)
             inner_start = m.start(1) if m.group(1) is not None else m.start(2)
             if not _DATED.search(inner):
                 continue
-            group += 1
             previous: Citation | None = None
-            group_cites: list[Citation] = []
+            cites: list[Citation] = []
             for offset, part in _split_parts(inner):
-                cites = _parse_part(part, inner_start + offset, previous)
-                if not cites:
-                    previous = None
-                    continue
-                group_cites.extend(cites)
-                previous = cites[-1]
-            if group_cites:
-                taken.append((m.start(), m.end()))
-                for c in group_cites:
-                    c.group = group
-                found.extend(_place(group_cites, document, passage, base))
+                these = _parse_part(part, inner_start + offset, previous)
+                previous = these[-1] if these else None
+                cites.extend(these or ())
+            if cites:
+                self.place(cites, self.take(m.start(), m.end()))
+
+    def narratives(self) -> None:
+        """ "Ostrom (1996)", "Voorberg, Bekkers and Tummers (2015)": looked for only before a "(year)"."""
+        body = self.body
         for a in _NARRATIVE_ANCHOR.finditer(body):
-            if _overlaps(taken, a.start(), a.end()):
+            if not self.free(a.start(), a.end()):
                 continue
             m = NARRATIVE.search(body, max(0, a.start() - _WINDOW), a.end())
             if m is None:
@@ -375,55 +389,66 @@ def _detect(document: Document) -> list[Citation]:
             names[-1] = _possessive(names[-1])
             start = m.start()
             # "In Europe, Voorberg and Tummers (2015)": words that never name an author are dropped
-            while names and (names[0] in _NOT_NAMES or names[0].split()[0] in _NOT_NAMES):
-                if len(names) == 1:
-                    break
+            while len(names) > 1 and (names[0] in _NOT_NAMES or names[0].split()[0] in _NOT_NAMES):
                 names.pop(0)
                 start = body.index(names[0], start)
-            first = names[0]
-            if first in _NOT_NAMES or first.split()[-1] in _NOT_NAMES:
+            if names[0] in _NOT_NAMES or names[0].split()[-1] in _NOT_NAMES:
                 continue
-            group += 1
-            years = _years(m.group("years"))
-            cites = []
-            for y, _ys, _ye in years:
-                c = Citation(id="", document_id=document.id, passage_id=passage.id, start=start, end=m.end(),
-                             text="", names=list(names), et_al=bool(m.group("etal")), year=y,
-                             locator=m.group("locator"), group=group, narrative=True)
-                c.raw_etal = (m.group("etal") or "").strip()
-                cites.append(c)
-            taken.append((start, m.end()))
-            found.extend(_place(cites, document, passage, base))
+            raw_etal = (m.group("etal") or "").strip()
+            cites = [Citation(id="", document_id="", passage_id=None, start=start, end=m.end(), text="",
+                              names=list(names), et_al=bool(raw_etal), year=y, locator=m.group("locator"),
+                              narrative=True, raw_etal=raw_etal) for y, _, _ in _years(m.group("years"))]
+            self.place(cites, self.take(start, m.end()))
+
+    def running(self) -> None:
+        """ "as described by Kessler and Baldwin, 2001": looked for only around a ", year"."""
+        body = self.body
         for a in _RUNNING_ANCHOR.finditer(body):
-            if _overlaps(taken, a.start(), a.end()):
+            if not self.free(a.start(), a.end()):
                 continue
-            m = next((m for m in _compiled(RUNNING).finditer(body, max(0, a.start() - _WINDOW), min(len(body), a.end() + 60))
-                      if m.start() <= a.start() < m.end()), None)
-            if m is None or _overlaps(taken, m.start(), m.end()):
+            window = _compiled(RUNNING).finditer(body, max(0, a.start() - _WINDOW), min(len(body), a.end() + 60))
+            m = next((m for m in window if m.start() <= a.start() < m.end()), None)
+            if m is None or not self.free(m.start(), m.end()):
                 continue
             names = _split_names(m.group("names"))
             if names[0].split()[0] in _NOT_NAMES:
                 continue
-            group += 1
             raw_etal = (m.group("etal") or "").strip(" ,")
             cites = _year_citations(m.group("years"), m.start("years"), 0, names, bool(raw_etal), raw_etal, False,
                                     None, m.end(), first_start=m.start("names"))
-            for c in cites:
-                c.group = group
-            taken.append((m.start(), m.end()))
-            found.extend(_place(cites, document, passage, base))
-        for m in NUMBERED.finditer(body):
-            if _overlaps(taken, m.start(), m.end()):
+            self.place(cites, self.take(m.start(), m.end()))
+
+    def numbers(self) -> None:
+        """[1], [2-4], [1, 5], [1]–[5]."""
+        for m in NUMBERED.finditer(self.body):
+            if not self.free(m.start(), m.end()):
                 continue
-            group += 1
+            group = self.take(m.start(), m.end())
             spec = m.group(1) + (f"-{m.group(2)}" if m.group(2) else "")
             for n in _expand_numbers(spec):
-                found.append(_new(document, passage, base, m.start(), m.end(), names=[], et_al=False, year="",
-                                  group=group, number=n))
+                self.add(m.start(), m.end(), group, names=[], et_al=False, year="", number=n)
+
+
+def _detect(document: Document) -> list[Citation]:
+    in_tex_file = document.path.lower().endswith((".tex", ".ltx"))
+    found: list[Citation] = []
+    group = 0
+    for passage in document.passages:
+        scan = _Passage(document, passage, group)
+        # the most explicit forms first: keys, then parentheses, then the looser narrative forms
+        scan.latex(in_tex_file)
+        if "@" in scan.body:
+            scan.pandoc()
+        scan.groups()
+        scan.narratives()
+        scan.running()
+        scan.numbers()
+        found.extend(scan.found)
+        group = scan.group
     found.sort(key=lambda c: (c.start, c.end))
     for i, c in enumerate(found, 1):
         c.id = f"{document.id}/c{i}"
-        assert text[c.start:c.end] == c.text
+        assert document.text[c.start:c.end] == c.text
     return found
 
 
@@ -530,17 +555,6 @@ def _year_citations(years: str, years_start: int, start: int, names: list[str], 
         c.continuation = continuation or i > 0
         c.initials = initials
         cites.append(c)
-    return cites
-
-
-def _place(cites: list[Citation], document: Document, passage, base: int) -> list[Citation]:
-    """Move spans from passage to document offsets and fill in where the citations are."""
-    for c in cites:
-        c.start += base
-        c.end += base
-        c.document_id = document.id
-        c.passage_id = passage.id
-        c.text = document.text[c.start:c.end]
     return cites
 
 
@@ -687,12 +701,6 @@ def resolve(citations: list[Citation], works: list[Work], numbered: bool = False
     finally:
         if enabled:
             gc.enable()
-
-
-def document_joiner(citations: list[Citation]) -> str:
-    """ "and" when the document joins authors in parentheses with "and" more often than with
-    "&" (Harvard, Chicago), else "&" (APA)."""
-    return document_style(citations).joiner
 
 
 def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
