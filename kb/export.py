@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from kb.model import Work
+from kb.normalise import display_name, family
 from kb.resolve import year_suffixes
 
 CSL_TO_BIBTEX_TYPE = {
@@ -79,9 +80,9 @@ def protect_case(title: str) -> str:
 def _bib_name(name: dict[str, str]) -> str:
     if "literal" in name:
         return "{" + bibtex_escape(name["literal"]) + "}"
-    family = bibtex_escape(name.get("family", ""))
+    surname = bibtex_escape(family(name))
     given = bibtex_escape(name.get("given", ""))
-    return f"{family}, {given}" if given else family
+    return f"{surname}, {given}" if given else surname
 
 
 def to_bibtex(works: Iterable[Work]) -> str:
@@ -125,12 +126,11 @@ def to_ris(works: Iterable[Work]) -> str:
     for w in works:
         csl = w.csl
         e: dict[str, Any] = {"type_of_reference": CSL_TO_RIS_TYPE.get(csl.get("type", ""), "GEN"), "id": csl["id"]}
-        names = [n.get("literal") or ", ".join(x for x in (n.get("family"), n.get("given")) if x) for n in csl.get("author") or []]
+        names = [display_name(n) for n in csl.get("author") or []]
         if names:
             e["authors"] = names
         if csl.get("editor"):
-            e["secondary_authors"] = [n.get("literal") or ", ".join(x for x in (n.get("family"), n.get("given")) if x)
-                                      for n in csl["editor"]]
+            e["secondary_authors"] = [display_name(n) for n in csl["editor"]]
         for var, key in (("title", "title"), ("volume", "volume"), ("issue", "number"), ("publisher", "publisher"),
                          ("publisher-place", "place_published"), ("DOI", "doi"), ("edition", "edition")):
             if csl.get(var):
@@ -203,7 +203,7 @@ def format_references(works: list[Work], style: str = "apa", html: bool = False)
         if style == "ieee":
             text = re.sub(r"^\[\d+\]\s*", "", text)
             text = re.sub(r"”([,.])", r"\1”", text)  # IEEE (en-US) puts the comma inside the quotes
-        first = (by_id[key].authors or [{}])[0].get("family", "")
+        first = family((by_id[key].authors or [{}])[0])
         if style != "ieee" and first[:1].islower() and text[:1] == first[:1].upper():
             text = first[:1] + text[1:]  # "van der Graaf", not "Van der Graaf"
         if key in suffixes and by_id[key].year:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from kb.model import Problem, Work
-from kb.normalise import fold, name_key
+from kb.normalise import family, fold, name_key
 
 COMPARED = ["type", "author", "title", "container-title", "volume", "issue", "page", "issued", "publisher",
             "publisher-place", "event", "event-place", "DOI", "URL", "ISBN", "edition"]
@@ -27,7 +27,7 @@ def title_key(title: str) -> str:
 
 def first_author_key(work: Work) -> str:
     a = work.authors[0] if work.authors else {}
-    return name_key(a.get("family") or a.get("literal") or "")
+    return name_key(family(a))
 
 
 def same_work(a: Work, b: Work, threshold: float = 90) -> bool:

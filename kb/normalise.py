@@ -106,18 +106,19 @@ def pages(text: str) -> str:
 
     >>> pages("pp. 846–860"), pages("1001--1011"), pages("p. 282"), pages("1616–27."), pages("S. 12–25")
     ('846-860', '1001-1011', '282', '1616-1627', '12-25')
-    >>> pages("e1002345"), pages("S12–S15"), pages("381-381"), pages("pages 56-66,")
-    ('e1002345', 'S12-S15', '381-381', '56-66')
+    >>> pages("e1002345"), pages("S12–S15"), pages("381-381"), pages("pages 56-66,"), pages("D539–43"), pages("R875–6")
+    ('e1002345', 'S12-S15', '381-381', '56-66', 'D539-D543', 'R875-R876')
     """
     text = re.sub(r"^\s*(?:pp?|pages?|s|seiten?|str|pgs?)(?:\.\s*|\s+)(?=[\dA-Za-z])", "", text.strip(), flags=re.I)
     text = re.sub(r"\s*(?:-{1,3}|[–—‐‑])\s*", "-", text)
     text = text.strip(" .,;:()")
-    m = re.fullmatch(r"(\d+)-(\d+)", text)
-    if m and len(m.group(2)) < len(m.group(1)):
-        first, last = m.group(1), m.group(2)
-        full = first[: len(first) - len(last)] + last
-        if int(full) > int(first):
-            text = f"{first}-{full}"
+    m = re.fullmatch(r"([A-Za-z]?)(\d+)-\1?(\d+)", text)
+    if m:  # "1616-27" is 1616-1627; "D539-43" is D539-D543
+        prefix, first, last = m.groups()
+        if len(last) < len(first):
+            last = first[: len(first) - len(last)] + last
+        if int(last) >= int(first):
+            text = f"{prefix}{first}-{prefix}{last}"
     return text
 
 

@@ -35,7 +35,7 @@ import regex
 from rapidfuzz import fuzz, process
 
 from kb.model import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work
-from kb.normalise import entry_problems, fold, fold_german, name_key, name_keys, sort_key
+from kb.normalise import entry_problems, family, fold, fold_german, name_key, name_keys, sort_key
 
 # Names are Unicode: a capital is any upper-case letter with its combining marks (NFD text
 # keeps them apart), and particles are matched in any case ("Van Eijk", "van Eijk").
@@ -151,7 +151,7 @@ _GIVEN = regex.compile(r"\p{L}[\p{L}\p{M}]*")
 
 
 def reference_from_work(work: Work, position: int) -> Reference:
-    families = [a.get("family") or a.get("literal") or "" for a in work.authors]
+    families = [family(a) for a in work.authors]
     issued = (work.csl.get("issued") or {}).get("date-parts") or [[None]]
     year = issued[0][0] if issued and issued[0] else None
     suffix = str(work.csl.get("year-suffix") or "")
@@ -1006,7 +1006,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     spellings: dict[tuple[str, str], dict[str, list[Work]]] = defaultdict(lambda: defaultdict(list))
     for w in works:
         for a in w.authors:
-            fam = a.get("family")
+            fam = family(a) if not a.get("literal") else ""
             if not fam:
                 continue
             initial = fold((a.get("given") or "?")[:1]).upper()
@@ -1022,13 +1022,13 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     # duplicates: same first author, year and near-identical title
     seen: dict[tuple[str, int | None], list[Work]] = defaultdict(list)
     for w in works:
-        first = w.authors[0].get("family") or w.authors[0].get("literal", "") if w.authors else ""
+        first = family(w.authors[0]) if w.authors else ""
         for other in seen[(_german_key(first), w.year)]:
             if fuzz.ratio(fold(other.csl.get("title", "")).lower(), fold(w.csl.get("title", "")).lower()) >= 95:
                 add(w, "duplicate-entry", f"same work as entry {other.position} ({other.id})")
         seen[(_german_key(first), w.year)].append(w)
     # order: only for lists that are alphabetical on the whole
-    keys = [(sort_key(w.authors[0].get("family") or w.authors[0].get("literal", "")) if w.authors else "", w.year or 0)
+    keys = [(sort_key(family(w.authors[0])) if w.authors else "", w.year or 0)
             for w in works]
     if len(keys) > 3:
         in_order = sum(1 for a, b in zip(keys, keys[1:], strict=False) if a[0] <= b[0])
@@ -1037,7 +1037,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
                 if keys[i][0] < keys[i - 1][0]:
                     prev = works[i - 1].authors[0]
                     add(works[i], "out-of-order",
-                        f"out of alphabetical order: should come before {prev.get('family') or prev.get('literal')} "
+                        f"out of alphabetical order: should come before {family(prev)} "
                         f"(entry {works[i - 1].position})")
     return problems
 
@@ -1056,7 +1056,7 @@ def year_suffixes(works: list[Work]) -> dict[str, str]:
     """
     groups: dict[tuple, list[Work]] = defaultdict(list)
     for w in works:  # the same people: Löffler and Loeffler are one author
-        names = tuple((_german_key(n.get("family") or n.get("literal") or ""), fold((n.get("given") or "")[:1]))
+        names = tuple((_german_key(family(n)), fold((n.get("given") or "")[:1]))
                       for n in w.authors)
         groups[(names, w.et_al, w.year)].append(w)
     out = {}

@@ -14,14 +14,11 @@ from typing import Any
 import sqlite_utils
 
 from kb.model import Citation, Concept, ConceptLink, Document, Problem, Work
-from kb.normalise import fold, name_key
+from kb.normalise import display_name, family, fold, name_key
 
 
 def _names(names: list[dict[str, str]]) -> str:
-    out = []
-    for n in names:
-        out.append(n.get("literal") or ", ".join(x for x in (n.get("family"), n.get("given")) if x))
-    return "; ".join(out)
+    return "; ".join(display_name(n) for n in names)
 
 
 def author_id(name: dict[str, str]) -> str:
@@ -29,7 +26,7 @@ def author_id(name: dict[str, str]) -> str:
     if name.get("literal"):
         return name_key(name["literal"])
     initials = "".join(w[0] for w in fold(name.get("given", "")).replace("-", " ").replace(".", " ").split() if w)
-    return f"{name_key(name.get('family', ''))}-{initials.lower()}".strip("-")
+    return f"{name_key(family(name))}-{initials.lower()}".strip("-")
 
 
 def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None:
@@ -74,7 +71,7 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
         for role in ("author", "editor"):
             for i, n in enumerate(w.csl.get(role) or [], 1):
                 aid = author_id(n)
-                authors.setdefault(aid, {"id": aid, "family": n.get("family") or n.get("literal"),
+                authors.setdefault(aid, {"id": aid, "family": family(n),
                                          "given": n.get("given"), "is_organisation": int("literal" in n),
                                          "display": _names([n])})
                 links.append({"work_id": w.id, "author_id": aid, "role": role, "position": i,

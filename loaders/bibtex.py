@@ -99,17 +99,19 @@ def _unbrace(text: str) -> str:
 def name_to_csl(parts: Any) -> dict[str, str]:
     """bibtexparser NameParts -> CSL name; an organisation ({OECD}, or a braced name) becomes
     ``{"literal": ...}``."""
-    raw_family = " ".join(parts.von + parts.last)
+    raw_family = " ".join(parts.last)
     family = _unbrace(raw_family)
     given = _unbrace(" ".join(parts.first))
-    if parts.jr:
-        given = f"{given}, {_unbrace(' '.join(parts.jr))}".strip(", ")
     braced = raw_family.startswith("{") and raw_family.endswith("}")
     if not given and not parts.von and (braced or family.isupper() or " " in family):
         return {"literal": family}
     name = {"family": family}
     if given:
         name["given"] = given
+    if parts.von:  # "van der Graaf": a particle printed before the family name
+        name["non-dropping-particle"] = _unbrace(" ".join(parts.von))
+    if parts.jr:
+        name["suffix"] = _unbrace(" ".join(parts.jr))
     return name
 
 
