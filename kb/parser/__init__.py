@@ -1,0 +1,184 @@
+"""Reference strings -> CSL-JSON works.
+
+A reference list is read in three steps: each entry is cut into tokens (``tokens``) and
+labelled by a CRF sequence labeller (``labeller``, python-crfsuite, with the features of
+``features``); the list as a whole then decides its conventions (the order in which it prints
+names, ``names``); and each entry's labelled segments become CSL-JSON fields (``fields``).
+
+The labeller is trained on AnyStyle's annotated reference strings (BSD-2-Clause, copyright
+Sylvester Keil; see kb/models/LICENSE-anystyle.txt) and on references rendered in many CSL
+styles by ``kb synth-references``. Rebuild the shipped model with ``kb train-parser``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.model import Problem, Work
+from kb.normalise import citation_key, entry_problems, unique_keys
+from kb.parser.fields import clean_title, to_csl
+from kb.parser.labeller import MODEL_PATH, Labeller, default_labeller, train, training_sequences
+from kb.parser.names import list_order, parse_names, read_names
+from kb.parser.tokens import join, tokenize
+
+__all__ = ["MODEL_PATH", "Labeller", "Parsed", "UNPARSED", "clean_title", "parse_names", "parse_reference",
+           "parse_references", "segments", "split_entries", "train", "training_sequences"]
+
+UNPARSED = ("unparsed-reference", "could not find a title or an author in this reference")
+_MAX_TOKENS = 2000
+
+
+def segments(tokens: list[str], labels: list[str], glued: list[bool] | None = None) -> list[tuple[str, str]]:
+    """Join labelled tokens into (label, text) segments. A "B-" label starts a segment; an
+    "I-" label (or a plain label) continues the segment of the same label before it.
+
+    >>> segments(["(2007).", "Beyond", "engagement."], ["B-date", "B-title", "I-title"])
+    [('date', '(2007).'), ('title', 'Beyond engagement.')]
+    >>> segments(["2012;", "1817", "(9):"], ["B-date", "B-volume", "I-volume"], [False, True, True])
+    [('date', '2012;'), ('volume', '1817(9):')]
+    """
+    glued = glued or [False] * len(tokens)
+    out: list[tuple[str, list[str], list[bool]]] = []
+    for tok, lab, g in zip(tokens, labels, glued, strict=True):
+        begin, _, name = lab.partition("-") if lab[:2] in ("B-", "I-") else ("", "", lab)
+        if out and out[-1][0] == name and begin != "B":
+            out[-1][1].append(tok)
+            out[-1][2].append(g)
+        else:
+            out.append((name, [tok], [False]))
+    return [(name, join(toks, gs)) for name, toks, gs in out]
+
+
+@dataclass
+class Parsed:
+    csl: dict[str, Any]
+    et_al: bool
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (code, message)
+
+
+@dataclass
+class _Labelled:
+    raw: str
+    label: str | None  # "12" of a leading "[12]"
+    segments: list[tuple[str, str]]
+
+
+_LABEL = re.compile(r"^\s*(?:\[(\d+)\]|\((\d+)\)|(\d+)\.(?=\s))\s*")
+
+
+def _label_all(raws: list[str], labeller: Labeller) -> list[_Labelled]:
+    """Every entry of a list labelled, in one pass of the labeller."""
+    prepared = []
+    for raw in raws:
+        text = unicodedata.normalize("NFC", raw)
+        m = _LABEL.match(text)
+        number = None
+        if m:
+            number = m.group(1) or m.group(2) or m.group(3)
+            text = text[m.end():]
+        tokens, _, glued = tokenize(text)
+        if len(tokens) > _MAX_TOKENS:  # not a reference: kept, with its problem, unlabelled
+            tokens, glued = [], []
+        prepared.append((raw, number, tokens, glued))
+    labels = labeller.label_many([(tokens, glued) for _, _, tokens, glued in prepared])
+    return [_labelled(raw, number, segments(tokens, labs, glued)) if tokens else _Labelled(raw, number, [])
+            for (raw, number, tokens, glued), labs in zip(prepared, labels, strict=True)]
+
+
+def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Labelled:
+    if segs and segs[0][0] == "citation-number":
+        if number and len(segs) > 1:  # "317. 1000 Genomes Project Consortium": the number was read already
+            segs = [(segs[1][0], f"{segs[0][1]} {segs[1][1]}")] + segs[2:]
+        else:
+            number = number or re.sub(r"\D", "", segs[0][1]) or None
+            segs = segs[1:]
+    return _Labelled(raw, number, [s for s in segs if s[0] != "citation-number"])
+
+
+def _finish(item: _Labelled, orders: dict[str, str | None]) -> Parsed:
+    if not item.segments:
+        return Parsed({"type": "document"}, False, [UNPARSED])
+    csl, et_al = to_csl(item.segments, item.raw, orders)
+    parsed = Parsed(csl, et_al, entry_problems(csl, et_al))
+    if item.label:
+        parsed.csl["citation-label"] = item.label
+    words = [csl.get("title", ""), csl.get("container-title", "")]
+    words += [a.get("family") or a.get("literal") or "" for a in csl.get("author", [])]
+    if not any(re.search(r"[^\W\d_]{2,}", w) for w in words):  # no title, author or container in words
+        parsed.problems = [UNPARSED]  # says it all: no year or title to speak of
+    return parsed
+
+
+def list_orders(items: list[_Labelled]) -> dict[str, str | None]:
+    """The name orders a list keeps, for authors and for editors, decided from all its entries."""
+    orders: dict[str, str | None] = {}
+    for role in ("author", "editor"):
+        readings = []
+        for item in items:
+            text = next((t for lab, t in item.segments if lab == role), None)
+            if text:
+                got = [r.order for r in read_names(text).readings]
+                if got:
+                    readings.append(got)
+        orders[role] = list_order(readings)
+    return orders
+
+
+def parse_reference(raw: str, labeller: Labeller | None = None) -> Parsed:
+    """One reference string -> Parsed (CSL without id, et al., problems)."""
+    (item,) = _label_all([raw], labeller or default_labeller())
+    return _finish(item, list_orders([item]))
+
+
+def split_entries(text: str) -> list[tuple[int, str]]:
+    """A reference list -> (line, entry) pairs: one entry a line, or, when the list is written
+    as paragraphs (entries wrapped over several lines, blank lines between them), one a
+    paragraph. Blank lines at the start or end, or a stray one, do not change which."""
+    lines = text.split("\n")
+    blocks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    for i, ln in enumerate(lines, 1):
+        if ln.strip():
+            current.append((i, ln.strip()))
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    wrapped = len(blocks) > 1 and sum(len(b) > 1 for b in blocks) * 2 > len(blocks) and \
+        sum(len(b) for b in blocks) / len(blocks) <= 6
+    if wrapped:
+        return [(b[0][0], " ".join(t for _, t in b)) for b in blocks]
+    return [entry for b in blocks for entry in b]
+
+
+def parse_references(text: str, source: str = "<string>", labeller: Labeller | None = None) -> list[Work]:
+    """A whole reference list -> works in input order, never fewer than entries."""
+    labeller = labeller or default_labeller()
+    entries = split_entries(text)
+    labelled = _label_all([raw for _, raw in entries], labeller)
+    orders = list_orders(labelled)
+    works: list[Work] = []
+    for position, ((line, raw), item) in enumerate(zip(entries, labelled, strict=True), 1):
+        parsed = _finish(item, orders)
+        work = Work(csl=parsed.csl, raw=raw, source=source, line=line, position=position, et_al=parsed.et_al)
+        work.problems = [Problem(code=c, message=m, source=source, line=line) for c, m in parsed.problems]
+        works.append(work)
+    keys = []
+    for w in works:
+        a = (w.csl.get("author") or w.csl.get("editor") or [{}])[0]
+        keys.append(citation_key(_family(a), w.year, w.csl.get("title", "")))
+    for w, key in zip(works, unique_keys(keys), strict=True):
+        w.csl = {"id": key, **w.csl}
+        for p in w.problems:
+            p.work_id = key
+    return works
+
+
+def _family(name: dict[str, str]) -> str:
+    if "literal" in name:
+        return name["literal"]
+    return " ".join(x for x in (name.get("non-dropping-particle"), name.get("family")) if x)

@@ -1,0 +1,368 @@
+"""Labelled segments -> CSL-JSON fields: titles, containers, dates, volume and issue, pages,
+publishers and places, identifiers, and the item's type.
+
+Each normaliser takes a segment as printed ("vol. 23, no. 4,", "(2012a).", "pp. 1616–27.")
+and returns the CSL value ("23" and "4", 2012 with suffix "a", "1616-1627").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kb.normalise import pages as norm_pages
+from kb.parser.names import parse_names
+
+_STRIP = " ,.;:"
+
+
+def clean(text: str) -> str:
+    return text.strip().strip(_STRIP).strip()
+
+
+def clean_title(text: str) -> str:
+    """Drop the quotes and final punctuation an IEEE or APA list puts around a title.
+
+    >>> clean_title("“The New Public Governance?,”")
+    'The New Public Governance?'
+    >>> clean_title("“Analysing ... Japanese ‘smart Communities,’”")
+    'Analysing ... Japanese ‘smart Communities’'
+    >>> clean_title("Adaptation of membranes [Internet].")
+    'Adaptation of membranes'
+    """
+    t = re.sub(r"\s*\[(?:Internet|Online|online|internet|electronic resource)\]", "", text.strip()).rstrip(",;")
+    if re.search(r"[”\"»’]\s*[.,;:]$", t):  # “Title”. : the list's full stop after the quote
+        t = t[:-1].rstrip()
+    for _ in range(2):
+        t = t.strip()
+        if t[:1] in "“\"«":
+            t = t[1:]
+        if t[-1:] in "”\"»":
+            t = t[:-1]
+        t = t.rstrip(",;")
+    if t.endswith(",’"):
+        t = t[:-2] + "’"
+    t = t.strip()
+    if t.endswith(".") and not re.search(r"\b[A-Z]\.$|\bet al\.$|\.\.\.$", t):
+        t = t[:-1]
+    return t.strip()
+
+
+def clean_container(text: str, abbreviations: frozenset[str] | None = None) -> str:
+    """A journal or book title: "In:" and the list's punctuation dropped; a final abbreviation's
+    full stop kept ("Proc. Natl. Acad. Sci.").
+
+    >>> clean_container("In: New Public Governance, the Third Sector and Coproduction.")
+    'New Public Governance, the Third Sector and Coproduction'
+    >>> clean_container("Biochim. Biophys. Acta"), clean_container("Proc. Natl. Acad. Sci.,")
+    ('Biochim. Biophys. Acta', 'Proc. Natl. Acad. Sci.')
+    """
+    t = re.sub(r"^\s*(?:In|in|Im|Dans|En)\s*:?\s+", "", text.strip())
+    t = re.sub(r"\s*\[(?:Internet|Online|online|internet)\]", "", t)
+    t = t.strip().rstrip(",;:").strip()
+    if t.startswith("(") and t.endswith(")"):
+        t = t[1:-1]
+    if t.endswith("."):
+        last = t.split()[-1]
+        if not _keeps_full_stop(last, t):
+            t = t[:-1]
+    return t.strip().strip("“”\"").strip()
+
+
+def _keeps_full_stop(last: str, text: str) -> bool:
+    if re.fullmatch(r"[A-Z]\.", last) or last.endswith("..."):
+        return True
+    from kb.parser.features import title_words
+
+    tw = title_words()
+    core = last[:-1].lower()
+    abbreviated = sum(1 for w in text.split()[:-1] if w.endswith(".")) > 0
+    return tw.is_abbreviation(last) and not tw.is_word(core) and abbreviated
+
+
+_YEAR = re.compile(r"(?<![\d])(1[5-9]\d\d|20\d\d)([a-z])?(?![\d])")
+_MONTHS = {m: i for i, ms in enumerate(
+    [("jan", "january", "janvier", "januar", "enero"), ("feb", "february", "février", "februar", "febrero"),
+     ("mar", "march", "mars", "märz", "marzo"), ("apr", "april", "avril", "abril"), ("may", "mai", "mayo"),
+     ("jun", "june", "juin", "juni", "junio"), ("jul", "july", "juillet", "juli", "julio"),
+     ("aug", "august", "août", "agosto"), ("sep", "sept", "september", "septembre", "septiembre"),
+     ("oct", "october", "octobre", "oktober", "octubre"), ("nov", "november", "novembre", "noviembre"),
+     ("dec", "december", "décembre", "dezember", "diciembre")], 1) for m in ms}
+
+
+def parse_date(text: str) -> dict[str, Any] | None:
+    """A printed date -> CSL issued (year, month, day when printed) and year-suffix.
+
+    >>> parse_date("(2012a)."), parse_date("2012 Sep;"), parse_date("September 5, 2012")
+    ({'issued': {'date-parts': [[2012]]}, 'year-suffix': 'a'}, {'issued': {'date-parts': [[2012, 9]]}}, {'issued': {'date-parts': [[2012, 9, 5]]}})
+    >>> parse_date("(in press)."), parse_date("n.d.")
+    ({'status': 'in press'}, None)
+    """
+    m = _YEAR.search(text)
+    if not m:
+        if re.search(r"in press|forthcoming|im druck|sous presse|en prensa", text, re.I):
+            return {"status": "in press"}
+        return None
+    parts = [int(m.group(1))]
+    month = None
+    day = None
+    for w in re.findall(r"[^\W\d_]+\.?", text):
+        k = w.rstrip(".").lower()
+        if k in _MONTHS:
+            month = _MONTHS[k]
+            break
+    if month is None:
+        iso = re.search(r"(1[5-9]\d\d|20\d\d)[-/](\d\d)(?:[-/](\d\d))?", text)
+        if iso and 1 <= int(iso.group(2)) <= 12:
+            month = int(iso.group(2))
+            day = int(iso.group(3)) if iso.group(3) else None
+    elif re.search(r"\b([0-3]?\d)\b", _YEAR.sub(" ", text)):
+        d = int(re.search(r"\b([0-3]?\d)\b", _YEAR.sub(" ", text)).group(1))
+        day = d if 1 <= d <= 31 else None
+    if month:
+        parts.append(month)
+        if day:
+            parts.append(day)
+    out: dict[str, Any] = {"issued": {"date-parts": [parts]}}
+    if m.group(2) and not re.match(r"\s*[a-z]{2}", text[m.end(2):]):
+        out["year-suffix"] = m.group(2)
+    return out
+
+
+_ISSUE_WORD = r"(?:no|nos|nr|n|issue|iss|heft|h|num|número|fasc|n°|nᵒ)\.?\s*°?"
+_ISSUE_VALUE = r"((?:pt|part|suppl|supplement|spec|special|s)\.?\s*[\w\-–/]+|[\w\-–/]+(?:\s+(?:suppl|pt|part)\.?(?:\s*\d+)?)?)"
+
+
+def volume_issue(text: str) -> tuple[str | None, str | None]:
+    """ "vol. 23, no. 4" -> ("23", "4"); "6(1)" -> ("6", "1"); "v. 19, n. 1–2" -> ("19", "1-2").
+
+    >>> volume_issue("vol. 23, no. 4,"), volume_issue("1817(9):"), volume_issue("1817 (9),"), volume_issue("1817,")
+    (('23', '4'), ('1817', '9'), ('1817', '9'), ('1817', None))
+    >>> volume_issue("v. 1817, n. 9,"), volume_issue("12(Suppl 2):"), volume_issue("(9)"), volume_issue("2000;355(9222):")
+    (('1817', '9'), ('12', 'Suppl 2'), (None, '9'), ('355', '9222'))
+    >>> volume_issue("2007. Vol. 15,"), volume_issue("Nr. Pt 3,"), volume_issue("Bd. 51"), volume_issue("Nr. 108 Suppl,")
+    (('15', None), (None, 'Pt 3'), ('51', None), (None, '108 Suppl'))
+    >>> volume_issue("1817, no. 9")
+    ('1817', '9')
+    """
+    t = text.strip().rstrip(",.;:")
+    t = re.sub(r"^\(?(?:1[5-9]\d\d|20\d\d)[a-z]?\)?\s*[;.]\s*(?=.*\d)", "", t)  # "2000;355(9222)": the year is not the volume
+    m = re.fullmatch(rf"\(?\s*{_ISSUE_WORD}\s*{_ISSUE_VALUE}\)?|\(({_ISSUE_VALUE[1:-1]})\)", t, re.I)
+    if m:
+        return None, _dash((m.group(1) or m.group(2)).strip())
+    m = re.match(rf"^\(?(?:vol(?:ume)?|v|bd|band|t|tome|jg|vols)?\.?\s*([\dA-Za-z][\w.\-–/]*?)\s*"
+                 rf"(?:[,.]?\s*{_ISSUE_WORD}\s*|\()\s*{_ISSUE_VALUE}\)?$", t, re.I)
+    if m and re.search(r"\d", m.group(1)):
+        return _dash(m.group(1)), _dash(m.group(2).strip())
+    m = re.search(r"(?:vol(?:ume)?|v|bd|band|t|tome|jg)?\.?\s*(\d+[A-Za-z]?(?:\s*[-–/]\s*\d+)?)", t, re.I)
+    if m:
+        rest = t[m.end():]
+        issue = re.search(rf"{_ISSUE_WORD}\s*{_ISSUE_VALUE}", rest, re.I)
+        return _dash(m.group(1)), (_dash(issue.group(1).strip()) if issue else None)
+    return None, None
+
+
+def _dash(text: str) -> str:
+    return re.sub(r"\s*[-–]\s*", "-", text)
+
+
+def doi(text: str) -> str | None:
+    """ "https://doi.org/10.1016/j.x." -> "10.1016/j.x".
+
+    >>> doi("doi: 10.1016/j.bbabio.2012.03.010."), doi("https://doi.org/10.1038/nature01234"), doi("DOI:")
+    ('10.1016/j.bbabio.2012.03.010', '10.1038/nature01234', None)
+    """
+    m = re.search(r"10\.\d{4,9}/\S+", text)
+    if not m:
+        return None
+    return m.group(0).rstrip(".,;)]>")
+
+
+def url(text: str) -> str | None:
+    m = re.search(r"(?:https?://|www\.)\S+", text)
+    if not m:
+        return None
+    return m.group(0).rstrip(".,;)]>")
+
+
+def edition(text: str) -> str:
+    """ "2nd ed." -> "2"; "Revised edition" stays.
+
+    >>> edition("2nd ed."), edition("3rd edn,"), edition("Revised edition.")
+    ('2', '3', 'Revised edition')
+    """
+    m = re.search(r"(\d+)\s*(?:st|nd|rd|th|e|\.)?\s*(?:ed|edn|edition|éd|aufl|Aufl)", text, re.I)
+    return m.group(1) if m else clean(text)
+
+
+def pages(text: str) -> str:
+    return norm_pages(text)
+
+
+_PRESENTED = re.compile(r"(?:paper\s+)?presented at\s+(?:the\s+)?(.*)", re.I)
+
+
+def to_csl(segs: list[tuple[str, str]], raw: str, orders: dict[str, str | None] | None = None) -> tuple[dict[str, Any], bool]:
+    """Labelled segments -> (a CSL-JSON item without ``id``, whether its authors end in "et al.").
+    ``orders`` gives the list's name order for authors and editors (see kb.parser.names)."""
+    orders = orders or {}
+    csl: dict[str, Any] = {}
+    first: dict[str, str] = {}
+    for lab, text in segs:
+        first.setdefault(lab, text)
+    et_al = False
+    if "author" in first:
+        names, et_al = parse_names(first["author"], orders.get("author"))
+        if names:
+            csl["author"] = names
+    if "editor" in first:
+        ed, _ = parse_names(first["editor"], orders.get("editor"))
+        if ed:
+            csl["editor"] = ed
+    if "translator" in first:
+        tr, _ = parse_names(first["translator"], orders.get("editor"))
+        if tr:
+            csl["translator"] = tr
+    if "title" in first:
+        raw_title = first["title"]
+        m = re.match(r"\s*[“\"]([^”\"]+[”\"][,.]?)\s+(\S.*)$", raw_title)
+        if m and not (first.get("journal") or first.get("container-title")):
+            # “Title,” Container, 1980: a quoted title ends at its closing quote
+            raw_title = "“" + m.group(1)
+            first["container-title"] = m.group(2)
+            segs = segs + [("container-title", m.group(2))]
+        title = clean_title(raw_title)
+        if title:
+            csl["title"] = title
+    container = first.get("journal") or first.get("container-title")
+    presented = None
+    if container:
+        c = clean(container)
+        m = _PRESENTED.match(c)
+        if m:
+            presented = m.group(1)
+        else:
+            c = clean_container(container)
+            if c:
+                csl["container-title"] = c
+    note = first.get("note")
+    if note and not presented:
+        m = _PRESENTED.match(clean(note))
+        if m:
+            presented = m.group(1)
+    has_year = any(lab == "date" and _YEAR.search(t) for lab, t in segs)
+    for text in (t for lab, t in segs if lab == "volume"):  # "Bd. 1 (2011), Nr. 108": two segments
+        m = re.match(r"^\(?(1[6-9]\d\d|20[0-3]\d)\)?[,;.]\s*(\S.*)$", text.strip())
+        if m and not has_year:  # "Nat Protoc, 2008, 3, 977": the year was read with the volume
+            csl["issued"] = {"date-parts": [[int(m.group(1))]]}
+            has_year = True
+            text = m.group(2)
+        vol, issue = volume_issue(text)
+        if vol and "volume" not in csl and "issue" not in csl:
+            csl["volume"] = vol
+        if issue and "issue" not in csl:
+            csl["issue"] = issue
+    if "pages" in first:
+        p = pages(first["pages"])
+        m = re.fullmatch(r"(\d+[A-Za-z]?),\s*(\S+)", p)
+        if m and "volume" not in csl:  # "35, W375-W383": the volume was read with the pages
+            csl["volume"], p = m.group(1), pages(m.group(2))
+        if p:
+            csl["page"] = p
+    for lab, text in segs:
+        if lab == "date":
+            d = parse_date(text)
+            if d and "issued" in d:
+                csl.update(d)
+                break
+            if d and "status" in d:
+                csl.update(d)
+    labels_in_order = [lab for lab, _ in segs]
+    if presented:
+        # "presented at the Annual Meeting of the | American Society ... | San Francisco": the
+        # labeller may cut the event's name in two; what follows it up to the place is the event.
+        i = next(k for k, (lab, text) in enumerate(segs) if re.search(r"presented at", text, re.I))
+        joined = segs[i][1]
+        for lab, text in segs[i + 1:]:
+            if lab in ("location", "date"):
+                break
+            joined += " " + text
+        event = re.sub(r"^.*?presented at\s+(?:the\s+)?", "", clean(joined), flags=re.I)
+        parts = [p.strip() for p in event.split(",") if p.strip()]
+        if parts:
+            csl["event"] = parts[0]
+            if len(parts) > 1:
+                csl["event-place"] = ", ".join(parts[1:])
+        first.pop("publisher", None)
+    if "publisher" in first:
+        pub = clean(first["publisher"]).strip("()").strip()
+        if pub:
+            csl["publisher"] = pub
+    if "location" in first:
+        loc = clean(first["location"]).strip("()").strip()
+        k = labels_in_order.index("location")
+        followed_by_date = k + 1 < len(segs) and segs[k + 1][0] == "date"
+        if presented:
+            csl.setdefault("event-place", loc)
+        elif "publisher" not in csl and followed_by_date and first["location"].rstrip().endswith(","):
+            # "..., Routledge, 2012.": a name right before the year, with no publisher, is the publisher
+            csl["publisher"] = loc
+        elif loc:
+            csl["publisher-place"] = loc
+    if "doi" in first:
+        value = doi(first["doi"])
+        if value:
+            csl["DOI"] = value
+    if "url" in first:
+        value = doi(first["url"]) if re.search(r"doi\.org/", first["url"]) else None
+        if value and "DOI" not in csl:
+            csl["DOI"] = value
+        elif not value:
+            u = url(first["url"])
+            if u:
+                csl["URL"] = u
+    if "edition" in first:
+        csl["edition"] = edition(first["edition"])
+    for lab, var in (("isbn", "ISBN"), ("collection-title", "collection-title"), ("genre", "genre")):
+        if lab in first:
+            value = clean(first[lab])
+            if var == "ISBN":
+                value = re.sub(r"^ISBN[:\s-]*", "", value, flags=re.I)
+            if var == "genre":
+                value = value.strip("[]()").strip()
+            if value:
+                csl[var] = value
+    csl["type"] = guess_type(csl, first, presented)
+    return csl, et_al
+
+
+def guess_type(csl: dict[str, Any], first: dict[str, str], presented: str | None) -> str:
+    genre = (first.get("genre") or first.get("note") or "").lower()
+    container = (csl.get("container-title") or "").lower()
+    if presented:
+        return "paper-conference"
+    if "thesis" in genre or "dissertation" in genre or "these" in genre or "thèse" in genre:
+        return "thesis"
+    if "report" in genre:
+        return "report"
+    if "journal" in first:
+        return "article-journal"
+    if "container-title" in first:
+        if re.search(r"proceedings|conference|symposium|workshop|proc\.|congress", container):
+            return "paper-conference"
+        if not re.match(r"\s*in\b", first["container-title"], re.I) and "editor" not in first \
+                and "publisher" not in first and "location" not in first:
+            return "article-journal"  # a container with no "In", editors or publisher is a periodical
+        return "chapter"
+    if "volume" in first and "pages" in first and "publisher" not in first:
+        return "article-journal"
+    if "publisher" in first:
+        return "book"
+    authors = csl.get("author") or []
+    if authors and all("literal" in a for a in authors):
+        return "report"
+    if "URL" in csl:
+        return "webpage"
+    if "title" in first and not re.match(r"^[“\"]", first["title"].strip()):
+        return "book"
+    return "document"

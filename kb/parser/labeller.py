@@ -1,0 +1,300 @@
+"""The CRF sequence labeller (python-crfsuite): annotated references in, a model file out;
+tokens in, labels out.
+
+Annotated references are read from three layouts, each a reference string and the label of
+every part of it:
+
+- AnyStyle's XML (``<sequence><author>...</author><title>...</title></sequence>``),
+- JSON Lines with ``{"segments": [[label, text], ...]}`` (AnyStyle's set converted),
+- JSON Lines with ``{"text": ..., "spans": [[start, end, label], ...]}`` (what
+  ``kb synth-references`` writes: references rendered by a CSL processor, labelled by where
+  each field's value landed).
+
+Labels are BIO-style ("B-title" starts a segment, "I-title" continues it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from kb.model import KbError
+from kb.parser.features import MODELS, Ids, token_features
+from kb.parser.tokens import tokenize
+
+MODEL_PATH = MODELS / "refparser.crfsuite"
+
+Sequence = tuple[list[str], list[bool], list[str]]  # tokens, glued, BIO labels
+
+_HINT = ('give AnyStyle XML, or JSON Lines with one {"segments": [[label, text], ...]} or '
+         '{"text": ..., "spans": [[start, end, label], ...]} object a line')
+
+
+def read_annotated(path: Path) -> Iterator[tuple[str, list[tuple[int, int, str]], bool]]:
+    """(text, character spans with labels, whether it comes from AnyStyle's annotation) for each
+    annotated reference in the file."""
+    try:
+        content = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise KbError(f"not UTF-8 (byte {e.object[e.start]:#x} at offset {e.start})", str(path), None, _HINT) from None
+    except OSError as e:
+        raise KbError(f"cannot read: {e.strerror}", str(path)) from None
+    if path.suffix.lower() == ".xml":
+        try:
+            root = ET.fromstring(content)
+        except ET.ParseError as e:
+            raise KbError(f"not well-formed XML: {e}", str(path), e.position[0], _HINT) from None
+        for seq in root.iter("sequence"):
+            yield (*_from_segments([(child.tag, child.text or "") for child in seq]), True)
+        return
+    for number, line in enumerate(content.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise KbError(f"not JSON: {e.msg}", str(path), number, _HINT) from None
+        if isinstance(row, dict) and isinstance(row.get("text"), str) and isinstance(row.get("spans"), list):
+            spans = row["spans"]
+            if not all(isinstance(s, list) and len(s) == 3 and isinstance(s[0], int) and isinstance(s[1], int)
+                       and isinstance(s[2], str) for s in spans):
+                raise KbError("spans must be [start, end, label] triples", str(path), number, _HINT)
+            yield row["text"], [tuple(s) for s in spans], False
+            continue
+        segs = row.get("segments") if isinstance(row, dict) else None
+        if not isinstance(segs, list) or not all(
+                isinstance(x, list) and len(x) == 2 and all(isinstance(v, str) for v in x) for x in segs):
+            raise KbError("no annotated segments on this line", str(path), number, _HINT)
+        yield (*_from_segments(segs), True)
+
+
+def _from_segments(segs: Iterable) -> tuple[str, list[tuple[int, int, str]]]:
+    parts, spans, pos = [], [], 0
+    for label, text in segs:
+        text = " ".join(str(text).split())
+        if not text:
+            continue
+        if parts:
+            pos += 1
+        spans.append((pos, pos + len(text), label))
+        parts.append(text)
+        pos += len(text)
+    return " ".join(parts), spans
+
+
+def sequence(text: str, spans: list[tuple[int, int, str]], anystyle: bool = False) -> Sequence | None:
+    """A labelled reference -> tokens, glue flags and BIO labels (None when it has no tokens)."""
+    tokens, starts, glued = tokenize(text)
+    if not tokens:
+        return None
+    spans = sorted(spans)
+    labels: list[str] = []
+    k = 0
+    for s in starts:
+        while k + 1 < len(spans) and spans[k][1] <= s:
+            k += 1
+        labels.append(spans[k][2] if spans and spans[k][0] <= s < spans[k][1] else (spans[k][2] if spans else "note"))
+    if anystyle:
+        labels = _refine(tokens, glued, labels)
+    return tokens, glued, _bio(labels, glued, starts, spans)
+
+
+def _bio(labels: list[str], glued: list[bool], starts: list[int], spans: list[tuple[int, int, str]]) -> list[str]:
+    span_starts = {s[0] for s in spans}
+    out = []
+    for i, lab in enumerate(labels):
+        begin = i == 0 or labels[i - 1] != lab or starts[i] in span_starts and not glued[i]
+        out.append(("B-" if begin else "I-") + lab)
+    return out
+
+
+_YEAR_PIECE = re.compile(r"\(?(?:1[5-9]\d\d|20\d\d)[a-z]?\)?[;.,]")
+_PAGE_PIECE = re.compile(r"[eES]?\d+(?:\s*[-–]\s*[eES]?\d+)?[.,;]?")
+
+
+def _refine(tokens: list[str], glued: list[bool], labels: list[str]) -> list[str]:
+    """AnyStyle annotates whitespace words, so "2000;355(9222):" is all volume and "128(1):183–269,"
+    too. Cut into tokens, the year is a date and the pages after a colon are pages."""
+    out = list(labels)
+    i = 0
+    n = len(tokens)
+    while i < n:
+        j = i + 1
+        while j < n and glued[j]:
+            j += 1
+        if j - i > 1 and labels[i] in ("volume", "date", "pages", "source"):
+            for k in range(i, j):
+                if k == i and _YEAR_PIECE.fullmatch(tokens[k]):
+                    out[k] = "date"
+                elif k == j - 1 and k > i and tokens[k - 1].endswith(":") and _PAGE_PIECE.fullmatch(tokens[k]):
+                    out[k] = "pages"
+                elif labels[i] == "date" and k > i:
+                    out[k] = "volume"
+        i = j
+    return out
+
+
+def training_sequences(*paths: Path) -> list[Sequence]:
+    """Every annotated reference in the files, as labelled token sequences."""
+    out = []
+    for path in paths:
+        for text, spans, anystyle in read_annotated(path):
+            seq = sequence(text, spans, anystyle)
+            if seq:
+                out.append(seq)
+    return out
+
+
+def train(sequences: Iterable[Sequence], model_path: Path, max_iterations: int = 150,
+          c1: float = 0.05, c2: float = 0.01) -> None:
+    """Train a CRF on labelled sequences and write the model file and its weight table
+    (``.npz``, what the labeller reads), atomically: an interrupted run leaves both as they were."""
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for tokens, glued, labels in sequences:
+        trainer.append(token_features(tokens, glued), labels)
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
+                        "feature.possible_transitions": True})
+    model_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = model_path.with_name(model_path.name + ".partial")
+    table = weights_path(model_path)
+    partial_table = table.with_name(table.stem + ".partial.npz")
+    try:  # write beside the model, then swap
+        trainer.train(str(partial))
+        write_weights(partial, partial_table)
+        partial.replace(model_path)
+        partial_table.replace(table)
+    finally:
+        partial.unlink(missing_ok=True)
+        partial_table.unlink(missing_ok=True)
+
+
+def weights_path(model_path: Path) -> Path:
+    return model_path.with_suffix(".npz")
+
+
+def write_weights(model_path: Path, out: Path) -> None:
+    """The CRF's weights as arrays: attribute names, label names, a sparse attribute x label
+    matrix of state weights and a label x label matrix of transition weights (pycrfsuite's own
+    dump of the model, put in a form numpy loads in milliseconds)."""
+    import numpy as np
+    import pycrfsuite
+
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(model_path))
+    info = tagger.info()
+    labels = sorted(info.labels, key=info.labels.get)
+    label_id = {lab: i for i, lab in enumerate(labels)}
+    attributes = sorted({a for a, _ in info.state_features})
+    attr_id = {a: i for i, a in enumerate(attributes)}
+    rows = sorted((attr_id[a], label_id[lab], w) for (a, lab), w in info.state_features.items())
+    transitions = np.zeros((len(labels), len(labels)))
+    for (a, b), w in info.transitions.items():
+        transitions[label_id[a], label_id[b]] = w
+    np.savez_compressed(
+        out, labels=np.array("\n".join(labels).encode("utf-8")),
+        attributes=np.array("\n".join(attributes).encode("utf-8")),
+        rows=np.array([r for r, _, _ in rows], dtype=np.int32), cols=np.array([c for _, c, _ in rows], dtype=np.int16),
+        weights=np.array([w for _, _, w in rows]), transitions=transitions)
+
+
+class Labeller:
+    """The trained CRF: tokens -> labels. Inference is done here, with numpy, on the model's weight
+    table: the same sums and the same Viterbi search as crfsuite's own tagger (the labels are
+    identical), but for many references at a time, without pycrfsuite's per-call conversions,
+    which alone cost half a millisecond a reference."""
+
+    BATCH = 128  # references a Viterbi pass runs over together (small enough to stay in cache)
+
+    def __init__(self, model_path: Path = MODEL_PATH):
+        import numpy as np
+
+        table = weights_path(model_path)
+        if not table.exists() or table.stat().st_mtime < model_path.stat().st_mtime:
+            write_weights(model_path, table)
+        with np.load(table, allow_pickle=False) as z:
+            self.labels = z["labels"].item().decode("utf-8").split("\n")
+            attributes = z["attributes"].item().decode("utf-8").split("\n")
+            # one more row, all zeros, for attributes the model never saw
+            self.weights = np.zeros((len(attributes) + 1, len(self.labels)), dtype=np.float32)
+            self.weights[z["rows"], z["cols"]] = z["weights"]
+            # transposed, this label x previous label: the max over the previous label runs along memory
+            self.incoming = np.ascontiguousarray(z["transitions"].T.astype(np.float32))
+        self.index = {a: i for i, a in enumerate(attributes)}
+        self.unknown = len(attributes)
+        self.ids = Ids(self.index, self.unknown)
+
+    def label(self, tokens: list[str], glued: list[bool] | None = None) -> list[str]:
+        return self.label_many([(tokens, glued)])[0]
+
+    def label_many(self, sequences: list[tuple[list[str], list[bool] | None]]) -> list[list[str]]:
+        """Labels for many token sequences at once."""
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        out: list[list[str]] = []
+        for b in range(0, len(sequences), self.BATCH):
+            batch = sequences[b:b + self.BATCH]
+            cols: list[int] = []
+            indptr = [0]
+            lengths = []
+            for tokens, glued in batch:
+                lengths.append(len(tokens))
+                for feats in token_features(tokens, glued, self.ids) if tokens else ():
+                    cols.extend(feats)
+                    indptr.append(len(cols))
+            if len(indptr) == 1:
+                out += [[] for _ in batch]
+                continue
+            x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr),
+                           shape=(len(indptr) - 1, self.unknown + 1))
+            out += self._viterbi(x @ self.weights, lengths)
+        return out
+
+    def _viterbi(self, scores, lengths: list[int]) -> list[list[str]]:
+        """The best label path of every sequence: Viterbi over all of them at once, longest
+        first, each step on the sequences still running."""
+        import numpy as np
+
+        out: list[list[str]] = [[] for _ in lengths]
+        order = [i for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]) if lengths[i]]
+        if not order:
+            return out
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        lens = np.array([lengths[i] for i in order])
+        first = starts[order]
+        running = len(order)
+        delta = scores[first]  # best score of a path ending in each label, per running sequence
+        final = np.empty_like(delta)
+        back = []
+        for t in range(1, int(lens[0])):
+            k = int((lens > t).sum())
+            final[k:running] = delta[k:running]  # sequences that ended at t - 1
+            cand = delta[:k, None, :] + self.incoming  # sequence x this label x previous label
+            best = cand.argmax(axis=2)
+            delta = np.take_along_axis(cand, best[:, :, None], axis=2)[:, :, 0] + scores[first[:k] + t]
+            back.append(best)
+            running = k
+        final[:running] = delta
+        for pos, seq in enumerate(order):
+            y = int(final[pos].argmax())
+            path = [y]
+            for t in range(int(lens[pos]) - 1, 0, -1):
+                y = int(back[t - 1][pos, y])
+                path.append(y)
+            out[seq] = [self.labels[i] for i in reversed(path)]
+        return out
+
+
+_labeller: Labeller | None = None
+
+
+def default_labeller() -> Labeller:
+    global _labeller
+    if _labeller is None:
+        _labeller = Labeller()
+    return _labeller
