@@ -173,6 +173,12 @@ def train(sequences: Iterable[Sequence], model_path: Path, max_iterations: int =
         partial_table.unlink(missing_ok=True)
 
 
+def _fingerprint(model_path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(model_path.read_bytes()).hexdigest()
+
+
 def weights_path(model_path: Path) -> Path:
     return model_path.with_suffix(".npz")
 
@@ -196,7 +202,8 @@ def write_weights(model_path: Path, out: Path) -> None:
     for (a, b), w in info.transitions.items():
         transitions[label_id[a], label_id[b]] = w
     np.savez_compressed(
-        out, labels=np.array("\n".join(labels).encode("utf-8")),
+        out, model_sha256=np.array(_fingerprint(model_path).encode("ascii")),
+        labels=np.array("\n".join(labels).encode("utf-8")),
         attributes=np.array("\n".join(attributes).encode("utf-8")),
         rows=np.array([r for r, _, _ in rows], dtype=np.int32), cols=np.array([c for _, c, _ in rows], dtype=np.int16),
         weights=np.array([w for _, _, w in rows]), transitions=transitions)
@@ -214,8 +221,31 @@ class Labeller:
         import numpy as np
 
         table = weights_path(model_path)
-        if not table.exists() or table.stat().st_mtime < model_path.stat().st_mtime:
-            write_weights(model_path, table)
+        if self._matches(table, model_path):
+            self._load(np, table)
+            return
+        import shutil
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:  # a model without its table: derive it (a second)
+            fresh = Path(tmp) / "weights.npz"
+            write_weights(model_path, fresh)
+            try:
+                shutil.copyfile(fresh, table)  # kept for next time
+            except OSError:
+                pass  # a read-only install: derived again next time
+            self._load(np, fresh)
+
+    @staticmethod
+    def _matches(table: Path, model_path: Path) -> bool:
+        import numpy as np
+
+        if not table.exists():
+            return False
+        with np.load(table, allow_pickle=False) as z:
+            return "model_sha256" in z and z["model_sha256"].item().decode("ascii") == _fingerprint(model_path)
+
+    def _load(self, np, table: Path) -> None:
         with np.load(table, allow_pickle=False) as z:
             self.labels = z["labels"].item().decode("utf-8").split("\n")
             attributes = z["attributes"].item().decode("utf-8").split("\n")
