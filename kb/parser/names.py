@@ -342,7 +342,7 @@ def _organisation(text: str) -> bool:
     return bool(_ORG_WORDS.search(text)) and not any(_is_initials(w) for w in words) and len(words) >= 2
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)  # a list is read twice (its order, then its names): keep the whole list
 def read_names(text: str) -> NameList:
     """Every reading of one printed name list.
 
