@@ -303,7 +303,7 @@ def parse(file: Path) -> None:
         item = dict(w.csl)
         item["raw"] = w.raw
         item["problems"] = [{"code": p.code, "message": p.message, "line": p.line} for p in w.problems]
-        click.echo(json.dumps(item, ensure_ascii=False))
+        click.echo(json_line(item))
 
 
 @cli.command()
@@ -398,3 +398,13 @@ def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
         click.echo(f"Wrote {out}", err=True)
     else:
         click.echo(text)
+
+
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(item: dict) -> str:
+    """One JSON Lines record. Characters that some readers take for line breaks (NEL, U+2028,
+    U+2029: Python's str.splitlines, JavaScript before ES2019) are escaped, so that one item
+    stays one line for every reader."""
+    return json.dumps(item, ensure_ascii=False).translate(_LINE_BREAKS)

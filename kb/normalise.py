@@ -177,8 +177,18 @@ def unique_keys(keys: list[str]) -> list[str]:
 
 
 def _suffix(i: int) -> str:
+    """a, b, ... z, aa, ab, ... zz, aaa, ...: as many as there are duplicates.
+
+    >>> [_suffix(i) for i in (0, 25, 26, 701, 702)]
+    ['a', 'z', 'aa', 'zz', 'aaa']
+    """
     letters = "abcdefghijklmnopqrstuvwxyz"
-    return letters[i] if i < 26 else letters[i // 26 - 1] + letters[i % 26]
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = letters[r] + out
+    return out
 
 
 def slug(text: str) -> str:

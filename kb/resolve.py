@@ -100,8 +100,9 @@ def _compiled(pattern: str) -> regex.Pattern:
 GROUP = regex.compile(r"\(((?:[^()]|\([^()]*\))*)\)|\[([^\[\]]*)\]")
 # "[1]", "[2-4]", "[1, 5]", and PLOS's "[1]–[5]"; never "F[1,12]" (a letter or digit before
 # it), a Markdown link "[1](...)" or a link definition "[1]: https://..."
-NUMBERED = re.compile(r"(?<![\w\]])\[(\d+(?:\s*[-–]\s*\d+)?(?:\s*,\s*\d+(?:\s*[-–]\s*\d+)?)*)\]"
-                      r"(?:\s*[-–]\s*\[(\d+)\])?(?!\(|:\s*\S+://)")
+# A reference number has at most six digits: "[" + 4,301 nines + "]" is not a citation.
+NUMBERED = re.compile(r"(?<![\w\]])\[(\d{1,6}(?:\s*[-–]\s*\d{1,6})?(?:\s*,\s*\d{1,6}(?:\s*[-–]\s*\d{1,6})?)*)\]"
+                      r"(?:\s*[-–]\s*\[(\d{1,6})\])?(?!\(|:\s*\S+://)")
 # pandoc: "[@key]", "[see @a, p. 5; -@b]" and narrative "@key"; keys end in a letter, digit or _
 _KEY = r"[\p{L}\d_](?:[\p{L}\d_:.#$%&+?<>~/\-]*[\p{L}\d_])?"
 PANDOC_GROUP = regex.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
