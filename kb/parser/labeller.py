@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kb.model import KbError
-from kb.parser.features import MODELS, Ids, token_features
+from kb.parser.features import MODELS, Ids, Scored, token_features
 from kb.parser.tokens import tokenize
 
 MODEL_PATH = MODELS / "refparser.crfsuite"
@@ -257,6 +257,11 @@ class Labeller:
         self.index = {a: i for i, a in enumerate(attributes)}
         self.unknown = len(attributes)
         self.ids = Ids(self.index, self.unknown)
+        self.scored = Scored(self.index, self.unknown)
+        # each distinct word's share of the scores, by the view's number: its own features, and
+        # what it gives the tokens 3, 2, 1 before it and 1, 2, 3 after it
+        self.shares = np.zeros((7, 1024, len(self.labels)), dtype=np.float32)
+        self.summed = 0  # views whose shares are in ``shares``
 
     def label(self, tokens: list[str], glued: list[bool] | None = None) -> list[str]:
         return self.label_many([(tokens, glued)])[0]
@@ -269,12 +274,17 @@ class Labeller:
         out: list[list[str]] = []
         for b in range(0, len(sequences), self.BATCH):
             batch = sequences[b:b + self.BATCH]
+            if len(self.scored.words) > 200_000:  # bounded memory on endless input
+                self.scored.cache.clear()
+                self.scored.words.clear()
+                self.summed = 0
             cols: list[int] = []
             indptr = [0]
             lengths = []
+            views: list = []
             for tokens, glued in batch:
                 lengths.append(len(tokens))
-                for feats in token_features(tokens, glued, self.ids) if tokens else ():
+                for feats in token_features(tokens, glued, self.scored, views) if tokens else ():
                     cols.extend(feats)
                     indptr.append(len(cols))
             if len(indptr) == 1:
@@ -282,8 +292,56 @@ class Labeller:
                 continue
             x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr),
                            shape=(len(indptr) - 1, self.unknown + 1))
-            out += self._viterbi(x @ self.weights, lengths)
+            scores = x @ self.weights
+            self._add_word_shares(scores, [v.number for v in views], lengths)
+            out += self._viterbi(scores, lengths)
         return out
+
+    _OFFSETS = (0, -3, -2, -1, 1, 2, 3)
+
+    def _add_word_shares(self, scores, numbers: list[int], lengths: list[int]) -> None:
+        """Add each token's word features and its neighbours' contributions to ``scores``: the
+        sums token_features makes per token with the ``Ids`` encoder, made once per word."""
+        import numpy as np
+
+        self._sum_new_words()
+        v = np.asarray(numbers, dtype=np.int64)
+        lens = np.asarray(lengths, dtype=np.int64)
+        lens = lens[lens > 0]
+        starts = np.repeat(np.cumsum(lens) - lens, lens)
+        pos = np.arange(len(v)) - starts  # position in its sequence
+        left = np.repeat(lens, lens) - 1 - pos  # tokens after it in its sequence
+        shares = self.shares
+        scores += shares[0][v]
+        for kind, off in enumerate(self._OFFSETS[1:], 1):
+            # token i gets what the word at i + off gives at offset off
+            here = np.nonzero(pos >= -off)[0] if off < 0 else np.nonzero(left >= off)[0]
+            scores[here] += shares[kind][v[here + off]]
+
+    def _sum_new_words(self) -> None:
+        import numpy as np
+        from scipy.sparse import csr_matrix
+
+        words = self.scored.words
+        new = words[self.summed:]
+        if not new:
+            return
+        need = len(words)
+        if need > self.shares.shape[1]:
+            grown = np.zeros((7, max(need, 2 * self.shares.shape[1]), self.shares.shape[2]), dtype=np.float32)
+            grown[:, :self.summed] = self.shares[:, :self.summed]
+            self.shares = grown
+        for kind, off in enumerate(self._OFFSETS):
+            cols: list[int] = []
+            indptr = [0]
+            for w in new:
+                got = w.feats if off == 0 else w.near[off] if off in (-1, 1) else (w.far[off],)
+                cols.extend(got)
+                indptr.append(len(cols))
+            x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr),
+                           shape=(len(new), self.unknown + 1))
+            self.shares[kind, self.summed:need] = x @ self.weights
+        self.summed = need
 
     def _viterbi(self, scores, lengths: list[int]) -> list[list[str]]:
         """The best label path of every sequence: Viterbi over all of them at once, longest
