@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kb.export import format_references  # noqa: E402
-from kb.model import Work  # noqa: E402
+from kb.records import Work  # noqa: E402
 from loaders.bibtex import load_bibtex  # noqa: E402
 
 

@@ -43,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kb.export import to_bibtex  # noqa: E402
-from kb.model import Citation, Document, Work  # noqa: E402
 from kb.normalise import family, name_keys  # noqa: E402
+from kb.records import Citation, Document, Work  # noqa: E402
 from kb.resolve import check  # noqa: E402
 from loaders.jats import GoldLink, load_jats, load_references, printed_references  # noqa: E402
 from loaders.references import read_references  # noqa: E402

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kb.model import Citation, Document, Passage, Work  # noqa: E402
+from kb.records import Citation, Document, Passage, Work  # noqa: E402
 from kb.resolve import detect, resolve  # noqa: E402
 
 SYLLABLES = ["ka", "ro", "mi", "tel", "san", "bo", "vi", "dor", "lin", "ma", "ne", "gar", "sto", "pel", "hu",

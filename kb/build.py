@@ -14,10 +14,13 @@ from kb import graph as kbgraph
 from kb.claims import claims as make_claims
 from kb.concepts import tag
 from kb.export import format_references
-from kb.merge import COMPARED, FieldSource, WorkIndex, _show, merge_sources
-from kb.model import ERROR_PROBLEMS, Citation, Document, KbError, Problem, Work
+from kb.layout import map_rows
+from kb.link import Entry, document_entries, link
+from kb.merge import COMPARED, FieldSource, _show, merge_sources
+from kb.records import Citation, Document, KbError, Problem, Work, severity_of
 from kb.resolve import check
 from kb.store import (
+    create_tables,
     ensure_db_shape,
     save_citations,
     save_claims,
@@ -106,11 +109,7 @@ def read_sources(root: Path) -> Sources:
     by_id = {d.id: d for d in documents}
     if len(by_id) != len(documents):
         raise KbError("two documents share an id", str(bib_dir), hint="give each document its own 'id:' in its front matter")
-    index = WorkIndex()
-    lists: dict[str, list[Work]] = {}
-    entries: list[dict] = []
-    field_sources: list = []
-    problems: list[Problem] = []
+    entries: list[Entry] = []
     used_bib: set[Path] = set()
     for doc in documents:
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
@@ -119,46 +118,19 @@ def read_sources(root: Path) -> Sources:
         curated = _load_bib(_named_file(bib_dir, bib_name, doc, "references")) if bib_name else []
         if bib_name:
             used_bib.add((bib_dir / str(bib_name)).resolve())
-        parsed: list[Work] = []
-        if list_name:
-            result = read_references(_named_file(bib_dir, list_name, doc, "reference_list"))
-            parsed = result.works
-            for w in parsed:
-                problems += [p for p in w.problems if p.code == "unparsed-reference"]
+        parsed = read_references(_named_file(bib_dir, list_name, doc, "reference_list")).works if list_name else []
         if curated and parsed:
             doc_works, fs, disagreements = merge_sources(curated, parsed)
-            problems += disagreements
         else:
-            doc_works = curated or parsed
+            doc_works, disagreements = curated or parsed, []
             fs = [FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])) for w in doc_works for f in COMPARED if f in w.csl]
-        renamed: dict[str, str] = {}
-        listed: list[Work] = []
-        for position, w in enumerate(doc_works, 1):
-            same = index.find(w)
-            local_id = w.id
-            if same is None:
-                same = index.add(w)
-            elif not same.raw and w.raw:
-                same.raw = w.raw
-            renamed[local_id] = same.id
-            listed.append(same)
-            entries.append({"document_id": doc.id, "position": position, "source": w.source, "line": w.line,
-                            "raw": w.raw or None, "work_id": same.id, "key_in_list": local_id})
-        for f in fs:
-            f.work_id = renamed.get(f.work_id, f.work_id)
-        field_sources += fs
-        for p in problems:
-            if p.work_id in renamed:
-                p.work_id = renamed[p.work_id]
-        lists[doc.id] = listed
-    for path in sorted(bib_dir.glob("*.bib")):  # a BibTeX file no document names: its works still count
-        if path.resolve() not in used_bib:
-            for w in _load_bib(path):
-                if index.find(w) is None:
-                    index.add(w)
+        entries += document_entries(doc.id, doc_works, fs, disagreements)
+    unlisted = [w for path in sorted(bib_dir.glob("*.bib")) if path.resolve() not in used_bib for w in _load_bib(path)]
+    linked = link(entries, unlisted)
     evidence = load_evidence(sorted((root / "evidence").glob("*.yml")), by_id)
     concepts, curated_links = load_concepts(sorted((root / "concepts").glob("*.yml")), by_id)
-    sources = Sources(documents, index.works, evidence, concepts, curated_links, problems, field_sources, lists, entries)
+    sources = Sources(documents, linked.works, evidence, concepts, curated_links, linked.problems, linked.field_sources,
+                      linked.lists, linked.entries)
     _relative_paths(sources, root)
     return sources
 
@@ -196,8 +168,10 @@ def _relative_paths(sources: Sources, root: Path) -> None:
         except ValueError:
             return path
 
-    for w in sources.works:
+    for w in sources.works + [w for ws in sources.lists.values() for w in ws]:
         w.source = rel(w.source)
+        for p in w.problems:
+            p.source = rel(p.source)
     for fs in sources.field_sources:
         fs.source = rel(fs.source)
     for e in sources.entries:
@@ -261,7 +235,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     citations, citation_problems = resolve_citations(sources)
     problems = sources.problems + citation_problems + source_problems(sources)
     for p in problems:
-        p.severity = "error" if p.code in ERROR_PROBLEMS else "warning"
+        p.severity = severity_of(p.code)
     claims = make_claims(sources.documents, citations)
     links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
     formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
@@ -278,34 +252,69 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     if tmp.exists():
         tmp.unlink()
+    step = "open"
     try:
         db = sqlite_utils.Database(tmp)
-        save_documents(db, sources.documents)
-        save_works(db, sources.works, stats)
-        save_work_sources(db, sources.field_sources)
-        save_reference_entries(db, sources.entries)
-        save_citations(db, citations, passages)
-        save_claims(db, claims)
-        save_evidence(db, sources.evidence.studies, sources.evidence.tables)
-        save_concepts(db, sources.concepts, labels)
-        save_concept_links(db, links)
-        save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"])
-        # graph: built from the stored records, its analyses stored beside them
-        save_graph_analyses(db, kbgraph.build_graph(kbgraph.records_from_db(db)))
-        save_problems(db, problems)
-        ensure_db_shape(db)
+        steps = [
+            ("create the tables", lambda: create_tables(db)),
+            ("save documents", lambda: save_documents(db, sources.documents)),
+            ("save works", lambda: save_works(db, sources.works, stats)),
+            ("save work sources", lambda: save_work_sources(db, sources.field_sources)),
+            ("save reference entries", lambda: save_reference_entries(db, sources.entries)),
+            ("save citations", lambda: save_citations(db, citations, passages)),
+            ("save claims", lambda: save_claims(db, claims)),
+            ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
+            ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
+            ("save concept links", lambda: save_concept_links(db, links)),
+            ("save the evidence map", lambda: save_evidence_map(db, links, sources.works,
+                                                                sources.evidence.tables["findings"])),
+            # graph: built from the stored records, its analyses stored beside them
+            ("save the graph analyses", lambda: save_graph_analyses(db, *_graph_rows(db))),
+            ("save problems", lambda: save_problems(db, problems)),
+            ("add search, indexes and views", lambda: ensure_db_shape(db)),
+        ]
+        for name, run in steps:
+            step = name
+            run()
+        step = "count the rows"
         counts = {t: db[t].count for t in ("documents", "passages", "works", "authors", "citations", "concepts",
                                           "concept_links", "claims", "sessions", "focus_groups", "topics", "criteria",
                                           "methods", "findings", "problems")}
+        step = "write the file"
         db.conn.commit()
         db.close()
         os.replace(tmp, db_path)
-    except (sqlite3.Error, OSError) as e:
-        raise KbError(f"could not write the database: {e}", str(db_path), hint="check the folder is writable") from None
+    except OSError as e:
+        raise KbError(f"could not write the database: {e.strerror or e} ({tmp.name})", str(db_path),
+                      hint="check the folder exists, is writable and has free space") from None
+    except sqlite3.OperationalError as e:
+        if _io_failure(e):
+            raise KbError(f"could not write the database: {e}", str(db_path),
+                          hint="check the folder is writable and has free space") from None
+        raise KbError(f"could not {step}: {e}", str(db_path),
+                      hint="this is a bug in kb, not in your sources: please report it with this message") from e
+    except sqlite3.Error as e:
+        raise KbError(f"could not {step}: {e}", str(db_path),
+                      hint="this is a bug in kb, not in your sources: please report it with this message") from e
     finally:
         if tmp.exists():
             tmp.unlink()
     return counts
+
+
+def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
+    """The graph, built from the stored records, and what its analyses and maps give as rows."""
+    G = kbgraph.build_graph(kbgraph.records_from_db(db))
+    concepts = sorted(r["id"] for r in db["concepts"].rows)
+    figures, tables = kbgraph.analysis_rows(G, list(db["authors"].rows), [r["id"] for r in db["works"].rows], concepts)
+    return figures, {**tables, **map_rows(G, concepts)}
+
+
+def _io_failure(error: sqlite3.Error) -> bool:
+    """True when SQLite could not read or write the file itself (permissions, space, a lock)."""
+    text = str(error).lower()
+    return any(m in text for m in ("unable to open", "readonly", "read-only", "disk i/o", "database or disk is full",
+                                   "database is locked", "attempt to write"))
 
 
 def _json(value: object) -> str:

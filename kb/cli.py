@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kb.model import KbError
+from kb.records import KbError
 
 
 def _fail(error: KbError) -> None:
@@ -41,6 +41,35 @@ class KbGroup(click.Group):
             sys.exit(3)
 
 
+# Options several commands share, declared once (sqlite-utils' decorator pattern).
+
+
+def db_option(help: str):
+    """--db PATH: the database a command writes or reads."""
+
+    def decorate(fn):
+        return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                            help=help)(fn)
+
+    return decorate
+
+
+def sources_option(fn):
+    """--sources DIR: the folder holding bibliography/, evidence/ and concepts/."""
+    return click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+                        help="Folder holding bibliography/, evidence/ and concepts/ (default: the repository).")(fn)
+
+
+def quiet_option(fn):
+    """-q/--quiet: no progress messages, only errors."""
+    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(fn)
+
+
+# the formats kb cite writes: every format of the registry with a writer
+WRITERS = ["bibtex", "ris", "csljson", "apa", "ieee"]
+READ_DB = "Database to read (default: kb.db in the sources folder, built if missing or stale)."
+
+
 @click.group(cls=KbGroup)
 @click.version_option(package_name="kb")
 def cli() -> None:
@@ -56,11 +85,10 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database to write (default: kb.db in the sources folder).")
-@click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="Folder holding bibliography/, evidence/ and concepts/ (default: the repository).")
-def build(db_path: Path | None, sources: Path | None) -> None:
+@db_option("Database to write (default: kb.db in the sources folder).")
+@sources_option
+@quiet_option
+def build(db_path: Path | None, sources: Path | None, quiet: bool) -> None:
     """Build the knowledge base into one SQLite file, atomically.
 
     A broken source stops the build with the file, the line and the fix; the previous
@@ -76,16 +104,16 @@ def build(db_path: Path | None, sources: Path | None) -> None:
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
     counts = run_build(db_path, root)
-    click.echo(f"Built {db_path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    if not quiet:
+        click.echo(f"Built {db_path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database to serve (default: kb.db in the sources folder).")
-@click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="Folder holding the sources (default: the repository).")
+@db_option("Database to serve (default: kb.db in the sources folder).")
+@sources_option
 @click.option("-p", "--port", default=8001, show_default=True, help="Port on 127.0.0.1.")
-def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
+@quiet_option
+def serve(db_path: Path | None, sources: Path | None, port: int, quiet: bool) -> None:
     """Build if needed, then serve the knowledge base with Datasette on 127.0.0.1.
 
     Rebuilds when the database is missing or older than its sources. Serves it immutable,
@@ -104,12 +132,14 @@ def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
     db_path = db_path or root / "kb.db"
     if is_stale(db_path, root):
         counts = run_build(db_path, root)
-        click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
+        if not quiet:
+            click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
     args = ["serve", "-i", str(db_path), "-h", "127.0.0.1", "-p", str(port)]
     metadata = root / "metadata.yml"
     if metadata.exists():
         args += ["-m", str(metadata)]
-    click.echo(f"Serving {db_path} at http://127.0.0.1:{port}/", err=True)
+    if not quiet:
+        click.echo(f"Serving {db_path} at http://127.0.0.1:{port}/", err=True)
     sys.stdout.flush()
     datasette_cli.main(args=args, prog_name="kb serve")
 
@@ -310,10 +340,9 @@ def parse(file: Path) -> None:
 @click.argument("keys", nargs=-1)
 @click.option("--concept", help="Works cited where this concept is discussed (concept id or any of its labels).")
 @click.option("--search", "search_text", help="Full-text search on title, container and authors.")
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csljson", "apa", "ieee"]), default="bibtex",
-              show_default=True)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database to read (default: kb.db in the sources folder, built if missing or stale).")
+@click.option("--format", "fmt", type=click.Choice(WRITERS), default="bibtex", show_default=True,
+              help="Any format of the registry with a writer (kb/formats/).")
+@db_option(READ_DB)
 def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fmt: str, db_path: Path | None) -> None:
     """Print works as BibTeX, RIS, CSL-JSON, or formatted APA 7 or IEEE references.
 
@@ -328,21 +357,16 @@ def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fm
     import sqlite_utils
 
     from kb.build import ensure_built
-    from kb.export import format_references, to_bibtex, to_csljson, to_ris
+    from kb.formats import get_format
 
     db = sqlite_utils.Database(ensure_built(db_path))
     works = select_works(db, keys, concept, search_text)
-    if fmt in ("apa", "ieee"):
-        texts = format_references(works, fmt)
-        for w in works:
-            click.echo(texts[w.id])
-    else:
-        click.echo({"bibtex": to_bibtex, "ris": to_ris, "csljson": to_csljson}[fmt](works), nl=False)
+    click.echo(get_format(fmt).write(works), nl=False)
 
 
 def select_works(db, keys, concept, search_text) -> list:
     """Works from the database by key, concept or full-text search, in list order."""
-    from kb.model import Work
+    from kb.records import Work
 
     wanted: list[str] = []
     known = {r["id"] for r in db.query("select id from works")}
@@ -375,8 +399,7 @@ def select_works(db, keys, concept, search_text) -> list:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json"]), default="graphml", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database to read (default: kb.db in the sources folder, built if missing or stale).")
+@db_option(READ_DB)
 def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
     """Export the citation graph for Gephi (GraphML, GEXF) or as node-link JSON.
 

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kb.model import Concept, ConceptLink, Document
 from kb.normalise import fold
+from kb.records import Concept, ConceptLink, Document
 
 _DEFINED = re.compile(r"(?P<before>[\w\s-]{3,60}?)\s*\((?P<abbr>[A-Z]{2,}s?)(?:,\s*henceforth)?\)")
 

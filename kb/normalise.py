@@ -192,7 +192,7 @@ def slug(text: str) -> str:
 
 def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     """What looks wrong in one reference-list entry, as (code, message) pairs (codes from
-    kb.model.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
+    kb.records.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
     all call it.
 
     >>> entry_problems({"title": "Rethinking", "author": [{"family": "van", "given": "R."}], "page": "381-381",

@@ -34,8 +34,8 @@ from functools import cache
 import regex
 from rapidfuzz import fuzz, process
 
-from kb.model import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work
 from kb.normalise import entry_problems, family, fold, fold_german, name_key, name_keys, sort_key
+from kb.records import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work, severity_of
 
 # Names are Unicode: a capital is any upper-case letter with its combining marks (NFD text
 # keeps them apart), and particles are matched in any case ("Van Eijk", "van Eijk").
@@ -1022,6 +1022,8 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     # duplicates: same first author, year and near-identical title
     seen: dict[tuple[str, int | None], list[Work]] = defaultdict(list)
     for w in works:
+        if not fold(w.csl.get("title", "")).strip():  # no title, no evidence of a duplicate (two unparsed entries)
+            continue
         first = family(w.authors[0]) if w.authors else ""
         for other in seen[(_german_key(first), w.year)]:
             if fuzz.ratio(fold(other.csl.get("title", "")).lower(), fold(w.csl.get("title", "")).lower()) >= 95:
@@ -1112,7 +1114,7 @@ def check(document: Document, works: list[Work], numbered: bool = False) -> Chec
     undated = {w.id for w in works if _undated(w)}  # "n.d." and "in press" say there is no year, on purpose
     problems = [p for p in problems if not (p.code == "missing-year" and p.work_id in undated)]
     for p in problems:
-        p.severity = "error" if p.code in ERROR_PROBLEMS else "warning"
+        p.severity = severity_of(p.code)
     where = {w.id: w.position for w in works}
     problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
     return CheckReport(citations, uncited, problems, works)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kb.model import Concept, Document, KbError
+from kb.records import Concept, Document, KbError
 from loaders.evidence import locate
 from loaders.yamlfile import read_yaml, require
 

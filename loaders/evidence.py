@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.model import Document, KbError
+from kb.records import Document, KbError
 from loaders.yamlfile import read_yaml, require
 
 VOCABULARIES = ("sessions", "focus_groups", "topics", "criteria", "methods", "instruments")

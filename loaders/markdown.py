@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kb.model import Document, KbError, Passage, ReferenceSection
+from kb.records import Document, KbError, Passage, ReferenceSection
 
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 # "## References", "# Bibliography", "### Works cited": the heading of a document's own list

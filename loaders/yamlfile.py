@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from kb.model import KbError
+from kb.records import KbError
 
 
 class Record(dict):

@@ -106,3 +106,11 @@ def artifacts() -> Path:
     path = ROOT / "tests" / "artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def pytest_collection_modifyitems(items):
+    """A test that opens Chromium is marked browser, so `pytest -m "not browser"` leaves it out;
+    an unmarked one is a mistake this says about."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()) and item.get_closest_marker("browser") is None:
+            raise pytest.UsageError(f"{item.nodeid} uses Chromium: mark it @pytest.mark.browser")

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from kb.model import Document, Passage, Work
+from kb.records import Document, Passage, Work
 from kb.resolve import check
 
 WORKS = [

@@ -96,6 +96,7 @@ def test_a_second_evidence_file_adds_findings(sources_copy, root):
 # In a real browser, against a real `kb serve`.
 
 
+@pytest.mark.browser
 def test_concept_page_renders_with_working_links(server, browser, artifacts):
     base, _, _ = server
     page = browser.new_page()
@@ -128,6 +129,7 @@ def test_every_concept_page_answers(server):
             assert r.status == 200
 
 
+@pytest.mark.browser
 def test_evidence_map_counts_link_to_their_rows(server, browser, artifacts):
     base, _, _ = server
     page = browser.new_page()

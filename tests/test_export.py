@@ -13,8 +13,8 @@ import pytest
 import rispy
 
 from kb.export import format_references, to_bibtex, to_csljson, to_ris
-from kb.model import Work
 from kb.normalise import display_name
+from kb.records import Work
 from loaders.bibtex import load_bibtex, parse_bibtex
 
 ROUND_TRIP_FIELDS = ["type", "author", "editor", "title", "container-title", "volume", "issue", "page", "issued",

@@ -166,6 +166,7 @@ def test_json_export(built_db):
     assert kinds == {"contains", "cites", "authored-by", "discusses", "reports", "co-cited-with"}
 
 
+@pytest.mark.browser
 def test_map_in_a_browser(server, browser, artifacts):
     base, _, _ = server
     page = browser.new_page(viewport={"width": 1400, "height": 1000})

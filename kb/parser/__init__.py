@@ -17,12 +17,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.model import Problem, Work
 from kb.normalise import citation_key, entry_problems, unique_keys
 from kb.parser.fields import clean_title, to_csl
 from kb.parser.labeller import MODEL_PATH, Labeller, default_labeller, train, training_sequences
 from kb.parser.names import list_order, parse_names, read_names
 from kb.parser.tokens import join, tokenize
+from kb.records import Problem, Work
 
 __all__ = ["MODEL_PATH", "Labeller", "Parsed", "UNPARSED", "clean_title", "parse_names", "parse_reference",
            "parse_references", "segments", "split_entries", "train", "training_sequences"]

@@ -21,9 +21,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kb.model import KbError
 from kb.parser.features import MODELS, Ids, token_features
 from kb.parser.tokens import tokenize
+from kb.records import KbError
 
 MODEL_PATH = MODELS / "refparser.crfsuite"
 
