@@ -17,13 +17,17 @@ import sys
 
 def dump(path: str, out=sys.stdout) -> None:
     conn = sqlite3.connect(path)
-    tables = [r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view') order by name")]
+    tables = [
+        r[0] for r in conn.execute("select name from sqlite_master where type in ('table', 'view') order by name")
+    ]
     for table in tables:
         if "_fts" in table or table.startswith("sqlite_"):
             continue
         columns = sorted(r[1] for r in conn.execute(f"pragma table_info([{table}])"))
         rows = conn.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{table}]").fetchall()
-        lines = sorted(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, sort_keys=True) for row in rows)
+        lines = sorted(
+            json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False, sort_keys=True) for row in rows
+        )
         print(f"## {table} ({len(lines)} rows) columns: {', '.join(columns)}", file=out)
         for line in lines:
             print(line, file=out)

@@ -103,12 +103,16 @@ def read_sources(root: Path) -> Sources:
     merged entry by entry; the same work cited by several documents becomes one work."""
     bib_dir = root / "bibliography"
     if not bib_dir.is_dir():
-        raise KbError("no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources")
+        raise KbError(
+            "no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources"
+        )
     documents = [load_document(p) for p in sorted(bib_dir.glob("*.md"))]
     documents += [load_document(p) for p in sorted((root / "evidence").glob("*.md"))]
     by_id = {d.id: d for d in documents}
     if len(by_id) != len(documents):
-        raise KbError("two documents share an id", str(bib_dir), hint="give each document its own 'id:' in its front matter")
+        raise KbError(
+            "two documents share an id", str(bib_dir), hint="give each document its own 'id:' in its front matter"
+        )
     entries: list[Entry] = []
     used_bib: set[Path] = set()
     for doc in documents:
@@ -123,14 +127,28 @@ def read_sources(root: Path) -> Sources:
             doc_works, fs, disagreements = merge_sources(curated, parsed)
         else:
             doc_works, disagreements = curated or parsed, []
-            fs = [FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])) for w in doc_works for f in COMPARED if f in w.csl]
+            fs = [
+                FieldSource(w.id, f, w.source, w.line, _show(w.csl[f]))
+                for w in doc_works
+                for f in COMPARED
+                if f in w.csl
+            ]
         entries += document_entries(doc.id, doc_works, fs, disagreements)
     unlisted = [w for path in sorted(bib_dir.glob("*.bib")) if path.resolve() not in used_bib for w in _load_bib(path)]
     linked = link(entries, unlisted)
     evidence = load_evidence(sorted((root / "evidence").glob("*.yml")), by_id)
     concepts, curated_links = load_concepts(sorted((root / "concepts").glob("*.yml")), by_id)
-    sources = Sources(documents, linked.works, evidence, concepts, curated_links, linked.problems, linked.field_sources,
-                      linked.lists, linked.entries)
+    sources = Sources(
+        documents,
+        linked.works,
+        evidence,
+        concepts,
+        curated_links,
+        linked.problems,
+        linked.field_sources,
+        linked.lists,
+        linked.entries,
+    )
     _relative_paths(sources, root)
     return sources
 
@@ -138,8 +156,12 @@ def read_sources(root: Path) -> Sources:
 def _named_file(folder: Path, name: object, doc: Document, key: str) -> Path:
     path = folder / str(name)
     if not path.is_file():
-        raise KbError(f"{key} file {name!r} not found in {folder.name}/", doc.path, 1,
-                      hint=f"name a file in {folder.name}/ in the front matter's '{key}:'")
+        raise KbError(
+            f"{key} file {name!r} not found in {folder.name}/",
+            doc.path,
+            1,
+            hint=f"name a file in {folder.name}/ in the front matter's '{key}:'",
+        )
     return path
 
 
@@ -147,13 +169,21 @@ def _load_bib(path: Path) -> list[Work]:
     works, failed = load_bibtex(path)
     if failed:
         f = failed[0]
-        raise KbError(f"BibTeX entry does not parse: {f.error}", str(path), f.line,
-                      hint="fix the entry (a missing brace or comma is the usual cause)")
+        raise KbError(
+            f"BibTeX entry does not parse: {f.error}",
+            str(path),
+            f.line,
+            hint="fix the entry (a missing brace or comma is the usual cause)",
+        )
     seen: dict[str, Work] = {}
     for w in works:
         if w.id in seen:
-            raise KbError(f"duplicate citation key {w.id!r} (also on line {seen[w.id].line})", str(path), w.line,
-                          hint="give each entry its own key")
+            raise KbError(
+                f"duplicate citation key {w.id!r} (also on line {seen[w.id].line})",
+                str(path),
+                w.line,
+                hint="give each entry its own key",
+            )
         seen[w.id] = w
     return works
 
@@ -207,8 +237,18 @@ def resolve_citations(sources: Sources) -> tuple[list[Citation], list[Problem]]:
         citations += report.citations
         problems += report.reference_problems
         for c in report.citations:
-            problems += [Problem(code=code, message=c.message, source=doc.path, line=doc.text.count("\n", 0, c.start) + 1,
-                                 citation_id=c.id, passage_id=c.passage_id, work_id=c.work_id) for code in c.problems]
+            problems += [
+                Problem(
+                    code=code,
+                    message=c.message,
+                    source=doc.path,
+                    line=doc.text.count("\n", 0, c.start) + 1,
+                    citation_id=c.id,
+                    passage_id=c.passage_id,
+                    work_id=c.work_id,
+                )
+                for code in c.problems
+            ]
     return citations, problems
 
 
@@ -217,14 +257,27 @@ def source_problems(sources: Sources) -> list[Problem]:
     problems = []
     for row in sources.evidence.tables["contradictions"]:
         quotes = " / ".join(f"{s['passage_id']}: {s['quote']!r}" for s in row["sources"])
-        problems.append(Problem(code="source-contradiction", message=f"{row['message']} ({quotes})",
-                                source=row["source_file"], line=row["source_file_line"],
-                                passage_id=row["sources"][0]["passage_id"]))
+        problems.append(
+            Problem(
+                code="source-contradiction",
+                message=f"{row['message']} ({quotes})",
+                source=row["source_file"],
+                line=row["source_file_line"],
+                passage_id=row["sources"][0]["passage_id"],
+            )
+        )
     for doc in sources.documents:
         for p in doc.passages:
             if p.text[:1].islower():
-                problems.append(Problem(code="incomplete-passage", passage_id=p.id, source=doc.path, line=p.line,
-                                        message="paragraph starts mid-sentence in the source; kept as printed"))
+                problems.append(
+                    Problem(
+                        code="incomplete-passage",
+                        passage_id=p.id,
+                        source=doc.path,
+                        line=p.line,
+                        message="paragraph starts mid-sentence in the source; kept as printed",
+                    )
+                )
     return problems
 
 
@@ -241,10 +294,19 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
     stats = {}
     for w in sources.works:
-        work_concepts = sorted({lk.concept_id for lk in links
-                                if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"})
-        stats[w.id] = {"concepts": _json(work_concepts), "problem_count": sum(1 for p in problems if p.work_id == w.id),
-                       "apa": formatted["apa"].get(w.id), "ieee": formatted["ieee"].get(w.id)}
+        work_concepts = sorted(
+            {
+                lk.concept_id
+                for lk in links
+                if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"
+            }
+        )
+        stats[w.id] = {
+            "concepts": _json(work_concepts),
+            "problem_count": sum(1 for p in problems if p.work_id == w.id),
+            "apa": formatted["apa"].get(w.id),
+            "ieee": formatted["ieee"].get(w.id),
+        }
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
     db_path = Path(db_path)
@@ -266,8 +328,10 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
             ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
             ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
             ("save concept links", lambda: save_concept_links(db, links)),
-            ("save the evidence map", lambda: save_evidence_map(db, links, sources.works,
-                                                                sources.evidence.tables["findings"])),
+            (
+                "save the evidence map",
+                lambda: save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"]),
+            ),
             # graph: built from the stored records, its analyses stored beside them
             ("save the graph analyses", lambda: save_graph_analyses(db, *_graph_rows(db))),
             ("save problems", lambda: save_problems(db, problems)),
@@ -277,25 +341,54 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
             step = name
             run()
         step = "count the rows"
-        counts = {t: db[t].count for t in ("documents", "passages", "works", "authors", "citations", "concepts",
-                                          "concept_links", "claims", "sessions", "focus_groups", "topics", "criteria",
-                                          "methods", "findings", "problems")}
+        counts = {
+            t: db[t].count
+            for t in (
+                "documents",
+                "passages",
+                "works",
+                "authors",
+                "citations",
+                "concepts",
+                "concept_links",
+                "claims",
+                "sessions",
+                "focus_groups",
+                "topics",
+                "criteria",
+                "methods",
+                "findings",
+                "problems",
+            )
+        }
         step = "write the file"
         db.conn.commit()
         db.close()
         os.replace(tmp, db_path)
     except OSError as e:
-        raise KbError(f"could not write the database: {e.strerror or e} ({tmp.name})", str(db_path),
-                      hint="check the folder exists, is writable and has free space") from None
+        raise KbError(
+            f"could not write the database: {e.strerror or e} ({tmp.name})",
+            str(db_path),
+            hint="check the folder exists, is writable and has free space",
+        ) from None
     except sqlite3.OperationalError as e:
         if _io_failure(e):
-            raise KbError(f"could not write the database: {e}", str(db_path),
-                          hint="check the folder is writable and has free space") from None
-        raise KbError(f"could not {step}: {e}", str(db_path),
-                      hint="this is a bug in kb, not in your sources: please report it with this message") from e
+            raise KbError(
+                f"could not write the database: {e}",
+                str(db_path),
+                hint="check the folder is writable and has free space",
+            ) from None
+        raise KbError(
+            f"could not {step}: {e}",
+            str(db_path),
+            hint="this is a bug in kb, not in your sources: please report it with this message",
+        ) from e
     except sqlite3.Error as e:
-        raise KbError(f"could not {step}: {e}", str(db_path),
-                      hint="this is a bug in kb, not in your sources: please report it with this message") from e
+        raise KbError(
+            f"could not {step}: {e}",
+            str(db_path),
+            hint="this is a bug in kb, not in your sources: please report it with this message",
+        ) from e
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -313,10 +406,21 @@ def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
 def _io_failure(error: sqlite3.Error) -> bool:
     """True when SQLite could not read or write the file itself (permissions, space, a lock)."""
     text = str(error).lower()
-    return any(m in text for m in ("unable to open", "readonly", "read-only", "disk i/o", "database or disk is full",
-                                   "database is locked", "attempt to write"))
+    return any(
+        m in text
+        for m in (
+            "unable to open",
+            "readonly",
+            "read-only",
+            "disk i/o",
+            "database or disk is full",
+            "database is locked",
+            "attempt to write",
+        )
+    )
 
 
 def _json(value: object) -> str:
     import json
+
     return json.dumps(value, ensure_ascii=False)

@@ -52,11 +52,12 @@ def sentences(document: Document) -> list[Sentence]:
                 depth = max(0, depth - 1)
             elif ch in ".?!" and depth == 0:
                 j = i + 1
-                while j < len(text) and text[j] in "”’\")]":
+                while j < len(text) and text[j] in '”’")]':
                     j += 1
-                nxt = text[j:j + 2]
-                if (j >= len(text) or (nxt[:1] == " " and (nxt[1:2].isupper() or nxt[1:2] in "“\"(‘"))) \
-                        and not _NO_BREAK.search(text[max(0, start):i + 1]):
+                nxt = text[j : j + 2]
+                if (
+                    j >= len(text) or (nxt[:1] == " " and (nxt[1:2].isupper() or nxt[1:2] in '“"(‘'))
+                ) and not _NO_BREAK.search(text[max(0, start) : i + 1]):
                     number += 1
                     out.append(_sentence(p, number, start, j))
                     start = j + 1

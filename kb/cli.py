@@ -36,8 +36,11 @@ class KbGroup(click.Group):
         except Exception as e:  # a bug of ours: say so plainly
             if os.environ.get("KB_DEBUG"):
                 raise
-            click.echo(f"Error: unexpected {type(e).__name__}: {e}\n  this is a bug in kb; run again with KB_DEBUG=1 "
-                       "to see where, and report it", err=True)
+            click.echo(
+                f"Error: unexpected {type(e).__name__}: {e}\n  this is a bug in kb; run again with KB_DEBUG=1 "
+                "to see where, and report it",
+                err=True,
+            )
             sys.exit(3)
 
 
@@ -48,16 +51,21 @@ def db_option(help: str):
     """--db PATH: the database a command writes or reads."""
 
     def decorate(fn):
-        return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                            help=help)(fn)
+        return click.option(
+            "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help
+        )(fn)
 
     return decorate
 
 
 def sources_option(fn):
     """--sources DIR: the folder holding bibliography/, evidence/ and concepts/."""
-    return click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-                        help="Folder holding bibliography/, evidence/ and concepts/ (default: the repository).")(fn)
+    return click.option(
+        "--sources",
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        default=None,
+        help="Folder holding bibliography/, evidence/ and concepts/ (default: the repository).",
+    )(fn)
 
 
 def quiet_option(fn):
@@ -146,13 +154,21 @@ def serve(db_path: Path | None, sources: Path | None, port: int, quiet: bool) ->
 
 @cli.command()
 @click.argument("document", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--references", "-r", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="The reference list: free text, .bib, .ris or CSL-JSON (.json). Default: the file its front "
-                   "matter names (bibliography: or references:), else its own list, after a '## References' heading.")
+@click.option(
+    "--references",
+    "-r",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The reference list: free text, .bib, .ris or CSL-JSON (.json). Default: the file its front "
+    "matter names (bibliography: or references:), else its own list, after a '## References' heading.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--numbered", is_flag=True,
-              help="The document cites by number ([1], [2-4]); automatic when most of its citations are numbers "
-                   "or the list's entries are numbered.")
+@click.option(
+    "--numbered",
+    is_flag=True,
+    help="The document cites by number ([1], [2-4]); automatic when most of its citations are numbers "
+    "or the list's entries are numbered.",
+)
 def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> None:
     """Find every in-text citation in DOCUMENT and check it against the reference list.
 
@@ -180,17 +196,24 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
         named = str(doc.meta.get("bibliography") or doc.meta.get("references"))
         path = document.parent / named
         if not path.is_file():
-            raise KbError(f"the front matter names {named!r}, which is not a file next to the document",
-                          str(document), 1, hint="fix the name, or pass --references FILE")
+            raise KbError(
+                f"the front matter names {named!r}, which is not a file next to the document",
+                str(document),
+                1,
+                hint="fix the name, or pass --references FILE",
+            )
         works = read_references(path).works
         references = path
     elif doc.references is not None and doc.references.text.strip():
         works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
     else:
-        raise KbError("no reference list to check against", str(document),
-                      hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
-                           "(bibliography: refs.bib), or end the document with a '## References' heading followed "
-                           "by the list")
+        raise KbError(
+            "no reference list to check against",
+            str(document),
+            hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
+            "(bibliography: refs.bib), or end the document with a '## References' heading followed "
+            "by the list",
+        )
     report = run_check(doc, works, numbered=numbered)
     if fmt == "json":
         click.echo(json.dumps(report_json(report, doc), ensure_ascii=False, indent=2))
@@ -218,9 +241,20 @@ def report_json(report, doc) -> dict:
     citations = []
     for c in report.citations:
         line, column = where(c.start)
-        citations.append({"text": c.text, "start": c.start, "end": c.end, "line": line, "column": column,
-                          "status": c.status, "reference": c.reference, "candidates": list(c.candidates),
-                          "problems": list(c.problems), "message": c.message})
+        citations.append(
+            {
+                "text": c.text,
+                "start": c.start,
+                "end": c.end,
+                "line": line,
+                "column": column,
+                "status": c.status,
+                "reference": c.reference,
+                "candidates": list(c.candidates),
+                "problems": list(c.problems),
+                "message": c.message,
+            }
+        )
     return {"citations": citations, "uncited": report.uncited, "reference_problems": _grouped(report)}
 
 
@@ -229,11 +263,15 @@ def _grouped(report) -> list[dict]:
     position = {w.id: w.position for w in report.works}
     out: dict[int | None, dict] = {}
     for p in report.reference_problems:
-        entry = out.setdefault(position.get(p.work_id), {"reference": position.get(p.work_id), "problems": [], "messages": []})
+        entry = out.setdefault(
+            position.get(p.work_id), {"reference": position.get(p.work_id), "problems": [], "messages": []}
+        )
         entry["problems"].append(p.code)
         entry["messages"].append(p.message)
-    return [{"reference": e["reference"], "problems": e["problems"], "message": "; ".join(e["messages"])}
-            for e in sorted(out.values(), key=lambda e: e["reference"] or 0)]
+    return [
+        {"reference": e["reference"], "problems": e["problems"], "message": "; ".join(e["messages"])}
+        for e in sorted(out.values(), key=lambda e: e["reference"] or 0)
+    ]
 
 
 def report_text(report, path: Path, doc, references: Path | None = None) -> str:
@@ -254,15 +292,22 @@ def report_text(report, path: Path, doc, references: Path | None = None) -> str:
         lines.append(f"{at} {p.severity}: {p.message} [{p.code}]")
     ok = sum(1 for c in report.citations if c.status == "ok")
     counts = {s: sum(1 for c in report.citations if c.status == s) for s in ("mismatch", "ambiguous", "missing")}
-    lines.append(f"{len(report.citations)} citations: {ok} ok, " + ", ".join(f"{n} {s}" for s, n in counts.items())
-                 + f"; {len(report.reference_problems)} reference-list problems")
+    lines.append(
+        f"{len(report.citations)} citations: {ok} ok, "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + f"; {len(report.reference_problems)} reference-list problems"
+    )
     return "\n".join(lines)
 
 
 @cli.command("train-parser")
 @click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Model file to write (default: the model shipped with kb).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Model file to write (default: the model shipped with kb).",
+)
 @click.option("--iterations", default=150, show_default=True, help="Training iterations (L-BFGS).")
 def train_parser(data: tuple[Path, ...], out: Path | None, iterations: int) -> None:
     """Rebuild the reference parser's model from annotated reference strings.
@@ -279,16 +324,23 @@ def train_parser(data: tuple[Path, ...], out: Path | None, iterations: int) -> N
 
     sequences = training_sequences(*data)
     if not sequences:
-        raise KbError("no annotated references found", str(data[0]), hint="give AnyStyle XML or JSON Lines with 'segments'")
+        raise KbError(
+            "no annotated references found", str(data[0]), hint="give AnyStyle XML or JSON Lines with 'segments'"
+        )
     target = out or MODEL_PATH
     train(sequences, target, max_iterations=iterations)
     click.echo(f"Trained on {len(sequences)} references: {target}")
 
 
 @cli.command("synth-references")
-@click.option("--from", "sources", multiple=True, required=True,
-              type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Annotated references whose field values are recombined (AnyStyle XML or JSON Lines).")
+@click.option(
+    "--from",
+    "sources",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Annotated references whose field values are recombined (AnyStyle XML or JSON Lines).",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSON Lines file to write.")
 @click.option("--styles", "n_styles", default=400, show_default=True, help="How many CSL styles to render in.")
 @click.option("--per-style", default=100, show_default=True, help="References rendered in each style.")
@@ -340,8 +392,14 @@ def parse(file: Path) -> None:
 @click.argument("keys", nargs=-1)
 @click.option("--concept", help="Works cited where this concept is discussed (concept id or any of its labels).")
 @click.option("--search", "search_text", help="Full-text search on title, container and authors.")
-@click.option("--format", "fmt", type=click.Choice(WRITERS), default="bibtex", show_default=True,
-              help="Any format of the registry with a writer (kb/formats/).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(WRITERS),
+    default="bibtex",
+    show_default=True,
+    help="Any format of the registry with a writer (kb/formats/).",
+)
 @db_option(READ_DB)
 def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fmt: str, db_path: Path | None) -> None:
     """Print works as BibTeX, RIS, CSL-JSON, or formatted APA 7 or IEEE references.
@@ -375,30 +433,49 @@ def select_works(db, keys, concept, search_text) -> list:
             raise KbError(f"no work with key {key!r}", hint="list keys with: kb cite --format csljson | grep '\"id\"'")
         wanted.append(key)
     if concept:
-        rows = list(db.query(
-            "select distinct concept_id from concept_labels where concept_id = :c or lower(label) = lower(:c)",
-            {"c": concept}))
+        rows = list(
+            db.query(
+                "select distinct concept_id from concept_labels where concept_id = :c or lower(label) = lower(:c)",
+                {"c": concept},
+            )
+        )
         if not rows:
             raise KbError(f"no concept {concept!r}", hint="see the concepts table for ids and labels")
         ids = [r["concept_id"] for r in rows]
-        wanted += [r["target_id"] for r in db.query(
-            f"select distinct target_id from concept_links where target_table = 'works' and concept_id in "
-            f"({', '.join('?' for _ in ids)})", ids)]
+        wanted += [
+            r["target_id"]
+            for r in db.query(
+                f"select distinct target_id from concept_links where target_table = 'works' and concept_id in "
+                f"({', '.join('?' for _ in ids)})",
+                ids,
+            )
+        ]
     if search_text:
-        wanted += [r["id"] for r in db.query(
-            "select works.id from works join works_fts on works.rowid = works_fts.rowid where works_fts match :q",
-            {"q": search_text})]
+        wanted += [
+            r["id"]
+            for r in db.query(
+                "select works.id from works join works_fts on works.rowid = works_fts.rowid where works_fts match :q",
+                {"q": search_text},
+            )
+        ]
     if not (keys or concept or search_text):
         wanted = list(known)
     rows = {r["id"]: r for r in db.query("select id, csl_json, et_al, position from works")}
     chosen = sorted(set(wanted), key=lambda k: (rows[k]["position"] or 0, k))
-    return [Work(csl=json.loads(rows[k]["csl_json"]), et_al=bool(rows[k]["et_al"]), position=rows[k]["position"])
-            for k in chosen]
+    return [
+        Work(csl=json.loads(rows[k]["csl_json"]), et_al=bool(rows[k]["et_al"]), position=rows[k]["position"])
+        for k in chosen
+    ]
 
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json"]), default="graphml", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
 @db_option(READ_DB)
 def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
     """Export the citation graph for Gephi (GraphML, GEXF) or as node-link JSON.

@@ -19,8 +19,20 @@ import networkx as nx
 
 from kb.normalise import fold, fold_german
 
-TABLES = ("documents", "passages", "claims", "claim_citations", "citations", "works", "authors", "work_authors",
-          "concepts", "concept_links", "findings", "focus_groups")
+TABLES = (
+    "documents",
+    "passages",
+    "claims",
+    "claim_citations",
+    "citations",
+    "works",
+    "authors",
+    "work_authors",
+    "concepts",
+    "concept_links",
+    "findings",
+    "focus_groups",
+)
 
 
 def records_from_db(db: Any) -> dict[str, list[dict[str, Any]]]:
@@ -53,14 +65,24 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
         G.add_node(f"author:{canonical}", type="author", label=identity[a["id"]]["display"], ref=canonical)
     for wa in records.get("work_authors", []):
         if wa.get("role", "author") == "author":
-            G.add_edge(f"work:{wa['work_id']}", f"author:{identity[wa['author_id']]['canonical']}", kind="authored-by",
-                       position=wa.get("position") or 0)
+            G.add_edge(
+                f"work:{wa['work_id']}",
+                f"author:{identity[wa['author_id']]['canonical']}",
+                kind="authored-by",
+                position=wa.get("position") or 0,
+            )
     claim_of = {cc["citation_id"]: cc["claim_id"] for cc in records.get("claim_citations", [])}
     for c in records.get("citations", []):
         if c.get("work_id") and c["id"] in claim_of:
-            G.add_edge(f"claim:{claim_of[c['id']]}", f"work:{c['work_id']}", kind="cites", citation=c["id"],
-                       group=f"{c['document_id']}#{c.get('group_number')}", passage=c.get("passage_id") or "",
-                       document=c["document_id"])
+            G.add_edge(
+                f"claim:{claim_of[c['id']]}",
+                f"work:{c['work_id']}",
+                kind="cites",
+                citation=c["id"],
+                group=f"{c['document_id']}#{c.get('group_number')}",
+                passage=c.get("passage_id") or "",
+                document=c["document_id"],
+            )
     for f in records.get("findings", []):
         G.add_node(f"finding:{f['id']}", type="finding", label=f["id"], ref=f["id"])
         if f.get("focus_group"):
@@ -69,8 +91,13 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
         G.add_node(f"focus_group:{g['id']}", type="focus_group", label=g.get("label") or g["id"], ref=g["id"])
     for c in records.get("concepts", []):
         G.add_node(f"concept:{c['id']}", type="concept", label=c.get("pref_label") or c["id"], ref=c["id"])
-    prefix = {"passages": "passage", "claims": "claim", "works": "work", "findings": "finding",
-              "focus_groups": "focus_group"}
+    prefix = {
+        "passages": "passage",
+        "claims": "claim",
+        "works": "work",
+        "findings": "finding",
+        "focus_groups": "focus_group",
+    }
     for link in records.get("concept_links", []):
         kind = prefix.get(link["target_table"])
         if kind is None or link.get("method") == "cited-in-candidate":
@@ -230,9 +257,13 @@ def author_identities(authors: Iterable[dict[str, Any]]) -> dict[str, dict[str, 
         members_of[canonical] = [m["id"] for m in members]
         spellings = sorted({m.get("display") or m.get("family") or "" for m in members})
         for m in members:
-            out[m["id"]] = {"canonical": canonical, "status": "same" if len(members) > 1 else "single",
-                            "display": members[0].get("display") or members[0].get("family") or canonical,
-                            "spellings": spellings, "probable": []}
+            out[m["id"]] = {
+                "canonical": canonical,
+                "status": "same" if len(members) > 1 else "single",
+                "display": members[0].get("display") or members[0].get("family") or canonical,
+                "spellings": spellings,
+                "probable": [],
+            }
     by_family: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for (key, initials), members in groups.items():
         by_family[key].append((initials, out[members[0]["id"]]["canonical"]))
@@ -388,8 +419,9 @@ def map_graph(G: nx.MultiDiGraph, concept: str | None = None) -> nx.Graph:
 # Every analysis as rows, for the store
 
 
-def analysis_rows(G: nx.MultiDiGraph, authors: Iterable[dict[str, Any]], work_ids: Iterable[str],
-                  concepts: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+def analysis_rows(
+    G: nx.MultiDiGraph, authors: Iterable[dict[str, Any]], work_ids: Iterable[str], concepts: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """What the graph says, as rows: per-work figures (times cited, citing passages, PageRank,
     concepts cited for) by work id, and the rows of co_citations, bibliographic_coupling,
     author_identities, coauthorships, concept_cooccurrence and concept_paths."""
@@ -398,35 +430,57 @@ def analysis_rows(G: nx.MultiDiGraph, authors: Iterable[dict[str, Any]], work_id
     figures = {}
     for work_id in work_ids:
         node = f"work:{work_id}"
-        figures[work_id] = {"times_cited": cited.get(node, 0), "citing_passages": citing.get(node, 0),
-                            "pagerank": round(ranks.get(node, 0.0), 6),
-                            "cited_for": json.dumps(cited_for.get(node, []))}
+        figures[work_id] = {
+            "times_cited": cited.get(node, 0),
+            "citing_passages": citing.get(node, 0),
+            "pagerank": round(ranks.get(node, 0.0), 6),
+            "cited_for": json.dumps(cited_for.get(node, [])),
+        }
     ref = lambda n: G.nodes[n]["ref"]  # noqa: E731
     tables: dict[str, list[dict[str, Any]]] = {}
-    tables["co_citations"] = [{"work_a": ref(a), "work_b": ref(b), "level": level, "weight": w}
-                              for level in ("parenthesis", "sentence", "paragraph")
-                              for (a, b), w in sorted(co_citation(G, level).items())]
-    tables["bibliographic_coupling"] = [{"document_a": ref(a), "document_b": ref(b), "shared_works": n}
-                                        for (a, b), n in sorted(bibliographic_coupling(G).items())]
+    tables["co_citations"] = [
+        {"work_a": ref(a), "work_b": ref(b), "level": level, "weight": w}
+        for level in ("parenthesis", "sentence", "paragraph")
+        for (a, b), w in sorted(co_citation(G, level).items())
+    ]
+    tables["bibliographic_coupling"] = [
+        {"document_a": ref(a), "document_b": ref(b), "shared_works": n}
+        for (a, b), n in sorted(bibliographic_coupling(G).items())
+    ]
     identities = author_identities(authors)
     H = coauthorship(G)
     communities = author_communities(H)
-    tables["author_identities"] = [{
-        "author_id": a, "person_id": info["canonical"], "status": info["status"],
-        "spellings": json.dumps(info["spellings"], ensure_ascii=False), "probably_same_as": json.dumps(info["probable"]),
-        "community": communities.get(f"author:{info['canonical']}"),
-    } for a, info in sorted(identities.items())]
-    tables["coauthorships"] = [{"author_a": ref(a), "author_b": ref(b), "works": d["weight"]}
-                               for a, b, d in sorted(H.edges(data=True))]
-    tables["concept_cooccurrence"] = [{"concept_a": ref(a), "concept_b": ref(b), "shared": n}
-                                      for (a, b), n in sorted(concept_cooccurrence(G).items())]
+    tables["author_identities"] = [
+        {
+            "author_id": a,
+            "person_id": info["canonical"],
+            "status": info["status"],
+            "spellings": json.dumps(info["spellings"], ensure_ascii=False),
+            "probably_same_as": json.dumps(info["probable"]),
+            "community": communities.get(f"author:{info['canonical']}"),
+        }
+        for a, info in sorted(identities.items())
+    ]
+    tables["coauthorships"] = [
+        {"author_a": ref(a), "author_b": ref(b), "works": d["weight"]} for a, b, d in sorted(H.edges(data=True))
+    ]
+    tables["concept_cooccurrence"] = [
+        {"concept_a": ref(a), "concept_b": ref(b), "shared": n} for (a, b), n in sorted(concept_cooccurrence(G).items())
+    ]
     E = evidence_graph(G)
     paths = []
     for a in concepts:
         for b in concepts:
             if a != b:
                 path = concept_path(G, a, b, E)
-                paths.append({"from_concept": a, "to_concept": b, "steps": len(path) - 1 if path else None,
-                              "path": json.dumps(path), "via": " → ".join(G.nodes[n]["label"] for n in path) or None})
+                paths.append(
+                    {
+                        "from_concept": a,
+                        "to_concept": b,
+                        "steps": len(path) - 1 if path else None,
+                        "path": json.dumps(path),
+                        "via": " → ".join(G.nodes[n]["label"] for n in path) or None,
+                    }
+                )
     tables["concept_paths"] = paths
     return figures, tables

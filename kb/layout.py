@@ -112,8 +112,17 @@ def map_rows(G: nx.MultiDiGraph, concepts: list[str]) -> dict[str, list[dict]]:
         M = map_graph(G, concept)
         pos = layout(M, f"concept:{concept}" if concept else None)
         for n in sorted(M.nodes):
-            nodes.append({"map": name, "node": n, "type": M.nodes[n].get("type"), "ref": M.nodes[n].get("ref"),
-                          "label": M.nodes[n].get("label") or n, "x": pos[n][0], "y": pos[n][1]})
+            nodes.append(
+                {
+                    "map": name,
+                    "node": n,
+                    "type": M.nodes[n].get("type"),
+                    "ref": M.nodes[n].get("ref"),
+                    "label": M.nodes[n].get("label") or n,
+                    "x": pos[n][0],
+                    "y": pos[n][1],
+                }
+            )
         for u, v in sorted(tuple(sorted(e)) for e in M.edges):
             edges.append({"map": name, "source": u, "target": v})
     return {"map_nodes": nodes, "map_edges": edges}

@@ -56,8 +56,9 @@ class Entry:
         return is_failed(self.work)
 
 
-def document_entries(document_id: str, works: list[Work], field_sources: Iterable[FieldSource] = (),
-                     problems: Iterable[Problem] = ()) -> list[Entry]:
+def document_entries(
+    document_id: str, works: list[Work], field_sources: Iterable[FieldSource] = (), problems: Iterable[Problem] = ()
+) -> list[Entry]:
     """One document's list as entries: each field source and problem goes with the entry whose
     key (unique within the list) it names."""
     sources_of: dict[str, list[FieldSource]] = defaultdict(list)
@@ -66,8 +67,10 @@ def document_entries(document_id: str, works: list[Work], field_sources: Iterabl
         sources_of[fs.work_id].append(fs)
     for p in problems:
         problems_of[p.work_id or ""].append(p)
-    return [Entry(document_id, position, w, tuple(sources_of[w.id]), tuple(problems_of[w.id]))
-            for position, w in enumerate(works, 1)]
+    return [
+        Entry(document_id, position, w, tuple(sources_of[w.id]), tuple(problems_of[w.id]))
+        for position, w in enumerate(works, 1)
+    ]
 
 
 @dataclass
@@ -108,8 +111,9 @@ class _Works:
         while key in self.ids:
             key = f"{w.id}{'abcdefghijklmnopqrstuvwxyz'[n]}" if n < 26 else f"{w.id}{n}"
             n += 1
-        work = dataclasses.replace(w, csl={**w.csl, "id": key},
-                                   problems=[dataclasses.replace(p, work_id=key) for p in w.problems])
+        work = dataclasses.replace(
+            w, csl={**w.csl, "id": key}, problems=[dataclasses.replace(p, work_id=key) for p in w.problems]
+        )
         self.ids.add(key)
         self.works.append(work)
         if not is_failed(work):
@@ -140,11 +144,23 @@ def link(entries: Iterable[Entry], unlisted: Iterable[Work] = ()) -> Linked:
         elif not work.raw and e.work.raw:
             work.raw = e.work.raw
         out.lists.setdefault(e.document_id, []).append(
-            dataclasses.replace(e.work, csl={**e.work.csl, "id": work.id},
-                                problems=[dataclasses.replace(p, work_id=work.id) for p in e.work.problems]))
-        out.entries.append({"document_id": e.document_id, "position": e.position, "source": e.work.source,
-                            "line": e.work.line, "raw": e.work.raw or None, "work_id": work.id,
-                            "key_in_list": e.key_in_list})
+            dataclasses.replace(
+                e.work,
+                csl={**e.work.csl, "id": work.id},
+                problems=[dataclasses.replace(p, work_id=work.id) for p in e.work.problems],
+            )
+        )
+        out.entries.append(
+            {
+                "document_id": e.document_id,
+                "position": e.position,
+                "source": e.work.source,
+                "line": e.work.line,
+                "raw": e.work.raw or None,
+                "work_id": work.id,
+                "key_in_list": e.key_in_list,
+            }
+        )
         out.field_sources += [dataclasses.replace(fs, work_id=work.id) for fs in e.field_sources]
         out.problems += [dataclasses.replace(p, work_id=work.id) for p in e.problems]
     for w in unlisted:  # a BibTeX file no document names: its works still count

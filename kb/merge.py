@@ -17,8 +17,24 @@ from rapidfuzz import fuzz
 from kb.normalise import family, fold, name_key
 from kb.records import Problem, Work
 
-COMPARED = ["type", "author", "title", "container-title", "volume", "issue", "page", "issued", "publisher",
-            "publisher-place", "event", "event-place", "DOI", "URL", "ISBN", "edition"]
+COMPARED = [
+    "type",
+    "author",
+    "title",
+    "container-title",
+    "volume",
+    "issue",
+    "page",
+    "issued",
+    "publisher",
+    "publisher-place",
+    "event",
+    "event-place",
+    "DOI",
+    "URL",
+    "ISBN",
+    "edition",
+]
 
 
 def title_key(title: str) -> str:
@@ -92,7 +108,9 @@ class FieldSource:
     value: str
 
 
-def merge_sources(curated: list[Work], parsed: list[Work], parsed_label: str = "free-text") -> tuple[list[Work], list[FieldSource], list[Problem]]:
+def merge_sources(
+    curated: list[Work], parsed: list[Work], parsed_label: str = "free-text"
+) -> tuple[list[Work], list[FieldSource], list[Problem]]:
     """Merge a parsed free-text list into curated works: one work, one row; every field
     remembers which source said it; every disagreement is a problem."""
     sources: list[FieldSource] = []
@@ -117,10 +135,16 @@ def merge_sources(curated: list[Work], parsed: list[Work], parsed_label: str = "
             if f in p.csl:
                 sources.append(FieldSource(base.id, f, p.source, p.line, _show(p.csl[f])))
             if p.csl.get(f) != base.csl.get(f) and (f in p.csl or f in base.csl):
-                problems.append(Problem(
-                    "source-disagreement",
-                    f"{f}: {base.source} says {_show(base.csl.get(f))}, the {parsed_label} list ({p.source}:{p.line}) "
-                    f"reads {_show(p.csl.get(f))}", source=p.source, line=p.line, work_id=base.id))
+                problems.append(
+                    Problem(
+                        "source-disagreement",
+                        f"{f}: {base.source} says {_show(base.csl.get(f))}, the {parsed_label} list ({p.source}:{p.line}) "
+                        f"reads {_show(p.csl.get(f))}",
+                        source=p.source,
+                        line=p.line,
+                        work_id=base.id,
+                    )
+                )
     merged = curated + extra
     return merged, sources, problems
 

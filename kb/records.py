@@ -53,7 +53,10 @@ class Problem:
 # the reader cannot find the work, or the source contradicts itself; "warning": the form is
 # wrong, the work is found. The one place a code's severity is decided.
 CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
-    "wrong-year": ("error", "the year printed is not the entry's (resolved only for a one-digit or swapped-digit typo)"),
+    "wrong-year": (
+        "error",
+        "the year printed is not the entry's (resolved only for a one-digit or swapped-digit typo)",
+    ),
     "misspelt-name": ("error", "a surname printed differently from the entry's"),
     "et-al-for-few-authors": ("warning", '"et al." for fewer authors than the style allows'),
     "et-al-missing": ("warning", 'all authors named where the style wants "et al."'),
@@ -83,8 +86,11 @@ SOURCE_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
     "source-contradiction": ("error", "the source says two things that cannot both hold; both are kept"),
     "incomplete-passage": ("warning", "a paragraph that starts mid-sentence in the source"),
 }
-PROBLEMS: dict[str, tuple[str, str]] = {**CITATION_PROBLEM_VOCABULARY, **LIST_PROBLEM_VOCABULARY,
-                                         **SOURCE_PROBLEM_VOCABULARY}
+PROBLEMS: dict[str, tuple[str, str]] = {
+    **CITATION_PROBLEM_VOCABULARY,
+    **LIST_PROBLEM_VOCABULARY,
+    **SOURCE_PROBLEM_VOCABULARY,
+}
 CITATION_PROBLEMS = tuple(CITATION_PROBLEM_VOCABULARY)
 LIST_PROBLEMS = tuple(LIST_PROBLEM_VOCABULARY)
 SOURCE_PROBLEMS = tuple(SOURCE_PROBLEM_VOCABULARY)

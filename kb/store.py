@@ -37,17 +37,36 @@ def create_tables(db: sqlite_utils.Database) -> None:
 
 
 def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None:
-    db["documents"].insert_all({
-        "id": d.id, "title": d.title, "kind": d.kind, "path": d.path,
-        "source": d.meta.get("source"), "source_title": d.meta.get("source_title"),
-        "source_lines": d.meta.get("source_lines"), "note": " ".join(str(d.meta.get("note") or "").split()) or None,
-        "references_file": d.meta.get("references"), "passage_count": len(d.passages),
-    } for d in documents)
-    db["passages"].insert_all({
-        "id": p.id, "document_id": p.document_id, "number": p.number, "text": p.text,
-        "start": p.start, "end": p.end, "line": p.line, "source_line": p.source_line,
-        "kind": next(d.kind for d in documents if d.id == p.document_id),
-    } for d in documents for p in d.passages)
+    db["documents"].insert_all(
+        {
+            "id": d.id,
+            "title": d.title,
+            "kind": d.kind,
+            "path": d.path,
+            "source": d.meta.get("source"),
+            "source_title": d.meta.get("source_title"),
+            "source_lines": d.meta.get("source_lines"),
+            "note": " ".join(str(d.meta.get("note") or "").split()) or None,
+            "references_file": d.meta.get("references"),
+            "passage_count": len(d.passages),
+        }
+        for d in documents
+    )
+    db["passages"].insert_all(
+        {
+            "id": p.id,
+            "document_id": p.document_id,
+            "number": p.number,
+            "text": p.text,
+            "start": p.start,
+            "end": p.end,
+            "line": p.line,
+            "source_line": p.source_line,
+            "kind": next(d.kind for d in documents if d.id == p.document_id),
+        }
+        for d in documents
+        for p in d.passages
+    )
 
 
 def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, dict[str, Any]] | None = None) -> None:
@@ -56,21 +75,35 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
     for w in works:
         csl = w.csl
         year = w.year
-        rows.append({
-            "id": w.id, "authors": _names(w.authors) + ("; et al." if w.et_al else ""), "year": year,
-            "title": csl.get("title"), "type": csl.get("type"),
-            "author_count": len(w.authors), "et_al": int(w.et_al),
-            "container_title": csl.get("container-title"), "volume": csl.get("volume"),
-            "issue": csl.get("issue"), "page": csl.get("page"),
-            "decade": f"{year // 10 * 10}s" if year else None,
-            "publisher": csl.get("publisher"), "publisher_place": csl.get("publisher-place"),
-            "event_title": csl.get("event"), "event_place": csl.get("event-place"),
-            "doi": csl.get("DOI"), "url": csl.get("URL"),
-            "position": w.position, "source": w.source, "line": w.line, "provenance": w.provenance,
-            "raw": w.raw or None,
-            "csl_json": json.dumps(csl, ensure_ascii=False, sort_keys=True),
-            **stats.get(w.id, {}),
-        })
+        rows.append(
+            {
+                "id": w.id,
+                "authors": _names(w.authors) + ("; et al." if w.et_al else ""),
+                "year": year,
+                "title": csl.get("title"),
+                "type": csl.get("type"),
+                "author_count": len(w.authors),
+                "et_al": int(w.et_al),
+                "container_title": csl.get("container-title"),
+                "volume": csl.get("volume"),
+                "issue": csl.get("issue"),
+                "page": csl.get("page"),
+                "decade": f"{year // 10 * 10}s" if year else None,
+                "publisher": csl.get("publisher"),
+                "publisher_place": csl.get("publisher-place"),
+                "event_title": csl.get("event"),
+                "event_place": csl.get("event-place"),
+                "doi": csl.get("DOI"),
+                "url": csl.get("URL"),
+                "position": w.position,
+                "source": w.source,
+                "line": w.line,
+                "provenance": w.provenance,
+                "raw": w.raw or None,
+                "csl_json": json.dumps(csl, ensure_ascii=False, sort_keys=True),
+                **stats.get(w.id, {}),
+            }
+        )
     db["works"].insert_all(rows, alter=True)
     authors: dict[str, dict[str, Any]] = {}
     links = []
@@ -78,20 +111,35 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
         for role in ("author", "editor"):
             for i, n in enumerate(w.csl.get(role) or [], 1):
                 aid = author_id(n)
-                authors.setdefault(aid, {"id": aid, "family": family(n),
-                                         "given": n.get("given"), "is_organisation": int("literal" in n),
-                                         "display": _names([n])})
-                links.append({"work_id": w.id, "author_id": aid, "role": role, "position": i,
-                              "as_printed": _names([n])})
+                authors.setdefault(
+                    aid,
+                    {
+                        "id": aid,
+                        "family": family(n),
+                        "given": n.get("given"),
+                        "is_organisation": int("literal" in n),
+                        "display": _names([n]),
+                    },
+                )
+                links.append(
+                    {"work_id": w.id, "author_id": aid, "role": role, "position": i, "as_printed": _names([n])}
+                )
     db["authors"].insert_all(sorted(authors.values(), key=lambda a: a["id"]))
     db["work_authors"].insert_all(links)
 
 
 def save_work_sources(db: sqlite_utils.Database, sources: list[Any]) -> None:
     """Which source said what, field by field, for every work."""
-    db["work_sources"].insert_all({
-        "work_id": s.work_id, "field": s.field, "source": s.source, "line": s.line, "value": s.value,
-    } for s in sources)
+    db["work_sources"].insert_all(
+        {
+            "work_id": s.work_id,
+            "field": s.field,
+            "source": s.source,
+            "line": s.line,
+            "value": s.value,
+        }
+        for s in sources
+    )
 
 
 def save_reference_entries(db: sqlite_utils.Database, entries: list[dict[str, Any]]) -> None:
@@ -100,72 +148,131 @@ def save_reference_entries(db: sqlite_utils.Database, entries: list[dict[str, An
 
 
 def save_citations(db: sqlite_utils.Database, citations: list[Citation], passages: dict[str, Any]) -> None:
-    db["citations"].insert_all({
-        # what a reader looks at first, then where it is, then how it was read
-        "id": c.id, "text": c.text, "status": c.status, "problems": json.dumps(c.problems),
-        "expected": c.expected, "message": c.message, "work_id": c.work_id, "reference": c.reference,
-        "candidates": json.dumps(c.candidates), "candidate_ids": json.dumps(c.candidate_ids),
-        "document_id": c.document_id, "passage_id": c.passage_id,
-        "start": c.start, "end": c.end,
-        "passage_start": c.start - passages[c.passage_id].start if c.passage_id else None,
-        "passage_end": c.end - passages[c.passage_id].start if c.passage_id else None,
-        "names": "; ".join(c.names), "et_al": int(c.et_al), "year": c.year,
-        "locator": c.locator, "narrative": int(c.narrative), "group_number": c.group,
-    } for c in citations)
+    db["citations"].insert_all(
+        {
+            # what a reader looks at first, then where it is, then how it was read
+            "id": c.id,
+            "text": c.text,
+            "status": c.status,
+            "problems": json.dumps(c.problems),
+            "expected": c.expected,
+            "message": c.message,
+            "work_id": c.work_id,
+            "reference": c.reference,
+            "candidates": json.dumps(c.candidates),
+            "candidate_ids": json.dumps(c.candidate_ids),
+            "document_id": c.document_id,
+            "passage_id": c.passage_id,
+            "start": c.start,
+            "end": c.end,
+            "passage_start": c.start - passages[c.passage_id].start if c.passage_id else None,
+            "passage_end": c.end - passages[c.passage_id].start if c.passage_id else None,
+            "names": "; ".join(c.names),
+            "et_al": int(c.et_al),
+            "year": c.year,
+            "locator": c.locator,
+            "narrative": int(c.narrative),
+            "group_number": c.group,
+        }
+        for c in citations
+    )
 
 
 def save_claims(db: sqlite_utils.Database, claims: list[Any]) -> None:
     """Claims (citing sentences) and which citations and works each rests on."""
-    db["claims"].insert_all({
-        "id": c.id, "document_id": c.document_id, "passage_id": c.passage_id, "number": c.sentence.number,
-        "text": c.sentence.text, "start": c.sentence.start, "end": c.sentence.end,
-        "citation_count": len(c.citations),
-        "works": json.dumps(sorted({x.work_id for x in c.citations if x.work_id})),
-        "candidate_works": json.dumps(sorted({w for x in c.citations for w in x.candidate_ids})),
-    } for c in claims)
-    db["claim_citations"].insert_all({
-        "claim_id": c.id, "citation_id": x.id, "status": x.status, "work_id": x.work_id,
-        "candidates": json.dumps(x.candidate_ids),
-    } for c in claims for x in c.citations)
+    db["claims"].insert_all(
+        {
+            "id": c.id,
+            "document_id": c.document_id,
+            "passage_id": c.passage_id,
+            "number": c.sentence.number,
+            "text": c.sentence.text,
+            "start": c.sentence.start,
+            "end": c.sentence.end,
+            "citation_count": len(c.citations),
+            "works": json.dumps(sorted({x.work_id for x in c.citations if x.work_id})),
+            "candidate_works": json.dumps(sorted({w for x in c.citations for w in x.candidate_ids})),
+        }
+        for c in claims
+    )
+    db["claim_citations"].insert_all(
+        {
+            "claim_id": c.id,
+            "citation_id": x.id,
+            "status": x.status,
+            "work_id": x.work_id,
+            "candidates": json.dumps(x.candidate_ids),
+        }
+        for c in claims
+        for x in c.citations
+    )
 
 
 def save_concepts(db: sqlite_utils.Database, concepts: list[Concept], labels: list[Any]) -> None:
-    db["concepts"].insert_all({
-        "id": c.id, "pref_label": c.pref_label, "definition": c.definition,
-        "definition_passage_id": c.source["passage_id"], "definition_quote": c.source["quote"],
-        "broader": json.dumps(c.broader), "related": json.dumps(c.related),
-        "eurovoc_id": (c.exact_match or {}).get("id"), "eurovoc_label": (c.exact_match or {}).get("label"),
-        "eurovoc_uri": (c.exact_match or {}).get("uri"),
-    } for c in concepts)
-    db["concept_labels"].insert_all(({
-        "id": f"{lab.concept_id}/{lab.kind}/{lab.text}", "concept_id": lab.concept_id, "label": lab.text, "kind": lab.kind,
-    } for lab in labels), replace=True)
+    db["concepts"].insert_all(
+        {
+            "id": c.id,
+            "pref_label": c.pref_label,
+            "definition": c.definition,
+            "definition_passage_id": c.source["passage_id"],
+            "definition_quote": c.source["quote"],
+            "broader": json.dumps(c.broader),
+            "related": json.dumps(c.related),
+            "eurovoc_id": (c.exact_match or {}).get("id"),
+            "eurovoc_label": (c.exact_match or {}).get("label"),
+            "eurovoc_uri": (c.exact_match or {}).get("uri"),
+        }
+        for c in concepts
+    )
+    db["concept_labels"].insert_all(
+        (
+            {
+                "id": f"{lab.concept_id}/{lab.kind}/{lab.text}",
+                "concept_id": lab.concept_id,
+                "label": lab.text,
+                "kind": lab.kind,
+            }
+            for lab in labels
+        ),
+        replace=True,
+    )
     relations = []
     for c in concepts:
         relations += [{"concept_id": c.id, "relation": "broader", "other_id": o} for o in c.broader]
         relations += [{"concept_id": o, "relation": "narrower", "other_id": c.id} for o in c.broader]
         relations += [{"concept_id": c.id, "relation": "related", "other_id": o} for o in c.related]
         relations += [{"concept_id": o, "relation": "related", "other_id": c.id} for o in c.related]
-    db["concept_relations"].insert_all(sorted(relations, key=lambda r: (r["concept_id"], r["relation"], r["other_id"])),
-                                       replace=True)
+    db["concept_relations"].insert_all(
+        sorted(relations, key=lambda r: (r["concept_id"], r["relation"], r["other_id"])), replace=True
+    )
 
 
 def save_concept_links(db: sqlite_utils.Database, links: list[ConceptLink]) -> None:
     rows = []
     for i, link in enumerate(links, 1):
-        rows.append({
-            "id": i, "concept_id": link.concept_id, "target_table": link.target_table, "target_id": link.target_id,
-            "method": link.method, "passage_id": link.passage_id, "matched_text": link.matched_text,
-            "start": link.start, "end": link.end, "note": link.note,
-            "work_id": link.target_id if link.target_table == "works" else None,
-            "finding_id": link.target_id if link.target_table == "findings" else None,
-            "claim_id": link.target_id if link.target_table == "claims" else None,
-        })
+        rows.append(
+            {
+                "id": i,
+                "concept_id": link.concept_id,
+                "target_table": link.target_table,
+                "target_id": link.target_id,
+                "method": link.method,
+                "passage_id": link.passage_id,
+                "matched_text": link.matched_text,
+                "start": link.start,
+                "end": link.end,
+                "note": link.note,
+                "work_id": link.target_id if link.target_table == "works" else None,
+                "finding_id": link.target_id if link.target_table == "findings" else None,
+                "claim_id": link.target_id if link.target_table == "claims" else None,
+            }
+        )
     db["concept_links"].insert_all(rows)
 
 
-def save_evidence_map(db: sqlite_utils.Database, links: list[ConceptLink], works: list[Work],
-                      findings: list[dict[str, Any]]) -> None:
+def save_evidence_map(
+    db: sqlite_utils.Database, links: list[ConceptLink], works: list[Work], findings: list[dict[str, Any]]
+) -> None:
     """One row per piece of evidence on a concept, by kind and bucket: the literature by decade,
     the session findings by focus group and by criterion. The evidence map counts these rows."""
     decade = {w.id: (f"{w.year // 10 * 10}s" if w.year else "no year") for w in works}
@@ -173,29 +280,58 @@ def save_evidence_map(db: sqlite_utils.Database, links: list[ConceptLink], works
     rows = set()
     for link in links:
         if link.target_table == "works" and link.method == "cited-in":
-            rows.add((link.concept_id, "literature by decade", decade.get(link.target_id, "no year"), "works",
-                      link.target_id))
+            rows.add(
+                (
+                    link.concept_id,
+                    "literature by decade",
+                    decade.get(link.target_id, "no year"),
+                    "works",
+                    link.target_id,
+                )
+            )
         elif link.target_table == "findings" and link.target_id in by_id:
             f = by_id[link.target_id]
-            rows.add((link.concept_id, "findings by focus group", f.get("focus_group") or "(all groups)", "findings", f["id"]))
-            rows.add((link.concept_id, "findings by criterion", f.get("criterion") or "(no criterion)", "findings", f["id"]))
+            rows.add(
+                (
+                    link.concept_id,
+                    "findings by focus group",
+                    f.get("focus_group") or "(all groups)",
+                    "findings",
+                    f["id"],
+                )
+            )
+            rows.add(
+                (link.concept_id, "findings by criterion", f.get("criterion") or "(no criterion)", "findings", f["id"])
+            )
         elif link.target_table == "focus_groups":
             rows.add((link.concept_id, "findings by focus group", link.target_id, "focus_groups", link.target_id))
         elif link.target_table == "criteria":
             rows.add((link.concept_id, "findings by criterion", link.target_id, "criteria", link.target_id))
-    db["evidence"].insert_all(({
-        "concept_id": c, "evidence": kind, "bucket": bucket, "target_table": table, "target_id": target,
-    } for c, kind, bucket, table, target in sorted(rows)))
+    db["evidence"].insert_all(
+        (
+            {
+                "concept_id": c,
+                "evidence": kind,
+                "bucket": bucket,
+                "target_table": table,
+                "target_id": target,
+            }
+            for c, kind, bucket, table, target in sorted(rows)
+        )
+    )
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v) for k, v in row.items()}
 
 
-def save_evidence(db: sqlite_utils.Database, studies: list[dict[str, Any]], tables: dict[str, list[dict[str, Any]]]) -> None:
+def save_evidence(
+    db: sqlite_utils.Database, studies: list[dict[str, Any]], tables: dict[str, list[dict[str, Any]]]
+) -> None:
     # an evidence file may name fields the seed's does not: they become columns (alter=True)
-    db["studies"].insert_all((_jsonable({k: str(v) if k.startswith("period_") else v for k, v in s.items()}) for s in studies),
-                             alter=True)
+    db["studies"].insert_all(
+        (_jsonable({k: str(v) if k.startswith("period_") else v for k, v in s.items()}) for s in studies), alter=True
+    )
     for name in ("sessions", "focus_groups", "topics", "criteria", "instruments"):
         db[name].insert_all((_jsonable(r) for r in tables[name]), alter=True)
     db["methods"].insert_all((_jsonable(r) for r in tables["methods"]), alter=True)
@@ -206,9 +342,19 @@ def save_evidence(db: sqlite_utils.Database, studies: list[dict[str, Any]], tabl
 def save_problems(db: sqlite_utils.Database, problems: list[Problem]) -> None:
     rows = []
     for i, p in enumerate(problems, 1):
-        rows.append({"id": i, "code": p.code, "severity": p.severity, "message": p.message,
-                     "source": p.source, "line": p.line, "work_id": p.work_id,
-                     "citation_id": p.citation_id, "passage_id": p.passage_id})
+        rows.append(
+            {
+                "id": i,
+                "code": p.code,
+                "severity": p.severity,
+                "message": p.message,
+                "source": p.source,
+                "line": p.line,
+                "work_id": p.work_id,
+                "citation_id": p.citation_id,
+                "passage_id": p.passage_id,
+            }
+        )
     db["problems"].insert_all(rows)
 
 
@@ -223,8 +369,9 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         db.create_view(name, sql, replace=True)
 
 
-def save_graph_analyses(db: sqlite_utils.Database, work_figures: dict[str, dict[str, Any]],
-                        tables: dict[str, list[dict[str, Any]]]) -> None:
+def save_graph_analyses(
+    db: sqlite_utils.Database, work_figures: dict[str, dict[str, Any]], tables: dict[str, list[dict[str, Any]]]
+) -> None:
     """Store what the citation graph says (``kb.graph.analysis_rows``) and the maps' layouts
     (``kb.layout.map_rows``): per-work figures as columns of ``works``, the rest as tables."""
     for work_id, figures in work_figures.items():

@@ -85,8 +85,11 @@ def printed_references(path: Path, style: str = "elife") -> list[tuple[dict[str,
 def _numbered_in_list_order(root: ET.Element, position: dict[str | None, int]) -> bool:
     """Whether the article cites by number, each number its reference's place in the list (BMC
     prints no <label>; its callouts "[1]" to "[64]" say so)."""
-    numbers = [(_text_of(x).strip(), position.get(x.get("rid"))) for x in root.iter()
-               if _local(x.tag) == "xref" and x.get("ref-type") == "bibr"]
+    numbers = [
+        (_text_of(x).strip(), position.get(x.get("rid")))
+        for x in root.iter()
+        if _local(x.tag) == "xref" and x.get("ref-type") == "bibr"
+    ]
     numeric = [(t, p) for t, p in numbers if t.isdigit()]
     return bool(numeric) and all(int(t) == p for t, p in numeric)
 
@@ -135,7 +138,7 @@ def load_jats(path: Path) -> tuple[Document, list[Work], list[GoldLink]]:
             if rid not in position:
                 continue
             ref = position[rid]
-            if previous and re.fullmatch(r"\]?\s*[-–—]\s*\[?", text[previous[1]:start]) and ref > previous[2] + 1:
+            if previous and re.fullmatch(r"\]?\s*[-–—]\s*\[?", text[previous[1] : start]) and ref > previous[2] + 1:
                 for between in range(previous[2] + 1, ref):
                     gold.append(GoldLink(pid, offset + previous[1], offset + start, between))
             gold.append(GoldLink(pid, offset + start, offset + end, ref))

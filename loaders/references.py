@@ -28,15 +28,20 @@ def decode(data: bytes, path: str) -> tuple[str, list[str]]:
     """Bytes -> text: UTF-8 (a byte-order mark dropped), else Latin-1 with a warning; binary is an error."""
     warnings = []
     if b"\x00" in data[:65536] or _control_share(data[:65536]) > 0.1:
-        raise KbError("binary data, not a text reference list", path,
-                      hint="give a text file: one reference a line, or BibTeX, RIS or CSL-JSON")
+        raise KbError(
+            "binary data, not a text reference list",
+            path,
+            hint="give a text file: one reference a line, or BibTeX, RIS or CSL-JSON",
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         text = data.decode("latin-1")
-        warnings.append(f"{path}:{line}: not UTF-8 (byte {data[e.start]:#x}); read as Latin-1. "
-                        "Save the file as UTF-8 to be sure of accented names")
+        warnings.append(
+            f"{path}:{line}: not UTF-8 (byte {data[e.start]:#x}); read as Latin-1. "
+            "Save the file as UTF-8 to be sure of accented names"
+        )
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return text, warnings
 
@@ -82,5 +87,3 @@ def read_reference_text(text: str, source: str, suffix: str = ".txt", first_line
                 if p.line is not None:
                     p.line += first_line - 1
     return works
-
-

@@ -29,15 +29,18 @@ def test_datasette_exports_every_format_with_an_extension():
     assert set(FORMATS) == {f.extension for f in writable_formats() if f.extension} == {"bib", "ris", "csljson"}
 
 
-@pytest.mark.parametrize("suffix,text,name", [
-    pytest.param(".bib", None, "bibtex", id="bib"),
-    pytest.param(".RIS", None, "ris", id="ris-upper-case"),
-    pytest.param(".json", None, "csljson", id="json"),
-    pytest.param(".txt", None, "text", id="txt"),
-    pytest.param(".docx-export", None, "text", id="unknown-suffix-is-free-text"),
-    pytest.param(".xml", "<xml><records><record/></records></xml>", "endnote", id="endnote-xml"),
-    pytest.param(".xml", '<?xml version="1.0"?><article article-type="research-article">', "jats", id="jats-xml"),
-])
+@pytest.mark.parametrize(
+    "suffix,text,name",
+    [
+        pytest.param(".bib", None, "bibtex", id="bib"),
+        pytest.param(".RIS", None, "ris", id="ris-upper-case"),
+        pytest.param(".json", None, "csljson", id="json"),
+        pytest.param(".txt", None, "text", id="txt"),
+        pytest.param(".docx-export", None, "text", id="unknown-suffix-is-free-text"),
+        pytest.param(".xml", "<xml><records><record/></records></xml>", "endnote", id="endnote-xml"),
+        pytest.param(".xml", '<?xml version="1.0"?><article article-type="research-article">', "jats", id="jats-xml"),
+    ],
+)
 def test_a_file_is_read_in_the_format_its_suffix_and_text_name(suffix, text, name):
     assert format_for_suffix(suffix, text).name == name
 
@@ -48,10 +51,17 @@ def test_endnote_xml_reads_into_csl_json():
     assert article.id == "bovaird2012engagement" and article.csl["type"] == "article-journal"
     assert article.csl["author"] == [{"family": "Bovaird", "given": "Tony"}, {"family": "Loeffler", "given": "Elke"}]
     assert (article.csl["container-title"], article.csl["volume"], article.csl["issue"], article.csl["page"]) == (
-        "Voluntas", "23", "4", "1119-1138")
+        "Voluntas",
+        "23",
+        "4",
+        "1119-1138",
+    )
     assert article.csl["DOI"] == "10.1007/s11266-012-9309-6" and article.year == 2012 and article.line == 2
     assert chapter.csl["type"] == "chapter" and [e["family"] for e in chapter.csl["editor"]] == [
-        "Pestoff", "Brandsen", "Verschuere"]
+        "Pestoff",
+        "Brandsen",
+        "Verschuere",
+    ]
     assert (chapter.csl["publisher"], chapter.csl["publisher-place"]) == ("Routledge", "London")
     assert [p.code for p in unreadable.problems] == ["unparsed-reference"] and "12345 67890" in unreadable.raw
     assert [w.position for w in works] == [1, 2, 3]

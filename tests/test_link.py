@@ -27,8 +27,15 @@ def built(tmp_path: Path, fixture: str) -> sqlite_utils.Database:
 
 
 def smith(title: str, volume: str = "12") -> Work:
-    return Work(csl={"id": "smith2000water", "title": title, "author": [{"family": "Smith", "given": "J."}],
-                     "issued": {"date-parts": [[2000]]}, "volume": volume})
+    return Work(
+        csl={
+            "id": "smith2000water",
+            "title": title,
+            "author": [{"family": "Smith", "given": "J."}],
+            "issued": {"date-parts": [[2000]]},
+            "volume": volume,
+        }
+    )
 
 
 def test_problems_stay_on_the_work_they_are_about(tmp_path):
@@ -36,8 +43,10 @@ def test_problems_stay_on_the_work_they_are_about(tmp_path):
     Both disagreements are about a's work, whatever key b's work is given."""
     db = built(tmp_path, "two-lists")
     works = {r["title"]: r["id"] for r in db["works"].rows}
-    assert works == {"Water governance in cities": "smith2000water",
-                     "Water pricing and social equity": "smith2000watera"}
+    assert works == {
+        "Water governance in cities": "smith2000water",
+        "Water pricing and social equity": "smith2000watera",
+    }
     disagreements = list(db["problems"].rows_where("code = 'source-disagreement'"))
     assert {p["work_id"] for p in disagreements} == {"smith2000water"}
     assert any(p["message"].startswith("volume: bibliography/a.bib says 12") for p in disagreements)
@@ -60,28 +69,54 @@ def test_check_and_build_agree_on_a_numbered_document(tmp_path):
     """numbered.md cites [1] and [2] against its own numbered list, whose works another
     document lists too, without numbers. kb check and kb build give the same answer."""
     db = built(tmp_path, "numbered")
-    stored = [(c["text"], c["status"], c["work_id"]) for c in db["citations"].rows_where("document_id = 'numbered'",
-                                                                                         order_by="start")]
+    stored = [
+        (c["text"], c["status"], c["work_id"])
+        for c in db["citations"].rows_where("document_id = 'numbered'", order_by="start")
+    ]
     folder = tmp_path / "numbered" / "bibliography"
-    result = CliRunner().invoke(cli, ["check", str(folder / "numbered.md"), "--references",
-                                      str(folder / "numbered-references.txt"), "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            str(folder / "numbered.md"),
+            "--references",
+            str(folder / "numbered-references.txt"),
+            "--format",
+            "json",
+        ],
+    )
     checked = [(c["text"], c["status"]) for c in json.loads(result.output)["citations"]]
     assert checked == [("[1]", "ok"), ("[2]", "ok")]
     assert stored == [("[1]", "ok", "bovaird2012engagement"), ("[2]", "ok", "ostrom1996crossing")]
     assert not list(db["problems"].rows_where("code = 'uncited-reference'"))
 
 
-@pytest.mark.parametrize("a,b,same", [
-    pytest.param(smith("Water governance in cities"), smith("Water governance in cities.", "13"), True,
-                 id="same-author-year-title"),
-    pytest.param(smith("Water governance in cities"), smith("Water pricing and social equity"), False,
-                 id="same-author-year-other-title"),
-    pytest.param(Work(csl={"id": "anon"}, problems=[Problem("unparsed-reference", "?")]),
-                 Work(csl={"id": "anon"}, problems=[Problem("unparsed-reference", "?")]), False,
-                 id="two-failed-entries"),
-    pytest.param(Work(csl={"id": "x", "DOI": "10.1/a"}), Work(csl={"id": "y", "DOI": "10.1/A"}), True,
-                 id="same-doi"),
-])
+@pytest.mark.parametrize(
+    "a,b,same",
+    [
+        pytest.param(
+            smith("Water governance in cities"),
+            smith("Water governance in cities.", "13"),
+            True,
+            id="same-author-year-title",
+        ),
+        pytest.param(
+            smith("Water governance in cities"),
+            smith("Water pricing and social equity"),
+            False,
+            id="same-author-year-other-title",
+        ),
+        pytest.param(
+            Work(csl={"id": "anon"}, problems=[Problem("unparsed-reference", "?")]),
+            Work(csl={"id": "anon"}, problems=[Problem("unparsed-reference", "?")]),
+            False,
+            id="two-failed-entries",
+        ),
+        pytest.param(
+            Work(csl={"id": "x", "DOI": "10.1/a"}), Work(csl={"id": "y", "DOI": "10.1/A"}), True, id="same-doi"
+        ),
+    ],
+)
 def test_link_merges_only_on_positive_evidence(a, b, same):
     linked = link([Entry("d1", 1, a), Entry("d2", 1, b)])
     assert (len(linked.works) == 1) is same

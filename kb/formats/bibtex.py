@@ -150,8 +150,9 @@ def entry_to_work(entry: Any, path: str) -> Work:
     m = re.search(r"\d{4}", year)
     if m:
         csl["issued"] = {"date-parts": [[int(m.group(0))]]}
-    return Work(csl=csl, source=path, line=entry.start_line + 1,
-                provenance=str(fields.get("provenance") or ""), et_al=et_al)
+    return Work(
+        csl=csl, source=path, line=entry.start_line + 1, provenance=str(fields.get("provenance") or ""), et_al=et_al
+    )
 
 
 class FieldwiseLatexDecoding(LatexDecodingMiddleware):
@@ -180,8 +181,9 @@ class FieldwiseLatexDecoding(LatexDecodingMiddleware):
 
 def parse_bibtex(text: str, path: str = "<string>") -> tuple[list[Work], list[FailedEntry]]:
     """Parse BibTeX text into works (in file order) and failed blocks."""
-    library = bibtexparser.parse_string(text, append_middleware=[
-        FieldwiseLatexDecoding(), SeparateCoAuthors(), SplitNameParts()])
+    library = bibtexparser.parse_string(
+        text, append_middleware=[FieldwiseLatexDecoding(), SeparateCoAuthors(), SplitNameParts()]
+    )
     works = [entry_to_work(entry, path) for entry in library.entries]
     for position, work in enumerate(works, 1):
         work.position = position
@@ -201,9 +203,23 @@ def read_bibtex(text: str, source: str) -> list[Work]:
     """BibTeX -> works; a block that fails to parse is kept as a work with its raw text and error."""
     works, failed = parse_bibtex(text, source)
     for f in failed:
-        works.append(Work(csl={"id": f"unparsed-line-{f.line}", "type": "document"}, raw=f.raw, source=source,
-                          line=f.line, problems=[Problem("unparsed-reference", f"BibTeX entry does not parse: {f.error}",
-                                                         source, f.line, work_id=f"unparsed-line-{f.line}")]))
+        works.append(
+            Work(
+                csl={"id": f"unparsed-line-{f.line}", "type": "document"},
+                raw=f.raw,
+                source=source,
+                line=f.line,
+                problems=[
+                    Problem(
+                        "unparsed-reference",
+                        f"BibTeX entry does not parse: {f.error}",
+                        source,
+                        f.line,
+                        work_id=f"unparsed-line-{f.line}",
+                    )
+                ],
+            )
+        )
     works.sort(key=lambda w: w.line or 0)
     return works
 
@@ -211,18 +227,47 @@ def read_bibtex(text: str, source: str) -> list[Work]:
 # Writing
 
 CSL_TO_BIBTEX_TYPE = {
-    "article-journal": "article", "article-magazine": "article", "article-newspaper": "article",
-    "book": "book", "chapter": "incollection", "paper-conference": "inproceedings", "report": "techreport",
-    "thesis": "phdthesis", "webpage": "online", "manuscript": "unpublished", "pamphlet": "booklet",
+    "article-journal": "article",
+    "article-magazine": "article",
+    "article-newspaper": "article",
+    "book": "book",
+    "chapter": "incollection",
+    "paper-conference": "inproceedings",
+    "report": "techreport",
+    "thesis": "phdthesis",
+    "webpage": "online",
+    "manuscript": "unpublished",
+    "pamphlet": "booklet",
 }
 CSL_TO_BIBTEX_FIELD = [
-    ("title", "title"), ("container-title", None), ("volume", "volume"), ("issue", "number"),
-    ("page", "pages"), ("publisher", "publisher"), ("publisher-place", "address"), ("event", "eventtitle"),
-    ("event-place", "venue"), ("edition", "edition"), ("DOI", "doi"), ("URL", "url"), ("ISBN", "isbn"),
-    ("ISSN", "issn"), ("collection-title", "series"), ("note", "note"),
+    ("title", "title"),
+    ("container-title", None),
+    ("volume", "volume"),
+    ("issue", "number"),
+    ("page", "pages"),
+    ("publisher", "publisher"),
+    ("publisher-place", "address"),
+    ("event", "eventtitle"),
+    ("event-place", "venue"),
+    ("edition", "edition"),
+    ("DOI", "doi"),
+    ("URL", "url"),
+    ("ISBN", "isbn"),
+    ("ISSN", "issn"),
+    ("collection-title", "series"),
+    ("note", "note"),
 ]
-_BIB_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "$": r"\$",
-                "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}"}
+_BIB_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+}
 
 
 def bibtex_escape(text: str) -> str:
@@ -249,7 +294,7 @@ def protect_case(title: str) -> str:
         core = re.sub(r"^[^\w\\]+|[^\w}]+$", "", token)
         if core and not sentence_start and any(c.isupper() for c in core):
             start = token.index(core)
-            token = token[:start] + "{" + core + "}" + token[start + len(core):]
+            token = token[:start] + "{" + core + "}" + token[start + len(core) :]
         sentence_start = bool(re.search(r"[:?.!]$", token))
         out.append(token)
     return "".join(out)
@@ -296,5 +341,12 @@ def to_bibtex(works: Iterable[Work]) -> str:
     return "\n".join(out)
 
 
-FORMAT = Format(name="bibtex", label="BibTeX", extensions=(".bib",), read=read_bibtex, write=to_bibtex,
-                content_type="application/x-bibtex; charset=utf-8", extension="bib")
+FORMAT = Format(
+    name="bibtex",
+    label="BibTeX",
+    extensions=(".bib",),
+    read=read_bibtex,
+    write=to_bibtex,
+    content_type="application/x-bibtex; charset=utf-8",
+    extension="bib",
+)

@@ -78,6 +78,12 @@ def to_csljson(works: Iterable[Work]) -> str:
     return json.dumps(csl_items(works), ensure_ascii=False, indent=2) + "\n"
 
 
-FORMAT = Format(name="csljson", label="CSL-JSON", extensions=(".json", ".csljson"), read=read_csl_json,
-                write=to_csljson, content_type="application/vnd.citationstyles.csl+json; charset=utf-8",
-                extension="csljson")
+FORMAT = Format(
+    name="csljson",
+    label="CSL-JSON",
+    extensions=(".json", ".csljson"),
+    read=read_csl_json,
+    write=to_csljson,
+    content_type="application/vnd.citationstyles.csl+json; charset=utf-8",
+    extension="csljson",
+)

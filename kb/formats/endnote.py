@@ -24,16 +24,33 @@ from kb.formats import Format, assign_keys
 from kb.records import KbError, Problem, Work
 
 ENDNOTE_TO_CSL_TYPE = {
-    "Journal Article": "article-journal", "Magazine Article": "article-magazine",
-    "Newspaper Article": "article-newspaper", "Book": "book", "Edited Book": "book", "Book Section": "chapter",
-    "Conference Paper": "paper-conference", "Conference Proceedings": "paper-conference", "Report": "report",
-    "Government Document": "report", "Thesis": "thesis", "Web Page": "webpage", "Generic": "document",
+    "Journal Article": "article-journal",
+    "Magazine Article": "article-magazine",
+    "Newspaper Article": "article-newspaper",
+    "Book": "book",
+    "Edited Book": "book",
+    "Book Section": "chapter",
+    "Conference Paper": "paper-conference",
+    "Conference Proceedings": "paper-conference",
+    "Report": "report",
+    "Government Document": "report",
+    "Thesis": "thesis",
+    "Web Page": "webpage",
+    "Generic": "document",
 }
 # EndNote element (path under <record>) -> CSL-JSON variable
 ENDNOTE_TO_CSL_FIELD = {
-    "titles/title": "title", "titles/secondary-title": "container-title", "volume": "volume", "number": "issue",
-    "pages": "page", "publisher": "publisher", "pub-location": "publisher-place", "edition": "edition",
-    "electronic-resource-num": "DOI", "isbn": "ISBN", "urls/related-urls/url": "URL",
+    "titles/title": "title",
+    "titles/secondary-title": "container-title",
+    "volume": "volume",
+    "number": "issue",
+    "pages": "page",
+    "publisher": "publisher",
+    "pub-location": "publisher-place",
+    "edition": "edition",
+    "electronic-resource-num": "DOI",
+    "isbn": "ISBN",
+    "urls/related-urls/url": "URL",
 }
 
 
@@ -54,15 +71,24 @@ def read_endnote(text: str, source: str) -> list[Work]:
     try:
         root = ET.fromstring(text)
     except ET.ParseError as e:
-        raise KbError(f"EndNote XML is not well-formed: {e}", source, e.position[0],
-                      hint="export again from EndNote (File > Export, XML), or fix the tag named") from None
+        raise KbError(
+            f"EndNote XML is not well-formed: {e}",
+            source,
+            e.position[0],
+            hint="export again from EndNote (File > Export, XML), or fix the tag named",
+        ) from None
     # the line each <record> starts on, for messages and the reference_entries table
     lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(r"<record\b", text)]
     works = []
     for n, record in enumerate(root.iter("record")):
         ref_type = record.find("ref-type")
-        csl: dict = {"type": ENDNOTE_TO_CSL_TYPE.get(ref_type.get("name", "") if ref_type is not None else "", "document")}
-        for role, path in (("author", "contributors/authors/author"), ("editor", "contributors/secondary-authors/author")):
+        csl: dict = {
+            "type": ENDNOTE_TO_CSL_TYPE.get(ref_type.get("name", "") if ref_type is not None else "", "document")
+        }
+        for role, path in (
+            ("author", "contributors/authors/author"),
+            ("editor", "contributors/secondary-authors/author"),
+        ):
             names = [_name(_text(a)) for a in record.findall(path) if _text(a)]
             if names:
                 csl[role] = names
@@ -77,8 +103,9 @@ def read_endnote(text: str, source: str) -> list[Work]:
         work = Work(csl=csl, source=source, line=line)
         if not csl.get("title") and not csl.get("author"):
             work.raw = _text(record)
-            work.problems.append(Problem("unparsed-reference", "EndNote record with neither a title nor an author",
-                                         source, line))
+            work.problems.append(
+                Problem("unparsed-reference", "EndNote record with neither a title nor an author", source, line)
+            )
         works.append(work)
     assign_keys(works, [None] * len(works))
     return works

@@ -23,9 +23,21 @@ def _text_of(elem: ET.Element) -> str:
     return "".join(elem.itertext())
 
 
-_TYPES = {"journal": "article-journal", "book": "book", "web": "webpage", "webpage": "webpage", "other": "document",
-          "confproc": "paper-conference", "conf-proc": "paper-conference", "thesis": "thesis", "report": "report",
-          "data": "dataset", "software": "software", "patent": "patent", "preprint": "article"}
+_TYPES = {
+    "journal": "article-journal",
+    "book": "book",
+    "web": "webpage",
+    "webpage": "webpage",
+    "other": "document",
+    "confproc": "paper-conference",
+    "conf-proc": "paper-conference",
+    "thesis": "thesis",
+    "report": "report",
+    "data": "dataset",
+    "software": "software",
+    "patent": "patent",
+    "preprint": "article",
+}
 
 
 def _initials(given: str) -> str:
@@ -101,8 +113,13 @@ def reference_item(ref: ET.Element) -> tuple[dict[str, Any], bool]:
             csl["type"] = "chapter"
     elif source:
         csl["title"] = source
-    for tag, var in (("volume", "volume"), ("issue", "issue"), ("publisher-name", "publisher"),
-                     ("publisher-loc", "publisher-place"), ("edition", "edition")):
+    for tag, var in (
+        ("volume", "volume"),
+        ("issue", "issue"),
+        ("publisher-name", "publisher"),
+        ("publisher-loc", "publisher-place"),
+        ("edition", "edition"),
+    ):
         if first.get(tag):
             csl[var] = first[tag]
     fpage, lpage = first.get("fpage"), first.get("lpage")
@@ -136,8 +153,14 @@ def read_jats(text: str, source: str) -> list[Work]:
     works = []
     for i, ref in enumerate((e for e in root.iter() if _local(e.tag) == "ref"), 1):
         csl, et_al = reference_item(ref)
-        works.append(Work(csl={"id": ref.get("id") or f"ref{i}", **csl}, et_al=et_al, source=source,
-                          line=lines[i - 1] if i - 1 < len(lines) else None))
+        works.append(
+            Work(
+                csl={"id": ref.get("id") or f"ref{i}", **csl},
+                et_al=et_al,
+                source=source,
+                line=lines[i - 1] if i - 1 < len(lines) else None,
+            )
+        )
     return works
 
 

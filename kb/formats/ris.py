@@ -13,15 +13,36 @@ from kb.normalise import display_name
 from kb.records import KbError, Work
 
 RIS_TO_CSL_TYPE = {
-    "JOUR": "article-journal", "JFULL": "article-journal", "MGZN": "article-magazine", "NEWS": "article-newspaper",
-    "BOOK": "book", "EBOOK": "book", "EDBOOK": "book", "CHAP": "chapter", "ECHAP": "chapter",
-    "CONF": "paper-conference", "CPAPER": "paper-conference", "RPRT": "report", "THES": "thesis",
-    "ELEC": "webpage", "WEB": "webpage", "GEN": "document", "UNPB": "manuscript",
+    "JOUR": "article-journal",
+    "JFULL": "article-journal",
+    "MGZN": "article-magazine",
+    "NEWS": "article-newspaper",
+    "BOOK": "book",
+    "EBOOK": "book",
+    "EDBOOK": "book",
+    "CHAP": "chapter",
+    "ECHAP": "chapter",
+    "CONF": "paper-conference",
+    "CPAPER": "paper-conference",
+    "RPRT": "report",
+    "THES": "thesis",
+    "ELEC": "webpage",
+    "WEB": "webpage",
+    "GEN": "document",
+    "UNPB": "manuscript",
 }
 CSL_TO_RIS_TYPE = {
-    "article-journal": "JOUR", "article-magazine": "MGZN", "article-newspaper": "NEWS", "book": "BOOK",
-    "chapter": "CHAP", "paper-conference": "CPAPER", "report": "RPRT", "thesis": "THES", "webpage": "ELEC",
-    "manuscript": "UNPB", "document": "GEN",
+    "article-journal": "JOUR",
+    "article-magazine": "MGZN",
+    "article-newspaper": "NEWS",
+    "book": "BOOK",
+    "chapter": "CHAP",
+    "paper-conference": "CPAPER",
+    "report": "RPRT",
+    "thesis": "THES",
+    "webpage": "ELEC",
+    "manuscript": "UNPB",
+    "document": "GEN",
 }
 
 
@@ -39,7 +60,9 @@ def read_ris(text: str, source: str) -> list[Work]:
     try:
         entries = rispy.loads(text)
     except Exception as e:  # rispy raises plain IOError/ValueError on malformed input
-        raise KbError(f"RIS does not parse: {e}", source, hint="each record starts with 'TY  - ' and ends with 'ER  - '") from None
+        raise KbError(
+            f"RIS does not parse: {e}", source, hint="each record starts with 'TY  - ' and ends with 'ER  - '"
+        ) from None
     starts = [i + 1 for i, ln in enumerate(text.splitlines()) if ln.startswith("TY  -")]
     works = []
     for n, e in enumerate(entries):
@@ -55,9 +78,15 @@ def read_ris(text: str, source: str) -> list[Work]:
         container = e.get("journal_name") or e.get("secondary_title") or e.get("alternate_title3")
         if container:
             csl["container-title"] = container
-        for key, var in (("volume", "volume"), ("number", "issue"), ("publisher", "publisher"),
-                         ("place_published", "publisher-place"), ("doi", "DOI"), ("edition", "edition"),
-                         ("issn", "ISBN" if csl["type"] in ("book", "chapter") else "ISSN")):
+        for key, var in (
+            ("volume", "volume"),
+            ("number", "issue"),
+            ("publisher", "publisher"),
+            ("place_published", "publisher-place"),
+            ("doi", "DOI"),
+            ("edition", "edition"),
+            ("issn", "ISBN" if csl["type"] in ("book", "chapter") else "ISSN"),
+        ):
             if e.get(key):
                 csl[var] = str(e[key])
         if e.get("urls"):
@@ -86,8 +115,15 @@ def to_ris(works: Iterable[Work]) -> str:
             e["authors"] = names
         if csl.get("editor"):
             e["secondary_authors"] = [display_name(n) for n in csl["editor"]]
-        for var, key in (("title", "title"), ("volume", "volume"), ("issue", "number"), ("publisher", "publisher"),
-                         ("publisher-place", "place_published"), ("DOI", "doi"), ("edition", "edition")):
+        for var, key in (
+            ("title", "title"),
+            ("volume", "volume"),
+            ("issue", "number"),
+            ("publisher", "publisher"),
+            ("publisher-place", "place_published"),
+            ("DOI", "doi"),
+            ("edition", "edition"),
+        ):
             if csl.get(var):
                 e[key] = str(csl[var])
         if csl.get("container-title"):
@@ -119,5 +155,12 @@ def _plain_ris_writer() -> type:
     return PlainRisWriter
 
 
-FORMAT = Format(name="ris", label="RIS", extensions=(".ris",), read=read_ris, write=to_ris,
-                content_type="application/x-research-info-systems; charset=utf-8", extension="ris")
+FORMAT = Format(
+    name="ris",
+    label="RIS",
+    extensions=(".ris",),
+    read=read_ris,
+    write=to_ris,
+    content_type="application/x-research-info-systems; charset=utf-8",
+    extension="ris",
+)

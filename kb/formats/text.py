@@ -14,5 +14,6 @@ def read_text(text: str, source: str) -> list[Work]:
     return parse_references(text, source)
 
 
-FORMAT = Format(name="text", label="free text", extensions=(".txt", ".md"), read=read_text, structured=False,
-                default=True)
+FORMAT = Format(
+    name="text", label="free text", extensions=(".txt", ".md"), read=read_text, structured=False, default=True
+)

@@ -44,8 +44,10 @@ def is_kb_database(datasette, name: str | None) -> bool:
         try:
             conn = sqlite3.connect(f"file:{quote(os.path.abspath(db.path))}?mode=ro", uri=True)
             try:
-                _seen[key] = conn.execute("select 1 from sqlite_master where type = 'table' and name = ?",
-                                          [MARKER]).fetchone() is not None
+                _seen[key] = (
+                    conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [MARKER]).fetchone()
+                    is not None
+                )
             finally:
                 conn.close()
         except sqlite3.Error:

@@ -31,8 +31,13 @@ def render_cell(row, value, column, table, database, datasette):
             return Markup(_link(row_url(datasette, database, target, value), value))
     if column == "rows_url" and isinstance(value, str) and value.startswith("/"):
         return Markup(_link(value, "rows"))
-    if column in ID_LISTS and (column != "candidate_ids" or table == "citations") and isinstance(value, str) \
-            and value.startswith("[") and not (column == "candidate_ids" and value == "[]"):
+    if (
+        column in ID_LISTS
+        and (column != "candidate_ids" or table == "citations")
+        and isinstance(value, str)
+        and value.startswith("[")
+        and not (column == "candidate_ids" and value == "[]")
+    ):
         try:
             ids = json.loads(value)
         except ValueError:

@@ -15,10 +15,12 @@ from kb.publish import kb_databases
 
 def _description_html(datasette, database: str) -> str:
     table = lambda name: datasette.urls.table(database, name)  # noqa: E731
-    return (f"<p>{schema.DATABASE_DESCRIPTION.replace('`kb build`', '<code>kb build</code>')} Start with "
-            f'<a href="{table("works")}">works</a>, '
-            f'<a href="{table("citations")}?_facet=status">citations by status</a> or the '
-            f'<a href="{datasette.urls.query(database, "integrity_problems")}">integrity problems</a>.</p>')
+    return (
+        f"<p>{schema.DATABASE_DESCRIPTION.replace('`kb build`', '<code>kb build</code>')} Start with "
+        f'<a href="{table("works")}">works</a>, '
+        f'<a href="{table("citations")}?_facet=status">citations by status</a> or the '
+        f'<a href="{datasette.urls.query(database, "integrity_problems")}">integrity problems</a>.</p>'
+    )
 
 
 @hookimpl

@@ -36,8 +36,11 @@ async def _all_rows(datasette, request, database, table, sql, query_name):
 
     db = datasette.get_database(database)
     if table and not query_name:
-        args = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True)
-                if k not in ("_size", "_next", "_shape", "_nocount", "_facet", "_facet_array")]
+        args = [
+            (k, v)
+            for k, v in parse_qsl(request.query_string, keep_blank_values=True)
+            if k not in ("_size", "_next", "_shape", "_nocount", "_facet", "_facet_array")
+        ]
         base = datasette.urls.table(database, table, format="json")
         rows: list[dict] = []
         next_token = None
@@ -65,32 +68,46 @@ async def _render(fmt, datasette, request, database, table, columns, sql, query_
     from kb.records import Work
 
     if not is_kb_database(datasette, database):
-        raise DatasetteError(f"{database} was not built by kb, so it has no works to export as .{fmt}.",
-                             title="Not a kb database", status=404)
+        raise DatasetteError(
+            f"{database} was not built by kb, so it has no works to export as .{fmt}.",
+            title="Not a kb database",
+            status=404,
+        )
     column = _work_column(columns or [], table, query_name)
     if column is None:
         raise DatasetteError(
             f"This view has no work column (works.id or work_id), so there is nothing to export as .{fmt}. "
-            f"Export from the works table, or from a query that returns works.id.", title="Nothing to export", status=400)
+            f"Export from the works table, or from a query that returns works.id.",
+            title="Nothing to export",
+            status=400,
+        )
     rows = await _all_rows(datasette, request, database, table, sql, query_name)
     ids = list(dict.fromkeys(r[column] for r in rows if r.get(column)))
     db = datasette.get_database(database)
     works = []
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         found = await db.execute(
-            f"select id, csl_json, et_al, position from works where id in ({', '.join('?' for _ in chunk)})", chunk)
+            f"select id, csl_json, et_al, position from works where id in ({', '.join('?' for _ in chunk)})", chunk
+        )
         by_id = {r["id"]: r for r in found.rows}
-        works += [Work(csl=json.loads(by_id[i]["csl_json"]), et_al=bool(by_id[i]["et_al"]), position=by_id[i]["position"])
-                  for i in chunk if i in by_id]
+        works += [
+            Work(csl=json.loads(by_id[i]["csl_json"]), et_al=bool(by_id[i]["et_al"]), position=by_id[i]["position"])
+            for i in chunk
+            if i in by_id
+        ]
     if ids and not works:
         raise DatasetteError(
             f"The rows of this view are not works (no '{column}' value is a works.id), so there is nothing to export "
-            f"as .{fmt}.", title="Nothing to export", status=400)
+            f"as .{fmt}.",
+            title="Nothing to export",
+            status=400,
+        )
     body = get_format(FORMAT_OF_EXTENSION[fmt]).write(works)
     name = query_name or table or "works"
-    return Response(body, content_type=FORMATS[fmt],
-                    headers={"content-disposition": f'inline; filename="{name}.{fmt}"'})
+    return Response(
+        body, content_type=FORMATS[fmt], headers={"content-disposition": f'inline; filename="{name}.{fmt}"'}
+    )
 
 
 def _renderer(fmt):
@@ -106,5 +123,3 @@ def _renderer(fmt):
 @hookimpl
 def register_output_renderer(datasette):
     return [_renderer(fmt) for fmt in FORMATS]
-
-
