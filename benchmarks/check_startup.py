@@ -19,11 +19,39 @@ import tempfile
 import time
 from pathlib import Path
 
-SURNAMES = ["Ostrom", "Bovaird", "Whitaker", "Pestoff", "Alford", "Osborne", "Linders", "Meijer", "Şener",
-            "Özüak", "van Eijk", "De la Rossa", "Müller", "García", "Nunes da Fonseca", "O'Carroll", "Voorberg",
-            "Bekkers", "Tummers", "Brudney", "Sharp", "Percy", "Parks", "Thomas", "Rich", "Farr", "Marres"]
-WORDS = ("the of coproduction services public citizens and design in to a is that for with as on by this were "
-         "which evidence users portal sessions participation value government digital from study").split()
+SURNAMES = [
+    "Ostrom",
+    "Bovaird",
+    "Whitaker",
+    "Pestoff",
+    "Alford",
+    "Osborne",
+    "Linders",
+    "Meijer",
+    "Şener",
+    "Özüak",
+    "van Eijk",
+    "De la Rossa",
+    "Müller",
+    "García",
+    "Nunes da Fonseca",
+    "O'Carroll",
+    "Voorberg",
+    "Bekkers",
+    "Tummers",
+    "Brudney",
+    "Sharp",
+    "Percy",
+    "Parks",
+    "Thomas",
+    "Rich",
+    "Farr",
+    "Marres",
+]
+WORDS = (
+    "the of coproduction services public citizens and design in to a is that for with as on by this were "
+    "which evidence users portal sessions participation value government digital from study"
+).split()
 
 
 def make_sources(folder: Path, words: int, entries: int, seed: int = 1) -> tuple[Path, Path]:
@@ -38,16 +66,21 @@ def make_sources(folder: Path, words: int, entries: int, seed: int = 1) -> tuple
         key = f"w{i}"
         works.append((key, authors, year))
         names = " and ".join(f"{{{a}}}, {chr(65 + j)}." for j, a in enumerate(authors))
-        bib.append(f"@article{{{key},\n  author = {{{names}}},\n  title = {{Work number {i}}},\n"
-                   f"  journal = {{Journal {i % 7}}},\n  year = {{{year}}},\n  volume = {{{i}}},\n"
-                   f"  pages = {{{i}--{i + 9}}}\n}}\n")
+        bib.append(
+            f"@article{{{key},\n  author = {{{names}}},\n  title = {{Work number {i}}},\n"
+            f"  journal = {{Journal {i % 7}}},\n  year = {{{year}}},\n  volume = {{{i}}},\n"
+            f"  pages = {{{i}--{i + 9}}}\n}}\n"
+        )
 
     def cite(work, narrative: bool) -> str:
         _, authors, year = work
         if rng.random() < 0.05:
             year += 1  # a wrong year now and then
-        who = authors[0] if len(authors) == 1 else (
-            f"{authors[0]} & {authors[1]}" if len(authors) == 2 else f"{authors[0]} et al.")
+        who = (
+            authors[0]
+            if len(authors) == 1
+            else (f"{authors[0]} & {authors[1]}" if len(authors) == 2 else f"{authors[0]} et al.")
+        )
         if narrative:
             return f"{who.replace(' & ', ' and ')} ({year})"
         return f"({who}, {year})"
@@ -57,7 +90,9 @@ def make_sources(folder: Path, words: int, entries: int, seed: int = 1) -> tuple
     while count < words:
         sentence = []
         for _ in range(8):
-            words_and_cite = " ".join(rng.sample(WORDS, 12)).capitalize() + " " + cite(rng.choice(works), rng.random() < 0.3)
+            words_and_cite = (
+                " ".join(rng.sample(WORDS, 12)).capitalize() + " " + cite(rng.choice(works), rng.random() < 0.3)
+            )
             count += len(words_and_cite.split())
             sentence.append(words_and_cite + ".")
         paragraphs.append(" ".join(sentence))
@@ -96,14 +131,24 @@ def main() -> None:
         summary = done.stdout.strip().splitlines()[-1]
         n_words = len(draft.read_text(encoding="utf-8").split())
         # which heavy modules the run imported: none of these belong on this path
-        probe = subprocess.run([sys.executable, "-X", "importtime", "-m", "kb", "check", str(draft), "-r", str(refs)],
-                               capture_output=True, text=True)
-        heavy = sorted({line.split("|")[-1].strip().split(".")[0] for line in probe.stderr.splitlines()
-                        if line.startswith("import time:")} & {"datasette", "networkx", "citeproc", "sqlite_utils",
-                                                               "pycrfsuite", "scipy", "numpy"})
+        probe = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "kb", "check", str(draft), "-r", str(refs)],
+            capture_output=True,
+            text=True,
+        )
+        heavy = sorted(
+            {
+                line.split("|")[-1].strip().split(".")[0]
+                for line in probe.stderr.splitlines()
+                if line.startswith("import time:")
+            }
+            & {"datasette", "networkx", "citeproc", "sqlite_utils", "pycrfsuite", "scipy", "numpy"}
+        )
     print(f"draft: {n_words} words; list: {args.entries} BibTeX entries; {summary}")
-    print(f"kb check wall time, best of {args.runs}: {min(times):.3f} s (median {sorted(times)[len(times) // 2]:.3f} s); "
-          f"CPU time (user + system), best {min(cpu):.3f} s, median {sorted(cpu)[len(cpu) // 2]:.3f} s")
+    print(
+        f"kb check wall time, best of {args.runs}: {min(times):.3f} s (median {sorted(times)[len(times) // 2]:.3f} s); "
+        f"CPU time (user + system), best {min(cpu):.3f} s, median {sorted(cpu)[len(cpu) // 2]:.3f} s"
+    )
     print(f"heavy modules imported: {', '.join(heavy) or 'none'}")
 
 

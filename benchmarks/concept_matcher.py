@@ -23,14 +23,25 @@ sys.path.insert(0, str(ROOT))
 
 def measure(db: sqlite_utils.Database, gold_path: Path) -> dict:
     gold = {(p, c) for p, cs in yaml.safe_load(gold_path.read_text(encoding="utf-8")).items() for c in cs}
-    found = {(r["target_id"], r["concept_id"]) for r in db.query(
-        "select distinct target_id, concept_id from concept_links where target_table = 'passages' and method = 'matched'")}
+    found = {
+        (r["target_id"], r["concept_id"])
+        for r in db.query(
+            "select distinct target_id, concept_id from concept_links where target_table = 'passages' and method = 'matched'"
+        )
+    }
     tp = gold & found
     precision = len(tp) / len(found) if found else 0.0
     recall = len(tp) / len(gold) if gold else 0.0
-    return {"gold": len(gold), "found": len(found), "right": len(tp), "precision": precision, "recall": recall,
-            "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
-            "false_positives": sorted(found - gold), "missed": sorted(gold - found)}
+    return {
+        "gold": len(gold),
+        "found": len(found),
+        "right": len(tp),
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "false_positives": sorted(found - gold),
+        "missed": sorted(gold - found),
+    }
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kb.export import format_references  # noqa: E402
-from kb.model import Work  # noqa: E402
+from kb.records import Work  # noqa: E402
 from loaders.bibtex import load_bibtex  # noqa: E402
 
 
@@ -23,10 +23,21 @@ def generated(n: int) -> list[Work]:
     out = []
     for i in range(n):
         authors = [{"family": f"Author{rng.randrange(300)}", "given": "A. B."} for _ in range(rng.randint(1, 6))]
-        out.append(Work(csl={"id": f"g{i}", "type": "article-journal", "author": authors, "title": f"A study of things {i}",
-                             "container-title": "Journal of Studies", "volume": str(rng.randint(1, 60)),
-                             "issue": str(rng.randint(1, 12)), "page": "1-20",
-                             "issued": {"date-parts": [[rng.randint(1980, 2024)]]}}))
+        out.append(
+            Work(
+                csl={
+                    "id": f"g{i}",
+                    "type": "article-journal",
+                    "author": authors,
+                    "title": f"A study of things {i}",
+                    "container-title": "Journal of Studies",
+                    "volume": str(rng.randint(1, 60)),
+                    "issue": str(rng.randint(1, 12)),
+                    "page": "1-20",
+                    "issued": {"date-parts": [[rng.randint(1980, 2024)]]},
+                }
+            )
+        )
     return out
 
 

@@ -29,8 +29,14 @@ def generate(n_works: int, n_citations: int, seed: int = 5) -> dict[str, list[di
     works, authors, work_authors = [], {}, []
     for i in range(n_works):
         people = rng.sample(names, rng.choice([1, 1, 2, 2, 3, 4, 6]))
-        works.append({"id": f"w{i}", "title": f"Work {i}", "year": rng.randint(1950, 2024),
-                      "authors": "; ".join(f"{p}, A." for p in people)})
+        works.append(
+            {
+                "id": f"w{i}",
+                "title": f"Work {i}",
+                "year": rng.randint(1950, 2024),
+                "authors": "; ".join(f"{p}, A." for p in people),
+            }
+        )
         for k, p in enumerate(people, 1):
             authors.setdefault(p, {"id": p.lower() + "-a", "family": p, "given": "A.", "display": f"{p}, A."})
             work_authors.append({"work_id": f"w{i}", "author_id": p.lower() + "-a", "role": "author", "position": k})
@@ -50,12 +56,30 @@ def generate(n_works: int, n_citations: int, seed: int = 5) -> dict[str, list[di
         for k in range(per_sentence):
             i = c * per_sentence + k
             cid = f"c{i}"
-            citations.append({"id": cid, "document_id": f"d{d}", "passage_id": f"d{d}/p{p}", "group_number": c * 2 + (k >= 3),
-                              "work_id": f"w{cited[i]}"})
+            citations.append(
+                {
+                    "id": cid,
+                    "document_id": f"d{d}",
+                    "passage_id": f"d{d}/p{p}",
+                    "group_number": c * 2 + (k >= 3),
+                    "work_id": f"w{cited[i]}",
+                }
+            )
             claim_citations.append({"claim_id": claims[-1]["id"], "citation_id": cid})
-    return {"documents": documents, "passages": passages, "claims": claims, "claim_citations": claim_citations,
-            "citations": citations, "works": works, "authors": list(authors.values()), "work_authors": work_authors,
-            "concepts": [], "concept_links": [], "findings": [], "focus_groups": []}
+    return {
+        "documents": documents,
+        "passages": passages,
+        "claims": claims,
+        "claim_citations": claim_citations,
+        "citations": citations,
+        "works": works,
+        "authors": list(authors.values()),
+        "work_authors": work_authors,
+        "concepts": [],
+        "concept_links": [],
+        "findings": [],
+        "focus_groups": [],
+    }
 
 
 def main() -> None:
@@ -65,8 +89,10 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     records = generate(args.works, args.citations)
-    print(f"generated {len(records['works']):,} works, {len(records['citations']):,} citations, "
-          f"{len(records['authors']):,} authors, {len(records['documents']):,} documents in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"generated {len(records['works']):,} works, {len(records['citations']):,} citations, "
+        f"{len(records['authors']):,} authors, {len(records['documents']):,} documents in {time.perf_counter() - t0:.1f} s"
+    )
     gc.collect()
     steps = [
         ("build graph", lambda: g.build_graph(records)),

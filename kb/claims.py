@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.model import Citation, Document
+from kb.records import Citation, Document
 
 # Full stops that do not end a sentence: "et al.", "e.g.", "i.e.", "p.", "pp.", "vol.", initials.
 _NO_BREAK = re.compile(r"(?:\bet al|\be\.g|\bi\.e|\bcf|\bpp?|\bvol|\bno|\bSt|\bDr|\bMr|\bMrs|\bMs|\bvs|\b[A-Z])\.$")
@@ -52,11 +52,12 @@ def sentences(document: Document) -> list[Sentence]:
                 depth = max(0, depth - 1)
             elif ch in ".?!" and depth == 0:
                 j = i + 1
-                while j < len(text) and text[j] in "”’\")]":
+                while j < len(text) and text[j] in '”’")]':
                     j += 1
-                nxt = text[j:j + 2]
-                if (j >= len(text) or (nxt[:1] == " " and (nxt[1:2].isupper() or nxt[1:2] in "“\"(‘"))) \
-                        and not _NO_BREAK.search(text[max(0, start):i + 1]):
+                nxt = text[j : j + 2]
+                if (
+                    j >= len(text) or (nxt[:1] == " " and (nxt[1:2].isupper() or nxt[1:2] in '“"(‘'))
+                ) and not _NO_BREAK.search(text[max(0, start) : i + 1]):
                     number += 1
                     out.append(_sentence(p, number, start, j))
                     start = j + 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kb.model import KbError
+from kb.records import KbError
 
 
 def _fail(error: KbError) -> None:
@@ -36,9 +36,46 @@ class KbGroup(click.Group):
         except Exception as e:  # a bug of ours: say so plainly
             if os.environ.get("KB_DEBUG"):
                 raise
-            click.echo(f"Error: unexpected {type(e).__name__}: {e}\n  this is a bug in kb; run again with KB_DEBUG=1 "
-                       "to see where, and report it", err=True)
+            click.echo(
+                f"Error: unexpected {type(e).__name__}: {e}\n  this is a bug in kb; run again with KB_DEBUG=1 "
+                "to see where, and report it",
+                err=True,
+            )
             sys.exit(3)
+
+
+# Options several commands share, declared once (sqlite-utils' decorator pattern).
+
+
+def db_option(help: str):
+    """--db PATH: the database a command writes or reads."""
+
+    def decorate(fn):
+        return click.option(
+            "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help
+        )(fn)
+
+    return decorate
+
+
+def sources_option(fn):
+    """--sources DIR: the folder holding bibliography/, evidence/ and concepts/."""
+    return click.option(
+        "--sources",
+        type=click.Path(file_okay=False, exists=True, path_type=Path),
+        default=None,
+        help="Folder holding bibliography/, evidence/ and concepts/ (default: the repository).",
+    )(fn)
+
+
+def quiet_option(fn):
+    """-q/--quiet: no progress messages, only errors."""
+    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(fn)
+
+
+# the formats kb cite writes: every format of the registry with a writer
+WRITERS = ["bibtex", "ris", "csljson", "apa", "ieee"]
+READ_DB = "Database to read (default: kb.db in the sources folder, built if missing or stale)."
 
 
 @click.group(cls=KbGroup)
@@ -56,11 +93,10 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database to write (default: kb.db in the sources folder).")
-@click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="Folder holding bibliography/, evidence/ and concepts/ (default: the repository).")
-def build(db_path: Path | None, sources: Path | None) -> None:
+@db_option("Database to write (default: kb.db in the sources folder).")
+@sources_option
+@quiet_option
+def build(db_path: Path | None, sources: Path | None, quiet: bool) -> None:
     """Build the knowledge base into one SQLite file, atomically.
 
     A broken source stops the build with the file, the line and the fix; the previous
@@ -76,16 +112,16 @@ def build(db_path: Path | None, sources: Path | None) -> None:
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
     counts = run_build(db_path, root)
-    click.echo(f"Built {db_path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    if not quiet:
+        click.echo(f"Built {db_path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
 @cli.command()
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database to serve (default: kb.db in the sources folder).")
-@click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="Folder holding the sources (default: the repository).")
+@db_option("Database to serve (default: kb.db in the sources folder).")
+@sources_option
 @click.option("-p", "--port", default=8001, show_default=True, help="Port on 127.0.0.1.")
-def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
+@quiet_option
+def serve(db_path: Path | None, sources: Path | None, port: int, quiet: bool) -> None:
     """Build if needed, then serve the knowledge base with Datasette on 127.0.0.1.
 
     Rebuilds when the database is missing or older than its sources. Serves it immutable,
@@ -104,25 +140,35 @@ def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
     db_path = db_path or root / "kb.db"
     if is_stale(db_path, root):
         counts = run_build(db_path, root)
-        click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
+        if not quiet:
+            click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
     args = ["serve", "-i", str(db_path), "-h", "127.0.0.1", "-p", str(port)]
     metadata = root / "metadata.yml"
     if metadata.exists():
         args += ["-m", str(metadata)]
-    click.echo(f"Serving {db_path} at http://127.0.0.1:{port}/", err=True)
+    if not quiet:
+        click.echo(f"Serving {db_path} at http://127.0.0.1:{port}/", err=True)
     sys.stdout.flush()
     datasette_cli.main(args=args, prog_name="kb serve")
 
 
 @cli.command()
 @click.argument("document", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--references", "-r", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-              help="The reference list: free text, .bib, .ris or CSL-JSON (.json). Default: the file its front "
-                   "matter names (bibliography: or references:), else its own list, after a '## References' heading.")
+@click.option(
+    "--references",
+    "-r",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The reference list: free text, .bib, .ris or CSL-JSON (.json). Default: the file its front "
+    "matter names (bibliography: or references:), else its own list, after a '## References' heading.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--numbered", is_flag=True,
-              help="The document cites by number ([1], [2-4]); automatic when most of its citations are numbers "
-                   "or the list's entries are numbered.")
+@click.option(
+    "--numbered",
+    is_flag=True,
+    help="The document cites by number ([1], [2-4]); automatic when most of its citations are numbers "
+    "or the list's entries are numbered.",
+)
 def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> None:
     """Find every in-text citation in DOCUMENT and check it against the reference list.
 
@@ -150,17 +196,24 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
         named = str(doc.meta.get("bibliography") or doc.meta.get("references"))
         path = document.parent / named
         if not path.is_file():
-            raise KbError(f"the front matter names {named!r}, which is not a file next to the document",
-                          str(document), 1, hint="fix the name, or pass --references FILE")
+            raise KbError(
+                f"the front matter names {named!r}, which is not a file next to the document",
+                str(document),
+                1,
+                hint="fix the name, or pass --references FILE",
+            )
         works = read_references(path).works
         references = path
     elif doc.references is not None and doc.references.text.strip():
         works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
     else:
-        raise KbError("no reference list to check against", str(document),
-                      hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
-                           "(bibliography: refs.bib), or end the document with a '## References' heading followed "
-                           "by the list")
+        raise KbError(
+            "no reference list to check against",
+            str(document),
+            hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
+            "(bibliography: refs.bib), or end the document with a '## References' heading followed "
+            "by the list",
+        )
     report = run_check(doc, works, numbered=numbered)
     if fmt == "json":
         click.echo(json.dumps(report_json(report, doc), ensure_ascii=False, indent=2))
@@ -188,9 +241,20 @@ def report_json(report, doc) -> dict:
     citations = []
     for c in report.citations:
         line, column = where(c.start)
-        citations.append({"text": c.text, "start": c.start, "end": c.end, "line": line, "column": column,
-                          "status": c.status, "reference": c.reference, "candidates": list(c.candidates),
-                          "problems": list(c.problems), "message": c.message})
+        citations.append(
+            {
+                "text": c.text,
+                "start": c.start,
+                "end": c.end,
+                "line": line,
+                "column": column,
+                "status": c.status,
+                "reference": c.reference,
+                "candidates": list(c.candidates),
+                "problems": list(c.problems),
+                "message": c.message,
+            }
+        )
     return {"citations": citations, "uncited": report.uncited, "reference_problems": _grouped(report)}
 
 
@@ -199,11 +263,15 @@ def _grouped(report) -> list[dict]:
     position = {w.id: w.position for w in report.works}
     out: dict[int | None, dict] = {}
     for p in report.reference_problems:
-        entry = out.setdefault(position.get(p.work_id), {"reference": position.get(p.work_id), "problems": [], "messages": []})
+        entry = out.setdefault(
+            position.get(p.work_id), {"reference": position.get(p.work_id), "problems": [], "messages": []}
+        )
         entry["problems"].append(p.code)
         entry["messages"].append(p.message)
-    return [{"reference": e["reference"], "problems": e["problems"], "message": "; ".join(e["messages"])}
-            for e in sorted(out.values(), key=lambda e: e["reference"] or 0)]
+    return [
+        {"reference": e["reference"], "problems": e["problems"], "message": "; ".join(e["messages"])}
+        for e in sorted(out.values(), key=lambda e: e["reference"] or 0)
+    ]
 
 
 def report_text(report, path: Path, doc, references: Path | None = None) -> str:
@@ -224,15 +292,22 @@ def report_text(report, path: Path, doc, references: Path | None = None) -> str:
         lines.append(f"{at} {p.severity}: {p.message} [{p.code}]")
     ok = sum(1 for c in report.citations if c.status == "ok")
     counts = {s: sum(1 for c in report.citations if c.status == s) for s in ("mismatch", "ambiguous", "missing")}
-    lines.append(f"{len(report.citations)} citations: {ok} ok, " + ", ".join(f"{n} {s}" for s, n in counts.items())
-                 + f"; {len(report.reference_problems)} reference-list problems")
+    lines.append(
+        f"{len(report.citations)} citations: {ok} ok, "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+        + f"; {len(report.reference_problems)} reference-list problems"
+    )
     return "\n".join(lines)
 
 
 @cli.command("train-parser")
 @click.argument("data", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Model file to write (default: the model shipped with kb).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Model file to write (default: the model shipped with kb).",
+)
 @click.option("--iterations", default=150, show_default=True, help="Training iterations (L-BFGS).")
 def train_parser(data: tuple[Path, ...], out: Path | None, iterations: int) -> None:
     """Rebuild the reference parser's model from annotated reference strings.
@@ -249,16 +324,23 @@ def train_parser(data: tuple[Path, ...], out: Path | None, iterations: int) -> N
 
     sequences = training_sequences(*data)
     if not sequences:
-        raise KbError("no annotated references found", str(data[0]), hint="give AnyStyle XML or JSON Lines with 'segments'")
+        raise KbError(
+            "no annotated references found", str(data[0]), hint="give AnyStyle XML or JSON Lines with 'segments'"
+        )
     target = out or MODEL_PATH
     train(sequences, target, max_iterations=iterations)
     click.echo(f"Trained on {len(sequences)} references: {target}")
 
 
 @cli.command("synth-references")
-@click.option("--from", "sources", multiple=True, required=True,
-              type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Annotated references whose field values are recombined (AnyStyle XML or JSON Lines).")
+@click.option(
+    "--from",
+    "sources",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Annotated references whose field values are recombined (AnyStyle XML or JSON Lines).",
+)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="JSON Lines file to write.")
 @click.option("--styles", "n_styles", default=400, show_default=True, help="How many CSL styles to render in.")
 @click.option("--per-style", default=100, show_default=True, help="References rendered in each style.")
@@ -310,10 +392,15 @@ def parse(file: Path) -> None:
 @click.argument("keys", nargs=-1)
 @click.option("--concept", help="Works cited where this concept is discussed (concept id or any of its labels).")
 @click.option("--search", "search_text", help="Full-text search on title, container and authors.")
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "ris", "csljson", "apa", "ieee"]), default="bibtex",
-              show_default=True)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database to read (default: kb.db in the sources folder, built if missing or stale).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(WRITERS),
+    default="bibtex",
+    show_default=True,
+    help="Any format of the registry with a writer (kb/formats/).",
+)
+@db_option(READ_DB)
 def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fmt: str, db_path: Path | None) -> None:
     """Print works as BibTeX, RIS, CSL-JSON, or formatted APA 7 or IEEE references.
 
@@ -328,21 +415,16 @@ def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fm
     import sqlite_utils
 
     from kb.build import ensure_built
-    from kb.export import format_references, to_bibtex, to_csljson, to_ris
+    from kb.formats import get_format
 
     db = sqlite_utils.Database(ensure_built(db_path))
     works = select_works(db, keys, concept, search_text)
-    if fmt in ("apa", "ieee"):
-        texts = format_references(works, fmt)
-        for w in works:
-            click.echo(texts[w.id])
-    else:
-        click.echo({"bibtex": to_bibtex, "ris": to_ris, "csljson": to_csljson}[fmt](works), nl=False)
+    click.echo(get_format(fmt).write(works), nl=False)
 
 
 def select_works(db, keys, concept, search_text) -> list:
     """Works from the database by key, concept or full-text search, in list order."""
-    from kb.model import Work
+    from kb.records import Work
 
     wanted: list[str] = []
     known = {r["id"] for r in db.query("select id from works")}
@@ -351,32 +433,50 @@ def select_works(db, keys, concept, search_text) -> list:
             raise KbError(f"no work with key {key!r}", hint="list keys with: kb cite --format csljson | grep '\"id\"'")
         wanted.append(key)
     if concept:
-        rows = list(db.query(
-            "select distinct concept_id from concept_labels where concept_id = :c or lower(label) = lower(:c)",
-            {"c": concept}))
+        rows = list(
+            db.query(
+                "select distinct concept_id from concept_labels where concept_id = :c or lower(label) = lower(:c)",
+                {"c": concept},
+            )
+        )
         if not rows:
             raise KbError(f"no concept {concept!r}", hint="see the concepts table for ids and labels")
         ids = [r["concept_id"] for r in rows]
-        wanted += [r["target_id"] for r in db.query(
-            f"select distinct target_id from concept_links where target_table = 'works' and concept_id in "
-            f"({', '.join('?' for _ in ids)})", ids)]
+        wanted += [
+            r["target_id"]
+            for r in db.query(
+                f"select distinct target_id from concept_links where target_table = 'works' and concept_id in "
+                f"({', '.join('?' for _ in ids)})",
+                ids,
+            )
+        ]
     if search_text:
-        wanted += [r["id"] for r in db.query(
-            "select works.id from works join works_fts on works.rowid = works_fts.rowid where works_fts match :q",
-            {"q": search_text})]
+        wanted += [
+            r["id"]
+            for r in db.query(
+                "select works.id from works join works_fts on works.rowid = works_fts.rowid where works_fts match :q",
+                {"q": search_text},
+            )
+        ]
     if not (keys or concept or search_text):
         wanted = list(known)
     rows = {r["id"]: r for r in db.query("select id, csl_json, et_al, position from works")}
     chosen = sorted(set(wanted), key=lambda k: (rows[k]["position"] or 0, k))
-    return [Work(csl=json.loads(rows[k]["csl_json"]), et_al=bool(rows[k]["et_al"]), position=rows[k]["position"])
-            for k in chosen]
+    return [
+        Work(csl=json.loads(rows[k]["csl_json"]), et_al=bool(rows[k]["et_al"]), position=rows[k]["position"])
+        for k in chosen
+    ]
 
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json"]), default="graphml", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Database to read (default: kb.db in the sources folder, built if missing or stale).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+@db_option(READ_DB)
 def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
     """Export the citation graph for Gephi (GraphML, GEXF) or as node-link JSON.
 

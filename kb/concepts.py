@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from kb.model import Concept, ConceptLink, Document
 from kb.normalise import fold
+from kb.records import Concept, ConceptLink, Document
 
 _DEFINED = re.compile(r"(?P<before>[\w\s-]{3,60}?)\s*\((?P<abbr>[A-Z]{2,}s?)(?:,\s*henceforth)?\)")
 
@@ -52,8 +52,11 @@ class Matcher:
     """One compiled pattern per concept over folded text."""
 
     def __init__(self, labels: list[Label], not_within: dict[str, list[str]] | None = None):
-        self.blockers = {cid: re.compile("|".join(re.escape(fold(x)) for x in phrases), re.I)
-                         for cid, phrases in (not_within or {}).items() if phrases}
+        self.blockers = {
+            cid: re.compile("|".join(re.escape(fold(x)) for x in phrases), re.I)
+            for cid, phrases in (not_within or {}).items()
+            if phrases
+        }
         self.patterns: list[tuple[str, re.Pattern[str]]] = []
         by_concept: dict[str, list[str]] = {}
         for lab in labels:
@@ -75,12 +78,15 @@ class Matcher:
         folded = _fold_keep_length(text)
         hits = []
         for concept_id, pattern in self.patterns:
-            blocked = [(b.start(), b.end()) for b in self.blockers[concept_id].finditer(folded)] \
-                if concept_id in self.blockers else []
+            blocked = (
+                [(b.start(), b.end()) for b in self.blockers[concept_id].finditer(folded)]
+                if concept_id in self.blockers
+                else []
+            )
             for m in pattern.finditer(folded):
                 if any(s <= m.start() and m.end() <= e for s, e in blocked):
                     continue
-                hits.append((concept_id, m.start(), m.end(), text[m.start():m.end()]))
+                hits.append((concept_id, m.start(), m.end(), text[m.start() : m.end()]))
         hits.sort(key=lambda h: (h[1], h[0]))
         return hits
 
@@ -94,8 +100,13 @@ def _fold_keep_length(text: str) -> str:
     return "".join(out)
 
 
-def tag(documents: list[Document], concepts: list[Concept], claims: list[Any],
-        evidence_tables: dict[str, list[dict[str, Any]]], curated: list[dict[str, Any]]) -> tuple[list[ConceptLink], list[Label]]:
+def tag(
+    documents: list[Document],
+    concepts: list[Concept],
+    claims: list[Any],
+    evidence_tables: dict[str, list[dict[str, Any]]],
+    curated: list[dict[str, Any]],
+) -> tuple[list[ConceptLink], list[Label]]:
     """Every concept link: matched in passages, claims and evidence records; works through the
     claims that cite them ("cited-in", or "cited-in-candidate" for each entry an ambiguous
     citation could mean: listed, never chosen); and the curated links from the scheme."""
@@ -118,14 +129,27 @@ def tag(documents: list[Document], concepts: list[Concept], claims: list[Any],
             links.append(ConceptLink(concept_id, "claims", claim.id, "matched", s.passage_id, text, a, b))
             done = set()
             for c in claim.citations:
-                targets = [(c.work_id, "cited-in")] if c.work_id else [(w, "cited-in-candidate") for w in c.candidate_ids]
+                targets = (
+                    [(c.work_id, "cited-in")] if c.work_id else [(w, "cited-in-candidate") for w in c.candidate_ids]
+                )
                 for work_id, method in targets:
                     if (work_id, method) in done:
                         continue
                     done.add((work_id, method))
-                    links.append(ConceptLink(concept_id, "works", work_id, method, s.passage_id, text, a, b,
-                                             note=f"{claim.id}: cited as {c.text!r}"
-                                                  + (" (ambiguous: one of the candidates)" if method != "cited-in" else "")))
+                    links.append(
+                        ConceptLink(
+                            concept_id,
+                            "works",
+                            work_id,
+                            method,
+                            s.passage_id,
+                            text,
+                            a,
+                            b,
+                            note=f"{claim.id}: cited as {c.text!r}"
+                            + (" (ambiguous: one of the candidates)" if method != "cited-in" else ""),
+                        )
+                    )
     for table in ("findings", "focus_groups", "topics", "criteria", "methods"):
         for row in evidence_tables.get(table, []):
             quote_start = row["quote_start"]
@@ -134,13 +158,33 @@ def tag(documents: list[Document], concepts: list[Concept], claims: list[Any],
                 if concept_id in done_concepts:
                     continue
                 done_concepts.add(concept_id)
-                links.append(ConceptLink(concept_id, table, row["id"], "matched", row["passage_id"], text,
-                                         quote_start + s, quote_start + e))
+                links.append(
+                    ConceptLink(
+                        concept_id,
+                        table,
+                        row["id"],
+                        "matched",
+                        row["passage_id"],
+                        text,
+                        quote_start + s,
+                        quote_start + e,
+                    )
+                )
     for link in curated:
         ev = link["evidence"]
-        links.append(ConceptLink(link["concept"], link["target"]["table"], link["target"]["id"], "curated",
-                                 ev["passage_id"], ev["quote"], ev["quote_start"], ev["quote_end"],
-                                 note=" ".join(str(link["why"]).split())))
+        links.append(
+            ConceptLink(
+                link["concept"],
+                link["target"]["table"],
+                link["target"]["id"],
+                "curated",
+                ev["passage_id"],
+                ev["quote"],
+                ev["quote_start"],
+                ev["quote_end"],
+                note=" ".join(str(link["why"]).split()),
+            )
+        )
     # A finding on a usability criterion is evidence on what that criterion is linked to.
     criterion_concepts: dict[str, set[str]] = {}
     for link in links:
@@ -150,6 +194,14 @@ def tag(documents: list[Document], concepts: list[Concept], claims: list[Any],
     for row in evidence_tables.get("findings", []):
         for concept_id in sorted(criterion_concepts.get(row.get("criterion") or "", ())):
             if (concept_id, row["id"]) not in linked:
-                links.append(ConceptLink(concept_id, "findings", row["id"], "via-criterion", row["passage_id"],
-                                         note=f"the finding is on the criterion {row['criterion']!r}"))
+                links.append(
+                    ConceptLink(
+                        concept_id,
+                        "findings",
+                        row["id"],
+                        "via-criterion",
+                        row["passage_id"],
+                        note=f"the finding is on the criterion {row['criterion']!r}",
+                    )
+                )
     return links, labels

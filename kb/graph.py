@@ -9,7 +9,6 @@ adds no edge, whatever its candidates.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -20,8 +19,20 @@ import networkx as nx
 
 from kb.normalise import fold, fold_german
 
-TABLES = ("documents", "passages", "claims", "claim_citations", "citations", "works", "authors", "work_authors",
-          "concepts", "concept_links", "findings", "focus_groups")
+TABLES = (
+    "documents",
+    "passages",
+    "claims",
+    "claim_citations",
+    "citations",
+    "works",
+    "authors",
+    "work_authors",
+    "concepts",
+    "concept_links",
+    "findings",
+    "focus_groups",
+)
 
 
 def records_from_db(db: Any) -> dict[str, list[dict[str, Any]]]:
@@ -54,14 +65,24 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
         G.add_node(f"author:{canonical}", type="author", label=identity[a["id"]]["display"], ref=canonical)
     for wa in records.get("work_authors", []):
         if wa.get("role", "author") == "author":
-            G.add_edge(f"work:{wa['work_id']}", f"author:{identity[wa['author_id']]['canonical']}", kind="authored-by",
-                       position=wa.get("position") or 0)
+            G.add_edge(
+                f"work:{wa['work_id']}",
+                f"author:{identity[wa['author_id']]['canonical']}",
+                kind="authored-by",
+                position=wa.get("position") or 0,
+            )
     claim_of = {cc["citation_id"]: cc["claim_id"] for cc in records.get("claim_citations", [])}
     for c in records.get("citations", []):
         if c.get("work_id") and c["id"] in claim_of:
-            G.add_edge(f"claim:{claim_of[c['id']]}", f"work:{c['work_id']}", kind="cites", citation=c["id"],
-                       group=f"{c['document_id']}#{c.get('group_number')}", passage=c.get("passage_id") or "",
-                       document=c["document_id"])
+            G.add_edge(
+                f"claim:{claim_of[c['id']]}",
+                f"work:{c['work_id']}",
+                kind="cites",
+                citation=c["id"],
+                group=f"{c['document_id']}#{c.get('group_number')}",
+                passage=c.get("passage_id") or "",
+                document=c["document_id"],
+            )
     for f in records.get("findings", []):
         G.add_node(f"finding:{f['id']}", type="finding", label=f["id"], ref=f["id"])
         if f.get("focus_group"):
@@ -70,8 +91,13 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
         G.add_node(f"focus_group:{g['id']}", type="focus_group", label=g.get("label") or g["id"], ref=g["id"])
     for c in records.get("concepts", []):
         G.add_node(f"concept:{c['id']}", type="concept", label=c.get("pref_label") or c["id"], ref=c["id"])
-    prefix = {"passages": "passage", "claims": "claim", "works": "work", "findings": "finding",
-              "focus_groups": "focus_group"}
+    prefix = {
+        "passages": "passage",
+        "claims": "claim",
+        "works": "work",
+        "findings": "finding",
+        "focus_groups": "focus_group",
+    }
     for link in records.get("concept_links", []):
         kind = prefix.get(link["target_table"])
         if kind is None or link.get("method") == "cited-in-candidate":
@@ -231,9 +257,13 @@ def author_identities(authors: Iterable[dict[str, Any]]) -> dict[str, dict[str, 
         members_of[canonical] = [m["id"] for m in members]
         spellings = sorted({m.get("display") or m.get("family") or "" for m in members})
         for m in members:
-            out[m["id"]] = {"canonical": canonical, "status": "same" if len(members) > 1 else "single",
-                            "display": members[0].get("display") or members[0].get("family") or canonical,
-                            "spellings": spellings, "probable": []}
+            out[m["id"]] = {
+                "canonical": canonical,
+                "status": "same" if len(members) > 1 else "single",
+                "display": members[0].get("display") or members[0].get("family") or canonical,
+                "spellings": spellings,
+                "probable": [],
+            }
     by_family: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for (key, initials), members in groups.items():
         by_family[key].append((initials, out[members[0]["id"]]["canonical"]))
@@ -385,94 +415,72 @@ def map_graph(G: nx.MultiDiGraph, concept: str | None = None) -> nx.Graph:
     return H
 
 
-RING_ORDER = {"concept": 0, "work": 1, "finding": 1, "focus_group": 2, "document": 2}
+# ---------------------------------------------------------------------------------------------
+# Every analysis as rows, for the store
 
 
-def layout(H: nx.Graph, centre: str | None = None) -> dict[str, tuple[float, float]]:
-    """Positions for a map, in rings so that labels can be read.
-
-    With a ``centre`` (a concept's neighbourhood) the rings are the distance from it; without,
-    concepts form the inner ring, works and findings the next, focus groups and documents the
-    outer one. Within a ring, a node sits at the mean angle of its neighbours on inner rings, and
-    the ring is spaced evenly in that order, with a radius long enough for its labels. A last
-    pass pushes apart any two label boxes that still overlap.
-    """
-    if H.number_of_nodes() == 0:
-        return {}
-    if centre is not None and centre in H:
-        dist = nx.single_source_shortest_path_length(H, centre)
-        ring = {n: dist.get(n, max(dist.values()) + 1) for n in H.nodes}
-    else:
-        ring = {n: RING_ORDER.get(H.nodes[n].get("type"), 2) for n in H.nodes}
-    boxes = {n: label_box(H.nodes[n].get("label") or n, H.nodes[n].get("type")) for n in H.nodes}
-    angle: dict[str, float] = {}
-    pos: dict[str, list[float]] = {}
-    radius = 0.0
-    for r in sorted(set(ring.values())):
-        members = sorted(n for n in H.nodes if ring[n] == r)
-        if r == 0 and len(members) == 1:
-            pos[members[0]] = [0.0, 0.0]
-            angle[members[0]] = 0.0
-            continue
-        wanted = {}
-        for i, n in enumerate(members):
-            inner = [angle[m] for m in H.neighbors(n) if m in angle]
-            if inner:
-                wanted[n] = math.atan2(sum(math.sin(a) for a in inner), sum(math.cos(a) for a in inner)) % (2 * math.pi)
-            else:
-                wanted[n] = 2 * math.pi * i / len(members)
-        if r == min(ring.values()) and centre is None:
-            order = _spectral_order(H, members)
-        else:
-            order = sorted(members, key=lambda n: (wanted[n], n))
-        need = sum(max(boxes[n][1] * 1.6, boxes[n][0] * 0.75) for n in order)
-        radius = max(radius + 150, need / (2 * math.pi), 120)
-        start = wanted[order[0]] if order and centre is not None else 0.0
-        for k, n in enumerate(order):
-            a = start + 2 * math.pi * k / len(order)
-            angle[n] = a % (2 * math.pi)
-            pos[n] = [radius * math.cos(a), radius * math.sin(a)]
-    _separate(pos, boxes)
-    return {n: (round(x, 1), round(y, 1)) for n, (x, y) in sorted(pos.items())}
-
-
-def _spectral_order(H: nx.Graph, members: list[str]) -> list[str]:
-    """An order for the inner ring that keeps related nodes near each other: their angles in a
-    seeded spring layout of the whole map."""
-    pos = nx.spring_layout(H, seed=1, iterations=100)
-    return sorted(members, key=lambda n: (math.atan2(pos[n][1], pos[n][0]), n))
-
-
-def _separate(pos: dict[str, list[float]], boxes: dict[str, tuple[float, float]], rounds: int = 500) -> None:
-    nodes = sorted(pos)
-    for _ in range(rounds):
-        moved = False
-        for a, b in combinations(nodes, 2):
-            (wa, ha), (wb, hb) = boxes[a], boxes[b]
-            dx = pos[b][0] - pos[a][0]
-            dy = pos[b][1] - pos[a][1]
-            overlap_x = (wa + wb) / 2 + 6 - abs(dx)
-            overlap_y = (ha + hb) / 2 + 4 - abs(dy)
-            if overlap_x > 0 and overlap_y > 0:
-                moved = True
-                if overlap_y < overlap_x:
-                    shift = overlap_y / 2 + 0.5
-                    sign = 1 if dy >= 0 else -1
-                    pos[a][1] -= sign * shift
-                    pos[b][1] += sign * shift
-                else:
-                    shift = overlap_x / 2 + 0.5
-                    sign = 1 if dx >= 0 else -1
-                    pos[a][0] -= sign * shift
-                    pos[b][0] += sign * shift
-        if not moved:
-            return
-
-
-FONT = {"concept": 15, "document": 13, "work": 11, "focus_group": 12, "finding": 11}
-
-
-def label_box(label: str, kind: str | None) -> tuple[float, float]:
-    """Width and height of a label at its font size (0.6 em a character, generous)."""
-    size = FONT.get(kind or "", 11)
-    return len(label) * size * 0.6 + 8, size * 1.4
+def analysis_rows(
+    G: nx.MultiDiGraph, authors: Iterable[dict[str, Any]], work_ids: Iterable[str], concepts: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """What the graph says, as rows: per-work figures (times cited, citing passages, PageRank,
+    concepts cited for) by work id, and the rows of co_citations, bibliographic_coupling,
+    author_identities, coauthorships, concept_cooccurrence and concept_paths."""
+    cited, citing, ranks = times_cited(G), citing_passages(G), citation_pagerank(G)
+    cited_for = concepts_cited_for(G)
+    figures = {}
+    for work_id in work_ids:
+        node = f"work:{work_id}"
+        figures[work_id] = {
+            "times_cited": cited.get(node, 0),
+            "citing_passages": citing.get(node, 0),
+            "pagerank": round(ranks.get(node, 0.0), 6),
+            "cited_for": json.dumps(cited_for.get(node, [])),
+        }
+    ref = lambda n: G.nodes[n]["ref"]  # noqa: E731
+    tables: dict[str, list[dict[str, Any]]] = {}
+    tables["co_citations"] = [
+        {"work_a": ref(a), "work_b": ref(b), "level": level, "weight": w}
+        for level in ("parenthesis", "sentence", "paragraph")
+        for (a, b), w in sorted(co_citation(G, level).items())
+    ]
+    tables["bibliographic_coupling"] = [
+        {"document_a": ref(a), "document_b": ref(b), "shared_works": n}
+        for (a, b), n in sorted(bibliographic_coupling(G).items())
+    ]
+    identities = author_identities(authors)
+    H = coauthorship(G)
+    communities = author_communities(H)
+    tables["author_identities"] = [
+        {
+            "author_id": a,
+            "person_id": info["canonical"],
+            "status": info["status"],
+            "spellings": json.dumps(info["spellings"], ensure_ascii=False),
+            "probably_same_as": json.dumps(info["probable"]),
+            "community": communities.get(f"author:{info['canonical']}"),
+        }
+        for a, info in sorted(identities.items())
+    ]
+    tables["coauthorships"] = [
+        {"author_a": ref(a), "author_b": ref(b), "works": d["weight"]} for a, b, d in sorted(H.edges(data=True))
+    ]
+    tables["concept_cooccurrence"] = [
+        {"concept_a": ref(a), "concept_b": ref(b), "shared": n} for (a, b), n in sorted(concept_cooccurrence(G).items())
+    ]
+    E = evidence_graph(G)
+    paths = []
+    for a in concepts:
+        for b in concepts:
+            if a != b:
+                path = concept_path(G, a, b, E)
+                paths.append(
+                    {
+                        "from_concept": a,
+                        "to_concept": b,
+                        "steps": len(path) - 1 if path else None,
+                        "path": json.dumps(path),
+                        "via": " → ".join(G.nodes[n]["label"] for n in path) or None,
+                    }
+                )
+    tables["concept_paths"] = paths
+    return figures, tables

@@ -14,11 +14,27 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from kb.model import Problem, Work
 from kb.normalise import family, fold, name_key
+from kb.records import Problem, Work
 
-COMPARED = ["type", "author", "title", "container-title", "volume", "issue", "page", "issued", "publisher",
-            "publisher-place", "event", "event-place", "DOI", "URL", "ISBN", "edition"]
+COMPARED = [
+    "type",
+    "author",
+    "title",
+    "container-title",
+    "volume",
+    "issue",
+    "page",
+    "issued",
+    "publisher",
+    "publisher-place",
+    "event",
+    "event-place",
+    "DOI",
+    "URL",
+    "ISBN",
+    "edition",
+]
 
 
 def title_key(title: str) -> str:
@@ -31,12 +47,30 @@ def first_author_key(work: Work) -> str:
 
 
 def same_work(a: Work, b: Work, threshold: float = 90) -> bool:
+    """True only on positive evidence: the same DOI, or the same first author and year and titles
+    that read the same. Two records that lack a title or an author are not the same work for
+    lacking the same thing.
+
+    >>> smith = {"author": [{"family": "Smith"}], "issued": {"date-parts": [[2000]]}}
+    >>> same_work(Work(csl={"id": "a", **smith, "title": "Water"}), Work(csl={"id": "b", **smith, "title": "Water."}))
+    True
+    >>> same_work(Work(csl={"id": "a"}), Work(csl={"id": "b"}))
+    False
+    """
     doi_a, doi_b = (a.csl.get("DOI") or "").lower(), (b.csl.get("DOI") or "").lower()
     if doi_a and doi_b:
         return doi_a == doi_b
     if a.year != b.year or first_author_key(a) != first_author_key(b):
         return False
-    return fuzz.ratio(title_key(a.csl.get("title", "")), title_key(b.csl.get("title", ""))) >= threshold
+    return _titles_agree(a, b, threshold)
+
+
+def _titles_agree(a: Work, b: Work, threshold: float = 90) -> bool:
+    """Both have a first author and a title, and the titles read the same (rapidfuzz)."""
+    ta, tb = title_key(a.csl.get("title", "")), title_key(b.csl.get("title", ""))
+    if not ta or not tb or not first_author_key(a):
+        return False
+    return fuzz.ratio(ta, tb) >= threshold
 
 
 def match(primary: list[Work], other: list[Work]) -> list[tuple[Work | None, Work | None]]:
@@ -52,7 +86,7 @@ def match(primary: list[Work], other: list[Work]) -> list[tuple[Work | None, Wor
         if found is None:
             best, score = None, 0.0
             for cand in by_key.get((first_author_key(o), o.year), []):
-                if cand.id in used:
+                if cand.id in used or not _titles_agree(cand, o, 0):
                     continue
                 s = fuzz.ratio(title_key(cand.csl.get("title", "")), title_key(o.csl.get("title", "")))
                 if s > score:
@@ -65,42 +99,6 @@ def match(primary: list[Work], other: list[Work]) -> list[tuple[Work | None, Wor
     return pairs
 
 
-class WorkIndex:
-    """Works seen so far, looked up by DOI or by (first author, year) and title: the same work
-    cited from two documents becomes one."""
-
-    def __init__(self) -> None:
-        self.works: list[Work] = []
-        self.by_doi: dict[str, Work] = {}
-        self.by_key: dict[tuple[str, int | None], list[Work]] = defaultdict(list)
-        self.ids: set[str] = set()
-
-    def find(self, w: Work) -> Work | None:
-        doi = (w.csl.get("DOI") or "").lower()
-        if doi and doi in self.by_doi:
-            return self.by_doi[doi]
-        for cand in self.by_key.get((first_author_key(w), w.year), []):
-            if same_work(cand, w):
-                return cand
-        return None
-
-    def add(self, w: Work) -> Work:
-        """Add a new work, giving it a key no other work has."""
-        key = w.id
-        n = 0
-        while key in self.ids:
-            key = f"{w.id}{'abcdefghijklmnopqrstuvwxyz'[n]}" if n < 26 else f"{w.id}{n}"
-            n += 1
-        if key != w.id:
-            w.csl = {**w.csl, "id": key}
-        self.ids.add(key)
-        self.works.append(w)
-        if w.csl.get("DOI"):
-            self.by_doi[w.csl["DOI"].lower()] = w
-        self.by_key[(first_author_key(w), w.year)].append(w)
-        return w
-
-
 @dataclass
 class FieldSource:
     work_id: str
@@ -110,7 +108,9 @@ class FieldSource:
     value: str
 
 
-def merge_sources(curated: list[Work], parsed: list[Work], parsed_label: str = "free-text") -> tuple[list[Work], list[FieldSource], list[Problem]]:
+def merge_sources(
+    curated: list[Work], parsed: list[Work], parsed_label: str = "free-text"
+) -> tuple[list[Work], list[FieldSource], list[Problem]]:
     """Merge a parsed free-text list into curated works: one work, one row; every field
     remembers which source said it; every disagreement is a problem."""
     sources: list[FieldSource] = []
@@ -135,10 +135,16 @@ def merge_sources(curated: list[Work], parsed: list[Work], parsed_label: str = "
             if f in p.csl:
                 sources.append(FieldSource(base.id, f, p.source, p.line, _show(p.csl[f])))
             if p.csl.get(f) != base.csl.get(f) and (f in p.csl or f in base.csl):
-                problems.append(Problem(
-                    "source-disagreement",
-                    f"{f}: {base.source} says {_show(base.csl.get(f))}, the {parsed_label} list ({p.source}:{p.line}) "
-                    f"reads {_show(p.csl.get(f))}", source=p.source, line=p.line, work_id=base.id))
+                problems.append(
+                    Problem(
+                        "source-disagreement",
+                        f"{f}: {base.source} says {_show(base.csl.get(f))}, the {parsed_label} list ({p.source}:{p.line}) "
+                        f"reads {_show(p.csl.get(f))}",
+                        source=p.source,
+                        line=p.line,
+                        work_id=base.id,
+                    )
+                )
     merged = curated + extra
     return merged, sources, problems
 

@@ -7,14 +7,55 @@ import unicodedata
 from functools import lru_cache
 
 PARTICLES = {
-    "van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das",
-    "le", "la", "ten", "ter", "te", "zu", "vom", "op", "het", "'t", "mac", "st",
+    "van",
+    "von",
+    "der",
+    "den",
+    "de",
+    "del",
+    "della",
+    "di",
+    "da",
+    "du",
+    "dos",
+    "das",
+    "le",
+    "la",
+    "ten",
+    "ter",
+    "te",
+    "zu",
+    "vom",
+    "op",
+    "het",
+    "'t",
+    "mac",
+    "st",
 }
 
 # Letters that do not decompose under NFKD.
-_EXTRA_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe",
-                             "Œ": "OE", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i",
-                             "‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'"})
+_EXTRA_FOLD = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "OE",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ı": "i",
+        "‐": "-",
+        "‑": "-",
+        "–": "-",
+        "—": "-",
+        "’": "'",
+        "‘": "'",
+    }
+)
 
 
 def fold(text: str) -> str:
@@ -49,7 +90,9 @@ def family(name: dict) -> str:
     """
     if name.get("literal"):
         return name["literal"]
-    return " ".join(x for x in (name.get("dropping-particle"), name.get("non-dropping-particle"), name.get("family")) if x)
+    return " ".join(
+        x for x in (name.get("dropping-particle"), name.get("non-dropping-particle"), name.get("family")) if x
+    )
 
 
 def display_name(name: dict) -> str:
@@ -123,9 +166,42 @@ def pages(text: str) -> str:
 
 
 STOPWORDS = {
-    "a", "an", "the", "and", "or", "but", "nor", "of", "on", "in", "at", "to", "for", "from",
-    "with", "by", "as", "is", "are", "into", "onto", "upon", "via", "der", "die", "das", "le",
-    "la", "les", "el", "los", "un", "une", "de", "du", "des",
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "nor",
+    "of",
+    "on",
+    "in",
+    "at",
+    "to",
+    "for",
+    "from",
+    "with",
+    "by",
+    "as",
+    "is",
+    "are",
+    "into",
+    "onto",
+    "upon",
+    "via",
+    "der",
+    "die",
+    "das",
+    "le",
+    "la",
+    "les",
+    "el",
+    "los",
+    "un",
+    "une",
+    "de",
+    "du",
+    "des",
 }
 
 
@@ -202,7 +278,7 @@ def slug(text: str) -> str:
 
 def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     """What looks wrong in one reference-list entry, as (code, message) pairs (codes from
-    kb.model.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
+    kb.records.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
     all call it.
 
     >>> entry_problems({"title": "Rethinking", "author": [{"family": "van", "given": "R."}], "page": "381-381",
@@ -214,7 +290,9 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     for a in csl.get("author") or []:
         fam = family(a)
         if fam and fam.lower() in PARTICLES:
-            out.append(("truncated-author", f"author {a.get('given', '')} {fam!r} looks cut short: only a particle is left"))
+            out.append(
+                ("truncated-author", f"author {a.get('given', '')} {fam!r} looks cut short: only a particle is left")
+            )
     page = str(csl.get("page") or "")
     m = re.fullmatch(r"(\d+)-(\d+)", page)
     if m and int(m.group(2)) <= int(m.group(1)):

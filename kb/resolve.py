@@ -34,8 +34,8 @@ from functools import cache
 import regex
 from rapidfuzz import fuzz, process
 
-from kb.model import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work
 from kb.normalise import entry_problems, family, fold, fold_german, name_key, name_keys, sort_key
+from kb.records import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work, severity_of
 
 # Names are Unicode: a capital is any upper-case letter with its combining marks (NFD text
 # keeps them apart), and particles are matched in any case ("Van Eijk", "van Eijk").
@@ -63,8 +63,10 @@ _NAMES = rf"(?P<names>{_NAMELIST}|(?P<org>{_ORG})|{_NAME})"
 # a journal named between the authors and the year: "Papp and Müller, G&D 2006" (two capitals or "&")
 _NOTE = r"(?=\S*(?:\p{Lu}\S*\p{Lu}|&))\p{Lu}[\p{L}&.]*"
 # A locator after a comma ("2012, p. 446", Chicago's "2012, 45") or a colon ("2012: 446").
-_LOCATOR_TAIL = (rf"(?:\s*,\s*(?P<locator>{_LOCATOR})|\s*:\s*(?P<page>\d+(?:\s*[-–]\s*\d+)?)"
-                 r"|\s*,\s*(?P<cpage>\d{1,4}(?:\s*[-–]\s*\d+)?)(?=\s*(?:[;)\]]|$)))?")
+_LOCATOR_TAIL = (
+    rf"(?:\s*,\s*(?P<locator>{_LOCATOR})|\s*:\s*(?P<page>\d+(?:\s*[-–]\s*\d+)?)"
+    r"|\s*,\s*(?P<cpage>\d{1,4}(?:\s*[-–]\s*\d+)?)(?=\s*(?:[;)\]]|$)))?"
+)
 _LEFT = r"(?<![\p{L}\p{M}\d'’\-])"
 # One citation inside a parenthesis, wherever it stands in its ';'-separated part: text before
 # it ("reviewed in", "2hjr, 62% identity,") and after it ("for a review") is not part of it.
@@ -87,8 +89,10 @@ _RUNNING_ANCHOR = re.compile(r",\s*(?:1[5-9]\d\d|20\d\d)")
 _WINDOW = 200
 # Outside parentheses only the unmistakable: "as described by Kessler and Baldwin, 2001",
 # "Steppuhn et al., 2008" (several authors or "et al.", a comma, a year)
-RUNNING = (rf"{_START}{_LEFT}(?P<names>{_NAMELIST}|{_NAME1}(?=\s*,?\s*{_ETAL}))(?P<etal>\s*,?\s*{_ETAL})?"
-           rf"\s*,\s*(?P<years>{_YEARS})(?![\p{{L}}\d])")
+RUNNING = (
+    rf"{_START}{_LEFT}(?P<names>{_NAMELIST}|{_NAME1}(?=\s*,?\s*{_ETAL}))(?P<etal>\s*,?\s*{_ETAL})?"
+    rf"\s*,\s*(?P<years>{_YEARS})(?![\p{{L}}\d])"
+)
 
 
 @cache
@@ -96,13 +100,17 @@ def _compiled(pattern: str) -> regex.Pattern:
     """A pattern compiled when first needed: a check that never meets a bare-year continuation
     or an unbracketed citation does not pay the ~15 ms it takes to compile those two."""
     return regex.compile(pattern)
+
+
 # a parenthesis (one level of parentheses inside it: "(Bovaird et al (2007); see also ...)") or a bracket
 GROUP = regex.compile(r"\(((?:[^()]|\([^()]*\))*)\)|\[([^\[\]]*)\]")
 # "[1]", "[2-4]", "[1, 5]", and PLOS's "[1]–[5]"; never "F[1,12]" (a letter or digit before
 # it), a Markdown link "[1](...)" or a link definition "[1]: https://..."
 # A reference number has at most six digits: "[" + 4,301 nines + "]" is not a citation.
-NUMBERED = re.compile(r"(?<![\w\]])\[(\d{1,6}(?:\s*[-–]\s*\d{1,6})?(?:\s*,\s*\d{1,6}(?:\s*[-–]\s*\d{1,6})?)*)\]"
-                      r"(?:\s*[-–]\s*\[(\d{1,6})\])?(?!\(|:\s*\S+://)")
+NUMBERED = re.compile(
+    r"(?<![\w\]])\[(\d{1,6}(?:\s*[-–]\s*\d{1,6})?(?:\s*,\s*\d{1,6}(?:\s*[-–]\s*\d{1,6})?)*)\]"
+    r"(?:\s*[-–]\s*\[(\d{1,6})\])?(?!\(|:\s*\S+://)"
+)
 # pandoc: "[@key]", "[see @a, p. 5; -@b]" and narrative "@key"; keys end in a letter, digit or _
 _KEY = r"[\p{L}\d_](?:[\p{L}\d_:.#$%&+?<>~/\-]*[\p{L}\d_])?"
 PANDOC_GROUP = regex.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
@@ -111,20 +119,102 @@ PANDOC_NARRATIVE = regex.compile(rf"(?<![\p{{L}}\d_.@\\\-/])@(?P<key>{_KEY})")
 # LaTeX: \cite, \citep, \citet, \parencite, \textcite, \autocite ... with up to two [..] arguments
 LATEX = regex.compile(
     r"\\(?P<cmd>[Cc]ite(?:p|t|alp|alt|author|year|yearpar|num)?|[Pp]arencite|[Tt]extcite|[Aa]utocite|[Ff]ootcite"
-    r"|[Ss]martcite|[Ss]upercite|[Ff]ullcite)\*?(?P<opts>(?:\s*\[[^\]]*\]){0,2})\s*\{(?P<keys>[^{}]*)\}")
+    r"|[Ss]martcite|[Ss]upercite|[Ff]ullcite)\*?(?P<opts>(?:\s*\[[^\]]*\]){0,2})\s*\{(?P<keys>[^{}]*)\}"
+)
 _LATEX_COMMENT = re.compile(r"(?<!\\)%")
 _LATEX_NARRATIVE = {"citet", "textcite", "Textcite", "citeauthor", "Citet", "citealt"}
 # Capitalised words that start sentences and never name an author.
-_NOT_NAMES = {"In", "The", "During", "Since", "From", "Until", "By", "After", "Before", "And", "Of",
-              "On", "At", "For", "To", "As", "This", "That", "These", "Those", "December", "January",
-              "February", "March", "April", "May", "June", "July", "August", "September", "October",
-              "November", "Spring", "Summer", "Autumn", "Winter", "Fall", "Table", "Figure", "Picture",
-              "See", "Fig", "Figures", "Tables", "Supplementary", "Appendix", "Section", "Chapter", "Box",
-              "Eq", "Equation", "Also", "Reviewed", "Described", "Adapted", "Modified", "Data", "Source",
-              "Both", "All", "We", "Our", "Here", "There", "When", "While", "Where", "However", "Thus"}
+_NOT_NAMES = {
+    "In",
+    "The",
+    "During",
+    "Since",
+    "From",
+    "Until",
+    "By",
+    "After",
+    "Before",
+    "And",
+    "Of",
+    "On",
+    "At",
+    "For",
+    "To",
+    "As",
+    "This",
+    "That",
+    "These",
+    "Those",
+    "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "Spring",
+    "Summer",
+    "Autumn",
+    "Winter",
+    "Fall",
+    "Table",
+    "Figure",
+    "Picture",
+    "See",
+    "Fig",
+    "Figures",
+    "Tables",
+    "Supplementary",
+    "Appendix",
+    "Section",
+    "Chapter",
+    "Box",
+    "Eq",
+    "Equation",
+    "Also",
+    "Reviewed",
+    "Described",
+    "Adapted",
+    "Modified",
+    "Data",
+    "Source",
+    "Both",
+    "All",
+    "We",
+    "Our",
+    "Here",
+    "There",
+    "When",
+    "While",
+    "Where",
+    "However",
+    "Thus",
+}
 # a name that is really a month or a season before a year: "In December (2018)"
-_DATE_WORDS = {"December", "January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "Spring", "Summer", "Autumn", "Winter", "Fall"}
+_DATE_WORDS = {
+    "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "Spring",
+    "Summer",
+    "Autumn",
+    "Winter",
+    "Fall",
+}
 
 
 @dataclass
@@ -161,8 +251,19 @@ def reference_from_work(work: Work, position: int) -> Reference:
     in_press = str(work.csl.get("status") or "").lower() in ("in press", "forthcoming")
     label = str(work.csl.get("citation-label") or "").strip("[]. ")
     initials = " ".join(w[0] + "." for w in _GIVEN.findall(given))
-    return Reference(position, work.id, families, year, suffix, work.et_al, work.csl.get("title", ""),
-                     initial, in_press, label, initials)
+    return Reference(
+        position,
+        work.id,
+        families,
+        year,
+        suffix,
+        work.et_al,
+        work.csl.get("title", ""),
+        initial,
+        in_press,
+        label,
+        initials,
+    )
 
 
 class ReferenceIndex:
@@ -221,8 +322,9 @@ class ReferenceIndex:
         hits = process.extract(query, keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3)
         if not hits and core != query:
             # particles: "Graaff" against "van der Graaf" (compared without the particles)
-            hits = process.extract(core, [self.core_of[k] for k in keys], scorer=fuzz.ratio,
-                                   score_cutoff=cutoff, limit=3)
+            hits = process.extract(
+                core, [self.core_of[k] for k in keys], scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
+            )
         if not hits:
             return []
         best = hits[0]
@@ -247,9 +349,9 @@ def _year_variants(year: str) -> list[int]:
     for i in range(len(year)):
         for d in "0123456789":
             if d != year[i]:
-                out.add(year[:i] + d + year[i + 1:])
+                out.add(year[:i] + d + year[i + 1 :])
         if i + 1 < len(year) and year[i] != year[i + 1]:
-            out.add(year[:i] + year[i + 1] + year[i] + year[i + 2:])
+            out.add(year[:i] + year[i + 1] + year[i] + year[i + 2 :])
     return sorted(int(y) for y in out if y[0] != "0")
 
 
@@ -312,8 +414,18 @@ class _Passage:
     def add(self, start: int, end: int, group: int, **fields) -> None:
         """A citation at passage offsets start:end."""
         s, e = self.base + start, self.base + end
-        self.found.append(Citation(id="", document_id=self.document.id, passage_id=self.passage.id, start=s, end=e,
-                                   text=self.document.text[s:e], group=group, **fields))
+        self.found.append(
+            Citation(
+                id="",
+                document_id=self.document.id,
+                passage_id=self.passage.id,
+                start=s,
+                end=e,
+                text=self.document.text[s:e],
+                group=group,
+                **fields,
+            )
+        )
 
     def place(self, cites: list[Citation], group: int) -> None:
         """Citations made with passage offsets: move them to document offsets."""
@@ -322,7 +434,7 @@ class _Passage:
             c.end += self.base
             c.document_id = self.document.id
             c.passage_id = self.passage.id
-            c.text = self.document.text[c.start:c.end]
+            c.text = self.document.text[c.start : c.end]
             c.group = group
         self.found.extend(cites)
 
@@ -338,8 +450,17 @@ class _Passage:
             offset = m.start("keys")
             for km in _LATEX_KEY.finditer(m.group("keys")):
                 key = km.group(0).strip()
-                self.add(offset + km.start(), offset + km.start() + len(key), group, names=[], et_al=False, year="",
-                         key=key, narrative=narrative, locator=locator)
+                self.add(
+                    offset + km.start(),
+                    offset + km.start() + len(key),
+                    group,
+                    names=[],
+                    et_al=False,
+                    year="",
+                    key=key,
+                    narrative=narrative,
+                    locator=locator,
+                )
 
     def pandoc(self) -> None:
         """[@a; see @b, p. 5; -@c] and narrative @a."""
@@ -351,13 +472,29 @@ class _Passage:
             for offset, part in _split_parts(m.group(1)):
                 km = PANDOC_KEY.search(part)
                 if km is not None:
-                    rest = part[km.end():].strip(" ,")
-                    self.add(m.start(1) + offset + km.start(), m.start(1) + offset + len(part), group, names=[],
-                             et_al=False, year="", key=km.group("key"), locator=rest or None)
+                    rest = part[km.end() :].strip(" ,")
+                    self.add(
+                        m.start(1) + offset + km.start(),
+                        m.start(1) + offset + len(part),
+                        group,
+                        names=[],
+                        et_al=False,
+                        year="",
+                        key=km.group("key"),
+                        locator=rest or None,
+                    )
         for m in PANDOC_NARRATIVE.finditer(body):
             if self.free(m.start(), m.end()):
-                self.add(m.start(), m.end(), self.take(m.start(), m.end()), names=[], et_al=False, year="",
-                         key=m.group("key"), narrative=True)
+                self.add(
+                    m.start(),
+                    m.end(),
+                    self.take(m.start(), m.end()),
+                    names=[],
+                    et_al=False,
+                    year="",
+                    key=m.group("key"),
+                    narrative=True,
+                )
 
     def groups(self) -> None:
         """Author-date citations in parentheses and brackets, ';'-separated."""
@@ -396,9 +533,23 @@ class _Passage:
             if names[0] in _NOT_NAMES or names[0].split()[-1] in _NOT_NAMES:
                 continue
             raw_etal = (m.group("etal") or "").strip()
-            cites = [Citation(id="", document_id="", passage_id=None, start=start, end=m.end(), text="",
-                              names=list(names), et_al=bool(raw_etal), year=y, locator=m.group("locator"),
-                              narrative=True, raw_etal=raw_etal) for y, _, _ in _years(m.group("years"))]
+            cites = [
+                Citation(
+                    id="",
+                    document_id="",
+                    passage_id=None,
+                    start=start,
+                    end=m.end(),
+                    text="",
+                    names=list(names),
+                    et_al=bool(raw_etal),
+                    year=y,
+                    locator=m.group("locator"),
+                    narrative=True,
+                    raw_etal=raw_etal,
+                )
+                for y, _, _ in _years(m.group("years"))
+            ]
             self.place(cites, self.take(start, m.end()))
 
     def running(self) -> None:
@@ -415,8 +566,18 @@ class _Passage:
             if names[0].split()[0] in _NOT_NAMES:
                 continue
             raw_etal = (m.group("etal") or "").strip(" ,")
-            cites = _year_citations(m.group("years"), m.start("years"), 0, names, bool(raw_etal), raw_etal, False,
-                                    None, m.end(), first_start=m.start("names"))
+            cites = _year_citations(
+                m.group("years"),
+                m.start("years"),
+                0,
+                names,
+                bool(raw_etal),
+                raw_etal,
+                False,
+                None,
+                m.end(),
+                first_start=m.start("names"),
+            )
             self.place(cites, self.take(m.start(), m.end()))
 
     def numbers(self) -> None:
@@ -449,7 +610,7 @@ def _detect(document: Document) -> list[Citation]:
     found.sort(key=lambda c: (c.start, c.end))
     for i, c in enumerate(found, 1):
         c.id = f"{document.id}/c{i}"
-        assert document.text[c.start:c.end] == c.text
+        assert document.text[c.start : c.end] == c.text
     return found
 
 
@@ -512,9 +673,20 @@ def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citati
         raw_etal = (g["etal"] or "").strip(" ,")
         missing_comma = "," not in g["sep"]
         locator = g["locator"] or (f"p. {g['page']}" if g["page"] else None) or g["cpage"]
-        cites = _year_citations(g["years"], m.start("years"), start, names, bool(raw_etal), raw_etal,
-                                missing_comma, locator, m.end(), first_start=m.start("names"),
-                                continuation=False, initials=(g["initials"] or "").strip())
+        cites = _year_citations(
+            g["years"],
+            m.start("years"),
+            start,
+            names,
+            bool(raw_etal),
+            raw_etal,
+            missing_comma,
+            locator,
+            m.end(),
+            first_start=m.start("names"),
+            continuation=False,
+            initials=(g["initials"] or "").strip(),
+        )
         out.extend(cites)
         pos = m.end()
     if out:
@@ -523,21 +695,53 @@ def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citati
     if m:  # "(Bovaird et al (2007); ...)": a narrative form inside a parenthesis, read as one citation
         names = _split_names(m.group("names"))
         raw_etal = (m.group("etal") or "").strip()
-        cites = _year_citations(m.group("years"), m.start("years"), start, names, bool(raw_etal), raw_etal, True,
-                                m.group("locator"), m.end(), first_start=m.start("names"))
+        cites = _year_citations(
+            m.group("years"),
+            m.start("years"),
+            start,
+            names,
+            bool(raw_etal),
+            raw_etal,
+            True,
+            m.group("locator"),
+            m.end(),
+            first_start=m.start("names"),
+        )
         cites[-1].end = start + m.end()  # the closing parenthesis of the year is part of it
         return cites
     m = _compiled(BARE_YEAR).match(part) if previous is not None else None
     if m and previous is not None:
-        return _year_citations(m.group("years"), 0, start, previous.names, previous.et_al,
-                               previous.raw_etal, False, m.group("locator"), len(part),
-                               first_start=0, continuation=True, initials=previous.initials)
+        return _year_citations(
+            m.group("years"),
+            0,
+            start,
+            previous.names,
+            previous.et_al,
+            previous.raw_etal,
+            False,
+            m.group("locator"),
+            len(part),
+            first_start=0,
+            continuation=True,
+            initials=previous.initials,
+        )
     return None
 
 
-def _year_citations(years: str, years_start: int, start: int, names: list[str], et_al: bool, raw_etal: str,
-                    missing_comma: bool, locator: str | None, end: int, first_start: int,
-                    continuation: bool = False, initials: str = "") -> list[Citation]:
+def _year_citations(
+    years: str,
+    years_start: int,
+    start: int,
+    names: list[str],
+    et_al: bool,
+    raw_etal: str,
+    missing_comma: bool,
+    locator: str | None,
+    end: int,
+    first_start: int,
+    continuation: bool = False,
+    initials: str = "",
+) -> list[Citation]:
     cites = []
     found = _years(years)
     for i, (y, ys, ye) in enumerate(found):
@@ -549,8 +753,18 @@ def _year_citations(years: str, years_start: int, start: int, names: list[str], 
             s, e = y_start, y_end
         if i == len(found) - 1 and locator:
             e = end
-        c = Citation(id="", document_id="", passage_id=None, start=start + s, end=start + e, text="",
-                     names=list(names), et_al=et_al, year=y, locator=locator)
+        c = Citation(
+            id="",
+            document_id="",
+            passage_id=None,
+            start=start + s,
+            end=start + e,
+            text="",
+            names=list(names),
+            et_al=et_al,
+            year=y,
+            locator=locator,
+        )
         c.raw_etal = raw_etal
         c.missing_comma = missing_comma and i == 0 and not continuation
         c.continuation = continuation or i > 0
@@ -602,8 +816,9 @@ def document_style(citations: list[Citation]) -> Style:
     return HARVARD if ands > len(several) - ands else APA
 
 
-def expected_form(ref: Reference, year_text: str, narrative: bool = False, style: Style = APA,
-                  initials: str = "") -> str:
+def expected_form(
+    ref: Reference, year_text: str, narrative: bool = False, style: Style = APA, initials: str = ""
+) -> str:
     """How ``style`` prints a citation of this reference.
 
     >>> ref = Reference(1, "k", ["Voorberg", "Bekkers", "Tummers"], 2015)
@@ -654,7 +869,11 @@ def _form_fits(c: Citation, ref: Reference) -> bool:
     if c.et_al:
         return n >= 3
     if len(c.names) >= 2:
-        return n == len(c.names) and any(k in name_keys(ref.families[1]) for k in name_keys(c.names[1])) if n >= 2 else False
+        return (
+            n == len(c.names) and any(k in name_keys(ref.families[1]) for k in name_keys(c.names[1]))
+            if n >= 2
+            else False
+        )
     return n == 1
 
 
@@ -754,8 +973,18 @@ def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -
     # The same citation printed the same way resolves the same way: resolve it once.
     done: dict[tuple, Citation] = {}
     for c in citations:
-        key = (tuple(c.names), c.et_al, c.year, c.number, c.key, c.narrative, c.raw_etal,
-               c.missing_comma, c.continuation, c.initials)
+        key = (
+            tuple(c.names),
+            c.et_al,
+            c.year,
+            c.number,
+            c.key,
+            c.narrative,
+            c.raw_etal,
+            c.missing_comma,
+            c.continuation,
+            c.initials,
+        )
         seen = done.get(key)
         if seen is None:
             _trim_to_author(c, index)
@@ -765,27 +994,39 @@ def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -
             if seen.names is not c.names and seen.names != c.names:
                 _trim_to(c, seen.names)
             c.status, c.work_id, c.reference, c.expected, c.message, c.candidates, c.problems, c.candidate_ids = (
-                seen.status, seen.work_id, seen.reference, seen.expected, seen.message, seen.candidates, seen.problems,
-                seen.candidate_ids)
+                seen.status,
+                seen.work_id,
+                seen.reference,
+                seen.expected,
+                seen.message,
+                seen.candidates,
+                seen.problems,
+                seen.candidate_ids,
+            )
     return citations
 
 
-def _resolve_number(c: Citation, refs: list[Reference], index: ReferenceIndex, doc_numbered: bool,
-                    n_author_year: int) -> None:
+def _resolve_number(
+    c: Citation, refs: list[Reference], index: ReferenceIndex, doc_numbered: bool, n_author_year: int
+) -> None:
     style = index.style
     entry = index.by_label.get(str(c.number))
     if not doc_numbered:
         c.status, c.problems = "missing", ["mixed-style"]
-        c.message = (f"{style.name}: [{c.number}] is a numbered citation in an author-date document "
-                     f"({n_author_year} author-date citations); cite by author and year")
+        c.message = (
+            f"{style.name}: [{c.number}] is a numbered citation in an author-date document "
+            f"({n_author_year} author-date citations); cite by author and year"
+        )
         if entry is not None:
             ref = refs[entry]
-            c.message += f": entry [{c.number}] of the list is \"{expected_form(ref, _year_text(ref), style=style)}\""
+            c.message += f': entry [{c.number}] of the list is "{expected_form(ref, _year_text(ref), style=style)}"'
         return
     if not index.by_label:
         c.status, c.problems = "missing", ["mixed-style"]
-        c.message = (f"[{c.number}] is a numbered citation but the reference list is not numbered: number the "
-                     f"list's entries ([1], [2], ... in order of first citation) or cite by author and year")
+        c.message = (
+            f"[{c.number}] is a numbered citation but the reference list is not numbered: number the "
+            f"list's entries ([1], [2], ... in order of first citation) or cite by author and year"
+        )
         return
     if entry is None:
         c.status, c.problems = "missing", ["missing-reference"]
@@ -803,13 +1044,22 @@ def _resolve_key(c: Citation, refs: list[Reference], index: ReferenceIndex) -> N
     c.message = f"no entry with the key {c.key!r} in the list"
     keys = list(index.by_id)
     longer = [k for k in keys if k.startswith(c.key or "")]  # "ostrom1996" for "ostrom1996crossing"
-    close = longer[0] if len(longer) == 1 else (process.extractOne(c.key, keys, scorer=fuzz.ratio, score_cutoff=75)
-                                                or [None])[0]
+    close = (
+        longer[0]
+        if len(longer) == 1
+        else (process.extractOne(c.key, keys, scorer=fuzz.ratio, score_cutoff=75) or [None])[0]
+    )
     c.message += f"; did you mean {close!r}?" if close else "; add the reference to the list"
 
 
-def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex, doc_numbered: bool = False,
-                 n_numbers: int = 0, n_author_year: int = 0) -> None:
+def _resolve_one(
+    c: Citation,
+    refs: list[Reference],
+    index: ReferenceIndex,
+    doc_numbered: bool = False,
+    n_numbers: int = 0,
+    n_author_year: int = 0,
+) -> None:
     if c.number is not None:
         _resolve_number(c, refs, index, doc_numbered, n_author_year)
         return
@@ -837,8 +1087,11 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex, doc_
             base = fitting
     if not base:
         c.status = "missing"
-        c.problems = _ordered(["missing-reference"] + (["malformed"] if _malformed(c, style) else [])
-                              + (["mixed-style"] if doc_numbered else []))
+        c.problems = _ordered(
+            ["missing-reference"]
+            + (["malformed"] if _malformed(c, style) else [])
+            + (["mixed-style"] if doc_numbered else [])
+        )
         near = [_describe(refs[i]) for i in index.same_author(surname)]
         c.message = f"no entry for {' & '.join(c.names)}{' et al.' if c.et_al else ''} {year_text}"
         c.message += f"; the list has {', '.join(near)}" if near else "; add the reference to the list"
@@ -875,23 +1128,26 @@ def _resolve_one(c: Citation, refs: list[Reference], index: ReferenceIndex, doc_
     _settle(c, refs[candidates[0]], [p for p in problems if p != "mixed-style"], letter, style)
     if doc_numbered:
         label = refs[candidates[0]].label
-        note = (f"the document cites by number elsewhere ({n_numbers} numbered citations): "
-                + (f"cite this work as [{label}]" if label else "cite every work one way"))
+        note = f"the document cites by number elsewhere ({n_numbers} numbered citations): " + (
+            f"cite this work as [{label}]" if label else "cite every work one way"
+        )
         c.problems = _ordered([*c.problems, "mixed-style"])
         c.status = "mismatch"
         c.message = note if c.message == "ok" else f"{note}; {c.message}"
 
 
-def _ambiguous(c: Citation, candidates: list[int], refs: list[Reference], index: ReferenceIndex,
-               problems: list[str], suffix: str) -> None:
+def _ambiguous(
+    c: Citation, candidates: list[int], refs: list[Reference], index: ReferenceIndex, problems: list[str], suffix: str
+) -> None:
     """Several entries fit: list them all, and say how the citation (and perhaps the list) would
     tell them apart, in the document's style."""
     style = index.style
     c.status = "ambiguous"
     c.candidates = [refs[i].position for i in candidates]
     c.candidate_ids = [refs[i].work_id for i in candidates]
-    same_surname_year = len({(name_key(refs[i].families[0]) if refs[i].families else "", refs[i].year)
-                             for i in candidates}) == 1
+    same_surname_year = (
+        len({(name_key(refs[i].families[0]) if refs[i].families else "", refs[i].year) for i in candidates}) == 1
+    )
     people = {refs[i].initial for i in candidates}
     # different first authors with one surname are told apart by initials (APA 7 8.20, Chicago
     # 15.21, Harvard alike); year suffixes are for one author's works of one year
@@ -914,21 +1170,27 @@ def _ambiguous(c: Citation, candidates: list[int], refs: list[Reference], index:
 
     def form(i: int) -> str:
         letter = index.suffix.get(i, "") if by_person[refs[i].initial] > 1 else ""
-        return expected_form(refs[i], f"{_year_text(refs[i])}{letter}", c.narrative, style,
-                             initials=refs[i].initials if needs_initials else "")
+        return expected_form(
+            refs[i],
+            f"{_year_text(refs[i])}{letter}",
+            c.narrative,
+            style,
+            initials=refs[i].initials if needs_initials else "",
+        )
 
-    options = " or ".join(f'"{form(i)}"' for i in sorted(candidates, key=lambda i: (index.suffix.get(i, ""),
-                                                                                     refs[i].position)))
+    options = " or ".join(
+        f'"{form(i)}"' for i in sorted(candidates, key=lambda i: (index.suffix.get(i, ""), refs[i].position))
+    )
     c.message = f"{len(candidates)} entries fit: {', '.join(_describe(refs[i]) for i in ordered)}"
     if needs_initials:
-        c.message += (f"; {style.name}: different first authors with the same surname are told apart by "
-                      f"their initials")
+        c.message += f"; {style.name}: different first authors with the same surname are told apart by their initials"
         if "needs-year-suffix" in problems:
             c.message += f", and one author's works of one year by suffixes ({_suffix_plan(ordered, refs, index)})"
         c.message += f": cite {options}"
     elif "needs-year-suffix" in problems:
-        c.message += (f"; {style.name}: add year suffixes to the list ({_suffix_plan(ordered, refs, index)}) "
-                      f"and cite {options}")
+        c.message += (
+            f"; {style.name}: add year suffixes to the list ({_suffix_plan(ordered, refs, index)}) and cite {options}"
+        )
     if not any(code in problems for code in ("et-al-for-few-authors",)):
         c.message += "".join(f"; {n}" for n in notes)
 
@@ -955,14 +1217,22 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
     if not author_date:
         c.message = "ok"
         return
-    c.expected = expected_form(ref, _year_text(ref) + (letter or (c.year[4:] if ref.suffix else "")),
-                               c.narrative, style)
+    c.expected = expected_form(
+        ref, _year_text(ref) + (letter or (c.year[4:] if ref.suffix else "")), c.narrative, style
+    )
     if c.status == "ok":
         c.message = "ok"
         return
     n = ref.n_authors
-    count = "several" if n == 99 else (["one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-                                         "ten"][n - 1] if 1 <= n <= 10 else str(n))
+    count = (
+        "several"
+        if n == 99
+        else (
+            ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"][n - 1]
+            if 1 <= n <= 10
+            else str(n)
+        )
+    )
     reasons = []
     if "misspelt-name" in c.problems:
         reasons.append(f"the name is spelt {ref.families[0]!r} in the list")
@@ -973,18 +1243,21 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
     if "et-al-missing" in c.problems:
         reasons.append(f"this work has {count} authors: name the first and add 'et al.'")
     if "co-author-missing" in c.problems:
-        reasons.append(f"this work has {count} authors: name {' and '.join(ref.families[len(c.names):])} too")
+        reasons.append(f"this work has {count} authors: name {' and '.join(ref.families[len(c.names) :])} too")
     if "wrong-co-author" in c.problems:
         listed = " and ".join(ref.families[1:])
-        reasons.append(f"the list names {listed} as co-author, not {' and '.join(c.names[1:])}" if listed else
-                       f"this work has one author: {' and '.join(c.names[1:])} is not one of them")
+        reasons.append(
+            f"the list names {listed} as co-author, not {' and '.join(c.names[1:])}"
+            if listed
+            else f"this work has one author: {' and '.join(c.names[1:])} is not one of them"
+        )
     if "needs-year-suffix" in c.problems:
         reasons.append(f"the list has several works by these authors in {ref.year}: this one is {ref.year}{letter}")
     notes = _malformed(c, style)
     if "et-al-for-few-authors" in c.problems:  # "et al." goes: how it was punctuated no longer matters
         notes = [n for n in notes if not n.startswith("write 'et al.'")]
     reasons.extend(notes)
-    c.message = f"{style.name}: should read \"{c.expected}\" ({'; '.join(reasons)})"
+    c.message = f'{style.name}: should read "{c.expected}" ({"; ".join(reasons)})'
 
 
 # ---------------------------------------------------------------------------------------------
@@ -996,8 +1269,9 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     problems: list[Problem] = []
 
     def add(work: Work, code: str, message: str) -> None:
-        problems.append(Problem(code=code, message=message, source=work.source or source, line=work.line,
-                                work_id=work.id))
+        problems.append(
+            Problem(code=code, message=message, source=work.source or source, line=work.line, work_id=work.id)
+        )
 
     for w in works:
         if not any(p.code == "unparsed-reference" for p in w.problems):
@@ -1018,28 +1292,34 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
             names = sorted(forms)
             for fam, ws in forms.items():
                 for w in ws:
-                    add(w, "inconsistent-author-spelling",
-                        f"{initial}. {fam} is spelt {' and '.join(repr(n) for n in names)} in this list")
+                    add(
+                        w,
+                        "inconsistent-author-spelling",
+                        f"{initial}. {fam} is spelt {' and '.join(repr(n) for n in names)} in this list",
+                    )
     # duplicates: same first author, year and near-identical title
     seen: dict[tuple[str, int | None], list[Work]] = defaultdict(list)
     for w in works:
+        if not fold(w.csl.get("title", "")).strip():  # no title, no evidence of a duplicate (two unparsed entries)
+            continue
         first = family(w.authors[0]) if w.authors else ""
         for other in seen[(_german_key(first), w.year)]:
             if fuzz.ratio(fold(other.csl.get("title", "")).lower(), fold(w.csl.get("title", "")).lower()) >= 95:
                 add(w, "duplicate-entry", f"same work as entry {other.position} ({other.id})")
         seen[(_german_key(first), w.year)].append(w)
     # order: only for lists that are alphabetical on the whole
-    keys = [(sort_key(family(w.authors[0])) if w.authors else "", w.year or 0)
-            for w in works]
+    keys = [(sort_key(family(w.authors[0])) if w.authors else "", w.year or 0) for w in works]
     if len(keys) > 3:
         in_order = sum(1 for a, b in zip(keys, keys[1:], strict=False) if a[0] <= b[0])
         if in_order / (len(keys) - 1) >= 0.8:
             for i in range(1, len(works)):
                 if keys[i][0] < keys[i - 1][0]:
                     prev = works[i - 1].authors[0]
-                    add(works[i], "out-of-order",
-                        f"out of alphabetical order: should come before {family(prev)} "
-                        f"(entry {works[i - 1].position})")
+                    add(
+                        works[i],
+                        "out-of-order",
+                        f"out of alphabetical order: should come before {family(prev)} (entry {works[i - 1].position})",
+                    )
     return problems
 
 
@@ -1057,16 +1337,16 @@ def year_suffixes(works: list[Work]) -> dict[str, str]:
     """
     groups: dict[tuple, list[Work]] = defaultdict(list)
     for w in works:  # the same people: Löffler and Loeffler are one author
-        names = tuple((_german_key(family(n)), fold((n.get("given") or "")[:1]))
-                      for n in w.authors)
+        names = tuple((_german_key(family(n)), fold((n.get("given") or "")[:1])) for n in w.authors)
         groups[(names, w.et_al, w.year)].append(w)
     out = {}
     for group in groups.values():
         if len(group) > 1 and group[0].year:
-            for i, w in enumerate(sorted(group, key=lambda w: re.sub(r"^(the|a|an)\s+", "", w.csl.get("title", "").lower()))):
+            for i, w in enumerate(
+                sorted(group, key=lambda w: re.sub(r"^(the|a|an)\s+", "", w.csl.get("title", "").lower()))
+            ):
                 out[w.id] = "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else str(i)
     return out
-
 
 
 def _undated(work: Work) -> bool:
@@ -1108,12 +1388,19 @@ def check(document: Document, works: list[Work], numbered: bool = False) -> Chec
         problems += [p for p in w.problems if (w.id, p.code) not in found]
     for i in uncited:
         w = works[i - 1]
-        problems.append(Problem(code="uncited-reference", message="listed but never cited in the text",
-                                source=w.source, line=w.line, work_id=w.id))
+        problems.append(
+            Problem(
+                code="uncited-reference",
+                message="listed but never cited in the text",
+                source=w.source,
+                line=w.line,
+                work_id=w.id,
+            )
+        )
     undated = {w.id for w in works if _undated(w)}  # "n.d." and "in press" say there is no year, on purpose
     problems = [p for p in problems if not (p.code == "missing-year" and p.work_id in undated)]
     for p in problems:
-        p.severity = "error" if p.code in ERROR_PROBLEMS else "warning"
+        p.severity = severity_of(p.code)
     where = {w.id: w.position for w in works}
     problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
     return CheckReport(citations, uncited, problems, works)

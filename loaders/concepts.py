@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kb.model import Concept, Document, KbError
+from kb.records import Concept, Document, KbError
 from loaders.evidence import locate
 from loaders.yamlfile import read_yaml, require
 
@@ -22,15 +22,21 @@ def load_concepts(paths: list[Path], documents: dict[str, Document]) -> tuple[li
         for record in data.get("concepts") or []:
             require(record, ("id", "pref_label", "definition", "source"), path, "concept")
             source = locate(record["source"], documents, path, record.line)
-            concepts.append(Concept(
-                id=record["id"], pref_label=record["pref_label"],
-                alt_labels=list(record.get("alt_labels") or []),
-                hidden_labels=list(record.get("hidden_labels") or []),
-                definition=" ".join(str(record["definition"]).split()), source=source,
-                broader=list(record.get("broader") or []), related=list(record.get("related") or []),
-                exact_match=record.get("exact_match"), line=record.line,
-                not_within=list(record.get("not_within") or []),
-            ))
+            concepts.append(
+                Concept(
+                    id=record["id"],
+                    pref_label=record["pref_label"],
+                    alt_labels=list(record.get("alt_labels") or []),
+                    hidden_labels=list(record.get("hidden_labels") or []),
+                    definition=" ".join(str(record["definition"]).split()),
+                    source=source,
+                    broader=list(record.get("broader") or []),
+                    related=list(record.get("related") or []),
+                    exact_match=record.get("exact_match"),
+                    line=record.line,
+                    not_within=list(record.get("not_within") or []),
+                )
+            )
         for record in data.get("curated_links") or []:
             require(record, ("concept", "target", "evidence", "why"), path, "curated link")
             link = dict(record)
@@ -41,8 +47,12 @@ def load_concepts(paths: list[Path], documents: dict[str, Document]) -> tuple[li
     for c in concepts:
         for other in c.broader + c.related:
             if other not in known:
-                raise KbError(f"concept {c.id!r} links to unknown concept {other!r}", paths[0].as_posix(), c.line,
-                              hint=f"use one of: {', '.join(sorted(known))}")
+                raise KbError(
+                    f"concept {c.id!r} links to unknown concept {other!r}",
+                    paths[0].as_posix(),
+                    c.line,
+                    hint=f"use one of: {', '.join(sorted(known))}",
+                )
     for link in curated:
         if link["concept"] not in known:
             raise KbError(f"curated link names unknown concept {link['concept']!r}", link["source_file"], link["line"])

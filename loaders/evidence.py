@@ -12,47 +12,68 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.model import Document, KbError
+from kb.records import Document, KbError
 from loaders.yamlfile import read_yaml, require
 
 VOCABULARIES = ("sessions", "focus_groups", "topics", "criteria", "methods", "instruments")
 # finding field -> the vocabulary its value must come from
-FINDING_REFS = {"focus_group": "focus_groups", "topic": "topics", "criterion": "criteria",
-                "method": "methods", "session": "sessions"}
+FINDING_REFS = {
+    "focus_group": "focus_groups",
+    "topic": "topics",
+    "criterion": "criteria",
+    "method": "methods",
+    "session": "sessions",
+}
 FINDING_KINDS = ("observation", "practice", "plan", "result", "suggestion", "problem")
 
 
 @dataclass
 class Evidence:
     studies: list[dict[str, Any]] = field(default_factory=list)
-    tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {
-        name: [] for name in VOCABULARIES + ("hats", "findings", "contradictions")})
+    tables: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {name: [] for name in VOCABULARIES + ("hats", "findings", "contradictions")}
+    )
 
 
 def locate(source: Any, documents: dict[str, Document], path: Path, line: int | None) -> dict[str, Any]:
     """Resolve ``{document, paragraph, quote}`` to a passage id and the quote's span in it."""
     if not isinstance(source, dict):
-        raise KbError("record has no 'source'", str(path), line,
-                      hint="add source: {document: ..., paragraph: N, quote: \"...\"}")
+        raise KbError(
+            "record has no 'source'", str(path), line, hint='add source: {document: ..., paragraph: N, quote: "..."}'
+        )
     line = getattr(source, "line", None) or line
     doc = documents.get(str(source.get("document")))
     if doc is None:
-        raise KbError(f"source names unknown document {source.get('document')!r}", str(path), line,
-                      hint=f"use one of: {', '.join(sorted(documents))}")
+        raise KbError(
+            f"source names unknown document {source.get('document')!r}",
+            str(path),
+            line,
+            hint=f"use one of: {', '.join(sorted(documents))}",
+        )
     number = source.get("paragraph")
     if not isinstance(number, int) or not 1 <= number <= len(doc.passages):
-        raise KbError(f"paragraph {number!r} is not in {doc.id} (it has {len(doc.passages)})", str(path), line,
-                      hint="give the 1-based paragraph number of the quote")
+        raise KbError(
+            f"paragraph {number!r} is not in {doc.id} (it has {len(doc.passages)})",
+            str(path),
+            line,
+            hint="give the 1-based paragraph number of the quote",
+        )
     passage = doc.passages[number - 1]
     quote = source.get("quote")
     if not quote or quote not in passage.text:
-        raise KbError(f"quote not found verbatim in {passage.id}: {str(quote)[:80]!r}", str(path), line,
-                      hint="copy the quote exactly from the paragraph (quotes, dashes and apostrophes too)")
+        raise KbError(
+            f"quote not found verbatim in {passage.id}: {str(quote)[:80]!r}",
+            str(path),
+            line,
+            hint="copy the quote exactly from the paragraph (quotes, dashes and apostrophes too)",
+        )
     start = passage.text.index(quote)
     return {"passage_id": passage.id, "quote": quote, "quote_start": start, "quote_end": start + len(quote)}
 
 
-def _row(record: dict[str, Any], documents: dict[str, Document], path: Path, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+def _row(
+    record: dict[str, Any], documents: dict[str, Document], path: Path, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
     row = {k: v for k, v in record.items() if k not in ("source",) + skip}
     row.update(locate(record.get("source"), documents, path, getattr(record, "line", None)))
     row["source_file"] = str(path)
@@ -68,8 +89,12 @@ def load_evidence(paths: list[Path], documents: dict[str, Document]) -> Evidence
     for path in sorted(paths):
         data = read_yaml(path)
         if not isinstance(data, dict):
-            raise KbError("an evidence file must be a mapping of sections", str(path), 1,
-                          hint="start with 'study:', 'focus_groups:', 'findings:' ...")
+            raise KbError(
+                "an evidence file must be a mapping of sections",
+                str(path),
+                1,
+                hint="start with 'study:', 'focus_groups:', 'findings:' ...",
+            )
         study = data.get("study")
         if study is not None:
             require(study, ("id", "title"), path, "study")
@@ -78,8 +103,12 @@ def load_evidence(paths: list[Path], documents: dict[str, Document]) -> Evidence
             for record in data.get(name) or []:
                 require(record, ("id",), path, name[:-1].replace("_", " "))
                 if record["id"] in ids[name]:
-                    raise KbError(f"duplicate {name} id {record['id']!r}", str(path), record.line,
-                                  hint="ids must be unique across evidence files")
+                    raise KbError(
+                        f"duplicate {name} id {record['id']!r}",
+                        str(path),
+                        record.line,
+                        hint="ids must be unique across evidence files",
+                    )
                 ids[name].add(record["id"])
                 row = _row(record, documents, path, skip=("hats", "questions"))
                 if "questions" in record:
@@ -96,9 +125,15 @@ def load_evidence(paths: list[Path], documents: dict[str, Document]) -> Evidence
         for record in data.get("contradictions") or []:
             require(record, ("id", "message", "sources"), path, "contradiction")
             sources = [locate(s, documents, path, record.line) for s in record["sources"]]
-            evidence.tables["contradictions"].append({
-                "id": record["id"], "message": record["message"], "sources": sources,
-                "source_file": str(path), "source_file_line": record.line})
+            evidence.tables["contradictions"].append(
+                {
+                    "id": record["id"],
+                    "message": record["message"],
+                    "sources": sources,
+                    "source_file": str(path),
+                    "source_file_line": record.line,
+                }
+            )
     seen: set[str] = set()
     for path, record in pending_findings:
         require(record, ("id", "kind", "summary", "source"), path, "finding")
@@ -106,14 +141,22 @@ def load_evidence(paths: list[Path], documents: dict[str, Document]) -> Evidence
             raise KbError(f"duplicate finding id {record['id']!r}", str(path), record.line)
         seen.add(record["id"])
         if record["kind"] not in FINDING_KINDS:
-            raise KbError(f"finding {record['id']!r} has unknown kind {record['kind']!r}", str(path), record.line,
-                          hint=f"use one of: {', '.join(FINDING_KINDS)}")
+            raise KbError(
+                f"finding {record['id']!r} has unknown kind {record['kind']!r}",
+                str(path),
+                record.line,
+                hint=f"use one of: {', '.join(FINDING_KINDS)}",
+            )
         for key, vocabulary in FINDING_REFS.items():
             value = record.get(key)
             if value is not None and value not in ids[vocabulary]:
                 known = ", ".join(sorted(ids[vocabulary])) or "none defined"
-                raise KbError(f"finding {record['id']!r} names unknown {key.replace('_', ' ')} {value!r}",
-                              str(path), record.line, hint=f"use one of: {known}")
+                raise KbError(
+                    f"finding {record['id']!r} names unknown {key.replace('_', ' ')} {value!r}",
+                    str(path),
+                    record.line,
+                    hint=f"use one of: {known}",
+                )
         row = _row(record, documents, path)
         for key in FINDING_REFS:
             row.setdefault(key, None)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kb.model import Document, KbError, Passage, ReferenceSection
+from kb.records import Document, KbError, Passage, ReferenceSection
 
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 # "## References", "# Bibliography", "### Works cited": the heading of a document's own list
-_REFERENCES = re.compile(r"^(#{1,6})[ \t]*(?:references|reference list|bibliography|works cited|literature cited|"
-                         r"literature|sources)[ \t]*#*[ \t]*$", re.I | re.M)
+_REFERENCES = re.compile(
+    r"^(#{1,6})[ \t]*(?:references|reference list|bibliography|works cited|literature cited|"
+    r"literature|sources)[ \t]*#*[ \t]*$",
+    re.I | re.M,
+)
 
 
 def read_text(path: Path) -> str:
@@ -23,8 +26,9 @@ def read_text(path: Path) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise KbError(f"not UTF-8 text (byte {data[e.start]:#x})", str(path), line,
-                      hint="save the file as UTF-8") from None
+        raise KbError(
+            f"not UTF-8 text (byte {data[e.start]:#x})", str(path), line, hint="save the file as UTF-8"
+        ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -55,8 +59,14 @@ def load_document(path: Path) -> Document:
             raise KbError(f"invalid front matter: {e}", str(path), line) from None
         body_start = m.end()
     doc_id = str(meta.get("id") or path.stem)
-    doc = Document(id=doc_id, title=str(meta.get("title") or doc_id), kind=str(meta.get("kind") or "document"),
-                   path=str(path), text=text, meta=meta)
+    doc = Document(
+        id=doc_id,
+        title=str(meta.get("title") or doc_id),
+        kind=str(meta.get("kind") or "document"),
+        path=str(path),
+        text=text,
+        meta=meta,
+    )
     body_end = len(text)
     section = _REFERENCES.search(text, body_start)
     if section:
@@ -64,8 +74,9 @@ def load_document(path: Path) -> Document:
         after = section.end() + 1
         following = re.compile(rf"^#{{1,{level}}}[ \t]", re.M).search(text, after)
         end = following.start() if following else len(text)
-        doc.references = ReferenceSection(_plain(text[after:end]) if after <= end else "", min(after, end),
-                                          text.count("\n", 0, min(after, end)) + 1)
+        doc.references = ReferenceSection(
+            _plain(text[after:end]) if after <= end else "", min(after, end), text.count("\n", 0, min(after, end)) + 1
+        )
         body_end = section.start()
         rest = (end, len(text)) if following else None
     first_source_line = None
@@ -79,11 +90,18 @@ def load_document(path: Path) -> Document:
             number += 1
             start = lo + para.start()
             end = lo + para.end()
-            doc.passages.append(Passage(
-                id=f"{doc_id}/p{number}", document_id=doc_id, number=number, text=para.group(0),
-                start=start, end=end, line=text.count("\n", 0, start) + 1,
-                source_line=first_source_line + number - 1 if first_source_line else None,
-            ))
+            doc.passages.append(
+                Passage(
+                    id=f"{doc_id}/p{number}",
+                    document_id=doc_id,
+                    number=number,
+                    text=para.group(0),
+                    start=start,
+                    end=end,
+                    line=text.count("\n", 0, start) + 1,
+                    source_line=first_source_line + number - 1 if first_source_line else None,
+                )
+            )
     if not doc.passages:
         raise KbError("document has no paragraphs", str(path), hint="add text after the front matter")
     return doc

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from kb.model import KbError
+from kb.records import KbError
 
 
 class Record(dict):
@@ -35,15 +35,17 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
-        raise KbError(f"not UTF-8 text ({e.reason} at byte {e.start})", str(path),
-                      hint="save the file as UTF-8") from None
+        raise KbError(
+            f"not UTF-8 text ({e.reason} at byte {e.start})", str(path), hint="save the file as UTF-8"
+        ) from None
     try:
         return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
-        raise KbError(f"invalid YAML: {e.problem or e}", str(path), line,
-                      hint="check indentation and quoting on that line") from None
+        raise KbError(
+            f"invalid YAML: {e.problem or e}", str(path), line, hint="check indentation and quoting on that line"
+        ) from None
 
 
 def require(record: Any, fields: tuple[str, ...], path: Path, what: str) -> None:
@@ -54,5 +56,6 @@ def require(record: Any, fields: tuple[str, ...], path: Path, what: str) -> None
     for name in fields:
         if record.get(name) in (None, ""):
             label = record.get("id", "?")
-            raise KbError(f"{what} {label!r} has no {name!r}", str(path), line,
-                          hint=f"add a '{name}:' field to this record")
+            raise KbError(
+                f"{what} {label!r} has no {name!r}", str(path), line, hint=f"add a '{name}:' field to this record"
+            )

@@ -55,9 +55,13 @@ def server(sources_copy):
     """A real `kb serve` process on a free loopback port."""
     port = free_port()
     db = sources_copy / "kb.db"
-    proc = subprocess.Popen(kb_executable() + ["serve", "--sources", str(sources_copy), "--db", str(db), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        kb_executable() + ["serve", "--sources", str(sources_copy), "--db", str(db), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -79,8 +83,6 @@ def server(sources_copy):
         proc.kill()
 
 
-
-
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -95,8 +97,10 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         yield b
         b.close()
 
@@ -106,3 +110,11 @@ def artifacts() -> Path:
     path = ROOT / "tests" / "artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def pytest_collection_modifyitems(items):
+    """A test that opens Chromium is marked browser, so `pytest -m "not browser"` leaves it out;
+    an unmarked one is a mistake this says about."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()) and item.get_closest_marker("browser") is None:
+            raise pytest.UsageError(f"{item.nodeid} uses Chromium: mark it @pytest.mark.browser")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 
+
+@pytest.mark.browser
 def test_works_table_shows_facets_and_rows(server, browser, artifacts):
     base, _, _ = server
     page = browser.new_page()
@@ -14,6 +17,7 @@ def test_works_table_shows_facets_and_rows(server, browser, artifacts):
     page.close()
 
 
+@pytest.mark.browser
 def test_citation_problem_facet_filters_rows(server, browser):
     base, _, _ = server
     page = browser.new_page()
@@ -25,6 +29,7 @@ def test_citation_problem_facet_filters_rows(server, browser):
     page.close()
 
 
+@pytest.mark.browser
 def test_column_descriptions_fold_away_and_become_tooltips(server, browser):
     base, _, _ = server
     page = browser.new_page()

@@ -11,9 +11,24 @@ from click.testing import CliRunner
 from kb.build import build
 from kb.cli import cli
 
-CONTRACT_TABLES = ["documents", "passages", "works", "authors", "work_authors", "citations", "concepts",
-                   "concept_labels", "concept_links", "sessions", "focus_groups", "topics", "criteria",
-                   "methods", "findings", "problems"]
+CONTRACT_TABLES = [
+    "documents",
+    "passages",
+    "works",
+    "authors",
+    "work_authors",
+    "citations",
+    "concepts",
+    "concept_labels",
+    "concept_links",
+    "sessions",
+    "focus_groups",
+    "topics",
+    "criteria",
+    "methods",
+    "findings",
+    "problems",
+]
 
 
 def test_contract_tables_exist(built_db):
@@ -21,18 +36,21 @@ def test_contract_tables_exist(built_db):
     assert set(CONTRACT_TABLES) <= set(db.table_names())
 
 
-@pytest.mark.parametrize("table,count", [
-    pytest.param("works", 36, id="36-works"),
-    pytest.param("citations", 41, id="41-citations"),
-    pytest.param("sessions", 6, id="6-sessions"),
-    pytest.param("focus_groups", 5, id="5-focus-groups"),
-    pytest.param("topics", 4, id="4-topics"),
-    pytest.param("criteria", 5, id="5-criteria"),
-    pytest.param("methods", 4, id="4-methods"),
-    pytest.param("method_hats", 6, id="6-hats"),
-    pytest.param("instruments", 3, id="3-instruments"),
-    pytest.param("passages", 17, id="17-paragraphs"),
-])
+@pytest.mark.parametrize(
+    "table,count",
+    [
+        pytest.param("works", 36, id="36-works"),
+        pytest.param("citations", 41, id="41-citations"),
+        pytest.param("sessions", 6, id="6-sessions"),
+        pytest.param("focus_groups", 5, id="5-focus-groups"),
+        pytest.param("topics", 4, id="4-topics"),
+        pytest.param("criteria", 5, id="5-criteria"),
+        pytest.param("methods", 4, id="4-methods"),
+        pytest.param("method_hats", 6, id="6-hats"),
+        pytest.param("instruments", 3, id="3-instruments"),
+        pytest.param("passages", 17, id="17-paragraphs"),
+    ],
+)
 def test_row_counts(built_db, table, count):
     assert sqlite_utils.Database(built_db)[table].count == count
 
@@ -52,20 +70,41 @@ def test_focus_groups_as_transcribed(built_db):
 def test_topics_criteria_methods_as_transcribed(built_db):
     db = sqlite_utils.Database(built_db)
     assert [r["label"] for r in db["topics"].rows_where(order_by="number")] == [
-        "life situations", "e-services", "catalogue of public services", "client work place"]
+        "life situations",
+        "e-services",
+        "catalogue of public services",
+        "client work place",
+    ]
     speed = db["criteria"].get("speed")
-    assert json.loads(speed["questions"])[0] == "How fast it is possible to make necessary actions in a current information structure?"
-    assert {r["label"] for r in db["methods"].rows} == {"Check-in check-out", "Idea Dashboard", "Brainstorm", "Six Thinking Hats"}
+    assert (
+        json.loads(speed["questions"])[0]
+        == "How fast it is possible to make necessary actions in a current information structure?"
+    )
+    assert {r["label"] for r in db["methods"].rows} == {
+        "Check-in check-out",
+        "Idea Dashboard",
+        "Brainstorm",
+        "Six Thinking Hats",
+    }
     hats = {r["colour"]: r["role"] for r in db["method_hats"].rows}
     assert hats["blue"] == "overlooking, but in a controlled manner" and hats["white"] == "pragmatism"
 
 
 def test_every_evidence_quote_lies_in_its_passage(built_db):
     db = sqlite_utils.Database(built_db)
-    for table in ("findings", "focus_groups", "topics", "criteria", "methods", "method_hats", "instruments", "sessions"):
+    for table in (
+        "findings",
+        "focus_groups",
+        "topics",
+        "criteria",
+        "methods",
+        "method_hats",
+        "instruments",
+        "sessions",
+    ):
         for row in db[table].rows:
             passage = db["passages"].get(row["passage_id"])
-            assert passage["text"][row["quote_start"]:row["quote_end"]] == row["quote"], (table, row["id"])
+            assert passage["text"][row["quote_start"] : row["quote_end"]] == row["quote"], (table, row["id"])
 
 
 def test_greatest_challenge_is_a_finding(built_db):
@@ -94,9 +133,9 @@ def test_citation_spans_slice_the_document(built_db, root):
     for row in db["citations"].rows:
         doc = db["documents"].get(row["document_id"])
         text = (root / doc["path"]).read_text(encoding="utf-8")
-        assert text[row["start"]:row["end"]] == row["text"]
+        assert text[row["start"] : row["end"]] == row["text"]
         passage = db["passages"].get(row["passage_id"])
-        assert passage["text"][row["passage_start"]:row["passage_end"]] == row["text"]
+        assert passage["text"][row["passage_start"] : row["passage_end"]] == row["text"]
 
 
 def test_foreign_keys_declared(built_db):
@@ -104,7 +143,11 @@ def test_foreign_keys_declared(built_db):
     fks = {(fk.column, fk.other_table) for fk in db["citations"].foreign_keys}
     assert {("work_id", "works"), ("passage_id", "passages"), ("document_id", "documents")} <= fks
     assert {(fk.column, fk.other_table) for fk in db["findings"].foreign_keys} >= {
-        ("focus_group", "focus_groups"), ("criterion", "criteria"), ("method", "methods"), ("topic", "topics")}
+        ("focus_group", "focus_groups"),
+        ("criterion", "criteria"),
+        ("method", "methods"),
+        ("topic", "topics"),
+    }
 
 
 def test_second_build_gives_the_same_rows(built_db, root, tmp_path):
@@ -139,18 +182,40 @@ def _line_of(path, text: str) -> int:
 EVIDENCE = "evidence/citadel-latvia-2018.yml"
 
 
-@pytest.mark.parametrize("path,old,new,expected", [
-    pytest.param("bibliography/seed-references.bib", "  title = {Beyond engagement",
-                 "  title = {Beyond engagement\n  broken = {",
-                 lambda root: f"seed-references.bib:{_line_of(root / 'bibliography/seed-references.bib', 'bovaird2007beyond')}:"
-                              " BibTeX entry does not parse", id="malformed-bibtex"),
-    pytest.param(EVIDENCE, "    kind: observation\n    summary: Choosing", "    summary: Choosing",
-                 lambda root: f"citadel-latvia-2018.yml:{_line_of(root / EVIDENCE, 'id: method-choice-greatest-challenge')}:"
-                              " finding 'method-choice-greatest-challenge' has no 'kind'", id="yaml-missing-field"),
-    pytest.param(EVIDENCE, 'quote: "NGOs"', 'quote: "NGOs and churches"',
-                 lambda root: f"citadel-latvia-2018.yml:{_line_of(root / EVIDENCE, 'NGOs and churches')}: quote not found verbatim",
-                 id="quote-not-in-source"),
-])
+@pytest.mark.parametrize(
+    "path,old,new,expected",
+    [
+        pytest.param(
+            "bibliography/seed-references.bib",
+            "  title = {Beyond engagement",
+            "  title = {Beyond engagement\n  broken = {",
+            lambda root: (
+                f"seed-references.bib:{_line_of(root / 'bibliography/seed-references.bib', 'bovaird2007beyond')}:"
+                " BibTeX entry does not parse"
+            ),
+            id="malformed-bibtex",
+        ),
+        pytest.param(
+            EVIDENCE,
+            "    kind: observation\n    summary: Choosing",
+            "    summary: Choosing",
+            lambda root: (
+                f"citadel-latvia-2018.yml:{_line_of(root / EVIDENCE, 'id: method-choice-greatest-challenge')}:"
+                " finding 'method-choice-greatest-challenge' has no 'kind'"
+            ),
+            id="yaml-missing-field",
+        ),
+        pytest.param(
+            EVIDENCE,
+            'quote: "NGOs"',
+            'quote: "NGOs and churches"',
+            lambda root: (
+                f"citadel-latvia-2018.yml:{_line_of(root / EVIDENCE, 'NGOs and churches')}: quote not found verbatim"
+            ),
+            id="quote-not-in-source",
+        ),
+    ],
+)
 def test_broken_source_stops_build_names_file_and_line_and_keeps_previous_db(sources_copy, path, old, new, expected):
     def break_it(root):
         f = root / path
@@ -169,7 +234,9 @@ def test_unknown_focus_group_in_finding_is_an_error(sources_copy):
         (root / "evidence" / "z-extra.yml").write_text(
             "findings:\n"
             "  - id: x\n    kind: result\n    focus_group: pensioners\n    summary: s\n"
-            "    source: {document: citadel-latvia-report, paragraph: 1, quote: NGOs}\n", encoding="utf-8")
+            "    source: {document: citadel-latvia-report, paragraph: 1, quote: NGOs}\n",
+            encoding="utf-8",
+        )
 
     result, before, db = _build_twice(sources_copy, break_it)
     assert result.exit_code == 2
@@ -183,15 +250,22 @@ def test_free_text_list_and_bibtex_merge_into_one_row_each(built_db):
     assert db["works"].count == 36
     row = db["works"].get("ostrom1978public")
     assert row["raw"].startswith("E. Ostrom, R. B. Parks, G. P. Whitaker, and S. L. Percy")
-    said = {(r["source"], r["value"]) for r in db["work_sources"].rows_where("work_id = ? and field = 'page'", ["ostrom1978public"])}
+    said = {
+        (r["source"], r["value"])
+        for r in db["work_sources"].rows_where("work_id = ? and field = 'page'", ["ostrom1978public"])
+    }
     assert said == {("bibliography/seed-references.bib", "381-381"), ("bibliography/seed-references.txt", "381-381")}
     assert db["problems"].count_where("code = 'source-disagreement'") == 0
 
 
 def test_disagreement_between_sources_is_a_problem(sources_copy):
     txt = sources_copy / "bibliography" / "seed-references.txt"
-    txt.write_text(txt.read_text(encoding="utf-8").replace("vol. 67, no. 5, pp. 846–860, 2007", "vol. 76, no. 5, pp. 846–860, 2007"),
-                   encoding="utf-8")
+    txt.write_text(
+        txt.read_text(encoding="utf-8").replace(
+            "vol. 67, no. 5, pp. 846–860, 2007", "vol. 76, no. 5, pp. 846–860, 2007"
+        ),
+        encoding="utf-8",
+    )
     build(sources_copy / "kb.db", sources_copy)
     db = sqlite_utils.Database(sources_copy / "kb.db")
     rows = list(db["problems"].rows_where("code = 'source-disagreement'"))
@@ -208,12 +282,12 @@ def test_unparseable_free_text_reference_is_kept_and_shown(sources_copy):
     db = sqlite_utils.Database(sources_copy / "kb.db")
     assert db["works"].count == 37
     extra = next(db.query("select * from works where raw = '12345 67890 ,,,, ;;;'"))
-    problem = next(db.query("select * from problems where work_id = ?", [extra["id"]]))
-    assert problem["code"] == "unparsed-reference" and problem["line"] == 37
+    unparsed = list(db.query("select * from problems where work_id = ? and code = 'unparsed-reference'", [extra["id"]]))
+    assert [p["line"] for p in unparsed] == [37]  # once: the per-entry checks run once
 
 
 def test_every_problem_code_is_from_the_fixed_vocabulary(built_db):
-    from kb.model import PROBLEM_CODES
+    from kb.records import PROBLEM_CODES
 
     codes = {r["code"] for r in sqlite_utils.Database(built_db).query("select distinct code from problems")}
     assert codes and codes <= set(PROBLEM_CODES), codes - set(PROBLEM_CODES)

@@ -102,13 +102,18 @@ def test_finds_exactly_the_41_citations(report):
 def test_each_citation(report, i):
     text, status, reference, candidates, problems = EXPECTED[i]
     got = report["citations"][i]
-    assert (got["status"], got["reference"], got["candidates"], got["problems"]) == (status, reference, candidates, problems)
+    assert (got["status"], got["reference"], got["candidates"], got["problems"]) == (
+        status,
+        reference,
+        candidates,
+        problems,
+    )
 
 
 def test_spans_slice_the_document(report, root):
     text = (root / ESSAY).read_text(encoding="utf-8")
     for c in report["citations"]:
-        assert text[c["start"]:c["end"]] == c["text"]
+        assert text[c["start"] : c["end"]] == c["text"]
 
 
 @pytest.mark.parametrize("printed,should", list(EXPECTED_FORMS.items()))
@@ -126,27 +131,37 @@ def test_uncited_and_list_problems(report):
         (21, "et-al-in-list"),  # R. B. Parks et al.
         (22, "truncated-author"),  # "R. van"
         (35, "container-equals-title"),  # Whitaker 1980
-        (4, "inconsistent-author-spelling"), (5, "inconsistent-author-spelling"),  # Löffler / Loeffler
+        (4, "inconsistent-author-spelling"),
+        (5, "inconsistent-author-spelling"),  # Löffler / Loeffler
         (32, "uncited-reference"),
     } <= problems
     assert not any(code == "duplicate-entry" for _, code in problems)
 
 
 def test_exit_code_0_when_all_is_well(tmp_path):
-    result, report = check_files(tmp_path, "Coproduction matters (Bovaird, 2007) and Ostrom (1996) agrees.\n", "refs.bib",
-                                 "@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n"
-                                 "@article{b, author={Ostrom, E.}, title={Crossing}, year={1996}}\n")
+    result, report = check_files(
+        tmp_path,
+        "Coproduction matters (Bovaird, 2007) and Ostrom (1996) agrees.\n",
+        "refs.bib",
+        "@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n"
+        "@article{b, author={Ostrom, E.}, title={Crossing}, year={1996}}\n",
+    )
     assert result.exit_code == 0, result.output
     assert [(c["text"], c["status"]) for c in report["citations"]] == [("Bovaird, 2007", "ok"), ("Ostrom (1996)", "ok")]
 
 
-@pytest.mark.parametrize("sentence", [
-    pytest.param("Technologies (ICTs, henceforth) matter.", id="abbreviation"),
-    pytest.param("The sessions took place in 2018 and (1970-1980) before.", id="year-and-range"),
-    pytest.param("See the portal (latvija.lv) for details.", id="not-a-citation"),
-])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        pytest.param("Technologies (ICTs, henceforth) matter.", id="abbreviation"),
+        pytest.param("The sessions took place in 2018 and (1970-1980) before.", id="year-and-range"),
+        pytest.param("See the portal (latvija.lv) for details.", id="not-a-citation"),
+    ],
+)
 def test_never_a_citation(tmp_path, sentence):
-    _, report = check_files(tmp_path, sentence + "\n", "refs.bib", "@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n")
+    _, report = check_files(
+        tmp_path, sentence + "\n", "refs.bib", "@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n"
+    )
     assert report["citations"] == []
 
 
@@ -157,8 +172,12 @@ def test_binary_reference_file_is_exit_2(tmp_path):
 
 
 def test_unparseable_entry_is_reported_not_dropped(tmp_path):
-    result, report = check_files(tmp_path, "Text (Bovaird, 2007).\n", "refs.bib",
-                                 "@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n\n@article{b, title = {oops\n")
+    result, report = check_files(
+        tmp_path,
+        "Text (Bovaird, 2007).\n",
+        "refs.bib",
+        "@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n\n@article{b, title = {oops\n",
+    )
     assert result.exit_code == 1
     assert report["citations"][0]["status"] == "ok"
     got = {p["reference"]: p["problems"] for p in report["reference_problems"]}
@@ -167,17 +186,25 @@ def test_unparseable_entry_is_reported_not_dropped(tmp_path):
 
 
 def test_entry_without_a_title_is_reported(tmp_path):
-    result, report = check_files(tmp_path, "Text (Bovaird, 2007).\n", "refs.bib",
-                                 "@article{a, author={Bovaird, T.}, journal={Public Administration Review}, year={2007}}\n")
+    result, report = check_files(
+        tmp_path,
+        "Text (Bovaird, 2007).\n",
+        "refs.bib",
+        "@article{a, author={Bovaird, T.}, journal={Public Administration Review}, year={2007}}\n",
+    )
     assert result.exit_code == 1
     assert report["citations"][0]["status"] == "ok"
     assert [p["problems"] for p in report["reference_problems"]] == [["missing-title"]]
 
 
 def test_numbered_list_turns_on_numbered_citations(tmp_path):
-    result, report = check_files(tmp_path, "Coproduction [2] and more [1, 2].\n", "refs.txt",
-                                 "[1] T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n"
-                                 "[2] E. Ostrom, “Crossing the great divide,” World Development, vol. 24, 1996.\n")
+    result, report = check_files(
+        tmp_path,
+        "Coproduction [2] and more [1, 2].\n",
+        "refs.txt",
+        "[1] T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n"
+        "[2] E. Ostrom, “Crossing the great divide,” World Development, vol. 24, 1996.\n",
+    )
     assert result.exit_code == 0, result.output
     assert [(c["text"], c["reference"]) for c in report["citations"]] == [("[2]", 2), ("[1, 2]", 1), ("[1, 2]", 2)]
 
@@ -188,20 +215,28 @@ def test_reference_problems_are_grouped_per_entry(report):
     assert len(by_ref) == len(report["reference_problems"])
 
 
-TWO_BIB = "@article{bovaird2007, author={Bovaird, T.}, title={Beyond}, year={2007}}\n" \
-      "@article{ostrom1996, author={Ostrom, E.}, title={Crossing}, year={1996}}\n"
+TWO_BIB = (
+    "@article{bovaird2007, author={Bovaird, T.}, title={Beyond}, year={2007}}\n"
+    "@article{ostrom1996, author={Ostrom, E.}, title={Crossing}, year={1996}}\n"
+)
 
 
 def test_text_report_is_one_editor_line_per_problem(tmp_path):
     doc = tmp_path / "draft.md"
-    doc.write_text("# Draft\n\nCoproduction (Bovaird, 2007) works.\nAs Ostrom (1969) says, [2] too.\n", encoding="utf-8")
+    doc.write_text(
+        "# Draft\n\nCoproduction (Bovaird, 2007) works.\nAs Ostrom (1969) says, [2] too.\n", encoding="utf-8"
+    )
     (tmp_path / "refs.bib").write_text(TWO_BIB, encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(tmp_path / "refs.bib")])
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0] == (f"{doc}:4:4: error: 'Ostrom (1969)': APA 7: should read \"Ostrom (1996)\" "
-                        "(the year is 1996 in the list, not 1969) [wrong-year]")
-    assert lines[1].startswith(f"{doc}:4:24: error: '[2]': APA 7: [2] is a numbered citation in an author-date document")
+    assert lines[0] == (
+        f"{doc}:4:4: error: 'Ostrom (1969)': APA 7: should read \"Ostrom (1996)\" "
+        "(the year is 1996 in the list, not 1969) [wrong-year]"
+    )
+    assert lines[1].startswith(
+        f"{doc}:4:24: error: '[2]': APA 7: [2] is a numbered citation in an author-date document"
+    )
     assert lines[1].endswith("[mixed-style]")
     assert lines[-1] == "3 citations: 1 ok, 1 mismatch, 0 ambiguous, 1 missing; 0 reference-list problems"
 
@@ -209,7 +244,9 @@ def test_text_report_is_one_editor_line_per_problem(tmp_path):
 def test_json_report_gives_line_and_column(tmp_path):
     _, report = check_files(tmp_path, "Title\n\nText (Bovaird, 2007) and\nOstrom (1996).\n", "refs.bib", TWO_BIB)
     assert [(c["text"], c["line"], c["column"]) for c in report["citations"]] == [
-        ("Bovaird, 2007", 3, 7), ("Ostrom (1996)", 4, 1)]
+        ("Bovaird, 2007", 3, 7),
+        ("Ostrom (1996)", 4, 1),
+    ]
 
 
 def test_numbered_flag_against_an_author_date_list_is_reported(tmp_path):
@@ -220,19 +257,23 @@ def test_numbered_flag_against_an_author_date_list_is_reported(tmp_path):
 
 def test_document_with_its_own_reference_section(tmp_path):
     doc = tmp_path / "draft.md"
-    doc.write_text("# Draft\n\nCoproduction (Bovaird, 2007) works (Ostrom, 1996).\n\n## References\n\n"
-                   "- Bovaird, T. (2007). Beyond engagement and participation. *Public Administration Review*, "
-                   "67(5), 846–860.\n"
-                   "- Ostrom, E. (1996). Crossing the great divide: Coproduction, synergy, and development. "
-                   "*World Development*, 24(6), 1073–1087.\n"
-                   "- Whitaker, G. P. (1980). Coproduction: Citizen participation in service delivery. "
-                   "*Public Administration Review*, 40(3), 240–246.\n", encoding="utf-8")
+    doc.write_text(
+        "# Draft\n\nCoproduction (Bovaird, 2007) works (Ostrom, 1996).\n\n## References\n\n"
+        "- Bovaird, T. (2007). Beyond engagement and participation. *Public Administration Review*, "
+        "67(5), 846–860.\n"
+        "- Ostrom, E. (1996). Crossing the great divide: Coproduction, synergy, and development. "
+        "*World Development*, 24(6), 1073–1087.\n"
+        "- Whitaker, G. P. (1980). Coproduction: Citizen participation in service delivery. "
+        "*Public Administration Review*, 40(3), 240–246.\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["check", str(doc)])
     assert result.exit_code == 1, result.output
     # the list's lines are not body text (no citations read from them), and its problems point into the document
     assert result.output.splitlines() == [
         f"{doc}:9:1: warning: listed but never cited in the text [uncited-reference]",
-        "2 citations: 2 ok, 0 mismatch, 0 ambiguous, 0 missing; 1 reference-list problems"]
+        "2 citations: 2 ok, 0 mismatch, 0 ambiguous, 0 missing; 1 reference-list problems",
+    ]
 
 
 def test_document_without_a_list_is_a_clear_error(tmp_path):
@@ -245,10 +286,12 @@ def test_document_without_a_list_is_a_clear_error(tmp_path):
 
 
 def test_csl_json_problems_name_the_item_line(tmp_path):
-    refs = ('[\n  {"id": "bovaird2007", "type": "book", "title": "Beyond", "author": [{"family": "Bovaird"}],\n'
-            '   "issued": {"date-parts": [[2007]]}},\n'
-            '  {"id": "ostrom1996", "type": "book", "author": [{"family": "Ostrom"}],\n'
-            '   "issued": {"date-parts": [[1996]]}}\n]\n')
+    refs = (
+        '[\n  {"id": "bovaird2007", "type": "book", "title": "Beyond", "author": [{"family": "Bovaird"}],\n'
+        '   "issued": {"date-parts": [[2007]]}},\n'
+        '  {"id": "ostrom1996", "type": "book", "author": [{"family": "Ostrom"}],\n'
+        '   "issued": {"date-parts": [[1996]]}}\n]\n'
+    )
     doc = tmp_path / "draft.md"
     doc.write_text("Text [@bovaird2007] and @ostrom1996.\n", encoding="utf-8")
     (tmp_path / "refs.json").write_text(refs, encoding="utf-8")
@@ -259,35 +302,50 @@ def test_csl_json_problems_name_the_item_line(tmp_path):
 
 def test_latex_draft_against_bibtex_keys(tmp_path):
     doc = tmp_path / "draft.tex"
-    doc.write_text("\\section{Intro}\nCoproduction \\citep[p.~5]{bovaird2007} and \\citet{ostrom1996,ostrom1997}.\n",
-                   encoding="utf-8")
+    doc.write_text(
+        "\\section{Intro}\nCoproduction \\citep[p.~5]{bovaird2007} and \\citet{ostrom1996,ostrom1997}.\n",
+        encoding="utf-8",
+    )
     (tmp_path / "refs.bib").write_text(TWO_BIB, encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(tmp_path / "refs.bib"), "--format", "json"])
     report = json.loads(result.output)
     assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [
-        ("bovaird2007", "ok", 1), ("ostrom1996", "ok", 2), ("ostrom1997", "missing", None)]
+        ("bovaird2007", "ok", 1),
+        ("ostrom1996", "ok", 2),
+        ("ostrom1997", "missing", None),
+    ]
     assert "did you mean 'ostrom1996'?" in report["citations"][2]["message"]
 
 
 def test_front_matter_names_the_list(tmp_path):
     doc = tmp_path / "paper.md"
-    doc.write_text("---\ntitle: A pandoc draft\nbibliography: refs.bib\n---\n\nSee [@ostrom1996, p. 5] and "
-                   "@bovaird2008.\n", encoding="utf-8")
+    doc.write_text(
+        "---\ntitle: A pandoc draft\nbibliography: refs.bib\n---\n\nSee [@ostrom1996, p. 5] and @bovaird2008.\n",
+        encoding="utf-8",
+    )
     (tmp_path / "refs.bib").write_text(TWO_BIB, encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(doc)])
-    assert result.output.splitlines()[0] == (f"{doc}:6:29: error: '@bovaird2008': no entry with the key "
-                                             "'bovaird2008' in the list; did you mean 'bovaird2007'? [missing-reference]")
+    assert result.output.splitlines()[0] == (
+        f"{doc}:6:29: error: '@bovaird2008': no entry with the key "
+        "'bovaird2008' in the list; did you mean 'bovaird2007'? [missing-reference]"
+    )
 
 
 def test_undated_entries_are_not_missing_a_year(tmp_path):
     doc = tmp_path / "draft.md"
-    doc.write_text("A frame (Osborne, in press) and a site (OECD, n.d.).\n\n## References\n\n"
-                   "OECD. (n.d.). Together for better public services. OECD Publishing.\n"
-                   "Osborne, S. P. (in press). From public service-dominant logic to public service logic. "
-                   "Public Management Review.\n", encoding="utf-8")
+    doc.write_text(
+        "A frame (Osborne, in press) and a site (OECD, n.d.).\n\n## References\n\n"
+        "OECD. (n.d.). Together for better public services. OECD Publishing.\n"
+        "Osborne, S. P. (in press). From public service-dominant logic to public service logic. "
+        "Public Management Review.\n",
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(cli, ["check", str(doc), "--format", "json"])
     report = json.loads(result.output)
-    assert [(c["text"], c["status"]) for c in report["citations"]] == [("Osborne, in press", "ok"), ("OECD, n.d.", "ok")]
+    assert [(c["text"], c["status"]) for c in report["citations"]] == [
+        ("Osborne, in press", "ok"),
+        ("OECD, n.d.", "ok"),
+    ]
     assert report["reference_problems"] == []
     assert result.exit_code == 0
 
@@ -297,4 +355,5 @@ def test_a_citation_across_lines_is_reported_on_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(tmp_path / "doc.md"), "-r", str(tmp_path / "refs.bib")])
     assert result.output.splitlines()[0] == (
         f"{tmp_path / 'doc.md'}:1:7: warning: 'Bovaird & Ostrom, 2007': APA 7: should read \"Bovaird, 2007\" "
-        "(this work has one author: Ostrom is not one of them) [wrong-co-author]")
+        "(this work has one author: Ostrom is not one of them) [wrong-co-author]"
+    )

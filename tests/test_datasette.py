@@ -28,16 +28,25 @@ def get_json(ds, path):
     return response.json()
 
 
-def test_our_plugin_is_loaded(ds):
-    names = {p["name"] for p in get_json(ds, "/-/plugins.json")}
-    assert "kb.publish" in names or "kb" in names
+def test_our_plugin_is_loaded_in_its_parts(ds):
+    ours = [p for p in get_json(ds, "/-/plugins.json") if p["name"] == "kb"]
+    assert len(ours) == 4  # metadata, cells, renderers, pages: one entry point each
+    hooks = {h for p in ours for h in p["hooks"]}
+    assert {
+        "get_metadata",
+        "canned_queries",
+        "render_cell",
+        "extra_body_script",
+        "register_output_renderer",
+        "register_routes",
+        "menu_links",
+    } <= hooks
 
 
 def test_every_table_and_visible_column_has_a_description(ds, root, built_db):
     import sqlite_utils
 
-    metadata = yaml.safe_load((root / "metadata.yml").read_text(encoding="utf-8"))
-    tables = metadata["databases"]["kb"]["tables"]
+    tables = ds.metadata("tables", database="kb")
     db = sqlite_utils.Database(built_db)
     for name in db.table_names():
         if "_fts" in name:
@@ -49,12 +58,15 @@ def test_every_table_and_visible_column_has_a_description(ds, root, built_db):
         assert not missing, f"{name}: no description for {sorted(missing)}"
 
 
-@pytest.mark.parametrize("path,facet", [
-    pytest.param("/kb/works.json?_facet=type", "type", id="works-type"),
-    pytest.param("/kb/works.json?_facet=decade", "decade", id="works-decade"),
-    pytest.param("/kb/citations.json?_facet=status", "status", id="citations-status"),
-    pytest.param("/kb/findings.json?_facet=focus_group", "focus_group", id="findings-focus-group"),
-])
+@pytest.mark.parametrize(
+    "path,facet",
+    [
+        pytest.param("/kb/works.json?_facet=type", "type", id="works-type"),
+        pytest.param("/kb/works.json?_facet=decade", "decade", id="works-decade"),
+        pytest.param("/kb/citations.json?_facet=status", "status", id="citations-status"),
+        pytest.param("/kb/findings.json?_facet=focus_group", "focus_group", id="findings-focus-group"),
+    ],
+)
 def test_facets(ds, path, facet):
     data = get_json(ds, path + "&_extra=facet_results")
     results = data["facet_results"]
@@ -82,19 +94,41 @@ def test_full_text_search_on_works_and_passages(ds):
     assert [r["id"] for r in passages] == ["coproduction-essay/p4"]
 
 
-@pytest.mark.parametrize("query,params,check", [
-    pytest.param("literature_on_concept", "concept=new-public-governance",
-                 lambda rows: "osborne2006new" in {r["id"] for r in rows}, id="literature-on-concept"),
-    pytest.param("integrity_problems", "", lambda rows: rows[0]["severity"] == "error" and len(rows) > 30,
-                 id="integrity-problems"),
-    pytest.param("works_never_cited", "", lambda rows: [r["id"] for r in rows] == ["szkuta2014collaborative"],
-                 id="works-never-cited"),
-    pytest.param("focus_group_criterion", "focus_group=ul-computing-students&criterion=",
-                 lambda rows: {r["focus_group"] for r in rows} == {"ul-computing-students"} and len(rows) == 2,
-                 id="focus-group-criterion"),
-    pytest.param("what_to_fix", "", lambda rows: rows[0]["text"] == "Ostrom et al., 1878" and len(rows) == 21,
-                 id="what-to-fix"),
-])
+@pytest.mark.parametrize(
+    "query,params,check",
+    [
+        pytest.param(
+            "literature_on_concept",
+            "concept=new-public-governance",
+            lambda rows: "osborne2006new" in {r["id"] for r in rows},
+            id="literature-on-concept",
+        ),
+        pytest.param(
+            "integrity_problems",
+            "",
+            lambda rows: rows[0]["severity"] == "error" and len(rows) > 30,
+            id="integrity-problems",
+        ),
+        pytest.param(
+            "works_never_cited",
+            "",
+            lambda rows: [r["id"] for r in rows] == ["szkuta2014collaborative"],
+            id="works-never-cited",
+        ),
+        pytest.param(
+            "focus_group_criterion",
+            "focus_group=ul-computing-students&criterion=",
+            lambda rows: {r["focus_group"] for r in rows} == {"ul-computing-students"} and len(rows) == 2,
+            id="focus-group-criterion",
+        ),
+        pytest.param(
+            "what_to_fix",
+            "",
+            lambda rows: rows[0]["text"] == "Ostrom et al., 1878" and len(rows) == 21,
+            id="what-to-fix",
+        ),
+    ],
+)
 def test_canned_queries(ds, query, params, check):
     rows = get_json(ds, f"/kb/{query}.json?_shape=objects&{params}")["rows"]
     assert check(rows), rows[:3]

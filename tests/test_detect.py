@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from kb.model import Document, Passage, Work
+from kb.records import Document, Passage, Work
 from kb.resolve import check
 
 WORKS = [
@@ -26,8 +26,19 @@ def works() -> list[Work]:
     out = []
     for i, (key, names, year, et_al) in enumerate(WORKS, 1):
         authors = [{"literal": f} if g is None else {"family": f, "given": g} for f, g in names]
-        out.append(Work(csl={"id": key, "type": "article-journal", "author": authors, "title": key,
-                             "issued": {"date-parts": [[year]]}}, position=i, et_al=et_al))
+        out.append(
+            Work(
+                csl={
+                    "id": key,
+                    "type": "article-journal",
+                    "author": authors,
+                    "title": key,
+                    "issued": {"date-parts": [[year]]},
+                },
+                position=i,
+                et_al=et_al,
+            )
+        )
     return out
 
 
@@ -41,37 +52,58 @@ def run(text: str, numbered: bool = False):
     return check(document(text), works(), numbered=numbered).citations
 
 
-@pytest.mark.parametrize("text,expected", [
-    pytest.param("As shown (Bovaird, 2007, 2016).", [("Bovaird, 2007", 1), ("2016", 2)], id="two-years"),
-    pytest.param("Bovaird (2007) argues.", [("Bovaird (2007)", 1)], id="narrative"),
-    pytest.param("Bovaird (2007, 2016) argues.", [("Bovaird (2007, 2016)", 1), ("Bovaird (2007, 2016)", 2)], id="narrative-two-years"),
-    pytest.param("See (Linders, 2012, p. 446).", [("Linders, 2012, p. 446", 3)], id="locator"),
-    pytest.param("(van der Graaf & Veeckman, 2014)", [("van der Graaf & Veeckman, 2014", 4)], id="particle-ampersand"),
-    pytest.param("(van der Graaf and Veeckman, 2014)", [("van der Graaf and Veeckman, 2014", 4)], id="particle-and"),
-    pytest.param("(OECD, 2017)", [("OECD, 2017", 5)], id="organisation"),
-    pytest.param("(National Center for Biotechnology Information 2008)",
-                 [("National Center for Biotechnology Information 2008", 9)], id="long-organisation"),
-    pytest.param("(Smith, 2010b)", [("Smith, 2010b", 7)], id="suffix-by-list-order"),
-    pytest.param("(Loeffler, 2012)", [("Loeffler, 2012", 8)], id="umlaut-as-oe"),
-    pytest.param("(Loffler, 2012)", [("Loffler, 2012", 8)], id="umlaut-as-o"),
-    pytest.param("(Bovaird et al 2016)", [("Bovaird et al 2016", 2)], id="et-al-without-stop-or-comma"),
-    pytest.param("Bovaird and colleagues (2016) found", [("Bovaird and colleagues (2016)", 2)], id="and-colleagues"),
-    pytest.param("(see Linders, 2012, for a review)", [("Linders, 2012", 3)], id="trailing-comment"),
-    pytest.param("(Linders 2012: 446)", [("Linders 2012: 446", 3)], id="harvard-colon-page"),
-    pytest.param("(e.g., Bovaird, 2007; Linders, 2012)", [("Bovaird, 2007", 1), ("Linders, 2012", 3)], id="e-g-prefix"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        pytest.param("As shown (Bovaird, 2007, 2016).", [("Bovaird, 2007", 1), ("2016", 2)], id="two-years"),
+        pytest.param("Bovaird (2007) argues.", [("Bovaird (2007)", 1)], id="narrative"),
+        pytest.param(
+            "Bovaird (2007, 2016) argues.",
+            [("Bovaird (2007, 2016)", 1), ("Bovaird (2007, 2016)", 2)],
+            id="narrative-two-years",
+        ),
+        pytest.param("See (Linders, 2012, p. 446).", [("Linders, 2012, p. 446", 3)], id="locator"),
+        pytest.param(
+            "(van der Graaf & Veeckman, 2014)", [("van der Graaf & Veeckman, 2014", 4)], id="particle-ampersand"
+        ),
+        pytest.param(
+            "(van der Graaf and Veeckman, 2014)", [("van der Graaf and Veeckman, 2014", 4)], id="particle-and"
+        ),
+        pytest.param("(OECD, 2017)", [("OECD, 2017", 5)], id="organisation"),
+        pytest.param(
+            "(National Center for Biotechnology Information 2008)",
+            [("National Center for Biotechnology Information 2008", 9)],
+            id="long-organisation",
+        ),
+        pytest.param("(Smith, 2010b)", [("Smith, 2010b", 7)], id="suffix-by-list-order"),
+        pytest.param("(Loeffler, 2012)", [("Loeffler, 2012", 8)], id="umlaut-as-oe"),
+        pytest.param("(Loffler, 2012)", [("Loffler, 2012", 8)], id="umlaut-as-o"),
+        pytest.param("(Bovaird et al 2016)", [("Bovaird et al 2016", 2)], id="et-al-without-stop-or-comma"),
+        pytest.param(
+            "Bovaird and colleagues (2016) found", [("Bovaird and colleagues (2016)", 2)], id="and-colleagues"
+        ),
+        pytest.param("(see Linders, 2012, for a review)", [("Linders, 2012", 3)], id="trailing-comment"),
+        pytest.param("(Linders 2012: 446)", [("Linders 2012: 446", 3)], id="harvard-colon-page"),
+        pytest.param(
+            "(e.g., Bovaird, 2007; Linders, 2012)", [("Bovaird, 2007", 1), ("Linders, 2012", 3)], id="e-g-prefix"
+        ),
+    ],
+)
 def test_detects_and_resolves(text, expected):
     got = [(c.text, c.reference) for c in run(text)]
     assert got == expected
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("Technologies (ICTs, henceforth) matter.", id="abbreviation"),
-    pytest.param("This happened in 2018.", id="year-in-text"),
-    pytest.param("Between (1970-1980) things changed.", id="date-range"),
-    pytest.param("The test gave (F[1,12] = 8.42, p = 0.01).", id="statistics-brackets"),
-    pytest.param("In December (2018) results follow.", id="month-before-year"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Technologies (ICTs, henceforth) matter.", id="abbreviation"),
+        pytest.param("This happened in 2018.", id="year-in-text"),
+        pytest.param("Between (1970-1980) things changed.", id="date-range"),
+        pytest.param("The test gave (F[1,12] = 8.42, p = 0.01).", id="statistics-brackets"),
+        pytest.param("In December (2018) results follow.", id="month-before-year"),
+    ],
+)
 def test_never_a_citation(text):
     assert run(text, numbered=True) == []
 
@@ -84,12 +116,15 @@ def numbered_works() -> list[Work]:
     return out
 
 
-@pytest.mark.parametrize("text,numbers", [
-    pytest.param("As shown [1].", [1], id="single"),
-    pytest.param("As shown [2-4].", [2, 3, 4], id="range"),
-    pytest.param("As shown [1, 5].", [1, 5], id="list"),
-    pytest.param("As shown [1]–[3].", [1, 2, 3], id="plos-range"),
-])
+@pytest.mark.parametrize(
+    "text,numbers",
+    [
+        pytest.param("As shown [1].", [1], id="single"),
+        pytest.param("As shown [2-4].", [2, 3, 4], id="range"),
+        pytest.param("As shown [1, 5].", [1, 5], id="list"),
+        pytest.param("As shown [1]–[3].", [1, 2, 3], id="plos-range"),
+    ],
+)
 def test_numbered_citations_resolve_against_a_numbered_list(text, numbers):
     got = check(document(text), numbered_works()).citations
     assert [c.reference for c in got] == numbers
@@ -104,7 +139,10 @@ def test_numbered_out_of_range_is_missing():
 def test_a_number_in_an_author_date_document_is_a_mixed_style():
     cites = run("Coproduction (Bovaird, 2007) grew [3] and grew (Linders, 2012).")
     assert [(c.text, c.status, c.problems) for c in cites] == [
-        ("Bovaird, 2007", "ok", []), ("[3]", "missing", ["mixed-style"]), ("Linders, 2012", "ok", [])]
+        ("Bovaird, 2007", "ok", []),
+        ("[3]", "missing", ["mixed-style"]),
+        ("Linders, 2012", "ok", []),
+    ]
     assert cites[1].message.startswith("APA 7: [3] is a numbered citation in an author-date document")
 
 
@@ -132,22 +170,46 @@ def test_jats_loader_reads_body_refs_and_gold_links(root):
 
     doc, refs, gold = load_jats(root / "tests/fixtures/mini-jats.xml")
     assert [p.text.split(" (")[0] for p in doc.passages] == ["Coproduction grew", "Numbered too [1-3]."]
-    assert [w.csl.get("author")[0] for w in refs] == [{"family": "Ostrom", "given": "E."},
-                                                      {"family": "Whitaker", "given": "G. P."}, {"literal": "OECD"}]
+    assert [w.csl.get("author")[0] for w in refs] == [
+        {"family": "Ostrom", "given": "E."},
+        {"family": "Whitaker", "given": "G. P."},
+        {"literal": "OECD"},
+    ]
     assert [w.csl["citation-label"] for w in refs] == ["1", "2", "3"]  # its numbered callouts follow the list
-    assert [(doc.text[g.start:g.end], g.reference) for g in gold] == [
-        ("Ostrom et al., 1978", 1), ("Whitaker 1980", 2), ("1", 1), ("-", 2), ("3", 3)]
+    assert [(doc.text[g.start : g.end], g.reference) for g in gold] == [
+        ("Ostrom et al., 1978", 1),
+        ("Whitaker 1980", 2),
+        ("1", 1),
+        ("-", 2),
+        ("3", 3),
+    ]
     cites = check(doc, refs, numbered=True).citations
     assert [c.reference for c in cites] == [1, 2, 1, 2, 3]
 
 
 def test_resolved_citation_gets_the_suffix_the_list_needs():
-    extra = works() + [Work(csl={"id": "bovaird2007b", "type": "book", "title": "Another",
-                                 "author": [{"family": "Bovaird", "given": "T."}, {"family": "Loeffler", "given": "E."}],
-                                 "issued": {"date-parts": [[2007]]}}, position=10),
-                       Work(csl={"id": "bovaird2007c", "type": "book", "title": "Zeta",
-                                 "author": [{"family": "Bovaird", "given": "T."}, {"family": "Löffler", "given": "E."}],
-                                 "issued": {"date-parts": [[2007]]}}, position=11)]
+    extra = works() + [
+        Work(
+            csl={
+                "id": "bovaird2007b",
+                "type": "book",
+                "title": "Another",
+                "author": [{"family": "Bovaird", "given": "T."}, {"family": "Loeffler", "given": "E."}],
+                "issued": {"date-parts": [[2007]]},
+            },
+            position=10,
+        ),
+        Work(
+            csl={
+                "id": "bovaird2007c",
+                "type": "book",
+                "title": "Zeta",
+                "author": [{"family": "Bovaird", "given": "T."}, {"family": "Löffler", "given": "E."}],
+                "issued": {"date-parts": [[2007]]},
+            },
+            position=11,
+        ),
+    ]
     (c,) = check(document("(Bovaird & Loeffler, 2007)"), extra).citations
     assert c.status == "ambiguous"  # Loeffler and Löffler are one person: two works fit
     assert '"Bovaird & Loeffler, 2007a" or "Bovaird & Löffler, 2007b"' in c.message
@@ -155,10 +217,15 @@ def test_resolved_citation_gets_the_suffix_the_list_needs():
     assert (c.status, c.reference) == ("ok", 11)
 
 
-@pytest.mark.parametrize("text,expected", [
-    pytest.param("(Granier, 2016) and (Smith & Jones, 2001)", "van der Graaf & Veeckman, 2014", id="apa-ampersand"),
-    pytest.param("(Granier, 2016) and (Smith and Jones, 2001)", "van der Graaf and Veeckman, 2014", id="harvard-and"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        pytest.param("(Granier, 2016) and (Smith & Jones, 2001)", "van der Graaf & Veeckman, 2014", id="apa-ampersand"),
+        pytest.param(
+            "(Granier, 2016) and (Smith and Jones, 2001)", "van der Graaf and Veeckman, 2014", id="harvard-and"
+        ),
+    ],
+)
 def test_corrected_form_follows_the_documents_style(text, expected):
     cites = run(text.replace("Granier, 2016", "van der Graaf, 2014"))
     assert cites[0].expected == expected
@@ -186,72 +253,112 @@ def one(text: str, works: list[Work], **kw):
 SENER = [work("sener2007", ["Şener", "Kaya", "Uzun"], 2007), work("sener2009", ["Şener"], 2009)]
 
 
-@pytest.mark.parametrize("text,reference", [
-    pytest.param("(Şener et al., 2007)", 1, id="non-ascii-capital"),
-    pytest.param(unicodedata.normalize("NFD", "(Şener et al., 2007)"), 1, id="non-ascii-capital-nfd"),
-    pytest.param("Şener et al. (2007) found", 1, id="non-ascii-narrative"),
-    pytest.param("(Sener et al., 2007)", 1, id="folded"),
-])
+@pytest.mark.parametrize(
+    "text,reference",
+    [
+        pytest.param("(Şener et al., 2007)", 1, id="non-ascii-capital"),
+        pytest.param(unicodedata.normalize("NFD", "(Şener et al., 2007)"), 1, id="non-ascii-capital-nfd"),
+        pytest.param("Şener et al. (2007) found", 1, id="non-ascii-narrative"),
+        pytest.param("(Sener et al., 2007)", 1, id="folded"),
+    ],
+)
 def test_names_are_unicode_letters(text, reference):
     c = one(text, SENER)
     assert (c.status, c.reference) == ("ok", reference)
     assert c.text.startswith(text.strip("(").split(" ")[0].split("(")[0])
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("(Şener, 2007; 2009)", id="continuation-after-diacritic"),
-    pytest.param(unicodedata.normalize("NFD", "(Şener, 2007; 2009)"), id="continuation-after-diacritic-nfd"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("(Şener, 2007; 2009)", id="continuation-after-diacritic"),
+        pytest.param(unicodedata.normalize("NFD", "(Şener, 2007; 2009)"), id="continuation-after-diacritic-nfd"),
+    ],
+)
 def test_year_only_continuation_after_a_name_with_a_diacritic(text):
     got = check(document(text), SENER).citations
     assert [(c.text[-4:], c.reference) for c in got] == [("2007", 1), ("2009", 2)]
 
 
-PARTICLES = [work("rossa2013", ["de la Rossa", "Smith", "Jones"], 2013), work("eijk2014", ["van Eijk", "Steen"], 2014),
-             work("berg2001", ["Van den Berg"], 2001)]
+PARTICLES = [
+    work("rossa2013", ["de la Rossa", "Smith", "Jones"], 2013),
+    work("eijk2014", ["van Eijk", "Steen"], 2014),
+    work("berg2001", ["Van den Berg"], 2001),
+]
 
 
-@pytest.mark.parametrize("text,reference", [
-    pytest.param("(De la Rossa et al., 2013)", 1, id="capitalised-in-text"),
-    pytest.param("(Van Eijk & Steen, 2014)", 2, id="capitalised-pair"),
-    pytest.param("Van Eijk and Steen (2014) argue", 2, id="capitalised-narrative"),
-    pytest.param("(van den Berg, 2001)", 3, id="lower-case-in-text"),
-])
+@pytest.mark.parametrize(
+    "text,reference",
+    [
+        pytest.param("(De la Rossa et al., 2013)", 1, id="capitalised-in-text"),
+        pytest.param("(Van Eijk & Steen, 2014)", 2, id="capitalised-pair"),
+        pytest.param("Van Eijk and Steen (2014) argue", 2, id="capitalised-narrative"),
+        pytest.param("(van den Berg, 2001)", 3, id="lower-case-in-text"),
+    ],
+)
 def test_particles_match_in_any_case(text, reference):
     c = one(text, PARTICLES)
     assert (c.status, c.reference, c.problems) == ("ok", reference, [])
 
 
-VOORBERG = [work("voorberg2015", ["Voorberg", "Bekkers", "Tummers"], 2015),
-            work("four2016", ["Alford", "Bekkers", "Osborne", "Tummers"], 2016)]
+VOORBERG = [
+    work("voorberg2015", ["Voorberg", "Bekkers", "Tummers"], 2015),
+    work("four2016", ["Alford", "Bekkers", "Osborne", "Tummers"], 2016),
+]
 
 
-@pytest.mark.parametrize("text,printed,reference,problems", [
-    pytest.param("As Voorberg, Bekkers and Tummers (2015) show", "Voorberg, Bekkers and Tummers (2015)", 1,
-                 ["et-al-missing"], id="three-authors-narrative"),
-    pytest.param("Voorberg, Bekkers, and Tummers (2015) show", "Voorberg, Bekkers, and Tummers (2015)", 1,
-                 ["et-al-missing"], id="serial-comma"),
-    pytest.param("In Europe, Voorberg, Bekkers and Tummers (2015) show", "Voorberg, Bekkers and Tummers (2015)", 1,
-                 ["et-al-missing"], id="place-before-the-list"),
-    pytest.param("Alford, Bekkers, Osborne and Tummers (2016) show", "Alford, Bekkers, Osborne and Tummers (2016)", 2,
-                 ["et-al-missing"], id="four-authors"),
-    pytest.param("Voorberg et al. (2015) show", "Voorberg et al. (2015)", 1, [], id="et-al"),
-])
+@pytest.mark.parametrize(
+    "text,printed,reference,problems",
+    [
+        pytest.param(
+            "As Voorberg, Bekkers and Tummers (2015) show",
+            "Voorberg, Bekkers and Tummers (2015)",
+            1,
+            ["et-al-missing"],
+            id="three-authors-narrative",
+        ),
+        pytest.param(
+            "Voorberg, Bekkers, and Tummers (2015) show",
+            "Voorberg, Bekkers, and Tummers (2015)",
+            1,
+            ["et-al-missing"],
+            id="serial-comma",
+        ),
+        pytest.param(
+            "In Europe, Voorberg, Bekkers and Tummers (2015) show",
+            "Voorberg, Bekkers and Tummers (2015)",
+            1,
+            ["et-al-missing"],
+            id="place-before-the-list",
+        ),
+        pytest.param(
+            "Alford, Bekkers, Osborne and Tummers (2016) show",
+            "Alford, Bekkers, Osborne and Tummers (2016)",
+            2,
+            ["et-al-missing"],
+            id="four-authors",
+        ),
+        pytest.param("Voorberg et al. (2015) show", "Voorberg et al. (2015)", 1, [], id="et-al"),
+    ],
+)
 def test_narrative_lists_of_any_length(text, printed, reference, problems):
     c = one(text, VOORBERG)
     assert (c.text, c.reference, c.problems) == (printed, reference, problems)
     assert c.names[0] == "Voorberg" or reference == 2
 
 
-@pytest.mark.parametrize("text,printed", [
-    pytest.param("(Papp and Müller, G&D 2006)", "Papp and Müller, G&D 2006", id="journal-between"),
-    pytest.param("(reviewed in Papp and Müller, 2006)", "Papp and Müller, 2006", id="text-before"),
-    pytest.param("(Papp and Müller, 2006 and unpublished data)", "Papp and Müller, 2006", id="text-after"),
-    pytest.param("(see Papp and Müller, 2006 for a review)", "Papp and Müller, 2006", id="comment-without-comma"),
-    pytest.param("(2hjr, 62% identity, Papp and Müller, 2006)", "Papp and Müller, 2006", id="data-before"),
-    pytest.param("the site [Papp and Müller, 2006] binds", "Papp and Müller, 2006", id="square-brackets"),
-    pytest.param("as described by Papp and Müller, 2006 and others", "Papp and Müller, 2006", id="unbracketed"),
-])
+@pytest.mark.parametrize(
+    "text,printed",
+    [
+        pytest.param("(Papp and Müller, G&D 2006)", "Papp and Müller, G&D 2006", id="journal-between"),
+        pytest.param("(reviewed in Papp and Müller, 2006)", "Papp and Müller, 2006", id="text-before"),
+        pytest.param("(Papp and Müller, 2006 and unpublished data)", "Papp and Müller, 2006", id="text-after"),
+        pytest.param("(see Papp and Müller, 2006 for a review)", "Papp and Müller, 2006", id="comment-without-comma"),
+        pytest.param("(2hjr, 62% identity, Papp and Müller, 2006)", "Papp and Müller, 2006", id="data-before"),
+        pytest.param("the site [Papp and Müller, 2006] binds", "Papp and Müller, 2006", id="square-brackets"),
+        pytest.param("as described by Papp and Müller, 2006 and others", "Papp and Müller, 2006", id="unbracketed"),
+    ],
+)
 def test_comments_around_a_citation_are_not_part_of_it(text, printed):
     c = one(text, [work("papp2006", ["Papp", "Müller"], 2006)])
     assert (c.text, c.status, c.reference) == (printed, "ok", 1)
@@ -262,11 +369,16 @@ def test_possessive_is_a_narrative_citation():
     assert (c.text, c.status, c.problems) == ("Ostrom's (1996)", "ok", [])
 
 
-@pytest.mark.parametrize("text,work_", [
-    pytest.param("(Ostrom, n.d.)", work("ostrom", ["Ostrom"], None), id="no-date"),
-    pytest.param("(Ostrom, in press)", work("ostrom", ["Ostrom"], None, status="in press"), id="in-press"),
-    pytest.param("Ostrom (in press) argues", work("ostrom", ["Ostrom"], None, status="in press"), id="in-press-narrative"),
-])
+@pytest.mark.parametrize(
+    "text,work_",
+    [
+        pytest.param("(Ostrom, n.d.)", work("ostrom", ["Ostrom"], None), id="no-date"),
+        pytest.param("(Ostrom, in press)", work("ostrom", ["Ostrom"], None, status="in press"), id="in-press"),
+        pytest.param(
+            "Ostrom (in press) argues", work("ostrom", ["Ostrom"], None, status="in press"), id="in-press-narrative"
+        ),
+    ],
+)
 def test_undated_citations_resolve_to_undated_entries(text, work_):
     c = one(text, [work_, work("ostrom1996", ["Ostrom"], 1996)])
     assert (c.status, c.reference) == ("ok", 1)
@@ -284,27 +396,43 @@ SMITHS = [work("smith2010a", ["Smith"], 2010, ["A."]), work("smith2010j", ["Smit
 def test_different_first_authors_with_one_surname_are_told_apart_by_initials():
     c = one("(Smith, 2010)", SMITHS)
     assert (c.status, c.candidates, c.problems) == ("ambiguous", [1, 2], ["needs-initials"])
-    assert 'APA 7: different first authors with the same surname are told apart by their initials: ' \
-           'cite "A. Smith, 2010" or "J. Smith, 2010"' in c.message
+    assert (
+        "APA 7: different first authors with the same surname are told apart by their initials: "
+        'cite "A. Smith, 2010" or "J. Smith, 2010"' in c.message
+    )
     assert "suffix" not in c.message
 
 
-@pytest.mark.parametrize("text,reference", [
-    pytest.param("(A. Smith, 2010)", 1, id="first"),
-    pytest.param("(J. Smith, 2010)", 2, id="second"),
-])
+@pytest.mark.parametrize(
+    "text,reference",
+    [
+        pytest.param("(A. Smith, 2010)", 1, id="first"),
+        pytest.param("(J. Smith, 2010)", 2, id="second"),
+    ],
+)
 def test_initials_choose_between_first_authors(text, reference):
     c = one(text, SMITHS)
     assert (c.status, c.reference) == ("ok", reference)
 
 
-@pytest.mark.parametrize("text,style,expected", [
-    pytest.param("(Voorberg et al., 2015) and (Papp & Müller, 2006)", "APA 7", None, id="apa"),
-    pytest.param("(Voorberg et al., 2015) and (Papp and Müller, 2006)", "Harvard", "Voorberg, Bekkers and Tummers, 2015",
-                 id="harvard"),
-    pytest.param("(Voorberg et al. 2015) and (Papp and Müller 2006)", "Chicago author-date",
-                 "Voorberg, Bekkers, and Tummers 2015", id="chicago"),
-])
+@pytest.mark.parametrize(
+    "text,style,expected",
+    [
+        pytest.param("(Voorberg et al., 2015) and (Papp & Müller, 2006)", "APA 7", None, id="apa"),
+        pytest.param(
+            "(Voorberg et al., 2015) and (Papp and Müller, 2006)",
+            "Harvard",
+            "Voorberg, Bekkers and Tummers, 2015",
+            id="harvard",
+        ),
+        pytest.param(
+            "(Voorberg et al. 2015) and (Papp and Müller 2006)",
+            "Chicago author-date",
+            "Voorberg, Bekkers, and Tummers 2015",
+            id="chicago",
+        ),
+    ],
+)
 def test_fixes_follow_the_documents_style(text, style, expected):
     first = check(document(text), VOORBERG + [work("papp2006", ["Papp", "Müller"], 2006)]).citations[0]
     if expected is None:
@@ -317,29 +445,44 @@ def test_fixes_follow_the_documents_style(text, style, expected):
 KEYED = [work("bovaird2007", ["Bovaird"], 2007), work("ostrom1996", ["Ostrom"], 1996)]
 
 
-@pytest.mark.parametrize("text,expected", [
-    pytest.param("As argued [@bovaird2007].", [("@bovaird2007", 1, False)], id="pandoc"),
-    pytest.param("As argued [see @bovaird2007; @ostrom1996, p. 5].",
-                 [("@bovaird2007", 1, False), ("@ostrom1996, p. 5", 2, False)], id="pandoc-several"),
-    pytest.param("As @ostrom1996 argues [-@bovaird2007].", [("@ostrom1996", 2, True), ("-@bovaird2007", 1, False)],
-                 id="pandoc-narrative"),
-    pytest.param(r"As argued \cite{bovaird2007}.", [("bovaird2007", 1, False)], id="latex-cite"),
-    pytest.param(r"As argued \citep[see][p.~5]{bovaird2007, ostrom1996}.",
-                 [("bovaird2007", 1, False), ("ostrom1996", 2, False)], id="latex-citep-options-two-keys"),
-    pytest.param(r"As \citet{ostrom1996} argues.", [("ostrom1996", 2, True)], id="latex-citet"),
-    pytest.param(r"As argued \parencite[12]{ostrom1996}.", [("ostrom1996", 2, False)], id="biblatex-parencite"),
-    pytest.param(r"As \textcite{bovaird2007} argues.", [("bovaird2007", 1, True)], id="biblatex-textcite"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        pytest.param("As argued [@bovaird2007].", [("@bovaird2007", 1, False)], id="pandoc"),
+        pytest.param(
+            "As argued [see @bovaird2007; @ostrom1996, p. 5].",
+            [("@bovaird2007", 1, False), ("@ostrom1996, p. 5", 2, False)],
+            id="pandoc-several",
+        ),
+        pytest.param(
+            "As @ostrom1996 argues [-@bovaird2007].",
+            [("@ostrom1996", 2, True), ("-@bovaird2007", 1, False)],
+            id="pandoc-narrative",
+        ),
+        pytest.param(r"As argued \cite{bovaird2007}.", [("bovaird2007", 1, False)], id="latex-cite"),
+        pytest.param(
+            r"As argued \citep[see][p.~5]{bovaird2007, ostrom1996}.",
+            [("bovaird2007", 1, False), ("ostrom1996", 2, False)],
+            id="latex-citep-options-two-keys",
+        ),
+        pytest.param(r"As \citet{ostrom1996} argues.", [("ostrom1996", 2, True)], id="latex-citet"),
+        pytest.param(r"As argued \parencite[12]{ostrom1996}.", [("ostrom1996", 2, False)], id="biblatex-parencite"),
+        pytest.param(r"As \textcite{bovaird2007} argues.", [("bovaird2007", 1, True)], id="biblatex-textcite"),
+    ],
+)
 def test_pandoc_and_latex_citations_resolve_by_key(text, expected):
     got = check(document(text), KEYED).citations
     assert [(c.text, c.reference, c.narrative) for c in got] == expected
     assert all(c.status == "ok" for c in got)
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("As argued [@bovaird2008].", id="pandoc"),
-    pytest.param(r"As argued \cite{bovaird2008}.", id="latex"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("As argued [@bovaird2008].", id="pandoc"),
+        pytest.param(r"As argued \cite{bovaird2008}.", id="latex"),
+    ],
+)
 def test_unknown_key_is_missing(text):
     c = one(text, KEYED)
     assert (c.status, c.problems) == ("missing", ["missing-reference"])
@@ -353,7 +496,9 @@ def test_an_email_address_is_not_a_citation():
 def test_narrative_form_inside_a_parenthesis_is_one_citation():
     got = check(document("(Bovaird et al (2007); see also Ostrom, 1996)."), KEYED).citations
     assert [(c.text, c.reference, c.problems) for c in got] == [
-        ("Bovaird et al (2007)", 1, ["et-al-for-few-authors", "malformed"]), ("Ostrom, 1996", 2, [])]
+        ("Bovaird et al (2007)", 1, ["et-al-for-few-authors", "malformed"]),
+        ("Ostrom, 1996", 2, []),
+    ]
     assert got[0].message.startswith('APA 7: should read "Bovaird, 2007"')
 
 
@@ -364,11 +509,14 @@ def test_latex_comments_are_not_citations():
     assert [c.text for c in check(doc, KEYED).citations] == ["ostrom1996", "bovaird2007"]
 
 
-@pytest.mark.parametrize("text,found", [
-    pytest.param("(Both, 1967)", ["Both, 1967"], id="surname-that-is-also-a-word"),
-    pytest.param("(December, 2018)", [], id="month-with-comma"),
-    pytest.param("(In 2018)", [], id="preposition"),
-    pytest.param("(Table 1, Linders 2012)", ["Linders 2012"], id="table-before"),
-])
+@pytest.mark.parametrize(
+    "text,found",
+    [
+        pytest.param("(Both, 1967)", ["Both, 1967"], id="surname-that-is-also-a-word"),
+        pytest.param("(December, 2018)", [], id="month-with-comma"),
+        pytest.param("(In 2018)", [], id="preposition"),
+        pytest.param("(Table 1, Linders 2012)", ["Linders 2012"], id="table-before"),
+    ],
+)
 def test_words_that_never_name_authors(text, found):
     assert [c.text for c in run(text)] == found

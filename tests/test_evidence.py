@@ -20,8 +20,12 @@ def db(built_db):
 
 
 def links(db, concept, table):
-    return {(r["target_id"], r["method"]) for r in db.query(
-        "select target_id, method from concept_links where concept_id = ? and target_table = ?", [concept, table])}
+    return {
+        (r["target_id"], r["method"])
+        for r in db.query(
+            "select target_id, method from concept_links where concept_id = ? and target_table = ?", [concept, table]
+        )
+    }
 
 
 def test_every_citing_sentence_is_a_claim(db):
@@ -74,7 +78,7 @@ def test_matcher_precision_and_recall_against_the_hand_labelled_table(built_db, 
 def test_every_link_shows_its_evidence_passage(db):
     for row in db.query("select * from concept_links where start is not null"):
         passage = db["passages"].get(row["passage_id"])
-        assert passage["text"][row["start"]:row["end"]] == row["matched_text"], row
+        assert passage["text"][row["start"] : row["end"]] == row["matched_text"], row
 
 
 def test_a_second_evidence_file_adds_findings(sources_copy, root):
@@ -87,15 +91,20 @@ def test_a_second_evidence_file_adds_findings(sources_copy, root):
     assert row["passage_id"] == "citadel-latvia-december-test/p1"
     said = list(db.query("select * from findings where focus_group = 'ul-computing-students' and criterion = 'speed'"))
     assert [r["id"] for r in said] == ["test-students-speed"]
-    counts = {(r["bucket"]): r["n"] for r in db.query(
-        "select bucket, count(*) n from evidence where concept_id = 'usability' and evidence = 'findings by criterion' "
-        "group by bucket")}
+    counts = {
+        (r["bucket"]): r["n"]
+        for r in db.query(
+            "select bucket, count(*) n from evidence where concept_id = 'usability' and evidence = 'findings by criterion' "
+            "group by bucket"
+        )
+    }
     assert counts.get("search-function") == 2  # the curated criterion row and the new finding
 
 
 # In a real browser, against a real `kb serve`.
 
 
+@pytest.mark.browser
 def test_concept_page_renders_with_working_links(server, browser, artifacts):
     base, _, _ = server
     page = browser.new_page()
@@ -128,6 +137,7 @@ def test_every_concept_page_answers(server):
             assert r.status == 200
 
 
+@pytest.mark.browser
 def test_evidence_map_counts_link_to_their_rows(server, browser, artifacts):
     base, _, _ = server
     page = browser.new_page()

@@ -13,23 +13,45 @@ import pytest
 import rispy
 
 from kb.export import format_references, to_bibtex, to_csljson, to_ris
-from kb.model import Work
 from kb.normalise import display_name
+from kb.records import Work
 from loaders.bibtex import load_bibtex, parse_bibtex
 
-ROUND_TRIP_FIELDS = ["type", "author", "editor", "title", "container-title", "volume", "issue", "page", "issued",
-                     "publisher", "publisher-place", "event", "event-place", "DOI", "URL"]
+ROUND_TRIP_FIELDS = [
+    "type",
+    "author",
+    "editor",
+    "title",
+    "container-title",
+    "volume",
+    "issue",
+    "page",
+    "issued",
+    "publisher",
+    "publisher-place",
+    "event",
+    "event-place",
+    "DOI",
+    "URL",
+]
 
-HOSTILE = Work(csl={
-    "id": "hostile2020",
-    "type": "article-journal",
-    "title": "R&D {in} 50% of $5: #1 under_score Ünïcode ICT van der Graaf’s “New” approach ~ ^ back\\slash",
-    "container-title": "Journal of R&D_Studies",
-    "author": [{"family": "Pérez-Quiñones", "given": "M."}, {"literal": "OECD & Co"},
-               {"family": "Graaf", "non-dropping-particle": "van der", "given": "S."}],
-    "volume": "12", "issue": "3", "page": "1-20",
-    "issued": {"date-parts": [[2020]]},
-})
+HOSTILE = Work(
+    csl={
+        "id": "hostile2020",
+        "type": "article-journal",
+        "title": "R&D {in} 50% of $5: #1 under_score Ünïcode ICT van der Graaf’s “New” approach ~ ^ back\\slash",
+        "container-title": "Journal of R&D_Studies",
+        "author": [
+            {"family": "Pérez-Quiñones", "given": "M."},
+            {"literal": "OECD & Co"},
+            {"family": "Graaf", "non-dropping-particle": "van der", "given": "S."},
+        ],
+        "volume": "12",
+        "issue": "3",
+        "page": "1-20",
+        "issued": {"date-parts": [[2020]]},
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,54 +110,54 @@ def test_schema_rejects_what_is_not_csl(root):
 
 APA = {
     "bovaird2007beyond": "Bovaird, T. (2007). Beyond engagement and participation: User and community coproduction of "
-                         "public services. Public Administration Review, 67(5), 846–860.",
+    "public services. Public Administration Review, 67(5), 846–860.",
     "osborne2013new": "Osborne, S. P., Radnor, Z., & Nasi, G. (2013). A New Theory for Public Service Management? Toward "
-                      "a (Public) Service-Dominant Approach. American Review of Public Administration, 43(2), 135–158.",
+    "a (Public) Service-Dominant Approach. American Review of Public Administration, 43(2), 135–158.",
     "marres2012material": "Marres, N. (2012). Material Participation: Technology, The Environment and Everyday Publics. "
-                          "Palgrave Macmillan.",
+    "Palgrave Macmillan.",
     "alford2009engaging": "Alford, J. (2009). Engaging public sector clients: From service-delivery to coproduction.",
     "pestoff2012what": "Pestoff, V. (2012b). What is Coproduction? Conceptual and Theoretical Perspectives. In New Public "
-                       "Governance, the Third Sector and Coproduction. Routledge.",
+    "Governance, the Third Sector and Coproduction. Routledge.",
     "pestoff2012coproduction": "Pestoff, V. (2012a). Coproduction and Third Sector Social Services in Europe: Some "
-                               "Concepts and Evidence. Voluntas, 23(4), 1102–1118.",
+    "Concepts and Evidence. Voluntas, 23(4), 1102–1118.",
     "oecd2017embracing": "OECD. (2017). Embracing Innovation in Government: Global Trends.",
     "rosentraub1980coproduction": "Rosentraub, M. S., & Harlow, K. S. (1980). The Coproduction of Police Services: A Case "
-                                  "of Citizens’ Inputs in the Production of Personal Safety [Paper presentation]. Annual "
-                                  "Meeting of the American Society for Public Administration, San Francisco.",
+    "of Citizens’ Inputs in the Production of Personal Safety [Paper presentation]. Annual "
+    "Meeting of the American Society for Public Administration, San Francisco.",
     "kavanaugh2014encouraging": "Kavanaugh, A., Krishnan, S., Pérez-Quiñones, M., Tedesco, J., Madondo, K., & Ahuja, A. "
-                                "(2014). Encouraging civic participation through local news aggregation. Information "
-                                "Polity, 19(1–2), 35–56.",
+    "(2014). Encouraging civic participation through local news aggregation. Information "
+    "Polity, 19(1–2), 35–56.",
     "vandergraaf2014designing": "van der Graaf, S., & Veeckman, C. (2014). Designing for participatory governance: "
-                                "Assessing capabilities and toolkits in public service delivery. Info, 16(6), 74–88.",
+    "Assessing capabilities and toolkits in public service delivery. Info, 16(6), 74–88.",
     "osborne2006new": "Osborne, S. (2006). The New Public Governance? Public Management Review, 8, 377–387.",
     "bovaird2016activating": "Bovaird, T., Stoker, G., Jones, T., Loeffler, E., & Pinilla, R. (2016). Activating "
-                             "collective coproduction of public services: influencing citizens to participate in complex "
-                             "governance mechanisms in the UK. International Review of Administrative Sciences, 82(1), "
-                             "47–68.",
+    "collective coproduction of public services: influencing citizens to participate in complex "
+    "governance mechanisms in the UK. International Review of Administrative Sciences, 82(1), "
+    "47–68.",
 }
 
 IEEE = {
     "bovaird2007beyond": "T. Bovaird, “Beyond engagement and participation: User and community coproduction of public "
-                         "services,” Public Administration Review, vol. 67, no. 5, pp. 846–860, 2007.",
+    "services,” Public Administration Review, vol. 67, no. 5, pp. 846–860, 2007.",
     "marres2012material": "N. Marres, Material Participation: Technology, The Environment and Everyday Publics. London: "
-                          "Palgrave Macmillan, 2012.",
+    "Palgrave Macmillan, 2012.",
     "alford2009engaging": "J. Alford, Engaging public sector clients: From service-delivery to coproduction. 2009.",
     "pestoff2012what": "V. Pestoff, “What is Coproduction? Conceptual and Theoretical Perspectives,” in New Public "
-                       "Governance, the Third Sector and Coproduction, Routledge, 2012.",
+    "Governance, the Third Sector and Coproduction, Routledge, 2012.",
     "oecd2017embracing": "OECD, “Embracing Innovation in Government: Global Trends,” 2017.",
     "kavanaugh2014encouraging": "A. Kavanaugh, S. Krishnan, M. Pérez-Quiñones, J. Tedesco, K. Madondo, and A. Ahuja, "
-                                "“Encouraging civic participation through local news aggregation,” Information Polity, "
-                                "vol. 19, no. 1–2, pp. 35–56, 2014.",
+    "“Encouraging civic participation through local news aggregation,” Information Polity, "
+    "vol. 19, no. 1–2, pp. 35–56, 2014.",
     "osborne2006new": "S. Osborne, “The New Public Governance?,” Public Management Review, vol. 8, pp. 377–387, 2006.",
     "vandergraaf2014designing": "S. van der Graaf and C. Veeckman, “Designing for participatory governance: Assessing "
-                                "capabilities and toolkits in public service delivery,” Info, vol. 16, no. 6, pp. 74–88, "
-                                "2014.",
+    "capabilities and toolkits in public service delivery,” Info, vol. 16, no. 6, pp. 74–88, "
+    "2014.",
     "osborne2013new": "S. P. Osborne, Z. Radnor, and G. Nasi, “A New Theory for Public Service Management? Toward a "
-                      "(Public) Service-Dominant Approach,” American Review of Public Administration, vol. 43, no. 2, "
-                      "pp. 135–158, 2013.",
+    "(Public) Service-Dominant Approach,” American Review of Public Administration, vol. 43, no. 2, "
+    "pp. 135–158, 2013.",
     "uppstrom2017explaining": "E. Uppström and C.-M. Lönn, “Explaining value co-creation and co-destruction in "
-                              "e-government using boundary object theory,” Government Information Quarterly, vol. 34, "
-                              "no. 3, pp. 406–420, 2017.",
+    "e-government using boundary object theory,” Government Information Quarterly, vol. 34, "
+    "no. 3, pp. 406–420, 2017.",
 }
 
 # Known deviations of citeproc-py's IEEE output from the IEEE guide, kept here so the suite
@@ -144,7 +166,8 @@ IEEE_KNOWN_WRONG = {
     "rosentraub1980coproduction": (
         "M. S. Rosentraub and K. S. Harlow, “The Coproduction of Police Services: A Case of Citizens’ Inputs in the "
         "Production of Personal Safety,” presented at the Annual Meeting of the American Society for Public "
-        "Administration, San Francisco, 1980."),  # the place is dropped
+        "Administration, San Francisco, 1980."
+    ),  # the place is dropped
 }
 
 

@@ -20,9 +20,13 @@ def small_graph() -> nx.MultiDiGraph:
     """Two documents. d1 cites a and b in one parenthesis (s1) and c in the next sentence (s2) of
     paragraph p1; d2 cites b and c together (t1). Work a is by Löffler; b by Loeffler and Smith."""
     G = nx.MultiDiGraph()
-    for claim, work, group, passage, doc in [("s1", "a", "g1", "p1", "d1"), ("s1", "b", "g1", "p1", "d1"),
-                                             ("s2", "c", "g2", "p1", "d1"), ("t1", "b", "g3", "q1", "d2"),
-                                             ("t1", "c", "g3", "q1", "d2")]:
+    for claim, work, group, passage, doc in [
+        ("s1", "a", "g1", "p1", "d1"),
+        ("s1", "b", "g1", "p1", "d1"),
+        ("s2", "c", "g2", "p1", "d1"),
+        ("t1", "b", "g3", "q1", "d2"),
+        ("t1", "c", "g3", "q1", "d2"),
+    ]:
         G.add_node(f"work:{work}", type="work", ref=work)
         G.add_edge(f"claim:{claim}", f"work:{work}", kind="cites", group=group, passage=passage, document=doc)
     return G
@@ -34,11 +38,16 @@ def test_times_cited_and_citing_passages_by_hand():
     assert g.citing_passages(G) == {"work:a": 1, "work:b": 2, "work:c": 2}
 
 
-@pytest.mark.parametrize("level,pairs", [
-    pytest.param("parenthesis", {("work:a", "work:b"): 1, ("work:b", "work:c"): 1}, id="parenthesis"),
-    pytest.param("sentence", {("work:a", "work:b"): 1, ("work:b", "work:c"): 1}, id="sentence"),
-    pytest.param("paragraph", {("work:a", "work:b"): 1, ("work:a", "work:c"): 1, ("work:b", "work:c"): 2}, id="paragraph"),
-])
+@pytest.mark.parametrize(
+    "level,pairs",
+    [
+        pytest.param("parenthesis", {("work:a", "work:b"): 1, ("work:b", "work:c"): 1}, id="parenthesis"),
+        pytest.param("sentence", {("work:a", "work:b"): 1, ("work:b", "work:c"): 1}, id="sentence"),
+        pytest.param(
+            "paragraph", {("work:a", "work:b"): 1, ("work:a", "work:c"): 1, ("work:b", "work:c"): 2}, id="paragraph"
+        ),
+    ],
+)
 def test_co_citation_by_hand(level, pairs):
     assert dict(g.co_citation(small_graph(), level)) == pairs
 
@@ -70,8 +79,14 @@ def test_coauthorship_and_communities_by_hand():
 
 def test_concept_path_by_hand():
     G = nx.MultiDiGraph()
-    edges = [("work:w1", "ict"), ("work:w1", "egov"), ("finding:f", "egov"), ("finding:f", "exclusion"),
-             ("work:w2", "ict"), ("work:w2", "exclusion")]
+    edges = [
+        ("work:w1", "ict"),
+        ("work:w1", "egov"),
+        ("finding:f", "egov"),
+        ("finding:f", "exclusion"),
+        ("work:w2", "ict"),
+        ("work:w2", "exclusion"),
+    ]
     for node, concept in edges:
         G.add_node(node, type=node.split(":")[0])
         G.add_node(f"concept:{concept}", type="concept")
@@ -102,8 +117,12 @@ def test_ambiguous_citations_make_no_edges(G, db):
 
 
 def test_osborne_2016_and_linders_2012_are_co_cited_in_a_paragraph(db):
-    rows = list(db.query("select level, weight from co_citations where work_a = 'linders2012egovernment' "
-                         "and work_b = 'osborne2016coproduction'"))
+    rows = list(
+        db.query(
+            "select level, weight from co_citations where work_a = 'linders2012egovernment' "
+            "and work_b = 'osborne2016coproduction'"
+        )
+    )
     assert rows == [{"level": "paragraph", "weight": 1}]  # same paragraph, different sentences
 
 
@@ -135,11 +154,17 @@ def test_second_document_joins_the_same_graph(sources_copy, root):
     build(sources_copy / "kb.db", sources_copy)
     db = sqlite_utils.Database(sources_copy / "kb.db")
     assert db["works"].count == 38  # 36 + Alford 1998 + Brandsen & Honingh 2016
-    entries = list(db.query("select document_id, raw from reference_entries where work_id = 'bovaird2007beyond' "
-                            "order by document_id"))
+    entries = list(
+        db.query(
+            "select document_id, raw from reference_entries where work_id = 'bovaird2007beyond' order by document_id"
+        )
+    )
     assert [e["document_id"] for e in entries] == ["coproduction-essay", "second-essay"]
     assert entries[0]["raw"].startswith("T. Bovaird, “Beyond") and entries[1]["raw"].startswith("Bovaird, T. (2007)")
-    cited = {r["text"]: (r["status"], r["work_id"]) for r in db.query("select * from citations where document_id = 'second-essay'")}
+    cited = {
+        r["text"]: (r["status"], r["work_id"])
+        for r in db.query("select * from citations where document_id = 'second-essay'")
+    }
     assert cited["Bovaird, 2007"] == ("ok", "bovaird2007beyond")
     assert cited["Alford, 1998"] == ("ok", "alford1998public")  # missing in the seed, found here
     coupling = list(db["bibliographic_coupling"].rows)
@@ -150,8 +175,11 @@ def test_second_document_joins_the_same_graph(sources_copy, root):
 @pytest.mark.parametrize("fmt,reader", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
 def test_exports_read_back(built_db, tmp_path, fmt, reader):
     out = tmp_path / f"kb.{fmt}"
-    result = subprocess.run([sys.executable, "-m", "kb", "graph", "--db", str(built_db), "--format", fmt, "--out", str(out)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "kb", "graph", "--db", str(built_db), "--format", fmt, "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     H = reader(out)
     assert H.nodes["work:osborne2006new"]["type"] == "work"
@@ -159,13 +187,15 @@ def test_exports_read_back(built_db, tmp_path, fmt, reader):
 
 
 def test_json_export(built_db):
-    result = subprocess.run([sys.executable, "-m", "kb", "graph", "--db", str(built_db), "--format", "json"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "kb", "graph", "--db", str(built_db), "--format", "json"], capture_output=True, text=True
+    )
     data = json.loads(result.stdout)
     kinds = {link["kind"] for link in data["links"]}
     assert kinds == {"contains", "cites", "authored-by", "discusses", "reports", "co-cited-with"}
 
 
+@pytest.mark.browser
 def test_map_in_a_browser(server, browser, artifacts):
     base, _, _ = server
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -179,8 +209,12 @@ def test_map_in_a_browser(server, browser, artifacts):
     assert page.locator('svg.kb-map a[href="/kb/works/osborne2006new"]').count() == 1
     boxes = page.evaluate("""() => [...document.querySelectorAll('svg.kb-map text.kb-label')].map(t => {
         const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height, t.textContent]; })""")
-    overlaps = [(a[4], b[4]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
-                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+    overlaps = [
+        (a[4], b[4])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    ]
     assert overlaps == []
     page.screenshot(path=str(artifacts / "map.png"), full_page=True)
     page.locator('svg.kb-map a[href="/-/concepts/exclusion"]').click()

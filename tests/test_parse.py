@@ -12,8 +12,26 @@ from kb.cli import cli
 from kb.parser import MODEL_PATH, parse_names, parse_references
 from loaders.bibtex import load_bibtex
 
-FIELDS = ["id", "type", "author", "editor", "title", "container-title", "volume", "issue", "page", "issued",
-          "publisher", "publisher-place", "event", "event-place", "DOI", "URL", "ISBN", "edition"]
+FIELDS = [
+    "id",
+    "type",
+    "author",
+    "editor",
+    "title",
+    "container-title",
+    "volume",
+    "issue",
+    "page",
+    "issued",
+    "publisher",
+    "publisher-place",
+    "event",
+    "event-place",
+    "DOI",
+    "URL",
+    "ISBN",
+    "edition",
+]
 
 
 def run_parse(path):
@@ -59,22 +77,49 @@ def test_blank_line_separated_entries_and_labels(root):
     assert result.exit_code == 0, result.output
     assert [i["citation-label"] for i in items] == ["1", "2", "3"]
     ieee, apa, oecd = items
-    assert (ieee["volume"], ieee["issue"], ieee["page"], ieee["container-title"]) == ("24", "6", "1073-1087", "World Development")
+    assert (ieee["volume"], ieee["issue"], ieee["page"], ieee["container-title"]) == (
+        "24",
+        "6",
+        "1073-1087",
+        "World Development",
+    )
     assert apa["author"] == [{"family": "Bovaird", "given": "T."}]
     assert (apa["issued"], apa["volume"], apa["issue"], apa["page"]) == ({"date-parts": [[2007]]}, "67", "5", "846-860")
     assert apa["container-title"] == "Public Administration Review"
     assert oecd["author"] == [{"literal": "OECD"}] and oecd["type"] == "report"
 
 
-@pytest.mark.parametrize("printed,names,et_al", [
-    pytest.param("S. van der Graaf and C. Veeckman,", [{"family": "Graaf", "given": "S.", "non-dropping-particle": "van der"},
-                                                        {"family": "Veeckman", "given": "C."}], False, id="particle"),
-    pytest.param("E. Uppström and C.-M. Lönn,", [{"family": "Uppström", "given": "E."}, {"family": "Lönn", "given": "C.-M."}], False, id="hyphenated-initials"),
-    pytest.param("R. B. Parks et al.,", [{"family": "Parks", "given": "R. B."}], True, id="et-al"),
-    pytest.param("van der Graaf, S., & Veeckman, C. (2014).", [{"family": "Graaf", "given": "S.", "non-dropping-particle": "van der"},
-                                                                {"family": "Veeckman", "given": "C."}], False, id="apa-particle"),
-    pytest.param("OECD,", [{"literal": "OECD"}], False, id="organisation"),
-])
+@pytest.mark.parametrize(
+    "printed,names,et_al",
+    [
+        pytest.param(
+            "S. van der Graaf and C. Veeckman,",
+            [
+                {"family": "Graaf", "given": "S.", "non-dropping-particle": "van der"},
+                {"family": "Veeckman", "given": "C."},
+            ],
+            False,
+            id="particle",
+        ),
+        pytest.param(
+            "E. Uppström and C.-M. Lönn,",
+            [{"family": "Uppström", "given": "E."}, {"family": "Lönn", "given": "C.-M."}],
+            False,
+            id="hyphenated-initials",
+        ),
+        pytest.param("R. B. Parks et al.,", [{"family": "Parks", "given": "R. B."}], True, id="et-al"),
+        pytest.param(
+            "van der Graaf, S., & Veeckman, C. (2014).",
+            [
+                {"family": "Graaf", "given": "S.", "non-dropping-particle": "van der"},
+                {"family": "Veeckman", "given": "C."},
+            ],
+            False,
+            id="apa-particle",
+        ),
+        pytest.param("OECD,", [{"literal": "OECD"}], False, id="organisation"),
+    ],
+)
 def test_names(printed, names, et_al):
     assert parse_names(printed) == (names, et_al)
 
@@ -98,16 +143,21 @@ def test_bib_ris_and_csl_json_read_into_the_same_model(root, tmp_path):
     assert ris[1]["type"] == "book" and ris[1]["publisher-place"] == "London"
     assert any(p["code"] == "missing-year" for p in ris[1]["problems"])
     path = tmp_path / "items.json"
-    path.write_text(json.dumps([{k: v for k, v in i.items() if k not in ("raw", "problems")} for i in bib[:3]]), encoding="utf-8")
+    path.write_text(
+        json.dumps([{k: v for k, v in i.items() if k not in ("raw", "problems")} for i in bib[:3]]), encoding="utf-8"
+    )
     result, back = run_parse(path)
     assert [b["title"] for b in back] == [b["title"] for b in bib[:3]]
 
 
 def test_failed_bibtex_block_is_kept_with_its_line(tmp_path):
     path = tmp_path / "bad.bib"
-    path.write_text("@article{ok, author={Rich, R. C.}, title={Roles}, year={1979}}\n\n"
-                    "@article{broken, author = {Sharp,\ntitle = {x}\n\n"
-                    "@book{fine, title={Later}, year={1990}}\n", encoding="utf-8")
+    path.write_text(
+        "@article{ok, author={Rich, R. C.}, title={Roles}, year={1979}}\n\n"
+        "@article{broken, author = {Sharp,\ntitle = {x}\n\n"
+        "@book{fine, title={Later}, year={1990}}\n",
+        encoding="utf-8",
+    )
     result, items = run_parse(path)
     assert result.exit_code == 0
     assert len(items) == 3
@@ -118,23 +168,31 @@ def test_failed_bibtex_block_is_kept_with_its_line(tmp_path):
 
 def test_bibtex_latex_is_decoded_in_names(tmp_path):
     path = tmp_path / "latex.bib"
-    path.write_text('@article{l, author={L{\\"o}ffler, Elke and P{\\\'e}rez-Qui{\\~n}ones, M.}, title={T}, year={2012}}\n',
-                    encoding="utf-8")
+    path.write_text(
+        "@article{l, author={L{\\\"o}ffler, Elke and P{\\'e}rez-Qui{\\~n}ones, M.}, title={T}, year={2012}}\n",
+        encoding="utf-8",
+    )
     _, items = run_parse(path)
     assert [a["family"] for a in items[0]["author"]] == ["Löffler", "Pérez-Quiñones"]
 
 
 def test_a_reference_without_a_title_is_flagged_in_every_format(tmp_path):
     text = tmp_path / "notitle.txt"
-    text.write_text("Bovaird, T. (2007). Public Administration Review, 67(5), 846-860.\n"
-                    "T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n", encoding="utf-8")
+    text.write_text(
+        "Bovaird, T. (2007). Public Administration Review, 67(5), 846-860.\n"
+        "T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n",
+        encoding="utf-8",
+    )
     bib = tmp_path / "notitle.bib"
-    bib.write_text("@article{b, author={Bovaird, Tony}, journal={Public Administration Review}, year={2007}}\n",
-                   encoding="utf-8")
+    bib.write_text(
+        "@article{b, author={Bovaird, Tony}, journal={Public Administration Review}, year={2007}}\n", encoding="utf-8"
+    )
     (_, from_text), (_, from_bib) = run_parse(text), run_parse(bib)
     codes = [[p["code"] for p in item["problems"]] for item in from_text + from_bib]
     assert "missing-title" in codes[0] and "missing-title" not in codes[1] and "missing-title" in codes[2]
-    messages = {p["message"] for item in (from_text[0], from_bib[0]) for p in item["problems"] if p["code"] == "missing-title"}
+    messages = {
+        p["message"] for item in (from_text[0], from_bib[0]) for p in item["problems"] if p["code"] == "missing-title"
+    }
     assert len(messages) == 1 and messages.pop().startswith("no title found")
 
 
@@ -161,8 +219,10 @@ def test_binary_garbage(tmp_path):
 def test_one_megabyte_line_is_kept_with_a_problem(tmp_path):
     path = tmp_path / "huge.txt"
     huge = "A. Author, " + "word " * 200_000
-    path.write_text("T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n" + huge + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "T. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n" + huge + "\n",
+        encoding="utf-8",
+    )
     result, items = run_parse(path)
     assert result.exit_code == 0
     assert len(items) == 2
@@ -172,14 +232,18 @@ def test_one_megabyte_line_is_kept_with_a_problem(tmp_path):
 
 def test_byte_order_mark_is_dropped(tmp_path):
     path = tmp_path / "bom.txt"
-    path.write_bytes("\ufeffT. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n".encode("utf-8"))
+    path.write_bytes(
+        "\ufeffT. Bovaird, “Beyond engagement,” Public Administration Review, vol. 67, 2007.\n".encode("utf-8")
+    )
     _, items = run_parse(path)
     assert items[0]["raw"].startswith("T. Bovaird") and items[0]["author"][0]["family"] == "Bovaird"
 
 
 def test_latin1_bytes_are_read_with_a_warning(tmp_path):
     path = tmp_path / "latin1.txt"
-    path.write_bytes("T. Bovaird and E. Löffler, \"From Engagement to Coproduction,\" Voluntas, vol. 23, 2012.\n".encode("latin-1"))
+    path.write_bytes(
+        'T. Bovaird and E. Löffler, "From Engagement to Coproduction," Voluntas, vol. 23, 2012.\n'.encode("latin-1")
+    )
     result, items = run_parse(path)
     assert result.exit_code == 0
     assert "latin1.txt:1: not UTF-8" in result.stderr
@@ -200,7 +264,9 @@ def test_nfd_and_nfc_give_the_same_item(tmp_path):
 
 
 REFPARSE = Path(__file__).resolve().parents[2] / "shared" / "data" / "refparse"
-ANNOTATED = [REFPARSE / name for name in ("anystyle_core.jsonl", "anystyle_good.xml", "anystyle_ugly.xml", "anystyle_bad.xml")]
+ANNOTATED = [
+    REFPARSE / name for name in ("anystyle_core.jsonl", "anystyle_good.xml", "anystyle_ugly.xml", "anystyle_bad.xml")
+]
 
 
 @pytest.mark.slow
@@ -209,8 +275,9 @@ def test_train_parser_rebuilds_the_shipped_model_byte_for_byte(tmp_path):
     """The shipped model is what README's two documented commands make (about 40 minutes: run
     with ``pytest -m slow`` whenever the parser's features or training data change)."""
     synthetic = tmp_path / "synthetic.jsonl"
-    result = CliRunner().invoke(cli, ["synth-references", *[a for p in ANNOTATED for a in ("--from", str(p))],
-                                      "--out", str(synthetic)])
+    result = CliRunner().invoke(
+        cli, ["synth-references", *[a for p in ANNOTATED for a in ("--from", str(p))], "--out", str(synthetic)]
+    )
     assert result.exit_code == 0, result.output
     out = tmp_path / "model.crfsuite"
     result = CliRunner().invoke(cli, ["train-parser", *map(str, ANNOTATED), str(synthetic), "--out", str(out)])
@@ -218,13 +285,17 @@ def test_train_parser_rebuilds_the_shipped_model_byte_for_byte(tmp_path):
     assert out.read_bytes() == MODEL_PATH.read_bytes()
 
 
-@pytest.mark.parametrize(("content", "says"), [
-    (b'{"segments": [["title", "Fine"]]}\n{"text": "no segments here"}\n', "plain.jsonl:2: no annotated segments"),
-    (b"not json\n", "plain.jsonl:1: not JSON"),
-    (b'{"segments": [["volume", 23]]}\n', "plain.jsonl:1: no annotated segments"),
-    (bytes(range(128, 256)), "plain.jsonl: not UTF-8"),
-    (b"", "plain.jsonl: no annotated references found"),
-], ids=["no-segments", "not-json", "number-not-text", "binary", "empty"])
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b'{"segments": [["title", "Fine"]]}\n{"text": "no segments here"}\n', "plain.jsonl:2: no annotated segments"),
+        (b"not json\n", "plain.jsonl:1: not JSON"),
+        (b'{"segments": [["volume", 23]]}\n', "plain.jsonl:1: no annotated segments"),
+        (bytes(range(128, 256)), "plain.jsonl: not UTF-8"),
+        (b"", "plain.jsonl: no annotated references found"),
+    ],
+    ids=["no-segments", "not-json", "number-not-text", "binary", "empty"],
+)
 def test_train_parser_on_bad_annotations_is_a_clear_error(tmp_path, content, says):
     path = tmp_path / "plain.jsonl"
     path.write_bytes(content)

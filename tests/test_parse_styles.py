@@ -23,7 +23,7 @@ STYLES = {
     "nature": f"Adams, P. G. & Hunter, C. N. {TITLE}. Biochim. Biophys. Acta 1817, 1616–1627 (2012).",
     "chicago": f"Adams, Peter G., and C. Neil Hunter. “{TITLE}.” Biochimica et Biophysica Acta 1817, no. 9 (2012): 1616–27.",
     "mla": f"Adams, Peter G., and C. Neil Hunter. “{TITLE}.” Biochimica et Biophysica Acta, vol. 1817, no. 9, 2012, "
-           "pp. 1616–27.",
+    "pp. 1616–27.",
     "ieee": f"P. G. Adams and C. N. Hunter, “{TITLE},” Biochim. Biophys. Acta, vol. 1817, no. 9, pp. 1616–1627, 2012.",
     "elife": f"Adams PG, Hunter CN. 2012. {TITLE}. Biochimica et Biophysica Acta 1817:1616–1627.",
     "abnt": f"ADAMS, P. G.; HUNTER, C. N. {TITLE}. Biochimica et Biophysica Acta, v. 1817, n. 9, p. 1616-1627, 2012.",
@@ -52,17 +52,35 @@ def test_one_article_in_eight_styles_gives_the_same_fields(style, tmp_path):
     assert not [p for p in item["problems"] if p["code"] in ("suspicious-pages", "missing-year")]
 
 
-@pytest.mark.parametrize(("printed", "want"), [
-    pytest.param("Adams PG, Hunter CN.", [("Adams", "P. G."), ("Hunter", "C. N.")], id="vancouver-initials"),
-    pytest.param("Adams, Peter G., and C. Neil Hunter.", [("Adams", "Peter G."), ("Hunter", "C. Neil")], id="chicago-first-inverted"),
-    pytest.param("ADAMS, P. G.; HUNTER, C. N.", [("Adams", "P. G."), ("Hunter", "C. N.")], id="abnt-capitals"),
-    pytest.param("A. M. Boulet, A. Lloyd, S. Sakonju,", [("Boulet", "A. M."), ("Lloyd", "A."), ("Sakonju", "S.")], id="given-first"),
-    pytest.param("Şener A, De la Rossa J, van der Graaf S.", [("Şener", "A."), ("De la Rossa", "J."), ("van der Graaf", "S.")],
-                 id="diacritic-and-particles"),
-    pytest.param("VAN DER GRAAF, S.; MCDONALD, J.", [("van der Graaf", "S."), ("McDonald", "J.")], id="capitals-recased"),
-    pytest.param("Haloin JR, Strauss SY.", [("Haloin", "J. R."), ("Strauss", "S. Y.")], id="jr-is-initials-in-vancouver"),
-    pytest.param("King, M. L., Jr., & Smith, J.", [("King", "M. L."), ("Smith", "J.")], id="suffix"),
-])
+@pytest.mark.parametrize(
+    ("printed", "want"),
+    [
+        pytest.param("Adams PG, Hunter CN.", [("Adams", "P. G."), ("Hunter", "C. N.")], id="vancouver-initials"),
+        pytest.param(
+            "Adams, Peter G., and C. Neil Hunter.",
+            [("Adams", "Peter G."), ("Hunter", "C. Neil")],
+            id="chicago-first-inverted",
+        ),
+        pytest.param("ADAMS, P. G.; HUNTER, C. N.", [("Adams", "P. G."), ("Hunter", "C. N.")], id="abnt-capitals"),
+        pytest.param(
+            "A. M. Boulet, A. Lloyd, S. Sakonju,",
+            [("Boulet", "A. M."), ("Lloyd", "A."), ("Sakonju", "S.")],
+            id="given-first",
+        ),
+        pytest.param(
+            "Şener A, De la Rossa J, van der Graaf S.",
+            [("Şener", "A."), ("De la Rossa", "J."), ("van der Graaf", "S.")],
+            id="diacritic-and-particles",
+        ),
+        pytest.param(
+            "VAN DER GRAAF, S.; MCDONALD, J.", [("van der Graaf", "S."), ("McDonald", "J.")], id="capitals-recased"
+        ),
+        pytest.param(
+            "Haloin JR, Strauss SY.", [("Haloin", "J. R."), ("Strauss", "S. Y.")], id="jr-is-initials-in-vancouver"
+        ),
+        pytest.param("King, M. L., Jr., & Smith, J.", [("King", "M. L."), ("Smith", "J.")], id="suffix"),
+    ],
+)
 def test_name_orders(printed, want):
     names, _ = parse_names(printed)
     assert [(family(n), n.get("given")) for n in names] == want
@@ -77,19 +95,29 @@ def test_particles_are_csl_particles():
 
 def test_a_list_keeps_one_name_order():
     """ "Tummers, Lars" alone could be two people; the list prints every name family-first."""
-    text = ("Voorberg, William, and Lars Tummers. Co-creation and co-production. Public Management Review 17, no. 9 (2015): 1333–57.\n"
-            "Osborne, Stephen, and Kirsty Strokosch. It takes two to tango? British Journal of Management 24 (2013): 31–47.\n")
+    text = (
+        "Voorberg, William, and Lars Tummers. Co-creation and co-production. Public Management Review 17, no. 9 (2015): 1333–57.\n"
+        "Osborne, Stephen, and Kirsty Strokosch. It takes two to tango? British Journal of Management 24 (2013): 31–47.\n"
+    )
     works = parse_references(text)
     assert [[(family(a), a.get("given")) for a in w.csl["author"]] for w in works] == [
-        [("Voorberg", "William"), ("Tummers", "Lars")], [("Osborne", "Stephen"), ("Strokosch", "Kirsty")]]
+        [("Voorberg", "William"), ("Tummers", "Lars")],
+        [("Osborne", "Stephen"), ("Strokosch", "Kirsty")],
+    ]
 
 
-@pytest.mark.parametrize(("printed", "want"), [
-    pytest.param("Smith, J. (2012a). A title. Journal of Things, 3, 1–2.", {"issued": {"date-parts": [[2012]]}, "year-suffix": "a"},
-                 id="year-suffix"),
-    pytest.param("Smith, J. (n.d.). A title. Journal of Things, 3, 1–2.", {}, id="no-date"),
-    pytest.param("Smith, J. (in press). A title. Journal of Things.", {"status": "in press"}, id="in-press"),
-])
+@pytest.mark.parametrize(
+    ("printed", "want"),
+    [
+        pytest.param(
+            "Smith, J. (2012a). A title. Journal of Things, 3, 1–2.",
+            {"issued": {"date-parts": [[2012]]}, "year-suffix": "a"},
+            id="year-suffix",
+        ),
+        pytest.param("Smith, J. (n.d.). A title. Journal of Things, 3, 1–2.", {}, id="no-date"),
+        pytest.param("Smith, J. (in press). A title. Journal of Things.", {"status": "in press"}, id="in-press"),
+    ],
+)
 def test_dates(printed, want):
     (work,) = parse_references(printed)
     got = {k: work.csl[k] for k in ("issued", "year-suffix", "status") if k in work.csl}

@@ -48,12 +48,23 @@ def test_export_is_not_cut_by_max_returned_rows(built_db, root):
     assert len(items) == 29
 
 
-@pytest.mark.parametrize("path,expected", [
-    pytest.param("/kb/works.bib?type=book", {"alford2009engaging", "brudney1990fostering", "marres2012material"}, id="facet-filter"),
-    pytest.param("/kb/works.bib?_search=Voluntas", {"bovaird2012engagementa", "meijer2012coproduction", "pestoff2012coproduction"}, id="search"),
-    pytest.param("/kb/works_never_cited.bib", {"szkuta2014collaborative"}, id="canned-query"),
-    pytest.param("/kb/citations.bib?status=mismatch&_search=x", None, id="other-table-with-work-id"),
-])
+@pytest.mark.parametrize(
+    "path,expected",
+    [
+        pytest.param(
+            "/kb/works.bib?type=book",
+            {"alford2009engaging", "brudney1990fostering", "marres2012material"},
+            id="facet-filter",
+        ),
+        pytest.param(
+            "/kb/works.bib?_search=Voluntas",
+            {"bovaird2012engagementa", "meijer2012coproduction", "pestoff2012coproduction"},
+            id="search",
+        ),
+        pytest.param("/kb/works_never_cited.bib", {"szkuta2014collaborative"}, id="canned-query"),
+        pytest.param("/kb/citations.bib?status=mismatch&_search=x", None, id="other-table-with-work-id"),
+    ],
+)
 def test_filtered_views_export_their_rows(ds, path, expected):
     response = get(ds, path)
     assert response.status_code == 200, response.text
@@ -85,16 +96,29 @@ def test_work_rows_show_formatted_references(ds):
     assert row["ieee"].startswith("S. Osborne, “The New Public Governance?,”")
 
 
-@pytest.mark.parametrize("args,check", [
-    pytest.param(["bovaird2007beyond", "--format", "apa"],
-                 lambda out: out.startswith("Bovaird, T. (2007). Beyond engagement"), id="key-apa"),
-    pytest.param(["--concept", "New Public Governance", "--format", "csljson"],
-                 lambda out: "osborne2006new" in {i["id"] for i in json.loads(out)}, id="concept-label"),
-    pytest.param(["--search", "Voluntas", "--format", "ris"],
-                 lambda out: len(rispy.loads(out)) == 3, id="search-ris"),
-    pytest.param(["osborne2006new", "--format", "bibtex"],
-                 lambda out: parse_bibtex(out)[0][0].csl["title"] == "The New Public Governance?", id="bibtex"),
-])
+@pytest.mark.parametrize(
+    "args,check",
+    [
+        pytest.param(
+            ["bovaird2007beyond", "--format", "apa"],
+            lambda out: out.startswith("Bovaird, T. (2007). Beyond engagement"),
+            id="key-apa",
+        ),
+        pytest.param(
+            ["--concept", "New Public Governance", "--format", "csljson"],
+            lambda out: "osborne2006new" in {i["id"] for i in json.loads(out)},
+            id="concept-label",
+        ),
+        pytest.param(
+            ["--search", "Voluntas", "--format", "ris"], lambda out: len(rispy.loads(out)) == 3, id="search-ris"
+        ),
+        pytest.param(
+            ["osborne2006new", "--format", "bibtex"],
+            lambda out: parse_bibtex(out)[0][0].csl["title"] == "The New Public Governance?",
+            id="bibtex",
+        ),
+    ],
+)
 def test_kb_cite(built_db, args, check):
     result = CliRunner().invoke(cli, ["cite", "--db", str(built_db), *args])
     assert result.exit_code == 0, result.output

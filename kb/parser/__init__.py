@@ -17,15 +17,27 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.model import Problem, Work
 from kb.normalise import citation_key, entry_problems, unique_keys
 from kb.parser.fields import clean_title, to_csl
 from kb.parser.labeller import MODEL_PATH, Labeller, default_labeller, train, training_sequences
 from kb.parser.names import list_order, parse_names, read_names
 from kb.parser.tokens import join, tokenize
+from kb.records import Problem, Work
 
-__all__ = ["MODEL_PATH", "Labeller", "Parsed", "UNPARSED", "clean_title", "parse_names", "parse_reference",
-           "parse_references", "segments", "split_entries", "train", "training_sequences"]
+__all__ = [
+    "MODEL_PATH",
+    "Labeller",
+    "Parsed",
+    "UNPARSED",
+    "clean_title",
+    "parse_names",
+    "parse_reference",
+    "parse_references",
+    "segments",
+    "split_entries",
+    "train",
+    "training_sequences",
+]
 
 UNPARSED = ("unparsed-reference", "could not find a title or an author in this reference")
 _MAX_TOKENS = 2000
@@ -78,14 +90,16 @@ def _label_all(raws: list[str], labeller: Labeller) -> list[_Labelled]:
         number = None
         if m:
             number = m.group(1) or m.group(2) or m.group(3)
-            text = text[m.end():]
+            text = text[m.end() :]
         tokens, _, glued = tokenize(text)
         if len(tokens) > _MAX_TOKENS:  # not a reference: kept, with its problem, unlabelled
             tokens, glued = [], []
         prepared.append((raw, number, tokens, glued))
     labels = labeller.label_many([(tokens, glued) for _, _, tokens, glued in prepared])
-    return [_labelled(raw, number, segments(tokens, labs, glued)) if tokens else _Labelled(raw, number, [])
-            for (raw, number, tokens, glued), labs in zip(prepared, labels, strict=True)]
+    return [
+        _labelled(raw, number, segments(tokens, labs, glued)) if tokens else _Labelled(raw, number, [])
+        for (raw, number, tokens, glued), labs in zip(prepared, labels, strict=True)
+    ]
 
 
 def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Labelled:
@@ -148,8 +162,11 @@ def split_entries(text: str) -> list[tuple[int, str]]:
             current = []
     if current:
         blocks.append(current)
-    wrapped = len(blocks) > 1 and sum(len(b) > 1 for b in blocks) * 2 > len(blocks) and \
-        sum(len(b) for b in blocks) / len(blocks) <= 6
+    wrapped = (
+        len(blocks) > 1
+        and sum(len(b) > 1 for b in blocks) * 2 > len(blocks)
+        and sum(len(b) for b in blocks) / len(blocks) <= 6
+    )
     if wrapped:
         return [(b[0][0], " ".join(t for _, t in b)) for b in blocks]
     return [entry for b in blocks for entry in b]

@@ -16,20 +16,150 @@ from kb.normalise import PARTICLES
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
 _KEYWORDS = {
-    "vol", "vols", "no", "nos", "pp", "p", "in", "eds", "ed", "edn", "edition", "press", "university", "univ",
-    "journal", "j", "proceedings", "proc", "conference", "conf", "symposium", "workshop", "review", "report",
-    "retrieved", "available", "accessed", "http", "https", "doi", "isbn", "thesis", "dissertation", "phd",
-    "presented", "meeting", "annual", "transactions", "trans", "quarterly", "bulletin", "letters", "publishing",
-    "publishers", "inc", "ltd", "verlag", "institute", "department", "technical", "tech", "rep", "and", "et", "al",
-    "&", "new", "york", "london", "paris", "berlin", "cambridge", "oxford", "chicago", "boston", "san", "editor",
-    "editors", "translated", "chap", "chapter", "issue", "series", "magazine", "online", "url", "v", "n", "s",
-    "hrsg", "hg", "bd", "heft", "nr", "internet", "cited", "epub", "edited", "by", "org", "orgs", "pages", "page",
+    "vol",
+    "vols",
+    "no",
+    "nos",
+    "pp",
+    "p",
+    "in",
+    "eds",
+    "ed",
+    "edn",
+    "edition",
+    "press",
+    "university",
+    "univ",
+    "journal",
+    "j",
+    "proceedings",
+    "proc",
+    "conference",
+    "conf",
+    "symposium",
+    "workshop",
+    "review",
+    "report",
+    "retrieved",
+    "available",
+    "accessed",
+    "http",
+    "https",
+    "doi",
+    "isbn",
+    "thesis",
+    "dissertation",
+    "phd",
+    "presented",
+    "meeting",
+    "annual",
+    "transactions",
+    "trans",
+    "quarterly",
+    "bulletin",
+    "letters",
+    "publishing",
+    "publishers",
+    "inc",
+    "ltd",
+    "verlag",
+    "institute",
+    "department",
+    "technical",
+    "tech",
+    "rep",
+    "and",
+    "et",
+    "al",
+    "&",
+    "new",
+    "york",
+    "london",
+    "paris",
+    "berlin",
+    "cambridge",
+    "oxford",
+    "chicago",
+    "boston",
+    "san",
+    "editor",
+    "editors",
+    "translated",
+    "chap",
+    "chapter",
+    "issue",
+    "series",
+    "magazine",
+    "online",
+    "url",
+    "v",
+    "n",
+    "s",
+    "hrsg",
+    "hg",
+    "bd",
+    "heft",
+    "nr",
+    "internet",
+    "cited",
+    "epub",
+    "edited",
+    "by",
+    "org",
+    "orgs",
+    "pages",
+    "page",
 }
-_MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january",
-           "february", "march", "april", "june", "july", "august", "september", "october", "november", "december"}
-_OPEN_Q = "“\"‘«„"
-_FUNCTION_WORDS = {"of", "and", "the", "in", "for", "on", "a", "an", "to", "with", "de", "la", "und", "der", "die",
-                   "et", "du", "des", "at", "by", "from"}
+_MONTHS = {
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+}
+_OPEN_Q = '“"‘«„'
+_FUNCTION_WORDS = {
+    "of",
+    "and",
+    "the",
+    "in",
+    "for",
+    "on",
+    "a",
+    "an",
+    "to",
+    "with",
+    "de",
+    "la",
+    "und",
+    "der",
+    "die",
+    "et",
+    "du",
+    "des",
+    "at",
+    "by",
+    "from",
+}
 _IN = re.compile(r"In:?|in:|Im|Dans|In\.")
 _EDS = re.compile(r"\(?(?:eds?|hrsg|hg|dir|éd|org)s?\.?\)?[.,:;]?", re.I)
 _VOLUME = re.compile(r"(?:vol|vols|bd|jg|t|tome|band|v)\.?|\d+\s*\(\s*\d+[-–/]?\d*\s*\)[.,:;]?|\d+\(\d+.*", re.I)
@@ -109,7 +239,7 @@ def title_words() -> TitleWords:
 
 def _case(token: str) -> str:
     """C capitalised, c lower case, f a function word, d a number, p punctuation, o other."""
-    c = token.strip("“\"‘(").rstrip(".,;:)”\"’")
+    c = token.strip('“"‘(').rstrip('.,;:)”"’')
     if not c:
         return "p"
     if c.lower() in _FUNCTION_WORDS:
@@ -117,8 +247,9 @@ def _case(token: str) -> str:
     return "C" if c[0].isupper() else "c" if c[0].islower() else "d" if c[0].isdigit() else "o"
 
 
-_ASCII_SHAPE = str.maketrans({**{c: "X" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
-                              **{c: "x" for c in "abcdefghijklmnopqrstuvwxyz"}})
+_ASCII_SHAPE = str.maketrans(
+    {**{c: "X" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, **{c: "x" for c in "abcdefghijklmnopqrstuvwxyz"}}
+)
 _DIGITS_SHAPE = str.maketrans({c: "d" for c in "0123456789"})
 _OTHER_LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
@@ -164,9 +295,31 @@ def _edge(ch: str) -> str:
 class _Local:
     """What one word says on its own, computed once per distinct word."""
 
-    __slots__ = ("core", "shape", "last", "first", "case", "feats", "is_year", "dot_counts", "open_quote",
-                 "close_double", "close_single", "is_in", "is_eds", "upper_first", "opens_paren", "closes_paren",
-                 "near", "far", "plast", "is_range", "special", "place_first", "place_second")
+    __slots__ = (
+        "core",
+        "shape",
+        "last",
+        "first",
+        "case",
+        "feats",
+        "is_year",
+        "dot_counts",
+        "open_quote",
+        "close_double",
+        "close_single",
+        "is_in",
+        "is_eds",
+        "upper_first",
+        "opens_paren",
+        "closes_paren",
+        "near",
+        "far",
+        "plast",
+        "is_range",
+        "special",
+        "place_first",
+        "place_second",
+    )
 
     def __init__(self, tok: str):
         one_word_places = places()[0]
@@ -178,8 +331,15 @@ class _Local:
         self.last = last if not last.isalnum() else "a"
         self.first = _edge(first)
         self.case = _case(tok)
-        f = [f"w={core[:20]}", f"shape={self.shape}", f"last={self.last}", f"first={self.first}",
-             f"len={min(len(core), 10)}", f"suf3={core[-3:]}", f"suf2={core[-2:]}"]
+        f = [
+            f"w={core[:20]}",
+            f"shape={self.shape}",
+            f"last={self.last}",
+            f"first={self.first}",
+            f"len={min(len(core), 10)}",
+            f"suf3={core[-3:]}",
+            f"suf2={core[-2:]}",
+        ]
         if _INITIAL.fullmatch(tok):
             f.append("initial")
         if _BARE_INITIALS.fullmatch(tok):
@@ -226,12 +386,29 @@ class _Local:
         # what this word contributes to its neighbours' features, by offset (-3..3, without 0)
         w = core[:20]
         self.far = {off: f"w[{off}]={w}" for off in (-3, -2, 2, 3)}
-        self.near = {off: (f"w[{off}]={w}", f"last[{off}]={self.last}", f"first[{off}]={self.first}",
-                           f"shape[{off}]={self.shape}") for off in (-1, 1)}
+        self.near = {
+            off: (
+                f"w[{off}]={w}",
+                f"last[{off}]={self.last}",
+                f"first[{off}]={self.first}",
+                f"shape[{off}]={self.shape}",
+            )
+            for off in (-1, 1)
+        }
         self.plast = self.last
         # rare cues the per-position pass must track; most words have none of them
-        self.special = (self.open_quote or self.close_double or self.close_single or self.is_year or first == "("
-                        or last == ")" or tok.endswith((").", "),")) or self.is_in or tok == "in" or self.is_eds)
+        self.special = (
+            self.open_quote
+            or self.close_double
+            or self.close_single
+            or self.is_year
+            or first == "("
+            or last == ")"
+            or tok.endswith((").", "),"))
+            or self.is_in
+            or tok == "in"
+            or self.is_eds
+        )
         firsts, seconds = _place_words()
         self.place_first = first.isupper() and core in firsts
         self.place_second = core in seconds
@@ -281,8 +458,24 @@ def _reference_cues(tokens: list[str]) -> list[str]:
 _POS = [f"pos={k}" for k in range(10)]
 _DOTS = [f"dots={k}" for k in range(7)]
 _COMMAS = [f"commas={k}" for k in range(9)]
-_FLAGS = ("bias", "glued", "glued_next", "openquote", "inquote", "closequote", "afterquote", "afteryear", "openparen",
-          "closeparen", "inparen", "BOS", "EOS", "place2", "after_in", "after_eds")
+_FLAGS = (
+    "bias",
+    "glued",
+    "glued_next",
+    "openquote",
+    "inquote",
+    "closequote",
+    "afterquote",
+    "afteryear",
+    "openparen",
+    "closeparen",
+    "inparen",
+    "BOS",
+    "EOS",
+    "place2",
+    "after_in",
+    "after_eds",
+)
 
 
 class Strings:
@@ -364,8 +557,9 @@ class _View:
 STRINGS = Strings()
 
 
-def token_features(tokens: list[str], glued: list[bool] | None = None, enc: Strings = STRINGS,
-                   views_out: list | None = None) -> list[list]:
+def token_features(
+    tokens: list[str], glued: list[bool] | None = None, enc: Strings = STRINGS, views_out: list | None = None
+) -> list[list]:
     """AnyStyle/GROBID-style lexical and layout features for each token: as strings, or, given a
     model's ``Ids``, as its attribute numbers (the same features, looked up once per word). With
     ``Scored`` ids, the word features are left out and each token's view is appended to
@@ -382,7 +576,7 @@ def token_features(tokens: list[str], glued: list[bool] | None = None, enc: Stri
     padded_cases = "__" + "".join(x.case for x in locs) + "__"  # one letter a token
     whole = " ".join(tokens)
     style = []
-    if any(q in whole for q in "“\"«"):
+    if any(q in whole for q in '“"«'):
         style.append("style=quoted")
     if re.search(r"\((?:1[5-9]|20)\d\d[a-z]?\)", " ".join(tokens[:14])):
         style.append("style=yearparen")
@@ -397,8 +591,11 @@ def token_features(tokens: list[str], glued: list[bool] | None = None, enc: Stri
     for i, tok in enumerate(tokens):
         x = locs[i]
         core = cores[i]
-        f = [flag["bias"], *views[i].feats, enc.pos[min(9, int(scale * i))]] if inline else \
-            [flag["bias"], enc.pos[min(9, int(scale * i))]]
+        f = (
+            [flag["bias"], *views[i].feats, enc.pos[min(9, int(scale * i))]]
+            if inline
+            else [flag["bias"], enc.pos[min(9, int(scale * i))]]
+        )
         if glued[i]:
             f.append(flag["glued"])
         if i + 1 < n and glued[i + 1]:
@@ -471,7 +668,7 @@ def token_features(tokens: list[str], glued: list[bool] | None = None, enc: Stri
                 seen_in = True
             if x.is_eds:
                 seen_eds = True
-        f.append(of("caps=" + padded_cases[i:i + 5]))
+        f.append(of("caps=" + padded_cases[i : i + 5]))
         feats.append(f)
         if x.dot_counts:
             dots += 1

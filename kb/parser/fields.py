@@ -35,9 +35,9 @@ def clean_title(text: str) -> str:
         t = t[:-1].rstrip()
     for _ in range(2):
         t = t.strip()
-        if t[:1] in "“\"«":
+        if t[:1] in '“"«':
             t = t[1:]
-        if t[-1:] in "”\"»":
+        if t[-1:] in '”"»':
             t = t[:-1]
         t = t.rstrip(",;")
     if t.endswith(",’"):
@@ -66,7 +66,7 @@ def clean_container(text: str, abbreviations: frozenset[str] | None = None) -> s
         last = t.split()[-1]
         if not _keeps_full_stop(last, t):
             t = t[:-1]
-    return t.strip().strip("“”\"").strip()
+    return t.strip().strip('“”"').strip()
 
 
 def _keeps_full_stop(last: str, text: str) -> bool:
@@ -81,13 +81,27 @@ def _keeps_full_stop(last: str, text: str) -> bool:
 
 
 _YEAR = re.compile(r"(?<![\d])(1[5-9]\d\d|20\d\d)([a-z])?(?![\d])")
-_MONTHS = {m: i for i, ms in enumerate(
-    [("jan", "january", "janvier", "januar", "enero"), ("feb", "february", "février", "februar", "febrero"),
-     ("mar", "march", "mars", "märz", "marzo"), ("apr", "april", "avril", "abril"), ("may", "mai", "mayo"),
-     ("jun", "june", "juin", "juni", "junio"), ("jul", "july", "juillet", "juli", "julio"),
-     ("aug", "august", "août", "agosto"), ("sep", "sept", "september", "septembre", "septiembre"),
-     ("oct", "october", "octobre", "oktober", "octubre"), ("nov", "november", "novembre", "noviembre"),
-     ("dec", "december", "décembre", "dezember", "diciembre")], 1) for m in ms}
+_MONTHS = {
+    m: i
+    for i, ms in enumerate(
+        [
+            ("jan", "january", "janvier", "januar", "enero"),
+            ("feb", "february", "février", "februar", "febrero"),
+            ("mar", "march", "mars", "märz", "marzo"),
+            ("apr", "april", "avril", "abril"),
+            ("may", "mai", "mayo"),
+            ("jun", "june", "juin", "juni", "junio"),
+            ("jul", "july", "juillet", "juli", "julio"),
+            ("aug", "august", "août", "agosto"),
+            ("sep", "sept", "september", "septembre", "septiembre"),
+            ("oct", "october", "octobre", "oktober", "octubre"),
+            ("nov", "november", "novembre", "noviembre"),
+            ("dec", "december", "décembre", "dezember", "diciembre"),
+        ],
+        1,
+    )
+    for m in ms
+}
 
 
 def parse_date(text: str) -> dict[str, Any] | None:
@@ -124,13 +138,15 @@ def parse_date(text: str) -> dict[str, Any] | None:
         if day:
             parts.append(day)
     out: dict[str, Any] = {"issued": {"date-parts": [parts]}}
-    if m.group(2) and not re.match(r"\s*[a-z]{2}", text[m.end(2):]):
+    if m.group(2) and not re.match(r"\s*[a-z]{2}", text[m.end(2) :]):
         out["year-suffix"] = m.group(2)
     return out
 
 
 _ISSUE_WORD = r"(?:no|nos|nr|n|issue|iss|heft|h|num|número|fasc|n°|nᵒ)\.?\s*°?"
-_ISSUE_VALUE = r"((?:pt|part|suppl|supplement|spec|special|s)\.?\s*[\w\-–/]+|[\w\-–/]+(?:\s+(?:suppl|pt|part)\.?(?:\s*\d+)?)?)"
+_ISSUE_VALUE = (
+    r"((?:pt|part|suppl|supplement|spec|special|s)\.?\s*[\w\-–/]+|[\w\-–/]+(?:\s+(?:suppl|pt|part)\.?(?:\s*\d+)?)?)"
+)
 
 
 def volume_issue(text: str) -> tuple[str | None, str | None]:
@@ -146,17 +162,23 @@ def volume_issue(text: str) -> tuple[str | None, str | None]:
     ('1817', '9')
     """
     t = text.strip().rstrip(",.;:")
-    t = re.sub(r"^\(?(?:1[5-9]\d\d|20\d\d)[a-z]?\)?\s*[;.]\s*(?=.*\d)", "", t)  # "2000;355(9222)": the year is not the volume
+    t = re.sub(
+        r"^\(?(?:1[5-9]\d\d|20\d\d)[a-z]?\)?\s*[;.]\s*(?=.*\d)", "", t
+    )  # "2000;355(9222)": the year is not the volume
     m = re.fullmatch(rf"\(?\s*{_ISSUE_WORD}\s*{_ISSUE_VALUE}\)?|\(({_ISSUE_VALUE[1:-1]})\)", t, re.I)
     if m:
         return None, _dash((m.group(1) or m.group(2)).strip())
-    m = re.match(rf"^\(?(?:vol(?:ume)?|v|bd|band|t|tome|jg|vols)?\.?\s*([\dA-Za-z][\w.\-–/]*?)\s*"
-                 rf"(?:[,.]?\s*{_ISSUE_WORD}\s*|\()\s*{_ISSUE_VALUE}\)?$", t, re.I)
+    m = re.match(
+        rf"^\(?(?:vol(?:ume)?|v|bd|band|t|tome|jg|vols)?\.?\s*([\dA-Za-z][\w.\-–/]*?)\s*"
+        rf"(?:[,.]?\s*{_ISSUE_WORD}\s*|\()\s*{_ISSUE_VALUE}\)?$",
+        t,
+        re.I,
+    )
     if m and re.search(r"\d", m.group(1)):
         return _dash(m.group(1)), _dash(m.group(2).strip())
     m = re.search(r"(?:vol(?:ume)?|v|bd|band|t|tome|jg)?\.?\s*(\d+[A-Za-z]?(?:\s*[-–/]\s*\d+)?)", t, re.I)
     if m:
-        rest = t[m.end():]
+        rest = t[m.end() :]
         issue = re.search(rf"{_ISSUE_WORD}\s*{_ISSUE_VALUE}", rest, re.I)
         return _dash(m.group(1)), (_dash(issue.group(1).strip()) if issue else None)
     return None, None
@@ -202,7 +224,9 @@ def pages(text: str) -> str:
 _PRESENTED = re.compile(r"(?:paper\s+)?presented at\s+(?:the\s+)?(.*)", re.I)
 
 
-def to_csl(segs: list[tuple[str, str]], raw: str, orders: dict[str, str | None] | None = None) -> tuple[dict[str, Any], bool]:
+def to_csl(
+    segs: list[tuple[str, str]], raw: str, orders: dict[str, str | None] | None = None
+) -> tuple[dict[str, Any], bool]:
     """Labelled segments -> (a CSL-JSON item without ``id``, whether its authors end in "et al.").
     ``orders`` gives the list's name order for authors and editors (see kb.parser.names)."""
     orders = orders or {}
@@ -283,7 +307,7 @@ def to_csl(segs: list[tuple[str, str]], raw: str, orders: dict[str, str | None] 
         # labeller may cut the event's name in two; what follows it up to the place is the event.
         i = next(k for k, (lab, text) in enumerate(segs) if re.search(r"presented at", text, re.I))
         joined = segs[i][1]
-        for lab, text in segs[i + 1:]:
+        for lab, text in segs[i + 1 :]:
             if lab in ("location", "date"):
                 break
             joined += " " + text
@@ -350,8 +374,12 @@ def guess_type(csl: dict[str, Any], first: dict[str, str], presented: str | None
     if "container-title" in first:
         if re.search(r"proceedings|conference|symposium|workshop|proc\.|congress", container):
             return "paper-conference"
-        if not re.match(r"\s*in\b", first["container-title"], re.I) and "editor" not in first \
-                and "publisher" not in first and "location" not in first:
+        if (
+            not re.match(r"\s*in\b", first["container-title"], re.I)
+            and "editor" not in first
+            and "publisher" not in first
+            and "location" not in first
+        ):
             return "article-journal"  # a container with no "In", editors or publisher is a periodical
         return "chapter"
     if "volume" in first and "pages" in first and "publisher" not in first:

@@ -21,16 +21,18 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kb.model import KbError
 from kb.parser.features import MODELS, Ids, Scored, token_features
 from kb.parser.tokens import tokenize
+from kb.records import KbError
 
 MODEL_PATH = MODELS / "refparser.crfsuite"
 
 Sequence = tuple[list[str], list[bool], list[str]]  # tokens, glued, BIO labels
 
-_HINT = ('give AnyStyle XML, or JSON Lines with one {"segments": [[label, text], ...]} or '
-         '{"text": ..., "spans": [[start, end, label], ...]} object a line')
+_HINT = (
+    'give AnyStyle XML, or JSON Lines with one {"segments": [[label, text], ...]} or '
+    '{"text": ..., "spans": [[start, end, label], ...]} object a line'
+)
 
 
 def read_annotated(path: Path) -> Iterator[tuple[str, list[tuple[int, int, str]], bool]]:
@@ -59,14 +61,21 @@ def read_annotated(path: Path) -> Iterator[tuple[str, list[tuple[int, int, str]]
             raise KbError(f"not JSON: {e.msg}", str(path), number, _HINT) from None
         if isinstance(row, dict) and isinstance(row.get("text"), str) and isinstance(row.get("spans"), list):
             spans = row["spans"]
-            if not all(isinstance(s, list) and len(s) == 3 and isinstance(s[0], int) and isinstance(s[1], int)
-                       and isinstance(s[2], str) for s in spans):
+            if not all(
+                isinstance(s, list)
+                and len(s) == 3
+                and isinstance(s[0], int)
+                and isinstance(s[1], int)
+                and isinstance(s[2], str)
+                for s in spans
+            ):
                 raise KbError("spans must be [start, end, label] triples", str(path), number, _HINT)
             yield row["text"], [tuple(s) for s in spans], False
             continue
         segs = row.get("segments") if isinstance(row, dict) else None
         if not isinstance(segs, list) or not all(
-                isinstance(x, list) and len(x) == 2 and all(isinstance(v, str) for v in x) for x in segs):
+            isinstance(x, list) and len(x) == 2 and all(isinstance(v, str) for v in x) for x in segs
+        ):
             raise KbError("no annotated segments on this line", str(path), number, _HINT)
         yield (*_from_segments(segs), True)
 
@@ -148,8 +157,9 @@ def training_sequences(*paths: Path) -> list[Sequence]:
     return out
 
 
-def train(sequences: Iterable[Sequence], model_path: Path, max_iterations: int = 150,
-          c1: float = 0.05, c2: float = 0.01) -> None:
+def train(
+    sequences: Iterable[Sequence], model_path: Path, max_iterations: int = 150, c1: float = 0.05, c2: float = 0.01
+) -> None:
     """Train a CRF on labelled sequences and write the model file and its weight table
     (``.npz``, what the labeller reads), atomically: an interrupted run leaves both as they were."""
     import pycrfsuite
@@ -157,8 +167,7 @@ def train(sequences: Iterable[Sequence], model_path: Path, max_iterations: int =
     trainer = pycrfsuite.Trainer(verbose=False)
     for tokens, glued, labels in sequences:
         trainer.append(token_features(tokens, glued), labels)
-    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations,
-                        "feature.possible_transitions": True})
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": max_iterations, "feature.possible_transitions": True})
     model_path.parent.mkdir(parents=True, exist_ok=True)
     partial = model_path.with_name(model_path.name + ".partial")
     table = weights_path(model_path)
@@ -202,11 +211,15 @@ def write_weights(model_path: Path, out: Path) -> None:
     for (a, b), w in info.transitions.items():
         transitions[label_id[a], label_id[b]] = w
     np.savez_compressed(
-        out, model_sha256=np.array(_fingerprint(model_path).encode("ascii")),
+        out,
+        model_sha256=np.array(_fingerprint(model_path).encode("ascii")),
         labels=np.array("\n".join(labels).encode("utf-8")),
         attributes=np.array("\n".join(attributes).encode("utf-8")),
-        rows=np.array([r for r, _, _ in rows], dtype=np.int32), cols=np.array([c for _, c, _ in rows], dtype=np.int16),
-        weights=np.array([w for _, _, w in rows]), transitions=transitions)
+        rows=np.array([r for r, _, _ in rows], dtype=np.int32),
+        cols=np.array([c for _, c, _ in rows], dtype=np.int16),
+        weights=np.array([w for _, _, w in rows]),
+        transitions=transitions,
+    )
 
 
 class Labeller:
@@ -273,7 +286,7 @@ class Labeller:
 
         out: list[list[str]] = []
         for b in range(0, len(sequences), self.BATCH):
-            batch = sequences[b:b + self.BATCH]
+            batch = sequences[b : b + self.BATCH]
             if len(self.scored.words) > 200_000:  # bounded memory on endless input
                 self.scored.cache.clear()
                 self.scored.words.clear()
@@ -290,8 +303,9 @@ class Labeller:
             if len(indptr) == 1:
                 out += [[] for _ in batch]
                 continue
-            x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr),
-                           shape=(len(indptr) - 1, self.unknown + 1))
+            x = csr_matrix(
+                (np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(len(indptr) - 1, self.unknown + 1)
+            )
             scores = x @ self.weights
             self._add_word_shares(scores, [v.number for v in views], lengths)
             out += self._viterbi(scores, lengths)
@@ -323,13 +337,13 @@ class Labeller:
         from scipy.sparse import csr_matrix
 
         words = self.scored.words
-        new = words[self.summed:]
+        new = words[self.summed :]
         if not new:
             return
         need = len(words)
         if need > self.shares.shape[1]:
             grown = np.zeros((7, max(need, 2 * self.shares.shape[1]), self.shares.shape[2]), dtype=np.float32)
-            grown[:, :self.summed] = self.shares[:, :self.summed]
+            grown[:, : self.summed] = self.shares[:, : self.summed]
             self.shares = grown
         for kind, off in enumerate(self._OFFSETS):
             cols: list[int] = []
@@ -338,9 +352,8 @@ class Labeller:
                 got = w.feats if off == 0 else w.near[off] if off in (-1, 1) else (w.far[off],)
                 cols.extend(got)
                 indptr.append(len(cols))
-            x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr),
-                           shape=(len(new), self.unknown + 1))
-            self.shares[kind, self.summed:need] = x @ self.weights
+            x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(len(new), self.unknown + 1))
+            self.shares[kind, self.summed : need] = x @ self.weights
         self.summed = need
 
     def _viterbi(self, scores, lengths: list[int]) -> list[list[str]]:

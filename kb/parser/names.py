@@ -34,10 +34,14 @@ _ROLE = re.compile(
     r"\(\s*(?:eds?|editors?|hrsg|hg|orgs?|coords?|dirs?|comps?|trans|tr|ed\. lit)\s*\.?\s*\)"
     r"|,?\s*\b(?:editors?|eds\.?|ed\.|hrsg\.?|hg\.|org\.|coord\.|comp\.|trans\.)(?=[\s,;:.)]|$)"
     r"|^\s*(?:in:?|im:?|dans:?)\s+|^\s*(?:edited|ed\.|eds\.)\s+by\s+|^\s*(?:ed\.|eds\.|hrsg\.\s*v\.|hg\.\s*v\.)\s+",
-    re.I)
-_ET_AL = re.compile(r"(?:,|;)?\s*(?:\bet\.?\s*al\b\.?|\band\s+others\b|\bu\.\s*a\b\.?|\bet\s+coll\.|…|\.\s?\.\s?\.)\s*[.,;:]?\s*$",
-                    re.I)
-_YEAR_TAIL = re.compile(r"[\s,(]+(?:1[5-9]\d\d|20\d\d)[a-z]?\)?[.,:;]?\s*$|\s*\((?:n\.\s?d\.|in press|s\.\s?d\.)\)[.,]?\s*$")
+    re.I,
+)
+_ET_AL = re.compile(
+    r"(?:,|;)?\s*(?:\bet\.?\s*al\b\.?|\band\s+others\b|\bu\.\s*a\b\.?|\bet\s+coll\.|…|\.\s?\.\s?\.)\s*[.,;:]?\s*$", re.I
+)
+_YEAR_TAIL = re.compile(
+    r"[\s,(]+(?:1[5-9]\d\d|20\d\d)[a-z]?\)?[.,:;]?\s*$|\s*\((?:n\.\s?d\.|in press|s\.\s?d\.)\)[.,]?\s*$"
+)
 _SEP = re.compile(r"\s*(;|,|&|\band\b|\bund\b|\bet\b(?!\s*al)|\by\b|\be\b)\s*")
 _LITTLE = {"and", "&", "et", "al", "al.", "und", "y", "e", "u", "a", "others"}
 _DIGRAPHS = {"Ch", "Th", "Ph", "Sh", "Sz", "Gy", "Kh", "Zh", "Ts", "Dj", "Lj", "Nj", "St", "Wm", "Jos", "Chr"}
@@ -47,7 +51,9 @@ _ORG_WORDS = re.compile(
     r"commission|bank|university|universit\w+|cent(?:er|re)|office|foundation|consortium|network|project|union|"
     r"board|services?|fund|team|collaboration|initiative|program(?:me)?|inc|ltd|corporation|company|bureau|"
     r"authority|federation|academy|academies|government|nations|forum|alliance|working|party|trust|health|oecd|"
-    r"world|national|international|european|statistics|census|survey|press)\b", re.I)
+    r"world|national|international|european|statistics|census|survey|press)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -90,8 +96,11 @@ def _initials(word: str, bare: bool) -> bool:
         return False
     if "." in w:
         parts = [p for p in _INITIAL_PARTS.split(w) if p]
-        return all(len(p) <= 2 and p[0].isupper() and (len(p) == 1 or p[1].islower()) for p in parts) and w.endswith(".") \
+        return (
+            all(len(p) <= 2 and p[0].isupper() and (len(p) == 1 or p[1].islower()) for p in parts)
+            and w.endswith(".")
             or all(len(p) == 1 and p.isupper() for p in parts)
+        )
     letters = w.replace("-", "").replace("‐", "")
     return bare and len(letters) <= 4 and letters.isalpha() and letters.isupper()
 
@@ -101,8 +110,12 @@ def _dotted_initial(word: str) -> bool:
 
 
 def _is_particle(word: str) -> bool:
-    return word in PARTICLES or word.lower() in ("d'", "l'", "al", "el", "bin", "ibn", "abu", "dei", "degli", "des",
-                                                  "zur", "vander", "vanden", "ter", "ten") and word[:1].islower()
+    return (
+        word in PARTICLES
+        or word.lower()
+        in ("d'", "l'", "al", "el", "bin", "ibn", "abu", "dei", "degli", "des", "zur", "vander", "vanden", "ter", "ten")
+        and word[:1].islower()
+    )
 
 
 def _is_jr(word: str) -> bool:
@@ -137,8 +150,11 @@ def _family_chunk(words: list[str]) -> bool:
     """PARTICLE* WORD+ [JR]: "van der Graaf", "Garcia Marquez", "King Jr.", "DE MORAES"."""
     ws = [w for w in words if not _is_jr(w)]
     core = [w for w in ws if not _is_particle(w)]
-    return bool(core) and (all(_is_word(w) for w in core) or (len(ws) == 1 and ws[0].isupper() and len(ws[0]) >= 2)
-                           ) and len(core) <= 3
+    return (
+        bool(core)
+        and (all(_is_word(w) for w in core) or (len(ws) == 1 and ws[0].isupper() and len(ws[0]) >= 2))
+        and len(core) <= 3
+    )
 
 
 def _given_chunk(words: list[str]) -> bool:
@@ -150,7 +166,7 @@ def _given_chunk(words: list[str]) -> bool:
 
 
 def _family_initials_chunk(words: list[str]) -> bool:
-    """"Adams PG", "van der Graaf S", "Adams P. G.", "Drury WJ III"."""
+    """ "Adams PG", "van der Graaf S", "Adams P. G.", "Drury WJ III"."""
     ws = [w for w in words if not _is_jr(w)]
     k = _family_end(ws)
     return 0 < k < len(ws) and _family_chunk(ws[:k]) and len(ws) - k <= 3
@@ -185,14 +201,19 @@ def _given_end(ws: list[str], initials_only: bool) -> int:
 
 
 def _given_first_chunk(words: list[str], initials_only: bool = False) -> bool:
-    """"P. G. Adams", "C. Neil Hunter", "S. van der Graaf", "Peter Adams"."""
+    """ "P. G. Adams", "C. Neil Hunter", "S. van der Graaf", "Peter Adams"."""
     ws = [w for w in words if not _is_jr(w)]
     if len(ws) < 2 or not _is_word(ws[-1]):
         return False
     k = _given_end(ws, initials_only)
     given, fam = ws[:k], ws[k:]
-    return bool(given) and all(_is_initials(w) or _is_word(w) for w in given) and len(given) <= 4 and \
-        (any(_is_initials(w) for w in given) or len(ws) <= 3) and len([w for w in fam if not _is_particle(w)]) <= 3
+    return (
+        bool(given)
+        and all(_is_initials(w) or _is_word(w) for w in given)
+        and len(given) <= 4
+        and (any(_is_initials(w) for w in given) or len(ws) <= 3)
+        and len([w for w in fam if not _is_particle(w)]) <= 3
+    )
 
 
 def _recase(word: str) -> str:
@@ -267,8 +288,11 @@ def _name(family_words: list[str], given_words: list[str], caps: bool) -> dict[s
 def _org_chunk(words: list[str]) -> bool:
     """ "1000 Genomes Project Consortium", "ICGC Breast Cancer Consortium": a group among people."""
     text = " ".join(words)
-    return len(words) >= 2 and not any(_is_initials(w) for w in words) and \
-        (text[0].isdigit() or bool(_ORG_WORDS.search(text)))
+    return (
+        len(words) >= 2
+        and not any(_is_initials(w) for w in words)
+        and (text[0].isdigit() or bool(_ORG_WORDS.search(text)))
+    )
 
 
 def _readings(chunks: list[list[str]], caps: bool, initials_only: bool = False) -> list[Reading]:
@@ -281,8 +305,9 @@ def _readings(chunks: list[list[str]], caps: bool, initials_only: bool = False) 
     return out
 
 
-def _read_in_order(order: str, chunks: list[list[str]], orgs: list[bool], caps: bool,
-                   initials_only: bool) -> list[dict[str, str]] | None:
+def _read_in_order(
+    order: str, chunks: list[list[str]], orgs: list[bool], caps: bool, initials_only: bool
+) -> list[dict[str, str]] | None:
     """The chunks read as names in one order (a group name may stand anywhere), or None."""
     names: list[dict[str, str]] = []
     i, n = 0, len(chunks)
@@ -329,7 +354,7 @@ def _initials_only(chunks: list[list[str]]) -> bool:
             continue
         inits = [_is_initials(w) for w in c]
         has_initials |= any(inits)
-        if any(not a and b for a, b in zip(inits, inits[1:])) or (len(c) >= 2 and not any(inits)):
+        if any(not a and b for a, b in zip(inits, inits[1:], strict=False)) or (len(c) >= 2 and not any(inits)):
             return False
     return has_initials
 
@@ -358,10 +383,14 @@ def read_names(text: str) -> NameList:
     m = _ET_AL.search(t)
     if m:
         et_al = True
-        t = t[:m.start()].strip(" ,;:")
+        t = t[: m.start()].strip(" ,;:")
     last = t.split()[-1] if t.split() else ""
-    if t.endswith(".") and not (re.fullmatch(r"(?:.*[.\-‐])?[A-Z]\.", last) or last.split(".")[-2:-1] and
-                                last.rstrip(".").split(".")[-1] in _DIGRAPHS or _is_jr(last)):
+    if t.endswith(".") and not (
+        re.fullmatch(r"(?:.*[.\-‐])?[A-Z]\.", last)
+        or last.split(".")[-2:-1]
+        and last.rstrip(".").split(".")[-1] in _DIGRAPHS
+        or _is_jr(last)
+    ):
         t = t[:-1]  # the list's full stop, not an initial's
     t = t.strip()
     if re.search(r"…|\.\s?\.\s?\.", t):  # APA's "19 names, ... Last": the list is cut, keep the names around the cut
@@ -370,7 +399,10 @@ def read_names(text: str) -> NameList:
     # printed in capitals: no word in mixed or lower case but the little ones ("and", "et", "van")
     words = [w.strip(",;:.()") for w in t.split()]
     caps = any(len(w) >= 2 and w.isupper() for w in words) and not any(
-        not w.isupper() and w.lower() not in _LITTLE and w.lower() not in PARTICLES for w in words if any(c.isalpha() for c in w))
+        not w.isupper() and w.lower() not in _LITTLE and w.lower() not in PARTICLES
+        for w in words
+        if any(c.isalpha() for c in w)
+    )
     if not t:
         return NameList(text, [], et_al, caps)
     if _organisation(t) and ";" not in t and not re.search(r",\s*(?:[A-Z]\.\s*)+(?:,|$)", t):
@@ -404,7 +436,9 @@ def _read(text: str, t: str, et_al: bool, caps: bool) -> NameList:
             elif len(c) == 1 and _is_initials(c[0]) and names and "given" not in names[-1]:
                 names[-1]["given"] = _dotted(c[0])
             else:
-                names.append({"family": " ".join(c).strip(" .")} if not _organisation(" ".join(c)) else {"literal": " ".join(c)})
+                names.append(
+                    {"family": " ".join(c).strip(" .")} if not _organisation(" ".join(c)) else {"literal": " ".join(c)}
+                )
         readings = [Reading("mixed", names)]
     return NameList(text, readings, et_al, caps_families)
 
@@ -438,7 +472,9 @@ def choose(names: NameList, order: str | None) -> list[dict[str, str]]:
     for r in names.readings:
         if r.order == order:
             return [dict(n) for n in r.names]
-    best = min(names.readings, key=lambda r: (_implausible(r), _PREFERENCE.index(r.order) if r.order in _PREFERENCE else 99))
+    best = min(
+        names.readings, key=lambda r: (_implausible(r), _PREFERENCE.index(r.order) if r.order in _PREFERENCE else 99)
+    )
     return [dict(n) for n in best.names]
 
 

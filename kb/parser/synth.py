@@ -40,19 +40,57 @@ from kb.parser.tokens import tokenize
 # The style matrix of benchmarks/parser_styles.py: styles people meet, 32 in all. The first
 # group may be used for training; HELD_OUT never is (nor any style named as its variant).
 MATRIX_SEEN = (
-    "apa", "ieee", "american-medical-association", "nature", "cell", "elsevier-harvard", "chicago-author-date",
-    "modern-language-association", "associacao-brasileira-de-normas-tecnicas", "plos", "nlm-citation-sequence",
-    "american-sociological-association", "american-political-science-association", "harvard-university-of-leeds",
-    "royal-society-of-chemistry", "american-physics-society", "sage-harvard",
-    "iso690-author-date-en", "din-1505-2", "springer-lecture-notes-in-computer-science",
+    "apa",
+    "ieee",
+    "american-medical-association",
+    "nature",
+    "cell",
+    "elsevier-harvard",
+    "chicago-author-date",
+    "modern-language-association",
+    "associacao-brasileira-de-normas-tecnicas",
+    "plos",
+    "nlm-citation-sequence",
+    "american-sociological-association",
+    "american-political-science-association",
+    "harvard-university-of-leeds",
+    "royal-society-of-chemistry",
+    "american-physics-society",
+    "sage-harvard",
+    "iso690-author-date-en",
+    "din-1505-2",
+    "springer-lecture-notes-in-computer-science",
 )
 HELD_OUT = (
-    "the-lancet", "bmj", "elife", "springer-basic-author-date", "harvard-cite-them-right", "american-chemical-society",
-    "science", "frontiers", "multidisciplinary-digital-publishing-institute", "pnas", "taylor-and-francis-chicago-author-date", "american-institute-of-physics",
+    "the-lancet",
+    "bmj",
+    "elife",
+    "springer-basic-author-date",
+    "harvard-cite-them-right",
+    "american-chemical-society",
+    "science",
+    "frontiers",
+    "multidisciplinary-digital-publishing-institute",
+    "pnas",
+    "taylor-and-francis-chicago-author-date",
+    "american-institute-of-physics",
 )
 
-MARKED = ("title", "container-title", "collection-title", "publisher", "publisher-place", "volume", "issue",
-          "DOI", "URL", "edition", "event", "genre", "number")
+MARKED = (
+    "title",
+    "container-title",
+    "collection-title",
+    "publisher",
+    "publisher-place",
+    "volume",
+    "issue",
+    "DOI",
+    "URL",
+    "edition",
+    "event",
+    "genre",
+    "number",
+)
 ROLES = ("author", "editor", "translator")
 
 
@@ -81,8 +119,11 @@ def _marker(k: int) -> tuple[str, str]:
 
 FIELD_MARK = {f: _marker(i) for i, f in enumerate(MARKED)}
 NAME_MARK = {r: _marker(len(MARKED) + i) for i, r in enumerate(ROLES)}
-_MARK_OF = {c: (name, i == 0) for name, pair in {**FIELD_MARK, **{f"{r}-family": m for r, m in NAME_MARK.items()}}.items()
-            for i, c in enumerate(pair)}
+_MARK_OF = {
+    c: (name, i == 0)
+    for name, pair in {**FIELD_MARK, **{f"{r}-family": m for r, m in NAME_MARK.items()}}.items()
+    for i, c in enumerate(pair)
+}
 _ANY_MARK = re.compile("[\ue000-\ue0ff]")
 
 
@@ -119,7 +160,7 @@ class Renderer:
             warnings.simplefilter("ignore")
             self.csl = CitationStylesStyle(str(path), validate=False)
         text = path.read_text(encoding="utf-8")
-        bib = text[text.find("<bibliography"):]
+        bib = text[text.find("<bibliography") :]
         self.numbered = 'variable="citation-number"' in bib
 
     def render(self, items: list[dict[str, Any]]) -> dict[str, str]:
@@ -148,19 +189,39 @@ class Renderer:
 # ---------------------------------------------------------------------------------------------
 # Labelling by where each field landed
 
-_LABEL_OF = {"title": "title", "container-title": "container-title", "collection-title": "collection-title",
-             "publisher": "publisher", "publisher-place": "location", "volume": "volume", "issue": "volume",
-             "DOI": "doi", "URL": "url", "edition": "edition", "event": "container-title", "genre": "genre",
-             "number": "volume", "author-family": "author", "editor-family": "editor", "translator-family": "translator"}
-_ROLE_WORDS = re.compile(r"^\(?(?:eds?|editors?|edited|by|hrsg|hg|orgs?|coords?|dir|trans|translated|transl|tr|ed\.by)"
-                         r"\.?\)?[.,:;]?$", re.I)
+_LABEL_OF = {
+    "title": "title",
+    "container-title": "container-title",
+    "collection-title": "collection-title",
+    "publisher": "publisher",
+    "publisher-place": "location",
+    "volume": "volume",
+    "issue": "volume",
+    "DOI": "doi",
+    "URL": "url",
+    "edition": "edition",
+    "event": "container-title",
+    "genre": "genre",
+    "number": "volume",
+    "author-family": "author",
+    "editor-family": "editor",
+    "translator-family": "translator",
+}
+_ROLE_WORDS = re.compile(
+    r"^\(?(?:eds?|editors?|edited|by|hrsg|hg|orgs?|coords?|dir|trans|translated|transl|tr|ed\.by)"
+    r"\.?\)?[.,:;]?$",
+    re.I,
+)
 _PREFIX = {
-    "volume": re.compile(r"^\(?(?:vol|vols|volume|v|bd|band|t|tome|jg|no|nos|n|nr|issue|iss|h|heft|num|fasc|suppl)\.?[,:]?$", re.I),
+    "volume": re.compile(
+        r"^\(?(?:vol|vols|volume|v|bd|band|t|tome|jg|no|nos|n|nr|issue|iss|h|heft|num|fasc|suppl)\.?[,:]?$", re.I
+    ),
     "pages": re.compile(r"^\(?(?:pp?|pages?|s|seiten?|str|art|article|e)\.?[,:]?$", re.I),
     "doi": re.compile(r"^(?:doi|https?://(?:dx\.)?doi\.org/?)[.:]?$", re.I),
     "url": re.compile(r"^(?:url|<)[.:]?$", re.I),
-    "note": re.compile(r"^(?:available|at|from|retrieved|online|accessed|consulté|abgerufen|zugegriffen|viewed|cited)[.:,]?$",
-                       re.I),
+    "note": re.compile(
+        r"^(?:available|at|from|retrieved|online|accessed|consulté|abgerufen|zugegriffen|viewed|cited)[.:,]?$", re.I
+    ),
 }
 _IN = re.compile(r"^(?:in|im|dans|en|em)[.:,]*$", re.I)
 _OPENING = re.compile(r"^[«“‘(\[„\"']+$")
@@ -181,12 +242,12 @@ def add_year_suffix(text: str, item: dict[str, Any]) -> str:
         if len(ch) == 1:
             depth += 1 if _MARK_OF[ch][1] else -1
         elif depth == 0:
-            return text[:m.end()] + suffix + text[m.end():]
+            return text[: m.end()] + suffix + text[m.end() :]
     return text
 
 
 def _inside_quotes(text: str) -> str:
-    """ “Title”, -> “Title,” (marker characters between the two are kept where they are)."""
+    """“Title”, -> “Title,” (marker characters between the two are kept where they are)."""
     return re.sub(r"(”)([\ue000-\ue0ff]*)([,.])", r"\3\1\2", text)
 
 
@@ -217,14 +278,14 @@ def label_rendering(plain: str, marked: str, item: dict[str, Any], numbered: boo
     year = str(((item.get("issued") or {}).get("date-parts") or [[None]])[0][0] or "")
     if year:
         for m in re.finditer(rf"(?<![\w]){year}[a-z]?(?![\d])", plain):
-            if all(c is None for c in char_label[m.start():m.end()]):
+            if all(c is None for c in char_label[m.start() : m.end()]):
                 for k in range(m.start(), m.end()):
                     char_label[k] = "date"
     page = str(item.get("page") or "")
     if page:
         first = page.split("-")[0]
         for m in re.finditer(rf"(?<![\w]){re.escape(first)}(?:\s*[-–—]\s*[\w]+)?(?![\w])", plain):
-            if all(c is None for c in char_label[m.start():m.end()]):
+            if all(c is None for c in char_label[m.start() : m.end()]):
                 for k in range(m.start(), m.end()):
                     char_label[k] = "pages"
                 break
@@ -295,13 +356,18 @@ def _name_region(tokens: list[str], labels: list[str | None], item: dict[str, An
             if labels[j] == label:
                 last = j
             j += 1
-        while last + 1 < n and (fits(last + 1) or (role != "author" and labels[last + 1] is None
-                                                    and _ROLE_WORDS.match(tokens[last + 1]))):
+        while last + 1 < n and (
+            fits(last + 1) or (role != "author" and labels[last + 1] is None and _ROLE_WORDS.match(tokens[last + 1]))
+        ):
             last += 1
         while first > 0 and fits(first - 1) and _core(tokens[first - 1]):
             first -= 1
         if role != "author":
-            while first > 0 and labels[first - 1] is None and (_ROLE_WORDS.match(tokens[first - 1]) or _IN.match(tokens[first - 1])):
+            while (
+                first > 0
+                and labels[first - 1] is None
+                and (_ROLE_WORDS.match(tokens[first - 1]) or _IN.match(tokens[first - 1]))
+            ):
                 first -= 1
         for k in range(first, last + 1):
             if labels[k] is None or labels[k] == label:
@@ -351,7 +417,9 @@ _CLEAN_WORD = re.compile(r"^[^\W\d_][\w'’\-‐]*$")
 def pools_from(paths: Iterable[Path]) -> Pools:
     """Field values from annotated references: what a reference list really holds."""
     pools = Pools()
-    seen: dict[str, set[str]] = {k: set() for k in ("names", "titles", "journals", "books", "publishers", "places", "orgs")}
+    seen: dict[str, set[str]] = {
+        k: set() for k in ("names", "titles", "journals", "books", "publishers", "places", "orgs")
+    }
 
     def add(kind: str, target: list, value: Any, key: str) -> None:
         if key and key not in seen[kind]:
@@ -370,9 +438,15 @@ def pools_from(paths: Iterable[Path]) -> Pools:
                         if "literal" in n:
                             if 2 <= len(n["literal"]) <= 80:
                                 add("orgs", pools.organisations, n["literal"], n["literal"])
-                        elif _CLEAN_WORD.match(n.get("family", "")) and n.get("given") and len(n["family"]) > 1 and \
-                                all(_CLEAN_WORD.match(w.strip(".")) or re.fullmatch(r"(?:[A-Z]\.[-‐]?)+", w)
-                                    for w in n["given"].split()):
+                        elif (
+                            _CLEAN_WORD.match(n.get("family", ""))
+                            and n.get("given")
+                            and len(n["family"]) > 1
+                            and all(
+                                _CLEAN_WORD.match(w.strip(".")) or re.fullmatch(r"(?:[A-Z]\.[-‐]?)+", w)
+                                for w in n["given"].split()
+                            )
+                        ):
                             add("names", pools.names, n, json.dumps(n, sort_keys=True))
                 elif label == "title":
                     t = clean_title(value)
@@ -397,8 +471,15 @@ def pools_from(paths: Iterable[Path]) -> Pools:
     return pools
 
 
-_TYPES = [("article-journal", 60), ("book", 10), ("chapter", 12), ("paper-conference", 9), ("report", 3),
-          ("thesis", 3), ("webpage", 3)]
+_TYPES = [
+    ("article-journal", 60),
+    ("book", 10),
+    ("chapter", 12),
+    ("paper-conference", 9),
+    ("report", 3),
+    ("thesis", 3),
+    ("webpage", 3),
+]
 
 
 def make_item(rng: random.Random, pools: Pools, key: str) -> dict[str, Any]:
@@ -422,8 +503,16 @@ def make_item(rng: random.Random, pools: Pools, key: str) -> dict[str, Any]:
         item["volume"] = str(rng.choice([rng.randint(1, 60), rng.randint(1, 400), rng.randint(100, 2500)]))
         if rng.random() < 0.7:
             item["issue"] = rng.choices(
-                [str(rng.randint(1, 12)), f"{rng.randint(1, 6)}-{rng.randint(7, 12)}", f"Suppl {rng.randint(1, 3)}",
-                 f"{rng.randint(1, 12)} Suppl", f"Pt {rng.randint(1, 6)}", f"S{rng.randint(1, 4)}"], [85, 7, 2, 2, 2, 2])[0]
+                [
+                    str(rng.randint(1, 12)),
+                    f"{rng.randint(1, 6)}-{rng.randint(7, 12)}",
+                    f"Suppl {rng.randint(1, 3)}",
+                    f"{rng.randint(1, 12)} Suppl",
+                    f"Pt {rng.randint(1, 6)}",
+                    f"S{rng.randint(1, 4)}",
+                ],
+                [85, 7, 2, 2, 2, 2],
+            )[0]
         if rng.random() < 0.93:
             item["page"] = _pages(rng)
         if rng.random() < 0.6:
@@ -453,8 +542,10 @@ def make_item(rng: random.Random, pools: Pools, key: str) -> dict[str, Any]:
         if kind == "report" and rng.random() < 0.4:
             item["number"] = str(rng.randint(1, 999))
     elif kind == "webpage":
-        item["URL"] = f"https://www.{rng.choice(['example', 'data', 'who', 'gov', 'stats'])}.org/{rng.randint(1, 9999)}/" \
-                      f"{re.sub(r'[^a-z]+', '-', item['title'].lower())[:30].strip('-')}"
+        item["URL"] = (
+            f"https://www.{rng.choice(['example', 'data', 'who', 'gov', 'stats'])}.org/{rng.randint(1, 9999)}/"
+            f"{re.sub(r'[^a-z]+', '-', item['title'].lower())[:30].strip('-')}"
+        )
         if rng.random() < 0.5 and pools.journals:
             item["container-title"] = rng.choice(pools.journals)
     return item
@@ -475,12 +566,18 @@ def _pages(rng: random.Random) -> str:
 
 
 def _doi(rng: random.Random) -> str:
-    prefix = rng.choice(["1016", "1038", "1371", "1093", "1177", "1080", "1111", "1007", "7554", "1186", "3389", "1002"])
-    tail = rng.choice([
-        f"j.{rng.choice(['cell', 'neuron', 'bbabio', 'jss', 'ijpe'])}.{rng.randint(2000, 2024)}.{rng.randint(1, 12):02d}.{rng.randint(1, 999):03d}",
-        f"journal.pone.{rng.randint(1000000, 9999999)}", f"nature{rng.randint(1000, 99999)}",
-        f"s{rng.randint(10000, 99999)}-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}-{rng.randint(0, 9)}",
-        f"eLife.{rng.randint(1000, 99999)}"])
+    prefix = rng.choice(
+        ["1016", "1038", "1371", "1093", "1177", "1080", "1111", "1007", "7554", "1186", "3389", "1002"]
+    )
+    tail = rng.choice(
+        [
+            f"j.{rng.choice(['cell', 'neuron', 'bbabio', 'jss', 'ijpe'])}.{rng.randint(2000, 2024)}.{rng.randint(1, 12):02d}.{rng.randint(1, 999):03d}",
+            f"journal.pone.{rng.randint(1000000, 9999999)}",
+            f"nature{rng.randint(1000, 99999)}",
+            f"s{rng.randint(10000, 99999)}-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}-{rng.randint(0, 9)}",
+            f"eLife.{rng.randint(1000, 99999)}",
+        ]
+    )
     return f"10.{prefix}/{tail}"
 
 
@@ -518,8 +615,9 @@ def _work(args: tuple) -> list[dict[str, Any]]:
     return list(generate(pools, styles, per_style, seed))
 
 
-def write_synthetic(sources: list[Path], out: Path, n_styles: int, per_style: int, seed: int = 1,
-                    processes: int | None = None) -> Counter:
+def write_synthetic(
+    sources: list[Path], out: Path, n_styles: int, per_style: int, seed: int = 1, processes: int | None = None
+) -> Counter:
     """Generate the training file; returns references written per style."""
     pools = pools_from(sources)
     styles = training_styles()

@@ -49,40 +49,62 @@ class Problem:
     severity: str = "warning"  # "error" for what needs fixing, "warning" otherwise
 
 
-# Problem codes: on citations, on reference lists, and on sources. A fixed vocabulary.
-CITATION_PROBLEMS = (
-    "wrong-year",
-    "misspelt-name",
-    "et-al-for-few-authors",
-    "et-al-missing",
-    "co-author-missing",
-    "wrong-co-author",
-    "malformed",
-    "needs-year-suffix",
-    "needs-initials",
-    "mixed-style",
-    "missing-reference",
-)
-LIST_PROBLEMS = (
-    "uncited-reference",
-    "out-of-order",
-    "duplicate-entry",
-    "inconsistent-author-spelling",
-    "truncated-author",
-    "suspicious-pages",
-    "container-equals-title",
-    "et-al-in-list",
-    "missing-year",
-    "missing-title",
-    "unparsed-reference",
-    "source-disagreement",
-)
-SOURCE_PROBLEMS = ("source-contradiction", "incomplete-passage")
-PROBLEM_CODES = CITATION_PROBLEMS + LIST_PROBLEMS + SOURCE_PROBLEMS
-# What needs fixing before anyone reads the text: the reader cannot find the work. The rest are
-# warnings (the form is wrong, the work is found).
-ERROR_PROBLEMS = frozenset({"missing-reference", "wrong-year", "misspelt-name", "mixed-style", "needs-year-suffix",
-                            "needs-initials", "unparsed-reference", "source-contradiction"})
+# The problem vocabulary: every code, with its severity beside it and what it means. "error":
+# the reader cannot find the work, or the source contradicts itself; "warning": the form is
+# wrong, the work is found. The one place a code's severity is decided.
+CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
+    "wrong-year": (
+        "error",
+        "the year printed is not the entry's (resolved only for a one-digit or swapped-digit typo)",
+    ),
+    "misspelt-name": ("error", "a surname printed differently from the entry's"),
+    "et-al-for-few-authors": ("warning", '"et al." for fewer authors than the style allows'),
+    "et-al-missing": ("warning", 'all authors named where the style wants "et al."'),
+    "co-author-missing": ("warning", "a co-author of the entry left out"),
+    "wrong-co-author": ("warning", "a co-author named who is not the entry's"),
+    "malformed": ("warning", '"at al.", "et al" without its full stop, a missing comma'),
+    "needs-year-suffix": ("error", "two entries by the same authors in one year: 2012a, 2012b"),
+    "needs-initials": ("error", "two first authors with one surname in one year: initials tell them apart"),
+    "mixed-style": ("error", "a number in an author-date document, or the other way round"),
+    "missing-reference": ("error", "no entry of the list fits the citation"),
+}
+LIST_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
+    "uncited-reference": ("warning", "listed but never cited in the text"),
+    "out-of-order": ("warning", "out of alphabetical order in a list that is alphabetical"),
+    "duplicate-entry": ("warning", "the same work listed twice"),
+    "inconsistent-author-spelling": ("warning", "one person spelt two ways in one list (Löffler, Loeffler)"),
+    "truncated-author": ("warning", "an author's name cut short"),
+    "suspicious-pages": ("warning", "a page range that runs backwards or is implausibly long"),
+    "container-equals-title": ("warning", "the journal or book is the title again"),
+    "et-al-in-list": ("warning", '"et al." in a reference list, which names every author'),
+    "missing-year": ("warning", "no year"),
+    "missing-title": ("warning", "no title"),
+    "unparsed-reference": ("error", "an entry nobody could read, kept with its raw text"),
+    "source-disagreement": ("warning", "the hand-checked BibTeX and the free-text list differ on a field"),
+}
+SOURCE_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
+    "source-contradiction": ("error", "the source says two things that cannot both hold; both are kept"),
+    "incomplete-passage": ("warning", "a paragraph that starts mid-sentence in the source"),
+}
+PROBLEMS: dict[str, tuple[str, str]] = {
+    **CITATION_PROBLEM_VOCABULARY,
+    **LIST_PROBLEM_VOCABULARY,
+    **SOURCE_PROBLEM_VOCABULARY,
+}
+CITATION_PROBLEMS = tuple(CITATION_PROBLEM_VOCABULARY)
+LIST_PROBLEMS = tuple(LIST_PROBLEM_VOCABULARY)
+SOURCE_PROBLEMS = tuple(SOURCE_PROBLEM_VOCABULARY)
+PROBLEM_CODES = tuple(PROBLEMS)
+ERROR_PROBLEMS = frozenset(code for code, (severity, _) in PROBLEMS.items() if severity == "error")
+
+
+def severity_of(code: str) -> str:
+    """The severity of a problem code, from the vocabulary.
+
+    >>> severity_of("wrong-year"), severity_of("uncited-reference")
+    ('error', 'warning')
+    """
+    return PROBLEMS[code][0]
 
 
 @dataclass

@@ -1,0 +1,352 @@
+"""BibTeX, read and written.
+
+Reading goes through bibtexparser 2: entries become CSL-JSON works; a block that does not parse
+is kept as a failed entry with its raw text, its line and the parser's error (``parse_bibtex``),
+and in a reference list as a work with an ``unparsed-reference`` problem (``read_bibtex``).
+Writing (``to_bibtex``) gives entries that read back with bibtexparser into the same fields.
+The type and field maps of both directions sit here, side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import bibtexparser
+from bibtexparser.exceptions import PartialMiddlewareException
+from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors, SplitNameParts
+from bibtexparser.model import MiddlewareErrorBlock
+
+from kb.formats import Format
+from kb.normalise import family
+from kb.records import Problem, Work
+
+_LATEX = re.compile(r"[\\$~%&]|--|``|''")
+
+
+class FastLatexDecoding(LatexDecodingMiddleware):
+    """bibtexparser's LaTeX decoding, with plain values (no backslash, math, ties, dashes or TeX
+    quotes: most of a real .bib file) passed through without starting pylatexenc, which costs
+    about 1 ms a value: a 100-entry list read in 0.05 s instead of 0.4 s. Same output."""
+
+    def __init__(self, keep_braced_groups: bool = False):
+        super().__init__(keep_braced_groups=keep_braced_groups)
+        self.keep_braces = keep_braced_groups
+
+    def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+        if _LATEX.search(python_string):
+            return super()._transform_python_value_string(python_string)
+        return (python_string if self.keep_braces else python_string.replace("{", "").replace("}", "")), ""
+
+
+# bibtexparser logs each failed block; we keep them as data instead (FailedEntry).
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
+
+BIBTEX_TO_CSL_TYPE = {
+    "article": "article-journal",
+    "book": "book",
+    "booklet": "pamphlet",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "manual": "report",
+    "mastersthesis": "thesis",
+    "phdthesis": "thesis",
+    "thesis": "thesis",
+    "techreport": "report",
+    "report": "report",
+    "online": "webpage",
+    "misc": "document",
+    "unpublished": "manuscript",
+}
+
+# BibTeX field -> CSL-JSON variable, for plain string fields.
+BIBTEX_TO_CSL_FIELD = {
+    "title": "title",
+    "journal": "container-title",
+    "journaltitle": "container-title",
+    "booktitle": "container-title",
+    "volume": "volume",
+    "number": "issue",
+    "issue": "issue",
+    "publisher": "publisher",
+    "address": "publisher-place",
+    "location": "publisher-place",
+    "eventtitle": "event",
+    "venue": "event-place",
+    "edition": "edition",
+    "doi": "DOI",
+    "url": "URL",
+    "isbn": "ISBN",
+    "issn": "ISSN",
+    "note": "note",
+    "series": "collection-title",
+    "institution": "publisher",
+    "school": "publisher",
+}
+
+
+@dataclass
+class FailedEntry:
+    """A BibTeX block that could not be parsed: kept, never dropped."""
+
+    raw: str
+    line: int
+    error: str
+
+
+def _unbrace(text: str) -> str:
+    return text.replace("{", "").replace("}", "")
+
+
+def name_to_csl(parts: Any) -> dict[str, str]:
+    """bibtexparser NameParts -> CSL name; an organisation ({OECD}, or a braced name) becomes
+    ``{"literal": ...}``."""
+    raw_family = " ".join(parts.last)
+    family = _unbrace(raw_family)
+    given = _unbrace(" ".join(parts.first))
+    braced = raw_family.startswith("{") and raw_family.endswith("}")
+    if not given and not parts.von and (braced or family.isupper() or " " in family):
+        return {"literal": family}
+    name = {"family": family}
+    if given:
+        name["given"] = given
+    if parts.von:  # "van der Graaf": a particle printed before the family name
+        name["non-dropping-particle"] = _unbrace(" ".join(parts.von))
+    if parts.jr:
+        name["suffix"] = _unbrace(" ".join(parts.jr))
+    return name
+
+
+def entry_to_work(entry: Any, path: str) -> Work:
+    """One parsed bibtexparser entry -> Work (CSL-JSON)."""
+    fields = {k.lower(): f.value for k, f in entry.fields_dict.items()}
+    csl: dict[str, Any] = {"id": entry.key, "type": BIBTEX_TO_CSL_TYPE.get(entry.entry_type.lower(), "document")}
+    et_al = False
+    for role in ("author", "editor"):
+        names = fields.get(role)
+        if not names:
+            continue
+        out = []
+        for parts in names:
+            if " ".join(parts.last).lower() == "others" and not parts.first:
+                et_al = True
+                continue
+            out.append(name_to_csl(parts))
+        csl[role] = out
+    for bib, var in BIBTEX_TO_CSL_FIELD.items():
+        value = fields.get(bib)
+        if isinstance(value, str) and value.strip() and var not in csl:
+            csl[var] = re.sub(r"\s+", " ", value.strip())
+    if csl.get("issue"):
+        csl["issue"] = re.sub(r"\s*(?:-{1,3}|–)\s*", "-", csl["issue"])
+    if fields.get("pages"):
+        csl["page"] = re.sub(r"\s*-{1,3}\s*|\s*–\s*", "-", fields["pages"].strip())
+    year = str(fields.get("year") or fields.get("date") or "")
+    m = re.search(r"\d{4}", year)
+    if m:
+        csl["issued"] = {"date-parts": [[int(m.group(0))]]}
+    return Work(
+        csl=csl, source=path, line=entry.start_line + 1, provenance=str(fields.get("provenance") or ""), et_al=et_al
+    )
+
+
+class FieldwiseLatexDecoding(LatexDecodingMiddleware):
+    """Names decoded with their braces kept, so that "{OECD \\& Co}" stays one organisation
+    (SplitNameParts reads the braces); every other field decoded plain. One parse, not two."""
+
+    def __init__(self):
+        super().__init__()
+        self.names = FastLatexDecoding(keep_braced_groups=True)
+        self.plain = FastLatexDecoding()
+
+    def transform_entry(self, entry, library):
+        errors = []
+        for f in entry.fields:
+            if isinstance(f.value, str):
+                enclosing = f.enclosing  # the value setter resets it; only the representation changes
+                decoder = self.names if f.key.lower() in ("author", "editor") else self.plain
+                f.value, error = decoder._transform_python_value_string(f.value)
+                f.enclosing = enclosing
+                if error:
+                    errors.append(error)
+        if errors:
+            return MiddlewareErrorBlock(block=entry, error=PartialMiddlewareException(errors))
+        return entry
+
+
+def parse_bibtex(text: str, path: str = "<string>") -> tuple[list[Work], list[FailedEntry]]:
+    """Parse BibTeX text into works (in file order) and failed blocks."""
+    library = bibtexparser.parse_string(
+        text, append_middleware=[FieldwiseLatexDecoding(), SeparateCoAuthors(), SplitNameParts()]
+    )
+    works = [entry_to_work(entry, path) for entry in library.entries]
+    for position, work in enumerate(works, 1):
+        work.position = position
+    failed = [FailedEntry(raw=b.raw, line=b.start_line + 1, error=_reason(b)) for b in library.failed_blocks]
+    return works, failed
+
+
+def _reason(block: Any) -> str:
+    """bibtexparser's reason for a failed block, as one line."""
+    error = getattr(block, "error", None)
+    text = getattr(error, "abort_reason", None) or str(error or "") or type(error).__name__
+    first = " ".join(str(text).split())
+    return first or "the block could not be parsed"
+
+
+def read_bibtex(text: str, source: str) -> list[Work]:
+    """BibTeX -> works; a block that fails to parse is kept as a work with its raw text and error."""
+    works, failed = parse_bibtex(text, source)
+    for f in failed:
+        works.append(
+            Work(
+                csl={"id": f"unparsed-line-{f.line}", "type": "document"},
+                raw=f.raw,
+                source=source,
+                line=f.line,
+                problems=[
+                    Problem(
+                        "unparsed-reference",
+                        f"BibTeX entry does not parse: {f.error}",
+                        source,
+                        f.line,
+                        work_id=f"unparsed-line-{f.line}",
+                    )
+                ],
+            )
+        )
+    works.sort(key=lambda w: w.line or 0)
+    return works
+
+
+# Writing
+
+CSL_TO_BIBTEX_TYPE = {
+    "article-journal": "article",
+    "article-magazine": "article",
+    "article-newspaper": "article",
+    "book": "book",
+    "chapter": "incollection",
+    "paper-conference": "inproceedings",
+    "report": "techreport",
+    "thesis": "phdthesis",
+    "webpage": "online",
+    "manuscript": "unpublished",
+    "pamphlet": "booklet",
+}
+CSL_TO_BIBTEX_FIELD = [
+    ("title", "title"),
+    ("container-title", None),
+    ("volume", "volume"),
+    ("issue", "number"),
+    ("page", "pages"),
+    ("publisher", "publisher"),
+    ("publisher-place", "address"),
+    ("event", "eventtitle"),
+    ("event-place", "venue"),
+    ("edition", "edition"),
+    ("DOI", "doi"),
+    ("URL", "url"),
+    ("ISBN", "isbn"),
+    ("ISSN", "issn"),
+    ("collection-title", "series"),
+    ("note", "note"),
+]
+_BIB_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+}
+
+
+def bibtex_escape(text: str) -> str:
+    """Escape BibTeX/LaTeX specials; UTF-8 letters stay as they are (biblatex reads them).
+
+    >>> bibtex_escape("R&D: 50% of $ for #1_a")
+    'R\\\\&D: 50\\\\% of \\\\$ for \\\\#1\\\\_a'
+    """
+    return "".join(_BIB_SPECIAL.get(c, c) for c in text)
+
+
+def protect_case(title: str) -> str:
+    """Brace words whose capitals must survive a style's sentence-casing ("{New} {Public} {Governance}").
+
+    >>> protect_case("The New Public Governance? A (Public) Service-Dominant ICT approach")
+    'The {New} {Public} {Governance}? A ({Public}) {Service-Dominant} {ICT} approach'
+    """
+    out = []
+    sentence_start = True
+    for token in re.split(r"(\s+)", title):
+        if token.isspace() or not token:
+            out.append(token)
+            continue
+        core = re.sub(r"^[^\w\\]+|[^\w}]+$", "", token)
+        if core and not sentence_start and any(c.isupper() for c in core):
+            start = token.index(core)
+            token = token[:start] + "{" + core + "}" + token[start + len(core) :]
+        sentence_start = bool(re.search(r"[:?.!]$", token))
+        out.append(token)
+    return "".join(out)
+
+
+def _bib_name(name: dict[str, str]) -> str:
+    if "literal" in name:
+        return "{" + bibtex_escape(name["literal"]) + "}"
+    surname = bibtex_escape(family(name))
+    given = bibtex_escape(name.get("given", ""))
+    return f"{surname}, {given}" if given else surname
+
+
+def to_bibtex(works: Iterable[Work]) -> str:
+    """BibTeX entries, one per work, in order; they parse back with bibtexparser to the same fields."""
+    out = []
+    for w in works:
+        csl = w.csl
+        kind = CSL_TO_BIBTEX_TYPE.get(csl.get("type", ""), "misc")
+        fields: list[tuple[str, str]] = []
+        for role in ("author", "editor"):
+            names = [_bib_name(n) for n in csl.get(role) or []]
+            if role == "author" and w.et_al:
+                names.append("others")
+            if names:
+                fields.append((role, " and ".join(names)))
+        for var, bib in CSL_TO_BIBTEX_FIELD:
+            value = csl.get(var)
+            if value in (None, ""):
+                continue
+            if var == "container-title":
+                bib = "journal" if kind == "article" else "booktitle"
+            text = bibtex_escape(str(value))
+            if var in ("title", "container-title", "event"):
+                text = protect_case(text)
+            if var == "page":
+                text = text.replace("-", "--")
+            fields.append((bib, text))
+        year = w.year
+        if year:
+            fields.append(("year", str(year)))
+        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+        out.append(f"@{kind}{{{csl['id']},\n{body}\n}}\n")
+    return "\n".join(out)
+
+
+FORMAT = Format(
+    name="bibtex",
+    label="BibTeX",
+    extensions=(".bib",),
+    read=read_bibtex,
+    write=to_bibtex,
+    content_type="application/x-bibtex; charset=utf-8",
+    extension="bib",
+)

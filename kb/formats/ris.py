@@ -1,0 +1,166 @@
+"""RIS, read (rispy) and written (rispy's writer, without its record counter). The type maps
+of both directions sit here, side by side."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from kb.formats import Format, assign_keys
+from kb.normalise import display_name
+from kb.records import KbError, Work
+
+RIS_TO_CSL_TYPE = {
+    "JOUR": "article-journal",
+    "JFULL": "article-journal",
+    "MGZN": "article-magazine",
+    "NEWS": "article-newspaper",
+    "BOOK": "book",
+    "EBOOK": "book",
+    "EDBOOK": "book",
+    "CHAP": "chapter",
+    "ECHAP": "chapter",
+    "CONF": "paper-conference",
+    "CPAPER": "paper-conference",
+    "RPRT": "report",
+    "THES": "thesis",
+    "ELEC": "webpage",
+    "WEB": "webpage",
+    "GEN": "document",
+    "UNPB": "manuscript",
+}
+CSL_TO_RIS_TYPE = {
+    "article-journal": "JOUR",
+    "article-magazine": "MGZN",
+    "article-newspaper": "NEWS",
+    "book": "BOOK",
+    "chapter": "CHAP",
+    "paper-conference": "CPAPER",
+    "report": "RPRT",
+    "thesis": "THES",
+    "webpage": "ELEC",
+    "manuscript": "UNPB",
+    "document": "GEN",
+}
+
+
+def _ris_name(name: str) -> dict[str, str]:
+    if "," in name:
+        family, given = (p.strip() for p in name.split(",", 1))
+        return {"family": family, "given": given} if given else {"family": family}
+    return {"literal": name.strip()}
+
+
+def read_ris(text: str, source: str) -> list[Work]:
+    """RIS -> works (rispy)."""
+    import rispy
+
+    try:
+        entries = rispy.loads(text)
+    except Exception as e:  # rispy raises plain IOError/ValueError on malformed input
+        raise KbError(
+            f"RIS does not parse: {e}", source, hint="each record starts with 'TY  - ' and ends with 'ER  - '"
+        ) from None
+    starts = [i + 1 for i, ln in enumerate(text.splitlines()) if ln.startswith("TY  -")]
+    works = []
+    for n, e in enumerate(entries):
+        csl: dict[str, Any] = {"type": RIS_TO_CSL_TYPE.get(e.get("type_of_reference", "GEN"), "document")}
+        names = e.get("authors") or e.get("first_authors") or []
+        if names:
+            csl["author"] = [_ris_name(a) for a in names]
+        if e.get("secondary_authors") and csl["type"] in ("chapter", "paper-conference"):
+            csl["editor"] = [_ris_name(a) for a in e["secondary_authors"]]
+        title = e.get("title") or e.get("primary_title")
+        if title:
+            csl["title"] = title
+        container = e.get("journal_name") or e.get("secondary_title") or e.get("alternate_title3")
+        if container:
+            csl["container-title"] = container
+        for key, var in (
+            ("volume", "volume"),
+            ("number", "issue"),
+            ("publisher", "publisher"),
+            ("place_published", "publisher-place"),
+            ("doi", "DOI"),
+            ("edition", "edition"),
+            ("issn", "ISBN" if csl["type"] in ("book", "chapter") else "ISSN"),
+        ):
+            if e.get(key):
+                csl[var] = str(e[key])
+        if e.get("urls"):
+            csl["URL"] = e["urls"][0]
+        if e.get("start_page"):
+            csl["page"] = f"{e['start_page']}-{e['end_page']}" if e.get("end_page") else str(e["start_page"])
+        year = re.search(r"\d{4}", str(e.get("year") or e.get("publication_year") or e.get("date") or ""))
+        if year:
+            csl["issued"] = {"date-parts": [[int(year.group(0))]]}
+        line = starts[n] if n < len(starts) else None
+        works.append(Work(csl=csl, source=source, line=line))
+    assign_keys(works, [e.get("id") for e in entries])
+    return works
+
+
+def to_ris(works: Iterable[Work]) -> str:
+    """RIS records (rispy writes them)."""
+    import rispy
+
+    entries = []
+    for w in works:
+        csl = w.csl
+        e: dict[str, Any] = {"type_of_reference": CSL_TO_RIS_TYPE.get(csl.get("type", ""), "GEN"), "id": csl["id"]}
+        names = [display_name(n) for n in csl.get("author") or []]
+        if names:
+            e["authors"] = names
+        if csl.get("editor"):
+            e["secondary_authors"] = [display_name(n) for n in csl["editor"]]
+        for var, key in (
+            ("title", "title"),
+            ("volume", "volume"),
+            ("issue", "number"),
+            ("publisher", "publisher"),
+            ("publisher-place", "place_published"),
+            ("DOI", "doi"),
+            ("edition", "edition"),
+        ):
+            if csl.get(var):
+                e[key] = str(csl[var])
+        if csl.get("container-title"):
+            e["journal_name" if e["type_of_reference"] == "JOUR" else "secondary_title"] = csl["container-title"]
+        if csl.get("URL"):
+            e["urls"] = [csl["URL"]]
+        page = str(csl.get("page") or "")
+        if page:
+            first, _, last = page.partition("-")
+            e["start_page"] = first
+            if last:
+                e["end_page"] = last
+        if w.year:
+            e["year"] = str(w.year)
+        entries.append(e)
+    return rispy.dumps(entries, implementation=_plain_ris_writer())
+
+
+@lru_cache(maxsize=1)
+def _plain_ris_writer() -> type:
+    """rispy's writer without its "1." counter line between records (reference managers do not
+    need it); made on first use so that rispy loads only when RIS is written."""
+    import rispy
+
+    class PlainRisWriter(rispy.RisWriter):
+        def set_header(self, count: int) -> str:
+            return ""
+
+    return PlainRisWriter
+
+
+FORMAT = Format(
+    name="ris",
+    label="RIS",
+    extensions=(".ris",),
+    read=read_ris,
+    write=to_ris,
+    content_type="application/x-research-info-systems; charset=utf-8",
+    extension="ris",
+)

@@ -1,0 +1,128 @@
+"""Map layout: positions for the nodes of a map (``kb.graph.map_graph``), in rings, with label
+boxes kept apart so that labels never overlap. Its own module: the analyses of the graph live
+in ``kb/graph.py``, the drawing in ``kb/publish/svg.py``."""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+
+import networkx as nx
+
+RING_ORDER = {"concept": 0, "work": 1, "finding": 1, "focus_group": 2, "document": 2}
+
+
+def layout(H: nx.Graph, centre: str | None = None) -> dict[str, tuple[float, float]]:
+    """Positions for a map, in rings so that labels can be read.
+
+    With a ``centre`` (a concept's neighbourhood) the rings are the distance from it; without,
+    concepts form the inner ring, works and findings the next, focus groups and documents the
+    outer one. Within a ring, a node sits at the mean angle of its neighbours on inner rings, and
+    the ring is spaced evenly in that order, with a radius long enough for its labels. A last
+    pass pushes apart any two label boxes that still overlap.
+    """
+    if H.number_of_nodes() == 0:
+        return {}
+    if centre is not None and centre in H:
+        dist = nx.single_source_shortest_path_length(H, centre)
+        ring = {n: dist.get(n, max(dist.values()) + 1) for n in H.nodes}
+    else:
+        ring = {n: RING_ORDER.get(H.nodes[n].get("type"), 2) for n in H.nodes}
+    boxes = {n: label_box(H.nodes[n].get("label") or n, H.nodes[n].get("type")) for n in H.nodes}
+    angle: dict[str, float] = {}
+    pos: dict[str, list[float]] = {}
+    radius = 0.0
+    for r in sorted(set(ring.values())):
+        members = sorted(n for n in H.nodes if ring[n] == r)
+        if r == 0 and len(members) == 1:
+            pos[members[0]] = [0.0, 0.0]
+            angle[members[0]] = 0.0
+            continue
+        wanted = {}
+        for i, n in enumerate(members):
+            inner = [angle[m] for m in H.neighbors(n) if m in angle]
+            if inner:
+                wanted[n] = math.atan2(sum(math.sin(a) for a in inner), sum(math.cos(a) for a in inner)) % (2 * math.pi)
+            else:
+                wanted[n] = 2 * math.pi * i / len(members)
+        if r == min(ring.values()) and centre is None:
+            order = _spectral_order(H, members)
+        else:
+            order = sorted(members, key=lambda n: (wanted[n], n))
+        need = sum(max(boxes[n][1] * 1.6, boxes[n][0] * 0.75) for n in order)
+        radius = max(radius + 150, need / (2 * math.pi), 120)
+        start = wanted[order[0]] if order and centre is not None else 0.0
+        for k, n in enumerate(order):
+            a = start + 2 * math.pi * k / len(order)
+            angle[n] = a % (2 * math.pi)
+            pos[n] = [radius * math.cos(a), radius * math.sin(a)]
+    _separate(pos, boxes)
+    return {n: (round(x, 1), round(y, 1)) for n, (x, y) in sorted(pos.items())}
+
+
+def _spectral_order(H: nx.Graph, members: list[str]) -> list[str]:
+    """An order for the inner ring that keeps related nodes near each other: their angles in a
+    seeded spring layout of the whole map."""
+    pos = nx.spring_layout(H, seed=1, iterations=100)
+    return sorted(members, key=lambda n: (math.atan2(pos[n][1], pos[n][0]), n))
+
+
+def _separate(pos: dict[str, list[float]], boxes: dict[str, tuple[float, float]], rounds: int = 500) -> None:
+    nodes = sorted(pos)
+    for _ in range(rounds):
+        moved = False
+        for a, b in combinations(nodes, 2):
+            (wa, ha), (wb, hb) = boxes[a], boxes[b]
+            dx = pos[b][0] - pos[a][0]
+            dy = pos[b][1] - pos[a][1]
+            overlap_x = (wa + wb) / 2 + 6 - abs(dx)
+            overlap_y = (ha + hb) / 2 + 4 - abs(dy)
+            if overlap_x > 0 and overlap_y > 0:
+                moved = True
+                if overlap_y < overlap_x:
+                    shift = overlap_y / 2 + 0.5
+                    sign = 1 if dy >= 0 else -1
+                    pos[a][1] -= sign * shift
+                    pos[b][1] += sign * shift
+                else:
+                    shift = overlap_x / 2 + 0.5
+                    sign = 1 if dx >= 0 else -1
+                    pos[a][0] -= sign * shift
+                    pos[b][0] += sign * shift
+        if not moved:
+            return
+
+
+FONT = {"concept": 15, "document": 13, "work": 11, "focus_group": 12, "finding": 11}
+
+
+def label_box(label: str, kind: str | None) -> tuple[float, float]:
+    """Width and height of a label at its font size (0.6 em a character, generous)."""
+    size = FONT.get(kind or "", 11)
+    return len(label) * size * 0.6 + 8, size * 1.4
+
+
+def map_rows(G: nx.MultiDiGraph, concepts: list[str]) -> dict[str, list[dict]]:
+    """The maps laid out, as rows of map_nodes and map_edges: the whole knowledge base ("all")
+    and each concept's neighbourhood."""
+    from kb.graph import map_graph
+
+    nodes, edges = [], []
+    for name, concept in [("all", None)] + [(c, c) for c in concepts]:
+        M = map_graph(G, concept)
+        pos = layout(M, f"concept:{concept}" if concept else None)
+        for n in sorted(M.nodes):
+            nodes.append(
+                {
+                    "map": name,
+                    "node": n,
+                    "type": M.nodes[n].get("type"),
+                    "ref": M.nodes[n].get("ref"),
+                    "label": M.nodes[n].get("label") or n,
+                    "x": pos[n][0],
+                    "y": pos[n][1],
+                }
+            )
+        for u, v in sorted(tuple(sorted(e)) for e in M.edges):
+            edges.append({"map": name, "source": u, "target": v})
+    return {"map_nodes": nodes, "map_edges": edges}

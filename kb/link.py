@@ -1,0 +1,170 @@
+"""Entries of every reference list -> works: the one place where a work's identity is decided.
+
+Reading gives *entries*: immutable, keyed by (document, position), each the work as its own
+list gives it (the hand-checked BibTeX and the free-text reading already merged), with what
+reading and merging found on it (field sources, problems). ``link`` walks them in order and
+gives each entry a work id, once:
+
+- the same work cited by two lists becomes one work, but only on positive evidence (the same
+  DOI, or the same first author, year and a title that reads the same: see ``kb.merge.same_work``);
+- an entry that could not be parsed is never merged: it stays its own work, with its raw text,
+  as bibtexparser keeps a failed block;
+- a new work takes its list's key, with a letter when another work has it already
+  (``smith2000water``, ``smith2000watera``), and keeps it: no id is renamed afterwards, so
+  every problem and field source is written with its final id the first time.
+
+Each document keeps its own list (``Linked.lists``): its entries as printed there (position,
+number, raw text, source line), each carrying the linked work id. Checking a document's
+citations reads its own list, never another document's copy of a shared work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kb.merge import FieldSource, first_author_key, same_work
+from kb.records import Problem, Work
+
+# the problem a reader gives an entry it could not parse
+FAILED = "unparsed-reference"
+
+
+def is_failed(work: Work) -> bool:
+    """True for an entry nobody could read: it has no identity to share with any other."""
+    return any(p.code == FAILED for p in work.problems)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of one reference list, as read: never changed after it is made."""
+
+    document_id: str
+    position: int  # 1-based position in that document's list
+    work: Work  # the work as this list gives it; its id is the key it has in this list
+    field_sources: tuple[FieldSource, ...] = ()
+    problems: tuple[Problem, ...] = ()  # what merging this entry's sources found (source-disagreement)
+
+    @property
+    def key_in_list(self) -> str:
+        return self.work.id
+
+    @property
+    def failed(self) -> bool:
+        return is_failed(self.work)
+
+
+def document_entries(
+    document_id: str, works: list[Work], field_sources: Iterable[FieldSource] = (), problems: Iterable[Problem] = ()
+) -> list[Entry]:
+    """One document's list as entries: each field source and problem goes with the entry whose
+    key (unique within the list) it names."""
+    sources_of: dict[str, list[FieldSource]] = defaultdict(list)
+    problems_of: dict[str, list[Problem]] = defaultdict(list)
+    for fs in field_sources:
+        sources_of[fs.work_id].append(fs)
+    for p in problems:
+        problems_of[p.work_id or ""].append(p)
+    return [
+        Entry(document_id, position, w, tuple(sources_of[w.id]), tuple(problems_of[w.id]))
+        for position, w in enumerate(works, 1)
+    ]
+
+
+@dataclass
+class Linked:
+    """What linking gives: the works, each document's list, and the records that name works."""
+
+    works: list[Work] = field(default_factory=list)
+    lists: dict[str, list[Work]] = field(default_factory=dict)  # document id -> its list, as printed there
+    entries: list[dict] = field(default_factory=list)  # reference_entries rows
+    field_sources: list[FieldSource] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Works:
+    """Works linked so far, looked up by DOI or by (first author, year); failed entries are
+    never looked up."""
+
+    def __init__(self) -> None:
+        self.works: list[Work] = []
+        self.ids: set[str] = set()
+        self.by_doi: dict[str, Work] = {}
+        self.by_key: dict[tuple[str, int | None], list[Work]] = defaultdict(list)
+
+    def find(self, w: Work) -> Work | None:
+        if is_failed(w):
+            return None
+        doi = (w.csl.get("DOI") or "").lower()
+        if doi and doi in self.by_doi:
+            return self.by_doi[doi]
+        for cand in self.by_key.get((first_author_key(w), w.year), []):
+            if same_work(cand, w):
+                return cand
+        return None
+
+    def add(self, w: Work) -> Work:
+        """A new work, with its own key: the entry's, with a letter when that is taken."""
+        key, n = w.id, 0
+        while key in self.ids:
+            key = f"{w.id}{'abcdefghijklmnopqrstuvwxyz'[n]}" if n < 26 else f"{w.id}{n}"
+            n += 1
+        work = dataclasses.replace(
+            w, csl={**w.csl, "id": key}, problems=[dataclasses.replace(p, work_id=key) for p in w.problems]
+        )
+        self.ids.add(key)
+        self.works.append(work)
+        if not is_failed(work):
+            if work.csl.get("DOI"):
+                self.by_doi[work.csl["DOI"].lower()] = work
+            self.by_key[(first_author_key(work), work.year)].append(work)
+        return work
+
+
+def link(entries: Iterable[Entry], unlisted: Iterable[Work] = ()) -> Linked:
+    """Give every entry its work, in order; then the works of files no document names.
+
+    >>> from kb.records import Work
+    >>> a = Work(csl={"id": "smith2000water", "title": "Water governance in cities",
+    ...               "author": [{"family": "Smith"}], "issued": {"date-parts": [[2000]]}})
+    >>> b = Work(csl={"id": "smith2000water", "title": "Water pricing and social equity",
+    ...               "author": [{"family": "Smith"}], "issued": {"date-parts": [[2000]]}})
+    >>> linked = link([Entry("a", 1, a), Entry("b", 1, b), Entry("c", 1, a)])
+    >>> [w.id for w in linked.works], [e["work_id"] for e in linked.entries]
+    (['smith2000water', 'smith2000watera'], ['smith2000water', 'smith2000watera', 'smith2000water'])
+    """
+    index = _Works()
+    out = Linked()
+    for e in entries:
+        work = index.find(e.work)
+        if work is None:
+            work = index.add(e.work)
+        elif not work.raw and e.work.raw:
+            work.raw = e.work.raw
+        out.lists.setdefault(e.document_id, []).append(
+            dataclasses.replace(
+                e.work,
+                csl={**e.work.csl, "id": work.id},
+                problems=[dataclasses.replace(p, work_id=work.id) for p in e.work.problems],
+            )
+        )
+        out.entries.append(
+            {
+                "document_id": e.document_id,
+                "position": e.position,
+                "source": e.work.source,
+                "line": e.work.line,
+                "raw": e.work.raw or None,
+                "work_id": work.id,
+                "key_in_list": e.key_in_list,
+            }
+        )
+        out.field_sources += [dataclasses.replace(fs, work_id=work.id) for fs in e.field_sources]
+        out.problems += [dataclasses.replace(p, work_id=work.id) for p in e.problems]
+    for w in unlisted:  # a BibTeX file no document names: its works still count
+        if index.find(w) is None:
+            index.add(w)
+    out.works = index.works
+    return out

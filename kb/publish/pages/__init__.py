@@ -1,0 +1,304 @@
+"""Pages: one per concept (/-/concepts/<slug>), the concept index, the evidence map, the map
+of the knowledge base (/-/map, /-/map/<concept>) and paths between concepts (/-/path). They
+read the first kb database Datasette serves; with none, they answer 404 and there is no menu.
+A package, so that Datasette finds its templates (``templates/``) beside it."""
+
+from __future__ import annotations
+
+import json
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+
+from kb.publish import kb_databases, row_url
+from kb.publish.svg import NODE_STYLE, node_url, render_svg
+
+
+def _kb_database(datasette):
+    from datasette.utils.asgi import NotFound
+
+    names = kb_databases(datasette)
+    if not names:
+        raise NotFound("No kb database is served here: build one with kb build and serve it")
+    return names[0], datasette.get_database(names[0])
+
+
+def _context(datasette, database: str, **context):
+    """What every kb page template gets: the database and URL builders (rows by primary key,
+    tables, kb pages), so that no template builds a URL by hand."""
+    return {
+        "database": database,
+        "row_url": lambda table, *pk: row_url(datasette, database, table, *pk),
+        "table_url": lambda table: datasette.urls.table(database, table),
+        "query_url": lambda query: datasette.urls.query(database, query),
+        "page_url": lambda path: datasette.urls.path(path),
+        **context,
+    }
+
+
+def _highlight(text: str, spans: list[tuple[int, int]]) -> Markup:
+    """Text with the given character spans wrapped in <mark>."""
+    out, pos = [], 0
+    for start, end in sorted(set(spans)):
+        if start < pos:
+            continue
+        out.append(str(escape(text[pos:start])))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        pos = end
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
+async def concepts_index(datasette, request):
+    from datasette.utils.asgi import Response
+
+    name, db = _kb_database(datasette)
+    rows = (
+        await db.execute(
+            "select concepts.id, concepts.pref_label, concepts.definition, "
+            "(select count(*) from concept_links where concept_links.concept_id = concepts.id) as links "
+            "from concepts order by pref_label collate nocase"
+        )
+    ).rows
+    return Response.html(
+        await datasette.render_template(
+            "kb_concepts.html", _context(datasette, name, concepts=[dict(r) for r in rows]), request=request
+        )
+    )
+
+
+async def concept_page(datasette, request):
+    from datasette.utils.asgi import NotFound, Response
+
+    slug = request.url_vars["slug"]
+    name, db = _kb_database(datasette)
+    found = (await db.execute("select * from concepts where id = ?", [slug])).rows
+    if not found:
+        raise NotFound(f"No concept {slug!r}: see /-/concepts")
+    concept = dict(found[0])
+
+    async def fetch(sql: str, params: list | tuple = (slug,)) -> list[dict]:
+        return [dict(r) for r in (await db.execute(sql, list(params))).rows]
+
+    labels = await fetch(
+        "select label, kind from concept_labels where concept_id = ? and kind != 'hidden' order by kind, label"
+    )
+    relations: dict[str, list[dict]] = {}
+    for r in await fetch(
+        "select concept_relations.relation, concepts.id, concepts.pref_label from concept_relations "
+        "join concepts on concepts.id = concept_relations.other_id where concept_relations.concept_id = ? "
+        "order by concepts.pref_label"
+    ):
+        relations.setdefault(r["relation"], []).append(r)
+    passage_spans: dict[str, list[tuple[int, int]]] = {}
+    for r in await fetch(
+        "select target_id, start, end from concept_links where concept_id = ? "
+        "and target_table = 'passages' and method = 'matched'"
+    ):
+        passage_spans.setdefault(r["target_id"], []).append((r["start"], r["end"]))
+    cites_of: dict[str, list[dict]] = {}
+    for c in await fetch(
+        "select claim_citations.claim_id, citations.id, citations.text, citations.status from claim_citations "
+        "join citations on citations.id = claim_citations.citation_id where claim_citations.claim_id in "
+        "(select target_id from concept_links where target_table = 'claims' and concept_id = ?) "
+        "order by citations.start"
+    ):
+        cites_of.setdefault(c["claim_id"], []).append(c)
+    claims = []
+    for r in await fetch(
+        "select distinct claims.id, claims.text, claims.passage_id, claims.start - passages.start as offset "
+        "from concept_links join claims on claims.id = concept_links.target_id "
+        "join passages on passages.id = claims.passage_id "
+        "where concept_links.target_table = 'claims' and concept_links.concept_id = ? "
+        "order by claims.document_id, claims.start"
+    ):
+        spans = [
+            (s - r["offset"], e - r["offset"])
+            for s, e in passage_spans.get(r["passage_id"], [])
+            if s >= r["offset"] and e - r["offset"] <= len(r["text"])
+        ]
+        claims.append(
+            {
+                "id": r["id"],
+                "passage_id": r["passage_id"],
+                "html": _highlight(r["text"], spans),
+                "citations": cites_of.get(r["id"], []),
+            }
+        )
+    passages = await fetch(
+        "select id, text from passages where id in "
+        "(select target_id from concept_links where concept_id = ? and target_table = 'passages' "
+        "and method = 'matched') order by id"
+    )
+    for p in passages:
+        p["html"] = _highlight(p["text"], passage_spans[p["id"]])
+    works = await fetch(
+        "select works.id, works.apa, concept_links.method, count(*) as n from concept_links "
+        "join works on works.id = concept_links.target_id "
+        "where concept_links.target_table = 'works' and concept_links.concept_id = ? "
+        "group by works.id, concept_links.method order by concept_links.method, works.apa"
+    )
+    findings = await fetch(
+        "select distinct findings.id, findings.summary, findings.quote, findings.focus_group, findings.criterion, "
+        "concept_links.method, concept_links.note from concept_links join findings on findings.id = concept_links.target_id "
+        "where concept_links.target_table = 'findings' and concept_links.concept_id = ? order by findings.id"
+    )
+    evidence_records = await fetch(
+        "select target_table, target_id, method, note, matched_text from concept_links "
+        "where concept_id = ? and target_table in ('focus_groups', 'criteria', 'topics', 'methods') "
+        "order by target_table, target_id"
+    )
+    cooccurring = await fetch(
+        "select concepts.id, concepts.pref_label, count(distinct b.target_id) as shared "
+        "from concept_links a join concept_links b on a.target_table = b.target_table and a.target_id = b.target_id "
+        "join concepts on concepts.id = b.concept_id "
+        "where a.concept_id = ? and b.concept_id != a.concept_id and a.target_table in ('passages', 'claims') "
+        "group by concepts.id order by shared desc, concepts.pref_label"
+    )
+    return Response.html(
+        await datasette.render_template(
+            "kb_concept.html",
+            _context(
+                datasette,
+                name,
+                concept=concept,
+                labels=labels,
+                relations=relations,
+                claims=claims,
+                passages=passages,
+                works=works,
+                findings=findings,
+                evidence_records=evidence_records,
+                cooccurring=cooccurring,
+            ),
+            request=request,
+        )
+    )
+
+
+EVIDENCE_COLUMNS = ("literature by decade", "findings by focus group", "findings by criterion")
+
+
+async def evidence_map(datasette, request):
+    from datasette.utils.asgi import Response
+
+    name, db = _kb_database(datasette)
+    rows = (
+        await db.execute(
+            "select concept_id, evidence, bucket, count(*) as n from evidence group by concept_id, evidence, bucket"
+        )
+    ).rows
+    concepts = [
+        dict(r)
+        for r in (await db.execute("select id, pref_label from concepts order by pref_label collate nocase")).rows
+    ]
+    buckets = {kind: sorted({r["bucket"] for r in rows if r["evidence"] == kind}) for kind in EVIDENCE_COLUMNS}
+    counts = {(r["concept_id"], r["evidence"], r["bucket"]): r["n"] for r in rows}
+    return Response.html(
+        await datasette.render_template(
+            "kb_evidence_map.html",
+            _context(
+                datasette,
+                name,
+                concepts=concepts,
+                kinds=EVIDENCE_COLUMNS,
+                buckets=buckets,
+                counts=counts,
+            ),
+            request=request,
+        )
+    )
+
+
+async def map_page(datasette, request):
+    from datasette.utils.asgi import NotFound, Response
+
+    name, db = _kb_database(datasette)
+    which = request.url_vars.get("concept") or "all"
+    nodes = [dict(r) for r in (await db.execute("select * from map_nodes where map = ? order by node", [which])).rows]
+    if not nodes:
+        raise NotFound(f"No map {which!r}: see /-/map")
+    edges = [dict(r) for r in (await db.execute("select * from map_edges where map = ?", [which])).rows]
+    concept = None
+    if which != "all":
+        concept = dict((await db.execute("select id, pref_label from concepts where id = ?", [which])).rows[0])
+    concepts = [
+        dict(r)
+        for r in (await db.execute("select id, pref_label from concepts order by pref_label collate nocase")).rows
+    ]
+    if request.path.endswith(".svg"):
+        return Response(render_svg(datasette, name, nodes, edges), content_type="image/svg+xml; charset=utf-8")
+    return Response.html(
+        await datasette.render_template(
+            "kb_map.html",
+            _context(
+                datasette,
+                name,
+                svg=Markup(render_svg(datasette, name, nodes, edges)),
+                concept=concept,
+                concepts=concepts,
+                legend=NODE_STYLE,
+                count=len(nodes),
+            ),
+            request=request,
+        )
+    )
+
+
+async def path_page(datasette, request):
+    from datasette.utils.asgi import Response
+
+    name, db = _kb_database(datasette)
+    a, b = request.args.get("from") or "ict", request.args.get("to") or "exclusion"
+    rows = (await db.execute("select * from concept_paths where from_concept = ? and to_concept = ?", [a, b])).rows
+    concepts = [
+        dict(r)
+        for r in (await db.execute("select id, pref_label from concepts order by pref_label collate nocase")).rows
+    ]
+    steps = []
+    if rows and rows[0]["path"]:
+        for node in json.loads(rows[0]["path"]):
+            kind, ref = node.split(":", 1)
+            label = (await db.execute("select label from map_nodes where node = ? limit 1", [node])).rows
+            steps.append(
+                {
+                    "type": kind,
+                    "ref": ref,
+                    "label": label[0]["label"] if label else ref,
+                    "url": node_url(datasette, name, kind, ref),
+                }
+            )
+    return Response.html(
+        await datasette.render_template(
+            "kb_path.html",
+            _context(datasette, name, concepts=concepts, steps=steps, **{"from": a, "to": b}),
+            request=request,
+        )
+    )
+
+
+@hookimpl
+def menu_links(datasette):
+    if not kb_databases(datasette):
+        return None
+    return [
+        {"href": datasette.urls.path(path), "label": label}
+        for path, label in (
+            ("/-/concepts", "Concepts"),
+            ("/-/evidence-map", "Evidence map"),
+            ("/-/map", "Map"),
+            ("/-/path", "Paths between concepts"),
+        )
+    ]
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/-/concepts$", concepts_index),
+        (r"^/-/concepts/(?P<slug>[a-z0-9-]+)$", concept_page),
+        (r"^/-/evidence-map$", evidence_map),
+        (r"^/-/map(?:\.svg)?$", map_page),
+        (r"^/-/map/(?P<concept>[a-z0-9-]+)(?:\.svg)?$", map_page),
+        (r"^/-/path$", path_page),
+    ]

@@ -1,0 +1,125 @@
+"""Output renderers: .bib, .ris and .csljson on the works table, any filtered, searched or
+faceted view of it, canned queries and other tables whose rows name works (work_id), with
+every matching row, not only the first page. Each extension is a format of the registry
+(``kb/formats/``): a format with a writer and an extension is exported here. Only on kb
+databases."""
+
+from __future__ import annotations
+
+import json
+
+from datasette import hookimpl
+
+from kb.formats import get_format, writable_formats
+from kb.publish import is_kb_database
+
+# extension on the URL -> the registry's format name
+FORMAT_OF_EXTENSION = {f.extension: f.name for f in writable_formats() if f.extension}
+FORMATS = {f.extension: f.content_type for f in writable_formats() if f.extension}
+
+
+def _work_column(columns, table, query_name=None):
+    """The column that names works: works.id on the works table, work_id anywhere, and id in a
+    query (checked against the works table when the export runs)."""
+    if table == "works" and "id" in columns:
+        return "id"
+    if "work_id" in columns:
+        return "work_id"
+    if not table and "id" in columns:
+        return "id"
+    return None
+
+
+async def _all_rows(datasette, request, database, table, sql, query_name):
+    """Every row of the view: table views are paged through, queries run without the row cap."""
+    from urllib.parse import parse_qsl, urlencode
+
+    db = datasette.get_database(database)
+    if table and not query_name:
+        args = [
+            (k, v)
+            for k, v in parse_qsl(request.query_string, keep_blank_values=True)
+            if k not in ("_size", "_next", "_shape", "_nocount", "_facet", "_facet_array")
+        ]
+        base = datasette.urls.table(database, table, format="json")
+        rows: list[dict] = []
+        next_token = None
+        while True:
+            query = args + [("_shape", "objects"), ("_size", "max"), ("_nocount", "1")]
+            if next_token:
+                query.append(("_next", next_token))
+            response = await datasette.client.get(f"{base}?{urlencode(query)}")
+            data = response.json()
+            rows.extend(data["rows"])
+            next_token = data.get("next")
+            if not next_token:
+                return rows
+    import re
+
+    params = {name: request.args.get(name) or "" for name in set(re.findall(r"(?<!:):(\w+)", sql))}
+    result = await db.execute(sql, params, truncate=False)
+    return [dict(r) for r in result.rows]
+
+
+async def _render(fmt, datasette, request, database, table, columns, sql, query_name):
+    from datasette.utils.asgi import Response
+    from datasette.views.base import DatasetteError
+
+    from kb.records import Work
+
+    if not is_kb_database(datasette, database):
+        raise DatasetteError(
+            f"{database} was not built by kb, so it has no works to export as .{fmt}.",
+            title="Not a kb database",
+            status=404,
+        )
+    column = _work_column(columns or [], table, query_name)
+    if column is None:
+        raise DatasetteError(
+            f"This view has no work column (works.id or work_id), so there is nothing to export as .{fmt}. "
+            f"Export from the works table, or from a query that returns works.id.",
+            title="Nothing to export",
+            status=400,
+        )
+    rows = await _all_rows(datasette, request, database, table, sql, query_name)
+    ids = list(dict.fromkeys(r[column] for r in rows if r.get(column)))
+    db = datasette.get_database(database)
+    works = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found = await db.execute(
+            f"select id, csl_json, et_al, position from works where id in ({', '.join('?' for _ in chunk)})", chunk
+        )
+        by_id = {r["id"]: r for r in found.rows}
+        works += [
+            Work(csl=json.loads(by_id[i]["csl_json"]), et_al=bool(by_id[i]["et_al"]), position=by_id[i]["position"])
+            for i in chunk
+            if i in by_id
+        ]
+    if ids and not works:
+        raise DatasetteError(
+            f"The rows of this view are not works (no '{column}' value is a works.id), so there is nothing to export "
+            f"as .{fmt}.",
+            title="Nothing to export",
+            status=400,
+        )
+    body = get_format(FORMAT_OF_EXTENSION[fmt]).write(works)
+    name = query_name or table or "works"
+    return Response(
+        body, content_type=FORMATS[fmt], headers={"content-disposition": f'inline; filename="{name}.{fmt}"'}
+    )
+
+
+def _renderer(fmt):
+    async def render(datasette, request, database, table, columns, sql, query_name):
+        return await _render(fmt, datasette, request, database, table, columns, sql, query_name)
+
+    def can_render(datasette, database, columns, table, query_name):
+        return is_kb_database(datasette, database) and _work_column(columns or [], table, query_name) is not None
+
+    return {"extension": fmt, "render": render, "can_render": can_render}
+
+
+@hookimpl
+def register_output_renderer(datasette):
+    return [_renderer(fmt) for fmt in FORMATS]

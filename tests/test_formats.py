@@ -1,0 +1,93 @@
+"""The format registry: every format found by itself, each read the same way everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.formats import format_for_suffix, formats, get_format, readable_formats, writable_formats
+from loaders.references import read_references
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_every_format_module_is_registered():
+    names = {f.name for f in formats()}
+    assert {"bibtex", "ris", "csljson", "text", "jats", "endnote", "apa", "ieee"} <= names
+
+
+def test_kb_cite_offers_every_format_with_a_writer():
+    from kb.cli import WRITERS
+
+    assert sorted(WRITERS) == sorted(f.name for f in writable_formats())
+
+
+def test_datasette_exports_every_format_with_an_extension():
+    from kb.publish.renderers import FORMATS
+
+    assert set(FORMATS) == {f.extension for f in writable_formats() if f.extension} == {"bib", "ris", "csljson"}
+
+
+@pytest.mark.parametrize(
+    "suffix,text,name",
+    [
+        pytest.param(".bib", None, "bibtex", id="bib"),
+        pytest.param(".RIS", None, "ris", id="ris-upper-case"),
+        pytest.param(".json", None, "csljson", id="json"),
+        pytest.param(".txt", None, "text", id="txt"),
+        pytest.param(".docx-export", None, "text", id="unknown-suffix-is-free-text"),
+        pytest.param(".xml", "<xml><records><record/></records></xml>", "endnote", id="endnote-xml"),
+        pytest.param(".xml", '<?xml version="1.0"?><article article-type="research-article">', "jats", id="jats-xml"),
+    ],
+)
+def test_a_file_is_read_in_the_format_its_suffix_and_text_name(suffix, text, name):
+    assert format_for_suffix(suffix, text).name == name
+
+
+def test_endnote_xml_reads_into_csl_json():
+    works = read_references(FIXTURES / "endnote.xml").works
+    article, chapter, unreadable = works
+    assert article.id == "bovaird2012engagement" and article.csl["type"] == "article-journal"
+    assert article.csl["author"] == [{"family": "Bovaird", "given": "Tony"}, {"family": "Loeffler", "given": "Elke"}]
+    assert (article.csl["container-title"], article.csl["volume"], article.csl["issue"], article.csl["page"]) == (
+        "Voluntas",
+        "23",
+        "4",
+        "1119-1138",
+    )
+    assert article.csl["DOI"] == "10.1007/s11266-012-9309-6" and article.year == 2012 and article.line == 2
+    assert chapter.csl["type"] == "chapter" and [e["family"] for e in chapter.csl["editor"]] == [
+        "Pestoff",
+        "Brandsen",
+        "Verschuere",
+    ]
+    assert (chapter.csl["publisher"], chapter.csl["publisher-place"]) == ("Routledge", "London")
+    assert [p.code for p in unreadable.problems] == ["unparsed-reference"] and "12345 67890" in unreadable.raw
+    assert [w.position for w in works] == [1, 2, 3]
+
+
+def test_endnote_xml_that_is_not_well_formed_names_the_line(tmp_path):
+    from kb.records import KbError
+
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<xml><records>\n<record><titles></record></records></xml>\n", encoding="utf-8")
+    with pytest.raises(KbError) as e:
+        read_references(bad)
+    assert e.value.line == 2 and "EndNote XML is not well-formed" in e.value.message
+
+
+def test_jats_reference_list_reads_through_the_registry():
+    works = read_references(FIXTURES / "mini-jats.xml").works
+    assert works and works[0].id == "r1" and works[0].csl.get("title")
+
+
+def test_an_unknown_format_name_says_which_there_are():
+    from kb.records import KbError
+
+    with pytest.raises(KbError, match="bibtex"):
+        get_format("endnote-x9")
+
+
+def test_every_reader_keeps_every_entry():
+    assert all(f.read for f in readable_formats())
