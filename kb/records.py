@@ -80,6 +80,11 @@ LIST_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
     "missing-year": ("warning", "no year"),
     "missing-title": ("warning", "no title"),
     "unparsed-reference": ("error", "an entry nobody could read, kept with its raw text"),
+    "malformed-field": (
+        "warning",
+        "a field of the wrong shape (a number for a name, a list for a title), "
+        "set aside: the entry's raw text keeps it",
+    ),
     "source-disagreement": ("warning", "the hand-checked BibTeX and the free-text list differ on a field"),
 }
 SOURCE_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {

@@ -21,8 +21,8 @@ from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors,
 from bibtexparser.model import MiddlewareErrorBlock
 
 from kb.formats import Format
-from kb.normalise import family
-from kb.records import Problem, Work
+from kb.normalise import citation_key, family, unique_keys
+from kb.records import Problem, Work, severity_of
 
 _LATEX = re.compile(r"[\\$~%&]|--|``|''")
 
@@ -180,15 +180,74 @@ class FieldwiseLatexDecoding(LatexDecodingMiddleware):
 
 
 def parse_bibtex(text: str, path: str = "<string>") -> tuple[list[Work], list[FailedEntry]]:
-    """Parse BibTeX text into works (in file order) and failed blocks."""
+    """Parse BibTeX text into works (in file order) and failed blocks. Nothing is dropped: a
+    block bibtexparser skipped or took for something else (``@preamble_x{``) is a failed block
+    too, and every entry has a key, unique in the file."""
     library = bibtexparser.parse_string(
         text, append_middleware=[FieldwiseLatexDecoding(), SeparateCoAuthors(), SplitNameParts()]
     )
-    works = [entry_to_work(entry, path) for entry in library.entries]
+    works = []
+    failed = [FailedEntry(raw=b.raw, line=b.start_line + 1, error=_reason(b)) for b in library.failed_blocks]
+    for entry in library.entries:
+        try:
+            work = entry_to_work(entry, path)
+        except (AttributeError, TypeError, ValueError) as e:  # a field of a shape the middlewares left unsplit
+            failed.append(FailedEntry(raw=entry.raw, line=entry.start_line + 1, error=f"unreadable field: {e}"))
+            continue
+        work.problems.extend(_missing_commas(entry.raw, path, entry.start_line + 1))
+        works.append(work)
+    for block in library.preambles:
+        if not _PREAMBLE.match(block.raw or ""):
+            failed.append(FailedEntry(raw=block.raw, line=block.start_line + 1, error="not a BibTeX block type"))
+    failed += _skipped_blocks(text, library.blocks)
+    failed.sort(key=lambda f: f.line)
+    given = [w.csl.get("id") or "" for w in works]
+    keys = [
+        key
+        or citation_key(family((w.csl.get("author") or w.csl.get("editor") or [{}])[0]), w.year, w.csl.get("title", ""))
+        for w, key in zip(works, given, strict=True)
+    ]
+    for work, key in zip(works, unique_keys(keys), strict=True):
+        work.csl["id"] = key
     for position, work in enumerate(works, 1):
         work.position = position
-    failed = [FailedEntry(raw=b.raw, line=b.start_line + 1, error=_reason(b)) for b in library.failed_blocks]
     return works, failed
+
+
+_PREAMBLE = re.compile(r"@\s*preamble\s*[{(]", re.I)
+_BLOCK_START = re.compile(r"^[ \t]*@[ \t]*([A-Za-z_][\w-]*)[ \t]*[{(]", re.M)
+# "journal = {Public Administration Review} volume = {67}": a value closes and the next field
+# starts without the comma between them (the journal would swallow the volume)
+_NO_COMMA = re.compile(r"[}\"][ \t]*\n?[ \t]*([A-Za-z][\w-]*)[ \t]*=[ \t]*[{\"\d]")
+
+
+def _missing_commas(raw: str, path: str, line: int) -> list[Problem]:
+    out = []
+    for m in _NO_COMMA.finditer(raw or ""):
+        out.append(
+            Problem(
+                "malformed-field",
+                f"no comma before '{m.group(1)} =': the field before it took it in; add the comma",
+                path,
+                line + raw.count("\n", 0, m.start()),
+                severity=severity_of("malformed-field"),
+            )
+        )
+    return out
+
+
+def _skipped_blocks(text: str, blocks: list[Any]) -> list[FailedEntry]:
+    """Every "@type{" line that no block bibtexparser returned covers (it would be lost), as a
+    failed block running to the next block start."""
+    spans = sorted((b.start_line, b.start_line + (b.raw or "").count("\n")) for b in blocks)
+    starts = [(text.count("\n", 0, m.start()), m) for m in _BLOCK_START.finditer(text)]
+    out = []
+    for i, (line, m) in enumerate(starts):
+        if m.group(1).lower() == "comment" or any(a <= line <= b for a, b in spans):
+            continue
+        end = starts[i + 1][1].start() if i + 1 < len(starts) else len(text)
+        out.append(FailedEntry(raw=text[m.start() : end].strip(), line=line + 1, error="a block the parser skipped"))
+    return out
 
 
 def _reason(block: Any) -> str:
@@ -202,10 +261,11 @@ def _reason(block: Any) -> str:
 def read_bibtex(text: str, source: str) -> list[Work]:
     """BibTeX -> works; a block that fails to parse is kept as a work with its raw text and error."""
     works, failed = parse_bibtex(text, source)
-    for f in failed:
+    ids = unique_keys([w.id for w in works] + [f"unparsed-line-{f.line}" for f in failed])[len(works) :]
+    for f, key in zip(failed, ids, strict=True):
         works.append(
             Work(
-                csl={"id": f"unparsed-line-{f.line}", "type": "document"},
+                csl={"id": key, "type": "document"},
                 raw=f.raw,
                 source=source,
                 line=f.line,
@@ -215,7 +275,7 @@ def read_bibtex(text: str, source: str) -> list[Work]:
                         f"BibTeX entry does not parse: {f.error}",
                         source,
                         f.line,
-                        work_id=f"unparsed-line-{f.line}",
+                        work_id=key,
                     )
                 ],
             )

@@ -4,19 +4,63 @@ identity (the writer drops kb's extras, the reader keeps the item's fields)."""
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from kb.formats import Format, assign_keys
-from kb.records import KbError, Work
+from kb.records import KbError, Problem, Work, severity_of
+
+# CSL's variables by the shape of their values (CSL-JSON schema 1.0.2, csl-data.json)
+NAME_VARIABLES = frozenset(
+    {
+        "author",
+        "chair",
+        "collection-editor",
+        "compiler",
+        "composer",
+        "container-author",
+        "contributor",
+        "curator",
+        "director",
+        "editor",
+        "editorial-director",
+        "editor-translator",
+        "executive-producer",
+        "guest",
+        "host",
+        "illustrator",
+        "interviewer",
+        "narrator",
+        "organizer",
+        "original-author",
+        "performer",
+        "producer",
+        "recipient",
+        "reviewed-author",
+        "script-writer",
+        "series-creator",
+        "translator",
+    }
+)
+DATE_VARIABLES = frozenset({"accessed", "available-date", "event-date", "issued", "original-date", "submitted"})
+_NAME_PARTS = frozenset({"family", "given", "dropping-particle", "non-dropping-particle", "suffix", "literal"})
 
 
 def read_csl_json(text: str, source: str) -> list[Work]:
-    """CSL-JSON (a list of items, or one item) -> works."""
+    """CSL-JSON (a list of items, or one item) -> works. A field whose value has the wrong shape
+    is set aside with a malformed-field problem; the item's JSON stays as its raw text."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as e:
         raise KbError(f"invalid JSON: {e.msg}", source, e.lineno, hint="give a CSL-JSON array of items") from None
+    except (ValueError, RecursionError) as e:  # a 4,301-digit number, arrays nested 1,000 deep
+        raise KbError(
+            f"JSON that cannot be read: {str(e)[:120]}",
+            source,
+            hint="give a CSL-JSON array of items, with numbers of ordinary size",
+        ) from None
     items = data if isinstance(data, list) else [data]
     lines = _item_lines(text) if isinstance(data, list) else [1]
     works = []
@@ -24,11 +68,125 @@ def read_csl_json(text: str, source: str) -> list[Work]:
         line = lines[i - 1] if i - 1 < len(lines) else None
         if not isinstance(item, dict):
             raise KbError(f"item {i} is not an object", source, line, hint="each CSL-JSON item is a JSON object")
-        csl = {k: v for k, v in item.items() if k not in ("raw", "problems")}
+        csl, dropped = clean_item({k: v for k, v in item.items() if k not in ("raw", "problems")})
         csl.setdefault("type", "document")
-        works.append(Work(csl=csl, raw=str(item.get("raw") or ""), source=source, line=line))
+        raw = item.get("raw") if isinstance(item.get("raw"), str) else ""
+        work = Work(csl=csl, raw=raw or (_dump(item) if dropped else ""), source=source, line=line)
+        work.problems = [
+            Problem(
+                code="malformed-field",
+                message=f"{name}: {why}; set aside",
+                source=source,
+                line=line,
+                severity=severity_of("malformed-field"),
+            )
+            for name, why in dropped
+        ]
+        works.append(work)
     assign_keys(works, [w.csl.get("id") for w in works])
     return works
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _dump(item: Any) -> str:
+    try:
+        return json.dumps(item, ensure_ascii=False, allow_nan=False)
+    except (ValueError, RecursionError):
+        return repr(item)[:10_000]
+
+
+def _text(value: Any) -> str | None:
+    """A CSL string or number variable's value as text, or None when it is not one."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**18 else None
+    if isinstance(value, float):
+        return f"{value:g}" if math.isfinite(value) else None
+    return None
+
+
+def _names(value: Any) -> list[dict[str, str]] | None:
+    if not isinstance(value, list):
+        return None
+    out = []
+    for person in value:
+        if not isinstance(person, dict):
+            return None
+        name = {k: t for k, v in person.items() if k in _NAME_PARTS and (t := _text(v)) is not None and t.strip()}
+        if not name.get("family") and not name.get("literal"):
+            if not name.get("given"):
+                return None
+            name = {"literal": name["given"]}
+        out.append(name)
+    return out
+
+
+def _date(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, str | int) and not isinstance(value, bool):  # EDTF "2001", "2001-05"
+        text = str(value).strip()
+        if re.fullmatch(r"-?\d{1,4}(-\d{1,2}){0,2}", text):
+            return {"date-parts": [[int(x) for x in re.findall(r"-?\d+", text)[:3]]]}
+        return {"literal": text} if text else None
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {}
+    parts = value.get("date-parts")
+    if parts is not None:
+        if not isinstance(parts, list) or not 1 <= len(parts) <= 2:
+            return None
+        clean = []
+        for part in parts:
+            if not isinstance(part, list) or not 1 <= len(part) <= 3:
+                return None
+            numbers = []
+            for x in part:
+                t = _text(x)
+                if t is None or not re.fullmatch(r"-?\d{1,6}", t.strip()):
+                    return None
+                numbers.append(int(t))
+            clean.append(numbers)
+        out["date-parts"] = clean
+    for key in ("literal", "raw", "season", "circa"):
+        if key in value and (t := _text(value[key])) is not None:
+            out[key] = t
+    return out or None
+
+
+def clean_item(item: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """An item's fields, each of the shape CSL gives it (names a list of name objects, dates
+    date-parts of integers, other variables text); the rest set aside, (name, why)."""
+    csl: dict[str, Any] = {}
+    dropped: list[tuple[str, str]] = []
+    for key, value in item.items():
+        if not isinstance(key, str) or not key:
+            dropped.append((repr(key)[:40], "not a field name"))
+            continue
+        if key in NAME_VARIABLES:
+            got = _names(value)
+            why = "not a list of names with family, given or literal"
+        elif key in DATE_VARIABLES:
+            got = _date(value)
+            why = "not a date (date-parts of whole numbers, or a literal)"
+        elif key == "custom" and isinstance(value, dict):
+            got, why = json.loads(_dump(value)) if _dump(value).startswith("{") else None, "not JSON data"
+        elif isinstance(value, list) and key == "categories":
+            got = [t for x in value if (t := _text(x)) is not None] or None
+            why = "not a list of words"
+        else:
+            got = _text(value)
+            why = "not text or a number"
+        if got is None or got == "":
+            if got is None and value not in (None, ""):
+                dropped.append((key[:40], why))
+            continue
+        csl[key] = got
+    return csl, dropped
 
 
 def _item_lines(text: str) -> list[int]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from kb.formats import Format, assign_keys
 from kb.normalise import display_name
-from kb.records import KbError, Work
+from kb.records import Problem, Work, severity_of
 
 RIS_TO_CSL_TYPE = {
     "JOUR": "article-journal",
@@ -53,53 +53,113 @@ def _ris_name(name: str) -> dict[str, str]:
     return {"literal": name.strip()}
 
 
+_TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
+
+
+def _records(text: str) -> list[tuple[int, str, bool]]:
+    """The records of a RIS file as (first line, text, ended by ER). A "TY  -" line starts a
+    record even when the one before has no "ER  -" line, so no record swallows the next; text
+    outside any record is a record of its own (kept, and reported)."""
+    out: list[tuple[int, list[str], bool]] = []
+    current: list[str] | None = None
+    start = 0
+    for i, line in enumerate(text.splitlines(), 1):
+        tag = _TAG.match(line)
+        if tag and tag.group(1) == "TY":
+            if current:
+                out.append((start, current, False))
+            current, start = [line], i
+        elif tag and tag.group(1) == "ER":
+            if current is not None:
+                out.append((start, current, True))
+                current = None
+        elif current is not None:
+            current.append(line)
+        elif line.strip():
+            out.append((i, [line], False))
+    if current:
+        out.append((start, current, False))
+    return [(n, "\n".join(lines), ended) for n, lines, ended in out]
+
+
 def read_ris(text: str, source: str) -> list[Work]:
-    """RIS -> works (rispy)."""
+    """RIS -> works, each record read by rispy on its own: a record without "ER  -", a line
+    without a tag or a record rispy cannot read becomes a work with its raw text and problem."""
     import rispy
 
-    try:
-        entries = rispy.loads(text)
-    except Exception as e:  # rispy raises plain IOError/ValueError on malformed input
-        raise KbError(
-            f"RIS does not parse: {e}", source, hint="each record starts with 'TY  - ' and ends with 'ER  - '"
-        ) from None
-    starts = [i + 1 for i, ln in enumerate(text.splitlines()) if ln.startswith("TY  -")]
     works = []
-    for n, e in enumerate(entries):
-        csl: dict[str, Any] = {"type": RIS_TO_CSL_TYPE.get(e.get("type_of_reference", "GEN"), "document")}
-        names = e.get("authors") or e.get("first_authors") or []
-        if names:
-            csl["author"] = [_ris_name(a) for a in names]
-        if e.get("secondary_authors") and csl["type"] in ("chapter", "paper-conference"):
-            csl["editor"] = [_ris_name(a) for a in e["secondary_authors"]]
-        title = e.get("title") or e.get("primary_title")
-        if title:
-            csl["title"] = title
-        container = e.get("journal_name") or e.get("secondary_title") or e.get("alternate_title3")
-        if container:
-            csl["container-title"] = container
-        for key, var in (
-            ("volume", "volume"),
-            ("number", "issue"),
-            ("publisher", "publisher"),
-            ("place_published", "publisher-place"),
-            ("doi", "DOI"),
-            ("edition", "edition"),
-            ("issn", "ISBN" if csl["type"] in ("book", "chapter") else "ISSN"),
-        ):
-            if e.get(key):
-                csl[var] = str(e[key])
-        if e.get("urls"):
-            csl["URL"] = e["urls"][0]
-        if e.get("start_page"):
-            csl["page"] = f"{e['start_page']}-{e['end_page']}" if e.get("end_page") else str(e["start_page"])
-        year = re.search(r"\d{4}", str(e.get("year") or e.get("publication_year") or e.get("date") or ""))
-        if year:
-            csl["issued"] = {"date-parts": [[int(year.group(0))]]}
-        line = starts[n] if n < len(starts) else None
-        works.append(Work(csl=csl, source=source, line=line))
-    assign_keys(works, [e.get("id") for e in entries])
+    keys = []
+    for line, raw, ended in _records(text):
+        problems = []
+        if not raw.startswith("TY  -"):
+            works.append(_failed(raw, source, line, "text outside a record (a record starts with 'TY  - ')"))
+            keys.append(None)
+            continue
+        if not ended:
+            problems.append(("malformed-field", "this record has no 'ER  - ' line: it ends where the next begins"))
+        untagged = [ln for ln in raw.splitlines()[1:] if ln.strip() and not _TAG.match(ln)]
+        if untagged:
+            problems.append(
+                ("malformed-field", f"a line without a tag, read as part of the line before: {untagged[0][:60]!r}")
+            )
+        try:
+            entries = rispy.loads(raw + "\nER  - \n")
+            e = entries[0]
+        except Exception as err:  # rispy raises plain KeyError/ValueError on malformed input
+            works.append(_failed(raw, source, line, f"RIS record does not parse: {err}"))
+            keys.append(None)
+            continue
+        work = Work(csl=_entry_csl(e), raw=raw if problems else "", source=source, line=line)
+        work.problems = [Problem(code, message, source, line, severity=severity_of(code)) for code, message in problems]
+        works.append(work)
+        keys.append(e.get("id") if isinstance(e.get("id"), str) else None)
+    assign_keys(works, keys)
     return works
+
+
+def _failed(raw: str, source: str, line: int, why: str) -> Work:
+    return Work(
+        csl={"type": "document"},
+        raw=raw,
+        source=source,
+        line=line,
+        problems=[Problem("unparsed-reference", why, source, line, severity=severity_of("unparsed-reference"))],
+    )
+
+
+def _entry_csl(e: dict[str, Any]) -> dict[str, Any]:
+    """One rispy entry -> CSL-JSON fields."""
+    csl: dict[str, Any] = {"type": RIS_TO_CSL_TYPE.get(e.get("type_of_reference", "GEN"), "document")}
+    names = e.get("authors") or e.get("first_authors") or []
+    if names:
+        csl["author"] = [_ris_name(a) for a in names]
+    if e.get("secondary_authors") and csl["type"] in ("chapter", "paper-conference"):
+        csl["editor"] = [_ris_name(a) for a in e["secondary_authors"]]
+    title = e.get("title") or e.get("primary_title")
+    if title:
+        csl["title"] = title
+    container = e.get("journal_name") or e.get("secondary_title") or e.get("alternate_title3")
+    if container:
+        csl["container-title"] = container
+    for key, var in (
+        ("volume", "volume"),
+        ("number", "issue"),
+        ("publisher", "publisher"),
+        ("place_published", "publisher-place"),
+        ("doi", "DOI"),
+        ("edition", "edition"),
+        ("issn", "ISBN" if csl["type"] in ("book", "chapter") else "ISSN"),
+    ):
+        if e.get(key):
+            csl[var] = str(e[key])
+    if e.get("urls"):
+        csl["URL"] = e["urls"][0]
+    if e.get("start_page"):
+        csl["page"] = f"{e['start_page']}-{e['end_page']}" if e.get("end_page") else str(e["start_page"])
+    year = re.search(r"\d{4}", str(e.get("year") or e.get("publication_year") or e.get("date") or ""))
+    if year:
+        csl["issued"] = {"date-parts": [[int(year.group(0))]]}
+    return csl
 
 
 def to_ris(works: Iterable[Work]) -> str:

@@ -1,0 +1,421 @@
+"""Hostile and broken input: nothing lost, nothing crashes, nothing escapes.
+
+Property tests (hypothesis) feed every reader and `kb check` generated input through the
+command a user runs (click's runner, in process) and hold them to four promises: exit code 0,
+1 or 2, never 3 (a bug); every reference written comes out (an item, or a problem carrying its
+raw text); ids unique and non-empty; output that is JSON. The default run tries a few hundred
+cases each; the `deep` profile ten thousand:
+
+    HYPOTHESIS_PROFILE=deep python -m pytest tests/test_hostile.py -p no:cacheprovider
+
+Below them, each minimal case found by hand is kept as a named regression test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import string
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kb.cli import cli
+
+settings.register_profile(
+    "default",
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "deep",
+    max_examples=10_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=2_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_LINES = (ROOT / "bibliography" / "seed-references.txt").read_text(encoding="utf-8").splitlines()
+
+# Text that looks like what people paste: reference fragments, stray punctuation, other scripts,
+# control characters, digits that run on.
+_ALPHABET = st.characters(codec="utf-8", exclude_categories=("Cs",))
+_JUNK = st.text(_ALPHABET, max_size=80)
+_PIECES = st.sampled_from(
+    [
+        "Smith, J.",
+        "(2001)",
+        "2001a",
+        "et al.",
+        "[12]",
+        "12.",
+        "pp. 1–27",
+        "vol. 3, no. 2",
+        "“Title,”",
+        "In:",
+        "(Eds.)",
+        "doi:10.1000/x",
+        "https://x.org",
+        "van der",
+        "Ş",
+        "—",
+        "{",
+        "}",
+        "@",
+        "\\",
+        '"',
+        ";",
+        ",",
+        ".",
+        ":",
+        "(",
+        ")",
+        "[",
+        "]",
+        "\t",
+        " ",
+        "9" * 30,
+    ]
+)
+_LINE = st.one_of(st.sampled_from(SEED_LINES), _JUNK, st.lists(st.one_of(_PIECES, _JUNK), max_size=12).map(" ".join))
+
+
+def run(args: list[str]):
+    result = CliRunner().invoke(cli, args, catch_exceptions=True)
+    assert result.exit_code in (0, 1, 2), f"exit {result.exit_code}: {result.output[-500:]}"
+    return result
+
+
+def items_of(output: str) -> list[dict]:
+    out = [json.loads(line) for line in output.split("\n") if line.strip()]
+    ids = [i.get("id") for i in out]
+    assert all(isinstance(x, str) and x for x in ids), ids
+    assert len(set(ids)) == len(ids), ids
+    return out
+
+
+@given(
+    lines=st.lists(_LINE.filter(lambda s: s.strip() and "\n" not in s and "\r" not in s), min_size=1, max_size=12),
+    lead=st.integers(0, 2),
+    trail=st.integers(0, 2),
+)
+def test_free_text_keeps_every_line(tmp_path_factory, lines, lead, trail):
+    lines = [ln for ln in lines if ln.strip()]
+    if not any(ch.isprintable() and not ch.isspace() for ln in lines for ch in ln):
+        return
+    path = tmp_path_factory.mktemp("ft") / "refs.txt"
+    path.write_text("\n" * lead + "\n".join(lines) + "\n" * trail, encoding="utf-8")
+    result = run(["parse", str(path)])
+    if result.exit_code == 2:  # an empty or binary file is refused, with its reason
+        assert "refs.txt" in result.output
+        return
+    items = items_of(result.output)
+    assert len(items) == len(lines)
+    for item, line in zip(items, lines, strict=True):  # the raw text, in NFC, is kept
+        assert " ".join(item["raw"].split()) == " ".join(unicodedata.normalize("NFC", line).split())
+
+
+_BIB_VALUE = st.one_of(
+    _JUNK,
+    st.sampled_from(
+        [
+            "Smith, J., Jones, K.",
+            ",",
+            "{,}",
+            "{",
+            "}",
+            "}{",
+            "\\",
+            "\\{",
+            "@misc{x,",
+            "van der Graaf, S.",
+            "{Public Administration Review} volume = {67}",
+        ]
+    ),
+)
+_BIB_FIELD = st.tuples(
+    st.sampled_from(["author", "title", "year", "journal", "volume", "pages", "editor", "doi", "x"]), _BIB_VALUE
+)
+
+
+@st.composite
+def bib_entries(draw):
+    n = draw(st.integers(1, 6))
+    entries = []
+    for i in range(n):
+        kind = draw(st.sampled_from(["article", "book", "misc", "inproceedings", "preamble_x", "string", "comment"]))
+        key = draw(
+            st.one_of(
+                st.just(f"k{i}"),
+                st.text(string.ascii_letters + string.digits + ":-_", max_size=12),
+                _JUNK.filter(lambda s: "\n" not in s),
+            )
+        )
+        fields = draw(st.lists(_BIB_FIELD, max_size=5))
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        entries.append(f"@{kind}{{{key},\n{body}\n}}")
+    return entries
+
+
+@given(entries=bib_entries())
+def test_bibtex_reader_never_crashes_and_keeps_entries(tmp_path_factory, entries):
+    path = tmp_path_factory.mktemp("bib") / "refs.bib"
+    path.write_text("\n\n".join(entries) + "\n", encoding="utf-8")
+    result = run(["parse", str(path)])
+    if result.exit_code == 2:
+        assert "refs.bib" in result.output
+        return
+    items = items_of(result.output)
+    # every entry is an item (a failed one carries its raw text); a @string or @comment is one
+    # only when it does not parse; a broken entry can make two
+    real = [e for e in entries if not e.lower().startswith(("@string", "@comment"))]
+    assert len(items) >= len(real)
+    for item in items:
+        if item["id"].startswith("unparsed-line-"):
+            assert item["raw"].startswith("@")
+
+
+_RIS_TAG = st.sampled_from(
+    ["AU", "A1", "TI", "T1", "PY", "Y1", "JO", "JF", "T2", "VL", "IS", "SP", "EP", "DO", "XX", "", "ZZ"]
+)
+
+
+@st.composite
+def ris_records(draw):
+    n = draw(st.integers(1, 5))
+    recs = []
+    for _ in range(n):
+        lines = [f"TY  - {draw(st.sampled_from(['JOUR', 'BOOK', 'CHAP', 'GEN', 'XYZ', '']))}"]
+        for _ in range(draw(st.integers(0, 6))):
+            tag = draw(_RIS_TAG)
+            value = draw(_JUNK.filter(lambda s: not re.search(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|^TY  -", s)))
+            lines.append(f"{tag}  - {value}" if tag else value)
+        if draw(st.booleans()):
+            lines.append("ER  - ")
+        recs.append("\n".join(lines))
+    return recs
+
+
+@given(records=ris_records())
+def test_ris_reader_never_crashes(tmp_path_factory, records):
+    path = tmp_path_factory.mktemp("ris") / "refs.ris"
+    path.write_text("\n".join(records) + "\n", encoding="utf-8")
+    result = run(["parse", str(path)])
+    if result.exit_code == 2:
+        assert "refs.ris" in result.output
+        return
+    assert len(items_of(result.output)) == len(records)  # a record without ER swallows no other
+
+
+_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), _JUNK),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(_JUNK, children, max_size=4)),
+    max_leaves=20,
+)
+_CSL_ITEM = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": _JSON,
+        "type": st.one_of(st.sampled_from(["article-journal", "book", "chapter"]), _JSON),
+        "title": _JSON,
+        "author": st.one_of(
+            st.lists(st.dictionaries(st.sampled_from(["family", "given", "literal"]), _JSON, max_size=3), max_size=3),
+            _JSON,
+        ),
+        "issued": st.one_of(st.fixed_dictionaries({"date-parts": _JSON}), _JSON),
+        "container-title": _JSON,
+        "volume": _JSON,
+        "page": _JSON,
+        "DOI": _JSON,
+    },
+)
+
+
+@given(items=st.one_of(st.lists(_CSL_ITEM, max_size=5), _JSON))
+def test_csl_json_reader_never_crashes(tmp_path_factory, items):
+    path = tmp_path_factory.mktemp("csl") / "refs.json"
+    path.write_text(json.dumps(items), encoding="utf-8")
+    result = run(["parse", str(path)])
+    if result.exit_code == 2:
+        assert "refs.json" in result.output
+        return
+    got = items_of(result.output)
+    if isinstance(items, list) and items and all(isinstance(i, dict) for i in items):
+        assert len(got) == len(items)
+
+
+_DOC_PIECES = st.sampled_from(
+    [
+        "(Smith, 2001)",
+        "(Pestoff, 2012a; 2012b)",
+        "Osborne et al. (2013)",
+        "[1]",
+        "[2-4]",
+        "[1]–[5]",
+        "[" + "9" * 40 + "]",
+        "(",
+        ")",
+        "(2001, 2002, ",
+        "@smith2001",
+        "[@x]",
+        "\\cite{a}",
+        "et al.",
+        "p. 5",
+        "\n\n",
+        "# Heading\n",
+        "## References\n",
+        "---\n",
+    ]
+)
+
+
+@given(parts=st.lists(st.one_of(_DOC_PIECES, _JUNK), max_size=30))
+def test_check_never_crashes_and_spans_hold(tmp_path_factory, parts):
+    folder = tmp_path_factory.mktemp("doc")
+    doc = folder / "draft.md"
+    text = " ".join(parts)
+    doc.write_text(text, encoding="utf-8")
+    result = run(
+        ["check", str(doc), "--references", str(ROOT / "bibliography" / "seed-references.bib"), "--format", "json"]
+    )
+    if result.exit_code == 2:
+        assert "draft.md" in result.output
+        return
+    report = json.loads(result.output)
+    for c in report.get("citations", []):
+        assert c["status"] in ("ok", "mismatch", "ambiguous", "missing")
+
+
+# Minimal cases found by hand, kept as regression tests.
+
+
+def test_blank_line_at_end_of_free_text_list_keeps_every_reference(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(SEED_LINES[:3]) + "\n\n", encoding="utf-8")
+    assert len(items_of(run(["parse", str(path)]).output)) == 3
+    path.write_text("\n\n" + "\n".join(SEED_LINES[:3]) + "\n", encoding="utf-8")
+    assert len(items_of(run(["parse", str(path)]).output)) == 3
+
+
+def test_seven_hundred_references_with_one_key_get_distinct_ids(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("\n".join(["1234. Smith J. A title here. 2001."] * 704) + "\n", encoding="utf-8")
+    items = items_of(run(["parse", str(path)]).output)
+    assert len(items) == 704
+
+
+def test_a_number_too_long_for_python_is_not_a_citation(tmp_path):
+    doc = tmp_path / "d.md"
+    doc.write_text("Text [" + "9" * 4301 + "] end.\n", encoding="utf-8")
+    result = run(
+        ["check", str(doc), "--references", str(ROOT / "bibliography" / "seed-references.txt"), "--format", "json"]
+    )
+    assert json.loads(result.output)["citations"] == []
+
+
+def test_eight_thousand_years_in_one_parenthesis(tmp_path):
+    doc = tmp_path / "d.md"
+    doc.write_text("As shown (Pestoff, " + ", ".join(["2012a"] * 8000) + ").\n", encoding="utf-8")
+    result = run(
+        ["check", str(doc), "--references", str(ROOT / "bibliography" / "seed-references.bib"), "--format", "json"]
+    )
+    assert len(json.loads(result.output)["citations"]) == 8000
+
+
+@pytest.mark.parametrize("value", ["Smith, J., Jones, K.", ","])
+def test_bibtex_author_with_too_many_commas_is_a_problem_not_a_crash(tmp_path, value):
+    path = tmp_path / "t.bib"
+    path.write_text(
+        f"@article{{a,\n  author = {{{value}}},\n  title = {{T}},\n  year = {{2001}}\n}}\n", encoding="utf-8"
+    )
+    items = items_of(run(["parse", str(path)]).output)
+    assert len(items) == 1
+
+
+def parse_file(tmp_path, name: str, text: str) -> list[dict]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return items_of(run(["parse", str(path)]).output)
+
+
+def codes(item: dict) -> list[str]:
+    return [p["code"] for p in item["problems"]]
+
+
+def test_ris_record_without_er_does_not_swallow_the_next(tmp_path):
+    items = parse_file(tmp_path, "r.ris", "TY  - JOUR\nTI  - First\nTY  - BOOK\nTI  - Second\nER  - \n")
+    assert [i.get("title") for i in items] == ["First", "Second"]
+    assert "malformed-field" in codes(items[0])
+
+
+def test_ris_file_whose_only_record_lacks_er_still_gives_it(tmp_path):
+    items = parse_file(tmp_path, "r.ris", "TY  - JOUR\nTI  - Only\n")
+    assert [i.get("title") for i in items] == ["Only"]
+
+
+def test_ris_line_without_a_tag_is_reported_on_its_record(tmp_path):
+    items = parse_file(tmp_path, "r.ris", "TY  - JOUR\nTI  - A title\nno tag here\nER  - \n")
+    assert len(items) == 1 and items[0]["problems"][0]["line"] == 1
+    assert "without a tag" in items[0]["problems"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"id": "a", "author": "Smith"},
+        {"id": "a", "issued": [2001]},
+        {"id": "a", "title": 123},
+        {"id": "a", "title": "T", "issued": {"date-parts": [[1e400]]}},
+        {"id": ["a"], "title": "T"},
+    ],
+)
+def test_csl_json_of_the_wrong_shape_is_kept_with_its_problem(tmp_path, item):
+    got = parse_file(tmp_path, "r.json", json.dumps(item).replace("Infinity", "1e400"))  # as a file has it
+    assert len(got) == 1
+    assert "Infinity" not in json.dumps(got[0], allow_nan=False)
+    if item.get("title") == 123:
+        assert got[0]["title"] == "123"  # CSL allows a number where text goes
+    else:
+        assert "malformed-field" in codes(got[0])
+
+
+@pytest.mark.parametrize("text", ["[" * 1000 + "]" * 1000, '[{"id": "a", "volume": ' + "9" * 4301 + "}]"])
+def test_csl_json_that_python_cannot_read_is_a_clear_error(tmp_path, text):
+    path = tmp_path / "r.json"
+    path.write_text(text, encoding="utf-8")
+    result = run(["parse", str(path)])
+    assert result.exit_code == 2 and "r.json" in result.output
+
+
+def test_bibtex_missing_comma_between_fields_is_reported(tmp_path):
+    items = parse_file(
+        tmp_path,
+        "r.bib",
+        "@article{b,\n  journal = {Public Administration Review} volume = {67},\n  title = {T},\n  year = {2003}\n}\n",
+    )
+    assert "malformed-field" in codes(items[0])
+    assert "volume" in items[0]["problems"][0]["message"]
+
+
+def test_bibtex_block_of_an_unknown_kind_is_kept(tmp_path):
+    items = parse_file(tmp_path, "r.bib", "@preamble_x{p,\n  title = {Kept},\n}\n\n@book{d,\n  title = {D}\n}\n")
+    assert len(items) == 2 and "Kept" in items[0]["raw"]
+
+
+def test_bibtex_empty_key_and_two_failed_entries_on_one_line_get_distinct_ids(tmp_path):
+    items = parse_file(tmp_path, "r.bib", "@article{,\n  title = {No key}\n}\n@x{ @y{\n")
+    ids = [i["id"] for i in items]
+    assert all(ids) and len(set(ids)) == len(ids)
