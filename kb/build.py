@@ -106,13 +106,18 @@ def read_sources(root: Path) -> Sources:
         raise KbError(
             "no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources"
         )
-    documents = [load_document(p) for p in sorted(bib_dir.glob("*.md"))]
-    documents += [load_document(p) for p in sorted((root / "evidence").glob("*.md"))]
-    by_id = {d.id: d for d in documents}
-    if len(by_id) != len(documents):
-        raise KbError(
-            "two documents share an id", str(bib_dir), hint="give each document its own 'id:' in its front matter"
-        )
+    documents = [load_document(p) for p in _files(root, "bibliography", "*.md")]
+    documents += [load_document(p) for p in _files(root, "evidence", "*.md")]
+    by_id: dict[str, Document] = {}
+    for d in documents:
+        if d.id in by_id:
+            raise KbError(
+                f"two documents have the id {d.id!r}: {by_id[d.id].path} and this one",
+                d.path,
+                _front_matter_line(d.path, "id"),
+                hint="give each document its own 'id:' in its front matter",
+            )
+        by_id[d.id] = d
     entries: list[Entry] = []
     used_bib: set[Path] = set()
     for doc in documents:
@@ -134,10 +139,12 @@ def read_sources(root: Path) -> Sources:
                 if f in w.csl
             ]
         entries += document_entries(doc.id, doc_works, fs, disagreements)
-    unlisted = [w for path in sorted(bib_dir.glob("*.bib")) if path.resolve() not in used_bib for w in _load_bib(path)]
+    unlisted = [
+        w for path in _files(root, "bibliography", "*.bib") if path.resolve() not in used_bib for w in _load_bib(path)
+    ]
     linked = link(entries, unlisted)
-    evidence = load_evidence(sorted((root / "evidence").glob("*.yml")), by_id)
-    concepts, curated_links = load_concepts(sorted((root / "concepts").glob("*.yml")), by_id)
+    evidence = load_evidence(_files(root, "evidence", "*.yml"), by_id)
+    concepts, curated_links = load_concepts(_files(root, "concepts", "*.yml"), by_id)
     sources = Sources(
         documents,
         linked.works,
@@ -153,16 +160,64 @@ def read_sources(root: Path) -> Sources:
     return sources
 
 
+def _files(root: Path, folder: str, pattern: str) -> list[Path]:
+    """The source files of one folder, in name order; a symlink that leads out of the sources is
+    an error (the build would publish whatever it points at)."""
+    inside = root.resolve()
+    out = []
+    for path in sorted((root / folder).glob(pattern)):
+        if not path.resolve().is_relative_to(inside):
+            raise KbError(
+                f"{folder}/{path.name} links to a file outside the sources folder",
+                str(path),
+                hint="copy the file into the sources folder instead of linking to it",
+            )
+        out.append(path)
+    return out
+
+
 def _named_file(folder: Path, name: object, doc: Document, key: str) -> Path:
-    path = folder / str(name)
+    """The file a document's front matter names, which must lie inside ``folder``: an absolute
+    path, ``..`` or a symlink that leads out of the sources would publish any file the build can
+    read (``reference_list: /etc/passwd``)."""
+    line = _front_matter_line(doc.path, key)
+    if not isinstance(name, str) or not name.strip():
+        raise KbError(f"{key}: should name one file, not {name!r}", doc.path, line, hint=f"write '{key}: refs.bib'")
+    path = folder / name
+    inside = folder.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as e:  # a symlink loop
+        raise KbError(f"{key} file {name!r} cannot be opened: {e}", doc.path, line) from None
+    if not resolved.is_relative_to(inside):
+        raise KbError(
+            f"{key} file {name!r} is outside {folder.name}/",
+            doc.path,
+            line,
+            hint=f"a document's lists must be files in {folder.name}/; copy the file there and name it",
+        )
     if not path.is_file():
         raise KbError(
             f"{key} file {name!r} not found in {folder.name}/",
             doc.path,
-            1,
+            line,
             hint=f"name a file in {folder.name}/ in the front matter's '{key}:'",
         )
     return path
+
+
+def _front_matter_line(path: str, key: str) -> int:
+    """The line of ``key:`` in a document's front matter (1 when it cannot be found)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for n, text in enumerate(f, 1):
+                if text.startswith(f"{key}:"):
+                    return n
+                if n > 200:
+                    break
+    except OSError:
+        pass
+    return 1
 
 
 def _load_bib(path: Path) -> list[Work]:

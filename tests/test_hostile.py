@@ -419,3 +419,44 @@ def test_bibtex_empty_key_and_two_failed_entries_on_one_line_get_distinct_ids(tm
     items = parse_file(tmp_path, "r.bib", "@article{,\n  title = {No key}\n}\n@x{ @y{\n")
     ids = [i["id"] for i in items]
     assert all(ids) and len(set(ids)) == len(ids)
+
+
+# Sources stay inside the sources folder.
+
+
+def build_result(folder: Path):
+    return CliRunner().invoke(cli, ["build", "--sources", str(folder), "--db", str(folder / "kb.db")])
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../../etc/passwd", "outside.txt"])
+def test_front_matter_cannot_name_a_file_outside_the_sources(sources_copy, target):
+    secret = sources_copy.parent / "outside.txt"
+    secret.write_text("Secret, S. (2001). Not to be published.\n", encoding="utf-8")
+    if target == "outside.txt":  # a symlink inside bibliography/ that leads out
+        (sources_copy / "bibliography" / "link.txt").symlink_to(secret)
+        target = "link.txt"
+    essay = sources_copy / "bibliography" / "coproduction-essay.md"
+    essay.write_text(
+        essay.read_text(encoding="utf-8").replace("reference_list: seed-references.txt", f"reference_list: {target}"),
+        encoding="utf-8",
+    )
+    result = build_result(sources_copy)
+    assert result.exit_code == 2, result.output
+    assert "coproduction-essay.md:9" in result.output and "outside" in result.output
+    assert not (sources_copy / "kb.db").exists()
+
+
+def test_a_symlinked_document_leading_out_is_refused(sources_copy):
+    outside = sources_copy.parent / "elsewhere.md"
+    outside.write_text("---\nid: elsewhere\n---\n\nText.\n", encoding="utf-8")
+    (sources_copy / "bibliography" / "elsewhere.md").symlink_to(outside)
+    result = build_result(sources_copy)
+    assert result.exit_code == 2 and "outside the sources" in result.output
+
+
+def test_two_documents_with_one_id_are_both_named(sources_copy):
+    essay = sources_copy / "bibliography" / "coproduction-essay.md"
+    (sources_copy / "bibliography" / "copy.md").write_text(essay.read_text(encoding="utf-8"), encoding="utf-8")
+    result = build_result(sources_copy)
+    assert result.exit_code == 2
+    assert "coproduction-essay" in result.output and "copy.md" in result.output
