@@ -3,6 +3,7 @@ atomically (a failed build leaves the previous database as it was)."""
 
 from __future__ import annotations
 
+import glob
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -366,6 +367,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
 
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(db_path)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     if tmp.exists():
         tmp.unlink()
@@ -445,9 +447,39 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
             hint="this is a bug in kb, not in your sources: please report it with this message",
         ) from e
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            if leftover.exists():
+                leftover.unlink()
     return counts
+
+
+def remove_stale_temp_files(db_path: Path) -> list[Path]:
+    """Remove what killed builds of ``db_path`` left: ``.kb.db.PID.tmp`` and its journal, for
+    every PID whose process is gone (a build that is still running keeps its files)."""
+    removed = []
+    prefix = f".{db_path.name}."
+    for path in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp*"):
+        pid_text, _, suffix = path.name[len(prefix) :].partition(".tmp")
+        if not pid_text.isdigit() or suffix not in ("", "-journal", "-wal", "-shm") or _alive(int(pid_text)):
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass  # another build removed it first, or the folder is read-only: harmless
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process: leave its files alone
+    return True
 
 
 def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:

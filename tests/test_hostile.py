@@ -460,3 +460,20 @@ def test_two_documents_with_one_id_are_both_named(sources_copy):
     result = build_result(sources_copy)
     assert result.exit_code == 2
     assert "coproduction-essay" in result.output and "copy.md" in result.output
+
+
+def test_a_build_removes_what_killed_builds_left(sources_copy):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(done.stdout)  # a process that has exited
+    db = sources_copy / "kb.db"
+    stale = [sources_copy / f".kb.db.{dead}.tmp", sources_copy / f".kb.db.{dead}.tmp-journal"]
+    for path in stale:
+        path.write_bytes(b"half a database")
+    running = sources_copy / f".kb.db.{os.getpid()}.tmp-other"  # not a name a build writes: kept
+    running.write_bytes(b"x")
+    assert build_result(sources_copy).exit_code == 0
+    assert db.exists() and not any(p.exists() for p in stale) and running.exists()
+    assert sorted(p.name for p in sources_copy.glob(".kb.db.*")) == [running.name]
