@@ -73,13 +73,40 @@ def is_stale(db_path: Path, root: Path) -> bool:
 
 
 def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:
-    """The database, built first when it is missing or older than its sources."""
+    """The database to read. Without ``db_path``: the sources folder's kb.db, built first when it
+    is missing or older than its sources. With one: that file, read as it is (never rebuilt from
+    whatever sources the current folder holds), and it must be a database kb built."""
+    if db_path is not None:
+        return readable_kb_database(Path(db_path))
     root = root or default_root()
-    db_path = db_path or root / "kb.db"
+    db_path = root / "kb.db"
     if is_stale(db_path, root) and (root / "bibliography").is_dir():
         build(db_path, root)
     if not db_path.exists():
         raise KbError("no database", str(db_path), hint="run kb build first, or pass --db")
+    return db_path
+
+
+def readable_kb_database(db_path: Path) -> Path:
+    """``db_path`` when it is a SQLite database kb built; a KbError saying what it is otherwise."""
+    from kb.schema import MARKER
+
+    if not db_path.is_file():
+        raise KbError("no such database", str(db_path), hint="build it with: kb build --db " + str(db_path))
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            marked = conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [MARKER]).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as e:
+        raise KbError(f"not a SQLite database ({e})", str(db_path), hint="pass the .db file kb build wrote") from None
+    if not marked:
+        raise KbError(
+            "not a database kb built (it has no _kb_meta table)",
+            str(db_path),
+            hint="pass a database kb build wrote, or build one with: kb build --db " + str(db_path),
+        )
     return db_path
 
 

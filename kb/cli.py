@@ -24,7 +24,9 @@ class KbGroup(click.Group):
         import os
 
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+            return result
         except KbError as e:
             _fail(e)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
@@ -33,6 +35,15 @@ class KbGroup(click.Group):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(0)
+        except OSError as e:  # the machine refused: a missing folder, no permission, a full disk
+            where = e.filename or ("standard output" if e.errno in (5, 27, 28) else None)
+            _fail(
+                KbError(
+                    f"{e.strerror or e}",
+                    str(where) if where else None,
+                    hint="check the path exists and is writable, and that the disk has space",
+                )
+            )
         except Exception as e:  # a bug of ours: say so plainly
             if os.environ.get("KB_DEBUG"):
                 raise
@@ -75,7 +86,7 @@ def quiet_option(fn):
 
 # the formats kb cite writes: every format of the registry with a writer
 WRITERS = ["bibtex", "ris", "csljson", "apa", "ieee"]
-READ_DB = "Database to read (default: kb.db in the sources folder, built if missing or stale)."
+READ_DB = "Database to read, as it is (default: kb.db in the sources folder, built first if missing or stale)."
 
 
 @click.group(cls=KbGroup)

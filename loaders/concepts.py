@@ -3,9 +3,11 @@ broader/related links, EuroVoc matches, and curated links the text implies."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+from kb.normalise import slug
 from kb.records import Concept, Document, KbError
 from loaders.evidence import locate
 from loaders.yamlfile import read_yaml, require
@@ -21,6 +23,14 @@ def load_concepts(paths: list[Path], documents: dict[str, Document]) -> tuple[li
             raise KbError("a concept scheme must be a mapping with 'concepts:'", str(path), 1)
         for record in data.get("concepts") or []:
             require(record, ("id", "pref_label", "definition", "source"), path, "concept")
+            if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(record["id"])):
+                raise KbError(
+                    f"concept id {record['id']!r} is not a slug",
+                    str(path),
+                    record.line,
+                    hint=f"ids are lower-case words joined by hyphens, e.g. {slug(str(record['id']))!r}; "
+                    "the label goes in pref_label",
+                )
             source = locate(record["source"], documents, path, record.line)
             concepts.append(
                 Concept(

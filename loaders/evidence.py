@@ -149,6 +149,13 @@ def load_evidence(paths: list[Path], documents: dict[str, Document]) -> Evidence
             )
         for key, vocabulary in FINDING_REFS.items():
             value = record.get(key)
+            if value is not None and not isinstance(value, str | int):
+                raise KbError(
+                    f"finding {record['id']!r}: {key} should name one {key.replace('_', ' ')}, not {value!r}",
+                    str(path),
+                    record.line,
+                    hint=f"one finding names one {key.replace('_', ' ')}; write a finding for each",
+                )
             if value is not None and value not in ids[vocabulary]:
                 known = ", ".join(sorted(ids[vocabulary])) or "none defined"
                 raise KbError(

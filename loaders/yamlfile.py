@@ -54,6 +54,10 @@ def require(record: Any, fields: tuple[str, ...], path: Path, what: str) -> None
     if not isinstance(record, dict):
         raise KbError(f"{what} must be a mapping, got {type(record).__name__}", str(path), line)
     for name in fields:
+        if name == "id" and not isinstance(record.get(name), str | int | None):
+            raise KbError(
+                f"{what} id should be one word, not {record[name]!r}", str(path), line, hint="write 'id: some-slug'"
+            )
         if record.get(name) in (None, ""):
             label = record.get("id", "?")
             raise KbError(

@@ -477,3 +477,61 @@ def test_a_build_removes_what_killed_builds_left(sources_copy):
     assert build_result(sources_copy).exit_code == 0
     assert db.exists() and not any(p.exists() for p in stale) and running.exists()
     assert sorted(p.name for p in sources_copy.glob(".kb.db.*")) == [running.name]
+
+
+# Every user mistake is a KbError (exit 2) naming what to fix; exit 3 is for bugs of ours.
+
+
+def test_read_only_commands_read_the_database_they_are_given(built_db, tmp_path):
+    import shutil
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    shutil.copy(built_db, other)
+    conn = sqlite3.connect(other)
+    conn.execute("delete from works where id != 'bovaird2007beyond'")  # a database unlike the sources
+    conn.commit()
+    conn.close()
+    for args in (["cite", "--format", "csljson"], ["graph", "--format", "json"]):
+        result = CliRunner().invoke(cli, [*args, "--db", str(other)])
+        assert result.exit_code == 0, result.output
+    got = json.loads(CliRunner().invoke(cli, ["cite", "--format", "csljson", "--db", str(other)]).output)
+    assert [w["id"] for w in got] == ["bovaird2007beyond"]  # read, not rebuilt from the sources
+
+
+@pytest.mark.parametrize("kind", ["missing", "not sqlite", "not kb"])
+def test_db_that_is_not_a_kb_database_is_a_clear_error(tmp_path, kind):
+    import sqlite3
+
+    path = tmp_path / "x.db"
+    if kind == "not sqlite":
+        path.write_text("hello", encoding="utf-8")
+    elif kind == "not kb":
+        sqlite3.connect(path).execute("create table t(a)").connection.commit()
+    result = CliRunner().invoke(cli, ["cite", "--db", str(path)])
+    assert result.exit_code == 2 and "x.db" in result.output and "fix:" in result.output
+
+
+def test_output_into_a_missing_folder_is_a_clear_error(built_db, tmp_path):
+    result = CliRunner().invoke(cli, ["graph", "--db", str(built_db), "--out", str(tmp_path / "missing" / "g.graphml")])
+    assert result.exit_code == 2 and "g.graphml" in result.output
+
+
+def test_focus_group_given_as_a_list_names_the_finding(sources_copy):
+    path = sources_copy / "evidence" / "citadel-latvia-2018.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("focus_group: ul-computing-students", "focus_group: [ul-computing-students, other]", 1),
+        encoding="utf-8",
+    )
+    result = build_result(sources_copy)
+    assert result.exit_code == 2 and "citadel-latvia-2018.yml:" in result.output and "focus group" in result.output
+
+
+def test_a_concept_id_that_is_not_a_slug_is_refused_with_the_slug_to_use(sources_copy):
+    path = sources_copy / "concepts" / "coproduction-scheme.yml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("  - id: ict\n", "  - id: Digital_ICT\n"), encoding="utf-8"
+    )
+    result = build_result(sources_copy)
+    assert result.exit_code == 2 and "digital-ict" in result.output
