@@ -16,6 +16,7 @@ from kb.concepts import tag
 from kb.export import format_references
 from kb.merge import COMPARED, FieldSource, WorkIndex, _show, merge_sources
 from kb.model import ERROR_PROBLEMS, Citation, Document, KbError, Problem, Work
+from kb.progress import stage
 from kb.resolve import check
 from kb.store import (
     ensure_db_shape,
@@ -257,20 +258,26 @@ def source_problems(sources: Sources) -> list[Problem]:
 def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     """Build the knowledge base into ``db_path`` atomically; return row counts."""
     root = root or default_root()
-    sources = read_sources(root)
-    citations, citation_problems = resolve_citations(sources)
-    problems = sources.problems + citation_problems + source_problems(sources)
-    for p in problems:
-        p.severity = "error" if p.code in ERROR_PROBLEMS else "warning"
-    claims = make_claims(sources.documents, citations)
-    links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
-    formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
-    stats = {}
-    for w in sources.works:
-        work_concepts = sorted({lk.concept_id for lk in links
-                                if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"})
-        stats[w.id] = {"concepts": _json(work_concepts), "problem_count": sum(1 for p in problems if p.work_id == w.id),
-                       "apa": formatted["apa"].get(w.id), "ieee": formatted["ieee"].get(w.id)}
+    with stage("read"):
+        sources = read_sources(root)
+    with stage("resolve"):
+        citations, citation_problems = resolve_citations(sources)
+        problems = sources.problems + citation_problems + source_problems(sources)
+        for p in problems:
+            p.severity = "error" if p.code in ERROR_PROBLEMS else "warning"
+    with stage("claims"):
+        claims = make_claims(sources.documents, citations)
+    with stage("concepts"):
+        links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
+    with stage("format"):
+        formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
+    with stage("stats"):
+        stats = {}
+        for w in sources.works:
+            work_concepts = sorted({lk.concept_id for lk in links
+                                    if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"})
+            stats[w.id] = {"concepts": _json(work_concepts), "problem_count": sum(1 for p in problems if p.work_id == w.id),
+                           "apa": formatted["apa"].get(w.id), "ieee": formatted["ieee"].get(w.id)}
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
     db_path = Path(db_path)
@@ -280,20 +287,24 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         tmp.unlink()
     try:
         db = sqlite_utils.Database(tmp)
-        save_documents(db, sources.documents)
-        save_works(db, sources.works, stats)
-        save_work_sources(db, sources.field_sources)
-        save_reference_entries(db, sources.entries)
-        save_citations(db, citations, passages)
-        save_claims(db, claims)
-        save_evidence(db, sources.evidence.studies, sources.evidence.tables)
-        save_concepts(db, sources.concepts, labels)
-        save_concept_links(db, links)
-        save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"])
+        with stage("store"):
+            save_documents(db, sources.documents)
+            save_works(db, sources.works, stats)
+            save_work_sources(db, sources.field_sources)
+            save_reference_entries(db, sources.entries)
+            save_citations(db, citations, passages)
+            save_claims(db, claims)
+            save_evidence(db, sources.evidence.studies, sources.evidence.tables)
+            save_concepts(db, sources.concepts, labels)
+            save_concept_links(db, links)
+            save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"])
         # graph: built from the stored records, its analyses stored beside them
-        save_graph_analyses(db, kbgraph.build_graph(kbgraph.records_from_db(db)))
-        save_problems(db, problems)
-        ensure_db_shape(db)
+        with stage("graph"):
+            G = kbgraph.build_graph(kbgraph.records_from_db(db))
+        save_graph_analyses(db, G)
+        with stage("shape"):
+            save_problems(db, problems)
+            ensure_db_shape(db)
         counts = {t: db[t].count for t in ("documents", "passages", "works", "authors", "citations", "concepts",
                                           "concept_links", "claims", "sessions", "focus_groups", "topics", "criteria",
                                           "methods", "findings", "problems")}

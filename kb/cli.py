@@ -60,11 +60,13 @@ def cli() -> None:
               help="Database to write (default: kb.db in the sources folder).")
 @click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Folder holding bibliography/, evidence/ and concepts/ (default: the repository).")
-def build(db_path: Path | None, sources: Path | None) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars (they are shown only on a terminal anyway).")
+def build(db_path: Path | None, sources: Path | None, quiet: bool) -> None:
     """Build the knowledge base into one SQLite file, atomically.
 
     A broken source stops the build with the file, the line and the fix; the previous
-    database is left as it was.
+    database is left as it was. On a terminal each stage shows a progress bar on standard
+    error; KB_TIMINGS=1 prints each stage's time and peak memory there.
 
     \b
     Example:
@@ -72,7 +74,9 @@ def build(db_path: Path | None, sources: Path | None) -> None:
     """
     from kb.build import build as run_build
     from kb.build import default_root
+    from kb.progress import set_quiet
 
+    set_quiet(quiet)
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
     counts = run_build(db_path, root)

@@ -252,7 +252,9 @@ def save_graph_analyses(db: sqlite_utils.Database, G: Any) -> None:
     """Store what the citation graph says: per-work figures, co-citation, coupling, author
     identities and communities, concept co-occurrence and paths, and the maps' layouts."""
     from kb import graph as g
+    from kb.progress import Laps
 
+    laps = Laps("analyses")
     cited, citing, ranks = g.times_cited(G), g.citing_passages(G), g.citation_pagerank(G)
     cited_for = g.concepts_cited_for(G)
     for row in list(db["works"].rows):
@@ -297,6 +299,7 @@ def save_graph_analyses(db: sqlite_utils.Database, G: Any) -> None:
                               "path": json.dumps(path), "via": " → ".join(G.nodes[n]["label"] for n in path) or None})
     db["concept_paths"].insert_all(paths, pk=("from_concept", "to_concept"),
                                    foreign_keys=[("from_concept", "concepts", "id"), ("to_concept", "concepts", "id")])
+    laps.next("maps")
     nodes, edges = [], []
     for name, concept in [("all", None)] + [(c, c) for c in concepts]:
         M = g.map_graph(G, concept)
@@ -308,3 +311,4 @@ def save_graph_analyses(db: sqlite_utils.Database, G: Any) -> None:
             edges.append({"map": name, "source": u, "target": v})
     db["map_nodes"].insert_all(nodes, pk=("map", "node"))
     db["map_edges"].insert_all(edges)
+    laps.done()
