@@ -3,10 +3,15 @@ atomically (a failed build leaves the previous database as it was)."""
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
 import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -36,10 +41,11 @@ from kb.store import (
 from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
-from loaders.markdown import load_document
+from loaders.markdown import line_of, load_document
 from loaders.references import read_references
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
+T = TypeVar("T")
 
 
 def default_root() -> Path:
@@ -113,16 +119,17 @@ def read_sources(root: Path) -> Sources:
     field_sources: list = []
     problems: list[Problem] = []
     used_bib: set[Path] = set()
+    once = ParsedOnce(documents, bib_dir)
     for doc in documents:
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
         if not bib_name and not list_name:
             continue
-        curated = _load_bib(_named_file(bib_dir, bib_name, doc, "references")) if bib_name else []
+        curated = once.read(_load_bib, _named_file(bib_dir, bib_name, doc, "references")) if bib_name else []
         if bib_name:
             used_bib.add((bib_dir / str(bib_name)).resolve())
         parsed: list[Work] = []
         if list_name:
-            result = read_references(_named_file(bib_dir, list_name, doc, "reference_list"))
+            result = once.read(read_references, _named_file(bib_dir, list_name, doc, "reference_list"))
             parsed = result.works
             for w in parsed:
                 problems += [p for p in w.problems if p.code == "unparsed-reference"]
@@ -164,6 +171,26 @@ def read_sources(root: Path) -> Sources:
     return sources
 
 
+class ParsedOnce:
+    """Each reference list parsed once per build, however many documents name it: a file named
+    by more than one document is kept parsed, by its path and the SHA-256 of its content, and
+    each document gets its own copy of the records (a build changes them as it links works).
+    A file named once is parsed and handed over as it is."""
+
+    def __init__(self, documents: list[Document], folder: Path):
+        self.named = Counter(str(folder / str(doc.meta[key])) for doc in documents
+                             for key in ("references", "reference_list") if doc.meta.get(key))
+        self.parsed: dict[tuple[str, str, str], Any] = {}
+
+    def read(self, parse: Callable[[Path], T], path: Path) -> T:
+        if self.named[str(path)] < 2:
+            return parse(path)
+        key = (parse.__name__, str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+        if key not in self.parsed:
+            self.parsed[key] = parse(path)
+        return copy.deepcopy(self.parsed[key])
+
+
 def _named_file(folder: Path, name: object, doc: Document, key: str) -> Path:
     path = folder / str(name)
     if not path.is_file():
@@ -191,11 +218,16 @@ def _relative_paths(sources: Sources, root: Path) -> None:
     """Store paths relative to the sources folder: the same sources give the same database
     wherever the repository is checked out."""
 
+    base = root.resolve()
+    done: dict[str, str] = {}  # a path is resolved once, not once per record that names it
+
     def rel(path: str) -> str:
-        try:
-            return Path(path).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return path
+        if path not in done:
+            try:
+                done[path] = Path(path).resolve().relative_to(base).as_posix()
+            except ValueError:
+                done[path] = path
+        return done[path]
 
     for w in sources.works:
         w.source = rel(w.source)
@@ -233,8 +265,9 @@ def resolve_citations(sources: Sources) -> tuple[list[Citation], list[Problem]]:
         report = check(doc, works)
         citations += report.citations
         problems += report.reference_problems
+        line = line_of(doc.text)
         for c in report.citations:
-            problems += [Problem(code=code, message=c.message, source=doc.path, line=doc.text.count("\n", 0, c.start) + 1,
+            problems += [Problem(code=code, message=c.message, source=doc.path, line=line(c.start),
                                  citation_id=c.id, passage_id=c.passage_id, work_id=c.work_id) for code in c.problems]
     return citations, problems
 
@@ -273,10 +306,9 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
     with stage("stats"):
         stats = {}
+        concepts_of, problem_count = work_concepts(links), Counter(p.work_id for p in problems if p.work_id)
         for w in sources.works:
-            work_concepts = sorted({lk.concept_id for lk in links
-                                    if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"})
-            stats[w.id] = {"concepts": _json(work_concepts), "problem_count": sum(1 for p in problems if p.work_id == w.id),
+            stats[w.id] = {"concepts": _json(sorted(concepts_of.get(w.id, ()))), "problem_count": problem_count[w.id],
                            "apa": formatted["apa"].get(w.id), "ieee": formatted["ieee"].get(w.id)}
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
@@ -317,6 +349,16 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         if tmp.exists():
             tmp.unlink()
     return counts
+
+
+def work_concepts(links: list) -> dict[str, set[str]]:
+    """The concepts of the sentences citing each work (``cited-in`` links), in one pass over the
+    links rather than one scan of them per work."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for lk in links:
+        if lk.target_table == "works" and lk.method == "cited-in":
+            out[lk.target_id].add(lk.concept_id)
+    return out
 
 
 def _json(value: object) -> str:

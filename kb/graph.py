@@ -432,7 +432,9 @@ def layout(H: nx.Graph, centre: str | None = None) -> dict[str, tuple[float, flo
             a = start + 2 * math.pi * k / len(order)
             angle[n] = a % (2 * math.pi)
             pos[n] = [radius * math.cos(a), radius * math.sin(a)]
-    _separate(pos, boxes)
+    from kb.mapscale import separate  # the grid-bucketed form of _separate below
+
+    separate(pos, boxes)
     return {n: (round(x, 1), round(y, 1)) for n, (x, y) in sorted(pos.items())}
 
 
