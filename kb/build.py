@@ -18,10 +18,10 @@ import sqlite_utils
 from kb import graph as kbgraph
 from kb.claims import claims as make_claims
 from kb.concepts import tag
-from kb.export import format_references
+from kb.formatcache import format_cached
 from kb.merge import COMPARED, FieldSource, WorkIndex, _show, merge_sources
 from kb.model import ERROR_PROBLEMS, Citation, Document, KbError, Problem, Work
-from kb.progress import stage
+from kb.progress import bar, stage
 from kb.resolve import check
 from kb.store import (
     ensure_db_shape,
@@ -108,7 +108,7 @@ def read_sources(root: Path) -> Sources:
     bib_dir = root / "bibliography"
     if not bib_dir.is_dir():
         raise KbError("no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources")
-    documents = [load_document(p) for p in sorted(bib_dir.glob("*.md"))]
+    documents = [load_document(p) for p in bar(sorted(bib_dir.glob("*.md")), "documents")]
     documents += [load_document(p) for p in sorted((root / "evidence").glob("*.md"))]
     by_id = {d.id: d for d in documents}
     if len(by_id) != len(documents):
@@ -120,7 +120,7 @@ def read_sources(root: Path) -> Sources:
     problems: list[Problem] = []
     used_bib: set[Path] = set()
     once = ParsedOnce(documents, bib_dir)
-    for doc in documents:
+    for doc in bar(documents, "reference lists"):
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
         if not bib_name and not list_name:
             continue
@@ -258,7 +258,7 @@ def resolve_citations(sources: Sources) -> tuple[list[Citation], list[Problem]]:
     the citations and of the lists."""
     citations: list[Citation] = []
     problems: list[Problem] = []
-    for doc in sources.documents:
+    for doc in bar(sources.documents, "citations"):
         works = document_works(doc, sources)
         if not works:
             continue
@@ -303,7 +303,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     with stage("concepts"):
         links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
     with stage("format"):
-        formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
+        formatted = format_cached(sources.works, ("apa", "ieee"), cache=format_cache_path(Path(db_path)))
     with stage("stats"):
         stats = {}
         concepts_of, problem_count = work_concepts(links), Counter(p.work_id for p in problems if p.work_id)
@@ -319,6 +319,10 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         tmp.unlink()
     try:
         db = sqlite_utils.Database(tmp)
+        # a temporary file renamed into place when complete: its commits need not each wait on
+        # the disk (one fsync at the end makes the renamed file durable)
+        db.execute("pragma synchronous = off")
+        db.execute("pragma journal_mode = memory")
         with stage("store"):
             save_documents(db, sources.documents)
             save_works(db, sources.works, stats)
@@ -342,6 +346,8 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
                                           "methods", "findings", "problems")}
         db.conn.commit()
         db.close()
+        with open(tmp, "rb+") as written:
+            os.fsync(written.fileno())
         os.replace(tmp, db_path)
     except (sqlite3.Error, OSError) as e:
         raise KbError(f"could not write the database: {e}", str(db_path), hint="check the folder is writable") from None
@@ -349,6 +355,11 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         if tmp.exists():
             tmp.unlink()
     return counts
+
+
+def format_cache_path(db_path: Path) -> Path:
+    """Where a database's formatted references are kept between builds: beside it, hidden."""
+    return db_path.with_name(f".{db_path.name}.format-cache")
 
 
 def work_concepts(links: list) -> dict[str, set[str]]:

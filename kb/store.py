@@ -39,7 +39,7 @@ def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None
     db["passages"].insert_all(({
         "id": p.id, "document_id": p.document_id, "number": p.number, "text": p.text,
         "start": p.start, "end": p.end, "line": p.line, "source_line": p.source_line,
-        "kind": next(d.kind for d in documents if d.id == p.document_id),
+        "kind": d.kind,
     } for d in documents for p in d.passages), pk="id", foreign_keys=[("document_id", "documents", "id")])
 
 
@@ -238,7 +238,13 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     db["claims"].enable_fts(["text"], create_triggers=False, tokenize="porter")
     for table, cols in (("citations", ["status"]), ("citations", ["work_id"]), ("concept_links", ["concept_id"]),
                         ("concept_links", ["target_table", "target_id"]), ("works", ["year"]),
-                        ("problems", ["code"]), ("work_authors", ["author_id"])):
+                        ("problems", ["code"]), ("work_authors", ["author_id"]),
+                        # the columns Datasette facets, sorts and joins on, for large knowledge bases
+                        ("works", ["position"]), ("works", ["type"]), ("works", ["decade"]),
+                        ("works", ["container_title"]), ("works", ["times_cited"]), ("citations", ["document_id"]),
+                        ("citations", ["document_id", "start"]), ("problems", ["severity"]), ("problems", ["work_id"]),
+                        ("concept_links", ["method"]), ("co_citations", ["level", "weight"]),
+                        ("reference_entries", ["work_id"]), ("claims", ["document_id"]), ("passages", ["document_id"])):
         db[table].create_index(cols, if_not_exists=True)
     db.create_view("citation_problems", """
         select citations.id as citation_id, citations.document_id, citations.passage_id, citations.start,
@@ -318,7 +324,7 @@ def save_graph_analyses(db: sqlite_utils.Database, G: Any) -> None:
     laps.next("maps")
     nodes, edges = [], []
     for name, concept in [("all", None)] + [(c, c) for c in concepts]:
-        M = central_subgraph(g.map_graph(G, concept), ranks, centre=f"concept:{concept}" if concept else None)
+        M = central_subgraph(g.map_graph(G, concept, E), ranks, centre=f"concept:{concept}" if concept else None)
         pos = g.layout(M, f"concept:{concept}" if concept else None)
         for n in sorted(M.nodes):
             nodes.append({"map": name, "node": n, "type": M.nodes[n].get("type"), "ref": M.nodes[n].get("ref"),
