@@ -203,7 +203,7 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
                                                                 for s in names]
     rows.append(("peak RSS (MB)", [r[2] for r in results]))
     for label, values in rows:
-        growth = [b / a for a, b in zip(values, values[1:]) if a >= 0.05]
+        growth = [b / a for a, b in zip(values, values[1:], strict=False) if a >= 0.05]
         shown = ", ".join(f"{g:.2f}" for g in growth) if growth else "-"
         print(f"| {label} | " + " | ".join(f"{v:.1f}" if v < 100 else f"{v:,.0f}" for v in values) + f" | {shown} |")
 

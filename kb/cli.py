@@ -88,9 +88,12 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool) -> None:
               help="Database to serve (default: kb.db in the sources folder).")
 @click.option("--sources", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Folder holding the sources (default: the repository).")
-@click.option("-p", "--port", default=8001, show_default=True, help="Port on 127.0.0.1.")
-def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
-    """Build if needed, then serve the knowledge base with Datasette on 127.0.0.1.
+@click.option("-p", "--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option("-h", "--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 serves beyond this machine (the database is served read-only).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars while building.")
+def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quiet: bool) -> None:
+    """Build if needed, then serve the knowledge base with Datasette (on 127.0.0.1 unless --host).
 
     Rebuilds when the database is missing or older than its sources. Serves it immutable,
     with metadata.yml and the kb plugin.
@@ -107,15 +110,40 @@ def serve(db_path: Path | None, sources: Path | None, port: int) -> None:
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
     if is_stale(db_path, root):
+        from kb.progress import set_quiet
+
+        set_quiet(quiet)
+        click.echo(f"building {db_path.name} ...", err=True)
         counts = run_build(db_path, root)
         click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
-    args = ["serve", "-i", str(db_path), "-h", "127.0.0.1", "-p", str(port)]
+    args = ["serve", "-i", str(db_path), "-h", host, "-p", str(port)] + large_library_settings(db_path)
     metadata = root / "metadata.yml"
     if metadata.exists():
         args += ["-m", str(metadata)]
-    click.echo(f"Serving {db_path} at http://127.0.0.1:{port}/", err=True)
+    click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
     sys.stdout.flush()
     datasette_cli.main(args=args, prog_name="kb serve")
+
+
+LARGE = 20_000  # rows of works or citations past which Datasette's per-page extras cost more than they give
+
+
+def large_library_settings(db_path: Path) -> list[str]:
+    """Datasette settings for a large knowledge base: no suggested facets (each page would try a
+    facet on every column of a million rows) and a facet time limit that answers a page even
+    when a facet is slow. A small knowledge base keeps Datasette's defaults."""
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+            rows = max(db.execute(f"select count(*) from [{t}]").fetchone()[0] for t in ("works", "citations"))
+    except sqlite3.Error:
+        return []
+    if rows <= LARGE:
+        return []
+    return ["--setting", "suggest_facets", "off", "--setting", "facet_time_limit_ms", "400",
+            "--setting", "sql_time_limit_ms", "3000"]
 
 
 @cli.command()

@@ -43,8 +43,11 @@ def peak_rss_mb() -> float:
 
 @contextmanager
 def stage(name: str) -> Iterator[None]:
-    """Time one stage of the build; with KB_TIMINGS=1 print ``kb-timing: NAME SECONDS PEAK_MB``."""
+    """Time one stage of the build; with KB_TIMINGS=1 print ``kb-timing: NAME SECONDS PEAK_MB``.
+    On a terminal, say which stage starts."""
     start = time.perf_counter()
+    if showing():
+        print(f"kb: {name} ...", file=sys.stderr, flush=True)
     try:
         yield
     finally:
@@ -72,12 +75,16 @@ class Laps:
 
     def __init__(self, name: str):
         self.name, self.start = name, time.perf_counter()
+        if showing():
+            print(f"kb: {name} ...", file=sys.stderr, flush=True)
 
     def next(self, name: str | None) -> None:
         if timings_on():
             print(f"kb-timing: {self.name} {time.perf_counter() - self.start:.3f} {peak_rss_mb():.0f}",
                   file=sys.stderr, flush=True)
         self.name, self.start = name or "", time.perf_counter()
+        if name and showing():
+            print(f"kb: {name} ...", file=sys.stderr, flush=True)
 
     def done(self) -> None:
         self.next(None)

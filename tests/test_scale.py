@@ -140,3 +140,13 @@ def test_the_seed_map_is_drawn_whole(built_db):
     works = db.execute("select count(*) from works").fetchone()[0]
     drawn = db.execute("select count(*) from map_nodes where map = 'all' and type = 'work'").fetchone()[0]
     assert drawn == works
+
+
+def test_kb_serve_says_it_is_building_before_it_builds(server):
+    base, db, proc = server
+    proc.terminate()
+    proc.wait(timeout=10)
+    out = proc.stdout.read()
+    assert "building kb.db ..." in out
+    assert out.index("building kb.db ...") < out.index("Built ")
+    assert "[#" not in out  # no progress bar: its output is a pipe, not a terminal
