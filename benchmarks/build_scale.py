@@ -146,12 +146,15 @@ def generate(root: Path, n_works: int, free_text: bool, seed: int = 1) -> dict[s
 
 def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str, str, int]:
     """Wall time, peak RSS (MB) of the child, its stdout, its stderr and exit code."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()
-    return wall, usage.ru_maxrss / 1024, out, err, os.waitstatus_to_exitcode(status)
+    # output goes to files, not pipes: a child that fills a pipe nobody reads yet never ends
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        return wall, usage.ru_maxrss / 1024, out.read(), err.read(), os.waitstatus_to_exitcode(status)
 
 
 def stage_times(stderr: str) -> dict[str, tuple[float, float]]:
