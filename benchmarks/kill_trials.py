@@ -26,6 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def strays(folder: Path) -> list[str]:
+    """Temp files of builds (the format cache is kept between builds on purpose)."""
+    return [p.name for p in folder.iterdir() if p.name.startswith(".kb.db.") and ".format-cache" not in p.name]
+
+
 def digest(db: Path) -> tuple[str, str]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
@@ -70,9 +75,9 @@ def main() -> None:
             proc.wait()
             if not db.exists() or digest(db) != good:
                 damaged += 1
-            stray_max = max(stray_max, len([p for p in src.iterdir() if p.name.startswith(".kb.db.")]))
+            stray_max = max(stray_max, len(strays(src)))
         subprocess.run(cmd, check=True, env={"PYTHONHASHSEED": "0", "PATH": ""}, capture_output=True)
-        stray_after = [p.name for p in src.iterdir() if p.name.startswith(".kb.db.")]
+        stray_after = strays(src)
         intact = digest(db) == good
     print(
         f"{args.trials} SIGKILL trials during kb build (one build {one_build:.1f} s; {finished} finished before "

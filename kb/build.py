@@ -3,21 +3,28 @@ atomically (a failed build leaves the previous database as it was)."""
 
 from __future__ import annotations
 
+import copy
 import glob
+import hashlib
 import os
 import sqlite3
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlite_utils
 
 from kb import graph as kbgraph
 from kb.claims import claims as make_claims
 from kb.concepts import tag
-from kb.export import format_references
+from kb.formatcache import format_cached
 from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
+from kb.progress import bar, stage
 from kb.records import Citation, Document, KbError, Problem, Work, severity_of
 from kb.resolve import check
 from kb.store import (
@@ -39,10 +46,11 @@ from kb.store import (
 from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
-from loaders.markdown import load_document
+from loaders.markdown import line_of, load_document
 from loaders.references import read_references
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
+T = TypeVar("T")
 
 
 def default_root() -> Path:
@@ -148,14 +156,19 @@ def read_sources(root: Path) -> Sources:
         by_id[d.id] = d
     entries: list[Entry] = []
     used_bib: set[Path] = set()
-    for doc in documents:
+    once = ParsedOnce(documents, bib_dir)
+    for doc in bar(documents, "reference lists"):
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
         if not bib_name and not list_name:
             continue
-        curated = _load_bib(_named_file(bib_dir, bib_name, doc, "references")) if bib_name else []
+        curated = once.read(_load_bib, _named_file(bib_dir, bib_name, doc, "references")) if bib_name else []
         if bib_name:
             used_bib.add((bib_dir / str(bib_name)).resolve())
-        parsed = read_references(_named_file(bib_dir, list_name, doc, "reference_list")).works if list_name else []
+        parsed = (
+            once.read(read_references, _named_file(bib_dir, list_name, doc, "reference_list")).works
+            if list_name
+            else []
+        )
         if curated and parsed:
             doc_works, fs, disagreements = merge_sources(curated, parsed)
         else:
@@ -271,15 +284,43 @@ def _load_bib(path: Path) -> list[Work]:
     return works
 
 
+class ParsedOnce:
+    """Each reference list parsed once per build, however many documents name it: a file named
+    by more than one document is kept parsed, by its path and the SHA-256 of its content, and
+    each document gets its own copy of the records (a build changes them as it links works).
+    A file named once is parsed and handed over as it is."""
+
+    def __init__(self, documents: list[Document], folder: Path):
+        self.named = Counter(
+            str(folder / str(doc.meta[key]))
+            for doc in documents
+            for key in ("references", "reference_list")
+            if isinstance(doc.meta.get(key), str)
+        )
+        self.parsed: dict[tuple[str, str, str], Any] = {}
+
+    def read(self, parse: Callable[[Path], T], path: Path) -> T:
+        if self.named[str(path)] < 2:
+            return parse(path)
+        key = (parse.__name__, str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+        if key not in self.parsed:
+            self.parsed[key] = parse(path)
+        return copy.deepcopy(self.parsed[key])
+
+
 def _relative_paths(sources: Sources, root: Path) -> None:
     """Store paths relative to the sources folder: the same sources give the same database
     wherever the repository is checked out."""
+    base = root.resolve()
+    done: dict[str, str] = {}  # a path is resolved once, not once per record that names it
 
     def rel(path: str) -> str:
-        try:
-            return Path(path).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return path
+        if path not in done:
+            try:
+                done[path] = Path(path).resolve().relative_to(base).as_posix()
+            except ValueError:
+                done[path] = path
+        return done[path]
 
     for w in sources.works + [w for ws in sources.lists.values() for w in ws]:
         w.source = rel(w.source)
@@ -312,20 +353,21 @@ def resolve_citations(sources: Sources) -> tuple[list[Citation], list[Problem]]:
     the citations and of the lists."""
     citations: list[Citation] = []
     problems: list[Problem] = []
-    for doc in sources.documents:
+    for doc in bar(sources.documents, "citations"):
         works = document_works(doc, sources)
         if not works:
             continue
         report = check(doc, works)
         citations += report.citations
         problems += report.reference_problems
+        line = line_of(doc.text)
         for c in report.citations:
             problems += [
                 Problem(
                     code=code,
                     message=c.message,
                     source=doc.path,
-                    line=doc.text.count("\n", 0, c.start) + 1,
+                    line=line(c.start),
                     citation_id=c.id,
                     passage_id=c.passage_id,
                     work_id=c.work_id,
@@ -367,29 +409,30 @@ def source_problems(sources: Sources) -> list[Problem]:
 def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     """Build the knowledge base into ``db_path`` atomically; return row counts."""
     root = root or default_root()
-    sources = read_sources(root)
-    citations, citation_problems = resolve_citations(sources)
-    problems = sources.problems + citation_problems + source_problems(sources)
-    for p in problems:
-        p.severity = severity_of(p.code)
-    claims = make_claims(sources.documents, citations)
-    links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
-    formatted = {style: format_references(sources.works, style) for style in ("apa", "ieee")}
-    stats = {}
-    for w in sources.works:
-        work_concepts = sorted(
-            {
-                lk.concept_id
-                for lk in links
-                if lk.target_table == "works" and lk.target_id == w.id and lk.method == "cited-in"
+    with stage("read"):
+        sources = read_sources(root)
+    with stage("resolve"):
+        citations, citation_problems = resolve_citations(sources)
+        problems = sources.problems + citation_problems + source_problems(sources)
+        for p in problems:
+            p.severity = severity_of(p.code)
+    with stage("claims"):
+        claims = make_claims(sources.documents, citations)
+    with stage("concepts"):
+        links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
+    with stage("format"):
+        formatted = format_cached(sources.works, ("apa", "ieee"), cache=format_cache_path(Path(db_path)))
+    with stage("stats"):
+        stats = {}
+        concepts_of = work_concepts(links)
+        problem_count = Counter(p.work_id for p in problems if p.work_id)
+        for w in sources.works:
+            stats[w.id] = {
+                "concepts": _json(sorted(concepts_of.get(w.id, ()))),
+                "problem_count": problem_count[w.id],
+                "apa": formatted["apa"].get(w.id),
+                "ieee": formatted["ieee"].get(w.id),
             }
-        )
-        stats[w.id] = {
-            "concepts": _json(work_concepts),
-            "problem_count": sum(1 for p in problems if p.work_id == w.id),
-            "apa": formatted["apa"].get(w.id),
-            "ieee": formatted["ieee"].get(w.id),
-        }
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
     db_path = Path(db_path)
@@ -401,6 +444,10 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     step = "open"
     try:
         db = sqlite_utils.Database(tmp)
+        # a temporary file renamed into place when complete: its commits need not each wait on
+        # the disk (one fsync at the end makes the renamed file durable)
+        db.execute("pragma synchronous = off")
+        db.execute("pragma journal_mode = memory")
         steps = [
             ("create the tables", lambda: create_tables(db)),
             ("save documents", lambda: save_documents(db, sources.documents)),
@@ -421,9 +468,13 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
             ("save problems", lambda: save_problems(db, problems)),
             ("add search, indexes and views", lambda: ensure_db_shape(db)),
         ]
-        for name, run in steps:
-            step = name
-            run()
+        # the stages a long build reports (KB_TIMINGS=1, progress on a terminal): store, then the
+        # graph's own (graph, analyses, maps, inside _graph_rows), then shape
+        for names, label in ((steps[:11], "store"), (steps[11:12], None), (steps[12:], "shape")):
+            with stage(label) if label else nullcontext():
+                for name, run in names:
+                    step = name
+                    run()
         step = "count the rows"
         counts = {
             t: db[t].count
@@ -448,6 +499,8 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         step = "write the file"
         db.conn.commit()
         db.close()
+        with open(tmp, "rb+") as written:
+            os.fsync(written.fileno())
         os.replace(tmp, db_path)
     except OSError as e:
         raise KbError(
@@ -478,6 +531,21 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
             if leftover.exists():
                 leftover.unlink()
     return counts
+
+
+def format_cache_path(db_path: Path) -> Path:
+    """Where a database's formatted references are kept between builds: beside it, hidden."""
+    return db_path.with_name(f".{db_path.name}.format-cache")
+
+
+def work_concepts(links: list) -> dict[str, set[str]]:
+    """The concepts of the sentences citing each work (``cited-in`` links), in one pass over the
+    links rather than one scan of them per work."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for lk in links:
+        if lk.target_table == "works" and lk.method == "cited-in":
+            out[lk.target_id].add(lk.concept_id)
+    return out
 
 
 def remove_stale_temp_files(db_path: Path) -> list[Path]:
@@ -511,10 +579,16 @@ def _alive(pid: int) -> bool:
 
 def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
     """The graph, built from the stored records, and what its analyses and maps give as rows."""
-    G = kbgraph.build_graph(kbgraph.records_from_db(db))
+    with stage("graph"):
+        G = kbgraph.build_graph(kbgraph.records_from_db(db))
     concepts = sorted(r["id"] for r in db["concepts"].rows)
-    figures, tables = kbgraph.analysis_rows(G, list(db["authors"].rows), [r["id"] for r in db["works"].rows], concepts)
-    return figures, {**tables, **map_rows(G, concepts)}
+    with stage("analyses"):
+        figures, tables = kbgraph.analysis_rows(
+            G, list(db["authors"].rows), [r["id"] for r in db["works"].rows], concepts
+        )
+    with stage("maps"):
+        maps = map_rows(G, concepts)
+    return figures, {**tables, **maps}
 
 
 def _io_failure(error: sqlite3.Error) -> bool:

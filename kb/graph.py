@@ -384,10 +384,10 @@ def export_graph(G: nx.MultiDiGraph, fmt: str) -> str:
 MAP_TYPES = {"concept", "work", "focus_group", "document"}
 
 
-def map_graph(G: nx.MultiDiGraph, concept: str | None = None) -> nx.Graph:
+def map_graph(G: nx.MultiDiGraph, concept: str | None = None, E: nx.Graph | None = None) -> nx.Graph:
     """The graph a map shows: for the whole knowledge base, documents, works, concepts and
     focus groups; for one concept, its neighbourhood (works, findings, focus groups and related
-    concepts within two steps)."""
+    concepts within two steps). ``E`` is ``evidence_graph(G)`` when the caller has it already."""
     H = nx.Graph()
     if concept is None:
         for u, v, k in G.edges(data="kind"):
@@ -403,7 +403,7 @@ def map_graph(G: nx.MultiDiGraph, concept: str | None = None) -> nx.Graph:
             if t in ("concept", "document", "work"):
                 H.add_node(n)
     else:
-        E = evidence_graph(G)
+        E = E if E is not None else evidence_graph(G)
         centre = f"concept:{concept}"
         if centre not in E:
             H.add_node(centre)

@@ -9,6 +9,8 @@ from itertools import combinations
 
 import networkx as nx
 
+from kb.mapscale import separate
+
 RING_ORDER = {"concept": 0, "work": 1, "finding": 1, "focus_group": 2, "document": 2}
 
 
@@ -56,7 +58,7 @@ def layout(H: nx.Graph, centre: str | None = None) -> dict[str, tuple[float, flo
             a = start + 2 * math.pi * k / len(order)
             angle[n] = a % (2 * math.pi)
             pos[n] = [radius * math.cos(a), radius * math.sin(a)]
-    _separate(pos, boxes)
+    separate(pos, boxes)  # kb.mapscale: the grid-bucketed form of _separate below
     return {n: (round(x, 1), round(y, 1)) for n, (x, y) in sorted(pos.items())}
 
 
@@ -105,12 +107,15 @@ def label_box(label: str, kind: str | None) -> tuple[float, float]:
 def map_rows(G: nx.MultiDiGraph, concepts: list[str]) -> dict[str, list[dict]]:
     """The maps laid out, as rows of map_nodes and map_edges: the whole knowledge base ("all")
     and each concept's neighbourhood."""
-    from kb.graph import map_graph
+    from kb.graph import citation_pagerank, evidence_graph, map_graph
+    from kb.mapscale import central_subgraph
 
+    E, ranks = evidence_graph(G), citation_pagerank(G)  # shared by every map, made once
     nodes, edges = [], []
     for name, concept in [("all", None)] + [(c, c) for c in concepts]:
-        M = map_graph(G, concept)
-        pos = layout(M, f"concept:{concept}" if concept else None)
+        centre = f"concept:{concept}" if concept else None
+        M = central_subgraph(map_graph(G, concept, E), ranks, centre=centre)
+        pos = layout(M, centre)
         for n in sorted(M.nodes):
             nodes.append(
                 {

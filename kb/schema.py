@@ -91,6 +91,7 @@ TABLES: list[Table] = [
             Column("source_line", int, "Line in the original source (the seed blog post)."),
             Column("kind", str, "Kind of the document (essay or report)."),
         ],
+        indexes=(("document_id",),),
     ),
     Table(
         "works",
@@ -100,7 +101,7 @@ TABLES: list[Table] = [
         sort="position",
         facets=["type", "decade", "container_title", {"array": "concepts"}],
         fts=("title", "container_title", "authors"),
-        indexes=(("year",),),
+        indexes=(("year",), ("position",), ("type",), ("decade",), ("container_title",), ("times_cited",)),
         columns=[
             Column("id", str, "Citation key (family name, year, first significant title word)."),
             Column("authors", str, 'Authors as "Family, Given", separated by semicolons.'),
@@ -188,6 +189,7 @@ TABLES: list[Table] = [
             Column("work_id", str, "The work.", references="works"),
             Column("key_in_list", str, "The key the entry had in its own list."),
         ],
+        indexes=(("work_id",),),
     ),
     Table(
         "citations",
@@ -195,7 +197,7 @@ TABLES: list[Table] = [
         pk="id",
         label_column="text",
         facets=["status", {"array": "problems"}, "document_id"],
-        indexes=(("status",), ("work_id",)),
+        indexes=(("status",), ("work_id",), ("document_id",), ("document_id", "start")),
         columns=[
             Column("id", str, "Document id and citation number."),
             Column("text", str, "The citation exactly as printed."),
@@ -242,6 +244,7 @@ TABLES: list[Table] = [
             Column("works", str, "Works its citations resolve to."),
             Column("candidate_works", str, "Candidates of its ambiguous citations (none of them chosen)."),
         ],
+        indexes=(("document_id",),),
     ),
     Table(
         "claim_citations",
@@ -469,7 +472,7 @@ TABLES: list[Table] = [
         "Concept to passage, work or finding, with the evidence passage and how the link was made.",
         pk="id",
         facets=["concept_id", "target_table", "method"],
-        indexes=(("concept_id",), ("target_table", "target_id")),
+        indexes=(("concept_id",), ("target_table", "target_id"), ("method",)),
         columns=[
             Column("id", int),
             Column("concept_id", str, "The concept.", references="concepts"),
@@ -512,6 +515,7 @@ TABLES: list[Table] = [
             Column("level", str),
             Column("weight", int),
         ],
+        indexes=(("level", "weight"),),
     ),
     Table(
         "bibliographic_coupling",
@@ -597,7 +601,7 @@ TABLES: list[Table] = [
         "Every integrity problem found in the sources, the reference lists and the citations.",
         pk="id",
         facets=["code", "severity"],
-        indexes=(("code",),),
+        indexes=(("code",), ("severity",), ("work_id",)),
         columns=[
             Column("id", int),
             Column("code", str, "Problem code (a fixed vocabulary; see README)."),

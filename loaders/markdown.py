@@ -4,6 +4,8 @@ blank lines. Each paragraph becomes a passage with its offsets in the file."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Callable
 from pathlib import Path
 
 from kb.records import Document, KbError, Passage, ReferenceSection
@@ -41,6 +43,18 @@ def _plain(section: str) -> str:
     """
     section = re.sub(r"^[ \t]*[-*+][ \t]+", "", section, flags=re.M)
     return re.sub(r"(?<!\w)(\*{1,2}|_{1,2})(?=\S)(.+?)(?<=\S)\1(?!\w)", r"\2", section)
+
+
+def line_of(text: str) -> Callable[[int], int]:
+    """A function giving the 1-based line of a character offset in ``text``, by bisecting the
+    offsets where lines start (counting newlines from the start for every offset is quadratic).
+
+    >>> line = line_of("a\\nbc\\n\\nd")
+    >>> [line(0), line(2), line(3), line(5), line(6)]
+    [1, 2, 2, 3, 4]
+    """
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    return lambda offset: bisect_left(newlines, offset) + 1
 
 
 def load_document(path: Path) -> Document:
@@ -84,6 +98,7 @@ def load_document(path: Path) -> Document:
     if re.fullmatch(r"\d+-\d+", lines):
         first_source_line = int(lines.split("-")[0])
     number = 0
+    line = line_of(text)
     spans = [(body_start, body_end)] + ([rest] if section and rest else [])
     for lo, hi in spans:
         for para in re.finditer(r"[^\n]+(?:\n[^\n]+)*", text[lo:hi]):
@@ -98,7 +113,7 @@ def load_document(path: Path) -> Document:
                     text=para.group(0),
                     start=start,
                     end=end,
-                    line=text.count("\n", 0, start) + 1,
+                    line=line(start),
                     source_line=first_source_line + number - 1 if first_source_line else None,
                 )
             )

@@ -77,7 +77,7 @@ def crawl(base: str, start: str = "/", limit: int = 5000, workers: int = 8) -> C
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         while frontier and len(out.status) < limit:
             batch, frontier = frontier[: limit - len(out.status)], []
-            for url, (status, kind, body) in zip(batch, pool.map(_fetch, batch), strict=True):
+            for url, (status, _kind, body) in zip(batch, pool.map(_fetch, batch), strict=True):
                 out.status[url] = status
                 if not body:
                     continue

@@ -1,0 +1,353 @@
+"""`kb build` and `kb check` at scale, through the real command.
+
+Generates a sources folder laid out as README describes (citing documents `bibliography/*.md`
+with front matter naming their reference list, as `.bib` or as free text; the seed's evidence
+and concept files, its essay and its lists beside them), runs the installed `kb build` on it as
+a subprocess with ``KB_TIMINGS=1`` and prints, for each size, the wall time and peak memory of
+the whole command, the time of each stage, and the growth factor from each size to the next.
+
+Sizes double from ``--start`` works to ``--max`` works; each size has 10 times as many
+citations as works, in one citing document per 10 works (20 references and 100 citations a
+document: 10 works of its own, 10 shared with other documents). Surnames are built from
+syllables; 3% of citations carry a wrong year and 2% cite no reference at all.
+
+    python benchmarks/build_scale.py                       # 1,000 to 8,000 works, .bib lists
+    python benchmarks/build_scale.py --max 100000          # up to 100k works, 1M citations
+    python benchmarks/build_scale.py --free-text --max 4000  # the lists as free text (APA)
+    python benchmarks/build_scale.py --check-only           # kb check: 200,000 citations, 20,000 references
+
+Figures go to standard output; the generated folders to ``--workdir`` (default a temporary
+folder, removed at the end unless ``--keep``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SYLLABLES = [
+    "ka",
+    "ro",
+    "mi",
+    "tel",
+    "san",
+    "bo",
+    "vi",
+    "dor",
+    "lin",
+    "ma",
+    "ne",
+    "gar",
+    "sto",
+    "pel",
+    "hu",
+    "rin",
+    "ta",
+    "los",
+    "we",
+    "ber",
+    "fi",
+    "ch",
+    "ost",
+    "al",
+    "ford",
+    "pe",
+    "stoff",
+    "ku",
+    "zan",
+    "dre",
+]
+WORDS = (
+    "public services coproduction citizens governance participation digital portal users design delivery "
+    "evaluation municipal policy networks innovation trust accountability welfare reform community local "
+    "outcomes value management administration quality performance learning"
+).split()
+CONCEPT_PHRASES = [
+    "coproduction",
+    "citizen participation",
+    "ICT",
+    "New Public Governance",
+    "e-government",
+    "exclusion",
+    "usability",
+    "digital divide",
+]
+JOURNALS = [
+    "Public Administration Review",
+    "Public Management Review",
+    "Journal of Public Policy",
+    "Voluntas",
+    "Governance",
+    "Policy & Politics",
+    "Local Government Studies",
+]
+
+
+def kb_command() -> str:
+    """The installed console script next to this interpreter (the real command, not a function)."""
+    exe = Path(sys.executable).with_name("kb")
+    if not exe.exists():
+        sys.exit("kb is not installed next to this Python: pip install -e . first")
+    return str(exe)
+
+
+def surname(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+
+
+def make_works(n: int, rng: random.Random) -> list[dict]:
+    works = []
+    for i in range(n):
+        authors = [(surname(rng), rng.choice("ABCDEGHJKLMNPRST") + ".") for _ in range(rng.choice([1, 1, 2, 2, 3]))]
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 9))).capitalize()
+        works.append(
+            {
+                "n": i,
+                "authors": authors,
+                "year": rng.randint(1960, 2024),
+                "title": title,
+                "journal": rng.choice(JOURNALS),
+                "volume": str(rng.randint(1, 80)),
+                "issue": str(rng.randint(1, 6)),
+                "first": rng.randint(1, 900),
+                "doi": f"10.9999/kb.{i}",
+            }
+        )
+    return works
+
+
+def bib_entry(w: dict, key: str) -> str:
+    names = " and ".join(f"{f}, {g}" for f, g in w["authors"])
+    return (
+        f"@article{{{key},\n  author = {{{names}}},\n  title = {{{w['title']}}},\n"
+        f"  journal = {{{w['journal']}}},\n  year = {{{w['year']}}},\n  volume = {{{w['volume']}}},\n"
+        f"  number = {{{w['issue']}}},\n  pages = {{{w['first']}--{w['first'] + 14}}},\n  doi = {{{w['doi']}}}\n}}\n"
+    )
+
+
+def apa_entry(w: dict) -> str:
+    names = [f"{f}, {g}" for f, g in w["authors"]]
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", & " + names[-1]
+    return (
+        f"{who} ({w['year']}). {w['title']}. {w['journal']}, {w['volume']}({w['issue']}), "
+        f"{w['first']}–{w['first'] + 14}. https://doi.org/{w['doi']}"
+    )
+
+
+def in_text(w: dict, rng: random.Random) -> str:
+    fams = [f for f, _ in w["authors"]]
+    who = fams[0] if len(fams) == 1 else f"{fams[0]} & {fams[1]}" if len(fams) == 2 else f"{fams[0]} et al."
+    year = w["year"]
+    roll = rng.random()
+    if roll < 0.03:
+        year = year + 1 if year < 2024 else year - 1
+    elif roll < 0.05:
+        who = surname(rng) + "x"
+    return f"{who}, {year}"
+
+
+def sentence(rng: random.Random, cites: list[str]) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(8, 16))]
+    if rng.random() < 0.3:
+        words.insert(rng.randrange(len(words)), rng.choice(CONCEPT_PHRASES))
+    text = " ".join(words).capitalize()
+    return f"{text} ({'; '.join(cites)})."
+
+
+def generate(root: Path, n_works: int, free_text: bool, seed: int = 1) -> dict[str, int]:
+    """Write a sources folder with ``n_works`` works and 10 times as many citations."""
+    rng = random.Random(seed)
+    if root.exists():
+        shutil.rmtree(root)
+    for name in ("bibliography", "evidence", "concepts"):
+        shutil.copytree(REPO / name, root / name)  # the seed's documents, evidence and concept scheme
+    bib = root / "bibliography"
+    works = make_works(n_works, rng)
+    n_docs = max(1, n_works // 10)
+    citations = 0
+    for d in range(n_docs):
+        own = works[d * 10 : (d + 1) * 10]
+        shared = [works[rng.randrange(n_works)] for _ in range(10)]
+        listed = list({w["n"]: w for w in own + shared}.values())
+        listed.sort(key=lambda w: (w["authors"][0][0], w["year"]))
+        name = f"doc{d:06d}"
+        if free_text:
+            (bib / f"{name}.txt").write_text("\n".join(apa_entry(w) for w in listed) + "\n", encoding="utf-8")
+            front = f"reference_list: {name}.txt"
+        else:
+            (bib / f"{name}.bib").write_text("\n".join(bib_entry(w, f"w{w['n']}") for w in listed), encoding="utf-8")
+            front = f"references: {name}.bib"
+        paragraphs = []
+        left = 100
+        while left > 0:
+            sentences = []
+            for _ in range(4):
+                k = min(left, rng.choice([1, 1, 2, 3]))
+                left -= k
+                sentences.append(sentence(rng, [in_text(rng.choice(listed), rng) for _ in range(k)]))
+                citations += k
+                if left == 0:
+                    break
+            paragraphs.append(" ".join(sentences))
+        (bib / f"{name}.md").write_text(
+            f'---\nid: {name}\ntitle: "Generated document {d}"\nkind: essay\n{front}\n---\n'
+            + "\n\n".join(paragraphs)
+            + "\n",
+            encoding="utf-8",
+        )
+    return {"works": n_works, "documents": n_docs, "citations": citations}
+
+
+def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str, str, int]:
+    """Wall time, peak RSS (MB) of the child, its stdout, its stderr and exit code."""
+    # output goes to files, not pipes: a child that fills a pipe nobody reads yet never ends
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        return wall, usage.ru_maxrss / 1024, out.read(), err.read(), os.waitstatus_to_exitcode(status)
+
+
+def stage_times(stderr: str) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    for line in stderr.splitlines():
+        if line.startswith("kb-timing: "):
+            _, name, secs, mb = line.split()
+            out[name] = (float(secs), float(mb))
+    return out
+
+
+def bench_build(args: argparse.Namespace, workdir: Path) -> None:
+    kb = kb_command()
+    env = {**os.environ, "KB_TIMINGS": "1"}
+    sizes = []
+    n = args.start
+    while n <= args.max:
+        sizes.append(n)
+        n *= 2
+    results = []
+    kind = "free text" if args.free_text else ".bib"
+    print(f"kb build, lists as {kind}: {kb}")
+    for n in sizes:
+        root = workdir / f"build-{n}"
+        made = generate(root, n, args.free_text)
+        wall, rss, out, err, code = run(
+            [kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")], env
+        )
+        if code != 0:
+            print(err[-2000:], file=sys.stderr)
+            sys.exit(f"kb build failed on {n} works (exit {code})")
+        stages = stage_times(err)
+        results.append((made, wall, rss, stages))
+        print(
+            f"  {n:>7,} works {made['citations']:>9,} citations {made['documents']:>6,} documents: "
+            f"{wall:8.1f} s, peak {rss:7.0f} MB  | " + ", ".join(f"{k} {v[0]:.1f}" for k, v in stages.items()),
+            flush=True,
+        )
+        if args.rebuild:
+            doc = root / "bibliography" / "doc000000.md"
+            doc.write_text(doc.read_text(encoding="utf-8") + "\nOne more paragraph (Nobody, 1999).\n", encoding="utf-8")
+            wall2, rss2, _, err2, code2 = run(
+                [kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")], env
+            )
+            print(f"          rebuild after one changed document: {wall2:.1f} s, peak {rss2:.0f} MB (exit {code2})")
+        if not args.keep:
+            shutil.rmtree(root)
+    print()
+    names = list(results[-1][3])
+    header = "| stage | " + " | ".join(f"{r[0]['works']:,}" for r in results) + " | growth per doubling |"
+    print(header)
+    print("|" + " --- |" * (len(results) + 2))
+    rows = [("whole command (s)", [r[1] for r in results])] + [
+        (f"{s} (s)", [r[3].get(s, (0, 0))[0] for r in results]) for s in names
+    ]
+    rows.append(("peak RSS (MB)", [r[2] for r in results]))
+    for label, values in rows:
+        growth = [b / a for a, b in zip(values, values[1:], strict=False) if a >= 0.05]
+        shown = ", ".join(f"{g:.2f}" for g in growth) if growth else "-"
+        print(f"| {label} | " + " | ".join(f"{v:.1f}" if v < 100 else f"{v:,.0f}" for v in values) + f" | {shown} |")
+
+
+def bench_check(args: argparse.Namespace, workdir: Path) -> None:
+    """kb check on one document of ``--check-citations`` citations against ``--check-references``."""
+    rng = random.Random(2)
+    works = make_works(args.check_references, rng)
+    folder = workdir / "check"
+    folder.mkdir(parents=True, exist_ok=True)
+    items = [
+        {
+            "id": f"w{w['n']}",
+            "type": "article-journal",
+            "title": w["title"],
+            "author": [{"family": f, "given": g} for f, g in w["authors"]],
+            "issued": {"date-parts": [[w["year"]]]},
+            "container-title": w["journal"],
+            "DOI": w["doi"],
+        }
+        for w in sorted(works, key=lambda w: (w["authors"][0][0], w["year"]))
+    ]
+    (folder / "refs.json").write_text(json.dumps(items), encoding="utf-8")
+    paragraphs, left = [], args.check_citations
+    while left > 0:
+        sentences = []
+        for _ in range(5):
+            k = min(left, rng.choice([1, 1, 2, 3]))
+            left -= k
+            sentences.append(sentence(rng, [in_text(rng.choice(works), rng) for _ in range(k)]))
+            if left == 0:
+                break
+        paragraphs.append(" ".join(sentences))
+    doc = folder / "draft.md"
+    doc.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    size = doc.stat().st_size / 1e6
+    wall, rss, out, err, code = run([kb_command(), "check", str(doc), "--references", str(folder / "refs.json")])
+    summary = out.strip().splitlines()[-1] if out.strip() else err[-500:]
+    print(
+        f"kb check: {args.check_citations:,} citations ({size:.1f} MB) against {args.check_references:,} references: "
+        f"{wall:.1f} s, {args.check_citations / wall:,.0f} citations/s, peak {rss:.0f} MB (exit {code})"
+    )
+    print(f"  {summary}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--start", type=int, default=1000, help="smallest size, in works")
+    ap.add_argument("--max", type=int, default=8000, help="largest size, in works (100000 for the target)")
+    ap.add_argument("--free-text", action="store_true", help="reference lists as free text (APA) instead of .bib")
+    ap.add_argument("--rebuild", action="store_true", help="also time a second build after one document changed")
+    ap.add_argument("--check-only", action="store_true", help="only the kb check benchmark")
+    ap.add_argument("--no-check", action="store_true", help="skip the kb check benchmark")
+    ap.add_argument("--check-citations", type=int, default=200_000)
+    ap.add_argument("--check-references", type=int, default=20_000)
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--keep", action="store_true", help="keep the generated folders")
+    args = ap.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kb-scale-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        if not args.check_only:
+            bench_build(args, workdir)
+        if not args.no_check:
+            print()
+            bench_check(args, workdir)
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(f"\n(self: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
