@@ -14,6 +14,16 @@ from kb.mapscale import separate
 RING_ORDER = {"concept": 0, "work": 1, "finding": 1, "focus_group": 2, "document": 2}
 
 
+def canonical(H: nx.Graph) -> nx.Graph:
+    """``H`` with its nodes and edges inserted in sorted order. A graph built from sets holds them
+    in an order that changes with PYTHONHASHSEED, and the spring layout and every sum over
+    neighbours follow that order: the same sources would give different maps."""
+    C = nx.Graph()
+    C.add_nodes_from(sorted(H.nodes(data=True), key=lambda nd: nd[0]))
+    C.add_edges_from(sorted(((min(u, v), max(u, v)) for u, v in H.edges()), key=lambda e: e))
+    return C
+
+
 def layout(H: nx.Graph, centre: str | None = None) -> dict[str, tuple[float, float]]:
     """Positions for a map, in rings so that labels can be read.
 
@@ -25,6 +35,7 @@ def layout(H: nx.Graph, centre: str | None = None) -> dict[str, tuple[float, flo
     """
     if H.number_of_nodes() == 0:
         return {}
+    H = canonical(H)
     if centre is not None and centre in H:
         dist = nx.single_source_shortest_path_length(H, centre)
         ring = {n: dist.get(n, max(dist.values()) + 1) for n in H.nodes}

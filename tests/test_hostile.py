@@ -536,3 +536,18 @@ def test_a_concept_id_that_is_not_a_slug_is_refused_with_the_slug_to_use(sources
     )
     result = build_result(sources_copy)
     assert result.exit_code == 2 and "digital-ict" in result.output
+
+
+def test_same_sources_same_database_whatever_the_hash_seed(sources_copy):
+    """Sets iterate in an order PYTHONHASHSEED decides; nothing kb writes may follow it."""
+    import subprocess
+    import sys
+
+    kb = str(Path(sys.executable).with_name("kb"))
+    files = []
+    for seed in ("1", "2"):
+        db = sources_copy / f"kb-{seed}.db"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([kb, "build", "--sources", str(sources_copy), "--db", str(db), "--quiet"], env=env, check=True)
+        files.append(db.read_bytes())
+    assert files[0] == files[1]
