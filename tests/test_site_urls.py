@@ -4,6 +4,7 @@ stays text, on kb's own pages and in table cells."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import shutil
 import sqlite3
 
@@ -12,7 +13,9 @@ from datasette.app import Datasette
 
 
 def get(ds: Datasette, path: str) -> str:
-    return asyncio.run(ds.client.get(path)).text
+    # in a thread of its own: Playwright's sync API may already run an event loop in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ds.client.get(path)).result().text
 
 
 @pytest.mark.parametrize("uri", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<b>x</b>"])
