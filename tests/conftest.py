@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -50,37 +51,57 @@ def kb_executable() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "kb"]
 
 
-@pytest.fixture
-def server(sources_copy):
-    """A real `kb serve` process on a free loopback port."""
+@contextlib.contextmanager
+def serving(sources: Path):
+    """A real `kb serve` process on a free loopback port, serving (and first building) the
+    knowledge base of a sources folder; yields (base URL, database path, process)."""
     port = free_port()
-    db = sources_copy / "kb.db"
+    db = sources / "kb.db"
+    # the log goes to a file: a pipe nobody reads fills up after a few hundred requests and
+    # the server stops answering
+    log = open(sources / "serve.log", "w+")  # noqa: SIM115
     proc = subprocess.Popen(
-        kb_executable() + ["serve", "--sources", str(sources_copy), "--db", str(db), "--port", str(port)],
-        stdout=subprocess.PIPE,
+        kb_executable() + ["serve", "--sources", str(sources), "--db", str(db), "--port", str(port)],
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"kb serve exited early: {proc.stdout.read()}")
-        try:
-            urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("kb serve did not answer within 60 s")
-    yield base, db, proc
-    proc.terminate()
+    deadline = time.monotonic() + 120
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"kb serve exited early: {log.read()}")
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("kb serve did not answer within 120 s")
+        yield base, db, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """``serving`` for tests that serve a sources folder of their own."""
+    return serving
+
+
+@pytest.fixture
+def server(sources_copy):
+    """A real `kb serve` process on a free loopback port."""
+    with serving(sources_copy) as running:
+        yield running
 
 
 CHROMIUM = "/usr/bin/chromium"

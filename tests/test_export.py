@@ -13,7 +13,7 @@ import pytest
 import rispy
 
 from kb.export import format_references, to_bibtex, to_csljson, to_ris
-from kb.normalise import display_name
+from kb.normalise import display_name, family
 from kb.records import Work
 from loaders.bibtex import load_bibtex, parse_bibtex
 
@@ -67,13 +67,86 @@ def test_bibtex_round_trip_keeps_every_field(seed_works):
     assert [w.id for w in back] == [w.id for w in works]
     for original, again in zip(works, back, strict=True):
         for field in ROUND_TRIP_FIELDS:
+            if field in ("author", "editor"):
+                # a particle is written braced with its family name, and read back as part of it
+                assert _names(again.csl.get(field)) == _names(original.csl.get(field)), (original.id, field)
+                continue
+            if field == "container-title" and original.csl.get("event"):
+                # written as booktitle beside eventtitle, for BibTeX and pandoc; read back as the container
+                assert again.csl.get(field) in (original.csl.get(field), original.csl["event"])
+                continue
             assert again.csl.get(field) == original.csl.get(field), (original.id, field)
         assert again.et_al == original.et_al
 
 
-def test_bibtex_protects_capitals(seed_works):
-    text = to_bibtex([w for w in seed_works if w.id == "osborne2006new"])
-    assert "title = {The {New} {Public} {Governance}?}" in text
+def _names(names):
+    return [(n.get("literal") or family(n), n.get("given")) for n in names or []]
+
+
+def test_bibtex_protects_only_the_capitals_a_style_would_lose(seed_works):
+    text = to_bibtex([w for w in seed_works if w.id in ("osborne2006new", "vandergraaf2014designing")])
+    assert "title = {The New Public Governance?}" in text
+    assert "journal = {Public Management Review}" in text
+    assert "{van der Graaf}, S." in text
+    assert "{ICT}" in to_bibtex([Work(csl={"id": "a", "type": "book", "title": "Using ICT at home"})])
+
+
+def test_a_conference_paper_has_a_booktitle_beside_eventtitle(seed_works):
+    text = to_bibtex([w for w in seed_works if w.csl.get("event")])
+    assert text.count("booktitle = ") == text.count("eventtitle = ") > 0
+
+
+HOSTILE_TEXT = ",\n  title = {pwned}\n}\n@misc{evil"
+
+
+def _hostile_library() -> list[Work]:
+    return [
+        Work(
+            csl={
+                "id": "k" + HOSTILE_TEXT,
+                "type": "book",
+                "title": "One" + HOSTILE_TEXT,
+                "issued": {"date-parts": [[2001]]},
+            }
+        ),
+        Work(
+            csl={
+                "id": "two",
+                "type": "article-journal",
+                "title": "Two\nER  - \nTY  - JOUR",
+                "container-title": "J\nER  - ",
+                "issued": {"date-parts": [[2002]]},
+            }
+        ),
+        Work(csl={"id": "three", "type": "book", "title": "Three {unbalanced", "issued": {"date-parts": [[2003]]}}),
+        Work(csl={"id": "four", "type": "book", "title": "Four } closes", "issued": {"date-parts": [[2004]]}}),
+    ]
+
+
+def _plain(text: str, fmt: str) -> str:
+    # kb's BibTeX reader decodes \textbraceleft{} (how a brace that does not pair is written) to
+    # nothing: the text survives, its unpaired braces do not (a reader-side gap, noted in #14)
+    if fmt == "bibtex":
+        text = text.replace("{", "").replace("}", "")
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csljson"])
+def test_hostile_library_exports_one_entry_per_work_with_its_text_as_data(fmt):
+    from kb.formats import get_format
+
+    works = _hostile_library()
+    back = get_format(fmt).read(get_format(fmt).write(works), "export")
+    assert len(back) == len(works)
+    for original, again in zip(works, back, strict=True):
+        assert _plain(again.csl["title"], fmt) == _plain(original.csl["title"], fmt)
+    if fmt == "bibtex":
+        raw = get_format(fmt).write(works)
+        assert raw.count("\n@") + 1 == len(works)
+        import bibtexparser
+
+        library = bibtexparser.parse_string(raw)
+        assert len(library.entries) == len(works) and not library.failed_blocks
 
 
 def test_ris_round_trip(seed_works):

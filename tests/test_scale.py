@@ -157,7 +157,7 @@ def test_kb_serve_says_it_is_building_before_it_builds(server):
     base, db, proc = server
     proc.terminate()
     proc.wait(timeout=10)
-    out = proc.stdout.read()
+    out = (db.parent / "serve.log").read_text(encoding="utf-8")  # where the fixture sends its output
     assert "building kb.db ..." in out
     assert out.index("building kb.db ...") < out.index("Built ")
     assert "[#" not in out  # no progress bar: its output is a pipe, not a terminal

@@ -331,19 +331,49 @@ _BIB_SPECIAL = {
 
 
 def bibtex_escape(text: str) -> str:
-    """Escape BibTeX/LaTeX specials; UTF-8 letters stay as they are (biblatex reads them).
+    r"""Escape BibTeX/LaTeX specials; UTF-8 letters stay as they are (biblatex reads them).
+    Line breaks fold to spaces. BibTeX counts braces even when escaped, so a value whose braces
+    do not pair writes them as ``\textbraceleft{}`` and ``\textbraceright{}``: a value can
+    never close its field and open another entry.
 
-    >>> bibtex_escape("R&D: 50% of $ for #1_a")
-    'R\\\\&D: 50\\\\% of \\\\$ for \\\\#1\\\\_a'
+    >>> print(bibtex_escape("R&D: 50% of $ for #1_a"))
+    R\&D: 50\% of \$ for \#1\_a
+    >>> print(bibtex_escape("a {b}"), bibtex_escape("a {b"))
+    a \{b\} a \textbraceleft{}b
     """
-    return "".join(_BIB_SPECIAL.get(c, c) for c in text)
+    text = re.sub(r"\s*[\r\n\v\f\x85\u2028\u2029]+\s*", " ", text)
+    special = dict(_BIB_SPECIAL)
+    if not _balanced(text):
+        special.update({"{": r"\textbraceleft{}", "}": r"\textbraceright{}"})
+    return "".join(special.get(c, c) for c in text)
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for c in text:
+        depth += {"{": 1, "}": -1}.get(c, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def safe_key(key: str) -> str:
+    r"""A citation key in the alphabet every BibTeX and biber reads (Better BibTeX's rule):
+    ASCII letters and digits, and ``-_:.``; anything else is dropped.
+
+    >>> safe_key("x,\n  title = {pwned}\n}\n@misc{evil"), safe_key("Löffler2009"), safe_key("{}")
+    ('xtitlepwnedmiscevil', 'Lffler2009', 'work')
+    """
+    return re.sub(r"[^A-Za-z0-9_:.-]", "", key) or "work"
 
 
 def protect_case(title: str) -> str:
-    """Brace words whose capitals must survive a style's sentence-casing ("{New} {Public} {Governance}").
+    """Brace the words whose capitals a style's sentence-casing would lose and must not:
+    acronyms and words with a capital after their first letter (ICT, eGovernment, McDonald).
+    A capitalised word is left to the style: braced, it would stay capitalised in every style.
 
     >>> protect_case("The New Public Governance? A (Public) Service-Dominant ICT approach")
-    'The {New} {Public} {Governance}? A ({Public}) {Service-Dominant} {ICT} approach'
+    'The New Public Governance? A (Public) Service-Dominant {ICT} approach'
     """
     out = []
     sentence_start = True
@@ -352,7 +382,7 @@ def protect_case(title: str) -> str:
             out.append(token)
             continue
         core = re.sub(r"^[^\w\\]+|[^\w}]+$", "", token)
-        if core and not sentence_start and any(c.isupper() for c in core):
+        if core and not sentence_start and any(c.isupper() for c in core[1:]) and "-" not in core:
             start = token.index(core)
             token = token[:start] + "{" + core + "}" + token[start + len(core) :]
         sentence_start = bool(re.search(r"[:?.!]$", token))
@@ -361,9 +391,13 @@ def protect_case(title: str) -> str:
 
 
 def _bib_name(name: dict[str, str]) -> str:
+    """A name as BibTeX reads it; a family name with a particle is braced whole ("{van der
+    Graaf}, Shenja"), so that biber, whatever its useprefix, and pandoc keep "van der Graaf"."""
     if "literal" in name:
         return "{" + bibtex_escape(name["literal"]) + "}"
     surname = bibtex_escape(family(name))
+    if name.get("non-dropping-particle") or name.get("dropping-particle") or " " in surname:
+        surname = "{" + surname + "}"
     given = bibtex_escape(name.get("given", ""))
     return f"{surname}, {given}" if given else surname
 
@@ -371,7 +405,9 @@ def _bib_name(name: dict[str, str]) -> str:
 def to_bibtex(works: Iterable[Work]) -> str:
     """BibTeX entries, one per work, in order; they parse back with bibtexparser to the same fields."""
     out = []
-    for w in works:
+    works = list(works)
+    keys = unique_keys([safe_key(str(w.csl.get("id") or "")) for w in works])
+    for w, key in zip(works, keys, strict=True):
         csl = w.csl
         kind = CSL_TO_BIBTEX_TYPE.get(csl.get("type", ""), "misc")
         fields: list[tuple[str, str]] = []
@@ -388,16 +424,19 @@ def to_bibtex(works: Iterable[Work]) -> str:
             if var == "container-title":
                 bib = "journal" if kind == "article" else "booktitle"
             text = bibtex_escape(str(value))
-            if var in ("title", "container-title", "event"):
+            if var == "title":
                 text = protect_case(text)
             if var == "page":
                 text = text.replace("-", "--")
             fields.append((bib, text))
+        if kind == "inproceedings" and csl.get("event") and not csl.get("container-title"):
+            # BibTeX and pandoc read booktitle; eventtitle and venue are biblatex's alone
+            fields.append(("booktitle", bibtex_escape(str(csl["event"]))))
         year = w.year
         if year:
             fields.append(("year", str(year)))
         body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
-        out.append(f"@{kind}{{{csl['id']},\n{body}\n}}\n")
+        out.append(f"@{kind}{{{key},\n{body}\n}}\n")
     return "\n".join(out)
 
 

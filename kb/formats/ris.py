@@ -162,8 +162,25 @@ def _entry_csl(e: dict[str, Any]) -> dict[str, Any]:
     return csl
 
 
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _fold(value: Any) -> Any:
+    r"""A value on one line: a line break in a RIS value would end the field, and a line
+    "ER  - " inside a title would end the record.
+
+    >>> _fold("Title\nER  - \nTY  - JOUR")
+    'Title ER  -  TY  - JOUR'
+    """
+    if isinstance(value, list):
+        return [_fold(v) for v in value]
+    return _LINE_BREAKS.sub(" ", value) if isinstance(value, str) else value
+
+
 def to_ris(works: Iterable[Work]) -> str:
-    """RIS records (rispy writes them)."""
+    """RIS records (rispy writes them), with the fields Zotero's RIS translator reads: the
+    full journal or book title in T2 (JO is the abbreviation there), a conference's name in
+    T2 and C3 and its place in CY; every value on one line."""
     import rispy
 
     entries = []
@@ -187,7 +204,12 @@ def to_ris(works: Iterable[Work]) -> str:
             if csl.get(var):
                 e[key] = str(csl[var])
         if csl.get("container-title"):
-            e["journal_name" if e["type_of_reference"] == "JOUR" else "secondary_title"] = csl["container-title"]
+            e["secondary_title"] = csl["container-title"]
+        if csl.get("event"):
+            e.setdefault("secondary_title", csl["event"])
+            e["custom3"] = csl["event"]  # C3: the proceedings' or conference's name
+        if csl.get("event-place") and not csl.get("publisher-place"):
+            e["place_published"] = csl["event-place"]
         if csl.get("URL"):
             e["urls"] = [csl["URL"]]
         page = str(csl.get("page") or "")
@@ -198,7 +220,7 @@ def to_ris(works: Iterable[Work]) -> str:
                 e["end_page"] = last
         if w.year:
             e["year"] = str(w.year)
-        entries.append(e)
+        entries.append({k: _fold(v) for k, v in e.items()})
     return rispy.dumps(entries, implementation=_plain_ris_writer())
 
 

@@ -68,3 +68,19 @@ def row_url(datasette, database: str, table: str, *pk: object) -> str:
     '/_memory/passages/essay~2Fp3'
     """
     return datasette.urls.row(database, table, ",".join(tilde_encode(str(v)) for v in pk))
+
+
+def safe_url(url: object) -> str | None:
+    """The URL when it may be a link on the site (http, https, or relative), else None: a
+    ``javascript:`` or ``data:`` URI in the data stays text.
+
+    >>> safe_url("https://eurovoc.europa.eu/5188"), safe_url("/kb/works"), safe_url(" JavaScript:alert(1)")
+    ('https://eurovoc.europa.eu/5188', '/kb/works', None)
+    """
+    if not isinstance(url, str) or not url.strip():
+        return None
+    text = url.strip()
+    scheme = text.split(":", 1)[0].lower() if ":" in text.split("/", 1)[0] else ""
+    if scheme in ("http", "https") or (not scheme and not text.startswith("//")):
+        return text
+    return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from datasette import hookimpl
+from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
 from kb.publish import is_kb_database, row_url
@@ -13,16 +14,73 @@ from kb.publish import is_kb_database, row_url
 # tables whose rows a concept link may point at
 LINKABLE = {"passages", "works", "findings", "focus_groups", "topics", "criteria", "methods", "sessions", "claims"}
 # columns holding a JSON list of ids, and the table those ids are rows of
-ID_LISTS = {"broader": "concepts", "related": "concepts", "concepts": "concepts", "candidate_ids": "works"}
+ID_LISTS = {
+    "broader": "concepts",
+    "related": "concepts",
+    "concepts": "concepts",
+    "cited_for": "concepts",
+    "candidate_ids": "works",
+    "works": "works",
+    "candidate_works": "works",
+    "probably_same_as": "authors",
+}
+# columns whose lists name ids of several kinds, "work:ostrom1996crossing", "concept:ict"
+TYPED_LISTS = {"path", "via"}
+TYPED_TABLES = {
+    "work": "works",
+    "finding": "findings",
+    "passage": "passages",
+    "claim": "claims",
+    "document": "documents",
+}
 
 
 def _link(url: str, text: str) -> str:
     return f'<a href="{escape(url)}">{escape(text)}</a>'
 
 
+def _name(value: dict) -> str | None:
+    """A CSL name as people read it: "Family, Given", or the literal name."""
+    if "literal" in value:
+        return str(value["literal"])
+    if "family" in value:
+        family = " ".join(str(value[k]) for k in ("non-dropping-particle", "family") if value.get(k))
+        given = " ".join(str(value[k]) for k in ("given", "dropping-particle") if value.get(k))
+        return f"{family}, {given}" if given else family
+    return None
+
+
+def _item(datasette, database: str, column: str, value) -> str:
+    """One element of a JSON list, as HTML."""
+    if isinstance(value, dict):
+        name = _name(value)
+        return escape(name) if name is not None else _json_details(value)
+    if isinstance(value, list):
+        return escape(", ".join(str(v) for v in value))
+    text = str(value)
+    if column in ID_LISTS and isinstance(value, str):
+        if ID_LISTS[column] == "concepts":
+            return _link(datasette.urls.path(f"/-/concepts/{tilde_encode(text)}"), text)
+        return _link(row_url(datasette, database, ID_LISTS[column], text), text)
+    if column in TYPED_LISTS and ":" in text:
+        kind, ident = text.split(":", 1)
+        if kind == "concept":
+            return _link(datasette.urls.path(f"/-/concepts/{tilde_encode(ident)}"), text)
+        if kind in TYPED_TABLES:
+            return _link(row_url(datasette, database, TYPED_TABLES[kind], ident), text)
+    return escape(text)
+
+
+def _json_details(value) -> str:
+    """A JSON object folded away: its size first, the JSON itself one click away."""
+    summary = f"{len(value)} fields" if isinstance(value, dict) else f"{len(value)} items"
+    return f"<details><summary>{summary}</summary><pre>{escape(json.dumps(value, ensure_ascii=False, indent=1))}</pre></details>"
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Link polymorphic targets to their rows, and show JSON lists of ids as lists."""
+    """Link polymorphic targets to their rows, and show every JSON list or object as people read
+    it: ids as links to their rows, names as names, an empty list as nothing."""
     if not is_kb_database(datasette, database):
         return None
     if table == "concept_links" and column == "target_id" and value:
@@ -31,25 +89,28 @@ def render_cell(row, value, column, table, database, datasette):
             return Markup(_link(row_url(datasette, database, target, value), value))
     if column == "rows_url" and isinstance(value, str) and value.startswith("/"):
         return Markup(_link(value, "rows"))
-    if (
-        column in ID_LISTS
-        and (column != "candidate_ids" or table == "citations")
-        and isinstance(value, str)
-        and value.startswith("[")
-        and not (column == "candidate_ids" and value == "[]")
-    ):
-        try:
-            ids = json.loads(value)
-        except ValueError:
-            return None
-        return Markup(", ".join(_link(row_url(datasette, database, ID_LISTS[column], i), i) for i in ids))
-    if column in ("problems", "questions") and isinstance(value, str) and value.startswith("["):
-        try:
-            items = json.loads(value)
-        except ValueError:
-            return None
-        return Markup("<br>".join(escape(str(i)) for i in items)) if items else ""
-    return None
+    if not isinstance(value, str) or not value.startswith(("[", "{")):
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        name = _name(data)
+        return Markup(escape(name) if name is not None else _json_details(data))
+    if not isinstance(data, list):
+        return None
+    if not data:
+        # an empty string would read as "no opinion" to Datasette, which would show "[]"
+        return Markup('<span class="kb-empty"></span>')
+    if table == "claim_citations" and column == "candidates":
+        column = "candidate_ids"  # works there, positions in the list in citations
+    separator = "<br>" if column in ("problems", "questions", "spellings") else ", "
+    if column in TYPED_LISTS:
+        separator = " → "
+    if column == "value":
+        separator = "; "
+    return Markup(separator.join(_item(datasette, database, column, v) for v in data))
 
 
 @hookimpl

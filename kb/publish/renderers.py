@@ -39,7 +39,7 @@ async def _all_rows(datasette, request, database, table, sql, query_name):
         args = [
             (k, v)
             for k, v in parse_qsl(request.query_string, keep_blank_values=True)
-            if k not in ("_size", "_next", "_shape", "_nocount", "_facet", "_facet_array")
+            if k not in ("_size", "_next", "_shape", "_nocount", "_facet", "_facet_array", "_labels")
         ]
         base = datasette.urls.table(database, table, format="json")
         rows: list[dict] = []
@@ -61,7 +61,24 @@ async def _all_rows(datasette, request, database, table, sql, query_name):
     return [dict(r) for r in result.rows]
 
 
-async def _render(fmt, datasette, request, database, table, columns, sql, query_name):
+def _value(v):
+    """A cell's value, whether Datasette expanded it into {"value", "label"} or not."""
+    return v.get("value") if isinstance(v, dict) else v
+
+
+async def _work_ids(datasette, database, ids) -> set[str]:
+    """Which of these ids are works."""
+    ids = [str(i) for i in ids]
+    found: set[str] = set()
+    db = datasette.get_database(database)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        result = await db.execute(f"select id from works where id in ({', '.join('?' for _ in chunk)})", chunk)
+        found.update(r["id"] for r in result.rows)
+    return found
+
+
+async def _render(fmt, datasette, request, database, table, columns, rows, sql, query_name, view_name):
     from datasette.utils.asgi import Response
     from datasette.views.base import DatasetteError
 
@@ -81,8 +98,12 @@ async def _render(fmt, datasette, request, database, table, columns, sql, query_
             title="Nothing to export",
             status=400,
         )
-    rows = await _all_rows(datasette, request, database, table, sql, query_name)
-    ids = list(dict.fromkeys(r[column] for r in rows if r.get(column)))
+    if view_name == "row":
+        # a row page exports its own row, not the table
+        rows = [dict(zip(columns, r, strict=False)) if not isinstance(r, dict) else r for r in rows]
+    else:
+        rows = await _all_rows(datasette, request, database, table, sql, query_name)
+    ids = list(dict.fromkeys(_value(r.get(column)) for r in rows if _value(r.get(column))))
     db = datasette.get_database(database)
     works = []
     for start in range(0, len(ids), 500):
@@ -111,11 +132,25 @@ async def _render(fmt, datasette, request, database, table, columns, sql, query_
 
 
 def _renderer(fmt):
-    async def render(datasette, request, database, table, columns, sql, query_name):
-        return await _render(fmt, datasette, request, database, table, columns, sql, query_name)
+    async def render(datasette, request, database, table, columns, rows, sql, query_name, view_name):
+        return await _render(fmt, datasette, request, database, table, columns, rows, sql, query_name, view_name)
 
-    def can_render(datasette, database, columns, table, query_name):
-        return is_kb_database(datasette, database) and _work_column(columns or [], table, query_name) is not None
+    async def can_render(datasette, database, columns, rows, table, query_name):
+        """Offered only where it has works to export: a view whose rows name at least one work
+        (a page of a table of citations without work_id, or a query of citation ids, has none)."""
+        if not is_kb_database(datasette, database):
+            return False
+        column = _work_column(columns or [], table, query_name)
+        if column is None:
+            return False
+        index = list(columns).index(column)
+        values = [_value(r[column] if isinstance(r, dict) else r[index]) for r in rows or []]
+        values = [v for v in values if v]
+        if not values:
+            return False
+        if table == "works" or column == "work_id":
+            return True
+        return bool(await _work_ids(datasette, database, values))
 
     return {"extension": fmt, "render": render, "can_render": can_render}
 

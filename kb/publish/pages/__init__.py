@@ -10,7 +10,7 @@ import json
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from kb.publish import kb_databases, row_url
+from kb.publish import kb_databases, row_url, safe_url
 from kb.publish.svg import NODE_STYLE, node_url, render_svg
 
 
@@ -32,6 +32,7 @@ def _context(datasette, database: str, **context):
         "table_url": lambda table: datasette.urls.table(database, table),
         "query_url": lambda query: datasette.urls.query(database, query),
         "page_url": lambda path: datasette.urls.path(path),
+        "safe_url": safe_url,
         **context,
     }
 
