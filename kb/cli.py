@@ -182,9 +182,10 @@ LARGE = 20_000  # rows of works or citations past which Datasette's per-page ext
 
 
 def large_library_settings(db_path: Path) -> list[str]:
-    """Datasette settings for a large knowledge base: no suggested facets (each page would try a
-    facet on every column of a million rows) and a facet time limit that answers a page even
-    when a facet is slow. A small knowledge base keeps Datasette's defaults."""
+    """Datasette settings for kb: never suggested facets (kb declares the facets worth having;
+    Datasette's suggestions, pagerank or volume, mean nothing, and on 4,000 works trying them
+    triples a page's time), and for a large knowledge base a facet time limit that answers a
+    page even when a facet is slow."""
     import sqlite3
     from contextlib import closing
 
@@ -192,9 +193,9 @@ def large_library_settings(db_path: Path) -> list[str]:
         with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
             rows = max(db.execute(f"select count(*) from [{t}]").fetchone()[0] for t in ("works", "citations"))
     except sqlite3.Error:
-        return []
+        return ["--setting", "suggest_facets", "off"]
     if rows <= LARGE:
-        return []
+        return ["--setting", "suggest_facets", "off"]
     return [
         "--setting",
         "suggest_facets",
@@ -478,6 +479,24 @@ def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fm
     click.echo(get_format(fmt).write(works), nl=False)
 
 
+def search_works(db, text: str) -> list[str]:
+    """Work ids whose title, container or authors match ``text``: full-text search syntax
+    (phrases in quotes, AND, OR, NOT) when it is valid, else the words as plain words."""
+    import sqlite3
+
+    from datasette.utils import escape_fts
+
+    sql = "select works.id from works join works_fts on works.rowid = works_fts.rowid where works_fts match :q"
+    for query in (text, escape_fts(text)):
+        try:
+            return [r["id"] for r in db.query(sql, {"q": query})]
+        except sqlite3.OperationalError:
+            continue
+    raise KbError(
+        f"cannot search for {text!r}", hint="give words, a phrase in double quotes, or words joined by AND / OR"
+    )
+
+
 def select_works(db, keys, concept, search_text) -> list:
     """Works from the database by key, concept or full-text search, in list order."""
     from kb.records import Work
@@ -507,13 +526,7 @@ def select_works(db, keys, concept, search_text) -> list:
             )
         ]
     if search_text:
-        wanted += [
-            r["id"]
-            for r in db.query(
-                "select works.id from works join works_fts on works.rowid = works_fts.rowid where works_fts match :q",
-                {"q": search_text},
-            )
-        ]
+        wanted += search_works(db, search_text)
     if not (keys or concept or search_text):
         wanted = list(known)
     rows = {r["id"]: r for r in db.query("select id, csl_json, et_al, position from works")}

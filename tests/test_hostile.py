@@ -551,3 +551,16 @@ def test_same_sources_same_database_whatever_the_hash_seed(sources_copy):
         subprocess.run([kb, "build", "--sources", str(sources_copy), "--db", str(db), "--quiet"], env=env, check=True)
         files.append(db.read_bytes())
     assert files[0] == files[1]
+
+
+@pytest.mark.parametrize("query", ['governance"', "AND"])
+def test_search_text_that_is_not_fts_syntax_is_read_as_words(built_db, query):
+    result = CliRunner().invoke(cli, ["cite", "--db", str(built_db), "--search", query, "--format", "csljson"])
+    assert result.exit_code == 0, result.output
+    if query.startswith("governance"):
+        assert any("overnance" in w.get("title", "") for w in json.loads(result.output))
+
+
+def test_search_that_cannot_be_read_at_all_is_a_clear_error(built_db):
+    result = CliRunner().invoke(cli, ["cite", "--db", str(built_db), "--search", '"'])
+    assert result.exit_code == 2 and "cannot search" in result.output

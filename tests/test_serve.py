@@ -17,3 +17,10 @@ def test_serve_builds_then_serves_json(server):
     assert missing == ["Alford, 1998", "Hartley, 2005"]
     with urllib.request.urlopen(base + "/-/metadata.json") as r:
         assert json.load(r)["title"].startswith("kb")
+
+
+def test_serve_turns_off_suggested_facets(server):
+    """kb declares the facets worth having; Datasette's suggestions (pagerank, volume) are noise."""
+    base, _, _ = server
+    with urllib.request.urlopen(base + "/-/settings.json") as r:
+        assert json.load(r)["suggest_facets"] is False
