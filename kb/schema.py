@@ -78,6 +78,7 @@ TABLES: list[Table] = [
         "Paragraphs of the documents, searchable. Offsets are characters in the document file.",
         pk="id",
         label_column="id",
+        sort="number",  # p1, p2 ... p10, not p1, p10, p2
         facets=["document_id", "kind"],
         fts=("text",),
         columns=[
@@ -197,6 +198,7 @@ TABLES: list[Table] = [
         pk="id",
         label_column="text",
         facets=["status", {"array": "problems"}, "document_id"],
+        sort="start",  # reading order, not the ids' string order (c1, c10, c11 ... c2)
         indexes=(("status",), ("work_id",), ("document_id",), ("document_id", "start")),
         columns=[
             Column("id", str, "Document id and citation number."),
