@@ -24,6 +24,7 @@ from kb.formatcache import format_cached
 from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
+from kb.normalise import hyphen_variants, search_variants
 from kb.progress import bar, stage
 from kb.records import Citation, Document, KbError, Problem, Work, severity_of
 from kb.resolve import check
@@ -426,8 +427,15 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         stats = {}
         concepts_of = work_concepts(links)
         problem_count = Counter(p.work_id for p in problems if p.work_id)
+        variants = hyphen_variants(
+            [w.csl.get("title", "") for w in sources.works]
+            + [w.csl.get("container-title", "") for w in sources.works]
+            + [p.text for d in sources.documents for p in d.passages]
+        )
         for w in sources.works:
+            searched = f"{w.csl.get('title', '')} {w.csl.get('container-title', '')}"
             stats[w.id] = {
+                "search_variants": search_variants(searched, variants) or None,
                 "concepts": _json(sorted(concepts_of.get(w.id, ()))),
                 "problem_count": problem_count[w.id],
                 "apa": formatted["apa"].get(w.id),

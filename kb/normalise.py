@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import re
 import unicodedata
 from functools import lru_cache
@@ -307,3 +309,40 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     if not csl.get("title"):
         out.append(("missing-title", "no title found: check the reference, or the parse"))
     return out
+
+
+_HYPHENATED = re.compile(r"(?<![^\W\d_])([^\W\d_]+)[-\u2010\u2011]([^\W\d_]+)(?![^\W\d_])")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def hyphen_variants(texts: Iterable[str]) -> dict[str, str]:
+    """The words a corpus writes both ways, learnt from its hyphenated forms: each joined form
+    and the two words it splits into ("co-production" gives coproduction -> "co production").
+
+    >>> hyphen_variants(["The co-production of services", "E-government"])
+    {'coproduction': 'co production', 'egovernment': 'e government'}
+    """
+    out: dict[str, str] = {}
+    for text in texts:
+        for m in _HYPHENATED.finditer(text or ""):
+            a, b = m.group(1).lower(), m.group(2).lower()
+            out.setdefault(a + b, f"{a} {b}")
+    return out
+
+
+def search_variants(text: str, variants: dict[str, str]) -> str:
+    """The other spellings of ``text``'s words, for full-text search: "co-production" is also
+    found as coproduction, and "coproduction" as co-production or co production (FTS reads the
+    hyphen as a break between two words).
+
+    >>> v = {"coproduction": "co production"}
+    >>> search_variants("Beyond co-production", v), search_variants("Coproduction now", v)
+    ('coproduction', 'co production')
+    """
+    out: list[str] = []
+    for m in _HYPHENATED.finditer(text or ""):
+        out.append((m.group(1) + m.group(2)).lower())
+    for word in _WORD.findall((text or "").lower()):
+        if word in variants:
+            out.append(variants[word])
+    return " ".join(dict.fromkeys(out))

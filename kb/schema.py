@@ -101,7 +101,7 @@ TABLES: list[Table] = [
         label_column="title",
         sort="position",
         facets=["type", "decade", "container_title", {"array": "concepts"}],
-        fts=("title", "container_title", "authors"),
+        fts=("title", "container_title", "authors", "search_variants"),
         indexes=(("year",), ("position",), ("type",), ("decade",), ("container_title",), ("times_cited",)),
         columns=[
             Column("id", str, "Citation key (family name, year, first significant title word)."),
@@ -127,6 +127,12 @@ TABLES: list[Table] = [
             Column("line", int, "Line of the entry in that file."),
             Column("provenance", str, "Original source file and line of the printed reference."),
             Column("raw", str, "The reference as printed, when read from a free-text list."),
+            Column(
+                "search_variants",
+                str,
+                "Other spellings of the title's and container's words, for search: co-production is found "
+                "as coproduction and the other way round (learnt from the corpus's hyphenated words).",
+            ),
             Column("csl_json", str, "The whole work as CSL-JSON."),
             Column("concepts", str, "Concepts discussed in the passages that cite this work."),
             Column("problem_count", int, "Integrity problems recorded on this work."),

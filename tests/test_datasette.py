@@ -155,3 +155,14 @@ def test_citations_and_passages_list_in_reading_order(ds):
 
     assert first_ids("citations") == [f"c{i}" for i in range(1, 13)]
     assert first_ids("passages")[:4] == ["p1", "p2", "p3", "p4"]
+
+
+def test_hyphen_and_spelling_variants_find_the_same_works(ds):
+    """co-production, coproduction and co production: one word to a reader, so one result."""
+    found = {}
+    for q in ("coproduction", "co-production", "co production"):
+        rows = get_json(ds, f"/kb/works.json?_search={q.replace(' ', '+')}&_shape=objects&_size=max&_col=title")["rows"]
+        found[q] = {r["id"] for r in rows}
+    assert found["coproduction"] == found["co-production"] == found["co production"]
+    titles = " ".join(r for r in found["coproduction"])
+    assert len(found["coproduction"]) >= 20, titles
