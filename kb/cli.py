@@ -421,23 +421,35 @@ def synth_references(sources: tuple[Path, ...], out: Path, n_styles: int, per_st
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-def parse(file: Path) -> None:
+@click.option(
+    "--csl",
+    is_flag=True,
+    help="Print one CSL-JSON array of the items, CSL variables only (no raw, no problems): what "
+    "citeproc, pandoc and Zotero read.",
+)
+def parse(file: Path, csl: bool) -> None:
     """Parse a reference list into CSL-JSON, one item per line (JSON Lines).
 
     FILE is free text (one reference a line, or entries separated by blank lines; a leading
     "[12]" or "12." is kept as the entry's citation-label), or .bib, .ris or CSL-JSON (.json).
     Every reference yields an item, in input order, with "raw" (the input text) and
-    "problems" (what could not be parsed or looks wrong).
+    "problems" (what could not be parsed or looks wrong). With --csl, one CSL-JSON array.
 
     \b
     Example:
         kb parse bibliography/seed-references.txt
+        kb parse --csl bibliography/seed-references.txt > refs.json
     """
     from loaders.references import read_references
 
     result = read_references(file)
     for warning in result.warnings:
         click.echo(f"Warning: {warning}", err=True)
+    if csl:
+        from kb.formats.csljson import to_csljson
+
+        click.echo(to_csljson(result.works), nl=False)
+        return
     for w in result.works:
         item = dict(w.csl)
         item["raw"] = w.raw

@@ -262,3 +262,19 @@ def test_ieee(formatted, key):
 @pytest.mark.parametrize("key", sorted(IEEE_KNOWN_WRONG))
 def test_ieee_known_deviation_still_there(formatted, key):
     assert formatted["ieee"][key] != IEEE_KNOWN_WRONG[key]
+
+
+@pytest.mark.parametrize("name", ["seed-references.txt", "seed-references.bib"])
+def test_kb_parse_csl_is_a_csl_json_array(root, name):
+    """kb parse --csl: what citeproc, pandoc and Zotero read, no raw text or problems."""
+    import jsonschema
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    result = CliRunner().invoke(cli, ["parse", "--csl", str(root / "bibliography" / name)])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    assert len(items) == 36 and not any("raw" in i or "problems" in i for i in items)
+    schema = json.loads((root / "tests/fixtures/csl-data.schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(items, schema)
