@@ -278,3 +278,18 @@ def test_kb_parse_csl_is_a_csl_json_array(root, name):
     assert len(items) == 36 and not any("raw" in i or "problems" in i for i in items)
     schema = json.loads((root / "tests/fixtures/csl-data.schema.json").read_text(encoding="utf-8"))
     jsonschema.validate(items, schema)
+
+
+def test_kb_cite_apa_lists_as_apa_sorts(built_db):
+    """APA 7's list runs by author, then year, then title: Pestoff 2012a before 2012b."""
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    result = CliRunner().invoke(cli, ["cite", "--db", str(built_db), "--format", "apa"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    firsts = [line.split(",")[0].lower() for line in lines]
+    assert firsts == sorted(firsts)
+    pestoff = [line for line in lines if line.startswith("Pestoff, V. (2012")]
+    assert [line[13:19] for line in pestoff] == ["2012a)", "2012b)"]
