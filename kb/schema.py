@@ -644,11 +644,11 @@ QUERIES: dict[str, dict[str, str]] = {
     "literature_on_concept": {
         "title": "Literature on a concept",
         "description": "Works cited in passages on a concept, with the passage that cites them. Parameter concept is "
-        "a concept id, e.g. exclusion, ict, new-public-governance.",
+        "a concept id or any of its labels, e.g. exclusion, ICT, New Public Governance.",
         "sql": """select distinct works.id, works.authors, works.year, works.title, works.container_title,
        concept_links.passage_id, concept_links.note
 from concept_links join works on works.id = concept_links.target_id
-where concept_links.target_table = 'works' and concept_links.concept_id = :concept
+where concept_links.target_table = 'works' and concept_links.concept_id in (select id from concepts where lower(id) = lower(:concept) union select concept_id from concept_labels where lower(label) = lower(:concept))
 order by works.year, works.id""",
     },
     "integrity_problems": {
@@ -689,9 +689,10 @@ from evidence group by concept_id, evidence, bucket order by concept_id, evidenc
     "concept_path": {
         "title": "How is one concept linked to another?",
         "description": "A shortest path between two concepts through the works and session findings that discuss "
-        "them (from and to are concept ids, e.g. ict and exclusion). The page /-/path shows it with links.",
+        "them (from and to are concept ids or labels, e.g. ICT and exclusion). The page /-/path shows it with links.",
         "sql": """select from_concept, to_concept, steps, via, path from concept_paths
-where from_concept = :from and to_concept = :to""",
+where from_concept in (select id from concepts where lower(id) = lower(:from) union select concept_id from concept_labels where lower(label) = lower(:from))
+  and to_concept in (select id from concepts where lower(id) = lower(:to) union select concept_id from concept_labels where lower(label) = lower(:to))""",
     },
     "co_cited_works": {
         "title": "Works cited together",
@@ -703,14 +704,17 @@ where co_citations.level = :level order by co_citations.weight desc, a.id, b.id"
     },
     "focus_group_criterion": {
         "title": "What each focus group said about a criterion",
-        "description": "Findings by focus group and usability criterion. Leave a parameter empty for all.",
+        "description": "Findings by focus group and usability criterion (ids or labels). Leave a parameter empty "
+        "for all.",
         "sql": """select findings.focus_group, focus_groups.label as focus_group_label, findings.criterion,
        criteria.label as criterion_label, findings.kind, findings.summary, findings.quote, findings.passage_id
 from findings
 left join focus_groups on focus_groups.id = findings.focus_group
 left join criteria on criteria.id = findings.criterion
-where (:focus_group = '' or findings.focus_group = :focus_group)
-  and (:criterion = '' or findings.criterion = :criterion)
+where (:focus_group = '' or findings.focus_group in (select id from focus_groups
+       where lower(id) = lower(:focus_group) or lower(label) = lower(:focus_group)))
+  and (:criterion = '' or findings.criterion in (select id from criteria
+       where lower(id) = lower(:criterion) or lower(label) = lower(:criterion)))
 order by findings.focus_group, findings.criterion, findings.id""",
     },
 }

@@ -166,3 +166,30 @@ def test_hyphen_and_spelling_variants_find_the_same_works(ds):
     assert found["coproduction"] == found["co-production"] == found["co production"]
     titles = " ".join(r for r in found["coproduction"])
     assert len(found["coproduction"]) >= 20, titles
+
+
+@pytest.mark.parametrize("given", ["ict", "ICT", "information and communication technologies"])
+def test_canned_queries_take_a_concept_by_id_or_label(ds, built_db, given):
+    """concept=ICT gave 0 rows: a reader types the label they see, not the slug."""
+    import sqlite3
+    import urllib.parse
+
+    with sqlite3.connect(built_db) as conn:
+        expected = {
+            r[0]
+            for r in conn.execute(
+                "select distinct target_id from concept_links where target_table = 'works' and concept_id = 'ict'"
+            )
+        }
+        labels = {r[0].lower() for r in conn.execute("select label from concept_labels where concept_id = 'ict'")}
+    if given.lower() not in labels | {"ict"}:
+        pytest.skip(f"{given!r} is not a label of ict in this scheme")
+    rows = get_json(ds, f"/kb/literature_on_concept.json?_shape=objects&concept={urllib.parse.quote(given)}")["rows"]
+    assert expected and {r["id"] for r in rows} == expected
+
+
+def test_focus_group_criterion_takes_labels(ds):
+    url = "/kb/focus_group_criterion.json?_shape=objects&criterion=&focus_group="
+    by_id = get_json(ds, url + "ul-computing-students")["rows"]
+    by_label = get_json(ds, url + "Students+of+UL+computing+faculty")["rows"]
+    assert by_id and by_id == by_label
