@@ -133,7 +133,17 @@ async def _render(fmt, datasette, request, database, table, columns, rows, sql, 
 
 def _renderer(fmt):
     async def render(datasette, request, database, table, columns, rows, sql, query_name, view_name):
-        return await _render(fmt, datasette, request, database, table, columns, rows, sql, query_name, view_name)
+        from datasette.database import QueryInterrupted
+        from datasette.utils.asgi import Response
+
+        try:
+            return await _render(fmt, datasette, request, database, table, columns, rows, sql, query_name, view_name)
+        except QueryInterrupted:  # the instance's time limit: say so, as Datasette's .json does (400)
+            return Response.text(
+                "The export took longer than this site's time limit (sql_time_limit_ms): "
+                "select fewer works (a facet, a search) and export again.",
+                status=400,
+            )
 
     async def can_render(datasette, database, columns, rows, table, query_name):
         """Offered only where it has works to export: a view whose rows name at least one work
