@@ -564,3 +564,37 @@ def test_search_text_that_is_not_fts_syntax_is_read_as_words(built_db, query):
 def test_search_that_cannot_be_read_at_all_is_a_clear_error(built_db):
     result = CliRunner().invoke(cli, ["cite", "--db", str(built_db), "--search", '"'])
     assert result.exit_code == 2 and "cannot search" in result.output
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_output_to_a_full_disk_is_a_clear_error():
+    import subprocess
+    import sys
+
+    kb = str(Path(sys.executable).with_name("kb"))
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [kb, "parse", str(ROOT / "bibliography" / "seed-references.txt")],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert done.returncode == 2 and "No space left" in done.stderr and "fix:" in done.stderr
+
+
+def test_output_cut_by_a_file_size_limit_is_an_error_not_success(tmp_path):
+    import resource
+    import subprocess
+    import sys
+
+    kb = str(Path(sys.executable).with_name("kb"))
+    out = tmp_path / "cut.jsonl"
+    with open(out, "w") as f:
+        done = subprocess.run(
+            [kb, "parse", str(ROOT / "bibliography" / "seed-references.txt")],
+            stdout=f,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096)),
+        )
+    assert done.returncode == 2 and "too large" in done.stderr.lower()
