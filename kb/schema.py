@@ -681,7 +681,8 @@ order by works.position""",
     "evidence_map": {
         "title": "Evidence map",
         "description": "Each concept against the evidence on it (literature by decade, findings by focus group and "
-        "by criterion), as counts. The page /-/evidence-map shows the same as a grid.",
+        "by criterion, focus groups and usability criteria linked to it), as counts. The page /-/evidence-map shows "
+        "the same as a grid.",
         "sql": """select concept_id, evidence, bucket, count(*) as n,
        '{evidence_url}?concept_id=' || concept_id || '&evidence=' || replace(evidence, ' ', '+') || '&bucket=' || replace(bucket, ' ', '+') as rows_url
 from evidence group by concept_id, evidence, bucket order by concept_id, evidence, bucket""",

@@ -274,7 +274,8 @@ def save_evidence_map(
     db: sqlite_utils.Database, links: list[ConceptLink], works: list[Work], findings: list[dict[str, Any]]
 ) -> None:
     """One row per piece of evidence on a concept, by kind and bucket: the literature by decade,
-    the session findings by focus group and by criterion. The evidence map counts these rows."""
+    the session findings by focus group and by criterion, and the focus groups and usability
+    criteria linked to it. The evidence map counts these rows."""
     decade = {w.id: (f"{w.year // 10 * 10}s" if w.year else "no year") for w in works}
     by_id = {f["id"]: f for f in findings}
     rows = set()
@@ -303,10 +304,11 @@ def save_evidence_map(
             rows.add(
                 (link.concept_id, "findings by criterion", f.get("criterion") or "(no criterion)", "findings", f["id"])
             )
+        # a focus group or criterion linked to the concept is not a finding: its own kind of evidence
         elif link.target_table == "focus_groups":
-            rows.add((link.concept_id, "findings by focus group", link.target_id, "focus_groups", link.target_id))
+            rows.add((link.concept_id, "focus groups", link.target_id, "focus_groups", link.target_id))
         elif link.target_table == "criteria":
-            rows.add((link.concept_id, "findings by criterion", link.target_id, "criteria", link.target_id))
+            rows.add((link.concept_id, "usability criteria", link.target_id, "criteria", link.target_id))
     db["evidence"].insert_all(
         (
             {

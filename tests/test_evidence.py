@@ -98,7 +98,14 @@ def test_a_second_evidence_file_adds_findings(sources_copy, root):
             "group by bucket"
         )
     }
-    assert counts.get("search-function") == 2  # the curated criterion row and the new finding
+    assert counts.get("search-function") == 1  # the new finding; the criterion itself is not a finding
+    criteria = [
+        r["bucket"]
+        for r in db.query(
+            "select bucket from evidence where concept_id = 'usability' and evidence = 'usability criteria'"
+        )
+    ]
+    assert "search-function" in criteria  # the curated link to the criterion, counted as a criterion
 
 
 # In a real browser, against a real `kb serve`.
@@ -152,3 +159,24 @@ def test_evidence_map_counts_link_to_their_rows(server, browser, artifacts):
     assert "/kb/evidence?" in page.url
     assert page.locator("table.rows-and-columns tbody tr").count() == count
     page.close()
+
+
+def test_evidence_map_counts_findings_as_findings_only(built_db):
+    """'findings by criterion' counted rows of the criteria table linked to a concept; each
+    'findings by ...' count must be the concept's linked findings, computed here from the links."""
+    import sqlite3
+
+    with sqlite3.connect(built_db) as conn:
+        linked = {}
+        for concept, finding in conn.execute(
+            "select concept_id, target_id from concept_links where target_table = 'findings'"
+        ):
+            linked.setdefault(concept, set()).add(finding)
+        for kind in ("findings by focus group", "findings by criterion"):
+            got = {}
+            for concept, table, target in conn.execute(
+                "select concept_id, target_table, target_id from evidence where evidence = ?", [kind]
+            ):
+                assert table == "findings", (kind, concept, table, target)
+                got.setdefault(concept, set()).add(target)
+            assert got == linked, kind

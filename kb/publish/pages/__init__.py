@@ -177,7 +177,13 @@ async def concept_page(datasette, request):
     )
 
 
-EVIDENCE_COLUMNS = ("literature by decade", "findings by focus group", "findings by criterion")
+EVIDENCE_COLUMNS = (
+    "literature by decade",
+    "findings by focus group",
+    "findings by criterion",
+    "focus groups",
+    "usability criteria",
+)
 
 
 async def evidence_map(datasette, request):
