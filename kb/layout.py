@@ -5,7 +5,6 @@ in ``kb/graph.py``, the drawing in ``kb/publish/svg.py``."""
 from __future__ import annotations
 
 import math
-from itertools import combinations
 
 import networkx as nx
 
@@ -69,7 +68,7 @@ def layout(H: nx.Graph, centre: str | None = None) -> dict[str, tuple[float, flo
             a = start + 2 * math.pi * k / len(order)
             angle[n] = a % (2 * math.pi)
             pos[n] = [radius * math.cos(a), radius * math.sin(a)]
-    separate(pos, boxes)  # kb.mapscale: the grid-bucketed form of _separate below
+    separate(pos, boxes)  # kb.mapscale: only boxes in neighbouring grid cells are compared
     return {n: (round(x, 1), round(y, 1)) for n, (x, y) in sorted(pos.items())}
 
 
@@ -78,32 +77,6 @@ def _spectral_order(H: nx.Graph, members: list[str]) -> list[str]:
     seeded spring layout of the whole map."""
     pos = nx.spring_layout(H, seed=1, iterations=100)
     return sorted(members, key=lambda n: (math.atan2(pos[n][1], pos[n][0]), n))
-
-
-def _separate(pos: dict[str, list[float]], boxes: dict[str, tuple[float, float]], rounds: int = 500) -> None:
-    nodes = sorted(pos)
-    for _ in range(rounds):
-        moved = False
-        for a, b in combinations(nodes, 2):
-            (wa, ha), (wb, hb) = boxes[a], boxes[b]
-            dx = pos[b][0] - pos[a][0]
-            dy = pos[b][1] - pos[a][1]
-            overlap_x = (wa + wb) / 2 + 6 - abs(dx)
-            overlap_y = (ha + hb) / 2 + 4 - abs(dy)
-            if overlap_x > 0 and overlap_y > 0:
-                moved = True
-                if overlap_y < overlap_x:
-                    shift = overlap_y / 2 + 0.5
-                    sign = 1 if dy >= 0 else -1
-                    pos[a][1] -= sign * shift
-                    pos[b][1] += sign * shift
-                else:
-                    shift = overlap_x / 2 + 0.5
-                    sign = 1 if dx >= 0 else -1
-                    pos[a][0] -= sign * shift
-                    pos[b][0] += sign * shift
-        if not moved:
-            return
 
 
 FONT = {"concept": 15, "document": 13, "work": 11, "focus_group": 12, "finding": 11}
