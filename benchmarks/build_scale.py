@@ -35,38 +35,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SYLLABLES = [
-    "ka",
-    "ro",
-    "mi",
-    "tel",
-    "san",
-    "bo",
-    "vi",
-    "dor",
-    "lin",
-    "ma",
-    "ne",
-    "gar",
-    "sto",
-    "pel",
-    "hu",
-    "rin",
-    "ta",
-    "los",
-    "we",
-    "ber",
-    "fi",
-    "ch",
-    "ost",
-    "al",
-    "ford",
-    "pe",
-    "stoff",
-    "ku",
-    "zan",
-    "dre",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from resolve_scale import SYLLABLES as NAME_SYLLABLES  # noqa: E402  (one list of name syllables)
+
+# three more syllables than resolve_scale's names: fewer collisions at 100,000 works
+SYLLABLES = [*NAME_SYLLABLES, "ku", "zan", "dre"]
 WORDS = (
     "public services coproduction citizens governance participation digital portal users design delivery "
     "evaluation municipal policy networks innovation trust accountability welfare reform community local "

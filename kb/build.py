@@ -24,7 +24,7 @@ from kb.formatcache import format_cached
 from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
-from kb.normalise import hyphen_variants, search_variants
+from kb.normalise import hyphen_variants, line_of, search_variants
 from kb.progress import bar, stage
 from kb.records import Citation, Document, KbError, Problem, Work, severity_of
 from kb.resolve import check
@@ -47,7 +47,7 @@ from kb.store import (
 from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
-from loaders.markdown import line_of, load_document
+from loaders.markdown import load_document
 from loaders.references import read_references
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
@@ -151,7 +151,7 @@ def read_sources(root: Path) -> Sources:
             raise KbError(
                 f"two documents have the id {d.id!r}: {by_id[d.id].path} and this one",
                 d.path,
-                _front_matter_line(d.path, "id"),
+                _front_matter_line(d, "id"),
                 hint="give each document its own 'id:' in its front matter",
             )
         by_id[d.id] = d
@@ -222,7 +222,7 @@ def _named_file(folder: Path, name: object, doc: Document, key: str) -> Path:
     """The file a document's front matter names, which must lie inside ``folder``: an absolute
     path, ``..`` or a symlink that leads out of the sources would publish any file the build can
     read (``reference_list: /etc/passwd``)."""
-    line = _front_matter_line(doc.path, key)
+    line = _front_matter_line(doc, key)  # from the text in memory: no second read of the file
     if not isinstance(name, str) or not name.strip():
         raise KbError(f"{key}: should name one file, not {name!r}", doc.path, line, hint=f"write '{key}: refs.bib'")
     path = folder / name
@@ -248,17 +248,12 @@ def _named_file(folder: Path, name: object, doc: Document, key: str) -> Path:
     return path
 
 
-def _front_matter_line(path: str, key: str) -> int:
-    """The line of ``key:`` in a document's front matter (1 when it cannot be found)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            for n, text in enumerate(f, 1):
-                if text.startswith(f"{key}:"):
-                    return n
-                if n > 200:
-                    break
-    except OSError:
-        pass
+def _front_matter_line(doc: Document, key: str) -> int:
+    """The line of ``key:`` in a document's front matter (1 when it is not there), found in the
+    text already read; only an error message needs it."""
+    for n, text in enumerate(doc.text.split("\n", 200)[:200], 1):
+        if text.startswith(f"{key}:"):
+            return n
     return 1
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import re
 import unicodedata
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 PARTICLES = {
@@ -346,3 +346,15 @@ def search_variants(text: str, variants: dict[str, str]) -> str:
         if word in variants:
             out.append(variants[word])
     return " ".join(dict.fromkeys(out))
+
+
+def line_of(text: str) -> Callable[[int], int]:
+    """A function giving the 1-based line of a character offset in ``text``, by bisecting the
+    offsets where lines start (counting newlines from the start for every offset is quadratic).
+
+    >>> line = line_of("a\\nbc\\n\\nd")
+    >>> [line(0), line(2), line(3), line(5), line(6)]
+    [1, 2, 2, 3, 4]
+    """
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    return lambda offset: bisect_left(newlines, offset) + 1

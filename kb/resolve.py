@@ -145,23 +145,6 @@ _NOT_NAMES = {
     "That",
     "These",
     "Those",
-    "December",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "Spring",
-    "Summer",
-    "Autumn",
-    "Winter",
-    "Fall",
     "Table",
     "Figure",
     "Picture",
@@ -215,6 +198,7 @@ _DATE_WORDS = {
     "Winter",
     "Fall",
 }
+_NOT_NAMES |= _DATE_WORDS  # months and seasons start sentences too
 
 
 @dataclass

@@ -4,10 +4,9 @@ blank lines. Each paragraph becomes a passage with its offsets in the file."""
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Callable
 from pathlib import Path
 
+from kb.normalise import line_of
 from kb.records import Document, KbError, Passage, ReferenceSection
 
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
@@ -43,18 +42,6 @@ def _plain(section: str) -> str:
     """
     section = re.sub(r"^[ \t]*[-*+][ \t]+", "", section, flags=re.M)
     return re.sub(r"(?<!\w)(\*{1,2}|_{1,2})(?=\S)(.+?)(?<=\S)\1(?!\w)", r"\2", section)
-
-
-def line_of(text: str) -> Callable[[int], int]:
-    """A function giving the 1-based line of a character offset in ``text``, by bisecting the
-    offsets where lines start (counting newlines from the start for every offset is quadratic).
-
-    >>> line = line_of("a\\nbc\\n\\nd")
-    >>> [line(0), line(2), line(3), line(5), line(6)]
-    [1, 2, 2, 3, 4]
-    """
-    newlines = [m.start() for m in re.finditer("\n", text)]
-    return lambda offset: bisect_left(newlines, offset) + 1
 
 
 def load_document(path: Path) -> Document:

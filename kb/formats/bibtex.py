@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors,
 from bibtexparser.model import MiddlewareErrorBlock
 
 from kb.formats import Format
-from kb.normalise import citation_key, family, unique_keys
+from kb.normalise import citation_key, family, line_of, unique_keys
 from kb.records import Problem, Work, severity_of
 
 _LATEX = re.compile(r"[\\$~%&]|--|``|''")
@@ -238,12 +239,16 @@ def _missing_commas(raw: str, path: str, line: int) -> list[Problem]:
 
 def _skipped_blocks(text: str, blocks: list[Any]) -> list[FailedEntry]:
     """Every "@type{" line that no block bibtexparser returned covers (it would be lost), as a
-    failed block running to the next block start."""
+    failed block running to the next block start. Lines and coverage by bisection: a .bib of
+    100,000 entries is read in one pass, not one scan per block."""
     spans = sorted((b.start_line, b.start_line + (b.raw or "").count("\n")) for b in blocks)
-    starts = [(text.count("\n", 0, m.start()), m) for m in _BLOCK_START.finditer(text)]
+    firsts = [a for a, _ in spans]
+    line_at = line_of(text)
+    starts = [(line_at(m.start()) - 1, m) for m in _BLOCK_START.finditer(text)]
     out = []
     for i, (line, m) in enumerate(starts):
-        if m.group(1).lower() == "comment" or any(a <= line <= b for a, b in spans):
+        k = bisect_right(firsts, line) - 1  # the last block starting at or before this line
+        if m.group(1).lower() == "comment" or (k >= 0 and line <= spans[k][1]):
             continue
         end = starts[i + 1][1].start() if i + 1 < len(starts) else len(text)
         out.append(FailedEntry(raw=text[m.start() : end].strip(), line=line + 1, error="a block the parser skipped"))
