@@ -240,6 +240,7 @@ _CSL_ITEM = st.fixed_dictionaries(
         "volume": _JSON,
         "page": _JSON,
         "DOI": _JSON,
+        "custom": st.one_of(st.dictionaries(_JUNK, _JSON, max_size=3), _JSON),
     },
 )
 
@@ -598,3 +599,10 @@ def test_output_cut_by_a_file_size_limit_is_an_error_not_success(tmp_path):
             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096)),
         )
     assert done.returncode == 2 and "too large" in done.stderr.lower()
+
+
+def test_csl_json_custom_field_with_infinity_is_set_aside(tmp_path):
+    text = '[{"id": "a", "title": "T", "custom": {"x": 1}}, {"id": "b", "title": "U", "custom": {"z": 1e400}}]'
+    a, b = parse_file(tmp_path, "r.json", text)
+    assert a["custom"] == {"x": 1} and "custom" not in b
+    assert "malformed-field" in codes(b)

@@ -98,6 +98,14 @@ def _dump(item: Any) -> str:
         return repr(item)[:10_000]
 
 
+def _json_data(value: Any) -> Any:
+    """``value`` when it is JSON data (no Infinity or NaN, not nested past Python's limit)."""
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except (ValueError, RecursionError):
+        return None
+
+
 def _text(value: Any) -> str | None:
     """A CSL string or number variable's value as text, or None when it is not one."""
     if isinstance(value, str):
@@ -174,7 +182,7 @@ def clean_item(item: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, st
             got = _date(value)
             why = "not a date (date-parts of whole numbers, or a literal)"
         elif key == "custom" and isinstance(value, dict):
-            got, why = json.loads(_dump(value)) if _dump(value).startswith("{") else None, "not JSON data"
+            got, why = _json_data(value), "not JSON data (Infinity, NaN or nesting too deep)"
         elif isinstance(value, list) and key == "categories":
             got = [t for x in value if (t := _text(x)) is not None] or None
             why = "not a list of words"
