@@ -43,6 +43,12 @@ class Table:
     hidden: bool = False
     fts: tuple[str, ...] = ()  # columns searched by full-text search (porter stemming)
     indexes: tuple[tuple[str, ...], ...] = ()
+    # the columns a table page shows first, in this order of the table's own columns; the rest
+    # are one click away ("show all columns") and on every row page. Empty: all of them.
+    shown: tuple[str, ...] = ()
+    # what the search across tables (/-/search) prints under a match: an SQL expression over
+    # the table's columns; without one, the matching words of the searched text
+    search_detail: str | None = None
 
     @property
     def column_types(self) -> dict[str, type]:
@@ -60,6 +66,7 @@ TABLES: list[Table] = [
         "Citing documents and reports, each transcribed from the seed blog post.",
         pk="id",
         label_column="title",
+        shown=("id", "title", "kind", "passage_count", "references_file"),
         columns=[
             Column("id", str, "Stable document id."),
             Column("title", str, "Document title."),
@@ -81,6 +88,7 @@ TABLES: list[Table] = [
         sort="number",  # p1, p2 ... p10, not p1, p10, p2
         facets=["document_id", "kind"],
         fts=("text",),
+        shown=("id", "document_id", "number", "text"),
         columns=[
             Column("id", str, "Document id and paragraph number."),
             Column("document_id", str, "The document.", references="documents"),
@@ -103,6 +111,8 @@ TABLES: list[Table] = [
         facets=["type", "decade", "container_title", {"array": "concepts"}],
         fts=("title", "container_title", "authors", "search_variants"),
         indexes=(("year",), ("position",), ("type",), ("decade",), ("container_title",), ("times_cited",)),
+        search_detail="coalesce(works.authors, '') || ' (' || coalesce(works.year, 'n.d.') || ')'",
+        shown=("id", "authors", "year", "title", "type", "container_title", "concepts", "problem_count", "times_cited"),
         columns=[
             Column("id", str, "Citation key (family name, year, first significant title word)."),
             Column("authors", str, 'Authors as "Family, Given", separated by semicolons.'),
@@ -206,6 +216,7 @@ TABLES: list[Table] = [
         facets=["status", {"array": "problems"}, "document_id"],
         sort="start",  # reading order, not the ids' string order (c1, c10, c11 ... c2)
         indexes=(("status",), ("work_id",), ("document_id",), ("document_id", "start")),
+        shown=("id", "text", "status", "message", "work_id", "document_id", "passage_id"),
         columns=[
             Column("id", str, "Document id and citation number."),
             Column("text", str, "The citation exactly as printed."),
@@ -240,6 +251,7 @@ TABLES: list[Table] = [
         label_column="text",
         facets=["document_id"],
         fts=("text",),
+        shown=("id", "passage_id", "text", "citation_count", "works"),
         columns=[
             Column("id", str, "Passage id and sentence number."),
             Column("document_id", str, "The citing document.", references="documents"),
@@ -270,6 +282,7 @@ TABLES: list[Table] = [
         "studies",
         "The studies that produced the session evidence.",
         pk="id",
+        shown=("id", "title", "country", "portal", "commissioner", "period", "objective"),
         columns=[
             Column("id", str),
             Column("title", str),
@@ -295,6 +308,7 @@ TABLES: list[Table] = [
         "sessions",
         "The coproduction sessions. The report states six but not which focus group took part in which.",
         pk="id",
+        shown=("id", "number", "passage_id", "quote"),
         columns=[
             Column("id", str, "Session id."),
             Column("number", int, "Session number (an index; the report gives no order)."),
@@ -311,6 +325,7 @@ TABLES: list[Table] = [
         "The five focus groups of the sessions.",
         pk="id",
         label_column="label",
+        shown=("id", "label", "passage_id", "quote", "size", "devices"),
         columns=[
             Column("id", str, "Focus group id."),
             Column("label", str, "The group as the report names it."),
@@ -329,6 +344,7 @@ TABLES: list[Table] = [
         "The four priority topics of the sessions.",
         pk="id",
         label_column="label",
+        shown=("id", "number", "label", "passage_id", "quote"),
         columns=[
             Column("id", str),
             Column("number", int, "Number, in the order the source gives."),
@@ -346,6 +362,7 @@ TABLES: list[Table] = [
         "The five usability criteria, with the questions the report asks under each.",
         pk="id",
         label_column="label",
+        shown=("id", "number", "label", "passage_id", "quote", "questions"),
         columns=[
             Column("id", str),
             Column("number", int, "Number, in the order the source gives."),
@@ -364,6 +381,7 @@ TABLES: list[Table] = [
         "How the sessions were evaluated (surveys, recordings).",
         pk="id",
         label_column="label",
+        shown=("id", "label", "purpose", "passage_id", "quote"),
         columns=[
             Column("id", str),
             Column("label", str, "As the source names it."),
@@ -381,6 +399,7 @@ TABLES: list[Table] = [
         "Methods used in the sessions.",
         pk="id",
         label_column="label",
+        shown=("id", "label", "purpose", "passage_id", "quote", "extent"),
         columns=[
             Column("id", str),
             Column("label", str, "As the source names it."),
@@ -398,6 +417,7 @@ TABLES: list[Table] = [
         "method_hats",
         "The six thinking hats and the role of each.",
         pk="id",
+        shown=("colour", "role", "passage_id", "quote", "method", "id"),
         columns=[
             Column("colour", str),
             Column("role", str),
@@ -418,6 +438,18 @@ TABLES: list[Table] = [
         label_column="summary",
         facets=["kind", "focus_group", "topic", "criterion", "method"],
         fts=("summary", "quote"),
+        shown=(
+            "id",
+            "kind",
+            "summary",
+            "passage_id",
+            "quote",
+            "focus_group",
+            "topic",
+            "criterion",
+            "method",
+            "session",
+        ),
         columns=[
             Column("id", str, "Finding id."),
             Column("kind", str, "observation, practice or plan."),
@@ -440,6 +472,7 @@ TABLES: list[Table] = [
         "The concept scheme (SKOS-like), with definitions and their sources, and EuroVoc matches.",
         pk="id",
         label_column="pref_label",
+        shown=("id", "pref_label", "definition", "broader", "related", "eurovoc_label"),
         columns=[
             Column("id", str, "ASCII slug."),
             Column("pref_label", str, "Preferred label."),
@@ -481,6 +514,7 @@ TABLES: list[Table] = [
         pk="id",
         facets=["concept_id", "target_table", "method"],
         indexes=(("concept_id",), ("target_table", "target_id"), ("method",)),
+        shown=("id", "concept_id", "target_table", "target_id", "method", "matched_text", "passage_id"),
         columns=[
             Column("id", int),
             Column("concept_id", str, "The concept.", references="concepts"),
@@ -635,6 +669,117 @@ VIEWS = {
 }
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+@dataclass(frozen=True)
+class Related:
+    """Rows of other tables a row page shows under the row: ``sql`` takes the row's ``:id`` and
+    selects ``id`` (a row of ``table``, or a concept when ``table`` is "concepts", linked to its
+    concept page), ``label`` and, when it has one, ``detail``."""
+
+    title: str
+    table: str
+    sql: str
+
+
+# What a row page shows beside the row itself: a work's sentences citing it, its concepts and
+# its reference card's sources; a passage's citations and concepts; an author's works.
+RELATED: dict[str, list[Related]] = {
+    "works": [
+        Related(
+            "Sentences citing it",
+            "claims",
+            """select distinct claims.id, claims.text as label, claims.document_id as detail
+from claim_citations join claims on claims.id = claim_citations.claim_id
+where claim_citations.work_id = :id order by claims.document_id, claims.start""",
+        ),
+        Related(
+            "Concepts",
+            "concepts",
+            """select distinct concepts.id, concepts.pref_label as label, null as detail
+from concept_links join concepts on concepts.id = concept_links.concept_id
+where concept_links.work_id = :id order by concepts.pref_label collate nocase""",
+        ),
+        Related(
+            "Authors",
+            "authors",
+            """select authors.id, authors.display as label, work_authors.role as detail
+from work_authors join authors on authors.id = work_authors.author_id
+where work_authors.work_id = :id order by work_authors.role, work_authors.position""",
+        ),
+        Related(
+            "Printed in reference lists",
+            "documents",
+            """select reference_entries.document_id as id, reference_entries.raw as label,
+       reference_entries.source || ':' || reference_entries.line as detail
+from reference_entries where reference_entries.work_id = :id order by reference_entries.document_id""",
+        ),
+        Related(
+            "Co-cited with",
+            "works",
+            """select other.id, other.title as label, co_citations.level || ', ' || co_citations.weight || '×' as detail
+from co_citations join works as other
+  on other.id = case when co_citations.work_a = :id then co_citations.work_b else co_citations.work_a end
+where :id in (co_citations.work_a, co_citations.work_b) order by co_citations.weight desc, other.id""",
+        ),
+    ],
+    "passages": [
+        Related(
+            "Citations in this paragraph",
+            "citations",
+            """select citations.id, citations.text as label, citations.status as detail
+from citations where citations.passage_id = :id order by citations.start""",
+        ),
+        Related(
+            "Concepts",
+            "concepts",
+            """select distinct concepts.id, concepts.pref_label as label, null as detail
+from concept_links join concepts on concepts.id = concept_links.concept_id
+where concept_links.passage_id = :id order by concepts.pref_label collate nocase""",
+        ),
+        Related(
+            "Findings quoting it",
+            "findings",
+            """select findings.id, findings.summary as label, findings.kind as detail
+from findings where findings.passage_id = :id order by findings.id""",
+        ),
+    ],
+    "authors": [
+        Related(
+            "Works",
+            "works",
+            """select works.id, works.title as label, works.year as detail
+from work_authors join works on works.id = work_authors.work_id
+where work_authors.author_id = :id order by works.year, works.id""",
+        ),
+    ],
+    "findings": [
+        Related(
+            "Concepts",
+            "concepts",
+            """select distinct concepts.id, concepts.pref_label as label, null as detail
+from concept_links join concepts on concepts.id = concept_links.concept_id
+where concept_links.finding_id = :id order by concepts.pref_label collate nocase""",
+        ),
+    ],
+    "concepts": [
+        Related(
+            "Concept page",
+            "concepts",
+            """select concepts.id, concepts.pref_label || ': its passages, works, findings and map' as label, null as detail
+from concepts where concepts.id = :id""",
+        ),
+    ],
+    "citations": [
+        Related(
+            "The paragraph",
+            "passages",
+            """select passages.id, passages.text as label, null as detail
+from citations join passages on passages.id = citations.passage_id where citations.id = :id""",
+        ),
+    ],
+}
+RELATED_LIMIT = 100  # rows a row page lists per kind; past that it links to the filtered table
 
 DATABASE_DESCRIPTION = "Works, citations, session evidence and concepts, built by `kb build`."
 

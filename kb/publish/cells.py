@@ -10,6 +10,7 @@ from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
 from kb.publish import is_kb_database, row_url
+from kb.schema import TABLES_BY_NAME
 
 # tables whose rows a concept link may point at
 LINKABLE = {"passages", "works", "findings", "focus_groups", "topics", "criteria", "methods", "sessions", "claims"}
@@ -114,12 +115,31 @@ def render_cell(row, value, column, table, database, datasette):
 
 
 @hookimpl
-def extra_body_script(view_name, database, datasette):
+def extra_body_script(view_name, database, table, request, datasette):
     """On table pages, fold the list of column descriptions into a <details> so that the rows
-    come first; the descriptions stay one click away and as tooltips on the column headers."""
+    come first (the descriptions stay one click away and as tooltips on the column headers),
+    and show the columns people read (``Table.shown`` in ``kb/schema.py``) with a link to all
+    of them. A page that names its columns (``_col``, ``_nocol``) shows what it names."""
     if view_name != "table" or not is_kb_database(datasette, database):
         return None
-    return """
+    script = FOLD_DESCRIPTIONS
+    spec = TABLES_BY_NAME.get(table)
+    args = request.args if request is not None else {}
+    if spec is not None and spec.shown and not any(k in args for k in ("_col", "_nocol")):
+        every = "_kb_all" in args
+        script += SHOWN_COLUMNS % json.dumps(
+            {
+                "shown": len(spec.shown),
+                "folded": [c.name for c in spec.columns if c.name not in spec.shown],
+                "total": len(spec.columns),
+                "all": every,
+            },
+            ensure_ascii=False,
+        )
+    return script
+
+
+FOLD_DESCRIPTIONS = """
 document.addEventListener("DOMContentLoaded", () => {
   const dl = document.querySelector("dl.column-descriptions");
   if (!dl) return;
@@ -137,4 +157,33 @@ document.addEventListener("DOMContentLoaded", () => {
   dl.replaceWith(details);
   details.appendChild(dl);
 });
+"""
+
+# Runs as the page is parsed (the script sits at the end of <body>), before the first paint.
+SHOWN_COLUMNS = """
+(() => {
+  const spec = %s;
+  const table = document.querySelector("table.rows-and-columns");
+  if (!table) return;
+  const url = new URL(window.location.href);
+  const note = document.createElement("p");
+  note.className = "kb-shown-columns";
+  const link = document.createElement("a");
+  if (spec.all) {
+    url.searchParams.delete("_kb_all");
+    link.textContent = `show the ${spec.shown} main columns`;
+    note.append(`All ${spec.total} columns: `, link);
+  } else {
+    url.searchParams.set("_kb_all", "1");
+    link.textContent = `show all ${spec.total} columns`;
+    note.append(`The ${spec.shown} main columns of ${spec.total}: `, link);
+    const folded = new Set(spec.folded);
+    const hide = [...table.querySelectorAll("thead th")].map((th) => folded.has(th.dataset.column));
+    for (const row of table.querySelectorAll("tr")) {
+      [...row.children].forEach((cell, i) => { if (hide[i]) cell.style.display = "none"; });
+    }
+  }
+  link.href = url.pathname + url.search;
+  table.closest(".table-wrapper, table").before(note);
+})();
 """

@@ -6,12 +6,15 @@ A package, so that Datasette finds its templates (``templates/``) beside it."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from datasette import hookimpl
+from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
-from kb.publish import kb_databases, row_url, safe_url
+from kb.publish import is_kb_database, kb_databases, row_url, safe_url
 from kb.publish.svg import NODE_STYLE, node_url, render_svg
+from kb.schema import RELATED, RELATED_LIMIT, TABLES
 
 
 def _kb_database(datasette):
@@ -295,6 +298,7 @@ def menu_links(datasette):
             ("/-/evidence-map", "Evidence map"),
             ("/-/map", "Map"),
             ("/-/path", "Paths between concepts"),
+            ("/-/search", "Search everything"),
         )
     ]
 
@@ -308,4 +312,135 @@ def register_routes():
         (r"^/-/map(?:\.svg)?$", map_page),
         (r"^/-/map/(?P<concept>[a-z0-9-]+)(?:\.svg)?$", map_page),
         (r"^/-/path$", path_page),
+        (r"^/-/search$", search_page),
     ]
+
+
+@hookimpl
+def extra_template_vars(view_name, database, table, request, datasette):
+    """``kb_related`` for a row page of a kb database: the rows ``kb.schema.RELATED`` lists
+    for its table, each with its URL (``templates/row.html`` shows them under the row)."""
+    if view_name != "row" or table not in RELATED or request is None or not is_kb_database(datasette, database):
+        return None
+
+    async def related():
+        from datasette.utils import urlsafe_components
+
+        pks = request.url_vars.get("pks")
+        if not pks:
+            return {}
+        (ident,) = urlsafe_components(pks)[:1] or [None]
+        db = datasette.get_database(database)
+        groups = []
+        for spec in RELATED[table]:
+            rows = (await db.execute(f"{spec.sql} limit {RELATED_LIMIT + 1}", {"id": ident})).rows
+            if not rows:
+                continue
+            items = [
+                {
+                    "url": datasette.urls.path(f"/-/concepts/{tilde_encode(str(r['id']))}")
+                    if spec.table == "concepts"
+                    else row_url(datasette, database, spec.table, r["id"]),
+                    "label": _shorten(str(r["label"] if r["label"] is not None else r["id"])),
+                    "detail": r["detail"],
+                }
+                for r in rows[:RELATED_LIMIT]
+            ]
+            groups.append({"title": spec.title, "items": items, "count": len(items), "more": len(rows) > RELATED_LIMIT})
+        return {"kb_related": groups}
+
+    return related
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    """A label short enough for a list: a whole paragraph is cut at a word, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+SEARCH_SHOWN = 10  # results a search page lists per table; the rest are on the table's own search
+
+
+async def search_page(datasette, request):
+    """One search across the tables with full-text search (``Table.fts`` in ``kb/schema.py``)
+    and the concept labels: what a table's own search box finds, table by table, with links to
+    each table's full result. The query is read as Datasette's table search reads it (each
+    word as a word), so the counts here and on the table agree."""
+    from datasette.utils import escape_fts
+    from datasette.utils.asgi import Response
+
+    name, db = _kb_database(datasette)
+    q = (request.args.get("q") or "").strip()
+    groups = []
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        concepts = (
+            await db.execute(
+                "select concepts.id, concepts.pref_label, group_concat(distinct concept_labels.label) as labels "
+                "from concepts join concept_labels on concept_labels.concept_id = concepts.id "
+                "where concept_labels.kind != 'hidden' and (concept_labels.label like :like escape '\\' "
+                "or concepts.id like :like escape '\\') group by concepts.id order by concepts.pref_label collate nocase",
+                {"like": like},
+            )
+        ).rows
+        if concepts:
+            groups.append(
+                {
+                    "title": "Concepts",
+                    "count": len(concepts),
+                    "items": [
+                        {
+                            "url": datasette.urls.path(f"/-/concepts/{tilde_encode(r['id'])}"),
+                            "label": r["pref_label"],
+                            "snippet": r["labels"],
+                        }
+                        for r in concepts
+                    ],
+                    "all_url": None,
+                }
+            )
+        match = escape_fts(q)
+        for table in TABLES:
+            if not table.fts or not match.strip('" '):
+                continue
+            fts = f"[{table.name}_fts]"
+            label = f"[{table.name}].[{table.label_column or table.pk}]"
+            snippet = table.search_detail or f"snippet({fts}, -1, char(2), char(3), ' … ', 16)"
+            where = f"from {fts} join [{table.name}] on [{table.name}].rowid = {fts}.rowid where {fts} match :q"
+            count = (await db.execute(f"select count(*) {where}", {"q": match})).rows[0][0]
+            if not count:
+                continue
+            rows = (
+                await db.execute(
+                    f"select [{table.name}].[{table.pk}] as id, {label} as label, "
+                    f"{snippet} as snippet {where} order by rank limit {SEARCH_SHOWN}",
+                    {"q": match},
+                )
+            ).rows
+            groups.append(
+                {
+                    "title": table.name.replace("_", " ").capitalize(),
+                    "count": count,
+                    "items": [
+                        {
+                            "url": row_url(datasette, name, table.name, r["id"]),
+                            "label": _shorten(str(r["label"] if r["label"] is not None else r["id"]), 200),
+                            "snippet": _marked(r["snippet"] or ""),
+                        }
+                        for r in rows
+                    ],
+                    "all_url": datasette.urls.table(name, table.name) + "?" + urlencode({"_search": q}),
+                }
+            )
+    return Response.html(
+        await datasette.render_template(
+            "kb_search.html", _context(datasette, name, q=q, groups=groups), request=request
+        )
+    )
+
+
+def _marked(snippet: str) -> Markup:
+    """An FTS snippet as HTML: its matches (between control characters 2 and 3) in <mark>."""
+    html = str(escape(snippet))
+    return Markup(html.replace("\x02", "<mark>").replace("\x03", "</mark>"))

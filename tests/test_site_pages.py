@@ -1,0 +1,126 @@
+"""What a row page lists beside its row (kb.schema.RELATED), and the search across tables
+(/-/search): each checked against counts computed here from the database with plain SQL. Real
+files, real Datasette (its ASGI client)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from html import unescape
+
+import pytest
+from datasette.app import Datasette
+from datasette.utils import tilde_encode
+
+
+def get(ds, path, **params):
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ds.client.get(path, params=params or None)).result()
+
+
+@pytest.fixture(scope="module")
+def site(built_db, tmp_path_factory):
+    """The seed's database under a name that is not "kb", beside a database kb did not build."""
+    folder = tmp_path_factory.mktemp("site")
+    path = folder / "library.db"
+    shutil.copy(built_db, path)
+    plain = folder / "plain.db"
+    conn = sqlite3.connect(plain)
+    conn.execute("create table works (id text primary key, title text)")
+    conn.execute("insert into works values ('w1', 'A plain work')")
+    conn.commit()
+    conn.close()
+    return Datasette([str(path), str(plain)], immutables=[]), sqlite3.connect(path)
+
+
+def _section(html: str, title: str) -> list[tuple[str, str]]:
+    """(href, text) of the links listed under the related-rows heading ``title``."""
+    m = re.search(rf"<h2>{re.escape(title)} <span[^>]*>\(([\d,]+)\)</span></h2>\s*<ul>(.*?)</ul>", html, re.S)
+    if not m:
+        return []
+    return [(unescape(h), unescape(t)) for h, t in re.findall(r'<li><a href="([^"]+)">(.*?)</a>', m.group(2), re.S)]
+
+
+def test_a_work_lists_the_sentences_citing_it_its_concepts_and_authors(site):
+    ds, conn = site
+    # the works cited in at least one sentence, and one with the most concepts
+    work = conn.execute(
+        "select work_id from claim_citations where work_id is not null group by work_id order by count(*) desc, work_id"
+    ).fetchone()[0]
+    html = get(ds, f"/library/works/{tilde_encode(work)}").text
+    sentences = conn.execute(
+        "select distinct claims.id from claim_citations join claims on claims.id = claim_citations.claim_id "
+        "where claim_citations.work_id = ?",
+        [work],
+    ).fetchall()
+    listed = _section(html, "Sentences citing it")
+    assert sorted(h for h, _ in listed) == sorted(f"/library/claims/{tilde_encode(c)}" for (c,) in sentences)
+    concepts = {
+        c
+        for (c,) in conn.execute(
+            "select distinct concept_id from concept_links where work_id = ? and concept_id is not null", [work]
+        )
+    }
+    assert {h.rsplit("/", 1)[1] for h, _ in _section(html, "Concepts")} == concepts
+    authors = [a for (a,) in conn.execute("select author_id from work_authors where work_id = ?", [work])]
+    assert sorted(h for h, _ in _section(html, "Authors")) == sorted(
+        f"/library/authors/{tilde_encode(a)}" for a in authors
+    )
+    # every link the section offers opens
+    for href, _ in listed + _section(html, "Concepts") + _section(html, "Authors"):
+        assert get(ds, href).status_code == 200, href
+
+
+def test_a_passage_lists_its_citations_in_reading_order(site):
+    ds, conn = site
+    passage = conn.execute(
+        "select passage_id from citations group by passage_id order by count(*) desc, passage_id"
+    ).fetchone()[0]
+    html = get(ds, f"/library/passages/{tilde_encode(passage)}").text
+    expected = [t for (t,) in conn.execute("select text from citations where passage_id = ? order by start", [passage])]
+    assert [t for _, t in _section(html, "Citations in this paragraph")] == expected
+
+
+def test_a_row_page_of_another_database_is_datasettes_own(site):
+    ds, _ = site
+    html = get(ds, "/plain/works/w1").text
+    assert "A plain work" in html and "kb-related" not in html
+
+
+@pytest.mark.parametrize("spelling", ["co-production", "co production", "Co-Production"])
+def test_search_finds_the_same_works_for_every_spelling_of_coproduction(site, spelling):
+    ds, _ = site
+    found = get(ds, "/-/search", q=spelling).text
+    same = get(ds, "/-/search", q="coproduction").text
+    count = re.search(r"<h2>Works <span[^>]*>\(([\d,]+)\)", found)
+    assert count and count.group(1) == re.search(r"<h2>Works <span[^>]*>\(([\d,]+)\)", same).group(1)
+    # and as many as the works table's own search finds
+    table = get(ds, "/library/works.json", _search=spelling, _shape="objects", _size="max").json()
+    assert int(count.group(1)) == len(table["rows"]) > 10
+
+
+def test_search_counts_agree_with_each_tables_search_and_link_to_it(site):
+    ds, conn = site
+    html = get(ds, "/-/search", q="citizens").text
+    for table in ("passages", "works", "claims", "findings"):
+        m = re.search(rf"<h2>{table.capitalize()} <span[^>]*>\(([\d,]+)\)", html)
+        (n,) = conn.execute(f"select count(*) from {table}_fts where {table}_fts match '\"citizens\"'").fetchone()
+        assert (int(m.group(1)) if m else 0) == n, table
+    # past the first ten, a link to the table's own search, which lists them all
+    html = get(ds, "/-/search", q="coproduction").text
+    link = re.search(r'href="(/library/works\?_search=coproduction)">All ([\d,]+) works', html)
+    assert link and get(ds, link.group(1)).status_code == 200
+    assert len(get(ds, "/library/works.json", _search="coproduction", _size="max").json()["rows"]) == int(link.group(2))
+
+
+def test_search_finds_a_concept_by_any_label_and_survives_any_text(site):
+    ds, conn = site
+    label, concept = conn.execute(
+        "select label, concept_id from concept_labels where kind = 'alt' order by label limit 1"
+    ).fetchone()
+    assert f'href="/-/concepts/{concept}"' in get(ds, "/-/search", q=label).text
+    for text in ['governance"', "%", "AND", "(", "NEAR(", "*", "", "  "]:
+        assert get(ds, "/-/search", q=text).status_code == 200, text
