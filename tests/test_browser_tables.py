@@ -66,7 +66,9 @@ def test_works_shows_its_main_columns_and_all_of_them_one_click_away(site, brows
 def test_no_table_page_shows_a_raw_json_cell(site, browser, width):
     base, db = site
     with sqlite3.connect(db) as conn:
-        nonempty = {t.name for t in TABLES if not t.hidden and conn.execute(f"select 1 from [{t.name}] limit 1").fetchone()}
+        nonempty = {
+            t.name for t in TABLES if not t.hidden and conn.execute(f"select 1 from [{t.name}] limit 1").fetchone()
+        }
     assert len(nonempty) > 25
     page = browser.new_page(viewport={"width": width, "height": 900})
     raw = []

@@ -124,3 +124,30 @@ def test_search_finds_a_concept_by_any_label_and_survives_any_text(site):
     assert f'href="/-/concepts/{concept}"' in get(ds, "/-/search", q=label).text
     for text in ['governance"', "%", "AND", "(", "NEAR(", "*", "", "  "]:
         assert get(ds, "/-/search", q=text).status_code == 200, text
+
+
+def test_concept_pages_name_session_evidence_by_label_and_list_each_finding_once(site):
+    ds, conn = site
+    labels = dict(conn.execute("select id, label from focus_groups"))
+    labels |= {f"criteria/{k}": v for k, v in conn.execute("select id, label from criteria")}
+    seen_group = False
+    for (concept,) in conn.execute("select id from concepts"):
+        html = get(ds, f"/-/concepts/{concept}").text
+        section = re.search(r'<section id="findings">(.*?)</section>', html, re.S).group(1)
+        findings = re.findall(r'href="/library/findings/([^"]+)"', section)
+        assert len(findings) == len(set(findings)), concept
+        expected = {
+            f
+            for (f,) in conn.execute(
+                "select distinct target_id from concept_links where concept_id = ? and target_table = 'findings'",
+                [concept],
+            )
+        }
+        assert {unescape(f) for f in findings} == {tilde_encode(f) for f in expected}, concept
+        for table, ident, text in re.findall(
+            r'href="/library/(focus_groups|criteria)/([^"]+)">(?:[a-z ]+: )?([^<]+)</a>', section
+        ):
+            key = ident if table == "focus_groups" else f"criteria/{ident}"
+            assert unescape(text).strip() == labels[key], (concept, ident, text)
+            seen_group = True
+    assert seen_group

@@ -142,15 +142,26 @@ async def concept_page(datasette, request):
         "where concept_links.target_table = 'works' and concept_links.concept_id = ? "
         "group by works.id, concept_links.method order by concept_links.method, works.apa"
     )
+    # a finding linked to the concept in two ways is one finding, with both ways named
     findings = await fetch(
-        "select distinct findings.id, findings.summary, findings.quote, findings.focus_group, findings.criterion, "
-        "concept_links.method, concept_links.note from concept_links join findings on findings.id = concept_links.target_id "
-        "where concept_links.target_table = 'findings' and concept_links.concept_id = ? order by findings.id"
+        "select findings.id, findings.summary, findings.quote, findings.focus_group, "
+        "focus_groups.label as focus_group_label, findings.criterion, "
+        "group_concat(distinct concept_links.method) as method, max(concept_links.note) as note "
+        "from concept_links join findings on findings.id = concept_links.target_id "
+        "left join focus_groups on focus_groups.id = findings.focus_group "
+        "where concept_links.target_table = 'findings' and concept_links.concept_id = ? "
+        "group by findings.id order by findings.id"
     )
     evidence_records = await fetch(
-        "select target_table, target_id, method, note, matched_text from concept_links "
-        "where concept_id = ? and target_table in ('focus_groups', 'criteria', 'topics', 'methods') "
-        "order by target_table, target_id"
+        "select concept_links.target_table, concept_links.target_id, concept_links.method, concept_links.note, "
+        "coalesce(focus_groups.label, criteria.label, topics.label, methods.label, concept_links.target_id) as label "
+        "from concept_links "
+        "left join focus_groups on concept_links.target_table = 'focus_groups' and focus_groups.id = concept_links.target_id "
+        "left join criteria on concept_links.target_table = 'criteria' and criteria.id = concept_links.target_id "
+        "left join topics on concept_links.target_table = 'topics' and topics.id = concept_links.target_id "
+        "left join methods on concept_links.target_table = 'methods' and methods.id = concept_links.target_id "
+        "where concept_links.concept_id = ? and concept_links.target_table in ('focus_groups', 'criteria', 'topics', 'methods') "
+        "order by concept_links.target_table, concept_links.target_id"
     )
     cooccurring = await fetch(
         "select concepts.id, concepts.pref_label, count(distinct b.target_id) as shared "
