@@ -151,3 +151,29 @@ def test_concept_pages_name_session_evidence_by_label_and_list_each_finding_once
             assert unescape(text).strip() == labels[key], (concept, ident, text)
             seen_group = True
     assert seen_group
+
+
+def test_row_pages_link_their_foreign_keys_to_rows_that_exist(site):
+    from kb.schema import TABLES
+
+    ds, conn = site
+    checked = 0
+    for table in TABLES:
+        if table.hidden or not isinstance(table.pk, str):
+            continue
+        for column in table.columns:
+            if not column.references:
+                continue
+            row = conn.execute(
+                f"select [{table.pk}], [{column.name}] from [{table.name}] where [{column.name}] in "
+                f"(select id from [{column.references}]) limit 1"
+            ).fetchone()
+            if row is None:
+                continue
+            html = get(ds, f"/library/{table.name}/{tilde_encode(str(row[0]))}").text
+            href = f"/library/{column.references}/{tilde_encode(str(row[1]))}"
+            cell = re.search(rf'<td class="col-{column.name} [^"]*">(.*?)</td>', html, re.S).group(1)
+            assert f'href="{href}"' in cell, (table.name, column.name, cell[:200])
+            assert get(ds, href).status_code == 200
+            checked += 1
+    assert checked >= 15

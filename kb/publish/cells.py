@@ -90,6 +90,11 @@ def render_cell(row, value, column, table, database, datasette):
             return Markup(_link(row_url(datasette, database, target, value), value))
     if column == "rows_url" and isinstance(value, str) and value.startswith("/"):
         return Markup(_link(value, "rows"))
+    target = _references(table, column)
+    if target is not None and isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
+        # a row page shows a foreign key as it is stored (a table page expands it to its label
+        # before this hook sees it): link it as the table page does, label first
+        return _foreign_key_link(datasette, database, target, value)
     if not isinstance(value, str) or not value.startswith(("[", "{")):
         return None
     try:
@@ -112,6 +117,32 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "value":
         separator = "; "
     return Markup(separator.join(_item(datasette, database, column, v) for v in data))
+
+
+def _references(table: str, column: str) -> str | None:
+    spec = TABLES_BY_NAME.get(table)
+    if spec is None:
+        return None
+    return next((c.references for c in spec.columns if c.name == column), None)
+
+
+async def _foreign_key_link(datasette, database: str, target: str, value) -> Markup | None:
+    """``value`` as a link to its row in ``target`` with the row's label, or None (the value
+    as text) when no such row exists: a link must not lead to a 404."""
+    spec = TABLES_BY_NAME[target]
+    label_column = spec.label_column or spec.pk
+    rows = (
+        await datasette.get_database(database).execute(
+            f"select [{label_column}] from [{target}] where [{spec.pk}] = ?", [value]
+        )
+    ).rows
+    if not rows:
+        return None
+    label = rows[0][0]
+    link = _link(row_url(datasette, database, target, value), str(label if label not in (None, "") else value))
+    if label not in (None, "") and str(label) != str(value):
+        link += f"&nbsp;<em>{escape(value)}</em>"
+    return Markup(link)
 
 
 @hookimpl
