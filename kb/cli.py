@@ -178,6 +178,35 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
     datasette_cli.main(args=args, prog_name="kb serve")
 
 
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@db_option(READ_DB)
+@sources_option
+@quiet_option
+def publish(out: Path, db_path: Path | None, sources: Path | None, quiet: bool) -> None:
+    """Write a bundle that serves the knowledge base anywhere, into the new folder OUT.
+
+    The bundle holds the database (served immutable), metadata.yml, the kb plugin as a wheel
+    built from this source tree, the dependencies pinned to the versions installed here,
+    serve.sh (the settings kb serve uses), a Dockerfile and bundle.json (every file with its
+    SHA-256). Identical copies behind a load balancer are read replicas.
+
+    \b
+    Example:
+        kb publish site/ && docker build -t kb-site site/ && docker run -p 8001:8001 kb-site
+    """
+    from kb.build import default_root, ensure_built
+    from kb.bundle import write_bundle
+
+    root = sources or default_root()
+    db = ensure_built(db_path, root)
+    if not quiet:
+        click.echo(f"building the bundle of {db} in {out} ...", err=True)
+    manifest = write_bundle(db, out, root / "metadata.yml", large_library_settings(db))
+    if not quiet:
+        click.echo(f"Wrote {out}: {len(manifest['files'])} files; serve with: sh {out / 'serve.sh'}")
+
+
 LARGE = 20_000  # rows of works or citations past which Datasette's per-page extras cost more than they give
 
 
