@@ -303,3 +303,22 @@ def test_train_parser_on_bad_annotations_is_a_clear_error(tmp_path, content, say
     assert result.exit_code == 2 and "Traceback" not in result.output and "bug" not in result.output
     assert says in result.output and "fix:" in result.output
     assert not (tmp_path / "m.crfsuite").exists()
+
+
+@pytest.mark.skipif(
+    __import__("kb.parser", fromlist=["workers"]).workers() < 2, reason="one core: a long list is labelled in-process"
+)
+def test_a_long_list_is_labelled_across_cores_with_the_same_result(root, monkeypatch):
+    import kb.parser as parser
+
+    lines = [ln for ln in (root / "bibliography/seed-references.txt").read_text(encoding="utf-8").splitlines() if ln]
+    text = "\n".join(lines * (parser.PARALLEL_FROM // len(lines) + 1))
+    monkeypatch.setenv("KB_WORKERS", "1")
+    serial = parse_references(text, "long")
+    monkeypatch.setenv("KB_WORKERS", "2")
+    assert parser.workers() == 2
+    parallel = parse_references(text, "long")
+    assert len(parallel) >= parser.PARALLEL_FROM
+    assert [(w.csl, w.raw, w.line, [p.code for p in w.problems]) for w in parallel] == [
+        (w.csl, w.raw, w.line, [p.code for p in w.problems]) for w in serial
+    ]
