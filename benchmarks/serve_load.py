@@ -6,6 +6,12 @@ seconds, each taking the URLs below in turn (works and citations pages with thei
 full-text search, and every canned query), and prints per URL: requests, requests/s, p50,
 p95 and p99 latency in ms, and errors (any status but 200, or a failed connection).
 
+kb serve keeps answers in memory (``kb/publish/cache.py``), so a URL asked again is answered
+without SQL: the table also prints each URL's first answer ("first ms", one request at a time,
+before the load), and one request in five under load goes to a work's row page never asked
+before (each a cache miss), reported as its own line. ``--no-cache`` serves with
+``KB_RESPONSE_CACHE=0``.
+
     python benchmarks/build_scale.py --start 100000 --max 100000 --no-check --workdir /tmp/kb100k --keep
     python benchmarks/serve_load.py --sources /tmp/kb100k/build-100000
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -63,6 +70,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--warmup", type=int, default=1, help="passes over the URLs before measuring")
+    ap.add_argument("--no-cache", action="store_true", help="serve without the answer cache")
     args = ap.parse_args()
     db = args.db or args.sources / "kb.db"
     kb = Path(sys.executable).with_name("kb")
@@ -73,6 +81,7 @@ def main() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env={**os.environ, "KB_RESPONSE_CACHE": "0" if args.no_cache else "1"},
     )
     try:
         deadline = time.monotonic() + 3600  # kb serve builds first when the database is stale
@@ -86,22 +95,30 @@ def main() -> None:
                 if time.monotonic() > deadline:
                     sys.exit("kb serve did not answer")
                 time.sleep(0.5)
-        import sqlite3
-
         counts = (
             sqlite3.connect(db)
             .execute("select (select count(*) from works), (select count(*) from citations)")
             .fetchone()
         )
         print(f"kb serve on {db} ({db.stat().st_size / 1e6:.0f} MB, {counts[0]:,} works, {counts[1]:,} citations)")
-        for _ in range(args.warmup):
+        first: dict[str, float] = {}
+        for n in range(args.warmup):
             for url in URLS:
+                start = time.perf_counter()
                 try:
                     urllib.request.urlopen(base + url, timeout=60).read()
                 except urllib.error.URLError:
                     pass
-        times: dict[str, list[float]] = {u: [] for u in URLS}
-        errors: dict[str, int] = {u: 0 for u in URLS}
+                if n == 0:
+                    first[url] = (time.perf_counter() - start) * 1000
+        from datasette.utils import tilde_encode
+
+        fresh = iter(
+            [r[0] for r in sqlite3.connect(db).execute("select id from works order by random()")]
+        )  # row pages nobody asked for yet
+        ROWS = "/kb/works/<a row not asked before>"
+        times: dict[str, list[float]] = {u: [] for u in [*URLS, ROWS]}
+        errors: dict[str, int] = {u: 0 for u in [*URLS, ROWS]}
         lock = threading.Lock()
         stop = time.monotonic() + args.seconds
 
@@ -110,10 +127,16 @@ def main() -> None:
             while time.monotonic() < stop:
                 url = URLS[i % len(URLS)]
                 i += 1
+                path = url
+                if i % 5 == 0:
+                    with lock:
+                        work = next(fresh, None)
+                    if work is not None:
+                        url, path = ROWS, f"/kb/works/{tilde_encode(work)}"
                 start = time.perf_counter()
                 ok = True
                 try:
-                    with urllib.request.urlopen(base + url, timeout=60) as r:
+                    with urllib.request.urlopen(base + path, timeout=60) as r:
                         r.read()
                         ok = r.status == 200
                 except (urllib.error.URLError, OSError):
@@ -135,17 +158,18 @@ def main() -> None:
             f"{args.clients} clients, {wall:.0f} s: {total} requests, {total / wall:.1f} requests/s, "
             f"{sum(errors.values())} errors"
         )
-        print("| URL | requests | p50 ms | p95 ms | p99 ms | errors |")
-        print("| --- | --- | --- | --- | --- | --- |")
-        for url in URLS:
-            v = times[url]
+        print("| URL | first ms | requests | p50 ms | p95 ms | p99 ms | errors |")
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for url in [*URLS, ROWS]:
+            v = times[url] or [float("nan")]
+            once = f"{first[url]:.0f}" if url in first else "-"
             print(
-                f"| `{url}` | {len(v)} | {percentile(v, 50):.0f} | {percentile(v, 95):.0f} | "
+                f"| `{url}` | {once} | {len(times[url])} | {percentile(v, 50):.0f} | {percentile(v, 95):.0f} | "
                 f"{percentile(v, 99):.0f} | {errors[url]} |"
             )
         every = [x for v in times.values() for x in v]
         print(
-            f"| all | {len(every)} | {percentile(every, 50):.0f} | {percentile(every, 95):.0f} | "
+            f"| all | - | {len(every)} | {percentile(every, 50):.0f} | {percentile(every, 95):.0f} | "
             f"{percentile(every, 99):.0f} | {sum(errors.values())} |"
         )
     finally:

@@ -365,7 +365,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     for table in schema.TABLES:
         if table.fts:
             db[table.name].enable_fts(list(table.fts), create_triggers=False, tokenize="porter")
-        for columns in table.indexes:
+        for columns in table.all_indexes:
             db[table.name].create_index(list(columns), if_not_exists=True)
     for name, sql in schema.VIEWS.items():
         db.create_view(name, sql, replace=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from urllib.parse import quote
 
 from datasette.utils import tilde_encode
@@ -27,15 +28,25 @@ from datasette.utils import tilde_encode
 from kb.schema import MARKER
 
 _seen: dict[tuple[str, float], bool] = {}
+_checked: dict[str, tuple[float, bool]] = {}  # path -> (when last stat'ed, answer)
+RECHECK_SECONDS = 1.0
 
 
 def is_kb_database(datasette, name: str | None) -> bool:
-    """True when the database called ``name`` was built by kb (it has the marker table)."""
+    """True when the database called ``name`` was built by kb (it has the marker table).
+
+    Asked for every cell of every page, so the answer is kept: for good when Datasette serves
+    the file immutable, otherwise re-checked (one stat) at most once a second, so that a
+    database rebuilt in place is seen anew."""
     if not name:
         return False
     db = datasette.databases.get(name)
     if db is None or getattr(db, "is_memory", False) or not getattr(db, "path", None):
         return False
+    now = time.monotonic()
+    known = _checked.get(db.path)
+    if known is not None and (not db.is_mutable or now - known[0] < RECHECK_SECONDS):
+        return known[1]
     try:
         key = (db.path, os.stat(db.path).st_mtime)
     except OSError:
@@ -52,6 +63,7 @@ def is_kb_database(datasette, name: str | None) -> bool:
                 conn.close()
         except sqlite3.Error:
             _seen[key] = False
+    _checked[db.path] = (now, _seen[key])
     return _seen[key]
 
 

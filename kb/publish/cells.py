@@ -119,11 +119,12 @@ def render_cell(row, value, column, table, database, datasette):
     return Markup(separator.join(_item(datasette, database, column, v) for v in data))
 
 
+# (table, column) -> the table that column's values are ids of
+REFERENCES = {(t.name, c.name): c.references for t in TABLES_BY_NAME.values() for c in t.columns if c.references}
+
+
 def _references(table: str, column: str) -> str | None:
-    spec = TABLES_BY_NAME.get(table)
-    if spec is None:
-        return None
-    return next((c.references for c in spec.columns if c.name == column), None)
+    return REFERENCES.get((table, column))
 
 
 async def _foreign_key_link(datasette, database: str, target: str, value) -> Markup | None:
