@@ -12,7 +12,7 @@ import re
 import warnings
 
 from kb.formats.bibtex import bibtex_escape, protect_case, to_bibtex  # noqa: F401
-from kb.formats.csljson import csl_items, to_csljson  # noqa: F401
+from kb.formats.csljson import csl_items, implied_genre, to_csljson  # noqa: F401
 from kb.formats.ris import to_ris  # noqa: F401
 from kb.normalise import family
 from kb.records import Work
@@ -41,8 +41,8 @@ def format_references(
             item["page"] = str(item["page"])
         if re.fullmatch(r"\d+-\d+", str(item.get("issue") or "")):
             item["issue"] = item["issue"].replace("-", "–")  # an issue range takes an en dash, as pages do
-        if item.get("type") == "paper-conference" and item.get("event") and not item.get("container-title"):
-            item.setdefault("genre", "Paper presentation")  # "presented at ...": APA 7 names the kind of talk
+        if genre := implied_genre(item):
+            item["genre"] = genre  # "presented at ...": APA 7 names the kind of talk
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         source = CiteProcJSON(items)

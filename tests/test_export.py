@@ -334,6 +334,52 @@ def test_kb_cite_csljson_is_valid(built_db, csl_schema):
     assert_valid_csl(items, csl_schema)
 
 
+ET_AL = {"literal": "others"}
+
+
+def _seed_exports(root, built_db, seed_works) -> dict[str, list[dict]]:
+    """The seed's works as CSL-JSON from every way kb writes it."""
+    parse = CliRunner().invoke(cli, ["parse", "--csl", str(root / "bibliography/seed-references.txt")])
+    cite = CliRunner().invoke(cli, ["cite", "--db", str(built_db), "--format", "csljson"])
+    return {
+        "writer": json.loads(to_csljson(seed_works)),
+        "kb parse --csl": json.loads(parse.output),
+        "kb cite": json.loads(cite.output),
+        "datasette": json.loads(_datasette_get(built_db, root, "/kb/works.csljson").text),
+    }
+
+
+def test_csl_json_keeps_a_printed_et_al_and_a_genre(root, built_db, seed_works, csl_schema):
+    """Parks 1981 is printed "R. B. Parks et al." ("and others" in the .bib); Rosentraub &
+    Harlow 1980 was "presented at" a meeting. Both survive in every CSL-JSON export."""
+    for how, items in _seed_exports(root, built_db, seed_works).items():
+        by_id = {i["id"]: i for i in items}
+        parks = by_id["parks1981consumers"]["author"]
+        assert parks == [{"family": "Parks", "given": "R. B."}, ET_AL], how
+        assert [i["id"] for i in items if ET_AL in i.get("author", [])] == ["parks1981consumers"], how
+        assert by_id["rosentraub1980coproduction"]["genre"] == "Paper presentation", how
+        assert [i["id"] for i in items if "genre" in i] == ["rosentraub1980coproduction"], how
+        assert_valid_csl(items, csl_schema)
+
+
+def test_csl_json_reads_back_its_et_al_and_genre(seed_works):
+    from kb.formats.csljson import read_csl_json
+
+    back = read_csl_json(to_csljson(seed_works), "export.json")
+    assert [w.et_al for w in back] == [w.et_al for w in seed_works] and any(w.et_al for w in back)
+    for original, again in zip(seed_works, back, strict=True):
+        assert again.csl.get("author") == original.csl.get("author"), original.id
+        assert {k: v for k, v in again.csl.items() if k != "genre"} == original.csl, original.id
+    assert {w.id: w.csl["genre"] for w in back if "genre" in w.csl} == {
+        "rosentraub1980coproduction": "Paper presentation"
+    }
+
+
+def test_an_item_that_names_its_own_genre_keeps_it():
+    work = Work(csl={"id": "a", "type": "paper-conference", "event": "ASPA", "genre": "Poster session"})
+    assert json.loads(to_csljson([work]))[0]["genre"] == "Poster session"
+
+
 def _datasette_get(built_db, root, path):
     from datasette.app import Datasette
 

@@ -1,5 +1,11 @@
 """CSL-JSON, read and written: kb's own model of a work, so both directions are nearly the
-identity (the writer drops kb's extras, the reader keeps the item's fields)."""
+identity (the writer drops kb's extras, the reader keeps the item's fields).
+
+Two things a work knows outside its CSL variables are written as CSL: a printed "et al." as a
+last author ``{"literal": "others"}`` (what pandoc makes of BibTeX's "and others" and prints as
+"et al."; citeproc-py prints "& others"; the reader takes it back as the work's "et al."), and
+the genre of a paper presented at a meeting, "Paper presentation" (APA 7's name for it).
+"""
 
 from __future__ import annotations
 
@@ -44,6 +50,8 @@ NAME_VARIABLES = frozenset(
         "translator",
     }
 )
+ET_AL = {"literal": "others"}  # a printed "et al." as the last name of a CSL name list
+PRESENTED_PAPER = "Paper presentation"
 DATE_VARIABLES = frozenset({"accessed", "available-date", "event-date", "issued", "original-date", "submitted"})
 _NAME_PARTS = frozenset({"family", "given", "dropping-particle", "non-dropping-particle", "suffix", "literal"})
 
@@ -70,8 +78,13 @@ def read_csl_json(text: str, source: str) -> list[Work]:
             raise KbError(f"item {i} is not an object", source, line, hint="each CSL-JSON item is a JSON object")
         csl, dropped = clean_item({k: v for k, v in item.items() if k not in ("raw", "problems")})
         csl.setdefault("type", "document")
+        et_al = bool(csl.get("author")) and csl["author"][-1] == ET_AL
+        if et_al:
+            csl["author"] = csl["author"][:-1]
+            if not csl["author"]:
+                del csl["author"]
         raw = item.get("raw") if isinstance(item.get("raw"), str) else ""
-        work = Work(csl=csl, raw=raw or (_dump(item) if dropped else ""), source=source, line=line)
+        work = Work(csl=csl, raw=raw or (_dump(item) if dropped else ""), source=source, line=line, et_al=et_al)
         work.problems = [
             Problem(
                 code="malformed-field",
@@ -240,8 +253,38 @@ def csl_items(works: Iterable[Work]) -> list[dict[str, Any]]:
     return [{k: v for k, v in w.csl.items() if not k.startswith("_")} for w in works]
 
 
+def implied_genre(item: dict[str, Any]) -> str | None:
+    """The genre a CSL item's shape implies when it names none: a conference paper with an
+    event and no proceedings was presented at a meeting ("presented at ...").
+
+    >>> implied_genre({"type": "paper-conference", "event": "Annual Meeting"})
+    'Paper presentation'
+    >>> implied_genre({"type": "paper-conference", "event": "ICSE", "container-title": "Proceedings"}) is None
+    True
+    """
+    if item.get("genre") or item.get("type") != "paper-conference":
+        return None
+    if item.get("event") and not item.get("container-title"):
+        return PRESENTED_PAPER
+    return None
+
+
+def export_items(works: Iterable[Work]) -> list[dict[str, Any]]:
+    """CSL-JSON items as other tools read them: the CSL variables, the genre the item implies,
+    and a printed "et al." as a last author ``{"literal": "others"}``."""
+    works = list(works)
+    items = []
+    for work, item in zip(works, csl_items(works), strict=True):
+        if genre := implied_genre(item):
+            item["genre"] = genre
+        if work.et_al and item.get("author"):
+            item["author"] = [*item["author"], dict(ET_AL)]
+        items.append(item)
+    return items
+
+
 def to_csljson(works: Iterable[Work]) -> str:
-    return json.dumps(csl_items(works), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(export_items(works), ensure_ascii=False, indent=2) + "\n"
 
 
 FORMAT = Format(
