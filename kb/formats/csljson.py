@@ -5,6 +5,12 @@ Two things a work knows outside its CSL variables are written as CSL: a printed 
 last author ``{"literal": "others"}`` (what pandoc makes of BibTeX's "and others" and prints as
 "et al."; citeproc-py prints "& others"; the reader takes it back as the work's "et al."), and
 the genre of a paper presented at a meeting, "Paper presentation" (APA 7's name for it).
+
+A family name with a particle is written whole, as the BibTeX writer braces it: "van der
+Graaf", with an empty ``non-dropping-particle`` (pandoc's citeproc splits a particle off a family
+name only when the item gives none) and ``parse-names: false`` (citeproc-js's switch for the
+same), so that a style that moves particles after the given names (Chicago) still prints
+"van der Graaf, S.", as the source does.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kb.formats import Format, assign_keys
+from kb.normalise import family
 from kb.records import KbError, Problem, Work, severity_of
 
 # CSL's variables by the shape of their values (CSL-JSON schema 1.0.2, csl-data.json)
@@ -269,12 +276,30 @@ def implied_genre(item: dict[str, Any]) -> str | None:
     return None
 
 
+def whole_family(name: dict[str, Any]) -> dict[str, Any]:
+    """A name whose family name has a particle or a space, as one family name no processor splits.
+
+    >>> whole_family({"family": "Graaf", "non-dropping-particle": "van der", "given": "S."})
+    {'given': 'S.', 'family': 'van der Graaf', 'non-dropping-particle': '', 'parse-names': False}
+    >>> whole_family({"family": "Veeckman", "given": "C."})
+    {'family': 'Veeckman', 'given': 'C.'}
+    """
+    surname = family(name)
+    if "literal" in name or not (name.get("non-dropping-particle") or name.get("dropping-particle") or " " in surname):
+        return name
+    out = {k: v for k, v in name.items() if k not in ("family", "dropping-particle", "non-dropping-particle")}
+    return {**out, "family": surname, "non-dropping-particle": "", "parse-names": False}
+
+
 def export_items(works: Iterable[Work]) -> list[dict[str, Any]]:
-    """CSL-JSON items as other tools read them: the CSL variables, the genre the item implies,
-    and a printed "et al." as a last author ``{"literal": "others"}``."""
+    """CSL-JSON items as other tools read them: the CSL variables, family names with particles
+    whole, the genre the item implies, and a printed "et al." as a last author
+    ``{"literal": "others"}``."""
     works = list(works)
     items = []
     for work, item in zip(works, csl_items(works), strict=True):
+        for role in NAME_VARIABLES.intersection(item):
+            item[role] = [whole_family(n) for n in item[role]]
         if genre := implied_genre(item):
             item["genre"] = genre
         if work.et_al and item.get("author"):
