@@ -280,7 +280,7 @@ def whole_family(name: dict[str, Any]) -> dict[str, Any]:
     """A name whose family name has a particle or a space, as one family name no processor splits.
 
     >>> whole_family({"family": "Graaf", "non-dropping-particle": "van der", "given": "S."})
-    {'given': 'S.', 'family': 'van der Graaf', 'non-dropping-particle': '', 'parse-names': False}
+    {'family': 'van der Graaf', 'given': 'S.', 'non-dropping-particle': '', 'parse-names': False}
     >>> whole_family({"family": "Veeckman", "given": "C."})
     {'family': 'Veeckman', 'given': 'C.'}
     """
@@ -288,7 +288,7 @@ def whole_family(name: dict[str, Any]) -> dict[str, Any]:
     if "literal" in name or not (name.get("non-dropping-particle") or name.get("dropping-particle") or " " in surname):
         return name
     out = {k: v for k, v in name.items() if k not in ("family", "dropping-particle", "non-dropping-particle")}
-    return {**out, "family": surname, "non-dropping-particle": "", "parse-names": False}
+    return {"family": surname, **out, "non-dropping-particle": "", "parse-names": False}
 
 
 def export_items(works: Iterable[Work]) -> list[dict[str, Any]]:
