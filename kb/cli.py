@@ -498,8 +498,19 @@ def parse(file: Path, csl: bool) -> None:
     show_default=True,
     help="Any format of the registry with a writer (kb/formats/).",
 )
+@click.option(
+    "--as",
+    "markup",
+    type=click.Choice(["text", "html", "markdown"]),
+    default="text",
+    show_default=True,
+    help="How APA and IEEE references are marked up: plain text, HTML (<i> for italics) or "
+    "Markdown (*italics*, special characters escaped).",
+)
 @db_option(READ_DB)
-def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fmt: str, db_path: Path | None) -> None:
+def cite(
+    keys: tuple[str, ...], concept: str | None, search_text: str | None, fmt: str, markup: str, db_path: Path | None
+) -> None:
     """Print works as BibTeX, RIS, CSL-JSON, or formatted APA 7 or IEEE references.
 
     Select by citation KEYS, by --concept, by --search, or any mix (a work matching any of
@@ -508,15 +519,22 @@ def cite(keys: tuple[str, ...], concept: str | None, search_text: str | None, fm
     \b
     Example:
         kb cite bovaird2007beyond osborne2006new --format apa
+        kb cite --concept exclusion --format apa --as markdown
         kb cite --concept exclusion --format ris
     """
     import sqlite_utils
 
     from kb.build import ensure_built
     from kb.formats import get_format
+    from kb.formats.styles import write_styled
 
+    if markup != "text" and fmt not in ("apa", "ieee"):
+        raise click.UsageError(f"--as {markup} marks up formatted references: use it with --format apa or ieee")
     db = sqlite_utils.Database(ensure_built(db_path))
     works = select_works(db, keys, concept, search_text)
+    if markup != "text":
+        click.echo(write_styled(works, fmt, markup), nl=False)
+        return
     click.echo(get_format(fmt).write(works), nl=False)
 
 

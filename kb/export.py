@@ -12,7 +12,7 @@ import re
 import warnings
 
 from kb.formats.bibtex import bibtex_escape, protect_case, to_bibtex  # noqa: F401
-from kb.formats.csljson import csl_items, to_csljson  # noqa: F401
+from kb.formats.csljson import csl_items, implied_genre, to_csljson  # noqa: F401
 from kb.formats.ris import to_ris  # noqa: F401
 from kb.normalise import family
 from kb.records import Work
@@ -41,8 +41,10 @@ def format_references(
             item["page"] = str(item["page"])
         if re.fullmatch(r"\d+-\d+", str(item.get("issue") or "")):
             item["issue"] = item["issue"].replace("-", "–")  # an issue range takes an en dash, as pages do
-        if item.get("type") == "paper-conference" and item.get("event") and not item.get("container-title"):
-            item.setdefault("genre", "Paper presentation")  # "presented at ...": APA 7 names the kind of talk
+        if genre := implied_genre(item):
+            item["genre"] = genre  # "presented at ...": APA 7 names the kind of talk
+    if html:  # citeproc-py's HTML formatter writes a field's text as it is: "<", ">" and "&" would be markup
+        items = [{k: v if k == "id" else _shield(v) for k, v in item.items()} for item in items]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         source = CiteProcJSON(items)
@@ -57,7 +59,7 @@ def format_references(
     by_id = {w.id: w for w in works}
     for key, text in out.items():
         text = re.sub(r"\s+", " ", text).strip()
-        text = re.sub(r"([?!])\.", r"\1", text)  # "Governance?." -> "Governance?"
+        text = re.sub(r"([?!])((?:</\w+>)*)\.", r"\1\2", text)  # "Governance?." -> "Governance?", in HTML too
         if style == "ieee":
             text = re.sub(r"^\[\d+\]\s*", "", text)
             text = re.sub(r"”([,.])", r"\1”", text)  # IEEE (en-US) puts the comma inside the quotes
@@ -66,8 +68,24 @@ def format_references(
             text = first[:1] + text[1:]  # "van der Graaf", not "Van der Graaf"
         if key in suffixes and by_id[key].year:
             text = with_year_suffix(text, by_id[key].year, suffixes[key])
-        out[key] = text
+        out[key] = text.translate(_UNSHIELD) if html else text
     return out
+
+
+# HTML's special characters in field values, as private-use characters while citeproc-py formats
+# them (no case change or punctuation rule touches those), then as HTML escapes
+_SHIELD = str.maketrans({"&": "\ue000", "<": "\ue001", ">": "\ue002"})
+_UNSHIELD = str.maketrans({"\ue000": "&amp;", "\ue001": "&lt;", "\ue002": "&gt;"})
+
+
+def _shield(value):
+    if isinstance(value, str):
+        return value.translate(_SHIELD)
+    if isinstance(value, list):
+        return [_shield(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _shield(v) for k, v in value.items()}
+    return value
 
 
 def with_year_suffix(text: str, year: int, suffix: str) -> str:

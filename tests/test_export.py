@@ -7,11 +7,17 @@ APA's sentence case is a property of the data (CSL processors do not do it), not
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import rispy
+import yaml
+from click.testing import CliRunner
 
+from kb.cli import cli
 from kb.export import format_references, to_bibtex, to_csljson, to_ris
 from kb.normalise import display_name, family
 from kb.records import Work
@@ -58,6 +64,24 @@ HOSTILE = Work(
 def seed_works(root):
     works, _ = load_bibtex(root / "bibliography/seed-references.bib")
     return works
+
+
+# The CSL-JSON schema as upstream publishes it (tests/fixtures/csl-schema/SOURCE.md)
+UPSTREAM_SCHEMA_SHA256 = "23b2c062d7526060f4631bb04b4b3ba237e488484253e327bd00fa691861b811"
+
+
+@pytest.fixture(scope="module")
+def csl_schema(root):
+    return json.loads((root / "tests/fixtures/csl-schema/csl-data.json").read_bytes())
+
+
+def assert_valid_csl(items, schema):
+    """Every item valid against the CSL-JSON schema; the failures named item by item."""
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator(schema)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(items)]
+    assert errors == []
 
 
 def test_bibtex_round_trip_keeps_every_field(seed_works):
@@ -163,22 +187,40 @@ def test_ris_round_trip(seed_works):
             assert "-".join(filter(None, [e.get("start_page"), e.get("end_page")])) == w.csl["page"]
 
 
-def test_csl_json_validates_against_the_schema_and_formats(root, seed_works):
-    import jsonschema
+def test_the_schema_is_upstream_byte_for_byte(root, csl_schema):
+    data = (root / "tests/fixtures/csl-schema/csl-data.json").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == UPSTREAM_SCHEMA_SHA256
+    assert csl_schema["$id"] == "https://resource.citationstyles.org/schema/v1.0/input/json/csl-data.json"
+    assert csl_schema["items"]["additionalProperties"] is False
 
-    schema = json.loads((root / "tests/fixtures/csl-data.schema.json").read_text(encoding="utf-8"))
+
+def test_csl_json_validates_against_the_schema_and_formats(csl_schema, seed_works):
     items = json.loads(to_csljson(seed_works + [HOSTILE]))
-    jsonschema.validate(items, schema)
+    assert_valid_csl(items, csl_schema)
     texts = format_references([Work(csl=i) for i in items], "apa")
     assert len(texts) == len(items) and all(texts.values())
 
 
-def test_schema_rejects_what_is_not_csl(root):
+@pytest.mark.parametrize(
+    "item",
+    [
+        pytest.param({"id": "x", "type": "article-journal", "raw": "not a CSL field"}, id="kb-extra-field"),
+        pytest.param(
+            {"id": "x", "type": "article-journal", "author": [{"family": "A", "et-al": True}]}, id="name-extra"
+        ),
+        pytest.param({"id": "x", "type": "journal-article"}, id="bibtex-type-name"),
+        pytest.param({"id": "x", "type": "book", "issued": {"date-parts": [[2001, 1, 2, 3]]}}, id="date-of-four-parts"),
+    ],
+)
+def test_schema_rejects_what_is_not_csl(csl_schema, item):
     import jsonschema
 
-    schema = json.loads((root / "tests/fixtures/csl-data.schema.json").read_text(encoding="utf-8"))
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate([{"id": "x", "type": "article-journal", "raw": "not a CSL field"}], schema)
+        jsonschema.validate([item], csl_schema)
+
+
+def test_schema_takes_kb_data_in_custom(csl_schema):
+    assert_valid_csl([{"id": "x", "type": "book", "custom": {"kb-anything": [1, {"a": True}]}}], csl_schema)
 
 
 APA = {
@@ -264,28 +306,110 @@ def test_ieee_known_deviation_still_there(formatted, key):
     assert formatted["ieee"][key] != IEEE_KNOWN_WRONG[key]
 
 
-@pytest.mark.parametrize("name", ["seed-references.txt", "seed-references.bib"])
-def test_kb_parse_csl_is_a_csl_json_array(root, name):
+@pytest.mark.parametrize(
+    "path,count",
+    [
+        pytest.param("bibliography/seed-references.txt", 36, id="seed-free-text"),
+        pytest.param("bibliography/seed-references.bib", 36, id="seed-bibtex"),
+        # nine real references printed from eLife articles' lists (elife04490, elife02304) in
+        # APA, Vancouver, eLife's and IEEE's styles: a chapter with editors, an edition,
+        # "et al.", a particle, "Jr.", an organisation, a URL, DOIs
+        pytest.param("tests/fixtures/elife-references.txt", 9, id="elife-free-text"),
+    ],
+)
+def test_kb_parse_csl_is_a_csl_json_array(root, csl_schema, path, count):
     """kb parse --csl: what citeproc, pandoc and Zotero read, no raw text or problems."""
-    import jsonschema
-    from click.testing import CliRunner
-
-    from kb.cli import cli
-
-    result = CliRunner().invoke(cli, ["parse", "--csl", str(root / "bibliography" / name)])
+    result = CliRunner().invoke(cli, ["parse", "--csl", str(root / path)])
     assert result.exit_code == 0, result.output
     items = json.loads(result.output)
-    assert len(items) == 36 and not any("raw" in i or "problems" in i for i in items)
-    schema = json.loads((root / "tests/fixtures/csl-data.schema.json").read_text(encoding="utf-8"))
-    jsonschema.validate(items, schema)
+    assert len(items) == count and not any("raw" in i or "problems" in i for i in items)
+    assert_valid_csl(items, csl_schema)
+
+
+def test_kb_cite_csljson_is_valid(built_db, csl_schema):
+    result = CliRunner().invoke(cli, ["cite", "--db", str(built_db), "--format", "csljson"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    assert len(items) == 36
+    assert_valid_csl(items, csl_schema)
+
+
+ET_AL = {"literal": "others"}
+
+
+def _seed_exports(root, built_db, seed_works) -> dict[str, list[dict]]:
+    """The seed's works as CSL-JSON from every way kb writes it."""
+    parse = CliRunner().invoke(cli, ["parse", "--csl", str(root / "bibliography/seed-references.txt")])
+    cite = CliRunner().invoke(cli, ["cite", "--db", str(built_db), "--format", "csljson"])
+    return {
+        "writer": json.loads(to_csljson(seed_works)),
+        "kb parse --csl": json.loads(parse.output),
+        "kb cite": json.loads(cite.output),
+        "datasette": json.loads(_datasette_get(built_db, root, "/kb/works.csljson").text),
+    }
+
+
+def test_csl_json_keeps_a_printed_et_al_and_a_genre(root, built_db, seed_works, csl_schema):
+    """Parks 1981 is printed "R. B. Parks et al." ("and others" in the .bib); Rosentraub &
+    Harlow 1980 was "presented at" a meeting. Both survive in every CSL-JSON export."""
+    for how, items in _seed_exports(root, built_db, seed_works).items():
+        by_id = {i["id"]: i for i in items}
+        parks = by_id["parks1981consumers"]["author"]
+        assert parks == [{"family": "Parks", "given": "R. B."}, ET_AL], how
+        assert [i["id"] for i in items if ET_AL in i.get("author", [])] == ["parks1981consumers"], how
+        assert by_id["rosentraub1980coproduction"]["genre"] == "Paper presentation", how
+        assert [i["id"] for i in items if "genre" in i] == ["rosentraub1980coproduction"], how
+        assert_valid_csl(items, csl_schema)
+
+
+def test_csl_json_reads_back_its_et_al_and_genre(seed_works):
+    from kb.formats.csljson import read_csl_json
+
+    back = read_csl_json(to_csljson(seed_works), "export.json")
+    assert [w.et_al for w in back] == [w.et_al for w in seed_works] and any(w.et_al for w in back)
+    for original, again in zip(seed_works, back, strict=True):
+        # a particle is written with its family name, and read back as part of it (as from BibTeX)
+        assert _names(again.csl.get("author")) == _names(original.csl.get("author")), original.id
+        rest = {k: v for k, v in again.csl.items() if k not in ("genre", "author")}
+        assert rest == {k: v for k, v in original.csl.items() if k != "author"}, original.id
+    assert {w.id: w.csl["genre"] for w in back if "genre" in w.csl} == {
+        "rosentraub1980coproduction": "Paper presentation"
+    }
+
+
+def test_an_item_that_names_its_own_genre_keeps_it():
+    work = Work(csl={"id": "a", "type": "paper-conference", "event": "ASPA", "genre": "Poster session"})
+    assert json.loads(to_csljson([work]))[0]["genre"] == "Poster session"
+
+
+def _datasette_get(built_db, root, path):
+    from datasette.app import Datasette
+
+    metadata = yaml.safe_load((root / "metadata.yml").read_text(encoding="utf-8"))
+    ds = Datasette([str(built_db)], metadata=metadata)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ds.client.get(path)).result()
+
+
+@pytest.mark.parametrize(
+    "path,count",
+    [
+        pytest.param("/kb/works.csljson", 36, id="works-table"),
+        pytest.param("/kb/works/rosentraub1980coproduction.csljson", 1, id="row-page"),
+        pytest.param("/kb/literature_on_concept.csljson?concept=exclusion", None, id="canned-query"),
+        pytest.param("/kb/citations.csljson?status=mismatch", None, id="table-with-work-id"),
+    ],
+)
+def test_datasette_csljson_exports_are_valid(built_db, root, csl_schema, path, count):
+    response = _datasette_get(built_db, root, path)
+    assert response.status_code == 200, response.text
+    items = json.loads(response.text)
+    assert len(items) == count if count else items
+    assert_valid_csl(items, csl_schema)
 
 
 def test_kb_cite_apa_lists_as_apa_sorts(built_db):
     """APA 7's list runs by author, then year, then title: Pestoff 2012a before 2012b."""
-    from click.testing import CliRunner
-
-    from kb.cli import cli
-
     result = CliRunner().invoke(cli, ["cite", "--db", str(built_db), "--format", "apa"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()

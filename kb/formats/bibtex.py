@@ -22,6 +22,7 @@ from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors,
 from bibtexparser.model import MiddlewareErrorBlock
 
 from kb.formats import Format
+from kb.formats.csljson import implied_genre
 from kb.normalise import citation_key, family, line_of, unique_keys
 from kb.records import Problem, Work, severity_of
 
@@ -88,6 +89,7 @@ BIBTEX_TO_CSL_FIELD = {
     "series": "collection-title",
     "institution": "publisher",
     "school": "publisher",
+    "type": "genre",
 }
 
 
@@ -321,6 +323,7 @@ CSL_TO_BIBTEX_FIELD = [
     ("ISSN", "issn"),
     ("collection-title", "series"),
     ("note", "note"),
+    ("genre", "type"),
 ]
 _BIB_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -423,7 +426,7 @@ def to_bibtex(works: Iterable[Work]) -> str:
             if names:
                 fields.append((role, " and ".join(names)))
         for var, bib in CSL_TO_BIBTEX_FIELD:
-            value = csl.get(var)
+            value = csl.get(var) or (implied_genre(csl) if var == "genre" else None)
             if value in (None, ""):
                 continue
             if var == "container-title":
@@ -431,6 +434,8 @@ def to_bibtex(works: Iterable[Work]) -> str:
             text = bibtex_escape(str(value))
             if var == "title":
                 text = protect_case(text)
+            if var == "event":
+                text = "{" + text + "}"  # an event's name keeps its capitals: pandoc sentence-cases eventtitle
             if var == "page":
                 text = text.replace("-", "--")
             fields.append((bib, text))

@@ -1,5 +1,17 @@
 """CSL-JSON, read and written: kb's own model of a work, so both directions are nearly the
-identity (the writer drops kb's extras, the reader keeps the item's fields)."""
+identity (the writer drops kb's extras, the reader keeps the item's fields).
+
+Two things a work knows outside its CSL variables are written as CSL: a printed "et al." as a
+last author ``{"literal": "others"}`` (what pandoc makes of BibTeX's "and others" and prints as
+"et al."; citeproc-py prints "& others"; the reader takes it back as the work's "et al."), and
+the genre of a paper presented at a meeting, "Paper presentation" (APA 7's name for it).
+
+A family name with a particle is written whole, as the BibTeX writer braces it: "van der
+Graaf", with an empty ``non-dropping-particle`` (pandoc's citeproc splits a particle off a family
+name only when the item gives none) and ``parse-names: false`` (citeproc-js's switch for the
+same), so that a style that moves particles after the given names (Chicago) still prints
+"van der Graaf, S.", as the source does.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kb.formats import Format, assign_keys
+from kb.normalise import family
 from kb.records import KbError, Problem, Work, severity_of
 
 # CSL's variables by the shape of their values (CSL-JSON schema 1.0.2, csl-data.json)
@@ -44,6 +57,8 @@ NAME_VARIABLES = frozenset(
         "translator",
     }
 )
+ET_AL = {"literal": "others"}  # a printed "et al." as the last name of a CSL name list
+PRESENTED_PAPER = "Paper presentation"
 DATE_VARIABLES = frozenset({"accessed", "available-date", "event-date", "issued", "original-date", "submitted"})
 _NAME_PARTS = frozenset({"family", "given", "dropping-particle", "non-dropping-particle", "suffix", "literal"})
 
@@ -70,8 +85,13 @@ def read_csl_json(text: str, source: str) -> list[Work]:
             raise KbError(f"item {i} is not an object", source, line, hint="each CSL-JSON item is a JSON object")
         csl, dropped = clean_item({k: v for k, v in item.items() if k not in ("raw", "problems")})
         csl.setdefault("type", "document")
+        et_al = bool(csl.get("author")) and csl["author"][-1] == ET_AL
+        if et_al:
+            csl["author"] = csl["author"][:-1]
+            if not csl["author"]:
+                del csl["author"]
         raw = item.get("raw") if isinstance(item.get("raw"), str) else ""
-        work = Work(csl=csl, raw=raw or (_dump(item) if dropped else ""), source=source, line=line)
+        work = Work(csl=csl, raw=raw or (_dump(item) if dropped else ""), source=source, line=line, et_al=et_al)
         work.problems = [
             Problem(
                 code="malformed-field",
@@ -240,8 +260,56 @@ def csl_items(works: Iterable[Work]) -> list[dict[str, Any]]:
     return [{k: v for k, v in w.csl.items() if not k.startswith("_")} for w in works]
 
 
+def implied_genre(item: dict[str, Any]) -> str | None:
+    """The genre a CSL item's shape implies when it names none: a conference paper with an
+    event and no proceedings was presented at a meeting ("presented at ...").
+
+    >>> implied_genre({"type": "paper-conference", "event": "Annual Meeting"})
+    'Paper presentation'
+    >>> implied_genre({"type": "paper-conference", "event": "ICSE", "container-title": "Proceedings"}) is None
+    True
+    """
+    if item.get("genre") or item.get("type") != "paper-conference":
+        return None
+    if item.get("event") and not item.get("container-title"):
+        return PRESENTED_PAPER
+    return None
+
+
+def whole_family(name: dict[str, Any]) -> dict[str, Any]:
+    """A name whose family name has a particle or a space, as one family name no processor splits.
+
+    >>> whole_family({"family": "Graaf", "non-dropping-particle": "van der", "given": "S."})
+    {'family': 'van der Graaf', 'given': 'S.', 'non-dropping-particle': '', 'parse-names': False}
+    >>> whole_family({"family": "Veeckman", "given": "C."})
+    {'family': 'Veeckman', 'given': 'C.'}
+    """
+    surname = family(name)
+    if "literal" in name or not (name.get("non-dropping-particle") or name.get("dropping-particle") or " " in surname):
+        return name
+    out = {k: v for k, v in name.items() if k not in ("family", "dropping-particle", "non-dropping-particle")}
+    return {"family": surname, **out, "non-dropping-particle": "", "parse-names": False}
+
+
+def export_items(works: Iterable[Work]) -> list[dict[str, Any]]:
+    """CSL-JSON items as other tools read them: the CSL variables, family names with particles
+    whole, the genre the item implies, and a printed "et al." as a last author
+    ``{"literal": "others"}``."""
+    works = list(works)
+    items = []
+    for work, item in zip(works, csl_items(works), strict=True):
+        for role in NAME_VARIABLES.intersection(item):
+            item[role] = [whole_family(n) for n in item[role]]
+        if genre := implied_genre(item):
+            item["genre"] = genre
+        if work.et_al and item.get("author"):
+            item["author"] = [*item["author"], dict(ET_AL)]
+        items.append(item)
+    return items
+
+
 def to_csljson(works: Iterable[Work]) -> str:
-    return json.dumps(csl_items(works), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(export_items(works), ensure_ascii=False, indent=2) + "\n"
 
 
 FORMAT = Format(

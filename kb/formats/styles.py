@@ -4,6 +4,8 @@ year and title (Pestoff 2012a before 2012b), IEEE in the order given (the order 
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable
 
 from kb.formats import Format
@@ -19,15 +21,66 @@ def apa_order(work: Work) -> tuple:
     return (names, work.year or 9999, key(work.csl.get("title", "")), work.id)
 
 
+MARKUPS = ("text", "html", "markdown")
+
+
+def write_styled(works: Iterable[Work], style: str, markup: str = "text") -> str:
+    """Formatted references in list order: plain text, one a line; HTML, one ``<div
+    class="csl-entry">`` a line, italics as citeproc-py's ``<i>``; or Markdown, one paragraph
+    each, italics as ``*...*`` and Markdown's special characters escaped."""
+    from kb.export import format_references
+
+    works = list(works)
+    if style == "apa":
+        works.sort(key=apa_order)
+    texts = format_references(works, style, html=markup != "text")
+    if markup == "html":
+        return "".join(f'<div class="csl-entry">{texts[w.id]}</div>\n' for w in works)
+    if markup == "markdown":
+        return "\n".join(html_to_markdown(texts[w.id]) + "\n" for w in works)
+    return "".join(texts[w.id] + "\n" for w in works)
+
+
+_TAG = re.compile(r"<(/?)(\w+)[^>]*>")
+_EMPHASIS = {"i": "*", "b": "**"}
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~^$])")
+
+
+def markdown_escape(text: str) -> str:
+    r"""Text that Markdown (CommonMark, pandoc) shows as it is.
+
+    >>> markdown_escape("R&D_2 *new* [draft] <b>")
+    'R&D\\_2 \\*new\\* \\[draft\\] \\<b\\>'
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def html_to_markdown(html_text: str) -> str:
+    r"""citeproc-py's HTML for one reference -> Markdown: ``<i>`` and ``<b>`` as ``*`` and ``**``
+    (spaces kept outside them), other tags (``<sup>``, small capitals) kept as inline HTML, the
+    text unescaped and then escaped for Markdown; a reference that would start a list does not.
+
+    >>> html_to_markdown("Osborne, S. (2006). <i>Public Management Review </i>, <i>8</i>, 1&amp;2 *.")
+    'Osborne, S. (2006). *Public Management Review* , *8*, 1&2 \\*.'
+    """
+    html_text = re.sub(r"<(i|b)>\s*</\1>", "", html_text)
+    html_text = re.sub(r"<(i|b)>(\s+)", r"\2<\1>", html_text)
+    html_text = re.sub(r"(\s+)</(i|b)>", r"</\2>\1", html_text)
+    out: list[str] = []
+    pos = 0
+    for m in _TAG.finditer(html_text):
+        out.append(markdown_escape(html.unescape(html_text[pos : m.start()])))
+        out.append(_EMPHASIS.get(m.group(2).lower(), m.group(0)))
+        pos = m.end()
+    out.append(markdown_escape(html.unescape(html_text[pos:])))
+    return re.sub(
+        r"^(\d+)\.(?=\s)|^([-+])(?=\s)", lambda m: f"{m.group(1)}\\." if m.group(1) else "\\" + m[2], "".join(out)
+    )
+
+
 def _styled(style: str):
     def write(works: Iterable[Work]) -> str:
-        from kb.export import format_references
-
-        works = list(works)
-        if style == "apa":
-            works.sort(key=apa_order)
-        texts = format_references(works, style)
-        return "".join(texts[w.id] + "\n" for w in works)
+        return write_styled(works, style)
 
     return write
 
