@@ -153,10 +153,13 @@ def pages(text: str) -> str:
     ('846-860', '1001-1011', '282', '1616-1627', '12-25')
     >>> pages("e1002345"), pages("S12–S15"), pages("381-381"), pages("pages 56-66,"), pages("D539–43"), pages("R875–6")
     ('e1002345', 'S12-S15', '381-381', '56-66', 'D539-D543', 'R875-R876')
+    >>> pages("(pp. 610–624)."), pages("[pp. 5-9]")
+    ('610-624', '5-9')
     """
-    text = re.sub(r"^\s*(?:pp?|pages?|s|seiten?|str|pgs?)(?:\.\s*|\s+)(?=[\dA-Za-z])", "", text.strip(), flags=re.I)
+    text = text.strip().lstrip("([").strip()
+    text = re.sub(r"^(?:pp?|pages?|s|seiten?|str|pgs?)(?:\.\s*|\s+)(?=[\dA-Za-z])", "", text, flags=re.I)
     text = re.sub(r"\s*(?:-{1,3}|[–—‐‑])\s*", "-", text)
-    text = text.strip(" .,;:()")
+    text = text.strip(" .,;:()[]")
     m = re.fullmatch(r"([A-Za-z]?)(\d+)-\1?(\d+)", text)
     if m:  # "1616-27" is 1616-1627; "D539-43" is D539-D543
         prefix, first, last = m.groups()

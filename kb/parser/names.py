@@ -364,7 +364,16 @@ def _organisation(text: str) -> bool:
     if len(words) == 1:
         w = words[0].strip(".,;:")
         return (w.isupper() and len(w) >= 2 and not _is_initials(w)) or bool(_ORG_WORDS.search(w))
-    return bool(_ORG_WORDS.search(text)) and not any(_is_initials(w) for w in words) and len(words) >= 2
+    if not _ORG_WORDS.search(text):
+        return False
+    if not any(_is_initials(w) for w in words):
+        return True
+    # "R Core Team", "R Development Core Team": one name, ending in what a group calls itself
+    return (
+        len(words) >= 3
+        and not re.search(r"[,;&]|\band\b", text)
+        and bool(_ORG_WORDS.fullmatch(words[-1].strip(".,;:")))
+    )
 
 
 @lru_cache(maxsize=1 << 16)  # a list is read twice (its order, then its names): keep the whole list
@@ -506,6 +515,8 @@ def parse_names(text: str, order: str | None = None) -> tuple[list[dict[str, str
     ([{'family': 'Parks', 'given': 'R. B.'}], True)
     >>> parse_names("OECD,")
     ([{'literal': 'OECD'}], False)
+    >>> parse_names("R Core Team.")
+    ([{'literal': 'R Core Team'}], False)
     """
     names = read_names(text)
     return choose(names, order), names.et_al
