@@ -24,6 +24,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -76,9 +77,12 @@ def main() -> None:
     kb = Path(sys.executable).with_name("kb")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    log = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen(
         [str(kb), "serve", "--quiet", "--sources", str(args.sources), "--db", str(db), "--port", str(port)],
-        stdout=subprocess.PIPE,
+        # a log file, never a pipe: a pipe nobody reads fills after some hundreds of requests and
+        # the server stops answering (every client then waits out its timeout)
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ, "KB_RESPONSE_CACHE": "0" if args.no_cache else "1"},
@@ -87,7 +91,8 @@ def main() -> None:
         deadline = time.monotonic() + 3600  # kb serve builds first when the database is stale
         while True:
             if proc.poll() is not None:
-                sys.exit(f"kb serve exited: {proc.stdout.read()}")
+                log.seek(0)
+                sys.exit(f"kb serve exited: {log.read()}")
             try:
                 urllib.request.urlopen(base + "/-/versions.json", timeout=2)
                 break
