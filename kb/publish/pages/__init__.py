@@ -11,7 +11,7 @@ from datasette import hookimpl
 from markupsafe import Markup, escape
 
 from kb.publish import kb_databases, row_url, safe_url
-from kb.publish.svg import NODE_STYLE, node_url, render_svg
+from kb.publish.svg import legend, node_url, render_svg
 
 
 def _kb_database(datasette):
@@ -244,7 +244,7 @@ async def map_page(datasette, request):
                 svg=Markup(render_svg(datasette, name, nodes, edges)),
                 concept=concept,
                 concepts=concepts,
-                legend=NODE_STYLE,
+                legend=legend(nodes, edges),
                 count=len(nodes),
             ),
             request=request,
