@@ -609,7 +609,7 @@ def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
     """Export the citation graph for Gephi (GraphML, GEXF) or as node-link JSON.
 
     Nodes: documents, passages, claims, works, authors, concepts, findings, focus groups;
-    edges: contains, cites, authored-by, discusses, reports, co-cited-with.
+    edges: contains, cites, lists, authored-by, discusses, reports, co-cited-with.
 
     \b
     Example:

@@ -1,7 +1,7 @@
 """The knowledge base as one networkx graph, and its analyses as plain functions of the graph.
 
 Nodes are typed (``type``): document, passage, claim, work, author, concept, finding,
-focus_group. Edges carry a ``kind``: contains, cites, authored-by, discusses, reports,
+focus_group. Edges carry a ``kind``: contains, cites, lists, authored-by, discusses, reports,
 co-cited-with. Only resolved citations make ``cites`` edges: an ambiguous or missing citation
 adds no edge, whatever its candidates.
 """
@@ -26,6 +26,7 @@ TABLES = (
     "claim_citations",
     "citations",
     "works",
+    "reference_entries",
     "authors",
     "work_authors",
     "concepts",
@@ -57,8 +58,18 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
     for c in records.get("claims", []):
         G.add_node(f"claim:{c['id']}", type="claim", label=c["id"], ref=c["id"])
         G.add_edge(f"passage:{c['passage_id']}", f"claim:{c['id']}", kind="contains")
+    suffixes = work_year_suffixes(records.get("works", []))
     for w in records.get("works", []):
-        G.add_node(f"work:{w['id']}", type="work", label=short_label(w), ref=w["id"], year=w.get("year") or 0)
+        G.add_node(
+            f"work:{w['id']}",
+            type="work",
+            label=short_label(w, suffixes.get(w["id"], "")),
+            ref=w["id"],
+            year=w.get("year") or 0,
+        )
+    for e in records.get("reference_entries", []):  # the reference list, cited or not
+        if e.get("work_id") and f"document:{e['document_id']}" in G and f"work:{e['work_id']}" in G:
+            G.add_edge(f"document:{e['document_id']}", f"work:{e['work_id']}", kind="lists")
     identity = author_identities(records.get("authors", []))
     for a in records.get("authors", []):
         canonical = identity[a["id"]]["canonical"]
@@ -89,6 +100,10 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
             G.add_edge(f"finding:{f['id']}", f"focus_group:{f['focus_group']}", kind="reports")
     for g in records.get("focus_groups", []):
         G.add_node(f"focus_group:{g['id']}", type="focus_group", label=g.get("label") or g["id"], ref=g["id"])
+    for kind, rows in (("finding", records.get("findings", [])), ("focus_group", records.get("focus_groups", []))):
+        for r in rows:  # the passage whose words the finding or focus group is quoted from
+            if r.get("passage_id") and f"passage:{r['passage_id']}" in G:
+                G.add_edge(f"passage:{r['passage_id']}", f"{kind}:{r['id']}", kind="contains")
     for c in records.get("concepts", []):
         G.add_node(f"concept:{c['id']}", type="concept", label=c.get("pref_label") or c["id"], ref=c["id"])
     prefix = {
@@ -111,8 +126,19 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
     return G
 
 
-def short_label(work: dict[str, Any]) -> str:
-    """ "Bovaird 2007", "Osborne et al. 2016", "Bovaird & Loeffler 2012"."""
+def work_year_suffixes(works: list[dict[str, Any]]) -> dict[str, str]:
+    """The letters APA gives works by the same authors in the same year (``kb.resolve``'s
+    ``year_suffixes``, as the formatted references print them), by work id, from works rows."""
+    from kb.records import Work
+    from kb.resolve import year_suffixes
+
+    return year_suffixes(
+        [Work(json.loads(w["csl_json"]), et_al=bool(w.get("et_al"))) for w in works if w.get("csl_json")]
+    )
+
+
+def short_label(work: dict[str, Any], suffix: str = "") -> str:
+    """ "Bovaird 2007", "Osborne et al. 2016", "Bovaird & Loeffler 2012b" (``suffix`` "b")."""
     authors = [a.strip() for a in (work.get("authors") or "").split(";") if a.strip() and a.strip() != "et al."]
     families = [a.split(",")[0] for a in authors]
     if not families:
@@ -123,7 +149,7 @@ def short_label(work: dict[str, Any]) -> str:
         who = f"{families[0]} & {families[1]}"
     else:
         who = f"{families[0]} et al."
-    return f"{who} {work.get('year') or 'n.d.'}"
+    return f"{who} {work.get('year') or 'n.d.'}{suffix if work.get('year') else ''}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,7 +357,7 @@ def evidence_graph(G: nx.MultiDiGraph) -> nx.Graph:
     for u, v, k in G.edges(data="kind"):
         tu, tv = G.nodes[u].get("type"), G.nodes[v].get("type")
         if tu in keep and tv in keep and k in ("discusses", "reports"):
-            H.add_edge(u, v)
+            H.add_edge(u, v, kind=k)
     return H
 
 
@@ -381,27 +407,49 @@ def export_graph(G: nx.MultiDiGraph, fmt: str) -> str:
     return buf.getvalue().decode("utf-8")
 
 
-MAP_TYPES = {"concept", "work", "focus_group", "document"}
+MAP_TYPES = {"concept", "work", "finding", "focus_group", "document"}
 
 
 def map_graph(G: nx.MultiDiGraph, concept: str | None = None, E: nx.Graph | None = None) -> nx.Graph:
-    """The graph a map shows: for the whole knowledge base, documents, works, concepts and
-    focus groups; for one concept, its neighbourhood (works, findings, focus groups and related
-    concepts within two steps). ``E`` is ``evidence_graph(G)`` when the caller has it already."""
+    """The graph a map shows, each edge with its ``kind``.
+
+    For the whole knowledge base: documents and the works they cite (``cites``) or only list in
+    their reference list (``lists``: every citation of it is ambiguous or none was made), the
+    focus groups a report names and the findings it states that discuss a concept (``contains``:
+    their quote is in one of its passages; a finding on no concept is not drawn, the map being
+    one of evidence on concepts), what findings report on (``reports``) and the concepts all of these
+    discuss (``discusses``). A node is drawn only with an edge: nothing stands alone on the map. For one
+    concept, its neighbourhood (works, findings, focus groups and related concepts within two
+    steps of ``evidence_graph``). ``E`` is ``evidence_graph(G)`` when the caller has it already.
+
+    >>> G = nx.MultiDiGraph()
+    >>> for n, t in [("document:d", "document"), ("passage:p", "passage"), ("finding:f", "finding"),
+    ...              ("work:w", "work"), ("work:lone", "work"), ("concept:c", "concept")]:
+    ...     G.add_node(n, type=t)
+    >>> for u, v, k in [("document:d", "passage:p", "contains"), ("passage:p", "finding:f", "contains"),
+    ...                 ("document:d", "work:w", "lists"), ("finding:f", "concept:c", "discusses")]:
+    ...     _ = G.add_edge(u, v, kind=k)
+    >>> sorted((u, v, k) for u, v, k in map_graph(G).edges(data="kind"))
+    [('document:d', 'finding:f', 'contains'), ('document:d', 'work:w', 'lists'), ('finding:f', 'concept:c', 'discusses')]
+    """
     H = nx.Graph()
     if concept is None:
-        for u, v, k in G.edges(data="kind"):
-            tu, tv = G.nodes[u].get("type"), G.nodes[v].get("type")
-            if k == "cites":
-                pass
-            elif k == "discusses" and tu in MAP_TYPES and tv in MAP_TYPES:
-                H.add_edge(u, v, kind=k)
+        kind_of = lambda n: G.nodes[n].get("type")  # noqa: E731
+        document_of = {v: u for u, v, k in G.edges(data="kind") if k == "contains" and kind_of(u) == "document"}
         for _, v, d in G.edges(data=True):
             if d.get("kind") == "cites":
                 H.add_edge(f"document:{d['document']}", v, kind="cites")
-        for n, t in G.nodes(data="type"):
-            if t in ("concept", "document", "work"):
-                H.add_node(n)
+        on_concept = {u for u, _, k in G.edges(data="kind") if k == "discusses" and kind_of(u) == "finding"}
+        for u, v, k in G.edges(data="kind"):
+            tu, tv = kind_of(u), kind_of(v)
+            if (tu == "finding" and u not in on_concept) or (tv == "finding" and v not in on_concept):
+                continue
+            if k == "lists" and not H.has_edge(u, v):
+                H.add_edge(u, v, kind="lists")
+            elif k in ("discusses", "reports") and tu in MAP_TYPES and tv in MAP_TYPES:
+                H.add_edge(u, v, kind=k)
+            elif k == "contains" and tu == "passage" and tv in ("finding", "focus_group") and u in document_of:
+                H.add_edge(document_of[u], v, kind="contains")
     else:
         E = E if E is not None else evidence_graph(G)
         centre = f"concept:{concept}"

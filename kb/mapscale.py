@@ -44,13 +44,25 @@ def central_subgraph(M: Any, rank: dict[str, float], limit: int = MAP_LIMIT, cen
     return M.subgraph(keep).copy()
 
 
-def separate(pos: dict[str, list[float]], boxes: dict[str, tuple[float, float]], rounds: int = 500) -> None:
-    """Push apart label boxes that overlap (in place), comparing each node only with the nodes
+def separate(
+    pos: dict[str, list[float]],
+    boxes: dict[str, tuple[float, float]],
+    rounds: int = 500,
+    rise: dict[str, float] | None = None,
+) -> None:
+    """Push apart boxes that overlap (in place), comparing each node only with the nodes
     in its own and the eight neighbouring cells of a grid whose cells are as large as the
     largest box: two boxes farther apart than that cannot overlap. Pairs are taken in the same
-    order as a scan of all pairs would take them, so the outcome is deterministic."""
+    order as a scan of all pairs would take them, so the outcome is deterministic. A box is
+    centred on its node's position, or ``rise[node]`` above it (a label with its circle)."""
     nodes = sorted(pos)
     if len(nodes) < 2:
+        return
+    if rise:  # work on the boxes' centres, then move the positions back under them
+        centres = {n: [pos[n][0], pos[n][1] - rise.get(n, 0.0)] for n in nodes}
+        separate(centres, boxes, rounds)
+        for n in nodes:
+            pos[n][0], pos[n][1] = centres[n][0], centres[n][1] + rise.get(n, 0.0)
         return
     cell_w = max(w for w, _ in boxes.values()) + 6
     cell_h = max(h for _, h in boxes.values()) + 4

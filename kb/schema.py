@@ -649,6 +649,7 @@ TABLES: list[Table] = [
             Column("map", str),
             Column("source", str),
             Column("target", str),
+            Column("kind", str, "cites, lists (in the reference list only), contains, reports or discusses."),
         ],
     ),
     Table(

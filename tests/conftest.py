@@ -104,6 +104,18 @@ def server(sources_copy):
         yield running
 
 
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One real `kb serve` of a copy of the seed for a whole test module, for tests that only
+    read pages; yields (base URL, database path)."""
+    sources = tmp_path_factory.mktemp("site")
+    for name in ("bibliography", "evidence", "concepts"):
+        shutil.copytree(ROOT / name, sources / name)
+    shutil.copy(ROOT / "metadata.yml", sources / "metadata.yml")
+    with serving(sources) as (base, db, _):
+        yield base, db
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 

@@ -192,7 +192,7 @@ def test_json_export(built_db):
     )
     data = json.loads(result.stdout)
     kinds = {link["kind"] for link in data["links"]}
-    assert kinds == {"contains", "cites", "authored-by", "discusses", "reports", "co-cited-with"}
+    assert kinds == {"contains", "cites", "lists", "authored-by", "discusses", "reports", "co-cited-with"}
 
 
 @pytest.mark.browser
@@ -204,7 +204,7 @@ def test_map_in_a_browser(server, browser, artifacts):
     page.wait_for_load_state()
     assert page.url.endswith("/-/map")
     nodes = page.locator("svg.kb-map a.kb-node")
-    assert nodes.count() == 53
+    assert nodes.count() == 62  # 12 concepts, 36 works, 2 documents, 5 focus groups, 7 findings on concepts
     assert page.locator('svg.kb-map a[href="/-/concepts/exclusion"]').count() == 1
     assert page.locator('svg.kb-map a[href="/kb/works/osborne2006new"]').count() == 1
     boxes = page.evaluate("""() => [...document.querySelectorAll('svg.kb-map text.kb-label')].map(t => {

@@ -13,7 +13,7 @@ from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
 from kb.publish import is_kb_database, kb_databases, row_url, safe_url
-from kb.publish.svg import NODE_STYLE, node_url, render_svg
+from kb.publish.svg import legend, node_url, render_svg
 from kb.schema import RELATED, RELATED_LIMIT, TABLES
 
 
@@ -258,7 +258,7 @@ async def map_page(datasette, request):
                 svg=Markup(render_svg(datasette, name, nodes, edges)),
                 concept=concept,
                 concepts=concepts,
-                legend=NODE_STYLE,
+                legend=legend(nodes, edges),
                 count=len(nodes),
             ),
             request=request,
