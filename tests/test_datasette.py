@@ -30,7 +30,7 @@ def get_json(ds, path):
 
 def test_our_plugin_is_loaded_in_its_parts(ds):
     ours = [p for p in get_json(ds, "/-/plugins.json") if p["name"] == "kb"]
-    assert len(ours) == 4  # metadata, cells, renderers, pages: one entry point each
+    assert len(ours) == 5  # metadata, cells, renderers, pages, cache: one entry point each
     hooks = {h for p in ours for h in p["hooks"]}
     assert {
         "get_metadata",
@@ -40,6 +40,8 @@ def test_our_plugin_is_loaded_in_its_parts(ds):
         "register_output_renderer",
         "register_routes",
         "menu_links",
+        "extra_template_vars",
+        "asgi_wrapper",
     } <= hooks
 
 
