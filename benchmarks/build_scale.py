@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -181,8 +182,17 @@ def generate(root: Path, n_works: int, free_text: bool, seed: int = 1) -> dict[s
     return {"works": n_works, "documents": n_docs, "citations": citations}
 
 
-def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str, str, int]:
-    """Wall time, peak RSS (MB) of the child, its stdout, its stderr and exit code."""
+class Run(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # user and system seconds of the child and of its own children
+    rss: float  # peak resident memory of the child, MB
+    out: str
+    err: str
+    code: int
+
+
+def run(cmd: list[str], env: dict | None = None) -> Run:
+    """Run ``cmd`` to its end and say what it took."""
     # output goes to files, not pipes: a child that fills a pipe nobody reads yet never ends
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
@@ -191,15 +201,23 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, str, str
         wall = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
-        return wall, usage.ru_maxrss / 1024, out.read(), err.read(), os.waitstatus_to_exitcode(status)
+        return Run(
+            wall,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,
+            out.read(),
+            err.read(),
+            os.waitstatus_to_exitcode(status),
+        )
 
 
-def stage_times(stderr: str) -> dict[str, tuple[float, float]]:
-    out: dict[str, tuple[float, float]] = {}
+def stage_times(stderr: str) -> dict[str, tuple[float, float, float]]:
+    """Each stage's (wall seconds, peak MB so far, CPU seconds) from the ``kb-timing:`` lines."""
+    out: dict[str, tuple[float, float, float]] = {}
     for line in stderr.splitlines():
         if line.startswith("kb-timing: "):
-            _, name, secs, mb = line.split()
-            out[name] = (float(secs), float(mb))
+            _, name, secs, mb, *cpu = line.split()
+            out[name] = (float(secs), float(mb), float(cpu[0]) if cpu else 0.0)
     return out
 
 
@@ -217,37 +235,44 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
     for n in sizes:
         root = workdir / f"build-{n}"
         made = generate(root, n, args.free_text)
-        wall, rss, out, err, code = run(
-            [kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")], env
-        )
-        if code != 0:
-            print(err[-2000:], file=sys.stderr)
-            sys.exit(f"kb build failed on {n} works (exit {code})")
-        stages = stage_times(err)
-        results.append((made, wall, rss, stages))
+        built = run([kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")], env)
+        if built.code != 0:
+            print(built.err[-2000:], file=sys.stderr)
+            sys.exit(f"kb build failed on {n} works (exit {built.code})")
+        stages = stage_times(built.err)
+        rebuilt = None
         print(
             f"  {n:>7,} works {made['citations']:>9,} citations {made['documents']:>6,} documents: "
-            f"{wall:8.1f} s, peak {rss:7.0f} MB  | " + ", ".join(f"{k} {v[0]:.1f}" for k, v in stages.items()),
+            f"{built.wall:8.1f} s ({built.cpu:.1f} s CPU), peak {built.rss:7.0f} MB  | "
+            + ", ".join(f"{k} {v[0]:.1f}" for k, v in stages.items()),
             flush=True,
         )
         if args.rebuild:
             doc = root / "bibliography" / "doc000000.md"
             doc.write_text(doc.read_text(encoding="utf-8") + "\nOne more paragraph (Nobody, 1999).\n", encoding="utf-8")
-            wall2, rss2, _, err2, code2 = run(
-                [kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")], env
+            rebuilt = run([kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")], env)
+            print(
+                f"          rebuild after one changed document: {rebuilt.wall:.1f} s ({rebuilt.cpu:.1f} s CPU), "
+                f"peak {rebuilt.rss:.0f} MB (exit {rebuilt.code})  | "
+                + ", ".join(f"{k} {v[0]:.1f}" for k, v in stage_times(rebuilt.err).items())
             )
-            print(f"          rebuild after one changed document: {wall2:.1f} s, peak {rss2:.0f} MB (exit {code2})")
+        results.append((made, built, stages, rebuilt))
         if not args.keep:
             shutil.rmtree(root)
     print()
-    names = list(results[-1][3])
+    names = list(results[-1][2])
     header = "| stage | " + " | ".join(f"{r[0]['works']:,}" for r in results) + " | growth per doubling |"
     print(header)
     print("|" + " --- |" * (len(results) + 2))
-    rows = [("whole command (s)", [r[1] for r in results])] + [
-        (f"{s} (s)", [r[3].get(s, (0, 0))[0] for r in results]) for s in names
+    rows = [
+        ("whole `kb build` (s)", [r[1].wall for r in results]),
+        ("whole `kb build`, CPU (s)", [r[1].cpu for r in results]),
     ]
-    rows.append(("peak RSS (MB)", [r[2] for r in results]))
+    rows += [(f"{s} (s)", [r[2].get(s, (0, 0, 0))[0] for r in results]) for s in names]
+    rows.append(("peak RSS (MB)", [r[1].rss for r in results]))
+    if args.rebuild:
+        rows.append(("rebuild, one document changed (s)", [r[3].wall for r in results]))
+        rows.append(("rebuild, CPU (s)", [r[3].cpu for r in results]))
     for label, values in rows:
         growth = [b / a for a, b in zip(values, values[1:], strict=False) if a >= 0.05]
         shown = ", ".join(f"{g:.2f}" for g in growth) if growth else "-"
@@ -286,11 +311,12 @@ def bench_check(args: argparse.Namespace, workdir: Path) -> None:
     doc = folder / "draft.md"
     doc.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     size = doc.stat().st_size / 1e6
-    wall, rss, out, err, code = run([kb_command(), "check", str(doc), "--references", str(folder / "refs.json")])
-    summary = out.strip().splitlines()[-1] if out.strip() else err[-500:]
+    checked = run([kb_command(), "check", str(doc), "--references", str(folder / "refs.json")])
+    summary = checked.out.strip().splitlines()[-1] if checked.out.strip() else checked.err[-500:]
     print(
         f"kb check: {args.check_citations:,} citations ({size:.1f} MB) against {args.check_references:,} references: "
-        f"{wall:.1f} s, {args.check_citations / wall:,.0f} citations/s, peak {rss:.0f} MB (exit {code})"
+        f"{checked.wall:.1f} s ({checked.cpu:.1f} s CPU), {args.check_citations / checked.wall:,.0f} citations/s, "
+        f"peak {checked.rss:.0f} MB (exit {checked.code})"
     )
     print(f"  {summary}")
 

@@ -9,6 +9,7 @@ Abbreviations a document defines ("technologies (ICTs, henceforth)") become labe
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from kb.normalise import fold
 from kb.records import Concept, ConceptLink, Document
 
 _DEFINED = re.compile(r"(?P<before>[\w\s-]{3,60}?)\s*\((?P<abbr>[A-Z]{2,}s?)(?:,\s*henceforth)?\)")
+_ABBREVIATION = re.compile(r"\((?P<abbr>[A-Z]{2,}s?)(?:,\s*henceforth)?\)")
+_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -39,13 +42,29 @@ def defined_abbreviations(documents: list[Document], labels: list[Label]) -> lis
     found = []
     known = {fold(lab.text).lower(): lab.concept_id for lab in labels}
     for doc in documents:
-        for m in _DEFINED.finditer(doc.text):
+        for m in definitions(doc.text):
             before = fold(m.group("before")).lower().strip()
             for label, concept_id in known.items():
                 if before.endswith(label) and not any(f.text == m.group("abbr") for f in found):
                     found.append(Label(concept_id, m.group("abbr"), "abbreviation"))
                     break
     return found
+
+
+def definitions(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_DEFINED.finditer(text)``, found from each parenthesised abbreviation
+    back to the words before it: the pattern tried at every position of a long document costs
+    seconds (its lazy 3-60 characters before a parenthesis), most documents define nothing."""
+    end = 0
+    for m in _ABBREVIATION.finditer(text):
+        words_end = m.start()
+        while words_end > end and text[words_end - 1].isspace():
+            words_end -= 1
+        # no match of _DEFINED can start before this: its words are at most 60 characters
+        found = _DEFINED.search(text, max(end, words_end - 61), m.end())
+        if found:
+            yield found
+            end = found.end()
 
 
 class Matcher:
@@ -58,6 +77,8 @@ class Matcher:
             if phrases
         }
         self.patterns: list[tuple[str, re.Pattern[str]]] = []
+        # the first words a match of each concept can start with (lower case, ASCII); None: any
+        self.first_words: list[frozenset[str] | None] = []
         by_concept: dict[str, list[str]] = {}
         for lab in labels:
             by_concept.setdefault(lab.concept_id, []).append(lab.text)
@@ -72,12 +93,16 @@ class Matcher:
             if exact:
                 parts.append(rf"(?<![\w-])(?:{'|'.join(exact)})s?(?![\w-])")
             self.patterns.append((concept_id, re.compile("|".join(parts))))
+            self.first_words.append(_first_words(texts))
 
     def find(self, text: str) -> list[tuple[str, int, int, str]]:
         """(concept id, start, end, matched text) for every match, in text order."""
         folded = _fold_keep_length(text)
+        words = _words(folded)
         hits = []
-        for concept_id, pattern in self.patterns:
+        for (concept_id, pattern), first in zip(self.patterns, self.first_words, strict=True):
+            if first is not None and first.isdisjoint(words):
+                continue  # no label of this concept can start in this text
             blocked = (
                 [(b.start(), b.end()) for b in self.blockers[concept_id].finditer(folded)]
                 if concept_id in self.blockers
@@ -91,13 +116,46 @@ class Matcher:
         return hits
 
 
+def _first_words(labels: list[str]) -> frozenset[str] | None:
+    """The lower-case first word (run of word characters) of each label, folded; None when a
+    label starts otherwise or with a word that is not ASCII (matched without this shortcut)."""
+    out = set()
+    for label in labels:
+        folded = fold(label).lstrip()
+        first = _WORD.match(folded)
+        if not first or not first.group().isascii():
+            return None
+        out.add(first.group().lower())
+    return frozenset(out)
+
+
+def _words(folded: str) -> set[str]:
+    """The lower-case words of a text, each also without a final "s" or "es" (a label matches
+    "ICTs" as well as "ICT"): every word a label's match can start with."""
+    words = set(_WORD.findall(folded.lower()))
+    words |= {w[:-1] for w in words if w.endswith("s")} | {w[:-2] for w in words if w.endswith("es")}
+    return words
+
+
+class _KeepLength(dict):
+    """Each character's fold when it is one character, else the character: a table for
+    ``str.translate``, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        folded = fold(ch)
+        self[code] = out = folded if len(folded) == 1 else ch
+        return out
+
+
+_KEEP_LENGTH = _KeepLength()
+
+
 def _fold_keep_length(text: str) -> str:
     """Fold diacritics one character at a time so that offsets stay the same."""
-    out = []
-    for ch in text:
-        f = fold(ch)
-        out.append(f if len(f) == 1 else ch)
-    return "".join(out)
+    if text.isascii():
+        return text
+    return text.translate(_KEEP_LENGTH)
 
 
 def tag(

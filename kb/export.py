@@ -58,14 +58,7 @@ def format_references(
         suffixes = year_suffixes(works) if style in ("apa", "chicago") else {}
     by_id = {w.id: w for w in works}
     for key, text in out.items():
-        text = re.sub(r"\s+", " ", text).strip()
-        text = re.sub(r"([?!])((?:</\w+>)*)\.", r"\1\2", text)  # "Governance?." -> "Governance?", in HTML too
-        if style == "ieee":
-            text = re.sub(r"^\[\d+\]\s*", "", text)
-            text = re.sub(r"”([,.])", r"\1”", text)  # IEEE (en-US) puts the comma inside the quotes
-        first = family((by_id[key].authors or [{}])[0])
-        if style != "ieee" and first[:1].islower() and text[:1] == first[:1].upper():
-            text = first[:1] + text[1:]  # "van der Graaf", not "Van der Graaf"
+        text = tidy(text, style, by_id[key])
         if key in suffixes and by_id[key].year:
             text = with_year_suffix(text, by_id[key].year, suffixes[key])
         out[key] = text.translate(_UNSHIELD) if html else text
@@ -86,6 +79,21 @@ def _shield(value):
     if isinstance(value, dict):
         return {k: _shield(v) for k, v in value.items()}
     return value
+
+
+def tidy(text: str, style: str, work: Work) -> str:
+    """What citeproc-py's text needs after formatting, for ``work`` in ``style``: one space
+    between words, no full stop after ? or !, IEEE's comma inside the closing quote, a lower-case
+    particle kept lower-case."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"([?!])((?:</\w+>)*)\.", r"\1\2", text)  # "Governance?." -> "Governance?", in HTML too
+    if style == "ieee":
+        text = re.sub(r"^\[\d+\]\s*", "", text)
+        text = re.sub(r"”([,.])", r"\1”", text)  # IEEE (en-US) puts the comma inside the quotes
+    first = family((work.authors or [{}])[0])
+    if style != "ieee" and first[:1].islower() and text[:1] == first[:1].upper():
+        text = first[:1] + text[1:]  # "van der Graaf", not "Van der Graaf"
+    return text
 
 
 def with_year_suffix(text: str, year: int, suffix: str) -> str:

@@ -373,13 +373,46 @@ def concept_path(G: nx.MultiDiGraph, a: str, b: str, H: nx.Graph | None = None) 
     ['concept:ict', 'work:w', 'concept:exclusion']
     """
     H = H if H is not None else evidence_graph(G)
-    s, t = f"concept:{a}", f"concept:{b}"
-    if s not in H or t not in H:
-        return []
-    try:
-        return min(nx.all_shortest_paths(H, s, t))
-    except nx.NetworkXNoPath:
-        return []
+    return concept_paths(G, [a], [b], H).get((a, b), [])
+
+
+def concept_paths(
+    G: nx.MultiDiGraph, sources: list[str], targets: list[str], H: nx.Graph | None = None
+) -> dict[tuple[str, str], list[str]]:
+    """:func:`concept_path` from every concept of ``sources`` to every other of ``targets``,
+    by (from, to); pairs without a path are left out. One breadth-first search from each source
+    serves all its targets, and no shortest path is listed but the one returned: of all the
+    shortest paths, the one whose node ids sort first is walked to from the source, taking at
+    each step the smallest next node that still lies on a shortest path to the target.
+
+    >>> H = nx.Graph([("concept:a", "work:2"), ("concept:a", "work:1"), ("work:1", "concept:b"),
+    ...               ("work:2", "concept:b")])
+    >>> concept_paths(nx.MultiDiGraph(), ["a"], ["b"], H)
+    {('a', 'b'): ['concept:a', 'work:1', 'concept:b']}
+    """
+    H = H if H is not None else evidence_graph(G)
+    out: dict[tuple[str, str], list[str]] = {}
+    for a in sources:
+        s = f"concept:{a}"
+        if s not in H:
+            continue
+        pred, dist = nx.predecessor(H, s, return_seen=True)
+        for b in targets:
+            t = f"concept:{b}"
+            if b == a or t not in dist:
+                continue
+            on_path, stack = {t}, [t]  # the nodes of every shortest path from s to t
+            while stack:
+                for u in pred[stack.pop()]:
+                    if u not in on_path:
+                        on_path.add(u)
+                        stack.append(u)
+            path = [s]
+            while path[-1] != t:
+                step = dist[path[-1]] + 1
+                path.append(min(v for v in H[path[-1]] if v in on_path and dist[v] == step))
+            out[(a, b)] = path
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -516,11 +549,12 @@ def analysis_rows(
         {"concept_a": ref(a), "concept_b": ref(b), "shared": n} for (a, b), n in sorted(concept_cooccurrence(G).items())
     ]
     E = evidence_graph(G)
+    found = concept_paths(G, concepts, concepts, E)
     paths = []
     for a in concepts:
         for b in concepts:
             if a != b:
-                path = concept_path(G, a, b, E)
+                path = found.get((a, b), [])
                 paths.append(
                     {
                         "from_concept": a,

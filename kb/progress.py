@@ -1,6 +1,6 @@
 """What a long build tells the person waiting for it: a progress bar per stage on a terminal,
-and, with ``KB_TIMINGS=1``, one line per stage on standard error with its wall time and the
-process's peak memory so far (what ``benchmarks/build_scale.py`` reads).
+and, with ``KB_TIMINGS=1``, one line per stage on standard error with its wall time, the
+process's peak memory so far and its CPU time (what ``benchmarks/build_scale.py`` reads).
 
 Nothing is shown when standard error is not a terminal (a log, a pipe, CI) or when the build
 is quiet (``kb build --quiet``).
@@ -36,6 +36,16 @@ def timings_on() -> bool:
     return os.environ.get("KB_TIMINGS", "") not in ("", "0")
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of the children it has waited for (formatting workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _timing(name: str, wall: float, cpu: float) -> None:
+    print(f"kb-timing: {name} {wall:.3f} {peak_rss_mb():.0f} {cpu:.3f}", file=sys.stderr, flush=True)
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB (Linux reports KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -43,18 +53,16 @@ def peak_rss_mb() -> float:
 
 @contextmanager
 def stage(name: str) -> Iterator[None]:
-    """Time one stage of the build; with KB_TIMINGS=1 print ``kb-timing: NAME SECONDS PEAK_MB``.
-    On a terminal, say which stage starts."""
-    start = time.perf_counter()
+    """Time one stage of the build; with KB_TIMINGS=1 print ``kb-timing: NAME SECONDS PEAK_MB
+    CPU_SECONDS``. On a terminal, say which stage starts."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     if showing():
         print(f"kb: {name} ...", file=sys.stderr, flush=True)
     try:
         yield
     finally:
         if timings_on():
-            print(
-                f"kb-timing: {name} {time.perf_counter() - start:.3f} {peak_rss_mb():.0f}", file=sys.stderr, flush=True
-            )
+            _timing(name, time.perf_counter() - start, cpu_seconds() - cpu)
 
 
 def bar(items: Iterable[T], label: str, length: int | None = None) -> Iterator[T]:
@@ -77,18 +85,14 @@ class Laps:
     ``laps.next("maps")`` and at the end ``laps.done()``; each lap prints as :func:`stage` does."""
 
     def __init__(self, name: str):
-        self.name, self.start = name, time.perf_counter()
+        self.name, self.start, self.cpu = name, time.perf_counter(), cpu_seconds()
         if showing():
             print(f"kb: {name} ...", file=sys.stderr, flush=True)
 
     def next(self, name: str | None) -> None:
         if timings_on():
-            print(
-                f"kb-timing: {self.name} {time.perf_counter() - self.start:.3f} {peak_rss_mb():.0f}",
-                file=sys.stderr,
-                flush=True,
-            )
-        self.name, self.start = name or "", time.perf_counter()
+            _timing(self.name, time.perf_counter() - self.start, cpu_seconds() - self.cpu)
+        self.name, self.start, self.cpu = name or "", time.perf_counter(), cpu_seconds()
         if name and showing():
             print(f"kb: {name} ...", file=sys.stderr, flush=True)
 

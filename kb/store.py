@@ -8,9 +8,11 @@ analyses are computed by ``kb/graph.py``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils.db import jsonify_if_needed
 
 from kb import schema
 from kb.normalise import display_name, family, fold, name_key
@@ -29,6 +31,32 @@ def author_id(name: dict[str, str]) -> str:
     return f"{name_key(family(name))}-{initials.lower()}".strip("-")
 
 
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def insert_rows(
+    db: sqlite_utils.Database, table: str, rows: Iterable[dict[str, Any]], replace: bool = False, alter: bool = False
+) -> None:
+    """Rows into a table, as ``db[table].insert_all(rows)`` stores them (a dict or list as its JSON,
+    a missing key as null), in one statement run for every row: sqlite-utils' own loop costs
+    several microseconds a value, the slowest part of storing a large build. A table or column
+    that does not exist yet is left to sqlite-utils, which makes it (``alter``)."""
+    rows = list(rows)
+    if not rows:
+        return
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    existing = db[table].columns_dict if db[table].exists() else {}
+    if any(c not in existing for c in columns):
+        db[table].insert_all(rows, replace=replace, alter=alter)
+        return
+    names = ", ".join(f"[{c}]" for c in columns)
+    verb = "insert or replace" if replace else "insert"
+    sql = f"{verb} into [{table}] ({names}) values ({', '.join('?' * len(columns))})"
+    values = ([v if type(v) in _PLAIN else jsonify_if_needed(v) for v in (row.get(c) for c in columns)] for row in rows)
+    with db.conn:
+        db.conn.executemany(sql, values)
+
+
 def create_tables(db: sqlite_utils.Database) -> None:
     """Every table the schema declares, and the marker that says kb built this database."""
     for table in schema.TABLES:
@@ -37,35 +65,43 @@ def create_tables(db: sqlite_utils.Database) -> None:
 
 
 def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None:
-    db["documents"].insert_all(
-        {
-            "id": d.id,
-            "title": d.title,
-            "kind": d.kind,
-            "path": d.path,
-            "source": d.meta.get("source"),
-            "source_title": d.meta.get("source_title"),
-            "source_lines": d.meta.get("source_lines"),
-            "note": " ".join(str(d.meta.get("note") or "").split()) or None,
-            "references_file": d.meta.get("references"),
-            "passage_count": len(d.passages),
-        }
-        for d in documents
+    insert_rows(
+        db,
+        "documents",
+        (
+            {
+                "id": d.id,
+                "title": d.title,
+                "kind": d.kind,
+                "path": d.path,
+                "source": d.meta.get("source"),
+                "source_title": d.meta.get("source_title"),
+                "source_lines": d.meta.get("source_lines"),
+                "note": " ".join(str(d.meta.get("note") or "").split()) or None,
+                "references_file": d.meta.get("references"),
+                "passage_count": len(d.passages),
+            }
+            for d in documents
+        ),
     )
-    db["passages"].insert_all(
-        {
-            "id": p.id,
-            "document_id": p.document_id,
-            "number": p.number,
-            "text": p.text,
-            "start": p.start,
-            "end": p.end,
-            "line": p.line,
-            "source_line": p.source_line,
-            "kind": d.kind,
-        }
-        for d in documents
-        for p in d.passages
+    insert_rows(
+        db,
+        "passages",
+        (
+            {
+                "id": p.id,
+                "document_id": p.document_id,
+                "number": p.number,
+                "text": p.text,
+                "start": p.start,
+                "end": p.end,
+                "line": p.line,
+                "source_line": p.source_line,
+                "kind": d.kind,
+            }
+            for d in documents
+            for p in d.passages
+        ),
     )
 
 
@@ -104,7 +140,7 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
                 **stats.get(w.id, {}),
             }
         )
-    db["works"].insert_all(rows, alter=True)
+    insert_rows(db, "works", rows, alter=True)
     authors: dict[str, dict[str, Any]] = {}
     links = []
     for w in works:
@@ -124,107 +160,129 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
                 links.append(
                     {"work_id": w.id, "author_id": aid, "role": role, "position": i, "as_printed": _names([n])}
                 )
-    db["authors"].insert_all(sorted(authors.values(), key=lambda a: a["id"]))
-    db["work_authors"].insert_all(links)
+    insert_rows(db, "authors", sorted(authors.values(), key=lambda a: a["id"]))
+    insert_rows(db, "work_authors", links)
 
 
 def save_work_sources(db: sqlite_utils.Database, sources: list[Any]) -> None:
     """Which source said what, field by field, for every work."""
-    db["work_sources"].insert_all(
-        {
-            "work_id": s.work_id,
-            "field": s.field,
-            "source": s.source,
-            "line": s.line,
-            "value": s.value,
-        }
-        for s in sources
+    insert_rows(
+        db,
+        "work_sources",
+        (
+            {
+                "work_id": s.work_id,
+                "field": s.field,
+                "source": s.source,
+                "line": s.line,
+                "value": s.value,
+            }
+            for s in sources
+        ),
     )
 
 
 def save_reference_entries(db: sqlite_utils.Database, entries: list[dict[str, Any]]) -> None:
     """Every entry of every reference list, with its raw text, and the work it is."""
-    db["reference_entries"].insert_all(entries)
+    insert_rows(db, "reference_entries", entries)
 
 
 def save_citations(db: sqlite_utils.Database, citations: list[Citation], passages: dict[str, Any]) -> None:
-    db["citations"].insert_all(
-        {
-            # what a reader looks at first, then where it is, then how it was read
-            "id": c.id,
-            "text": c.text,
-            "status": c.status,
-            "problems": json.dumps(c.problems),
-            "expected": c.expected,
-            "message": c.message,
-            "work_id": c.work_id,
-            "reference": c.reference,
-            "candidates": json.dumps(c.candidates),
-            "candidate_ids": json.dumps(c.candidate_ids),
-            "document_id": c.document_id,
-            "passage_id": c.passage_id,
-            "start": c.start,
-            "end": c.end,
-            "passage_start": c.start - passages[c.passage_id].start if c.passage_id else None,
-            "passage_end": c.end - passages[c.passage_id].start if c.passage_id else None,
-            "names": "; ".join(c.names),
-            "et_al": int(c.et_al),
-            "year": c.year,
-            "locator": c.locator,
-            "narrative": int(c.narrative),
-            "group_number": c.group,
-        }
-        for c in citations
+    insert_rows(
+        db,
+        "citations",
+        (
+            {
+                # what a reader looks at first, then where it is, then how it was read
+                "id": c.id,
+                "text": c.text,
+                "status": c.status,
+                "problems": json.dumps(c.problems),
+                "expected": c.expected,
+                "message": c.message,
+                "work_id": c.work_id,
+                "reference": c.reference,
+                "candidates": json.dumps(c.candidates),
+                "candidate_ids": json.dumps(c.candidate_ids),
+                "document_id": c.document_id,
+                "passage_id": c.passage_id,
+                "start": c.start,
+                "end": c.end,
+                "passage_start": c.start - passages[c.passage_id].start if c.passage_id else None,
+                "passage_end": c.end - passages[c.passage_id].start if c.passage_id else None,
+                "names": "; ".join(c.names),
+                "et_al": int(c.et_al),
+                "year": c.year,
+                "locator": c.locator,
+                "narrative": int(c.narrative),
+                "group_number": c.group,
+            }
+            for c in citations
+        ),
     )
 
 
 def save_claims(db: sqlite_utils.Database, claims: list[Any]) -> None:
     """Claims (citing sentences) and which citations and works each rests on."""
-    db["claims"].insert_all(
-        {
-            "id": c.id,
-            "document_id": c.document_id,
-            "passage_id": c.passage_id,
-            "number": c.sentence.number,
-            "text": c.sentence.text,
-            "start": c.sentence.start,
-            "end": c.sentence.end,
-            "citation_count": len(c.citations),
-            "works": json.dumps(sorted({x.work_id for x in c.citations if x.work_id})),
-            "candidate_works": json.dumps(sorted({w for x in c.citations for w in x.candidate_ids})),
-        }
-        for c in claims
+    insert_rows(
+        db,
+        "claims",
+        (
+            {
+                "id": c.id,
+                "document_id": c.document_id,
+                "passage_id": c.passage_id,
+                "number": c.sentence.number,
+                "text": c.sentence.text,
+                "start": c.sentence.start,
+                "end": c.sentence.end,
+                "citation_count": len(c.citations),
+                "works": json.dumps(sorted({x.work_id for x in c.citations if x.work_id})),
+                "candidate_works": json.dumps(sorted({w for x in c.citations for w in x.candidate_ids})),
+            }
+            for c in claims
+        ),
     )
-    db["claim_citations"].insert_all(
-        {
-            "claim_id": c.id,
-            "citation_id": x.id,
-            "status": x.status,
-            "work_id": x.work_id,
-            "candidates": json.dumps(x.candidate_ids),
-        }
-        for c in claims
-        for x in c.citations
+    insert_rows(
+        db,
+        "claim_citations",
+        (
+            {
+                "claim_id": c.id,
+                "citation_id": x.id,
+                "status": x.status,
+                "work_id": x.work_id,
+                "candidates": json.dumps(x.candidate_ids),
+            }
+            for c in claims
+            for x in c.citations
+        ),
     )
 
 
 def save_concepts(db: sqlite_utils.Database, concepts: list[Concept], labels: list[Any]) -> None:
-    db["concepts"].insert_all(
-        {
-            "id": c.id,
-            "pref_label": c.pref_label,
-            "definition": c.definition,
-            "definition_passage_id": c.source["passage_id"],
-            "definition_quote": c.source["quote"],
-            "broader": json.dumps(c.broader),
-            "related": json.dumps(c.related),
-            "eurovoc_id": (c.exact_match or {}).get("id"),
-            "eurovoc_label": (c.exact_match or {}).get("label"),
-            "eurovoc_uri": (c.exact_match or {}).get("uri"),
-        }
-        for c in concepts
+    insert_rows(
+        db,
+        "concepts",
+        (
+            {
+                "id": c.id,
+                "pref_label": c.pref_label,
+                "definition": c.definition,
+                "definition_passage_id": c.source["passage_id"],
+                "definition_quote": c.source["quote"],
+                "broader": json.dumps(c.broader),
+                "related": json.dumps(c.related),
+                "eurovoc_id": (c.exact_match or {}).get("id"),
+                "eurovoc_label": (c.exact_match or {}).get("label"),
+                "eurovoc_uri": (c.exact_match or {}).get("uri"),
+            }
+            for c in concepts
+        ),
     )
-    db["concept_labels"].insert_all(
+    insert_rows(
+        db,
+        "concept_labels",
         (
             {
                 "id": f"{lab.concept_id}/{lab.kind}/{lab.text}",
@@ -242,8 +300,11 @@ def save_concepts(db: sqlite_utils.Database, concepts: list[Concept], labels: li
         relations += [{"concept_id": o, "relation": "narrower", "other_id": c.id} for o in c.broader]
         relations += [{"concept_id": c.id, "relation": "related", "other_id": o} for o in c.related]
         relations += [{"concept_id": o, "relation": "related", "other_id": c.id} for o in c.related]
-    db["concept_relations"].insert_all(
-        sorted(relations, key=lambda r: (r["concept_id"], r["relation"], r["other_id"])), replace=True
+    insert_rows(
+        db,
+        "concept_relations",
+        sorted(relations, key=lambda r: (r["concept_id"], r["relation"], r["other_id"])),
+        replace=True,
     )
 
 
@@ -267,7 +328,7 @@ def save_concept_links(db: sqlite_utils.Database, links: list[ConceptLink]) -> N
                 "claim_id": link.target_id if link.target_table == "claims" else None,
             }
         )
-    db["concept_links"].insert_all(rows)
+    insert_rows(db, "concept_links", rows)
 
 
 def save_evidence_map(
@@ -309,7 +370,9 @@ def save_evidence_map(
             rows.add((link.concept_id, "focus groups", link.target_id, "focus_groups", link.target_id))
         elif link.target_table == "criteria":
             rows.add((link.concept_id, "usability criteria", link.target_id, "criteria", link.target_id))
-    db["evidence"].insert_all(
+    insert_rows(
+        db,
+        "evidence",
         (
             {
                 "concept_id": c,
@@ -319,7 +382,7 @@ def save_evidence_map(
                 "target_id": target,
             }
             for c, kind, bucket, table, target in sorted(rows)
-        )
+        ),
     )
 
 
@@ -331,14 +394,17 @@ def save_evidence(
     db: sqlite_utils.Database, studies: list[dict[str, Any]], tables: dict[str, list[dict[str, Any]]]
 ) -> None:
     # an evidence file may name fields the seed's does not: they become columns (alter=True)
-    db["studies"].insert_all(
-        (_jsonable({k: str(v) if k.startswith("period_") else v for k, v in s.items()}) for s in studies), alter=True
+    insert_rows(
+        db,
+        "studies",
+        (_jsonable({k: str(v) if k.startswith("period_") else v for k, v in s.items()}) for s in studies),
+        alter=True,
     )
     for name in ("sessions", "focus_groups", "topics", "criteria", "instruments"):
-        db[name].insert_all((_jsonable(r) for r in tables[name]), alter=True)
-    db["methods"].insert_all((_jsonable(r) for r in tables["methods"]), alter=True)
-    db["method_hats"].insert_all((_jsonable(r) for r in tables["hats"]), alter=True)
-    db["findings"].insert_all((_jsonable(r) for r in tables["findings"]), alter=True)
+        insert_rows(db, name, (_jsonable(r) for r in tables[name]), alter=True)
+    insert_rows(db, "methods", (_jsonable(r) for r in tables["methods"]), alter=True)
+    insert_rows(db, "method_hats", (_jsonable(r) for r in tables["hats"]), alter=True)
+    insert_rows(db, "findings", (_jsonable(r) for r in tables["findings"]), alter=True)
 
 
 def save_problems(db: sqlite_utils.Database, problems: list[Problem]) -> None:
@@ -357,7 +423,7 @@ def save_problems(db: sqlite_utils.Database, problems: list[Problem]) -> None:
                 "passage_id": p.passage_id,
             }
         )
-    db["problems"].insert_all(rows)
+    insert_rows(db, "problems", rows)
 
 
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
@@ -395,4 +461,4 @@ def save_graph_analyses(
     (``kb.layout.map_rows``): per-work figures as columns of ``works``, the rest as tables."""
     _update_work_figures(db, work_figures)
     for table, rows in tables.items():
-        db[table].insert_all(rows)
+        insert_rows(db, table, rows)

@@ -226,3 +226,29 @@ def test_map_in_a_browser(server, browser, artifacts):
     page.goto(base + "/-/path?from=ict&to=exclusion")
     assert page.locator("ol.kb-path li").all_inner_texts()[1].endswith("van der Graaf & Veeckman 2014")
     page.close()
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_concept_paths_are_the_first_of_all_shortest_paths(seed):
+    """One search per concept gives, for every pair, the shortest path whose node ids sort first,
+    as listing every shortest path and taking the least does."""
+    import random
+
+    rng = random.Random(seed)
+    concepts = [f"c{i}" for i in range(6)]
+    nodes = [f"concept:{c}" for c in concepts] + [f"work:w{i}" for i in range(25)] + ["finding:f1", "finding:f2"]
+    H = nx.Graph()
+    H.add_nodes_from(nodes[: len(concepts) + rng.randint(0, 25)])
+    for _ in range(rng.randint(5, 60)):
+        H.add_edge(*rng.sample(nodes, 2))
+    found = g.concept_paths(nx.MultiDiGraph(), concepts, concepts, H)
+    for a in concepts:
+        for b in concepts:
+            s, t = f"concept:{a}", f"concept:{b}"
+            if a == b:
+                continue
+            try:
+                expected = min(nx.all_shortest_paths(H, s, t)) if s in H and t in H else None
+            except nx.NetworkXNoPath:
+                expected = None
+            assert found.get((a, b)) == expected

@@ -27,6 +27,8 @@ from kb.normalise import citation_key, family, line_of, unique_keys
 from kb.records import Problem, Work, severity_of
 
 _LATEX = re.compile(r"[\\$~%&]|--|``|''")
+# "--" (an en dash in TeX) and otherwise nothing TeX reads: no braces, no em dash, no quotes
+_DASHES_ONLY = re.compile(r"(?:[^\\$~%&{}`'-]|(?<!-)-(?!-)|(?<!-)--(?!-))*")
 
 
 class FastLatexDecoding(LatexDecodingMiddleware):
@@ -39,6 +41,8 @@ class FastLatexDecoding(LatexDecodingMiddleware):
         self.keep_braces = keep_braced_groups
 
     def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+        if _DASHES_ONLY.fullmatch(python_string):
+            return python_string.replace("--", "–"), ""  # a page range, "846--860": its en dash
         if _LATEX.search(python_string):
             return super()._transform_python_value_string(python_string)
         return (python_string if self.keep_braces else python_string.replace("{", "").replace("}", "")), ""
