@@ -802,13 +802,15 @@ DATABASE_DESCRIPTION = "Works, citations, session evidence and concepts, built b
 QUERIES: dict[str, dict[str, str]] = {
     "literature_on_concept": {
         "title": "Literature on a concept",
-        "description": "Works cited in passages on a concept, with the passage that cites them. Parameter concept is "
-        "a concept id or any of its labels, e.g. exclusion, ICT, New Public Governance.",
-        "sql": """select distinct works.id, works.authors, works.year, works.title, works.container_title,
-       concept_links.passage_id, concept_links.note
+        "description": "Works cited in passages on a concept, one row a work: how many such passages cite it, the "
+        "first of them, and how it is linked (cited-in-candidate: only as one candidate of an ambiguous citation). "
+        "Parameter concept is a concept id or any of its labels, e.g. exclusion, ICT, New Public Governance.",
+        "sql": """select works.id, works.authors, works.year, works.title, works.container_title,
+       count(distinct concept_links.passage_id) as passages, min(concept_links.passage_id) as passage_id,
+       group_concat(distinct concept_links.method) as linked_as
 from concept_links join works on works.id = concept_links.target_id
 where concept_links.target_table = 'works' and concept_links.concept_id in (select id from concepts where lower(id) = lower(:concept) union select concept_id from concept_labels where lower(label) = lower(:concept))
-order by works.year, works.id""",
+group by works.id order by works.year, works.id""",
     },
     "integrity_problems": {
         "title": "Integrity problems",
@@ -833,8 +835,8 @@ order by citations.document_id, citations.start""",
         "sql": """select works.id, works.authors, works.year, works.title
 from works
 where works.times_cited = 0
-  and not exists (select 1 from citations, json_each(citations.candidate_ids) as j
-                  where j.value = works.id)
+  and works.id not in (select j.value from citations, json_each(citations.candidate_ids) as j
+                       where citations.candidate_ids != '[]')
 order by works.position""",
     },
     "evidence_map": {
