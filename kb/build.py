@@ -3,7 +3,6 @@ atomically (a failed build leaves the previous database as it was)."""
 
 from __future__ import annotations
 
-import copy
 import glob
 import hashlib
 import os
@@ -13,11 +12,12 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlite_utils
 
 from kb import graph as kbgraph
+from kb.buildcache import BuildCache, digest, dumps, loads, timing_line
 from kb.claims import claims as make_claims
 from kb.concepts import tag
 from kb.formatcache import format_cached
@@ -132,19 +132,24 @@ class Sources:
     entries: list = field(default_factory=list)  # every reference of every list, with its raw text
 
 
-def read_sources(root: Path) -> Sources:
+def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     """Read every source under ``root``; a broken source raises KbError naming file and line.
 
     Each citing document names its reference list: ``references`` (hand-checked BibTeX) and/or
     ``reference_list`` (free text, or any format kb parse reads). Both lists of one document are
-    merged entry by entry; the same work cited by several documents becomes one work."""
+    merged entry by entry; the same work cited by several documents becomes one work.
+
+    ``cache``: documents and lists read by an earlier build, by their content (none: every
+    file is read)."""
+    cache = cache or BuildCache(None)
     bib_dir = root / "bibliography"
     if not bib_dir.is_dir():
         raise KbError(
             "no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources"
         )
-    documents = [load_document(p) for p in _files(root, "bibliography", "*.md")]
-    documents += [load_document(p) for p in _files(root, "evidence", "*.md")]
+    documents = [
+        _read_document(p, cache) for p in _files(root, "bibliography", "*.md") + _files(root, "evidence", "*.md")
+    ]
     by_id: dict[str, Document] = {}
     for d in documents:
         if d.id in by_id:
@@ -157,7 +162,7 @@ def read_sources(root: Path) -> Sources:
         by_id[d.id] = d
     entries: list[Entry] = []
     used_bib: set[Path] = set()
-    once = ParsedOnce(documents, bib_dir)
+    once = ParsedOnce(documents, bib_dir, cache)
     for doc in bar(documents, "reference lists"):
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
         if not bib_name and not list_name:
@@ -182,7 +187,10 @@ def read_sources(root: Path) -> Sources:
             ]
         entries += document_entries(doc.id, doc_works, fs, disagreements)
     unlisted = [
-        w for path in _files(root, "bibliography", "*.bib") if path.resolve() not in used_bib for w in _load_bib(path)
+        w
+        for path in _files(root, "bibliography", "*.bib")
+        if path.resolve() not in used_bib
+        for w in once.read(_load_bib, path)
     ]
     linked = link(entries, unlisted)
     evidence = load_evidence(_files(root, "evidence", "*.yml"), by_id)
@@ -200,6 +208,13 @@ def read_sources(root: Path) -> Sources:
     )
     _relative_paths(sources, root)
     return sources
+
+
+def _read_document(path: Path, cache: BuildCache) -> Document:
+    """One citing document read into passages, or the same document as an earlier build read it
+    when its bytes are the same."""
+    key = digest(str(path), hashlib.sha256(path.read_bytes()).digest())
+    return cache.value("document", key, load_document, path)
 
 
 def _files(root: Path, folder: str, pattern: str) -> list[Path]:
@@ -281,27 +296,29 @@ def _load_bib(path: Path) -> list[Work]:
 
 
 class ParsedOnce:
-    """Each reference list parsed once per build, however many documents name it: a file named
-    by more than one document is kept parsed, by its path and the SHA-256 of its content, and
-    each document gets its own copy of the records (a build changes them as it links works).
-    A file named once is parsed and handed over as it is."""
+    """Each reference list parsed once, however many documents name it and however many builds
+    read it: by the parser, the file's path and the SHA-256 of its content, within a build and
+    (through ``cache``) across builds. Each document gets its own copy of the records (a build
+    changes them as it links works): a file named by more than one document is kept pickled
+    and handed out as a fresh copy each time."""
 
-    def __init__(self, documents: list[Document], folder: Path):
+    def __init__(self, documents: list[Document], folder: Path, cache: BuildCache | None = None):
         self.named = Counter(
             str(folder / str(doc.meta[key]))
             for doc in documents
             for key in ("references", "reference_list")
             if isinstance(doc.meta.get(key), str)
         )
-        self.parsed: dict[tuple[str, str, str], Any] = {}
+        self.cache = cache or BuildCache(None)
+        self.parsed: dict[str, bytes] = {}
 
     def read(self, parse: Callable[[Path], T], path: Path) -> T:
+        key = digest(parse.__name__, str(path), hashlib.sha256(path.read_bytes()).digest())
         if self.named[str(path)] < 2:
-            return parse(path)
-        key = (parse.__name__, str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+            return self.cache.value("list", key, parse, path)
         if key not in self.parsed:
-            self.parsed[key] = parse(path)
-        return copy.deepcopy(self.parsed[key])
+            self.parsed[key] = dumps(self.cache.value("list", key, parse, path))
+        return loads(self.parsed[key])
 
 
 def _relative_paths(sources: Sources, root: Path) -> None:
@@ -344,33 +361,46 @@ def document_works(doc: Document, sources: Sources) -> list[Work]:
     return sources.lists.get(doc.id, [])
 
 
-def resolve_citations(sources: Sources) -> tuple[list[Citation], list[Problem]]:
+def resolve_citations(sources: Sources, cache: BuildCache | None = None) -> tuple[list[Citation], list[Problem]]:
     """Every document's citations checked against its own list: citations, and the problems of
-    the citations and of the lists."""
+    the citations and of the lists.
+
+    A document's citations depend on nothing but the document and its list's works as linking
+    left them; ``cache`` keeps them by both (their ``repr``: every field's value), so a
+    document an earlier build resolved against the same list is not resolved again."""
+    cache = cache or BuildCache(None)
     citations: list[Citation] = []
     problems: list[Problem] = []
     for doc in bar(sources.documents, "citations"):
         works = document_works(doc, sources)
         if not works:
             continue
-        report = check(doc, works)
-        citations += report.citations
-        problems += report.reference_problems
-        line = line_of(doc.text)
-        for c in report.citations:
-            problems += [
-                Problem(
-                    code=code,
-                    message=c.message,
-                    source=doc.path,
-                    line=line(c.start),
-                    citation_id=c.id,
-                    passage_id=c.passage_id,
-                    work_id=c.work_id,
-                )
-                for code in c.problems
-            ]
+        key = digest(repr(doc), repr(works)) if cache.path else ""
+        found, found_problems = cache.value("citations", key, _resolve_document, doc, works)
+        citations += found
+        problems += found_problems
     return citations, problems
+
+
+def _resolve_document(doc: Document, works: list[Work]) -> tuple[list[Citation], list[Problem]]:
+    """One document's citations resolved against its list, and the problems of both."""
+    report = check(doc, works)
+    problems = list(report.reference_problems)
+    line = line_of(doc.text)
+    for c in report.citations:
+        problems += [
+            Problem(
+                code=code,
+                message=c.message,
+                source=doc.path,
+                line=line(c.start),
+                citation_id=c.id,
+                passage_id=c.passage_id,
+                work_id=c.work_id,
+            )
+            for code in c.problems
+        ]
+    return report.citations, problems
 
 
 def source_problems(sources: Sources) -> list[Problem]:
@@ -405,10 +435,25 @@ def source_problems(sources: Sources) -> list[Problem]:
 def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     """Build the knowledge base into ``db_path`` atomically; return row counts."""
     root = root or default_root()
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(db_path)
+    cache = BuildCache(build_cache_path(db_path), db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp-build-cache"))
+    try:
+        counts = _build(db_path, root, cache)
+    except BaseException:
+        cache.discard()
+        raise
+    cache.save()
+    timing_line(cache)
+    return counts
+
+
+def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
     with stage("read"):
-        sources = read_sources(root)
+        sources = read_sources(root, cache)
     with stage("resolve"):
-        citations, citation_problems = resolve_citations(sources)
+        citations, citation_problems = resolve_citations(sources, cache)
         problems = sources.problems + citation_problems + source_problems(sources)
         for p in problems:
             p.severity = severity_of(p.code)
@@ -438,9 +483,6 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
             }
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(db_path)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     if tmp.exists():
         tmp.unlink()
@@ -541,6 +583,12 @@ def format_cache_path(db_path: Path) -> Path:
     return db_path.with_name(f".{db_path.name}.format-cache")
 
 
+def build_cache_path(db_path: Path) -> Path:
+    """Where a database's parsed lists, read documents and resolved citations are kept between
+    builds (:mod:`kb.buildcache`): beside it, hidden."""
+    return db_path.with_name(f".{db_path.name}.build-cache")
+
+
 def work_concepts(links: list) -> dict[str, set[str]]:
     """The concepts of the sentences citing each work (``cited-in`` links), in one pass over the
     links rather than one scan of them per work."""
@@ -558,7 +606,11 @@ def remove_stale_temp_files(db_path: Path) -> list[Path]:
     prefix = f".{db_path.name}."
     for path in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp*"):
         pid_text, _, suffix = path.name[len(prefix) :].partition(".tmp")
-        if not pid_text.isdigit() or suffix not in ("", "-journal", "-wal", "-shm") or _alive(int(pid_text)):
+        if (
+            not pid_text.isdigit()
+            or suffix not in ("", "-journal", "-wal", "-shm", "-build-cache")
+            or _alive(int(pid_text))
+        ):
             continue
         try:
             path.unlink()
