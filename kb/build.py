@@ -471,7 +471,9 @@ def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
     with stage("claims"):
         claims = make_claims(sources.documents, citations)
     with stage("concepts"):
-        links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
+        links, labels = tag(
+            sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated, cache
+        )
     with stage("format"):
         formatted = format_cached(sources.works, ("apa", "ieee"), cache=format_cache_path(Path(db_path)))
     with stage("stats"):

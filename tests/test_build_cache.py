@@ -77,10 +77,10 @@ def test_an_unchanged_rebuild_reads_and_resolves_nothing_again_and_gives_the_sam
     db = two_essays / "kb.db"
     build(db, two_essays)
     first = cache_report(capsys)
-    assert first == {"citations": (0, 2), "document": (0, 3), "list": (0, 2)}
+    assert first == {"citations": (0, 2), "concepts": (0, 3), "document": (0, 3), "list": (0, 2)}
     assert build_cache_path(db).is_file()
     build(db, two_essays)
-    assert cache_report(capsys) == {"citations": (2, 2), "document": (3, 3), "list": (2, 2)}
+    assert cache_report(capsys) == {"citations": (2, 2), "concepts": (3, 3), "document": (3, 3), "list": (2, 2)}
     assert rows(db) == fresh_rows(two_essays, tmp_path)
 
 
@@ -90,7 +90,7 @@ def test_one_changed_document_is_read_and_resolved_again_alone(two_essays, tmp_p
     twin = two_essays / "bibliography" / "twin-essay.md"
     edit(twin, "\n\n", "\n\nA paragraph added since the last build (Nobody, 1999).\n\n")
     build(db, two_essays)
-    assert cache_report(capsys) == {"citations": (1, 2), "document": (2, 3), "list": (2, 2)}
+    assert cache_report(capsys) == {"citations": (1, 2), "concepts": (2, 3), "document": (2, 3), "list": (2, 2)}
     assert rows(db) == fresh_rows(two_essays, tmp_path)
     conn = sqlite3.connect(db)
     assert conn.execute("select count(*) from citations where text like 'Nobody%'").fetchone()[0] == 1
@@ -102,10 +102,29 @@ def test_a_changed_list_is_read_again_and_the_rebuild_sees_the_change(sources_co
     edit(sources_copy / BIB, "title = {Beyond engagement", "title = {Well beyond engagement")
     build(db, sources_copy)
     # the list is read again, and the document citing it is resolved again: its works changed
-    assert cache_report(capsys) == {"citations": (0, 1), "document": (2, 2), "list": (1, 2)}
+    assert cache_report(capsys) == {"citations": (0, 1), "concepts": (2, 2), "document": (2, 2), "list": (1, 2)}
     title = sqlite3.connect(db).execute("select title from works where id = 'bovaird2007beyond'").fetchone()[0]
     assert title.startswith("Well beyond engagement")
     assert rows(db) == fresh_rows(sources_copy, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        pytest.param("alt_labels: [digital divide,", "alt_labels: [public services, digital divide,", id="new-label"),
+        pytest.param("pref_label: coproduction", "pref_label: coproduction of services", id="changed-label"),
+    ],
+)
+def test_a_changed_concept_scheme_matches_every_document_again(sources_copy, tmp_path, timed, capsys, old, new):
+    db = sources_copy / "kb.db"
+    build(db, sources_copy)
+    before = rows(db)["concept_links"]
+    edit(sources_copy / "concepts" / "coproduction-scheme.yml", old, new)
+    build(db, sources_copy)
+    assert cache_report(capsys)["concepts"] == (0, 2)
+    after = rows(db)
+    assert after["concept_links"] != before
+    assert after == fresh_rows(sources_copy, tmp_path)
 
 
 def _truncate(path: Path) -> None:
@@ -126,14 +145,18 @@ def _other_version(path: Path) -> None:
 
 
 def _values_changed(path: Path) -> None:
-    """A name changed inside every value that has it, each still a valid pickle, its checksum
-    left as written."""
+    """A word changed inside every value, each still a valid pickle, its checksum left as
+    written."""
+
+    def changed(value: bytes) -> bytes:
+        word = next(w for w in (b"Bovaird", b"coproduction") if w in value)
+        return value.replace(word, word[:-1] + b"x")
+
     with sqlite3.connect(path) as conn:
         found = conn.execute("select kind, key, value from entries").fetchall()
-        assert all(b"Bovaird" in value for _, _, value in found)
         conn.executemany(
             "update entries set value = ? where kind = ? and key = ?",
-            [(value.replace(b"Bovaird", b"Bovairx"), kind, key) for kind, key, value in found],
+            [(changed(value), kind, key) for kind, key, value in found],
         )
 
 
@@ -152,10 +175,10 @@ def test_a_damaged_cache_is_ignored_and_written_anew(sources_copy, tmp_path, tim
     build(db, sources_copy)
     damage(build_cache_path(db))
     build(db, sources_copy)  # never fails
-    assert cache_report(capsys) == {"citations": (0, 1), "document": (0, 2), "list": (0, 2)}
+    assert cache_report(capsys) == {"citations": (0, 1), "concepts": (0, 2), "document": (0, 2), "list": (0, 2)}
     assert rows(db) == fresh_rows(sources_copy, tmp_path)
     build(db, sources_copy)  # the cache the last build wrote is whole again
-    assert cache_report(capsys) == {"citations": (1, 1), "document": (2, 2), "list": (2, 2)}
+    assert cache_report(capsys) == {"citations": (1, 1), "concepts": (2, 2), "document": (2, 2), "list": (2, 2)}
 
 
 class _Planted:
