@@ -167,24 +167,13 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
         if not bib_name and not list_name:
             continue
-        curated = once.read(_load_bib, _named_file(bib_dir, bib_name, doc, "references")) if bib_name else []
+        bib_path = _named_file(bib_dir, bib_name, doc, "references") if bib_name else None
         if bib_name:
             used_bib.add((bib_dir / str(bib_name)).resolve())
-        parsed = (
-            once.read(read_references, _named_file(bib_dir, list_name, doc, "reference_list")).works
-            if list_name
-            else []
-        )
-        if curated and parsed:
-            doc_works, fs, disagreements = merge_sources(curated, parsed)
-        else:
-            doc_works, disagreements = curated or parsed, []
-            fs = [
-                FieldSource(w.id, f, w.source, w.line, _show(w.csl[f]))
-                for w in doc_works
-                for f in COMPARED
-                if f in w.csl
-            ]
+        list_path = _named_file(bib_dir, list_name, doc, "reference_list") if list_name else None
+        # a document's list, both readings merged: a pure function of the two files
+        key = digest(once.key(_load_bib, bib_path), once.key(read_references, list_path))
+        doc_works, fs, disagreements = cache.value("merged-list", key, _document_list, once, bib_path, list_path)
         entries += document_entries(doc.id, doc_works, fs, disagreements)
     unlisted = [
         w
@@ -208,6 +197,20 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     )
     _relative_paths(sources, root)
     return sources
+
+
+def _document_list(
+    once: ParsedOnce, bib_path: Path | None, list_path: Path | None
+) -> tuple[list[Work], list[FieldSource], list[Problem]]:
+    """A document's list: its hand-checked BibTeX and its other list merged entry by entry, or
+    the one it has; with the field sources and the disagreements merging found."""
+    curated = once.read(_load_bib, bib_path) if bib_path else []
+    parsed = once.read(read_references, list_path).works if list_path else []
+    if curated and parsed:
+        return merge_sources(curated, parsed)
+    works = curated or parsed
+    fs = [FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])) for w in works for f in COMPARED if f in w.csl]
+    return works, fs, []
 
 
 def _read_document(path: Path, cache: BuildCache) -> Document:
@@ -311,9 +314,20 @@ class ParsedOnce:
         )
         self.cache = cache or BuildCache(None)
         self.parsed: dict[str, bytes] = {}
+        self.keys: dict[tuple[str, str], str] = {}
+
+    def key(self, parse: Callable[[Path], T], path: Path | None) -> str:
+        """What ``read(parse, path)`` is kept by: the parser, the path and the SHA-256 of the
+        file's bytes (read once a build); "" for no file."""
+        if path is None:
+            return ""
+        named = (parse.__name__, str(path))
+        if named not in self.keys:
+            self.keys[named] = digest(*named, hashlib.sha256(path.read_bytes()).digest())
+        return self.keys[named]
 
     def read(self, parse: Callable[[Path], T], path: Path) -> T:
-        key = digest(parse.__name__, str(path), hashlib.sha256(path.read_bytes()).digest())
+        key = self.key(parse, path)
         if self.named[str(path)] < 2:
             return self.cache.value("list", key, parse, path)
         if key not in self.parsed:

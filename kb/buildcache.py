@@ -5,9 +5,13 @@ The cache is one SQLite file beside the database (``.kb.db.build-cache``), holdi
 kind and key:
 
 - ``list``: a parsed reference list, by the parser, the file's path and the SHA-256 of its bytes;
+- ``merged-list``: a document's list, its BibTeX and its other list merged, with the field
+  sources and disagreements merging found, by the keys of both files;
 - ``document``: a citing document read into passages, by its path and the SHA-256 of its bytes;
 - ``citations``: a document's resolved citations and the problems of its list, by the SHA-256
-  of the document and of its list's works as the resolver gets them (after linking).
+  of the document and of its list's works as the resolver gets them (after linking);
+- ``concepts``: the concept matches in a document's passages and claim sentences, by the
+  SHA-256 of its texts and of the matcher's labels (:func:`kb.concepts.matches_kept`).
 
 Each value is a pure function of its key and of the code, so the whole file belongs to the
 code that wrote it: every module of ``kb`` and ``loaders``, the parser's model and the versions
@@ -66,6 +70,7 @@ ALLOWED = {
     ("kb.records", "ReferenceSection"),
     ("kb.records", "Citation"),
     ("loaders.references", "ReadResult"),
+    ("kb.merge", "FieldSource"),
     ("datetime", "date"),
     ("datetime", "datetime"),
     ("datetime", "time"),

@@ -77,10 +77,11 @@ def test_an_unchanged_rebuild_reads_and_resolves_nothing_again_and_gives_the_sam
     db = two_essays / "kb.db"
     build(db, two_essays)
     first = cache_report(capsys)
-    assert first == {"citations": (0, 2), "concepts": (0, 3), "document": (0, 3), "list": (0, 2)}
+    assert first == {"citations": (0, 2), "concepts": (0, 3), "document": (0, 3), "list": (0, 2), "merged-list": (0, 2)}
     assert build_cache_path(db).is_file()
     build(db, two_essays)
-    assert cache_report(capsys) == {"citations": (2, 2), "concepts": (3, 3), "document": (3, 3), "list": (2, 2)}
+    # each document's merged list is found whole: the lists themselves are not even unpickled
+    assert cache_report(capsys) == {"citations": (2, 2), "concepts": (3, 3), "document": (3, 3), "merged-list": (2, 2)}
     assert rows(db) == fresh_rows(two_essays, tmp_path)
 
 
@@ -90,7 +91,7 @@ def test_one_changed_document_is_read_and_resolved_again_alone(two_essays, tmp_p
     twin = two_essays / "bibliography" / "twin-essay.md"
     edit(twin, "\n\n", "\n\nA paragraph added since the last build (Nobody, 1999).\n\n")
     build(db, two_essays)
-    assert cache_report(capsys) == {"citations": (1, 2), "concepts": (2, 3), "document": (2, 3), "list": (2, 2)}
+    assert cache_report(capsys) == {"citations": (1, 2), "concepts": (2, 3), "document": (2, 3), "merged-list": (2, 2)}
     assert rows(db) == fresh_rows(two_essays, tmp_path)
     conn = sqlite3.connect(db)
     assert conn.execute("select count(*) from citations where text like 'Nobody%'").fetchone()[0] == 1
@@ -102,7 +103,13 @@ def test_a_changed_list_is_read_again_and_the_rebuild_sees_the_change(sources_co
     edit(sources_copy / BIB, "title = {Beyond engagement", "title = {Well beyond engagement")
     build(db, sources_copy)
     # the list is read again, and the document citing it is resolved again: its works changed
-    assert cache_report(capsys) == {"citations": (0, 1), "concepts": (2, 2), "document": (2, 2), "list": (1, 2)}
+    assert cache_report(capsys) == {
+        "citations": (0, 1),
+        "concepts": (2, 2),
+        "document": (2, 2),
+        "list": (1, 2),
+        "merged-list": (0, 1),
+    }
     title = sqlite3.connect(db).execute("select title from works where id = 'bovaird2007beyond'").fetchone()[0]
     assert title.startswith("Well beyond engagement")
     assert rows(db) == fresh_rows(sources_copy, tmp_path)
@@ -175,10 +182,16 @@ def test_a_damaged_cache_is_ignored_and_written_anew(sources_copy, tmp_path, tim
     build(db, sources_copy)
     damage(build_cache_path(db))
     build(db, sources_copy)  # never fails
-    assert cache_report(capsys) == {"citations": (0, 1), "concepts": (0, 2), "document": (0, 2), "list": (0, 2)}
+    assert cache_report(capsys) == {
+        "citations": (0, 1),
+        "concepts": (0, 2),
+        "document": (0, 2),
+        "list": (0, 2),
+        "merged-list": (0, 1),
+    }
     assert rows(db) == fresh_rows(sources_copy, tmp_path)
     build(db, sources_copy)  # the cache the last build wrote is whole again
-    assert cache_report(capsys) == {"citations": (1, 1), "concepts": (2, 2), "document": (2, 2), "list": (2, 2)}
+    assert cache_report(capsys) == {"citations": (1, 1), "concepts": (2, 2), "document": (2, 2), "merged-list": (1, 1)}
 
 
 class _Planted:
@@ -203,7 +216,7 @@ def test_a_planted_value_that_would_run_code_is_refused(sources_copy, tmp_path, 
         conn.execute("update entries set value = ?, checksum = ?", (blob, hashlib.sha256(blob).digest()))
     build(db, sources_copy)
     assert not marker.exists()
-    assert cache_report(capsys)["list"] == (0, 2)
+    assert cache_report(capsys)["merged-list"] == (0, 1)
     assert rows(db) == fresh_rows(sources_copy, tmp_path)
     with pytest.raises(pickle.UnpicklingError, match="not a record"):
         loads(blob)
