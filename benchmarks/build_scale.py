@@ -256,6 +256,9 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
                 f"peak {rebuilt.rss:.0f} MB (exit {rebuilt.code})  | "
                 + ", ".join(f"{k} {v[0]:.1f}" for k, v in stage_times(rebuilt.err).items())
             )
+            found = [ln for ln in rebuilt.err.splitlines() if ln.startswith("kb-cache: ")]
+            if found:  # what the build cache gave the rebuild, kind FOUND/USED
+                print(f"          {found[-1]}")
         results.append((made, built, stages, rebuilt))
         if not args.keep:
             shutil.rmtree(root)
@@ -273,6 +276,8 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
     if args.rebuild:
         rows.append(("rebuild, one document changed (s)", [r[3].wall for r in results]))
         rows.append(("rebuild, CPU (s)", [r[3].cpu for r in results]))
+        rebuilt_stages = [stage_times(r[3].err) for r in results]
+        rows += [(f"rebuild: {s} (s)", [t.get(s, (0, 0, 0))[0] for t in rebuilt_stages]) for s in names]
     for label, values in rows:
         growth = [b / a for a, b in zip(values, values[1:], strict=False) if a >= 0.05]
         shown = ", ".join(f"{g:.2f}" for g in growth) if growth else "-"

@@ -3,7 +3,6 @@ atomically (a failed build leaves the previous database as it was)."""
 
 from __future__ import annotations
 
-import copy
 import glob
 import hashlib
 import os
@@ -11,13 +10,14 @@ import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlite_utils
 
 from kb import graph as kbgraph
+from kb.buildcache import BuildCache, digest, dumps, loads, timing_line
 from kb.claims import claims as make_claims
 from kb.concepts import tag
 from kb.formatcache import format_cached
@@ -132,19 +132,24 @@ class Sources:
     entries: list = field(default_factory=list)  # every reference of every list, with its raw text
 
 
-def read_sources(root: Path) -> Sources:
+def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     """Read every source under ``root``; a broken source raises KbError naming file and line.
 
     Each citing document names its reference list: ``references`` (hand-checked BibTeX) and/or
     ``reference_list`` (free text, or any format kb parse reads). Both lists of one document are
-    merged entry by entry; the same work cited by several documents becomes one work."""
+    merged entry by entry; the same work cited by several documents becomes one work.
+
+    ``cache``: documents and lists read by an earlier build, by their content (none: every
+    file is read)."""
+    cache = cache or BuildCache(None)
     bib_dir = root / "bibliography"
     if not bib_dir.is_dir():
         raise KbError(
             "no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources"
         )
-    documents = [load_document(p) for p in _files(root, "bibliography", "*.md")]
-    documents += [load_document(p) for p in _files(root, "evidence", "*.md")]
+    documents = [
+        _read_document(p, cache) for p in _files(root, "bibliography", "*.md") + _files(root, "evidence", "*.md")
+    ]
     by_id: dict[str, Document] = {}
     for d in documents:
         if d.id in by_id:
@@ -157,32 +162,24 @@ def read_sources(root: Path) -> Sources:
         by_id[d.id] = d
     entries: list[Entry] = []
     used_bib: set[Path] = set()
-    once = ParsedOnce(documents, bib_dir)
+    once = ParsedOnce(documents, bib_dir, cache)
     for doc in bar(documents, "reference lists"):
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
         if not bib_name and not list_name:
             continue
-        curated = once.read(_load_bib, _named_file(bib_dir, bib_name, doc, "references")) if bib_name else []
+        bib_path = _named_file(bib_dir, bib_name, doc, "references") if bib_name else None
         if bib_name:
             used_bib.add((bib_dir / str(bib_name)).resolve())
-        parsed = (
-            once.read(read_references, _named_file(bib_dir, list_name, doc, "reference_list")).works
-            if list_name
-            else []
-        )
-        if curated and parsed:
-            doc_works, fs, disagreements = merge_sources(curated, parsed)
-        else:
-            doc_works, disagreements = curated or parsed, []
-            fs = [
-                FieldSource(w.id, f, w.source, w.line, _show(w.csl[f]))
-                for w in doc_works
-                for f in COMPARED
-                if f in w.csl
-            ]
+        list_path = _named_file(bib_dir, list_name, doc, "reference_list") if list_name else None
+        # a document's list, both readings merged: a pure function of the two files
+        key = digest(once.key(_load_bib, bib_path), once.key(read_references, list_path))
+        doc_works, fs, disagreements = cache.value("merged-list", key, _document_list, once, bib_path, list_path)
         entries += document_entries(doc.id, doc_works, fs, disagreements)
     unlisted = [
-        w for path in _files(root, "bibliography", "*.bib") if path.resolve() not in used_bib for w in _load_bib(path)
+        w
+        for path in _files(root, "bibliography", "*.bib")
+        if path.resolve() not in used_bib
+        for w in once.read(_load_bib, path)
     ]
     linked = link(entries, unlisted)
     evidence = load_evidence(_files(root, "evidence", "*.yml"), by_id)
@@ -200,6 +197,27 @@ def read_sources(root: Path) -> Sources:
     )
     _relative_paths(sources, root)
     return sources
+
+
+def _document_list(
+    once: ParsedOnce, bib_path: Path | None, list_path: Path | None
+) -> tuple[list[Work], list[FieldSource], list[Problem]]:
+    """A document's list: its hand-checked BibTeX and its other list merged entry by entry, or
+    the one it has; with the field sources and the disagreements merging found."""
+    curated = once.read(_load_bib, bib_path) if bib_path else []
+    parsed = once.read(read_references, list_path).works if list_path else []
+    if curated and parsed:
+        return merge_sources(curated, parsed)
+    works = curated or parsed
+    fs = [FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])) for w in works for f in COMPARED if f in w.csl]
+    return works, fs, []
+
+
+def _read_document(path: Path, cache: BuildCache) -> Document:
+    """One citing document read into passages, or the same document as an earlier build read it
+    when its bytes are the same."""
+    key = digest(str(path), hashlib.sha256(path.read_bytes()).digest())
+    return cache.value("document", key, load_document, path)
 
 
 def _files(root: Path, folder: str, pattern: str) -> list[Path]:
@@ -281,27 +299,40 @@ def _load_bib(path: Path) -> list[Work]:
 
 
 class ParsedOnce:
-    """Each reference list parsed once per build, however many documents name it: a file named
-    by more than one document is kept parsed, by its path and the SHA-256 of its content, and
-    each document gets its own copy of the records (a build changes them as it links works).
-    A file named once is parsed and handed over as it is."""
+    """Each reference list parsed once, however many documents name it and however many builds
+    read it: by the parser, the file's path and the SHA-256 of its content, within a build and
+    (through ``cache``) across builds. Each document gets its own copy of the records (a build
+    changes them as it links works): a file named by more than one document is kept pickled
+    and handed out as a fresh copy each time."""
 
-    def __init__(self, documents: list[Document], folder: Path):
+    def __init__(self, documents: list[Document], folder: Path, cache: BuildCache | None = None):
         self.named = Counter(
             str(folder / str(doc.meta[key]))
             for doc in documents
             for key in ("references", "reference_list")
             if isinstance(doc.meta.get(key), str)
         )
-        self.parsed: dict[tuple[str, str, str], Any] = {}
+        self.cache = cache or BuildCache(None)
+        self.parsed: dict[str, bytes] = {}
+        self.keys: dict[tuple[str, str], str] = {}
+
+    def key(self, parse: Callable[[Path], T], path: Path | None) -> str:
+        """What ``read(parse, path)`` is kept by: the parser, the path and the SHA-256 of the
+        file's bytes (read once a build); "" for no file."""
+        if path is None:
+            return ""
+        named = (parse.__name__, str(path))
+        if named not in self.keys:
+            self.keys[named] = digest(*named, hashlib.sha256(path.read_bytes()).digest())
+        return self.keys[named]
 
     def read(self, parse: Callable[[Path], T], path: Path) -> T:
+        key = self.key(parse, path)
         if self.named[str(path)] < 2:
-            return parse(path)
-        key = (parse.__name__, str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+            return self.cache.value("list", key, parse, path)
         if key not in self.parsed:
-            self.parsed[key] = parse(path)
-        return copy.deepcopy(self.parsed[key])
+            self.parsed[key] = dumps(self.cache.value("list", key, parse, path))
+        return loads(self.parsed[key])
 
 
 def _relative_paths(sources: Sources, root: Path) -> None:
@@ -344,33 +375,57 @@ def document_works(doc: Document, sources: Sources) -> list[Work]:
     return sources.lists.get(doc.id, [])
 
 
-def resolve_citations(sources: Sources) -> tuple[list[Citation], list[Problem]]:
+def resolve_citations(sources: Sources, cache: BuildCache | None = None) -> tuple[list[Citation], list[Problem]]:
     """Every document's citations checked against its own list: citations, and the problems of
-    the citations and of the lists."""
+    the citations and of the lists.
+
+    A document's citations depend on nothing but the document and its list's works as linking
+    left them; ``cache`` keeps them by both (their ``repr``: every field's value), so a
+    document an earlier build resolved against the same list is not resolved again."""
+    cache = cache or BuildCache(None)
     citations: list[Citation] = []
     problems: list[Problem] = []
     for doc in bar(sources.documents, "citations"):
         works = document_works(doc, sources)
         if not works:
             continue
-        report = check(doc, works)
-        citations += report.citations
-        problems += report.reference_problems
-        line = line_of(doc.text)
-        for c in report.citations:
-            problems += [
-                Problem(
-                    code=code,
-                    message=c.message,
-                    source=doc.path,
-                    line=line(c.start),
-                    citation_id=c.id,
-                    passage_id=c.passage_id,
-                    work_id=c.work_id,
-                )
-                for code in c.problems
-            ]
+        key = digest(repr(doc), repr(works)) if cache.path else ""
+        rows, found_problems = cache.value("citations", key, _resolved_rows, doc, works)
+        citations += [Citation(*row) for row in rows]
+        problems += found_problems
     return citations, problems
+
+
+_CITATION_FIELDS = tuple(f.name for f in fields(Citation))
+
+
+def _resolved_rows(doc: Document, works: list[Work]) -> tuple[list[tuple], list[Problem]]:
+    """:func:`_resolve_document` with each citation as the tuple of its fields, in their
+    order: a cached document's citations are made again by ``Citation(*row)``, six times faster
+    than unpickling the records themselves."""
+    citations, problems = _resolve_document(doc, works)
+    return [tuple(getattr(c, name) for name in _CITATION_FIELDS) for c in citations], problems
+
+
+def _resolve_document(doc: Document, works: list[Work]) -> tuple[list[Citation], list[Problem]]:
+    """One document's citations resolved against its list, and the problems of both."""
+    report = check(doc, works)
+    problems = list(report.reference_problems)
+    line = line_of(doc.text)
+    for c in report.citations:
+        problems += [
+            Problem(
+                code=code,
+                message=c.message,
+                source=doc.path,
+                line=line(c.start),
+                citation_id=c.id,
+                passage_id=c.passage_id,
+                work_id=c.work_id,
+            )
+            for code in c.problems
+        ]
+    return report.citations, problems
 
 
 def source_problems(sources: Sources) -> list[Problem]:
@@ -405,17 +460,34 @@ def source_problems(sources: Sources) -> list[Problem]:
 def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     """Build the knowledge base into ``db_path`` atomically; return row counts."""
     root = root or default_root()
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(db_path)
+    cache = BuildCache(build_cache_path(db_path), db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp-build-cache"))
+    try:
+        counts = _build(db_path, root, cache)
+    except BaseException:
+        cache.discard()
+        raise
+    cache.save()
+    timing_line(cache)
+    return counts
+
+
+def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
     with stage("read"):
-        sources = read_sources(root)
+        sources = read_sources(root, cache)
     with stage("resolve"):
-        citations, citation_problems = resolve_citations(sources)
+        citations, citation_problems = resolve_citations(sources, cache)
         problems = sources.problems + citation_problems + source_problems(sources)
         for p in problems:
             p.severity = severity_of(p.code)
     with stage("claims"):
         claims = make_claims(sources.documents, citations)
     with stage("concepts"):
-        links, labels = tag(sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
+        links, labels = tag(
+            sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated, cache
+        )
     with stage("format"):
         formatted = format_cached(sources.works, ("apa", "ieee"), cache=format_cache_path(Path(db_path)))
     with stage("stats"):
@@ -438,9 +510,6 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
             }
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
-    db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(db_path)
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     if tmp.exists():
         tmp.unlink()
@@ -541,6 +610,12 @@ def format_cache_path(db_path: Path) -> Path:
     return db_path.with_name(f".{db_path.name}.format-cache")
 
 
+def build_cache_path(db_path: Path) -> Path:
+    """Where a database's parsed lists, read documents and resolved citations are kept between
+    builds (:mod:`kb.buildcache`): beside it, hidden."""
+    return db_path.with_name(f".{db_path.name}.build-cache")
+
+
 def work_concepts(links: list) -> dict[str, set[str]]:
     """The concepts of the sentences citing each work (``cited-in`` links), in one pass over the
     links rather than one scan of them per work."""
@@ -558,7 +633,11 @@ def remove_stale_temp_files(db_path: Path) -> list[Path]:
     prefix = f".{db_path.name}."
     for path in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp*"):
         pid_text, _, suffix = path.name[len(prefix) :].partition(".tmp")
-        if not pid_text.isdigit() or suffix not in ("", "-journal", "-wal", "-shm") or _alive(int(pid_text)):
+        if (
+            not pid_text.isdigit()
+            or suffix not in ("", "-journal", "-wal", "-shm", "-build-cache")
+            or _alive(int(pid_text))
+        ):
             continue
         try:
             path.unlink()

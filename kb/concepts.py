@@ -9,10 +9,12 @@ Abbreviations a document defines ("technologies (ICTs, henceforth)") become labe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from kb.buildcache import BuildCache, digest
 from kb.normalise import fold
 from kb.records import Concept, ConceptLink, Document
 
@@ -158,30 +160,69 @@ def _fold_keep_length(text: str) -> str:
     return text.translate(_KEEP_LENGTH)
 
 
+Match = tuple[str, int, int, str]
+
+
+def matches_kept(
+    matcher: Matcher, matcher_key: str, documents: list[Document], claims: list[Any], cache: BuildCache | None
+) -> Callable[[str], list[Match]]:
+    """``matcher.find``, with the matches in each document's passages and claim sentences kept
+    in ``cache`` between builds. A text's matches depend on nothing but the text and the
+    matcher, which its labels (the scheme's and every abbreviation any document defines) and
+    its ``not_within`` phrases make: ``matcher_key`` is their digest, and a document's matches
+    are kept by it and the texts."""
+    if cache is None or cache.path is None:
+        return matcher.find
+    doc_of = {p.id: d.id for d in documents for p in d.passages}
+    sentences: dict[str, list[str]] = defaultdict(list)
+    for claim in claims:
+        sentences[doc_of[claim.sentence.passage_id]].append(claim.sentence.text)
+    known: dict[str, list[Match]] = {}
+    for doc in documents:
+        texts = [p.text for p in doc.passages] + sentences[doc.id]
+        found = cache.value("concepts", digest(matcher_key, repr(texts)), _find_all, matcher, texts)
+        known.update(zip(texts, found, strict=True))
+
+    def find(text: str) -> list[Match]:
+        hits = known.get(text)
+        return matcher.find(text) if hits is None else hits
+
+    return find
+
+
+def _find_all(matcher: Matcher, texts: list[str]) -> list[list[Match]]:
+    return [matcher.find(t) for t in texts]
+
+
 def tag(
     documents: list[Document],
     concepts: list[Concept],
     claims: list[Any],
     evidence_tables: dict[str, list[dict[str, Any]]],
     curated: list[dict[str, Any]],
+    cache: BuildCache | None = None,
 ) -> tuple[list[ConceptLink], list[Label]]:
     """Every concept link: matched in passages, claims and evidence records; works through the
     claims that cite them ("cited-in", or "cited-in-candidate" for each entry an ambiguous
-    citation could mean: listed, never chosen); and the curated links from the scheme."""
+    citation could mean: listed, never chosen); and the curated links from the scheme.
+
+    ``cache``: each document's matches as an earlier build found them (:func:`matches_kept`)."""
     labels = labels_of(concepts)
     labels += defined_abbreviations(documents, labels)
-    matcher = Matcher(labels, {c.id: c.not_within for c in concepts})
+    not_within = {c.id: c.not_within for c in concepts}
+    matcher = Matcher(labels, not_within)
+    find = matches_kept(matcher, digest(repr(labels), repr(not_within)), documents, claims, cache)
     links: list[ConceptLink] = []
     for doc in documents:
         for p in doc.passages:
-            for concept_id, s, e, text in matcher.find(p.text):
+            for concept_id, s, e, text in find(p.text):
                 links.append(ConceptLink(concept_id, "passages", p.id, "matched", p.id, text, s, e))
     passages = {p.id: p for d in documents for p in d.passages}
     for claim in claims:
         s = claim.sentence
         offset = s.start - passages[s.passage_id].start
         found: dict[str, tuple[int, int, str]] = {}
-        for concept_id, a, b, text in matcher.find(s.text):
+        for concept_id, a, b, text in find(s.text):
             found.setdefault(concept_id, (offset + a, offset + b, text))
         for concept_id, (a, b, text) in sorted(found.items()):
             links.append(ConceptLink(concept_id, "claims", claim.id, "matched", s.passage_id, text, a, b))
@@ -212,7 +253,7 @@ def tag(
         for row in evidence_tables.get(table, []):
             quote_start = row["quote_start"]
             done_concepts = set()
-            for concept_id, s, e, text in matcher.find(row["quote"]):
+            for concept_id, s, e, text in find(row["quote"]):
                 if concept_id in done_concepts:
                     continue
                 done_concepts.add(concept_id)

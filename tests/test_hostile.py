@@ -470,15 +470,16 @@ def test_a_build_removes_what_killed_builds_left(sources_copy):
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = int(done.stdout)  # a process that has exited
     db = sources_copy / "kb.db"
-    stale = [sources_copy / f".kb.db.{dead}.tmp", sources_copy / f".kb.db.{dead}.tmp-journal"]
+    stale = [sources_copy / f".kb.db.{dead}.{end}" for end in ("tmp", "tmp-journal", "tmp-build-cache")]
     for path in stale:
         path.write_bytes(b"half a database")
     running = sources_copy / f".kb.db.{os.getpid()}.tmp-other"  # not a name a build writes: kept
     running.write_bytes(b"x")
     assert build_result(sources_copy).exit_code == 0
     assert db.exists() and not any(p.exists() for p in stale) and running.exists()
-    left = sorted(p.name for p in sources_copy.glob(".kb.db.*") if not p.name.startswith(".kb.db.format-cache"))
-    assert left == [running.name]  # (the format cache is kept between builds on purpose)
+    kept = (".kb.db.format-cache", ".kb.db.build-cache")  # kept between builds on purpose
+    left = sorted(p.name for p in sources_copy.glob(".kb.db.*") if p.name not in kept)
+    assert left == [running.name]
 
 
 # Every user mistake is a KbError (exit 2) naming what to fix; exit 3 is for bugs of ours.

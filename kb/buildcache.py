@@ -1,0 +1,270 @@
+"""What reading and resolving gave, kept between builds: a rebuild after one changed document
+re-reads and re-resolves only that document.
+
+The cache is one SQLite file beside the database (``.kb.db.build-cache``), holding values by
+kind and key:
+
+- ``list``: a parsed reference list, by the parser, the file's path and the SHA-256 of its bytes;
+- ``merged-list``: a document's list, its BibTeX and its other list merged, with the field
+  sources and disagreements merging found, by the keys of both files;
+- ``document``: a citing document read into passages, by its path and the SHA-256 of its bytes;
+- ``citations``: a document's resolved citations and the problems of its list, by the SHA-256
+  of the document and of its list's works as the resolver gets them (after linking);
+- ``concepts``: the concept matches in a document's passages and claim sentences, by the
+  SHA-256 of its texts and of the matcher's labels (:func:`kb.concepts.matches_kept`).
+
+Each value is a pure function of its key and of the code, so the whole file belongs to the
+code that wrote it: every module of ``kb`` and ``loaders``, the parser's model and the versions
+of the libraries that read and match (:func:`code_version`). A cache written by anything else
+is ignored, as is a file that is damaged, truncated or not SQLite at all, and any value whose
+SHA-256 is not the one written beside it: the build then does the work and writes a new cache.
+A cache never fails a build.
+
+A build reads the previous cache and writes what it used, found or fresh, to a temporary file
+that replaces the old one when the build is done (:meth:`BuildCache.save`): the cache holds only
+what the latest build needed, and a build that fails or is killed leaves the previous cache as
+it was.
+
+Values are pickled and read back by an unpickler that makes only kb's own records and plain
+Python values: a cache file planted beside a database cannot run code.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import os
+import pickle
+import sqlite3
+import sys
+from collections import Counter
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# the libraries whose output a cached value holds: reading BibTeX, RIS, YAML, free text (the
+# parser's model), matching names; a new version of any starts the cache afresh
+LIBRARIES = (
+    "bibtexparser",
+    "pylatexenc",
+    "rispy",
+    "PyYAML",
+    "python-crfsuite",
+    "numpy",
+    "pyiso4",
+    "rapidfuzz",
+    "regex",
+)
+
+# what a cached value may be made of: kb's records and the few standard types they hold
+# (a front matter's date); anything else in a cache file is refused, not made
+ALLOWED = {
+    ("kb.records", "Work"),
+    ("kb.records", "Problem"),
+    ("kb.records", "Document"),
+    ("kb.records", "Passage"),
+    ("kb.records", "ReferenceSection"),
+    ("kb.records", "Citation"),
+    ("loaders.references", "ReadResult"),
+    ("kb.merge", "FieldSource"),
+    ("datetime", "date"),
+    ("datetime", "datetime"),
+    ("datetime", "time"),
+    ("datetime", "timedelta"),
+    ("datetime", "timezone"),
+    ("builtins", "set"),
+    ("builtins", "frozenset"),
+}
+
+
+@functools.cache
+def code_version() -> str:
+    """The SHA-256 of the code a cached value comes from: every file of ``kb`` and ``loaders``
+    (the parser's model included), Python's version and the versions of :data:`LIBRARIES`."""
+    digest = hashlib.sha256(sys.version.encode())
+    base = Path(__file__).resolve().parents[1]
+    files = [p for folder in ("kb", "loaders") for p in (base / folder).rglob("*") if p.is_file()]
+    for path in sorted(p for p in files if "__pycache__" not in p.parts):
+        digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in LIBRARIES:
+        try:
+            digest.update(f"{name}=={version(name)}\0".encode())
+        except PackageNotFoundError:
+            digest.update(f"{name} missing\0".encode())
+    return digest.hexdigest()
+
+
+def dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _RecordsOnly(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a record a build keeps")
+        return super().find_class(module, name)
+
+
+def loads(blob: bytes) -> Any:
+    """A value written by :func:`dumps`; a fresh copy at every call."""
+    return _RecordsOnly(io.BytesIO(blob)).load()
+
+
+def digest(*parts: bytes | str) -> str:
+    """The SHA-256 of ``parts``, each kept apart from the next."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+_MISSING = object()
+_DAMAGED = (sqlite3.Error, OSError)
+# what reading a damaged value can raise: anything the unpickler or the classes it makes raise
+_UNREADABLE = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, KeyError, IndexError)
+
+
+class BuildCache:
+    """The values of the previous build, by kind and key, and those this build uses, written
+    to a temporary file beside ``path`` that :meth:`save` renames into place. ``path`` None:
+    no cache, every value is computed."""
+
+    def __init__(self, path: Path | None, tmp: Path | None = None):
+        self.path = path
+        self.hits: Counter[str] = Counter()
+        self.misses: Counter[str] = Counter()
+        self._old = self._open_old(path) if path else None
+        self._new: sqlite3.Connection | None = None
+        self._tmp = tmp or (path.with_name(f"{path.name}.{os.getpid()}.tmp") if path else None)
+
+    @staticmethod
+    def _open_old(path: Path) -> sqlite3.Connection | None:
+        if not path.is_file():
+            return None
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            row = db.execute("select version from meta").fetchone()
+            if row is None or row[0] != code_version():
+                db.close()
+                return None  # another version's cache: start afresh
+            return db
+        except _DAMAGED:
+            return None  # not a cache this code can read: start afresh
+
+    def value(self, kind: str, key: str, compute: Callable[..., T], *args: Any) -> T:
+        """The value of ``key``: the previous build's when it has it, else ``compute(*args)``.
+        Either way kept for the next build; the caller gets its own copy (a build changes
+        records)."""
+        blob = self._blob(kind, key)
+        if blob is not None:
+            try:
+                value = loads(blob)
+            except _UNREADABLE:
+                value = _MISSING  # a damaged value: computed again
+            if value is not _MISSING:
+                self.hits[kind] += 1
+                self._keep(kind, key, blob)
+                return value
+        value = compute(*args)
+        self.misses[kind] += 1
+        if self.path is not None:
+            self._keep(kind, key, dumps(value))
+        return value
+
+    def _blob(self, kind: str, key: str) -> bytes | None:
+        if self._old is None:
+            return None
+        try:
+            row = self._old.execute(
+                "select value, checksum from entries where kind = ? and key = ?", (kind, key)
+            ).fetchone()
+        except _DAMAGED:
+            self._close_old()  # damaged past its first page: nothing more is read from it
+            return None
+        if row is None or not isinstance(row[0], bytes) or hashlib.sha256(row[0]).digest() != row[1]:
+            return None  # not there, or changed since it was written: computed again
+        return row[0]
+
+    def _keep(self, kind: str, key: str, blob: bytes) -> None:
+        try:
+            if self._new is None:
+                self._new = self._create()
+            self._new.execute(
+                "insert or replace into entries (kind, key, value, checksum) values (?, ?, ?, ?)",
+                (kind, key, blob, hashlib.sha256(blob).digest()),
+            )
+        except _DAMAGED:
+            self.discard()  # no room, no permission: this build keeps nothing, and says nothing
+            self.path = None
+
+    def _create(self) -> sqlite3.Connection:
+        assert self._tmp is not None
+        if self._tmp.exists():
+            self._tmp.unlink()
+        db = sqlite3.connect(self._tmp, isolation_level=None)
+        db.execute("pragma journal_mode = off")
+        db.execute("pragma synchronous = off")
+        db.execute("begin")
+        db.execute("create table meta (version text)")
+        db.execute("insert into meta values (?)", (code_version(),))
+        db.execute(
+            "create table entries (kind text, key text, value blob, checksum blob, primary key (kind, key)) without rowid"
+        )
+        return db
+
+    def save(self) -> None:
+        """Write this build's values to ``path``, atomically: a temporary file, then a rename.
+        Nothing to write, or a failure writing it: the previous cache stays as it was."""
+        self._close_old()
+        if self._new is None or self.path is None or self._tmp is None:
+            return
+        try:
+            self._new.execute("commit")
+            self._new.close()
+            self._new = None
+            with open(self._tmp, "rb+") as written:
+                os.fsync(written.fileno())
+            os.replace(self._tmp, self.path)
+        except _DAMAGED:
+            self.discard()
+
+    def discard(self) -> None:
+        """Drop what this build would have kept; the previous cache stays as it was."""
+        self._close_old()
+        if self._new is not None:
+            try:
+                self._new.close()
+            except sqlite3.Error:
+                pass
+            self._new = None
+        if self._tmp is not None:
+            try:
+                self._tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+    def _close_old(self) -> None:
+        if self._old is not None:
+            try:
+                self._old.close()
+            except sqlite3.Error:
+                pass
+            self._old = None
+
+    def report(self) -> str:
+        """What was found and what was computed, by kind: ``list 800/801 document 800/801``."""
+        kinds = sorted(set(self.hits) | set(self.misses))
+        return " ".join(f"{k} {self.hits[k]}/{self.hits[k] + self.misses[k]}" for k in kinds)
+
+
+def timing_line(cache: BuildCache) -> None:
+    """With ``KB_TIMINGS=1``: ``kb-cache: KIND FOUND/USED ...`` on standard error."""
+    from kb.progress import timings_on
+
+    if timings_on():
+        print(f"kb-cache: {cache.report()}", file=sys.stderr, flush=True)

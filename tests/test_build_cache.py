@@ -1,0 +1,267 @@
+"""The build cache (kb/buildcache.py): what reading and resolving gave, kept between builds.
+
+Every test runs real builds on a copy of the shipped sources and compares the database, row
+for row, with a build that had no cache at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kb.build import _load_bib, build, build_cache_path
+from kb.buildcache import BuildCache, loads
+from loaders.markdown import load_document
+from loaders.references import read_references
+
+ESSAY = "bibliography/coproduction-essay.md"
+BIB = "bibliography/seed-references.bib"
+
+
+def rows(db_path: Path) -> dict[str, list[str]]:
+    """Every table's rows in a canonical order (as ``benchmarks/seed_rows.py`` dumps them)."""
+    conn = sqlite3.connect(db_path)
+    out = {}
+    for (table,) in conn.execute("select name from sqlite_master where type in ('table', 'view') order by name"):
+        if "_fts" in table or table.startswith("sqlite_"):
+            continue
+        columns = sorted(r[1] for r in conn.execute(f"pragma table_info([{table}])"))
+        found = conn.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{table}]").fetchall()
+        out[table] = sorted(json.dumps(dict(zip(columns, r, strict=True)), sort_keys=True) for r in found)
+    conn.close()
+    return out
+
+
+def fresh_rows(sources: Path, tmp_path: Path) -> dict[str, list[str]]:
+    """The rows of a build of ``sources`` into a folder of its own: no cache to read."""
+    db = tmp_path / "fresh" / "kb.db"
+    build(db, sources)
+    assert not any(p.name.endswith(".tmp-build-cache") for p in db.parent.iterdir())
+    return rows(db)
+
+
+def cache_report(capsys) -> dict[str, tuple[int, int]]:
+    """The ``kb-cache:`` line of the last build: kind -> (found, used)."""
+    line = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("kb-cache:")][-1]
+    parts = line.split()[1:]
+    return {k: tuple(int(n) for n in v.split("/")) for k, v in zip(parts[::2], parts[1::2], strict=True)}
+
+
+@pytest.fixture
+def timed(monkeypatch):
+    monkeypatch.setenv("KB_TIMINGS", "1")
+
+
+@pytest.fixture
+def two_essays(sources_copy) -> Path:
+    """The seed and a second essay citing the same list: two documents to change one of."""
+    essay = (sources_copy / ESSAY).read_text(encoding="utf-8")
+    twin = essay.replace("id: coproduction-essay", "id: twin-essay")
+    (sources_copy / "bibliography" / "twin-essay.md").write_text(twin, encoding="utf-8")
+    return sources_copy
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_unchanged_rebuild_reads_and_resolves_nothing_again_and_gives_the_same_rows(
+    two_essays, tmp_path, timed, capsys
+):
+    db = two_essays / "kb.db"
+    build(db, two_essays)
+    first = cache_report(capsys)
+    assert first == {"citations": (0, 2), "concepts": (0, 3), "document": (0, 3), "list": (0, 2), "merged-list": (0, 2)}
+    assert build_cache_path(db).is_file()
+    build(db, two_essays)
+    # each document's merged list is found whole: the lists themselves are not even unpickled
+    assert cache_report(capsys) == {"citations": (2, 2), "concepts": (3, 3), "document": (3, 3), "merged-list": (2, 2)}
+    assert rows(db) == fresh_rows(two_essays, tmp_path)
+
+
+def test_one_changed_document_is_read_and_resolved_again_alone(two_essays, tmp_path, timed, capsys):
+    db = two_essays / "kb.db"
+    build(db, two_essays)
+    twin = two_essays / "bibliography" / "twin-essay.md"
+    edit(twin, "\n\n", "\n\nA paragraph added since the last build (Nobody, 1999).\n\n")
+    build(db, two_essays)
+    assert cache_report(capsys) == {"citations": (1, 2), "concepts": (2, 3), "document": (2, 3), "merged-list": (2, 2)}
+    assert rows(db) == fresh_rows(two_essays, tmp_path)
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*) from citations where text like 'Nobody%'").fetchone()[0] == 1
+
+
+def test_a_changed_list_is_read_again_and_the_rebuild_sees_the_change(sources_copy, tmp_path, timed, capsys):
+    db = sources_copy / "kb.db"
+    build(db, sources_copy)
+    edit(sources_copy / BIB, "title = {Beyond engagement", "title = {Well beyond engagement")
+    build(db, sources_copy)
+    # the list is read again, and the document citing it is resolved again: its works changed
+    assert cache_report(capsys) == {
+        "citations": (0, 1),
+        "concepts": (2, 2),
+        "document": (2, 2),
+        "list": (1, 2),
+        "merged-list": (0, 1),
+    }
+    title = sqlite3.connect(db).execute("select title from works where id = 'bovaird2007beyond'").fetchone()[0]
+    assert title.startswith("Well beyond engagement")
+    assert rows(db) == fresh_rows(sources_copy, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        pytest.param("alt_labels: [digital divide,", "alt_labels: [public services, digital divide,", id="new-label"),
+        pytest.param("pref_label: coproduction", "pref_label: coproduction of services", id="changed-label"),
+    ],
+)
+def test_a_changed_concept_scheme_matches_every_document_again(sources_copy, tmp_path, timed, capsys, old, new):
+    db = sources_copy / "kb.db"
+    build(db, sources_copy)
+    before = rows(db)["concept_links"]
+    edit(sources_copy / "concepts" / "coproduction-scheme.yml", old, new)
+    build(db, sources_copy)
+    assert cache_report(capsys)["concepts"] == (0, 2)
+    after = rows(db)
+    assert after["concept_links"] != before
+    assert after == fresh_rows(sources_copy, tmp_path)
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"not a cache at all\n" * 500)
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _other_version(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("update meta set version = 'an older kb'")
+
+
+def _values_changed(path: Path) -> None:
+    """A word changed inside every value, each still a valid pickle, its checksum left as
+    written."""
+
+    def changed(value: bytes) -> bytes:
+        word = next(w for w in (b"Bovaird", b"coproduction") if w in value)
+        return value.replace(word, word[:-1] + b"x")
+
+    with sqlite3.connect(path) as conn:
+        found = conn.execute("select kind, key, value from entries").fetchall()
+        conn.executemany(
+            "update entries set value = ? where kind = ? and key = ?",
+            [(changed(value), kind, key) for kind, key, value in found],
+        )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(_truncate, id="truncated"),
+        pytest.param(_garbage, id="not-sqlite"),
+        pytest.param(_empty, id="empty-file"),
+        pytest.param(_other_version, id="another-version"),
+        pytest.param(_values_changed, id="values-changed"),
+    ],
+)
+def test_a_damaged_cache_is_ignored_and_written_anew(sources_copy, tmp_path, timed, capsys, damage):
+    db = sources_copy / "kb.db"
+    build(db, sources_copy)
+    damage(build_cache_path(db))
+    build(db, sources_copy)  # never fails
+    assert cache_report(capsys) == {
+        "citations": (0, 1),
+        "concepts": (0, 2),
+        "document": (0, 2),
+        "list": (0, 2),
+        "merged-list": (0, 1),
+    }
+    assert rows(db) == fresh_rows(sources_copy, tmp_path)
+    build(db, sources_copy)  # the cache the last build wrote is whole again
+    assert cache_report(capsys) == {"citations": (1, 1), "concepts": (2, 2), "document": (2, 2), "merged-list": (1, 1)}
+
+
+class _Planted:
+    """What a cache file planted beside a database could hold: a value that runs code when
+    unpickled."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.marker),))
+
+
+def test_a_planted_value_that_would_run_code_is_refused(sources_copy, tmp_path, timed, capsys):
+    import hashlib
+
+    db = sources_copy / "kb.db"
+    build(db, sources_copy)
+    marker = tmp_path / "ran"
+    blob = pickle.dumps(_Planted(marker))
+    with sqlite3.connect(build_cache_path(db)) as conn:
+        conn.execute("update entries set value = ?, checksum = ?", (blob, hashlib.sha256(blob).digest()))
+    build(db, sources_copy)
+    assert not marker.exists()
+    assert cache_report(capsys)["merged-list"] == (0, 1)
+    assert rows(db) == fresh_rows(sources_copy, tmp_path)
+    with pytest.raises(pickle.UnpicklingError, match="not a record"):
+        loads(blob)
+
+
+def test_a_failed_build_leaves_the_previous_cache_as_it_was(sources_copy):
+    db = sources_copy / "kb.db"
+    build(db, sources_copy)
+    before = build_cache_path(db).read_bytes()
+    edit(sources_copy / ESSAY, "\n\n", "\n\nA paragraph added since the last build (Nobody, 1999).\n\n")
+    edit(sources_copy / BIB, "  title = {Beyond engagement", "  title = {Beyond engagement\n  broken = {")
+    with pytest.raises(Exception, match="does not parse"):
+        build(db, sources_copy)
+    assert build_cache_path(db).read_bytes() == before
+    assert sorted(p.name for p in sources_copy.iterdir() if p.name.startswith(".")) == [
+        ".kb.db.build-cache",
+        ".kb.db.format-cache",
+    ]
+
+
+def test_a_cache_that_cannot_be_written_does_not_fail_the_build(sources_copy, tmp_path):
+    db = sources_copy / "kb.db"
+    build_cache_path(db).mkdir()  # in the way of the rename
+    build(db, sources_copy)
+    assert build_cache_path(db).is_dir() and not list(build_cache_path(db).iterdir())
+    assert not list(sources_copy.glob(".kb.db.*.tmp*"))
+    assert rows(db) == fresh_rows(sources_copy, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "parse,name",
+    [
+        pytest.param(_load_bib, BIB, id="bibtex"),
+        pytest.param(read_references, "bibliography/seed-references.txt", id="free-text"),
+        pytest.param(load_document, ESSAY, id="document"),
+    ],
+)
+def test_a_value_read_back_is_what_parsing_gives(sources_copy, parse, name):
+    path = sources_copy / name
+    cache_file = sources_copy / "cache"
+    first = BuildCache(cache_file)
+    made = first.value("x", "key", parse, path)
+    first.save()
+    again = BuildCache(cache_file)
+    kept = again.value("x", "key", parse, path)
+    assert again.hits["x"] == 1 and again.misses["x"] == 0
+    assert kept == made == parse(path)
+    assert kept is not made
