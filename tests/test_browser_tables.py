@@ -25,18 +25,6 @@ def _raw_json(text: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, serve, root):
-    import shutil
-
-    folder = tmp_path_factory.mktemp("tables")
-    for name in ("bibliography", "evidence", "concepts"):
-        shutil.copytree(root / name, folder / name)
-    shutil.copy(root / "metadata.yml", folder / "metadata.yml")
-    with serve(folder) as (base, db, _):
-        yield base, db
-
-
 @pytest.mark.browser
 def test_works_shows_its_main_columns_and_all_of_them_one_click_away(site, browser, artifacts):
     base, _ = site

@@ -25,13 +25,9 @@ def fetch(url: str, **headers) -> tuple[int, str | None, bytes]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, serve, root):
-    folder = tmp_path_factory.mktemp("cache")
-    for name in ("bibliography", "evidence", "concepts"):
-        shutil.copytree(root / name, folder / name)
-    shutil.copy(root / "metadata.yml", folder / "metadata.yml")
-    with serve(folder) as (base, db, _):
-        yield base
+def base(site):
+    """The URL of the module's `kb serve` of the seed (conftest's ``site``)."""
+    return site[0]
 
 
 @pytest.mark.parametrize(
@@ -44,25 +40,25 @@ def site(tmp_path_factory, serve, root):
         "/",
     ],
 )
-def test_the_second_answer_comes_from_memory_and_is_the_same(site, path):
-    first = fetch(site + path)
-    second = fetch(site + path)
+def test_the_second_answer_comes_from_memory_and_is_the_same(base, path):
+    first = fetch(base + path)
+    second = fetch(base + path)
     assert first[0] == second[0] == 200
     assert (first[1], second[1]) == ("miss", "hit")
     assert first[2] == second[2]
 
 
-def test_each_query_string_is_its_own_answer(site):
-    a = fetch(site + "/kb/citations.json?status=ok&_shape=array")[2]
-    b = fetch(site + "/kb/citations.json?status=missing&_shape=array")[2]
+def test_each_query_string_is_its_own_answer(base):
+    a = fetch(base + "/kb/citations.json?status=ok&_shape=array")[2]
+    b = fetch(base + "/kb/citations.json?status=missing&_shape=array")[2]
     assert a != b and b"Alford, 1998" in b and b"Alford, 1998" not in a
 
 
-def test_errors_and_requests_with_cookies_are_not_kept(site):
-    assert fetch(site + "/kb/no_such_table")[:2] == (404, "miss")
-    assert fetch(site + "/kb/no_such_table")[:2] == (404, "miss")
-    assert fetch(site + "/kb/problems", Cookie="ds_actor=x")[1] is None
-    assert fetch(site + "/kb/problems", Cookie="ds_actor=x")[1] is None
+def test_errors_and_requests_with_cookies_are_not_kept(base):
+    assert fetch(base + "/kb/no_such_table")[:2] == (404, "miss")
+    assert fetch(base + "/kb/no_such_table")[:2] == (404, "miss")
+    assert fetch(base + "/kb/problems", Cookie="ds_actor=x")[1] is None
+    assert fetch(base + "/kb/problems", Cookie="ds_actor=x")[1] is None
 
 
 def test_no_cache_while_a_database_can_change(built_db, tmp_path):
