@@ -696,6 +696,17 @@ class Related:
     sql: str
 
 
+def concepts_linked_through(column: str) -> Related:
+    """The concepts linked to a row through ``concept_links.<column>`` (work_id, passage_id...)."""
+    return Related(
+        "Concepts",
+        "concepts",
+        f"""select distinct concepts.id, concepts.pref_label as label, null as detail
+from concept_links join concepts on concepts.id = concept_links.concept_id
+where concept_links.{column} = :id order by concepts.pref_label collate nocase""",
+    )
+
+
 # What a row page shows beside the row itself: a work's sentences citing it, its concepts and
 # its reference card's sources; a passage's citations and concepts; an author's works.
 RELATED: dict[str, list[Related]] = {
@@ -707,13 +718,7 @@ RELATED: dict[str, list[Related]] = {
 from claim_citations join claims on claims.id = claim_citations.claim_id
 where claim_citations.work_id = :id order by claims.document_id, claims.start""",
         ),
-        Related(
-            "Concepts",
-            "concepts",
-            """select distinct concepts.id, concepts.pref_label as label, null as detail
-from concept_links join concepts on concepts.id = concept_links.concept_id
-where concept_links.work_id = :id order by concepts.pref_label collate nocase""",
-        ),
+        concepts_linked_through("work_id"),
         Related(
             "Authors",
             "authors",
@@ -744,13 +749,7 @@ join works as other on other.id = pairs.other_id order by pairs.weight desc, oth
             """select citations.id, citations.text as label, citations.status as detail
 from citations where citations.passage_id = :id order by citations.start""",
         ),
-        Related(
-            "Concepts",
-            "concepts",
-            """select distinct concepts.id, concepts.pref_label as label, null as detail
-from concept_links join concepts on concepts.id = concept_links.concept_id
-where concept_links.passage_id = :id order by concepts.pref_label collate nocase""",
-        ),
+        concepts_linked_through("passage_id"),
         Related(
             "Findings quoting it",
             "findings",
@@ -768,13 +767,7 @@ where work_authors.author_id = :id order by works.year, works.id""",
         ),
     ],
     "findings": [
-        Related(
-            "Concepts",
-            "concepts",
-            """select distinct concepts.id, concepts.pref_label as label, null as detail
-from concept_links join concepts on concepts.id = concept_links.concept_id
-where concept_links.finding_id = :id order by concepts.pref_label collate nocase""",
-        ),
+        concepts_linked_through("finding_id"),
     ],
     "concepts": [
         Related(
