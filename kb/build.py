@@ -3,6 +3,7 @@ atomically (a failed build leaves the previous database as it was)."""
 
 from __future__ import annotations
 
+import gc
 import glob
 import hashlib
 import os
@@ -535,18 +536,24 @@ def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
                 "save the evidence map",
                 lambda: save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"]),
             ),
+            ("save problems", lambda: save_problems(db, problems)),
             # graph: built from the stored records, its analyses stored beside them
             ("save the graph analyses", lambda: save_graph_analyses(db, *_graph_rows(db))),
-            ("save problems", lambda: save_problems(db, problems)),
             ("add search, indexes and views", lambda: ensure_db_shape(db)),
         ]
         # the stages a long build reports (KB_TIMINGS=1, progress on a terminal): store, then the
         # graph's own (graph, analyses, maps, inside _graph_rows), then shape
-        for names, label in ((steps[:11], "store"), (steps[11:12], None), (steps[12:], "shape")):
+        for names, label in ((steps[:12], "store"), (steps[12:13], None), (steps[13:], "shape")):
             with stage(label) if label else nullcontext():
                 for name, run in names:
                     step = name
                     run()
+            if label == "store":
+                # everything read is stored: the graph is built from the database, so the
+                # records need not be held beside it (at 100,000 works, gigabytes)
+                sources = citations = problems = claims = links = labels = stats = formatted = passages = None
+                concepts_of = variants = None
+                gc.collect()
         step = "count the rows"
         counts = {
             t: db[t].count

@@ -36,9 +36,39 @@ TABLES = (
 )
 
 
+# The columns ``build_graph`` reads of each table: at 100,000 works reading every column (the
+# paragraphs' text, each citation's message, each work's formatted references) held gigabytes
+# the graph never looks at. ``tests/test_graph.py`` checks the graph is the same as from whole rows.
+GRAPH_COLUMNS = {
+    "documents": ("id", "title"),
+    "passages": ("id", "document_id"),
+    "claims": ("id", "passage_id"),
+    "claim_citations": ("claim_id", "citation_id"),
+    "citations": ("id", "work_id", "document_id", "group_number", "passage_id"),
+    "works": ("id", "title", "year", "authors", "et_al", "csl_json"),
+    "reference_entries": ("document_id", "work_id"),
+    "authors": ("id", "family", "given", "is_organisation", "display"),
+    "work_authors": ("work_id", "author_id", "role", "position"),
+    "concepts": ("id", "pref_label"),
+    "concept_links": ("concept_id", "target_table", "target_id", "method"),
+    "findings": ("id", "focus_group", "passage_id"),
+    "focus_groups": ("id", "label", "passage_id"),
+}
+
+
 def records_from_db(db: Any) -> dict[str, list[dict[str, Any]]]:
-    """The rows the graph is made of, from a kb database (sqlite-utils Database)."""
-    return {t: list(db[t].rows) if t in db.table_names() else [] for t in TABLES}
+    """The rows the graph is made of, from a kb database (sqlite-utils Database): of each table
+    in ``TABLES`` the columns in ``GRAPH_COLUMNS`` it has."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    names = set(db.table_names())
+    for t in TABLES:
+        if t not in names:
+            out[t] = []
+            continue
+        have = set(db[t].columns_dict)
+        columns = [c for c in GRAPH_COLUMNS[t] if c in have]
+        out[t] = list(db.query(f"select {', '.join(f'[{c}]' for c in columns)} from [{t}]"))
+    return out
 
 
 def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:

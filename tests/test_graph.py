@@ -252,3 +252,15 @@ def test_concept_paths_are_the_first_of_all_shortest_paths(seed):
             except nx.NetworkXNoPath:
                 expected = None
             assert found.get((a, b)) == expected
+
+
+def test_the_graph_from_the_columns_it_reads_is_the_graph_from_whole_rows(db, G):
+    from kb.graph import GRAPH_COLUMNS, TABLES
+
+    whole = g.build_graph({t: list(db[t].rows) for t in TABLES})
+    assert set(GRAPH_COLUMNS) == set(TABLES)
+    assert dict(G.nodes(data=True)) == dict(whole.nodes(data=True))
+    assert sorted(G.edges(data=True, keys=True), key=repr) == sorted(whole.edges(data=True, keys=True), key=repr)
+    # and the columns named are all there: a renamed column would silently read as missing
+    for table, columns in GRAPH_COLUMNS.items():
+        assert set(columns) <= set(db[table].columns_dict), table
