@@ -138,6 +138,22 @@ def sentence(rng: random.Random, cites: list[str]) -> str:
     return f"{text} ({'; '.join(cites)})."
 
 
+def make_paragraphs(rng: random.Random, pool: list[dict], n_citations: int, per_paragraph: int) -> list[str]:
+    """Paragraphs of ``per_paragraph`` sentences holding ``n_citations`` in-text citations in
+    all, one to three a sentence, of works drawn from ``pool``."""
+    paragraphs, left = [], n_citations
+    while left > 0:
+        sentences = []
+        for _ in range(per_paragraph):
+            k = min(left, rng.choice([1, 1, 2, 3]))
+            left -= k
+            sentences.append(sentence(rng, [in_text(rng.choice(pool), rng) for _ in range(k)]))
+            if left == 0:
+                break
+        paragraphs.append(" ".join(sentences))
+    return paragraphs
+
+
 def generate(root: Path, n_works: int, free_text: bool, seed: int = 1) -> dict[str, int]:
     """Write a sources folder with ``n_works`` works and 10 times as many citations."""
     rng = random.Random(seed)
@@ -161,18 +177,8 @@ def generate(root: Path, n_works: int, free_text: bool, seed: int = 1) -> dict[s
         else:
             (bib / f"{name}.bib").write_text("\n".join(bib_entry(w, f"w{w['n']}") for w in listed), encoding="utf-8")
             front = f"references: {name}.bib"
-        paragraphs = []
-        left = 100
-        while left > 0:
-            sentences = []
-            for _ in range(4):
-                k = min(left, rng.choice([1, 1, 2, 3]))
-                left -= k
-                sentences.append(sentence(rng, [in_text(rng.choice(listed), rng) for _ in range(k)]))
-                citations += k
-                if left == 0:
-                    break
-            paragraphs.append(" ".join(sentences))
+        paragraphs = make_paragraphs(rng, listed, 100, 4)
+        citations += 100
         (bib / f"{name}.md").write_text(
             f'---\nid: {name}\ntitle: "Generated document {d}"\nkind: essay\n{front}\n---\n'
             + "\n\n".join(paragraphs)
@@ -303,16 +309,7 @@ def bench_check(args: argparse.Namespace, workdir: Path) -> None:
         for w in sorted(works, key=lambda w: (w["authors"][0][0], w["year"]))
     ]
     (folder / "refs.json").write_text(json.dumps(items), encoding="utf-8")
-    paragraphs, left = [], args.check_citations
-    while left > 0:
-        sentences = []
-        for _ in range(5):
-            k = min(left, rng.choice([1, 1, 2, 3]))
-            left -= k
-            sentences.append(sentence(rng, [in_text(rng.choice(works), rng) for _ in range(k)]))
-            if left == 0:
-                break
-        paragraphs.append(" ".join(sentences))
+    paragraphs = make_paragraphs(rng, works, args.check_citations, 5)
     doc = folder / "draft.md"
     doc.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     size = doc.stat().st_size / 1e6

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shlex
 import shutil
 import subprocess
@@ -43,9 +44,7 @@ def pinned_requirements() -> list[str]:
     for req in requires("kb") or []:
         if ";" in req:  # an extra (test) or a platform marker: not needed to serve
             continue
-        name = req.split("[")[0]
-        for sep in ("<", ">", "=", "!", "~", " "):
-            name = name.split(sep)[0]
+        name = re.match(r"[A-Za-z0-9._-]+", req).group(0)
         out.append(f"{name}=={version(name)}")
     return sorted(out, key=str.lower)
 

@@ -55,10 +55,10 @@ def cacheable(datasette, scope) -> bool:
     if any(db.is_mutable for db in datasette.databases.values() if not getattr(db, "is_memory", False)):
         return False
     path = scope.get("path", "")
+    ours = kb_databases(datasette)
     if path == "/" or path.startswith(KB_PAGES):
-        return bool(kb_databases(datasette))
-    first = path.lstrip("/").split("/", 1)[0].split(".", 1)[0]
-    return first in kb_databases(datasette)
+        return bool(ours)
+    return path.lstrip("/").split("/", 1)[0].split(".", 1)[0] in ours
 
 
 @hookimpl

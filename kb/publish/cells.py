@@ -12,6 +12,8 @@ from markupsafe import Markup, escape
 from kb.publish import is_kb_database, row_url
 from kb.schema import TABLES_BY_NAME
 
+# (table, column) -> the table that column's values are ids of
+REFERENCES = {(t.name, column): other for t in TABLES_BY_NAME.values() for column, other, _ in t.foreign_keys}
 # tables whose rows a concept link may point at
 LINKABLE = {"passages", "works", "findings", "focus_groups", "topics", "criteria", "methods", "sessions", "claims"}
 # columns holding a JSON list of ids, and the table those ids are rows of
@@ -90,7 +92,7 @@ def render_cell(row, value, column, table, database, datasette):
             return Markup(_link(row_url(datasette, database, target, value), value))
     if column == "rows_url" and isinstance(value, str) and value.startswith("/"):
         return Markup(_link(value, "rows"))
-    target = _references(table, column)
+    target = REFERENCES.get((table, column))
     if target is not None and isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
         # a row page shows a foreign key as it is stored (a table page expands it to its label
         # before this hook sees it): link it as the table page does, label first
@@ -117,14 +119,6 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "value":
         separator = "; "
     return Markup(separator.join(_item(datasette, database, column, v) for v in data))
-
-
-# (table, column) -> the table that column's values are ids of
-REFERENCES = {(t.name, c.name): c.references for t in TABLES_BY_NAME.values() for c in t.columns if c.references}
-
-
-def _references(table: str, column: str) -> str | None:
-    return REFERENCES.get((table, column))
 
 
 async def _foreign_key_link(datasette, database: str, target: str, value) -> Markup | None:
