@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -148,9 +148,10 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
         raise KbError(
             "no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources"
         )
-    documents = [
-        _read_document(p, cache) for p in _files(root, "bibliography", "*.md") + _files(root, "evidence", "*.md")
-    ]
+    paths = _files(root, "bibliography", "*.md") + _files(root, "evidence", "*.md")
+    keys = [digest(str(p), hashlib.sha256(p.read_bytes()).digest()) for p in paths]
+    cache.prefill("document", [(key, load_document, (p,)) for key, p in zip(keys, paths, strict=True)])
+    documents = [cache.value("document", key, load_document, p) for key, p in zip(keys, paths, strict=True)]
     by_id: dict[str, Document] = {}
     for d in documents:
         if d.id in by_id:
@@ -164,6 +165,7 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     entries: list[Entry] = []
     used_bib: set[Path] = set()
     once = ParsedOnce(documents, bib_dir, cache)
+    once.prefill(_listed_files(documents, bib_dir))
     for doc in bar(documents, "reference lists"):
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
         if not bib_name and not list_name:
@@ -214,11 +216,24 @@ def _document_list(
     return works, fs, []
 
 
-def _read_document(path: Path, cache: BuildCache) -> Document:
-    """One citing document read into passages, or the same document as an earlier build read it
-    when its bytes are the same."""
-    key = digest(str(path), hashlib.sha256(path.read_bytes()).digest())
-    return cache.value("document", key, load_document, path)
+def _listed_files(documents: list[Document], bib_dir: Path) -> list[tuple[Callable[[Path], Any], Path]]:
+    """The reference lists the documents name, each with the function that reads it: what
+    :meth:`ParsedOnce.prefill` reads across cores before the documents' lists are assembled.
+    A name that is not a file inside the folder is left to the assembling, which says what is
+    wrong with it."""
+    inside = bib_dir.resolve()
+    out = []
+    for doc in documents:
+        for key, parse in (("references", _load_bib), ("reference_list", read_references)):
+            name = doc.meta.get(key)
+            if isinstance(name, str) and name.strip():
+                path = bib_dir / name
+                try:
+                    if path.resolve().is_relative_to(inside) and path.is_file():
+                        out.append((parse, path))
+                except (OSError, RuntimeError):
+                    continue
+    return out
 
 
 def _files(root: Path, folder: str, pattern: str) -> list[Path]:
@@ -327,6 +342,11 @@ class ParsedOnce:
             self.keys[named] = digest(*named, hashlib.sha256(path.read_bytes()).digest())
         return self.keys[named]
 
+    def prefill(self, lists: list[tuple[Callable[[Path], Any], Path]]) -> None:
+        """Read ``lists`` (parser, path) across cores ahead of :meth:`read` (see
+        :meth:`BuildCache.prefill`)."""
+        self.cache.prefill("list", [(self.key(parse, path), parse, (path,)) for parse, path in lists])
+
     def read(self, parse: Callable[[Path], T], path: Path) -> T:
         key = self.key(parse, path)
         if self.named[str(path)] < 2:
@@ -386,11 +406,13 @@ def resolve_citations(sources: Sources, cache: BuildCache | None = None) -> tupl
     cache = cache or BuildCache(None)
     citations: list[Citation] = []
     problems: list[Problem] = []
-    for doc in bar(sources.documents, "citations"):
-        works = document_works(doc, sources)
-        if not works:
-            continue
-        key = digest(repr(doc), repr(works)) if cache.path else ""
+    jobs = [
+        (digest(repr(doc), repr(works)) if cache.path else "", _resolved_rows, (doc, works))
+        for doc in sources.documents
+        if (works := document_works(doc, sources))
+    ]
+    cache.prefill("citations", jobs)
+    for key, _, (doc, works) in bar(jobs, "citations"):
         rows, found_problems = cache.value("citations", key, _resolved_rows, doc, works)
         citations += [Citation(*row) for row in rows]
         problems += found_problems

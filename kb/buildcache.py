@@ -39,12 +39,16 @@ import pickle
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kb.parallel import forked_map, workers
+
 T = TypeVar("T")
+
+PARALLEL_FROM = 64  # values to compute before forked processes are worth starting
 
 # the libraries whose output a cached value holds: reading BibTeX, RIS, YAML, free text (the
 # parser's model), matching names; a new version of any starts the cache afresh
@@ -141,6 +145,9 @@ class BuildCache:
         self._old = self._open_old(path) if path else None
         self._new: sqlite3.Connection | None = None
         self._tmp = tmp or (path.with_name(f"{path.name}.{os.getpid()}.tmp") if path else None)
+        self._ready: dict[tuple[str, str], bytes] = {}  # computed across cores by prefill()
+        self.spread: Counter[str] = Counter()  # by kind, the values prefill() computed so
+        self.processes = 1
 
     @staticmethod
     def _open_old(path: Path) -> sqlite3.Connection | None:
@@ -160,6 +167,12 @@ class BuildCache:
         """The value of ``key``: the previous build's when it has it, else ``compute(*args)``.
         Either way kept for the next build; the caller gets its own copy (a build changes
         records)."""
+        ready = self._ready.pop((kind, key), None)
+        if ready is not None:
+            self.misses[kind] += 1
+            if self.path is not None:
+                self._keep(kind, key, ready)
+            return loads(ready)
         blob = self._blob(kind, key)
         if blob is not None:
             try:
@@ -175,6 +188,43 @@ class BuildCache:
         if self.path is not None:
             self._keep(kind, key, dumps(value))
         return value
+
+    def prefill(self, kind: str, jobs: Iterable[tuple[str, Callable[..., Any], tuple]]) -> None:
+        """Compute across cores the values of ``jobs`` (key, compute, arguments) that the
+        previous build did not keep, so that :meth:`value` finds them ready: a build of many
+        documents reads, resolves and matches them on every core, and still assembles what they
+        give in one process, in their order. Each value is computed by the same call, in a
+        forked process, as :meth:`value` would make here.
+
+        Nothing is computed ahead without a cache file (values are kept only by their keys),
+        with one core, or for fewer than :data:`PARALLEL_FROM` values; a value whose computing
+        fails is left to :meth:`value`, which fails here with the same error."""
+        if self.path is None:
+            return
+        todo: dict[str, tuple[Callable[..., Any], tuple]] = {}
+        for key, compute, args in jobs:
+            if key not in todo and (kind, key) not in self._ready and not self._has(kind, key):
+                todo[key] = (compute, args)
+        n = workers()
+        if n < 2 or len(todo) < PARALLEL_FROM:
+            return
+        blobs = forked_map(_computed, list(todo.values()), n)
+        self.spread[kind] += len(todo)
+        self.processes = n
+        for key, blob in zip(todo, blobs, strict=True):
+            if blob is not None:
+                self._ready[(kind, key)] = blob
+
+    def _has(self, kind: str, key: str) -> bool:
+        if self._old is None:
+            return False
+        try:
+            return (
+                self._old.execute("select 1 from entries where kind = ? and key = ?", (kind, key)).fetchone()
+                is not None
+            )
+        except _DAMAGED:
+            return False
 
     def _blob(self, kind: str, key: str) -> bytes | None:
         if self._old is None:
@@ -262,9 +312,22 @@ class BuildCache:
         return " ".join(f"{k} {self.hits[k]}/{self.hits[k] + self.misses[k]}" for k in kinds)
 
 
+def _computed(job: tuple[Callable[..., Any], tuple]) -> bytes | None:
+    """One value computed in a forked process, pickled; None when computing it fails (the
+    build computes it again in its own process, where the error is raised as usual)."""
+    compute, args = job
+    try:
+        return dumps(compute(*args))
+    except Exception:
+        return None
+
+
 def timing_line(cache: BuildCache) -> None:
     """With ``KB_TIMINGS=1``: ``kb-cache: KIND FOUND/USED ...`` on standard error."""
     from kb.progress import timings_on
 
     if timings_on():
         print(f"kb-cache: {cache.report()}", file=sys.stderr, flush=True)
+        if cache.spread:
+            spread = " ".join(f"{k} {n}" for k, n in sorted(cache.spread.items()))
+            print(f"kb-workers: {cache.processes} processes computed {spread}", file=sys.stderr, flush=True)

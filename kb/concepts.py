@@ -178,10 +178,13 @@ def matches_kept(
     for claim in claims:
         sentences[doc_of[claim.sentence.passage_id]].append(claim.sentence.text)
     known: dict[str, list[Match]] = {}
+    jobs = []
     for doc in documents:
         texts = [p.text for p in doc.passages] + sentences[doc.id]
-        found = cache.value("concepts", digest(matcher_key, repr(texts)), _find_all, matcher, texts)
-        known.update(zip(texts, found, strict=True))
+        jobs.append((digest(matcher_key, repr(texts)), _find_all, (matcher, texts)))
+    cache.prefill("concepts", jobs)
+    for key, _, (_, texts) in jobs:
+        known.update(zip(texts, cache.value("concepts", key, _find_all, matcher, texts), strict=True))
 
     def find(text: str) -> list[Match]:
         hits = known.get(text)

@@ -153,7 +153,7 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
         G.add_edge(source, f"concept:{link['concept_id']}", kind="discusses", method=link.get("method") or "")
     for (a, b), weight in sorted(co_citation(G, "parenthesis").items()):
         G.add_edge(a, b, kind="co-cited-with", weight=weight)
-    return G
+    return nx.freeze(G)  # read by every analysis and map, which keep what they compute with it
 
 
 def work_year_suffixes(works: list[dict[str, Any]]) -> dict[str, str]:
@@ -186,6 +186,40 @@ def short_label(work: dict[str, Any], suffix: str = "") -> str:
 # Citation analyses
 
 
+def edges_of(G: nx.MultiDiGraph, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """The edges of one ``kind`` (source, target, data), in the graph's order.
+
+    Every analysis and map reads the edges of one or two kinds; the graph of 100,000 works has
+    millions of edges, and walking all of them once an analysis was a third of the graph's
+    stages. The graph ``build_graph`` makes cannot change (networkx's ``freeze``), so its edges
+    are sorted by kind in one walk and kept with it (``G.graph``); a graph that can still change
+    is walked at every call.
+
+    >>> G = nx.MultiDiGraph()
+    >>> _ = G.add_edge("claim:a", "work:x", kind="cites"); _ = G.add_edge("work:x", "concept:c", kind="discusses")
+    >>> [(u, v) for u, v, _ in edges_of(G, "cites")], edges_of(G, "lists")
+    ([('claim:a', 'work:x')], [])
+    """
+    return _kept(G, "edges-by-kind", lambda: _by_kind(G)).get(kind, [])
+
+
+def _by_kind(G: nx.MultiDiGraph) -> dict[str, list[tuple[str, str, dict[str, Any]]]]:
+    by_kind: dict[str, list[tuple[str, str, dict[str, Any]]]] = defaultdict(list)
+    for u, v, d in G.edges(data=True):
+        by_kind[d.get("kind")].append((u, v, d))
+    return dict(by_kind)
+
+
+def _kept(G: nx.MultiDiGraph, name: str, make: Any) -> Any:
+    """``make()``, made once for a graph that cannot change (see :func:`edges_of`): what the
+    analyses and the maps both need (PageRank, the evidence graph) is computed once a build."""
+    if not nx.is_frozen(G):
+        return make()
+    if f"kb_{name}" not in G.graph:
+        G.graph[f"kb_{name}"] = make()
+    return G.graph[f"kb_{name}"]
+
+
 def times_cited(G: nx.MultiDiGraph) -> Counter:
     """Resolved citations of each work node.
 
@@ -194,22 +228,25 @@ def times_cited(G: nx.MultiDiGraph) -> Counter:
     >>> times_cited(G)["work:x"]
     2
     """
-    return Counter(v for _, v, k in G.edges(data="kind") if k == "cites")
+    return Counter(v for _, v, _ in edges_of(G, "cites"))
 
 
 def citing_passages(G: nx.MultiDiGraph) -> Counter:
     """Distinct passages citing each work."""
-    pairs = {(d.get("passage"), v) for _, v, d in G.edges(data=True) if d.get("kind") == "cites"}
+    pairs = {(d.get("passage"), v) for _, v, d in edges_of(G, "cites")}
     return Counter(v for _, v in pairs)
 
 
 def citation_pagerank(G: nx.MultiDiGraph, alpha: float = 0.85) -> dict[str, float]:
     """PageRank of works over the cites edges (claims -> works), weighted by citation count."""
+    return dict(_kept(G, f"pagerank-{alpha}", lambda: _pagerank(G, alpha)))
+
+
+def _pagerank(G: nx.MultiDiGraph, alpha: float) -> dict[str, float]:
     H = nx.DiGraph()
     H.add_nodes_from(n for n, t in G.nodes(data="type") if t == "work")
-    for u, v, k in G.edges(data="kind"):
-        if k == "cites":
-            H.add_edge(u, v, weight=H[u][v]["weight"] + 1 if H.has_edge(u, v) else 1)
+    weights = Counter((u, v) for u, v, _ in edges_of(G, "cites"))
+    H.add_weighted_edges_from((u, v, w) for (u, v), w in weights.items())
     if H.number_of_nodes() == 0:
         return {}
     return {n: r for n, r in nx.pagerank(H, alpha=alpha, weight="weight").items() if n.startswith("work:")}
@@ -218,11 +255,12 @@ def citation_pagerank(G: nx.MultiDiGraph, alpha: float = 0.85) -> dict[str, floa
 def concepts_cited_for(G: nx.MultiDiGraph) -> dict[str, list[str]]:
     """For each work, the concepts of the claims that cite it."""
     out: dict[str, set[str]] = defaultdict(set)
-    for u, v, k in G.edges(data="kind"):
-        if k == "cites":
-            for _, c, k2 in G.out_edges(u, data="kind"):
-                if k2 == "discusses":
-                    out[v].add(G.nodes[c]["ref"])
+    discussed: dict[str, list[str]] = defaultdict(list)
+    for u, c, _ in edges_of(G, "discusses"):
+        discussed[u].append(G.nodes[c]["ref"])
+    for u, v, _ in edges_of(G, "cites"):
+        if u in discussed:
+            out[v].update(discussed[u])
     return {w: sorted(cs) for w, cs in out.items()}
 
 
@@ -246,9 +284,8 @@ def co_citation(G: nx.MultiDiGraph, level: str = "paragraph") -> Counter:
         raise ValueError(f"level must be one of {sorted(_LEVEL_ATTR)}")
     units: dict[str, set[str]] = defaultdict(set)
     attr = _LEVEL_ATTR[level]
-    for u, v, d in G.edges(data=True):
-        if d.get("kind") == "cites":
-            units[u if attr is None else d.get(attr, "")].add(v)
+    for u, v, d in edges_of(G, "cites"):
+        units[u if attr is None else d.get(attr, "")].add(v)
     pairs: Counter = Counter()
     for works in units.values():
         for a, b in combinations(sorted(works), 2):
@@ -267,9 +304,8 @@ def bibliographic_coupling(G: nx.MultiDiGraph) -> Counter:
     Counter({('document:d1', 'document:d2'): 1})
     """
     citing: dict[str, set[str]] = defaultdict(set)
-    for _, v, d in G.edges(data=True):
-        if d.get("kind") == "cites":
-            citing[v].add(f"document:{d['document']}")
+    for _, v, d in edges_of(G, "cites"):
+        citing[v].add(f"document:{d['document']}")
     out: Counter = Counter()
     for docs in citing.values():
         for a, b in combinations(sorted(docs), 2):
@@ -335,10 +371,13 @@ def author_identities(authors: Iterable[dict[str, Any]]) -> dict[str, dict[str, 
 def coauthorship(G: nx.MultiDiGraph) -> nx.Graph:
     """Authors linked by the works they wrote together, weighted by the number of works."""
     H = nx.Graph()
+    authors_of: dict[str, set[str]] = defaultdict(set)
+    for w, a, _ in edges_of(G, "authored-by"):
+        authors_of[w].add(a)
     for w, t in G.nodes(data="type"):
         if t != "work":
             continue
-        people = sorted({v for _, v, k in G.out_edges(w, data="kind") if k == "authored-by"})
+        people = sorted(authors_of.get(w, ()))
         H.add_nodes_from(people)
         for a, b in combinations(people, 2):
             H.add_edge(a, b, weight=H[a][b]["weight"] + 1 if H.has_edge(a, b) else 1)
@@ -369,8 +408,8 @@ def concept_cooccurrence(G: nx.MultiDiGraph) -> Counter:
     Counter({('concept:a', 'concept:b'): 2})
     """
     by_unit: dict[str, set[str]] = defaultdict(set)
-    for u, v, k in G.edges(data="kind"):
-        if k == "discusses" and u.split(":", 1)[0] in ("passage", "claim", "finding"):
+    for u, v, _ in edges_of(G, "discusses"):
+        if u.split(":", 1)[0] in ("passage", "claim", "finding"):
             by_unit[u].add(v)
     out: Counter = Counter()
     for concepts in by_unit.values():
@@ -381,12 +420,16 @@ def concept_cooccurrence(G: nx.MultiDiGraph) -> Counter:
 
 def evidence_graph(G: nx.MultiDiGraph) -> nx.Graph:
     """Concepts, works, findings and focus groups, joined by what links them: the graph in
-    which paths between concepts are sought."""
+    which paths between concepts are sought. Made once for a graph that cannot change (see
+    :func:`edges_of`), and frozen like it."""
+    return _kept(G, "evidence-graph", lambda: nx.freeze(_evidence_graph(G)))
+
+
+def _evidence_graph(G: nx.MultiDiGraph) -> nx.Graph:
     H = nx.Graph()
     keep = {"concept", "work", "finding", "focus_group"}
-    for u, v, k in G.edges(data="kind"):
-        tu, tv = G.nodes[u].get("type"), G.nodes[v].get("type")
-        if tu in keep and tv in keep and k in ("discusses", "reports"):
+    for u, v, k in G.edges(data="kind"):  # in the graph's order, which the maps' layout follows
+        if k in ("discusses", "reports") and G.nodes[u].get("type") in keep and G.nodes[v].get("type") in keep:
             H.add_edge(u, v, kind=k)
     return H
 
@@ -498,20 +541,32 @@ def map_graph(G: nx.MultiDiGraph, concept: str | None = None, E: nx.Graph | None
     H = nx.Graph()
     if concept is None:
         kind_of = lambda n: G.nodes[n].get("type")  # noqa: E731
-        document_of = {v: u for u, v, k in G.edges(data="kind") if k == "contains" and kind_of(u) == "document"}
-        for _, v, d in G.edges(data=True):
-            if d.get("kind") == "cites":
-                H.add_edge(f"document:{d['document']}", v, kind="cites")
-        on_concept = {u for u, _, k in G.edges(data="kind") if k == "discusses" and kind_of(u) == "finding"}
-        for u, v, k in G.edges(data="kind"):
-            tu, tv = kind_of(u), kind_of(v)
-            if (tu == "finding" and u not in on_concept) or (tv == "finding" and v not in on_concept):
-                continue
-            if k == "lists" and not H.has_edge(u, v):
+        contains = edges_of(G, "contains")
+        document_of = {v: u for u, v, _ in contains if kind_of(u) == "document"}
+        for _, v, d in edges_of(G, "cites"):
+            H.add_edge(f"document:{d['document']}", v, kind="cites")
+        on_concept = {u for u, _, _ in edges_of(G, "discusses") if kind_of(u) == "finding"}
+
+        def drawn(u: str, v: str) -> bool:  # a finding on no concept is not drawn
+            return not (kind_of(u) == "finding" and u not in on_concept) and not (
+                kind_of(v) == "finding" and v not in on_concept
+            )
+
+        # a pair has one kind of edge: cites before lists, and no other kind joins the same pair
+        for u, v, _ in edges_of(G, "lists"):
+            if not H.has_edge(u, v) and drawn(u, v):
                 H.add_edge(u, v, kind="lists")
-            elif k in ("discusses", "reports") and tu in MAP_TYPES and tv in MAP_TYPES:
-                H.add_edge(u, v, kind=k)
-            elif k == "contains" and tu == "passage" and tv in ("finding", "focus_group") and u in document_of:
+        for k in ("discusses", "reports"):
+            for u, v, _ in edges_of(G, k):
+                if kind_of(u) in MAP_TYPES and kind_of(v) in MAP_TYPES and drawn(u, v):
+                    H.add_edge(u, v, kind=k)
+        for u, v, _ in contains:
+            if (
+                kind_of(u) == "passage"
+                and kind_of(v) in ("finding", "focus_group")
+                and u in document_of
+                and drawn(u, v)
+            ):
                 H.add_edge(document_of[u], v, kind="contains")
     else:
         E = E if E is not None else evidence_graph(G)

@@ -265,3 +265,65 @@ def test_a_value_read_back_is_what_parsing_gives(sources_copy, parse, name):
     assert again.hits["x"] == 1 and again.misses["x"] == 0
     assert kept == made == parse(path)
     assert kept is not made
+
+
+@pytest.fixture
+def many_essays(sources_copy, monkeypatch) -> Path:
+    """Six essays, each with its own copies of the seed's two lists (so that every list, document,
+    resolution and concept match is computed once a document): past the (lowered) count from
+    which a build spreads them across processes."""
+    import kb.buildcache
+
+    monkeypatch.setattr(kb.buildcache, "PARALLEL_FROM", 2)
+    essay = (sources_copy / ESSAY).read_text(encoding="utf-8")
+    folder = sources_copy / "bibliography"
+    for i in range(6):
+        (folder / f"refs-{i}.bib").write_text((sources_copy / BIB).read_text(encoding="utf-8"), encoding="utf-8")
+        (folder / f"refs-{i}.txt").write_text(
+            (folder / "seed-references.txt").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+        text = (
+            essay.replace("id: coproduction-essay", f"id: essay-{i}")
+            .replace("references: seed-references.bib", f"references: refs-{i}.bib")
+            .replace("reference_list: seed-references.txt", f"reference_list: refs-{i}.txt")
+        )
+        (folder / f"essay-{i}.md").write_text(text, encoding="utf-8")
+    return sources_copy
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="this machine gives the tests one core")
+def test_reading_and_resolving_across_processes_gives_the_rows_of_one_process(
+    many_essays, tmp_path, monkeypatch, timed, capsys
+):
+    monkeypatch.setenv("KB_WORKERS", "1")
+    one = fresh_rows(many_essays, tmp_path / "one")
+    monkeypatch.setenv("KB_WORKERS", "2")
+    err = capsys.readouterr().err
+    assert "kb-workers" not in err.split("kb-cache:")[1]  # the first build: all in one process
+    two = fresh_rows(many_essays, tmp_path / "two")
+    spread = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("kb-workers:")]
+    assert spread == ["kb-workers: 2 processes computed citations 7 concepts 2 document 8 list 14"]
+    # (the seven essays have the same texts: their concept matches are computed once)
+    assert two == one
+    essays = [f"essay-{i}" for i in range(6)] + ["coproduction-essay"]
+    counts = {e: len(rows_of(two, "citations", e)) for e in essays}
+    assert set(counts.values()) == {counts["coproduction-essay"]} and counts["essay-0"] > 30
+
+
+def rows_of(rows: dict[str, list[str]], table: str, document: str) -> list[dict]:
+    return [r for r in map(json.loads, rows[table]) if r.get("document_id") == document]
+
+
+def test_a_list_that_fails_in_another_process_fails_the_build_as_in_one(many_essays, tmp_path, monkeypatch):
+    from kb.records import KbError
+
+    bib = many_essays / "bibliography" / "refs-3.bib"
+    bib.write_text(bib.read_text(encoding="utf-8").replace("@article{", "@article{broken,, {", 1), encoding="utf-8")
+    errors = []
+    for workers in ("1", "2"):
+        monkeypatch.setenv("KB_WORKERS", workers)
+        with pytest.raises(KbError) as e:
+            build(tmp_path / workers / "kb.db", many_essays)
+        errors.append(str(e.value))
+    assert errors[0] == errors[1] and "refs-3.bib" in errors[0]
+    assert not (tmp_path / "2" / "kb.db").exists()
