@@ -11,6 +11,9 @@ from kb.records import Citation, Document
 # Full stops that do not end a sentence: "et al.", "e.g.", "i.e.", "p.", "pp.", "vol.", initials.
 _NO_BREAK = re.compile(r"(?:\bet al|\be\.g|\bi\.e|\bcf|\bpp?|\bvol|\bno|\bSt|\bDr|\bMr|\bMrs|\bMs|\bvs|\b[A-Z])\.$")
 
+_NO_BREAK_REACH = 8  # characters the longest of them ("et al.") and its word boundary need
+_MARKS = re.compile(r"[().?!]")
+
 
 @dataclass
 class Sentence:
@@ -39,30 +42,31 @@ def sentences(document: Document) -> list[Sentence]:
     """
     out: list[Sentence] = []
     for p in document.passages:
-        text = p.text
-        depth = 0
-        start = 0
-        number = 0
-        i = 0
-        while i < len(text):
+        text, n = p.text, len(p.text)
+        depth = start = number = 0
+        after = 0  # the closing quotes and brackets after a sentence's end belong to it
+        for m in _MARKS.finditer(text):  # only the characters that can open, close or end
+            i = m.start()
+            if i < after:
+                continue
             ch = text[i]
             if ch == "(":
                 depth += 1
             elif ch == ")":
                 depth = max(0, depth - 1)
-            elif ch in ".?!" and depth == 0:
+            elif depth == 0:
                 j = i + 1
-                while j < len(text) and text[j] in '”’")]':
+                while j < n and text[j] in '”’")]':
                     j += 1
                 nxt = text[j : j + 2]
-                if (
-                    j >= len(text) or (nxt[:1] == " " and (nxt[1:2].isupper() or nxt[1:2] in '“"(‘'))
-                ) and not _NO_BREAK.search(text[max(0, start) : i + 1]):
+                # "et al." and the like end within a few characters of the stop: the search looks
+                # back that far (from the sentence's start at most), not over the whole sentence
+                if (j >= n or (nxt[:1] == " " and (nxt[1:2].isupper() or nxt[1:2] in '“"(‘'))) and not _NO_BREAK.search(
+                    text, max(start, i - _NO_BREAK_REACH), i + 1
+                ):
                     number += 1
                     out.append(_sentence(p, number, start, j))
-                    start = j + 1
-                    i = j
-            i += 1
+                    start = after = j + 1
         if text[start:].strip():
             number += 1
             out.append(_sentence(p, number, start, len(text)))
