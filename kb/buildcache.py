@@ -25,6 +25,9 @@ that replaces the old one when the build is done (:meth:`BuildCache.save`): the 
 what the latest build needed, and a build that fails or is killed leaves the previous cache as
 it was.
 
+What a build lacks can be computed across cores ahead of the loop that asks for it
+(:meth:`BuildCache.prefill`): the loop then finds it ready, in one process, in its own order.
+
 Values are pickled and read back by an unpickler that makes only kb's own records and plain
 Python values: a cache file planted beside a database cannot run code.
 """

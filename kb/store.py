@@ -8,7 +8,8 @@ analyses are computed by ``kb/graph.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 import sqlite_utils
@@ -40,21 +41,36 @@ def insert_rows(
     """Rows into a table, as ``db[table].insert_all(rows)`` stores them (a dict or list as its JSON,
     a missing key as null), in one statement run for every row: sqlite-utils' own loop costs
     several microseconds a value, the slowest part of storing a large build. A table or column
-    that does not exist yet is left to sqlite-utils, which makes it (``alter``)."""
-    rows = list(rows)
-    if not rows:
-        return
-    columns = list(dict.fromkeys(k for row in rows for k in row))
-    existing = db[table].columns_dict if db[table].exists() else {}
-    if any(c not in existing for c in columns):
-        db[table].insert_all(rows, replace=replace, alter=alter)
-        return
-    names = ", ".join(f"[{c}]" for c in columns)
+    that does not exist yet is left to sqlite-utils, which makes it (``alter``).
+
+    Rows are taken :data:`STORE_BATCH` at a time from ``rows``, which may be a generator: a
+    million citations are never all held as dicts at once (at 100,000 works that was 1.4 GB)."""
     verb = "insert or replace" if replace else "insert"
-    sql = f"{verb} into [{table}] ({names}) values ({', '.join('?' * len(columns))})"
-    values = ([v if type(v) in _PLAIN else jsonify_if_needed(v) for v in (row.get(c) for c in columns)] for row in rows)
     with db.conn:
-        db.conn.executemany(sql, values)
+        for batch in _batches(rows, STORE_BATCH):
+            columns = list(dict.fromkeys(k for row in batch for k in row))
+            existing = db[table].columns_dict if db[table].exists() else {}
+            if any(c not in existing for c in columns):
+                db[table].insert_all(batch, replace=replace, alter=alter)
+                continue
+            names = ", ".join(f"[{c}]" for c in columns)
+            sql = f"{verb} into [{table}] ({names}) values ({', '.join('?' * len(columns))})"
+            db.conn.executemany(
+                sql,
+                (
+                    [v if type(v) in _PLAIN else jsonify_if_needed(v) for v in (row.get(c) for c in columns)]
+                    for row in batch
+                ),
+            )
+
+
+STORE_BATCH = 20_000
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 def create_tables(db: sqlite_utils.Database) -> None:
