@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import combinations
 from typing import Any
 
@@ -56,10 +56,23 @@ GRAPH_COLUMNS = {
 }
 
 
-def records_from_db(db: Any) -> dict[str, list[dict[str, Any]]]:
+class StoredRows:
+    """The rows of one table, read from the database each time they are walked, one at a time:
+    at 100,000 works the tables the graph is made of held 1.9 GB as lists of dicts beside the
+    graph, which needs none of them once made."""
+
+    def __init__(self, db: Any, sql: str):
+        self.db, self.sql = db, sql
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.db.query(self.sql))
+
+
+def records_from_db(db: Any) -> dict[str, Iterable[dict[str, Any]]]:
     """The rows the graph is made of, from a kb database (sqlite-utils Database): of each table
-    in ``TABLES`` the columns in ``GRAPH_COLUMNS`` it has."""
-    out: dict[str, list[dict[str, Any]]] = {}
+    in ``TABLES`` the columns in ``GRAPH_COLUMNS`` it has, read as the graph walks them
+    (:class:`StoredRows`)."""
+    out: dict[str, Iterable[dict[str, Any]]] = {}
     names = set(db.table_names())
     for t in TABLES:
         if t not in names:
@@ -67,11 +80,11 @@ def records_from_db(db: Any) -> dict[str, list[dict[str, Any]]]:
             continue
         have = set(db[t].columns_dict)
         columns = [c for c in GRAPH_COLUMNS[t] if c in have]
-        out[t] = list(db.query(f"select {', '.join(f'[{c}]' for c in columns)} from [{t}]"))
+        out[t] = StoredRows(db, f"select {', '.join(f'[{c}]' for c in columns)} from [{t}]")
     return out
 
 
-def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
+def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph:
     """One graph of the whole knowledge base from its records (see ``records_from_db``).
 
     >>> G = build_graph({"works": [{"id": "a", "title": "A", "year": 2000}], "concepts": [{"id": "c", "pref_label": "C"}],
@@ -113,17 +126,19 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
                 position=wa.get("position") or 0,
             )
     claim_of = {cc["citation_id"]: cc["claim_id"] for cc in records.get("claim_citations", [])}
+    cites = []  # what the co-cited-with edges are counted from, without a walk of the whole graph
     for c in records.get("citations", []):
         if c.get("work_id") and c["id"] in claim_of:
-            G.add_edge(
-                f"claim:{claim_of[c['id']]}",
-                f"work:{c['work_id']}",
-                kind="cites",
-                citation=c["id"],
-                group=f"{c['document_id']}#{c.get('group_number')}",
-                passage=c.get("passage_id") or "",
-                document=c["document_id"],
-            )
+            u, v = f"claim:{claim_of[c['id']]}", f"work:{c['work_id']}"
+            data = {
+                "kind": "cites",
+                "citation": c["id"],
+                "group": f"{c['document_id']}#{c.get('group_number')}",
+                "passage": c.get("passage_id") or "",
+                "document": c["document_id"],
+            }
+            G.add_edge(u, v, **data)
+            cites.append((u, v, data))
     for f in records.get("findings", []):
         G.add_node(f"finding:{f['id']}", type="finding", label=f["id"], ref=f["id"])
         if f.get("focus_group"):
@@ -151,7 +166,7 @@ def build_graph(records: dict[str, list[dict[str, Any]]]) -> nx.MultiDiGraph:
         if source not in G:
             G.add_node(source, type=kind, label=link["target_id"], ref=link["target_id"])
         G.add_edge(source, f"concept:{link['concept_id']}", kind="discusses", method=link.get("method") or "")
-    for (a, b), weight in sorted(co_citation(G, "parenthesis").items()):
+    for (a, b), weight in sorted(_co_cited(cites, "parenthesis").items()):
         G.add_edge(a, b, kind="co-cited-with", weight=weight)
     return nx.freeze(G)  # read by every analysis and map, which keep what they compute with it
 
@@ -280,11 +295,15 @@ def co_citation(G: nx.MultiDiGraph, level: str = "paragraph") -> Counter:
     >>> sorted(co_citation(G, "paragraph").items())
     [(('work:a', 'work:b'), 1), (('work:a', 'work:c'), 1), (('work:b', 'work:c'), 1)]
     """
+    return _co_cited(edges_of(G, "cites"), level)
+
+
+def _co_cited(cites: Iterable[tuple[str, str, dict[str, Any]]], level: str) -> Counter:
     if level not in _LEVEL_ATTR:
         raise ValueError(f"level must be one of {sorted(_LEVEL_ATTR)}")
     units: dict[str, set[str]] = defaultdict(set)
     attr = _LEVEL_ATTR[level]
-    for u, v, d in edges_of(G, "cites"):
+    for u, v, d in cites:
         units[u if attr is None else d.get(attr, "")].add(v)
     pairs: Counter = Counter()
     for works in units.values():
@@ -602,7 +621,7 @@ def analysis_rows(
             "pagerank": round(ranks.get(node, 0.0), 6),
             "cited_for": json.dumps(cited_for.get(node, [])),
         }
-    ref = lambda n: G.nodes[n]["ref"]  # noqa: E731
+    ref = dict(G.nodes(data="ref")).__getitem__  # one lookup a row, of millions at 100,000 works
     tables: dict[str, list[dict[str, Any]]] = {}
     tables["co_citations"] = [
         {"work_a": ref(a), "work_b": ref(b), "level": level, "weight": w}
