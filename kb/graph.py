@@ -17,6 +17,7 @@ from typing import Any
 
 import networkx as nx
 
+from kb.mapscale import MAP_LIMIT, central_nodes
 from kb.normalise import fold, fold_german
 
 TABLES = (
@@ -448,8 +449,10 @@ def _evidence_graph(G: nx.MultiDiGraph) -> nx.Graph:
     H = nx.Graph()
     keep = {"concept", "work", "finding", "focus_group"}
     for u, v, k in G.edges(data="kind"):  # in the graph's order, which the maps' layout follows
-        if k in ("discusses", "reports") and G.nodes[u].get("type") in keep and G.nodes[v].get("type") in keep:
+        tu, tv = G.nodes[u].get("type"), G.nodes[v].get("type")
+        if k in ("discusses", "reports") and tu in keep and tv in keep:
             H.add_edge(u, v, kind=k)
+            H.nodes[u]["type"], H.nodes[v]["type"] = tu, tv  # what a map chooses its nodes by
     return H
 
 
@@ -535,7 +538,9 @@ def export_graph(G: nx.MultiDiGraph, fmt: str) -> str:
 MAP_TYPES = {"concept", "work", "finding", "focus_group", "document"}
 
 
-def map_graph(G: nx.MultiDiGraph, concept: str | None = None, E: nx.Graph | None = None) -> nx.Graph:
+def map_graph(
+    G: nx.MultiDiGraph, concept: str | None = None, E: nx.Graph | None = None, rank: dict[str, float] | None = None
+) -> nx.Graph:
     """The graph a map shows, each edge with its ``kind``.
 
     For the whole knowledge base: documents and the works they cite (``cites``) or only list in
@@ -546,6 +551,9 @@ def map_graph(G: nx.MultiDiGraph, concept: str | None = None, E: nx.Graph | None
     discuss (``discusses``). A node is drawn only with an edge: nothing stands alone on the map. For one
     concept, its neighbourhood (works, findings, focus groups and related concepts within two
     steps of ``evidence_graph``). ``E`` is ``evidence_graph(G)`` when the caller has it already.
+    With ``rank`` (the works' PageRank), a concept's neighbourhood larger than a map draws is cut
+    to what ``kb.mapscale.central_subgraph`` keeps before it is copied: at 100,000 works it holds
+    tens of thousands of nodes, of which a map draws 200.
 
     >>> G = nx.MultiDiGraph()
     >>> for n, t in [("document:d", "document"), ("passage:p", "passage"), ("finding:f", "finding"),
@@ -593,8 +601,10 @@ def map_graph(G: nx.MultiDiGraph, concept: str | None = None, E: nx.Graph | None
         if centre not in E:
             H.add_node(centre)
         else:
-            near = nx.single_source_shortest_path_length(E, centre, cutoff=2)
-            H = E.subgraph(near).copy()
+            near = E.subgraph(nx.single_source_shortest_path_length(E, centre, cutoff=2))
+            if rank is not None and near.number_of_nodes() > MAP_LIMIT:
+                near = near.subgraph(central_nodes(near, rank, centre=centre))
+            H = near.copy()
     for n in H.nodes:
         H.nodes[n].update({k: G.nodes[n].get(k) for k in ("type", "label", "ref")})
     return H

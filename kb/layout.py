@@ -152,7 +152,7 @@ def map_rows(G: nx.MultiDiGraph, concepts: list[str]) -> dict[str, list[dict]]:
     nodes, edges = [], []
     for name, concept in [("all", None)] + [(c, c) for c in concepts]:
         centre = f"concept:{concept}" if concept else None
-        M = central_subgraph(map_graph(G, concept, E), ranks, centre=centre)
+        M = central_subgraph(map_graph(G, concept, E, ranks), ranks, centre=centre)
         labels = distinct_labels(M)
         for n in M.nodes:
             M.nodes[n]["label"] = labels[n]

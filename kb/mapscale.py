@@ -31,6 +31,12 @@ def central_subgraph(M: Any, rank: dict[str, float], limit: int = MAP_LIMIT, cen
     """
     if M.number_of_nodes() <= limit:
         return M
+    return M.subgraph(central_nodes(M, rank, limit, centre)).copy()
+
+
+def central_nodes(M: Any, rank: dict[str, float], limit: int = MAP_LIMIT, centre: str | None = None) -> list[str]:
+    """The nodes :func:`central_subgraph` keeps of ``M`` (any graph whose nodes carry their
+    ``type``, a view included), in the order it chooses them."""
     kind = {n: M.nodes[n].get("type") for n in M.nodes}
     keep = sorted(n for n in M.nodes if kind[n] in ALWAYS or n == centre)
     room = max(limit - len(keep), 0)
@@ -41,7 +47,7 @@ def central_subgraph(M: Any, rank: dict[str, float], limit: int = MAP_LIMIT, cen
     kept = set(keep)
     linked = sorted(others, key=lambda n: (-sum(1 for m in M.neighbors(n) if m in kept), -M.degree(n), n))
     keep += linked[: max(limit - len(keep), 0)]
-    return M.subgraph(keep).copy()
+    return keep
 
 
 def separate(
