@@ -32,7 +32,7 @@ class KbError(Exception):
         return text
 
 
-@dataclass
+@dataclass(slots=True)  # hundreds of thousands of them at 100,000 works
 class Problem:
     """An integrity problem found in a source, the reference list or a citation.
 
@@ -165,7 +165,7 @@ class Document:
     references: ReferenceSection | None = None  # its own reference list, never read as body text
 
 
-@dataclass
+@dataclass(slots=True)  # hundreds of thousands of them at 100,000 works
 class Passage:
     """One paragraph of a document, with where it sits in the file and in the original source."""
 
@@ -228,7 +228,7 @@ class Concept:
     not_within: list[str] = field(default_factory=list)  # phrases in which a label does not count
 
 
-@dataclass
+@dataclass(slots=True)  # hundreds of thousands of them at 100,000 works
 class ConceptLink:
     concept_id: str
     target_table: str  # passages | works | findings | focus_groups | ...
