@@ -26,6 +26,7 @@ from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
 from kb.normalise import hyphen_variants, line_of, search_variants
+from kb.parallel import Later
 from kb.progress import bar, stage
 from kb.records import Citation, Document, KbError, Problem, Work, severity_of
 from kb.resolve import check
@@ -694,12 +695,20 @@ def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
         G = kbgraph.build_graph(kbgraph.records_from_db(db))
     concepts = sorted(r["id"] for r in db["concepts"].rows)
     with stage("analyses"):
-        figures, tables = kbgraph.analysis_rows(
-            G, list(db["authors"].rows), [r["id"] for r in db["works"].rows], concepts
-        )
-    with stage("maps"):
-        maps = map_rows(G, concepts)
-    return figures, {**tables, **maps}
+        # what the maps share with the analyses, made once; then the maps are drawn in another
+        # process while this one computes the analyses (Later: here, with one core)
+        kbgraph.citation_pagerank(G), kbgraph.evidence_graph(G)
+        maps = Later(lambda: map_rows(G, concepts))
+        try:
+            figures, tables = kbgraph.analysis_rows(
+                G, list(db["authors"].rows), [r["id"] for r in db["works"].rows], concepts
+            )
+        except BaseException:
+            maps.cancel()
+            raise
+    with stage("maps"):  # what is left of drawing them once the analyses are done
+        drawn = maps.result()
+    return figures, {**tables, **drawn}
 
 
 def _io_failure(error: sqlite3.Error) -> bool:

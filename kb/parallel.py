@@ -55,3 +55,40 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], processes: int, chunks_
             return [r for chunk in pool.imap(_run_chunk, bounds) for r in chunk]
     finally:
         _TASK = None
+
+
+class Later:
+    """``fn()``, computed in a forked process from now on while this process goes on (with one
+    core, or inside a worker, computed here when :meth:`result` asks for it). The result comes
+    back pickled; an exception raised computing it is raised again by :meth:`result`."""
+
+    def __init__(self, fn: Callable[[], R]):
+        self.fn: Callable[[], R] | None = fn
+        self.pool = None
+        self.pending = None
+        if workers() > 1:
+            global _TASK
+            _TASK = (lambda f: f(), [fn])
+            try:
+                self.pool = multiprocessing.get_context("fork").Pool(1)
+                self.pending = self.pool.apply_async(_run_chunk, ((0, 1),))
+            finally:
+                _TASK = None  # the fork has its own copy; this process needs none
+
+    def cancel(self) -> None:
+        """Stop computing: the caller will not ask for the result."""
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+        self.pool = self.pending = self.fn = None
+
+    def result(self) -> R:
+        if self.pending is None:
+            assert self.fn is not None
+            return self.fn()
+        try:
+            return self.pending.get()[0]
+        finally:
+            self.pool.close()
+            self.pool.join()
+            self.pool = self.pending = self.fn = None

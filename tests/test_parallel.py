@@ -1,0 +1,60 @@
+"""kb.parallel: work spread across forked processes gives what one process gives."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kb.parallel import Later, forked_map, workers
+
+two_cores = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="this machine gives the tests one core")
+
+
+def test_workers_follows_kb_workers(monkeypatch):
+    monkeypatch.setenv("KB_WORKERS", "1")
+    assert workers() == 1
+    monkeypatch.setenv("KB_WORKERS", "not a number")
+    assert workers() == len(os.sched_getaffinity(0))
+
+
+@two_cores
+def test_forked_map_gives_the_list_in_order_from_other_processes():
+    seen = {"offset": 1000}  # inherited by the fork, never pickled
+    items = list(range(37))
+    out = forked_map(lambda i: (i + seen["offset"], os.getpid()), items, 2)
+    assert [v for v, _ in out] == [i + 1000 for i in items]
+    assert {pid for _, pid in out} - {os.getpid()}  # computed elsewhere
+
+
+@two_cores
+@pytest.mark.parametrize("cap, elsewhere", [("2", True), ("1", False)])
+def test_later_computes_in_another_process_unless_one_core(monkeypatch, cap, elsewhere):
+    monkeypatch.setenv("KB_WORKERS", cap)
+    table = {"rows": [1, 2, 3]}
+    later = Later(lambda: (sum(table["rows"]), os.getpid()))
+    total, pid = later.result()
+    assert total == 6 and (pid != os.getpid()) is elsewhere
+
+
+@two_cores
+def test_later_raises_what_computing_raised(monkeypatch):
+    monkeypatch.setenv("KB_WORKERS", "2")
+
+    def fails():
+        raise ValueError("no map of nothing")
+
+    with pytest.raises(ValueError, match="no map of nothing"):
+        Later(fails).result()
+
+
+@two_cores
+def test_a_cancelled_later_leaves_no_process(monkeypatch):
+    import multiprocessing
+    import time
+
+    monkeypatch.setenv("KB_WORKERS", "2")
+    later = Later(lambda: time.sleep(30))
+    assert multiprocessing.active_children()
+    later.cancel()
+    assert not multiprocessing.active_children()
