@@ -1,0 +1,124 @@
+"""The shortcuts detection takes for speed read exactly what the general reading does.
+
+Each test compares a shortcut with the general code on the same input, so a shortcut that
+reads a citation differently (another span, name, year, locator, "et al.") fails here, not
+only on the documents the other tests happen to hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+
+import pytest
+
+import kb.resolve as resolve
+from kb.records import Document, Passage
+from kb.resolve import _parse_any_part, _plain_part, detect
+
+# pieces of a parenthesis the plain reading takes: it must read them as the general one does
+PLAIN = [
+    "Smith, 2010",
+    "Smith, 2010a",
+    "Smith, 2010, p. 5",
+    "Smith, 2010a, p. 446",
+    "Smith et al., 2010",
+    "Smith et al., 1978, p. 12",
+    "Smith & Jones, 2010",
+    "Smith and Jones, 2010b",
+    "De & Smith, 2010",  # a particle alone is a surname
+    "Van and Dyke, 1999",
+]
+# pieces it must leave to the general reading, each for its own reason
+OTHER = [
+    "In, 2010",  # a word that never names an author
+    "Both, 1967",  # one that does when alone before a comma: PART decides
+    "Table, 2010",
+    "December, 2018",
+    "Smith 2010",  # no comma
+    "Smith, 2010, 2012",
+    "Smith, 2010a, b",
+    "Smith's, 2010",
+    "see Smith, 2010",
+    "Smith et al, 2010",
+    "Smith, 2010, p. 5-6",
+    "Smith, 2010, pp. 5",
+    "Smith, 2010, 45",
+    "Smith, 2010: 45",
+    "Smith, 2010 p. 5",
+    "Smith & Jones et al., 2010",
+    "Smith, Jones & Brown, 2010",
+    "A. Smith, 2010",
+    "OECD, 2017",
+    "Smith, n.d.",
+    "Smith, in press",
+    "Smith, 1499",
+    "Smith, 20100",
+    "Smith, 2010ab",
+    "Müller, 2010",
+    "van der Graaf, 2014",
+    "Smith, 2010, for a review",
+]
+
+
+def fields(cites):
+    return [astuple(c) for c in cites or ()]
+
+
+@pytest.mark.parametrize("part", PLAIN)
+def test_plain_pieces_read_as_the_general_reading_reads_them(part):
+    plain = _plain_part(part, 7)
+    assert plain is not None
+    assert fields([plain]) == fields(_parse_any_part(part, 7, None))
+
+
+@pytest.mark.parametrize("part", OTHER)
+def test_other_pieces_are_left_to_the_general_reading(part):
+    assert _plain_part(part, 0) is None
+
+
+TRICKY = """\
+Services are coproduced (Smith, 2010, p. 5; Jones et al., 2012a, b; see Brown & Green, 2001).
+Smith (2010) and Smith's (2011) work (In Smith and Jones, 2010) came first [3], [4-6].
+As \\citep[p.~5]{smith2010} and [@jones2012, p. 4; -@brown2001] show (Smith et al, 2010; 2012).
+Work by Kessler and Baldwin, 2001 followed (Table 1; Smith, 2010: 45; Both, 1967; December, 2018).
+(Smith & Jones, 2010) (Smith and Jones, 2010b) (De & Smith, 2010) (A. Smith, 2010, p. 9)"""
+
+
+def document(text: str) -> Document:
+    doc = Document("d", "d", "essay", "d.md", text, {})
+    start = 0
+    for n, line in enumerate(text.split("\n"), 1):
+        doc.passages.append(Passage(f"d/p{n}", "d", n, line, start, start + len(line), n))
+        start += len(line) + 1
+    return doc
+
+
+def test_a_document_reads_the_same_without_the_plain_reading(monkeypatch):
+    fast = fields(detect(document(TRICKY)))
+    monkeypatch.setattr(resolve, "_plain_part", lambda part, start: None)
+    general = fields(detect(document(TRICKY)))
+    assert fast == general
+    texts = [c[5] for c in fast]  # the text field: every form above was found
+    for printed in (
+        "Smith, 2010, p. 5",
+        "Smith (2010)",
+        "[3]",
+        "smith2010",
+        "@jones2012, p. 4",
+        "Kessler and Baldwin, 2001",
+    ):
+        assert printed in texts
+
+
+def test_free_sees_every_span_taken():
+    """The bisection over taken spans answers as a scan of them would, spans overlapping or not."""
+    doc = document("x" * 100)
+    scan = resolve._Passage(doc, doc.passages[0], 0)
+    spans = [(10, 20), (15, 40), (50, 55), (5, 8), (70, 90)]
+    for s, e in spans:
+        scan.take(s, e)
+    for start in range(0, 100, 3):
+        for end in range(start + 1, 101, 4):
+            assert scan.free(start, end) == (not any(s < end and start < e for s, e in spans)), (start, end)
+    scan.take(41, 49)
+    assert not scan.free(45, 46) and scan.free(40, 41)
