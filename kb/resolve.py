@@ -28,7 +28,8 @@ import gc
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate
@@ -324,8 +325,15 @@ class ReferenceIndex:
             found.update(self.by_key.get(key, ()))
         return sorted(found)
 
+    def one_typo_off(self, surname: str, year: int) -> list[int]:
+        """Entries of that surname whose year is one typo away from ``year``: the surname's few
+        entries filtered, not the index asked once per year one typo away (some forty)."""
+        near = _year_variants(str(year))
+        return [i for i in self.same_author(surname) if self.references[i].year in near]
 
-def _year_variants(year: str) -> list[int]:
+
+@cache
+def _year_variants(year: str) -> frozenset[int]:
     """Every year one typo away: one digit changed, or two neighbours swapped.
 
     >>> 1978 in _year_variants("1878"), 1978 in _year_variants("1987"), 2009 in _year_variants("1998")
@@ -338,7 +346,7 @@ def _year_variants(year: str) -> list[int]:
                 out.add(year[:i] + d + year[i + 1 :])
         if i + 1 < len(year) and year[i] != year[i + 1]:
             out.add(year[:i] + year[i + 1] + year[i] + year[i + 2 :])
-    return sorted(int(y) for y in out if y[0] != "0")
+    return frozenset(int(y) for y in out if y[0] != "0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,10 +374,18 @@ def detect(document: Document) -> list[Citation]:
     """Every in-text citation in a document, in document order, with exact spans: author-year,
     numbered ("[3]", whatever the list: whether a number is right is the check's decision),
     pandoc ("[@key]") and LaTeX ("\\cite{key}")."""
-    enabled = gc.isenabled()
-    gc.disable()  # many small objects, no cycles
-    try:
+    with _no_cycle_collection():
         return _detect(document)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Many small objects and no reference cycles: the cyclic collector would only rescan them
+    (with 200,000 citations alive, each of its full passes reads them all again)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if enabled:
             gc.enable()
@@ -953,14 +969,8 @@ def resolve(citations: list[Citation], works: list[Work], numbered: bool = False
     """Give each citation a status, its reference or candidates, its problems and a message.
 
     ``numbered`` says the document cites by number ("[3]") whatever its citations say."""
-    # Many small objects and no reference cycles: the cyclic collector would only rescan them.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with _no_cycle_collection():
         return _resolve_all(citations, works, numbered)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
@@ -1120,7 +1130,7 @@ def _resolve_one(
         if base:
             problems.append("misspelt-name")  # several near-ties stay candidates: ambiguous below
     if not base and year is not None:
-        typos = sorted({i for y in _year_variants(str(year)) for i in index.exact(surname, y)})
+        typos = index.one_typo_off(surname, year)
         fitting = [i for i in typos if _form_fits(c, refs[i])] or typos
         if len(fitting) == 1:
             problems.append("wrong-year")
@@ -1363,6 +1373,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     return problems
 
 
+@cache
 def _german_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", fold_german(name).lower())
 
@@ -1415,6 +1426,11 @@ class CheckReport:
 def check(document: Document, works: list[Work], numbered: bool = False) -> CheckReport:
     """Detect, resolve and check: the whole of ``kb check`` for one document. ``numbered``
     says the document cites by number whatever its citations say (``kb check --numbered``)."""
+    with _no_cycle_collection():
+        return _check(document, works, numbered)
+
+
+def _check(document: Document, works: list[Work], numbered: bool) -> CheckReport:
     works = [copy.copy(w) for w in works]  # positions are this list's, whatever other lists say
     for i, w in enumerate(works, 1):
         w.position = i

@@ -1,17 +1,19 @@
-"""The shortcuts detection takes for speed read exactly what the general reading does.
+"""The shortcuts ``kb check`` takes for speed give exactly what the general code gives.
 
-Each test compares a shortcut with the general code on the same input, so a shortcut that
-reads a citation differently (another span, name, year, locator, "et al.") fails here, not
-only on the documents the other tests happen to hold.
+Each test compares a shortcut with the general code (or with the code it replaced) on the
+same input, so a shortcut that reads a citation differently (another span, name, year,
+locator, "et al.") fails here, not only on the documents the other tests happen to hold.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import astuple
 
 import pytest
 
 import kb.resolve as resolve
+from kb.formats.csljson import _item_lines
 from kb.records import Document, Passage
 from kb.resolve import _parse_any_part, _plain_part, detect
 
@@ -122,3 +124,63 @@ def test_free_sees_every_span_taken():
             assert scan.free(start, end) == (not any(s < end and start < e for s, e in spans)), (start, end)
     scan.take(41, 49)
     assert not scan.free(45, 46) and scan.free(40, 41)
+
+
+def lines_by_characters(text: str) -> list[int]:
+    """The line of each item of a JSON array, one character at a time (the code _item_lines replaced)."""
+    lines: list[int] = []
+    depth, line = 0, 1
+    in_string = escaped = expect_item = False
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if depth == 1 and expect_item and not ch.isspace() and ch != "]":
+            lines.append(line)
+            expect_item = False
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth == 1:
+                expect_item = True
+        elif ch in "]}":
+            depth -= 1
+        elif ch == "," and depth == 1:
+            expect_item = True
+    return lines
+
+
+ITEMS = [
+    {"id": "a", "title": 'brackets ] [ } { and a quote \\" inside', "author": [{"family": "Ó Briain"}]},
+    {"id": "b\\", "note": "line\nbreak, comma, [1]", "issued": {"date-parts": [[2001, 5]]}},
+    [],
+    "a string item",
+    12.5,
+    None,
+    {},
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps(ITEMS),
+        json.dumps(ITEMS, indent=2),
+        json.dumps(ITEMS, indent=1, ensure_ascii=False),
+        "\n\n [\n\n" + ",\n\n".join(json.dumps(i) for i in ITEMS) + "\n ]\n",
+        "[ ]",
+        "[]",
+        '\r\n[\r\n{"id": "x"}\r\n,\t{"id": "y"}]',
+    ],
+)
+def test_item_lines_are_those_a_character_scan_finds(text):
+    json.loads(text)  # the reader asks only of JSON it has read
+    assert _item_lines(text) == lines_by_characters(text)
