@@ -8,6 +8,7 @@ locator, "et al.") fails here, not only on the documents the other tests happen 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import astuple
 
 import pytest
@@ -184,3 +185,35 @@ ITEMS = [
 def test_item_lines_are_those_a_character_scan_finds(text):
     json.loads(text)  # the reader asks only of JSON it has read
     assert _item_lines(text) == lines_by_characters(text)
+
+
+# the pattern GROUP replaced: one character per step, giving back what it took when it failed
+GROUP_BY_CHARACTERS = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)|\[([^\[\]]*)\]")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(Smith, 2010) and (see Jones (2011); Brown, 2001) [3] [Smith, 2010]",
+        "(a (b) c)",
+        "((x)",
+        "(a (b (c) d) e)",
+        "(unclosed and (Smith, 2010)",
+        "x) (y",
+        "[a] (b",
+        "(a)(b)",
+        "[(a)]",
+        "([a])",
+        "( (2010) )",
+        "(" * 50 + ")" * 3,
+        "(a" + "b" * 1000,
+        "[1, (2]",
+        "(" + "a(b)" * 30 + ")",
+        "[[1]] [[2]",
+    ],
+)
+def test_groups_are_those_the_step_by_step_pattern_finds(text):
+    def found(pattern):
+        return [(m.span(), m.groups()) for m in pattern.finditer(text)]
+
+    assert found(resolve.GROUP) == found(GROUP_BY_CHARACTERS)
