@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate
+from operator import attrgetter
 
 import regex
 from rapidfuzz import fuzz, process
@@ -418,6 +419,19 @@ class _Passage:
         i = bisect_left(self._starts, end)  # the spans that start before ``end``
         return i == 0 or self._reach[i - 1] <= start
 
+    def gaps(self) -> list[tuple[int, int]]:
+        """The stretches of the paragraph no span read so far touches, in order. An anchor that
+        does not fit in one is not free: a scan of these finds the anchors worth reading without
+        stepping over each ", 2001" inside the parentheses already read."""
+        out, pos = [], 0
+        for s, e in sorted(self.taken):
+            if s > pos:
+                out.append((pos, s))
+            pos = max(pos, e)
+        if pos < len(self.body):
+            out.append((pos, len(self.body)))
+        return out
+
     def take(self, start: int, end: int) -> int:
         """Mark a span as read; the group number of what is in it."""
         self.taken.append((start, end))
@@ -573,8 +587,8 @@ class _Passage:
     def running(self) -> None:
         """ "as described by Kessler and Baldwin, 2001": looked for only around a ", year"."""
         body = self.body
-        for a in _RUNNING_ANCHOR.finditer(body):
-            if not self.free(a.start(), a.end()):
+        for a in (a for lo, hi in self.gaps() for a in _RUNNING_ANCHOR.finditer(body, lo, hi)):
+            if not self.free(a.start(), a.end()):  # what this loop took since
                 continue
             window = _compiled(RUNNING).finditer(body, max(0, a.start() - _WINDOW), min(len(body), a.end() + 60))
             m = next((m for m in window if m.start() <= a.start() < m.end()), None)
@@ -627,7 +641,7 @@ def _detect(document: Document) -> list[Citation]:
         scan.numbers()
         found.extend(scan.found)
         group = scan.group
-    found.sort(key=lambda c: (c.start, c.end))
+    found.sort(key=attrgetter("start", "end"))
     for i, c in enumerate(found, 1):
         c.id = f"{document.id}/c{i}"
         assert document.text[c.start : c.end] == c.text
@@ -1007,6 +1021,12 @@ def _trim_to(c: Citation, names: list[str]) -> None:
             c.text = c.text[at:]
 
 
+# what, besides its names, makes two citations read alike (read in one call: this runs once a citation)
+_PRINTED = attrgetter(
+    "et_al", "year", "number", "key", "narrative", "raw_etal", "missing_comma", "continuation", "initials"
+)
+
+
 def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -> list[Citation]:
     refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
     position = {w.id: i for i, w in enumerate(works)}
@@ -1025,18 +1045,7 @@ def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -
     # The same citation printed the same way resolves the same way: resolve it once.
     done: dict[tuple, Citation] = {}
     for c in citations:
-        key = (
-            tuple(c.names),
-            c.et_al,
-            c.year,
-            c.number,
-            c.key,
-            c.narrative,
-            c.raw_etal,
-            c.missing_comma,
-            c.continuation,
-            c.initials,
-        )
+        key = (tuple(c.names), _PRINTED(c))
         seen = done.get(key)
         if seen is None:
             _trim_to_author(c, index)

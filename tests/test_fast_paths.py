@@ -127,6 +127,16 @@ def test_free_sees_every_span_taken():
     assert not scan.free(45, 46) and scan.free(40, 41)
 
 
+def test_gaps_are_where_every_character_is_free():
+    doc = document("x" * 100)
+    scan = resolve._Passage(doc, doc.passages[0], 0)
+    for s, e in [(10, 20), (15, 40), (50, 55), (5, 8), (70, 90), (90, 92)]:
+        scan.take(s, e)
+    in_gap = {i for lo, hi in scan.gaps() for i in range(lo, hi)}
+    assert in_gap == {i for i in range(100) if scan.free(i, i + 1)}
+    assert scan.gaps()[0] == (0, 5) and scan.gaps()[-1] == (92, 100)
+
+
 def lines_by_characters(text: str) -> list[int]:
     """The line of each item of a JSON array, one character at a time (the code _item_lines replaced)."""
     lines: list[int] = []
