@@ -377,14 +377,15 @@ def detect(document: Document) -> list[Citation]:
     """Every in-text citation in a document, in document order, with exact spans: author-year,
     numbered ("[3]", whatever the list: whether a number is right is the check's decision),
     pandoc ("[@key]") and LaTeX ("\\cite{key}")."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _detect(document)
 
 
 @contextmanager
-def _no_cycle_collection() -> Iterator[None]:
+def no_cycle_collection() -> Iterator[None]:
     """Many small objects and no reference cycles: the cyclic collector would only rescan them
-    (with 200,000 citations alive, each of its full passes reads them all again)."""
+    (with 200,000 citations alive, each of its full passes reads them all again). ``kb check``
+    reads its document and list inside it too."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -985,7 +986,7 @@ def resolve(citations: list[Citation], works: list[Work], numbered: bool = False
     """Give each citation a status, its reference or candidates, its problems and a message.
 
     ``numbered`` says the document cites by number ("[3]") whatever its citations say."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _resolve_all(citations, works, numbered)
 
 
@@ -1437,7 +1438,7 @@ class CheckReport:
 def check(document: Document, works: list[Work], numbered: bool = False) -> CheckReport:
     """Detect, resolve and check: the whole of ``kb check`` for one document. ``numbered``
     says the document cites by number whatever its citations say (``kb check --numbered``)."""
-    with _no_cycle_collection():
+    with no_cycle_collection():
         return _check(document, works, numbered)
 
 
