@@ -531,8 +531,11 @@ class _Passage:
         """Author-date citations in parentheses and brackets, ';'-separated."""
         # Parentheses never overlap one another: only what the keys took can be in their way.
         keys = list(self.taken)
-        for m in GROUP.finditer(self.body):
+        body = self.body
+        for m in GROUP.finditer(body):
             if keys and any(s < m.end() and m.start() < e for s, e in keys):
+                continue
+            if _PLAIN_GROUP.fullmatch(body, m.start(), m.end()) and self.plain(m.start(), m.end()):
                 continue
             inner = m.group(1) if m.group(1) is not None else m.group(2)
             inner_start = m.start(1) if m.group(1) is not None else m.start(2)
@@ -546,6 +549,38 @@ class _Passage:
                 cites.extend(these or ())
             if cites:
                 self.place(cites, self.take(m.start(), m.end()))
+
+    def plain(self, start: int, end: int) -> bool:
+        """The citations of a parenthesis of plain pieces only, "(Ostrom, 1996; Parks et al., 1978)",
+        read as ``_plain_part`` reads each piece but in one scan of the parenthesis, and made where
+        they stand; False, and nothing read, when a first word names no author ("(In, 2010)"): the
+        general reading decides those."""
+        pieces = list(_PLAIN_PIECE.finditer(self.body, start, end))
+        if any(p.group(1) in _NOT_NAMES for p in pieces):
+            return False
+        group = self.take(start, end)
+        base, text = self.base, self.document.text
+        document_id, passage_id = self.document.id, self.passage.id
+        for p in pieces:
+            first, second, etal, year, locator = p.groups()
+            s, e = base + p.start(), base + (p.end() if locator else p.end(4))
+            self.found.append(
+                Citation(
+                    "",
+                    document_id,
+                    passage_id,
+                    s,
+                    e,
+                    text[s:e],
+                    [first, second] if second else [first],
+                    etal is not None,
+                    year,
+                    locator,
+                    group,
+                    raw_etal="et al." if etal else "",
+                )
+            )
+        return True
 
     def narratives(self) -> None:
         """ "Ostrom (1996)", "Voorberg, Bekkers and Tummers (2015)": looked for only before a "(year)"."""
@@ -692,9 +727,12 @@ def _years(years: str) -> list[tuple[str, int, int]]:
 # The form most citations take, in plain ASCII: "Ostrom, 1996", "Ostrom & Parks, 1978a",
 # "Ostrom and Parks, 1978", "Ostrom et al., 1978, p. 5". PART reads a piece that is exactly this
 # the same way (one name or a pair, one year, the locator to the end) at several times the cost.
-_PLAIN = re.compile(
-    r"([A-Z][a-z]+)(?:(?: & | and )([A-Z][a-z]+)|( et al\.))?, ((?:1[5-9]\d\d|20\d\d)[a-z]?)(?:, (p\. \d+))?"
-)
+_PLAIN_FORM = r"([A-Z][a-z]+)(?:(?: & | and )([A-Z][a-z]+)|( et al\.))?, ((?:1[5-9]\d\d|20\d\d)[a-z]?)(?:, (p\. \d+))?"
+_PLAIN = re.compile(_PLAIN_FORM)
+# a parenthesis of plain pieces only, "; " between them, and each piece in it (no piece holds
+# "(" or ";", so a piece starts only after one of them)
+_PLAIN_GROUP = re.compile(rf"\({_PLAIN_FORM}(?:; {_PLAIN_FORM})*\)")
+_PLAIN_PIECE = re.compile(rf"(?:(?<=\()|(?<=; )){_PLAIN_FORM}(?=; |\))")
 
 
 def _plain_part(part: str, start: int) -> Citation | None:

@@ -84,7 +84,9 @@ Services are coproduced (Smith, 2010, p. 5; Jones et al., 2012a, b; see Brown & 
 Smith (2010) and Smith's (2011) work (In Smith and Jones, 2010) came first [3], [4-6].
 As \\citep[p.~5]{smith2010} and [@jones2012, p. 4; -@brown2001] show (Smith et al, 2010; 2012).
 Work by Kessler and Baldwin, 2001 followed (Table 1; Smith, 2010: 45; Both, 1967; December, 2018).
-(Smith & Jones, 2010) (Smith and Jones, 2010b) (De & Smith, 2010) (A. Smith, 2010, p. 9)"""
+(Smith & Jones, 2010) (Smith and Jones, 2010b) (De & Smith, 2010) (A. Smith, 2010, p. 9)
+(Smith, 2010; Jones et al., 2011, p. 4; Brown and Green, 1999a) (Both, 1967; Smith, 2010) (In, 2010; Smith, 2010)
+(Smith, 2010;Jones, 2011) (Smith, 2010 ; Jones, 2011) [Smith, 2010; Jones, 2011] ( Smith, 2010)"""
 
 
 def document(text: str) -> Document:
@@ -96,9 +98,13 @@ def document(text: str) -> Document:
     return doc
 
 
-def test_a_document_reads_the_same_without_the_plain_reading(monkeypatch):
+@pytest.mark.parametrize("shortcut", ["pieces", "parentheses", "both"])
+def test_a_document_reads_the_same_without_the_plain_reading(monkeypatch, shortcut):
     fast = fields(detect(document(TRICKY)))
-    monkeypatch.setattr(resolve, "_plain_part", lambda part, start: None)
+    if shortcut in ("pieces", "both"):
+        monkeypatch.setattr(resolve, "_plain_part", lambda part, start: None)
+    if shortcut in ("parentheses", "both"):
+        monkeypatch.setattr(resolve._Passage, "plain", lambda self, start, end: False)
     general = fields(detect(document(TRICKY)))
     assert fast == general
     texts = [c[5] for c in fast]  # the text field: every form above was found
