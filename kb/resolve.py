@@ -1066,6 +1066,11 @@ _PRINTED = attrgetter(
 )
 
 
+_RESOLVED = attrgetter(
+    "status", "work_id", "reference", "expected", "message", "candidates", "problems", "candidate_ids"
+)
+
+
 def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -> list[Citation]:
     refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
     position = {w.id: i for i, w in enumerate(works)}
@@ -1082,26 +1087,23 @@ def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -
     list_numbered = bool(index.by_label)
     doc_numbered = numbered or n_numbers > len(author_year) or (not author_year and list_numbered and n_numbers > 0)
     # The same citation printed the same way resolves the same way: resolve it once.
-    done: dict[tuple, Citation] = {}
+    # Kept per key: the names the first such citation was trimmed to (None when it was not), and
+    # what it resolved to, read once.
+    done: dict[tuple, tuple[list[str] | None, tuple]] = {}
     for c in citations:
         key = (tuple(c.names), _PRINTED(c))
         seen = done.get(key)
         if seen is None:
+            printed = c.names
             _trim_to_author(c, index)
             _resolve_one(c, refs, index, doc_numbered, n_numbers, len(author_year))
-            done[key] = c
+            done[key] = (c.names if c.names != printed else None, _RESOLVED(c))
         else:  # the lists are shared, never changed after resolution
-            if seen.names is not c.names and seen.names != c.names:
-                _trim_to(c, seen.names)
+            trimmed, resolved = seen
+            if trimmed is not None:
+                _trim_to(c, trimmed)
             c.status, c.work_id, c.reference, c.expected, c.message, c.candidates, c.problems, c.candidate_ids = (
-                seen.status,
-                seen.work_id,
-                seen.reference,
-                seen.expected,
-                seen.message,
-                seen.candidates,
-                seen.problems,
-                seen.candidate_ids,
+                resolved
             )
     return citations
 
