@@ -233,3 +233,20 @@ def test_groups_are_those_the_step_by_step_pattern_finds(text):
         return [(m.span(), m.groups()) for m in pattern.finditer(text)]
 
     assert found(resolve.GROUP) == found(GROUP_BY_CHARACTERS)
+
+
+def test_one_typo_off_finds_what_asking_each_year_finds():
+    """The surname's entries filtered by the years one typo away, against the index asked once
+    per such year (the code it replaced)."""
+    refs = [
+        resolve.Reference(i, f"w{i}", [name], year)
+        for i, (name, year) in enumerate(
+            [("Ostrom", 1978), ("Ostrom", 1987), ("Ostrom", 1996), ("van der Graaf", 2014), ("Graaf", 2041)], 1
+        )
+    ]
+    index = resolve.ReferenceIndex(refs)
+    for surname, year in [("Ostrom", 1878), ("Ostrom", 1997), ("Ostrom", 1979), ("Graaf", 2014), ("Nobody", 2014)]:
+        asked = sorted({i for y in resolve._year_variants(str(year)) for i in index.exact(surname, y)})
+        assert index.one_typo_off(surname, year) == asked
+    assert index.one_typo_off("Ostrom", 1878) == [0]  # 1978
+    assert index.one_typo_off("Graaf", 2014) == [4]  # 2041, and not van der Graaf's own 2014
