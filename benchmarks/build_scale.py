@@ -15,6 +15,7 @@ syllables; 3% of citations carry a wrong year and 2% cite no reference at all.
     python benchmarks/build_scale.py --max 100000          # up to 100k works, 1M citations
     python benchmarks/build_scale.py --free-text --max 4000  # the lists as free text (APA)
     python benchmarks/build_scale.py --check-only           # kb check: 200,000 citations, 20,000 references
+    python benchmarks/build_scale.py --check-only --unique-citations  # the same, no two citations alike
 
 Figures go to standard output; the generated folders to ``--workdir`` (default a temporary
 folder, removed at the end unless ``--keep``).
@@ -118,7 +119,9 @@ def apa_entry(w: dict) -> str:
     )
 
 
-def in_text(w: dict, rng: random.Random) -> str:
+def in_text(w: dict, rng: random.Random, page: int | None = None) -> str:
+    """How the document cites ``w``: 3% with a wrong year, 2% with a name no entry has; with a
+    ``page``, a locator that makes the text of this citation unlike any other ("p. 1234")."""
     fams = [f for f, _ in w["authors"]]
     who = fams[0] if len(fams) == 1 else f"{fams[0]} & {fams[1]}" if len(fams) == 2 else f"{fams[0]} et al."
     year = w["year"]
@@ -127,7 +130,7 @@ def in_text(w: dict, rng: random.Random) -> str:
         year = year + 1 if year < 2024 else year - 1
     elif roll < 0.05:
         who = surname(rng) + "x"
-    return f"{who}, {year}"
+    return f"{who}, {year}" + (f", p. {page}" if page is not None else "")
 
 
 def sentence(rng: random.Random, cites: list[str]) -> str:
@@ -138,16 +141,24 @@ def sentence(rng: random.Random, cites: list[str]) -> str:
     return f"{text} ({'; '.join(cites)})."
 
 
-def make_paragraphs(rng: random.Random, pool: list[dict], n_citations: int, per_paragraph: int) -> list[str]:
+def make_paragraphs(
+    rng: random.Random, pool: list[dict], n_citations: int, per_paragraph: int, unique: bool = False
+) -> list[str]:
     """Paragraphs of ``per_paragraph`` sentences holding ``n_citations`` in-text citations in
-    all, one to three a sentence, of works drawn from ``pool``."""
+    all, one to three a sentence, of works drawn from ``pool``. ``unique`` gives every citation
+    its own page locator, so no two citations (and no two parentheses) read alike: a manuscript
+    repeats itself less than the generated one, and a check that remembers what it has read must
+    not look faster than it is. The random draws are the same either way."""
     paragraphs, left = [], n_citations
+    page = iter(range(1, n_citations + 1)) if unique else None
     while left > 0:
         sentences = []
         for _ in range(per_paragraph):
             k = min(left, rng.choice([1, 1, 2, 3]))
             left -= k
-            sentences.append(sentence(rng, [in_text(rng.choice(pool), rng) for _ in range(k)]))
+            sentences.append(
+                sentence(rng, [in_text(rng.choice(pool), rng, next(page) if page else None) for _ in range(k)])
+            )
             if left == 0:
                 break
         paragraphs.append(" ".join(sentences))
@@ -309,7 +320,7 @@ def bench_check(args: argparse.Namespace, workdir: Path) -> None:
         for w in sorted(works, key=lambda w: (w["authors"][0][0], w["year"]))
     ]
     (folder / "refs.json").write_text(json.dumps(items), encoding="utf-8")
-    paragraphs = make_paragraphs(rng, works, args.check_citations, 5)
+    paragraphs = make_paragraphs(rng, works, args.check_citations, 5, unique=args.unique_citations)
     doc = folder / "draft.md"
     doc.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     size = doc.stat().st_size / 1e6
@@ -333,6 +344,9 @@ def main() -> None:
     ap.add_argument("--no-check", action="store_true", help="skip the kb check benchmark")
     ap.add_argument("--check-citations", type=int, default=200_000)
     ap.add_argument("--check-references", type=int, default=20_000)
+    ap.add_argument(
+        "--unique-citations", action="store_true", help="kb check: every citation with its own page locator"
+    )
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--keep", action="store_true", help="keep the generated folders")
     args = ap.parse_args()

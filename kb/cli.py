@@ -269,43 +269,45 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
         kb check draft.md            (the list after the draft's own '## References' heading)
     """
     from kb.resolve import check as run_check
+    from kb.resolve import no_cycle_collection
     from loaders.markdown import load_document
     from loaders.references import read_reference_text, read_references
 
-    doc = load_document(document)
-    if references is not None:
-        result = read_references(references)
-        for warning in result.warnings:
-            click.echo(f"Warning: {warning}", err=True)
-        works = result.works
-    elif doc.meta.get("bibliography") or doc.meta.get("references"):
-        # the list the front matter names: pandoc's "bibliography", kb's own "references"
-        named = str(doc.meta.get("bibliography") or doc.meta.get("references"))
-        path = document.parent / named
-        if not path.is_file():
+    with no_cycle_collection():
+        doc = load_document(document)
+        if references is not None:
+            result = read_references(references)
+            for warning in result.warnings:
+                click.echo(f"Warning: {warning}", err=True)
+            works = result.works
+        elif doc.meta.get("bibliography") or doc.meta.get("references"):
+            # the list the front matter names: pandoc's "bibliography", kb's own "references"
+            named = str(doc.meta.get("bibliography") or doc.meta.get("references"))
+            path = document.parent / named
+            if not path.is_file():
+                raise KbError(
+                    f"the front matter names {named!r}, which is not a file next to the document",
+                    str(document),
+                    1,
+                    hint="fix the name, or pass --references FILE",
+                )
+            works = read_references(path).works
+            references = path
+        elif doc.references is not None and doc.references.text.strip():
+            works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
+        else:
             raise KbError(
-                f"the front matter names {named!r}, which is not a file next to the document",
+                "no reference list to check against",
                 str(document),
-                1,
-                hint="fix the name, or pass --references FILE",
+                hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
+                "(bibliography: refs.bib), or end the document with a '## References' heading followed "
+                "by the list",
             )
-        works = read_references(path).works
-        references = path
-    elif doc.references is not None and doc.references.text.strip():
-        works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
-    else:
-        raise KbError(
-            "no reference list to check against",
-            str(document),
-            hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
-            "(bibliography: refs.bib), or end the document with a '## References' heading followed "
-            "by the list",
-        )
-    report = run_check(doc, works, numbered=numbered)
-    if fmt == "json":
-        click.echo(json.dumps(report_json(report, doc), ensure_ascii=False, indent=2))
-    else:
-        click.echo(report_text(report, document, doc, references or document))
+        report = run_check(doc, works, numbered=numbered)
+        if fmt == "json":
+            click.echo(json.dumps(report_json(report, doc), ensure_ascii=False, indent=2))
+        else:
+            click.echo(report_text(report, document, doc, references or document))
     bad = any(c.status != "ok" for c in report.citations) or report.reference_problems
     sys.exit(1 if bad else 0)
 

@@ -92,6 +92,8 @@ def family(name: dict) -> str:
     """
     if name.get("literal"):
         return name["literal"]
+    if not name.get("dropping-particle") and not name.get("non-dropping-particle"):
+        return name.get("family") or ""  # most names: no particles to join (checked for every author of a list)
     return " ".join(
         x for x in (name.get("dropping-particle"), name.get("non-dropping-particle"), name.get("family")) if x
     )

@@ -26,10 +26,14 @@ from __future__ import annotations
 import copy
 import gc
 import re
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
+from operator import attrgetter
 
 import regex
 from rapidfuzz import fuzz, process
@@ -102,8 +106,10 @@ def _compiled(pattern: str) -> regex.Pattern:
     return regex.compile(pattern)
 
 
-# a parenthesis (one level of parentheses inside it: "(Bovaird et al (2007); see also ...)") or a bracket
-GROUP = regex.compile(r"\(((?:[^()]|\([^()]*\))*)\)|\[([^\[\]]*)\]")
+# a parenthesis (one level of parentheses inside it: "(Bovaird et al (2007); see also ...)") or a
+# bracket; re, not regex (no Unicode class here), and runs taken whole, never given back (nothing
+# could match if they were), not one character per step of the loop
+GROUP = re.compile(r"\(((?:[^()]++|\([^()]*+\))*+)\)|\[([^\[\]]*+)\]")
 # "[1]", "[2-4]", "[1, 5]", and PLOS's "[1]–[5]"; never "F[1,12]" (a letter or digit before
 # it), a Markdown link "[1](...)" or a link definition "[1]: https://..."
 # A reference number has at most six digits: "[" + 4,301 nines + "]" is not a citation.
@@ -322,8 +328,15 @@ class ReferenceIndex:
             found.update(self.by_key.get(key, ()))
         return sorted(found)
 
+    def one_typo_off(self, surname: str, year: int) -> list[int]:
+        """Entries of that surname whose year is one typo away from ``year``: the surname's few
+        entries filtered, not the index asked once per year one typo away (some forty)."""
+        near = _year_variants(str(year))
+        return [i for i in self.same_author(surname) if self.references[i].year in near]
 
-def _year_variants(year: str) -> list[int]:
+
+@cache
+def _year_variants(year: str) -> frozenset[int]:
     """Every year one typo away: one digit changed, or two neighbours swapped.
 
     >>> 1978 in _year_variants("1878"), 1978 in _year_variants("1987"), 2009 in _year_variants("1998")
@@ -336,7 +349,7 @@ def _year_variants(year: str) -> list[int]:
                 out.add(year[:i] + d + year[i + 1 :])
         if i + 1 < len(year) and year[i] != year[i + 1]:
             out.add(year[:i] + year[i + 1] + year[i] + year[i + 2 :])
-    return sorted(int(y) for y in out if y[0] != "0")
+    return frozenset(int(y) for y in out if y[0] != "0")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -364,10 +377,19 @@ def detect(document: Document) -> list[Citation]:
     """Every in-text citation in a document, in document order, with exact spans: author-year,
     numbered ("[3]", whatever the list: whether a number is right is the check's decision),
     pandoc ("[@key]") and LaTeX ("\\cite{key}")."""
-    enabled = gc.isenabled()
-    gc.disable()  # many small objects, no cycles
-    try:
+    with no_cycle_collection():
         return _detect(document)
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Many small objects and no reference cycles: the cyclic collector would only rescan them
+    (with 200,000 citations alive, each of its full passes reads them all again). ``kb check``
+    reads its document and list inside it too."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if enabled:
             gc.enable()
@@ -385,13 +407,36 @@ class _Passage:
         self.taken: list[tuple[int, int]] = []
         self.group = group
         self.found: list[Citation] = []
+        self._starts: list[int] | None = None  # the taken spans' starts, sorted, while none is taken
+        self._reach: list[int] = []  # the furthest end of the spans up to each of those starts
 
     def free(self, start: int, end: int) -> bool:
-        return not any(s < end and start < e for s, e in self.taken)
+        """No span read so far overlaps start:end. By bisection: the looser forms ask this of
+        every ", 2001" and "(2015)" in a paragraph, most of them inside parentheses already read."""
+        if self._starts is None:
+            spans = sorted(self.taken)
+            self._starts = [s for s, _ in spans]
+            self._reach = list(accumulate((e for _, e in spans), max))
+        i = bisect_left(self._starts, end)  # the spans that start before ``end``
+        return i == 0 or self._reach[i - 1] <= start
+
+    def gaps(self) -> list[tuple[int, int]]:
+        """The stretches of the paragraph no span read so far touches, in order. An anchor that
+        does not fit in one is not free: a scan of these finds the anchors worth reading without
+        stepping over each ", 2001" inside the parentheses already read."""
+        out, pos = [], 0
+        for s, e in sorted(self.taken):
+            if s > pos:
+                out.append((pos, s))
+            pos = max(pos, e)
+        if pos < len(self.body):
+            out.append((pos, len(self.body)))
+        return out
 
     def take(self, start: int, end: int) -> int:
         """Mark a span as read; the group number of what is in it."""
         self.taken.append((start, end))
+        self._starts = None
         self.group += 1
         return self.group
 
@@ -425,6 +470,8 @@ class _Passage:
     def latex(self, in_tex_file: bool) -> None:
         """\\cite{a,b}, \\citep[see][p.~5]{a}, \\textcite{a}...: one citation per key."""
         body = self.body
+        if "\\" not in body:
+            return
         for m in LATEX.finditer(body):
             if in_tex_file and _LATEX_COMMENT.search(body, body.rfind("\n", 0, m.start()) + 1, m.start()):
                 continue  # "% \\cite{old}": a comment in a .tex file
@@ -482,8 +529,13 @@ class _Passage:
 
     def groups(self) -> None:
         """Author-date citations in parentheses and brackets, ';'-separated."""
-        for m in GROUP.finditer(self.body):
-            if not self.free(m.start(), m.end()):
+        # Parentheses never overlap one another: only what the keys took can be in their way.
+        keys = list(self.taken)
+        body = self.body
+        for m in GROUP.finditer(body):
+            if keys and any(s < m.end() and m.start() < e for s, e in keys):
+                continue
+            if _PLAIN_GROUP.fullmatch(body, m.start(), m.end()) and self.plain(m.start(), m.end()):
                 continue
             inner = m.group(1) if m.group(1) is not None else m.group(2)
             inner_start = m.start(1) if m.group(1) is not None else m.start(2)
@@ -497,6 +549,38 @@ class _Passage:
                 cites.extend(these or ())
             if cites:
                 self.place(cites, self.take(m.start(), m.end()))
+
+    def plain(self, start: int, end: int) -> bool:
+        """The citations of a parenthesis of plain pieces only, "(Ostrom, 1996; Parks et al., 1978)",
+        read as ``_plain_part`` reads each piece but in one scan of the parenthesis, and made where
+        they stand; False, and nothing read, when a first word names no author ("(In, 2010)"): the
+        general reading decides those."""
+        pieces = list(_PLAIN_PIECE.finditer(self.body, start, end))
+        if any(p.group(1) in _NOT_NAMES for p in pieces):
+            return False
+        group = self.take(start, end)
+        base, text = self.base, self.document.text
+        document_id, passage_id = self.document.id, self.passage.id
+        for p in pieces:
+            first, second, etal, year, locator = p.groups()
+            s, e = base + p.start(), base + (p.end() if locator else p.end(4))
+            self.found.append(
+                Citation(
+                    "",
+                    document_id,
+                    passage_id,
+                    s,
+                    e,
+                    text[s:e],
+                    [first, second] if second else [first],
+                    etal is not None,
+                    year,
+                    locator,
+                    group,
+                    raw_etal="et al." if etal else "",
+                )
+            )
+        return True
 
     def narratives(self) -> None:
         """ "Ostrom (1996)", "Voorberg, Bekkers and Tummers (2015)": looked for only before a "(year)"."""
@@ -539,8 +623,8 @@ class _Passage:
     def running(self) -> None:
         """ "as described by Kessler and Baldwin, 2001": looked for only around a ", year"."""
         body = self.body
-        for a in _RUNNING_ANCHOR.finditer(body):
-            if not self.free(a.start(), a.end()):
+        for a in (a for lo, hi in self.gaps() for a in _RUNNING_ANCHOR.finditer(body, lo, hi)):
+            if not self.free(a.start(), a.end()):  # what this loop took since
                 continue
             window = _compiled(RUNNING).finditer(body, max(0, a.start() - _WINDOW), min(len(body), a.end() + 60))
             m = next((m for m in window if m.start() <= a.start() < m.end()), None)
@@ -566,6 +650,8 @@ class _Passage:
 
     def numbers(self) -> None:
         """[1], [2-4], [1, 5], [1]–[5]."""
+        if "[" not in self.body:
+            return
         for m in NUMBERED.finditer(self.body):
             if not self.free(m.start(), m.end()):
                 continue
@@ -591,7 +677,7 @@ def _detect(document: Document) -> list[Citation]:
         scan.numbers()
         found.extend(scan.found)
         group = scan.group
-    found.sort(key=lambda c: (c.start, c.end))
+    found.sort(key=attrgetter("start", "end"))
     for i, c in enumerate(found, 1):
         c.id = f"{document.id}/c{i}"
         assert document.text[c.start : c.end] == c.text
@@ -638,8 +724,49 @@ def _years(years: str) -> list[tuple[str, int, int]]:
     return out
 
 
+# The form most citations take, in plain ASCII: "Ostrom, 1996", "Ostrom & Parks, 1978a",
+# "Ostrom and Parks, 1978", "Ostrom et al., 1978, p. 5". PART reads a piece that is exactly this
+# the same way (one name or a pair, one year, the locator to the end) at several times the cost.
+_PLAIN_FORM = r"([A-Z][a-z]+)(?:(?: & | and )([A-Z][a-z]+)|( et al\.))?, ((?:1[5-9]\d\d|20\d\d)[a-z]?)(?:, (p\. \d+))?"
+_PLAIN = re.compile(_PLAIN_FORM)
+# a parenthesis of plain pieces only, "; " between them, and each piece in it (no piece holds
+# "(" or ";", so a piece starts only after one of them)
+_PLAIN_GROUP = re.compile(rf"\({_PLAIN_FORM}(?:; {_PLAIN_FORM})*\)")
+_PLAIN_PIECE = re.compile(rf"(?:(?<=\()|(?<=; )){_PLAIN_FORM}(?=; |\))")
+
+
+def _plain_part(part: str, start: int) -> Citation | None:
+    """The one citation of a piece in the plain form, as PART would read it; None for any other
+    piece, and for a first word that names no author ("In", "Table"), which PART decides."""
+    m = _PLAIN.fullmatch(part)
+    if m is None:
+        return None
+    first, second, etal, year, locator = m.groups()
+    if first in _NOT_NAMES:
+        return None
+    return Citation(
+        id="",
+        document_id="",
+        passage_id=None,
+        start=start,
+        end=start + (m.end() if locator else m.end(4)),
+        text="",
+        names=[first, second] if second else [first],
+        et_al=etal is not None,
+        year=year,
+        locator=locator,
+        raw_etal="et al." if etal else "",
+    )
+
+
 def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citation] | None:
     """One ';'-separated piece of a parenthesis -> the citations in it, or None."""
+    plain = _plain_part(part, start)
+    return [plain] if plain is not None else _parse_any_part(part, start, previous)
+
+
+def _parse_any_part(part: str, start: int, previous: Citation | None) -> list[Citation] | None:
+    """What ``_parse_part`` reads in a piece of any form."""
     out: list[Citation] = []
     pos = 0
     while pos < len(part):
@@ -897,14 +1024,8 @@ def resolve(citations: list[Citation], works: list[Work], numbered: bool = False
     """Give each citation a status, its reference or candidates, its problems and a message.
 
     ``numbered`` says the document cites by number ("[3]") whatever its citations say."""
-    # Many small objects and no reference cycles: the cyclic collector would only rescan them.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cycle_collection():
         return _resolve_all(citations, works, numbered)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
@@ -939,6 +1060,17 @@ def _trim_to(c: Citation, names: list[str]) -> None:
             c.text = c.text[at:]
 
 
+# what, besides its names, makes two citations read alike (read in one call: this runs once a citation)
+_PRINTED = attrgetter(
+    "et_al", "year", "number", "key", "narrative", "raw_etal", "missing_comma", "continuation", "initials"
+)
+
+
+_RESOLVED = attrgetter(
+    "status", "work_id", "reference", "expected", "message", "candidates", "problems", "candidate_ids"
+)
+
+
 def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -> list[Citation]:
     refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
     position = {w.id: i for i, w in enumerate(works)}
@@ -955,37 +1087,23 @@ def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -
     list_numbered = bool(index.by_label)
     doc_numbered = numbered or n_numbers > len(author_year) or (not author_year and list_numbered and n_numbers > 0)
     # The same citation printed the same way resolves the same way: resolve it once.
-    done: dict[tuple, Citation] = {}
+    # Kept per key: the names the first such citation was trimmed to (None when it was not), and
+    # what it resolved to, read once.
+    done: dict[tuple, tuple[list[str] | None, tuple]] = {}
     for c in citations:
-        key = (
-            tuple(c.names),
-            c.et_al,
-            c.year,
-            c.number,
-            c.key,
-            c.narrative,
-            c.raw_etal,
-            c.missing_comma,
-            c.continuation,
-            c.initials,
-        )
+        key = (tuple(c.names), _PRINTED(c))
         seen = done.get(key)
         if seen is None:
+            printed = c.names
             _trim_to_author(c, index)
             _resolve_one(c, refs, index, doc_numbered, n_numbers, len(author_year))
-            done[key] = c
+            done[key] = (c.names if c.names != printed else None, _RESOLVED(c))
         else:  # the lists are shared, never changed after resolution
-            if seen.names is not c.names and seen.names != c.names:
-                _trim_to(c, seen.names)
+            trimmed, resolved = seen
+            if trimmed is not None:
+                _trim_to(c, trimmed)
             c.status, c.work_id, c.reference, c.expected, c.message, c.candidates, c.problems, c.candidate_ids = (
-                seen.status,
-                seen.work_id,
-                seen.reference,
-                seen.expected,
-                seen.message,
-                seen.candidates,
-                seen.problems,
-                seen.candidate_ids,
+                resolved
             )
     return citations
 
@@ -1064,7 +1182,7 @@ def _resolve_one(
         if base:
             problems.append("misspelt-name")  # several near-ties stay candidates: ambiguous below
     if not base and year is not None:
-        typos = sorted({i for y in _year_variants(str(year)) for i in index.exact(surname, y)})
+        typos = index.one_typo_off(surname, year)
         fitting = [i for i in typos if _form_fits(c, refs[i])] or typos
         if len(fitting) == 1:
             problems.append("wrong-year")
@@ -1307,6 +1425,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     return problems
 
 
+@cache
 def _german_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", fold_german(name).lower())
 
@@ -1359,6 +1478,11 @@ class CheckReport:
 def check(document: Document, works: list[Work], numbered: bool = False) -> CheckReport:
     """Detect, resolve and check: the whole of ``kb check`` for one document. ``numbered``
     says the document cites by number whatever its citations say (``kb check --numbered``)."""
+    with no_cycle_collection():
+        return _check(document, works, numbered)
+
+
+def _check(document: Document, works: list[Work], numbered: bool) -> CheckReport:
     works = [copy.copy(w) for w in works]  # positions are this list's, whatever other lists say
     for i, w in enumerate(works, 1):
         w.position = i
