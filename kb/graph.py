@@ -616,7 +616,7 @@ def map_graph(
 
 def analysis_rows(
     G: nx.MultiDiGraph, authors: Iterable[dict[str, Any]], work_ids: Iterable[str], concepts: list[str]
-) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+) -> tuple[dict[str, dict[str, Any]], dict[str, Iterable[dict[str, Any]]]]:
     """What the graph says, as rows: per-work figures (times cited, citing passages, PageRank,
     concepts cited for) by work id, and the rows of co_citations, bibliographic_coupling,
     author_identities, coauthorships, concept_cooccurrence and concept_paths."""
@@ -632,16 +632,18 @@ def analysis_rows(
             "cited_for": json.dumps(cited_for.get(node, [])),
         }
     ref = dict(G.nodes(data="ref")).__getitem__  # one lookup a row, of millions at 100,000 works
-    tables: dict[str, list[dict[str, Any]]] = {}
-    tables["co_citations"] = [
+    tables: dict[str, Iterable[dict[str, Any]]] = {}
+    # the two largest tables (2.2 million co-citations at 100,000 works) as generators: their
+    # rows are made as the store writes them, never all held at once
+    tables["co_citations"] = (
         {"work_a": ref(a), "work_b": ref(b), "level": level, "weight": w}
         for level in ("parenthesis", "sentence", "paragraph")
         for (a, b), w in sorted(co_citation(G, level).items())
-    ]
-    tables["bibliographic_coupling"] = [
+    )
+    tables["bibliographic_coupling"] = (
         {"document_a": ref(a), "document_b": ref(b), "shared_works": n}
         for (a, b), n in sorted(bibliographic_coupling(G).items())
-    ]
+    )
     identities = author_identities(authors)
     H = coauthorship(G)
     communities = author_communities(H)

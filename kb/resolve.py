@@ -385,7 +385,7 @@ def detect(document: Document) -> list[Citation]:
 def no_cycle_collection() -> Iterator[None]:
     """Many small objects and no reference cycles: the cyclic collector would only rescan them
     (with 200,000 citations alive, each of its full passes reads them all again). ``kb check``
-    reads its document and list inside it too."""
+    reads its document and list inside it too, and ``kb build`` runs inside it whole."""
     enabled = gc.isenabled()
     gc.disable()
     try:

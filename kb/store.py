@@ -471,7 +471,7 @@ def _update_work_figures(db: sqlite_utils.Database, work_figures: dict[str, dict
 
 
 def save_graph_analyses(
-    db: sqlite_utils.Database, work_figures: dict[str, dict[str, Any]], tables: dict[str, list[dict[str, Any]]]
+    db: sqlite_utils.Database, work_figures: dict[str, dict[str, Any]], tables: dict[str, Iterable[dict[str, Any]]]
 ) -> None:
     """Store what the citation graph says (``kb.graph.analysis_rows``) and the maps' layouts
     (``kb.layout.map_rows``): per-work figures as columns of ``works``, the rest as tables."""
