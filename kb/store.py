@@ -73,6 +73,12 @@ def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield batch
 
 
+def _json_list(values: list) -> str:
+    """``json.dumps(values)``, without the call for an empty list: most citations have no
+    problem and no candidates, and there are a million of them at 100,000 works."""
+    return json.dumps(values) if values else "[]"
+
+
 def create_tables(db: sqlite_utils.Database) -> None:
     """Every table the schema declares, and the marker that says kb built this database."""
     for table in schema.TABLES:
@@ -213,13 +219,13 @@ def save_citations(db: sqlite_utils.Database, citations: list[Citation], passage
                 "id": c.id,
                 "text": c.text,
                 "status": c.status,
-                "problems": json.dumps(c.problems),
+                "problems": _json_list(c.problems),
                 "expected": c.expected,
                 "message": c.message,
                 "work_id": c.work_id,
                 "reference": c.reference,
-                "candidates": json.dumps(c.candidates),
-                "candidate_ids": json.dumps(c.candidate_ids),
+                "candidates": _json_list(c.candidates),
+                "candidate_ids": _json_list(c.candidate_ids),
                 "document_id": c.document_id,
                 "passage_id": c.passage_id,
                 "start": c.start,
@@ -253,8 +259,8 @@ def save_claims(db: sqlite_utils.Database, claims: list[Any]) -> None:
                 "start": c.sentence.start,
                 "end": c.sentence.end,
                 "citation_count": len(c.citations),
-                "works": json.dumps(sorted({x.work_id for x in c.citations if x.work_id})),
-                "candidate_works": json.dumps(sorted({w for x in c.citations for w in x.candidate_ids})),
+                "works": _json_list(sorted({x.work_id for x in c.citations if x.work_id})),
+                "candidate_works": _json_list(sorted({w for x in c.citations for w in x.candidate_ids})),
             }
             for c in claims
         ),
@@ -268,7 +274,7 @@ def save_claims(db: sqlite_utils.Database, claims: list[Any]) -> None:
                 "citation_id": x.id,
                 "status": x.status,
                 "work_id": x.work_id,
-                "candidates": json.dumps(x.candidate_ids),
+                "candidates": _json_list(x.candidate_ids),
             }
             for c in claims
             for x in c.citations
