@@ -151,7 +151,7 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
         )
     paths = _files(root, "bibliography", "*.md") + _files(root, "evidence", "*.md")
     keys = [digest(str(p), hashlib.sha256(p.read_bytes()).digest()) for p in paths]
-    cache.prefill("document", [(key, load_document, (p,)) for key, p in zip(keys, paths, strict=True)])
+    cache.prefill("document", [(key, load_document, (p,)) for key, p in zip(keys, paths, strict=True)], "documents")
     documents = [cache.value("document", key, load_document, p) for key, p in zip(keys, paths, strict=True)]
     by_id: dict[str, Document] = {}
     for d in documents:
@@ -346,7 +346,9 @@ class ParsedOnce:
     def prefill(self, lists: list[tuple[Callable[[Path], Any], Path]]) -> None:
         """Read ``lists`` (parser, path) across cores ahead of :meth:`read` (see
         :meth:`BuildCache.prefill`)."""
-        self.cache.prefill("list", [(self.key(parse, path), parse, (path,)) for parse, path in lists])
+        self.cache.prefill(
+            "list", [(self.key(parse, path), parse, (path,)) for parse, path in lists], "reference lists"
+        )
 
     def read(self, parse: Callable[[Path], T], path: Path) -> T:
         key = self.key(parse, path)
@@ -412,7 +414,7 @@ def resolve_citations(sources: Sources, cache: BuildCache | None = None) -> tupl
         for doc in sources.documents
         if (works := document_works(doc, sources))
     ]
-    cache.prefill("citations", jobs)
+    cache.prefill("citations", jobs, "citations")
     for key, _, (doc, works) in bar(jobs, "citations"):
         rows, found_problems = cache.value("citations", key, _resolved_rows, doc, works)
         citations += [Citation(*row) for row in rows]

@@ -192,7 +192,7 @@ class BuildCache:
             self._keep(kind, key, dumps(value))
         return value
 
-    def prefill(self, kind: str, jobs: Iterable[tuple[str, Callable[..., Any], tuple]]) -> None:
+    def prefill(self, kind: str, jobs: Iterable[tuple[str, Callable[..., Any], tuple]], label: str = "") -> None:
         """Compute across cores the values of ``jobs`` (key, compute, arguments) that the
         previous build did not keep, so that :meth:`value` finds them ready: a build of many
         documents reads, resolves and matches them on every core, and still assembles what they
@@ -201,7 +201,8 @@ class BuildCache:
 
         Nothing is computed ahead without a cache file (values are kept only by their keys),
         with one core, or for fewer than :data:`PARALLEL_FROM` values; a value whose computing
-        fails is left to :meth:`value`, which fails here with the same error."""
+        fails is left to :meth:`value`, which fails here with the same error. ``label``: the
+        progress bar shown on a terminal while they are computed."""
         if self.path is None:
             return
         todo: dict[str, tuple[Callable[..., Any], tuple]] = {}
@@ -211,7 +212,7 @@ class BuildCache:
         n = workers()
         if n < 2 or len(todo) < PARALLEL_FROM:
             return
-        blobs = forked_map(_computed, list(todo.values()), n)
+        blobs = forked_map(_computed, list(todo.values()), n, label=label or kind)
         self.spread[kind] += len(todo)
         self.processes = n
         for key, blob in zip(todo, blobs, strict=True):

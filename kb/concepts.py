@@ -182,7 +182,7 @@ def matches_kept(
     for doc in documents:
         texts = [p.text for p in doc.passages] + sentences[doc.id]
         jobs.append((digest(matcher_key, repr(texts)), _find_all, (matcher, texts)))
-    cache.prefill("concepts", jobs)
+    cache.prefill("concepts", jobs, "concepts")
     for key, _, (_, texts) in jobs:
         known.update(zip(texts, cache.value("concepts", key, _find_all, matcher, texts), strict=True))
 

@@ -14,6 +14,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from kb.progress import bar
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -38,11 +40,14 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     return [fn(items[i]) for i in range(*bounds)]
 
 
-def forked_map(fn: Callable[[T], R], items: Sequence[T], processes: int, chunks_per_process: int = 4) -> list[R]:
+def forked_map(
+    fn: Callable[[T], R], items: Sequence[T], processes: int, chunks_per_process: int = 16, label: str | None = None
+) -> list[R]:
     """``[fn(item) for item in items]``, computed in ``processes`` forked processes (here, with
     one). ``fn`` and ``items`` are inherited by the fork, never pickled, so ``fn`` may be any
     callable; each result must pickle. Several chunks a process, so that one slow chunk does not
-    leave the other cores idle."""
+    leave the other cores idle, and a progress bar (``label``, on a terminal) moves as they come
+    back."""
     if processes < 2 or len(items) < 2:
         return [fn(item) for item in items]
     global _TASK
@@ -52,7 +57,10 @@ def forked_map(fn: Callable[[T], R], items: Sequence[T], processes: int, chunks_
     _TASK = (fn, items)
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            return [r for chunk in pool.imap(_run_chunk, bounds) for r in chunk]
+            done = pool.imap(_run_chunk, bounds)
+            if label:
+                done = bar(done, label, len(bounds))
+            return [r for chunk in done for r in chunk]
     finally:
         _TASK = None
 

@@ -58,3 +58,15 @@ def test_a_cancelled_later_leaves_no_process(monkeypatch):
     assert multiprocessing.active_children()
     later.cancel()
     assert not multiprocessing.active_children()
+
+
+@two_cores
+def test_forked_work_moves_a_progress_bar_on_a_terminal(monkeypatch, capsys):
+    from kb import progress
+
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True, raising=False)
+    progress.set_quiet(False)
+    out = forked_map(lambda i: i * i, list(range(64)), 2, label="reference lists")
+    assert out == [i * i for i in range(64)]
+    shown = capsys.readouterr().err
+    assert "reference lists" in shown and "32/32" in shown  # 16 chunks a process, all shown done
