@@ -143,3 +143,27 @@ def test_the_labeller_gives_crfsuites_own_labels(root):
     tagger = pycrfsuite.Tagger()
     tagger.open(str(MODEL_PATH))
     assert labeller.label_many(sequences) == [tagger.tag(token_features(t, g)) for t, g in sequences]
+
+
+def test_the_labellers_scores_are_the_sums_of_each_tokens_features(root, monkeypatch):
+    """The labeller does not list each token's features: it sums the weights of a token's place
+    family by family (``context``) and each distinct word's share once. The sums must be those
+    of the features ``token_features`` lists for the token, whatever batch the reference is in."""
+    import numpy as np
+
+    from kb.parser.features import token_features
+    from kb.parser.labeller import Labeller
+    from kb.parser.tokens import tokenize
+
+    lines = (root / "bibliography/seed-references.txt").read_text(encoding="utf-8").splitlines() + list(STYLES.values())
+    sequences = [(tokens, glued) for tokens, _, glued in map(tokenize, lines) if tokens]
+    labeller = Labeller()
+    monkeypatch.setattr(Labeller, "BATCH", 7)  # references cut across batches, words seen in earlier ones
+    got = []
+    viterbi = labeller._viterbi
+    monkeypatch.setattr(
+        labeller, "_viterbi", lambda scores, lengths: got.append(scores.copy()) or viterbi(scores, lengths)
+    )
+    labeller.label_many(sequences)
+    want = [labeller.weights[ids].sum(axis=0) for t, g in sequences for ids in token_features(t, g, labeller.ids)]
+    assert np.allclose(np.concatenate(got), np.array(want), atol=1e-4)
