@@ -93,6 +93,42 @@ def test_particles_are_csl_particles():
     assert demoted == {"family": "Graaf", "given": "S.", "dropping-particle": "van der"}
 
 
+def test_a_person_read_once_reads_the_same_in_any_list():
+    """Each person is read once and remembered (``names._name_cached``): a list must come out
+    the same whether the people in it were read before, in other lists (in capitals, with bare
+    or dotted initials), or not."""
+    from kb.parser import names
+
+    lists = [
+        "ADAMS, P. G.; HUNTER, C. N.",
+        "Adams, P. G., & Hunter, C. N.",
+        "Adams PG, Hunter CN.",
+        "Haloin JR, Strauss SY.",
+        "Haloin, J. R., & Strauss, S. Y.",
+        "VAN DER GRAAF, S.; MCDONALD, J.",
+        "S. van der Graaf and C. Veeckman,",
+        "Graaf, S. van der, and C. Veeckman.",
+        "King, M. L., Jr., & Smith, J.",
+    ]
+    fresh = []
+    for text in lists:
+        names.read_names.cache_clear()
+        names._name_cached.cache_clear()
+        fresh.append(parse_names(text))
+    names.read_names.cache_clear()
+    warm = [parse_names(text) for text in reversed(lists)][::-1]
+    assert warm == fresh
+    # bare capitals are initials unless the list dots its initials: the same words, two people
+    token = names._BARE.set(False)
+    try:
+        dotted_list = names._name(["Haloin"], ["JR"], False)
+    finally:
+        names._BARE.reset(token)
+    assert (dotted_list["given"], names._name(["Haloin"], ["JR"], False)["given"]) == ("JR", "J. R.")
+    names._name(["Adams"], ["P.", "G."], False)["family"] = "Changed"  # a caller may amend its copy
+    assert names._name(["Adams"], ["P.", "G."], False)["family"] == "Adams"
+
+
 def test_a_list_keeps_one_name_order():
     """ "Tummers, Lars" alone could be two people; the list prints every name family-first."""
     text = (
