@@ -430,6 +430,14 @@ def _place_words() -> tuple[frozenset[str], frozenset[str]]:
     return _PLACE_WORDS
 
 
+def load_word_lists() -> None:
+    """The word lists the features read (places, the LTWA), loaded now: before a list is
+    labelled in forked processes, so that they share one copy instead of each loading its own."""
+    places()
+    title_words()
+    _place_words()
+
+
 _CACHE: dict[str, _Local] = {}
 
 
@@ -464,6 +472,7 @@ _MARK_NAMES = (
     "close_double",
     "close_single",
     "curly_close",  # "”" in its last three characters
+    "volume",  # "vol.", "Bd", "23(4)"
 )
 _MARK = {name: 1 << k for k, name in enumerate(_MARK_NAMES)}
 
@@ -490,6 +499,7 @@ def _marks(x: _Local, tok: str) -> int:
             ("close_double", x.close_double),
             ("close_single", x.close_single),
             ("curly_close", "”" in tok[-3:]),
+            ("volume", _VOLUME.fullmatch(tok)),
         )
         if on
     )
@@ -498,34 +508,36 @@ def _marks(x: _Local, tok: str) -> int:
 _STYLES = ("style=quoted", "style=yearparen", "style=numbered", "ref_volume", "ref_range", "ref_pp", "ref_no")
 
 
-def _style(tokens: list[str]) -> list[str]:
+_YEAR_IN_PARENS = re.compile(r"\((?:1[5-9]|20)\d\d[a-z]?\)")
+_NUMBER_FIRST = re.compile(r"\[?\(?\d+[.\])]")
+_ISSUE_IN_TEXT = re.compile(r"\b\d+\s*\(\d+\)")
+_RANGE_IN_TEXT = re.compile(r"\d+\s*[-–]\s*\d+")
+_PP = re.compile(r"\bpp?\.")
+_NO = re.compile(r"\bno\.\s*\d", re.I)
+
+
+def _style(tokens: list[str], locs: list[_Local]) -> list[str]:
     """Features of the whole reference: how it is printed (quoted titles, a year in parentheses
-    early on, a leading number) and what it holds (``_reference_cues``)."""
-    style = []
-    if any(q in " ".join(tokens) for q in '“"«'):
-        style.append("style=quoted")
-    if re.search(r"\((?:1[5-9]|20)\d\d[a-z]?\)", " ".join(tokens[:14])):
-        style.append("style=yearparen")
-    if tokens and re.fullmatch(r"\[?\(?\d+[.\])]", tokens[0]):
-        style.append("style=numbered")
-    style.extend(_reference_cues(tokens))
-    return style
-
-
-def _reference_cues(tokens: list[str]) -> list[str]:
-    """Features of the whole reference: a volume, a page range, "p."/"pp.", "no." anywhere in it.
-    A serial has a volume; a book with a container-like name after its title usually has not."""
+    early on, a leading number) and what it holds: a volume, a page range, "p."/"pp.", "no."
+    anywhere in it. A serial has a volume; a book with a container-like name after its title
+    usually has not."""
     text = " ".join(tokens)
-    cues = []
-    if any(_VOLUME.fullmatch(t) for t in tokens) or re.search(r"\b\d+\s*\(\d+\)", text):
-        cues.append("ref_volume")
-    if re.search(r"\d+\s*[-–]\s*\d+", text):
-        cues.append("ref_range")
-    if re.search(r"\bpp?\.", text):
-        cues.append("ref_pp")
-    if re.search(r"\bno\.\s*\d", text, re.I):
-        cues.append("ref_no")
-    return cues
+    style = []
+    if any(q in text for q in '“"«'):
+        style.append("style=quoted")
+    if _YEAR_IN_PARENS.search(" ".join(tokens[:14])):
+        style.append("style=yearparen")
+    if tokens and _NUMBER_FIRST.fullmatch(tokens[0]):
+        style.append("style=numbered")
+    if any(x.marks & _MARK["volume"] for x in locs) or _ISSUE_IN_TEXT.search(text):
+        style.append("ref_volume")
+    if _RANGE_IN_TEXT.search(text):
+        style.append("ref_range")
+    if _PP.search(text):
+        style.append("ref_pp")
+    if _NO.search(text):
+        style.append("ref_no")
+    return style
 
 
 _POS = [f"pos={k}" for k in range(10)]
@@ -622,7 +634,7 @@ def context(refs: list[tuple[list[str], list[bool] | None, list[_Local]]]) -> Co
         ctx.pairs += [f"plast|shape={a.plast}|{b.shape}" for a, b in zip(ls, ls[1:], strict=False)]
         padded = "__" + "".join(x.case for x in ls) + "__"  # one letter a token
         ctx.caps += ["caps=" + padded[i : i + 5] for i in range(len(ls))]
-    ctx.styles = [_style(toks) for toks, _, _ in refs]
+    ctx.styles = [_style(toks, ls) for toks, _, ls in refs]
     return ctx
 
 

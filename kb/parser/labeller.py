@@ -347,9 +347,16 @@ class Labeller:
         shares = self.shares
         scores += shares[0][v]
         for kind, off in enumerate(self._OFFSETS[1:], 1):
-            # token i gets what the word at i + off gives at offset off
-            here = np.nonzero(pos >= -off)[0] if off < 0 else np.nonzero(left >= off)[0]
-            scores[here] += shares[kind][v[here + off]]
+            # token i gets what the word at i + off gives at offset off: shifted whole, with a
+            # zero from the words whose token i + off lies in another sequence (cheaper than
+            # picking the tokens out, and adding zero changes no sum)
+            given = shares[kind][v]
+            if off < 0:
+                given[left < -off] = 0
+                scores[-off:] += given[:off]
+            else:
+                given[pos < off] = 0
+                scores[:-off] += given[off:]
 
     def _sum_new_words(self) -> None:
         import numpy as np
@@ -364,16 +371,21 @@ class Labeller:
             grown = np.zeros((7, max(need, 2 * self.shares.shape[1]), self.shares.shape[2]), dtype=np.float32)
             grown[:, : self.summed] = self.shares[:, : self.summed]
             self.shares = grown
-        get, unknown = self.index.get, self.unknown
-        for kind, off in enumerate(self._OFFSETS):
-            cols: list[int] = []
-            indptr = [0]
-            for w in new:
-                got = w.feats if off == 0 else w.near[off] if off in (-1, 1) else (w.far[off],)
-                cols += [get(f, unknown) for f in got]
-                indptr.append(len(cols))
-            x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(len(new), self.unknown + 1))
-            self.shares[kind, self.summed : need] = x @ self.weights
+        get, unknown, weights = self.index.get, self.unknown, self.weights
+        shares = self.shares[:, self.summed : need]
+        # a word's own features, as many as it has
+        cols = [get(f, unknown) for w in new for f in w.feats]
+        indptr = np.concatenate(([0], np.cumsum([len(w.feats) for w in new])))
+        x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(len(new), unknown + 1))
+        shares[0] = x @ weights
+        for kind, off in enumerate(self._OFFSETS[1:], 1):
+            if off in (-1, 1):  # four features each: summed in their order, as the product above sums
+                ids = np.array([get(f, unknown) for w in new for f in w.near[off]]).reshape(len(new), -1)
+                shares[kind] = weights[ids[:, 0]]
+                for k in range(1, ids.shape[1]):
+                    shares[kind] += weights[ids[:, k]]
+            else:  # one feature each
+                shares[kind] = weights[[get(w.far[off], unknown) for w in new]]
         self.summed = need
 
     def _viterbi(self, scores, lengths: list[int]) -> list[list[str]]:
@@ -401,13 +413,18 @@ class Labeller:
             back.append(best)
             running = k
         final[:running] = delta
-        for pos, seq in enumerate(order):
-            y = int(final[pos].argmax())
-            path = [y]
-            for t in range(int(lens[pos]) - 1, 0, -1):
-                y = int(back[t - 1][pos, y])
-                path.append(y)
-            out[seq] = [self.labels[i] for i in reversed(path)]
+        # back along the paths, all sequences at once: at step t the first k are those running
+        last = final.argmax(axis=1)
+        paths = np.empty((len(order), int(lens[0])), dtype=np.int64)
+        paths[np.arange(len(order)), lens - 1] = last
+        y = last
+        for t in range(int(lens[0]) - 1, 0, -1):
+            k = back[t - 1].shape[0]
+            y[:k] = back[t - 1][np.arange(k), y[:k]]
+            paths[:k, t - 1] = y[:k]
+        labels = self.labels
+        for seq, n, path in zip(order, lens.tolist(), paths.tolist(), strict=True):
+            out[seq] = [labels[i] for i in path[:n]]
         return out
 
 
