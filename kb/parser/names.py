@@ -304,14 +304,17 @@ def _name_cached(family_words: tuple[str, ...], given_words: tuple[str, ...], ca
     return name
 
 
+@lru_cache(maxsize=1 << 16)
+def _has_org_word(text: str) -> bool:
+    """Whether a word a group calls itself ("Consortium", "Council") is in the text: asked of
+    every chunk of every list, where the same names come back."""
+    return bool(_ORG_WORDS.search(text))
+
+
 def _org_chunk(words: list[str]) -> bool:
     """ "1000 Genomes Project Consortium", "ICGC Breast Cancer Consortium": a group among people."""
     text = " ".join(words)
-    return (
-        len(words) >= 2
-        and not any(_is_initials(w) for w in words)
-        and (text[0].isdigit() or bool(_ORG_WORDS.search(text)))
-    )
+    return len(words) >= 2 and not any(_is_initials(w) for w in words) and (text[0].isdigit() or _has_org_word(text))
 
 
 def _readings(chunks: list[list[str]], caps: bool, initials_only: bool = False) -> list[Reading]:
@@ -382,8 +385,8 @@ def _organisation(text: str) -> bool:
     words = text.split()
     if len(words) == 1:
         w = words[0].strip(".,;:")
-        return (w.isupper() and len(w) >= 2 and not _is_initials(w)) or bool(_ORG_WORDS.search(w))
-    if not _ORG_WORDS.search(text):
+        return (w.isupper() and len(w) >= 2 and not _is_initials(w)) or _has_org_word(w)
+    if not _has_org_word(text):
         return False
     if not any(_is_initials(w) for w in words):
         return True
