@@ -12,6 +12,7 @@ styles by ``kb synth-references``. Rebuild the shipped model with ``kb train-par
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import unicodedata
@@ -118,11 +119,15 @@ def _label_all(raws: list[str], labeller: Labeller) -> list[_Labelled]:
     chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
     load_word_lists()
     _FORKED_LABELLER = labeller
+    # the parent's objects out of the collector's sight: a worker's collections would otherwise
+    # walk them all, and writing to each makes the worker copy the memory it shares
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:
             return [item for chunk in pool.map(_label_chunk, chunks) for item in chunk]
     finally:
         _FORKED_LABELLER = None
+        gc.unfreeze()
 
 
 def _label_serial(raws: list[str], labeller: Labeller) -> list[_Labelled]:
