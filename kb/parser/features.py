@@ -310,14 +310,12 @@ class _Local:
         "close_single",
         "is_in",
         "is_eds",
-        "upper_first",
         "opens_paren",
         "closes_paren",
         "near",
         "far",
         "plast",
         "is_range",
-        "special",
         "place_first",
         "place_second",
         "marks",
@@ -383,7 +381,6 @@ class _Local:
         self.close_single = "’" in tail
         self.is_in = bool(_IN.fullmatch(tok))
         self.is_eds = bool(_EDS.fullmatch(tok))
-        self.upper_first = first.isupper()
         self.opens_paren = "(" in tok and ")" not in tok
         # what this word contributes to its neighbours' features, by offset (-3..3, without 0)
         w = core[:20]
@@ -398,19 +395,6 @@ class _Local:
             for off in (-1, 1)
         }
         self.plast = self.last
-        # rare cues the per-position pass must track; most words have none of them
-        self.special = (
-            self.open_quote
-            or self.close_double
-            or self.close_single
-            or self.is_year
-            or first == "("
-            or last == ")"
-            or tok.endswith((").", "),"))
-            or self.is_in
-            or tok == "in"
-            or self.is_eds
-        )
         firsts, seconds = _place_words()
         self.place_first = first.isupper() and core in firsts
         self.place_second = core in seconds
