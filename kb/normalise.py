@@ -148,6 +148,11 @@ def sort_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", " ".join(core).lower())
 
 
+_PAGES_WORD = re.compile(r"^(?:pp?|pages?|s|seiten?|str|pgs?)(?:\.\s*|\s+)(?=[\dA-Za-z])", re.I)
+_PAGES_DASH = re.compile(r"\s*(?:-{1,3}|[–—‐‑])\s*")
+_PAGES_RANGE = re.compile(r"([A-Za-z]?)(\d+)-\1?(\d+)")
+
+
 def pages(text: str) -> str:
     """Pages as CSL wants them: "846-860", an abbreviated range written out ("1616–27" is 1616-1627).
 
@@ -159,10 +164,10 @@ def pages(text: str) -> str:
     ('610-624', '5-9')
     """
     text = text.strip().lstrip("([").strip()
-    text = re.sub(r"^(?:pp?|pages?|s|seiten?|str|pgs?)(?:\.\s*|\s+)(?=[\dA-Za-z])", "", text, flags=re.I)
-    text = re.sub(r"\s*(?:-{1,3}|[–—‐‑])\s*", "-", text)
+    text = _PAGES_WORD.sub("", text)
+    text = _PAGES_DASH.sub("-", text)
     text = text.strip(" .,;:()[]")
-    m = re.fullmatch(r"([A-Za-z]?)(\d+)-\1?(\d+)", text)
+    m = _PAGES_RANGE.fullmatch(text)
     if m:  # "1616-27" is 1616-1627; "D539-43" is D539-D543
         prefix, first, last = m.groups()
         if len(last) < len(first):

@@ -93,6 +93,42 @@ def test_particles_are_csl_particles():
     assert demoted == {"family": "Graaf", "given": "S.", "dropping-particle": "van der"}
 
 
+def test_a_person_read_once_reads_the_same_in_any_list():
+    """Each person is read once and remembered (``names._name_cached``): a list must come out
+    the same whether the people in it were read before, in other lists (in capitals, with bare
+    or dotted initials), or not."""
+    from kb.parser import names
+
+    lists = [
+        "ADAMS, P. G.; HUNTER, C. N.",
+        "Adams, P. G., & Hunter, C. N.",
+        "Adams PG, Hunter CN.",
+        "Haloin JR, Strauss SY.",
+        "Haloin, J. R., & Strauss, S. Y.",
+        "VAN DER GRAAF, S.; MCDONALD, J.",
+        "S. van der Graaf and C. Veeckman,",
+        "Graaf, S. van der, and C. Veeckman.",
+        "King, M. L., Jr., & Smith, J.",
+    ]
+    fresh = []
+    for text in lists:
+        names.read_names.cache_clear()
+        names._name_cached.cache_clear()
+        fresh.append(parse_names(text))
+    names.read_names.cache_clear()
+    warm = [parse_names(text) for text in reversed(lists)][::-1]
+    assert warm == fresh
+    # bare capitals are initials unless the list dots its initials: the same words, two people
+    token = names._BARE.set(False)
+    try:
+        dotted_list = names._name(["Haloin"], ["JR"], False)
+    finally:
+        names._BARE.reset(token)
+    assert (dotted_list["given"], names._name(["Haloin"], ["JR"], False)["given"]) == ("JR", "J. R.")
+    names._name(["Adams"], ["P.", "G."], False)["family"] = "Changed"  # a caller may amend its copy
+    assert names._name(["Adams"], ["P.", "G."], False)["family"] == "Adams"
+
+
 def test_a_list_keeps_one_name_order():
     """ "Tummers, Lars" alone could be two people; the list prints every name family-first."""
     text = (
@@ -143,3 +179,27 @@ def test_the_labeller_gives_crfsuites_own_labels(root):
     tagger = pycrfsuite.Tagger()
     tagger.open(str(MODEL_PATH))
     assert labeller.label_many(sequences) == [tagger.tag(token_features(t, g)) for t, g in sequences]
+
+
+def test_the_labellers_scores_are_the_sums_of_each_tokens_features(root, monkeypatch):
+    """The labeller does not list each token's features: it sums the weights of a token's place
+    family by family (``context``) and each distinct word's share once. The sums must be those
+    of the features ``token_features`` lists for the token, whatever batch the reference is in."""
+    import numpy as np
+
+    from kb.parser.features import token_features
+    from kb.parser.labeller import Labeller
+    from kb.parser.tokens import tokenize
+
+    lines = (root / "bibliography/seed-references.txt").read_text(encoding="utf-8").splitlines() + list(STYLES.values())
+    sequences = [(tokens, glued) for tokens, _, glued in map(tokenize, lines) if tokens]
+    labeller = Labeller()
+    monkeypatch.setattr(Labeller, "BATCH", 7)  # references cut across batches, words seen in earlier ones
+    got = []
+    viterbi = labeller._viterbi
+    monkeypatch.setattr(
+        labeller, "_viterbi", lambda scores, lengths: got.append(scores.copy()) or viterbi(scores, lengths)
+    )
+    labeller.label_many(sequences)
+    want = [labeller.weights[ids].sum(axis=0) for t, g in sequences for ids in token_features(t, g, labeller.ids)]
+    assert np.allclose(np.concatenate(got), np.array(want), atol=1e-4)

@@ -12,6 +12,7 @@ styles by ``kb synth-references``. Rebuild the shipped model with ``kb train-par
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import unicodedata
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb.normalise import citation_key, entry_problems, unique_keys
+from kb.parser.features import load_word_lists
 from kb.parser.fields import clean_title, to_csl
 from kb.parser.labeller import MODEL_PATH, Labeller, default_labeller, train, training_sequences
 from kb.parser.names import list_order, parse_names, read_names
@@ -115,12 +117,17 @@ def _label_all(raws: list[str], labeller: Labeller) -> list[_Labelled]:
     global _FORKED_LABELLER
     size = -(-len(raws) // n)
     chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
+    load_word_lists()
     _FORKED_LABELLER = labeller
+    # the parent's objects out of the collector's sight: a worker's collections would otherwise
+    # walk them all, and writing to each makes the worker copy the memory it shares
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:
             return [item for chunk in pool.map(_label_chunk, chunks) for item in chunk]
     finally:
         _FORKED_LABELLER = None
+        gc.unfreeze()
 
 
 def _label_serial(raws: list[str], labeller: Labeller) -> list[_Labelled]:
@@ -154,6 +161,9 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
     return _Labelled(raw, number, [s for s in segs if s[0] != "citation-number"])
 
 
+_TWO_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
 def _finish(item: _Labelled, orders: dict[str, str | None]) -> Parsed:
     if not item.segments:
         return Parsed({"type": "document"}, False, [UNPARSED])
@@ -163,7 +173,7 @@ def _finish(item: _Labelled, orders: dict[str, str | None]) -> Parsed:
         parsed.csl["citation-label"] = item.label
     words = [csl.get("title", ""), csl.get("container-title", "")]
     words += [a.get("family") or a.get("literal") or "" for a in csl.get("author", [])]
-    if not any(re.search(r"[^\W\d_]{2,}", w) for w in words):  # no title, author or container in words
+    if not any(_TWO_LETTERS.search(w) for w in words):  # no title, author or container in words
         parsed.problems = [UNPARSED]  # says it all: no year or title to speak of
     return parsed
 

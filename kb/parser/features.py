@@ -2,7 +2,8 @@
 sits, and cues from the whole reference (AnyStyle's and GROBID's feature families).
 
 A token's own features depend only on its text, so they are computed once per distinct word
-and cached; the features of its position and neighbours are added per reference.
+and cached; the features of its place in the reference (``context``: position, quotes,
+parentheses, what came before it) are computed with numpy for a whole batch of references.
 """
 
 from __future__ import annotations
@@ -309,16 +310,15 @@ class _Local:
         "close_single",
         "is_in",
         "is_eds",
-        "upper_first",
         "opens_paren",
         "closes_paren",
         "near",
         "far",
         "plast",
         "is_range",
-        "special",
         "place_first",
         "place_second",
+        "marks",
     )
 
     def __init__(self, tok: str):
@@ -381,7 +381,6 @@ class _Local:
         self.close_single = "’" in tail
         self.is_in = bool(_IN.fullmatch(tok))
         self.is_eds = bool(_EDS.fullmatch(tok))
-        self.upper_first = first.isupper()
         self.opens_paren = "(" in tok and ")" not in tok
         # what this word contributes to its neighbours' features, by offset (-3..3, without 0)
         w = core[:20]
@@ -396,23 +395,11 @@ class _Local:
             for off in (-1, 1)
         }
         self.plast = self.last
-        # rare cues the per-position pass must track; most words have none of them
-        self.special = (
-            self.open_quote
-            or self.close_double
-            or self.close_single
-            or self.is_year
-            or first == "("
-            or last == ")"
-            or tok.endswith((").", "),"))
-            or self.is_in
-            or tok == "in"
-            or self.is_eds
-        )
         firsts, seconds = _place_words()
         self.place_first = first.isupper() and core in firsts
         self.place_second = core in seconds
         self.closes_paren = ")" in tok
+        self.marks = _marks(self, tok)
 
 
 _PLACE_WORDS: tuple[frozenset[str], frozenset[str]] | None = None
@@ -427,10 +414,19 @@ def _place_words() -> tuple[frozenset[str], frozenset[str]]:
     return _PLACE_WORDS
 
 
+def load_word_lists() -> None:
+    """The word lists the features read (places, the LTWA), loaded now: before a list is
+    labelled in forked processes, so that they share one copy instead of each loading its own."""
+    places()
+    title_words()
+    _place_words()
+
+
 _CACHE: dict[str, _Local] = {}
 
 
-def _local(tok: str) -> _Local:
+def word(tok: str) -> _Local:
+    """What one word says on its own (cached: computed once per distinct word)."""
     got = _CACHE.get(tok)
     if got is None:
         if len(_CACHE) > 200_000:
@@ -439,20 +435,93 @@ def _local(tok: str) -> _Local:
     return got
 
 
-def _reference_cues(tokens: list[str]) -> list[str]:
-    """Features of the whole reference: a volume, a page range, "p."/"pp.", "no." anywhere in it.
-    A serial has a volume; a book with a container-like name after its title usually has not."""
+# What a word says that the pass over its reference reads, as bits of one number per word
+# (``_Local.marks``): the pass reads them for a whole batch of references at once.
+_MARK_NAMES = (
+    "dot_counts",  # ends in a full stop that is not an initial's
+    "comma",  # ends in a comma
+    "opens_paren",
+    "closes_paren",
+    "is_year",
+    "openparen",  # starts with "("
+    "closeparen",  # ends in ")", ")." or "),"
+    "is_in",  # "In:", "Dans"
+    "in",  # the word "in" (an "In" only after a full stop or comma)
+    "ends_stop",  # ends in "." or ","
+    "is_eds",
+    "place_first",
+    "place_second",
+    "open_quote",
+    "open_single",  # opens with "‘"
+    "close_double",
+    "close_single",
+    "curly_close",  # "”" in its last three characters
+    "volume",  # "vol.", "Bd", "23(4)"
+)
+_MARK = {name: 1 << k for k, name in enumerate(_MARK_NAMES)}
+
+
+def _marks(x: _Local, tok: str) -> int:
+    return sum(
+        _MARK[name]
+        for name, on in (
+            ("dot_counts", x.dot_counts),
+            ("comma", tok.endswith(",")),
+            ("opens_paren", x.opens_paren),
+            ("closes_paren", x.closes_paren),
+            ("is_year", x.is_year),
+            ("openparen", tok[0] == "("),
+            ("closeparen", tok[-1] == ")" or tok.endswith((").", "),"))),
+            ("is_in", x.is_in),
+            ("in", tok == "in"),
+            ("ends_stop", tok[-1] in ".,"),
+            ("is_eds", x.is_eds),
+            ("place_first", x.place_first),
+            ("place_second", x.place_second),
+            ("open_quote", x.open_quote),
+            ("open_single", tok[0] == "‘"),
+            ("close_double", x.close_double),
+            ("close_single", x.close_single),
+            ("curly_close", "”" in tok[-3:]),
+            ("volume", _VOLUME.fullmatch(tok)),
+        )
+        if on
+    )
+
+
+_STYLES = ("style=quoted", "style=yearparen", "style=numbered", "ref_volume", "ref_range", "ref_pp", "ref_no")
+
+
+_YEAR_IN_PARENS = re.compile(r"\((?:1[5-9]|20)\d\d[a-z]?\)")
+_NUMBER_FIRST = re.compile(r"\[?\(?\d+[.\])]")
+_ISSUE_IN_TEXT = re.compile(r"\b\d+\s*\(\d+\)")
+_RANGE_IN_TEXT = re.compile(r"\d+\s*[-–]\s*\d+")
+_PP = re.compile(r"\bpp?\.")
+_NO = re.compile(r"\bno\.\s*\d", re.I)
+
+
+def _style(tokens: list[str], locs: list[_Local]) -> list[str]:
+    """Features of the whole reference: how it is printed (quoted titles, a year in parentheses
+    early on, a leading number) and what it holds: a volume, a page range, "p."/"pp.", "no."
+    anywhere in it. A serial has a volume; a book with a container-like name after its title
+    usually has not."""
     text = " ".join(tokens)
-    cues = []
-    if any(_VOLUME.fullmatch(t) for t in tokens) or re.search(r"\b\d+\s*\(\d+\)", text):
-        cues.append("ref_volume")
-    if re.search(r"\d+\s*[-–]\s*\d+", text):
-        cues.append("ref_range")
-    if re.search(r"\bpp?\.", text):
-        cues.append("ref_pp")
-    if re.search(r"\bno\.\s*\d", text, re.I):
-        cues.append("ref_no")
-    return cues
+    style = []
+    if any(q in text for q in '“"«'):
+        style.append("style=quoted")
+    if _YEAR_IN_PARENS.search(" ".join(tokens[:14])):
+        style.append("style=yearparen")
+    if tokens and _NUMBER_FIRST.fullmatch(tokens[0]):
+        style.append("style=numbered")
+    if any(x.marks & _MARK["volume"] for x in locs) or _ISSUE_IN_TEXT.search(text):
+        style.append("ref_volume")
+    if _RANGE_IN_TEXT.search(text):
+        style.append("ref_range")
+    if _PP.search(text):
+        style.append("ref_pp")
+    if _NO.search(text):
+        style.append("ref_no")
+    return style
 
 
 _POS = [f"pos={k}" for k in range(10)]
@@ -476,16 +545,150 @@ _FLAGS = (
     "after_in",
     "after_eds",
 )
+_FLAG = {name: k for k, name in enumerate(_FLAGS)}
+
+
+class Context:
+    """What each token's place in its reference says, for a batch of references, token after
+    token of all of them: its position bucket, the full stops and commas before it, how many
+    times each of ``_FLAGS`` holds for it (a column each), and the features made of text
+    (``pairs``: the word before's last character with this word's shape; ``caps``: the case
+    letters of the five tokens around it); and each reference's ``style``. Computed with numpy
+    over the whole batch: the same for training (``token_features``) and for labelling."""
+
+    __slots__ = ("lengths", "pos", "dots", "commas", "flags", "pairs", "caps", "styles")
+
+
+def context(refs: list[tuple[list[str], list[bool] | None, list[_Local]]]) -> Context:
+    """The context of every token of a batch of (tokens, glued, words) references."""
+    import numpy as np
+
+    lens = np.array([len(toks) for toks, _, _ in refs], dtype=np.int64)
+    total = int(lens.sum())
+    locs = [x for _, _, ls in refs for x in ls]
+    marks = np.fromiter((x.marks for x in locs), dtype=np.int64, count=total)
+
+    def has(name: str):
+        return (marks & _MARK[name]) != 0
+
+    ends = np.cumsum(lens)
+    start_of = np.repeat(ends - lens, lens)  # index of the first token of each token's reference
+    idx = np.arange(total)
+    pos = idx - start_of
+    last = idx == np.repeat(ends, lens) - 1
+
+    def before(mask):  # how many tokens before this one in its reference have the mark
+        counts = np.concatenate(([0], np.cumsum(mask)))
+        return counts[idx] - counts[start_of]
+
+    flags = np.zeros((total, len(_FLAGS)), dtype=np.float32)
+    column = {name: flags[:, k] for name, k in _FLAG.items()}
+    column["bias"][:] = 1
+    glued = np.fromiter((g for toks, gl, _ in refs for g in (gl or [False] * len(toks))), dtype=bool, count=total)
+    column["glued"][:] = glued
+    column["glued_next"][:-1] = glued[1:] & ~last[:-1]
+    _quotes(refs, has, start_of, np.repeat(ends, lens), column)
+    column["afteryear"][:] = before(has("is_year")) > 0
+    column["openparen"][:] = has("openparen")
+    column["closeparen"][:] = has("closeparen")
+    # inside parentheses: the last word before this one that opened or closed some opened them
+    opens, closes = has("opens_paren"), has("closes_paren")
+    latest = np.maximum.accumulate(np.where(opens | closes, idx, -1))
+    previous = np.concatenate(([-1], latest[:-1]))
+    column["inparen"][:] = (previous >= start_of) & opens[previous]
+    column["BOS"][:] = pos == 0
+    column["EOS"][:] = last
+    column["place2"][:] = _place_pairs(refs, has, last)
+    # long-range cues for container against title: "In" or "(eds.)" earlier in the reference
+    ends_stop = np.concatenate(([False], has("ends_stop")[:-1]))
+    column["after_in"][:] = before(has("is_in") | (has("in") & (pos > 0) & ends_stop)) > 0
+    column["after_eds"][:] = before(has("is_eds")) > 0
+
+    ctx = Context()
+    ctx.lengths = lens
+    n = np.repeat(np.maximum(lens, 1), lens)
+    ctx.pos = np.minimum(9, ((10 / n) * pos).astype(np.int64))
+    ctx.dots = np.minimum(before(has("dot_counts")), 6)
+    ctx.commas = np.minimum(before(has("comma")), 8)
+    ctx.flags = flags
+    ctx.pairs, ctx.caps = [], []
+    for _, _, ls in refs:
+        if ls:  # the first word has no word before it
+            ctx.pairs.append(None)
+        ctx.pairs += [f"plast|shape={a.plast}|{b.shape}" for a, b in zip(ls, ls[1:], strict=False)]
+        padded = "__" + "".join(x.case for x in ls) + "__"  # one letter a token
+        ctx.caps += ["caps=" + padded[i : i + 5] for i in range(len(ls))]
+    ctx.styles = [_style(toks, ls) for toks, _, ls in refs]
+    return ctx
+
+
+def _quotes(refs, has, start_of, end_of, column) -> None:
+    """Open and closing quotes: inside a quote, a closing quote (a closing single quote only
+    after an opening one: not "Citizens’"), and every token from the first closing double quote
+    on. Only the words with a quote mark change anything: the pass visits them alone."""
+    import numpy as np
+
+    openq, close_double, close_single = has("open_quote"), has("close_double"), has("close_single")
+    open_single, curly_close = has("open_single"), has("curly_close")
+    column["openquote"][:] = openq
+    inquote, closequote, afterquote = column["inquote"], column["closequote"], column["afterquote"]
+    events: dict[int, list[int]] = {}  # the quote marks of each reference, by its first token
+    for i in np.nonzero(openq | close_double | close_single)[0].tolist():
+        events.setdefault(int(start_of[i]), []).append(i)
+    for start, marks in events.items():
+        end = int(end_of[start])
+        in_quote = in_single = seen_close = False
+        opened = start
+        for i in marks:
+            if openq[i]:
+                if open_single[i]:
+                    in_single = True
+                elif not in_quote:
+                    in_quote, opened = True, i
+            if close_double[i] or (close_single[i] and in_single):
+                closequote[i] = 1
+                if close_single[i] and in_single and not curly_close[i]:
+                    in_single = False
+                elif in_quote:
+                    in_quote = False
+                    inquote[opened : i + 1] = 1
+                    if not seen_close:
+                        seen_close = True
+                        afterquote[i:end] = 1
+        if in_quote:
+            inquote[opened:end] = 1
+
+
+def _place_pairs(refs, has, last):
+    """Two words that make a two-word place name ("New York", "San Francisco"): each of the
+    two gets the feature once for the pair it is in."""
+    import numpy as np
+
+    count = np.zeros(len(last), dtype=np.float32)
+    first, second = has("place_first"), has("place_second")
+    candidates = np.nonzero(first[:-1] & second[1:] & ~last[:-1])[0].tolist()
+    if candidates:
+        two_word_places = places()[1]
+        cores = [x.core for _, _, ls in refs for x in ls]
+        for i in candidates:
+            if f"{cores[i]} {cores[i + 1]}" in two_word_places:
+                count[i] += 1
+                count[i + 1] += 1
+    return count
+
+
+def place_families() -> dict[str, tuple[str, ...]]:
+    """The features of a token's place, family by family, in the order ``Context`` numbers
+    them: what the labeller sums the weights of."""
+    return {"flags": _FLAGS, "pos": tuple(_POS), "dots": tuple(_DOTS), "commas": tuple(_COMMAS), "styles": _STYLES}
 
 
 class Strings:
     """Features as strings: what training writes into the model."""
 
-    inline = True  # a word's own features and its neighbours' go into each token's list
-
     def __init__(self) -> None:
         self.pos, self.dots, self.commas = _POS, _DOTS, _COMMAS
-        self.flag = {name: name for name in _FLAGS}
+        self.flag = list(_FLAGS)
 
     def views(self, tokens: list[str], locs: list[_Local]) -> list:
         return locs
@@ -495,8 +698,8 @@ class Strings:
 
 
 class Ids(Strings):
-    """Features as the attribute numbers of one trained model: what the labeller reads. A word's
-    own features and those it gives its neighbours are looked up once per distinct word."""
+    """Features as the attribute numbers of one trained model. A word's own features and those
+    it gives its neighbours are looked up once per distinct word."""
 
     def __init__(self, index: dict[str, int], unknown: int):
         get = index.get
@@ -504,7 +707,7 @@ class Ids(Strings):
         self.pos = [self.of(x) for x in _POS]
         self.dots = [self.of(x) for x in _DOTS]
         self.commas = [self.of(x) for x in _COMMAS]
-        self.flag = {name: self.of(name) for name in _FLAGS}
+        self.flag = [self.of(name) for name in _FLAGS]
         self.cache: dict[str, _View] = {}
 
     def views(self, tokens: list[str], locs: list[_Local]) -> list:
@@ -520,162 +723,86 @@ class Ids(Strings):
         return out
 
 
-class Scored(Ids):
-    """Ids for the labeller's fast path: a word's own features and what it gives its neighbours
-    do not go into each token's list; each distinct word's share of the scores is summed once
-    (``Labeller``) and added by position, which gives the same sums."""
+class Scored:
+    """Word numbers for the labeller: each distinct word is numbered once, in the order first
+    seen, and its share of the scores (its own features and what it gives its neighbours) is
+    summed once by the ``Labeller``, from the strings of ``words``."""
 
-    inline = False
+    def __init__(self) -> None:
+        self.number: dict[str, int] = {}
+        self.words: list[_Local] = []  # every word, by its number
 
-    def __init__(self, index: dict[str, int], unknown: int):
-        super().__init__(index, unknown)
-        self.words: list[_View] = []  # every view, by its number
-
-    def views(self, tokens: list[str], locs: list[_Local]) -> list:
+    def numbers(self, tokens: list[str], locs: list[_Local]) -> list[int]:
         out = []
-        cache = self.cache
+        number, words = self.number, self.words
         for tok, x in zip(tokens, locs, strict=True):
-            v = cache.get(tok)
-            if v is None:  # the labeller empties the cache between batches when it grows too big
-                v = cache[tok] = _View(x, self.of)
-                v.number = len(self.words)
-                self.words.append(v)
-            out.append(v)
+            k = number.get(tok)
+            if k is None:  # the labeller empties the numbering between batches when it grows too big
+                k = number[tok] = len(words)
+                words.append(x)
+            out.append(k)
         return out
+
+    def clear(self) -> None:
+        self.number.clear()
+        self.words.clear()
 
 
 class _View:
-    __slots__ = ("feats", "near", "far", "number")
+    """A word's features, and what it gives its neighbours, as attribute numbers."""
+
+    __slots__ = ("feats", "near", "far")
 
     def __init__(self, x: _Local, of) -> None:
         self.feats = [of(f) for f in x.feats]
         self.near = {k: tuple(of(f) for f in v) for k, v in x.near.items()}
         self.far = {k: of(v) for k, v in x.far.items()}
-        self.number = -1
 
 
 STRINGS = Strings()
 
 
-def token_features(
-    tokens: list[str], glued: list[bool] | None = None, enc: Strings = STRINGS, views_out: list | None = None
-) -> list[list]:
+def token_features(tokens: list[str], glued: list[bool] | None = None, enc: Strings = STRINGS) -> list[list]:
     """AnyStyle/GROBID-style lexical and layout features for each token: as strings, or, given a
-    model's ``Ids``, as its attribute numbers (the same features, looked up once per word). With
-    ``Scored`` ids, the word features are left out and each token's view is appended to
-    ``views_out`` instead."""
+    model's ``Ids``, as its attribute numbers (the same features, looked up once per word)."""
     n = len(tokens)
-    glued = glued or [False] * n
-    locs = [_local(t) for t in tokens]
+    if not n:
+        return []
+    locs = [word(t) for t in tokens]
     views = enc.views(tokens, locs)
-    of, flag, inline = enc.of, enc.flag, enc.inline
-    if views_out is not None:
-        views_out.extend(views)
-    cores = [x.core for x in locs]
-    two_word_places = places()[1]
-    padded_cases = "__" + "".join(x.case for x in locs) + "__"  # one letter a token
-    whole = " ".join(tokens)
-    style = []
-    if any(q in whole for q in '“"«'):
-        style.append("style=quoted")
-    if re.search(r"\((?:1[5-9]|20)\d\d[a-z]?\)", " ".join(tokens[:14])):
-        style.append("style=yearparen")
-    if tokens and re.fullmatch(r"\[?\(?\d+[.\])]", tokens[0]):
-        style.append("style=numbered")
-    style.extend(_reference_cues(tokens))
-    style = [of(x) for x in style]
+    ctx = context([(tokens, glued, locs)])
+    of, flag = enc.of, enc.flag
+    style = [of(x) for x in ctx.styles[0]]
+    counts = ctx.flags.astype(int).tolist()
     feats: list[list] = []
-    in_quote = in_single = seen_year = seen_quote_close = seen_in = seen_eds = in_paren = False
-    dots = commas = 0
-    scale = 10 / max(n, 1)
-    for i, tok in enumerate(tokens):
-        x = locs[i]
-        core = cores[i]
-        f = (
-            [flag["bias"], *views[i].feats, enc.pos[min(9, int(scale * i))]]
-            if inline
-            else [flag["bias"], enc.pos[min(9, int(scale * i))]]
-        )
-        if glued[i]:
-            f.append(flag["glued"])
-        if i + 1 < n and glued[i + 1]:
-            f.append(flag["glued_next"])
-        if x.special:
-            if x.open_quote:
-                f.append(flag["openquote"])
-                if tok[:1] == "‘":
-                    in_single = True
-                else:
-                    in_quote = True
-            if in_quote:
-                f.append(flag["inquote"])
-            # a closing double quote; a closing single quote only after an opening one (not "Citizens’")
-            if x.close_double or (x.close_single and in_single):
-                f.append(flag["closequote"])
-                if x.close_single and in_single and "”" not in tok[-3:]:
-                    in_single = False
-                elif in_quote:
-                    in_quote = False
-                    seen_quote_close = True
-        elif in_quote:
-            f.append(flag["inquote"])
-        if seen_quote_close:
-            f.append(flag["afterquote"])
-        if seen_year:
-            f.append(flag["afteryear"])
-        if x.special:
-            if x.is_year:
-                seen_year = True
-            if tok[0] == "(":
-                f.append(flag["openparen"])
-            if tok[-1] == ")" or tok.endswith(").") or tok.endswith("),"):
-                f.append(flag["closeparen"])
-        f.append(enc.dots[min(dots, 6)])
-        f.append(enc.commas[min(commas, 8)])
-        if in_paren:
-            f.append(flag["inparen"])
-        f.extend(style)
-        if i == 0:
-            f.append(flag["BOS"])
-        if i == n - 1:
-            f.append(flag["EOS"])
+    for i in range(n):
+        c = counts[i]
+
+        def on(*names: str, c=c) -> list:
+            return [flag[_FLAG[name]] for name in names for _ in range(c[_FLAG[name]])]
+
+        f = [flag[_FLAG["bias"]], *views[i].feats, enc.pos[int(ctx.pos[i])]]
+        f += on("glued", "glued_next", "openquote", "inquote", "closequote", "afterquote", "afteryear")
+        f += on("openparen", "closeparen")
+        f += [enc.dots[int(ctx.dots[i])], enc.commas[int(ctx.commas[i])]]
+        f += on("inparen")
+        f += style
+        f += on("BOS", "EOS")
         if i > 0:
-            f.append(of(f"plast|shape={locs[i - 1].plast}|{x.shape}"))
-        if inline:
-            if i >= 3:
-                f.append(views[i - 3].far[-3])
-            if i >= 2:
-                f.append(views[i - 2].far[-2])
-            if i >= 1:
-                f.extend(views[i - 1].near[-1])
-            if i + 1 < n:
-                f.extend(views[i + 1].near[1])
-            if i + 2 < n:
-                f.append(views[i + 2].far[2])
-            if i + 3 < n:
-                f.append(views[i + 3].far[3])
-        if x.place_first and i + 1 < n and locs[i + 1].place_second and f"{core} {cores[i + 1]}" in two_word_places:
-            f.append(flag["place2"])
-        if x.place_second and i > 0 and locs[i - 1].place_first and f"{cores[i - 1]} {core}" in two_word_places:
-            f.append(flag["place2"])
-        # long-range cues for container against title: "In" or "(eds.)" earlier in the reference
-        if seen_in:
-            f.append(flag["after_in"])
-        if seen_eds:
-            f.append(flag["after_eds"])
-        if x.special:
-            if x.is_in or (tok == "in" and i > 0 and tokens[i - 1][-1] in ".,"):
-                seen_in = True
-            if x.is_eds:
-                seen_eds = True
-        f.append(of("caps=" + padded_cases[i : i + 5]))
+            f.append(of(ctx.pairs[i]))
+        if i >= 3:
+            f.append(views[i - 3].far[-3])
+        if i >= 2:
+            f.append(views[i - 2].far[-2])
+        if i >= 1:
+            f.extend(views[i - 1].near[-1])
+        if i + 1 < n:
+            f.extend(views[i + 1].near[1])
+        if i + 2 < n:
+            f.append(views[i + 2].far[2])
+        if i + 3 < n:
+            f.append(views[i + 3].far[3])
+        f += on("place2", "after_in", "after_eds")
+        f.append(of(ctx.caps[i]))
         feats.append(f)
-        if x.dot_counts:
-            dots += 1
-        if tok.endswith(","):
-            commas += 1
-        if x.opens_paren:
-            in_paren = True
-        elif x.closes_paren:
-            in_paren = False
     return feats

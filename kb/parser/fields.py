@@ -16,6 +16,22 @@ from kb.parser.names import parse_names
 _STRIP = " ,.;:"
 
 
+_MEDIUM_IN_TITLE = re.compile(r"\s*\[(?:Internet|Online|online|internet|electronic resource)\]")
+_MEDIUM = re.compile(r"\s*\[(?:Internet|Online|online|internet)\]")
+_STOP_AFTER_QUOTE = re.compile(r"[”\"»’]\s*[.,;:]$")
+_KEPT_STOP = re.compile(r"\b[A-Z]\.$|\bet al\.$|\.\.\.$")
+_IN_PREFIX = re.compile(r"^\s*(?:In|in|Im|Dans|En)\s*:?\s+")
+_INITIAL = re.compile(r"[A-Z]\.")
+_IN_PRESS = re.compile(r"in press|forthcoming|im druck|sous presse|en prensa", re.I)
+_WORD = re.compile(r"[^\W\d_]+\.?")
+_DASH = re.compile(r"\s*[-–]\s*")
+_QUOTED_TITLE_THEN = re.compile(r"\s*[“\"]([^”\"]+[”\"][,.]?)\s+(\S.*)$")
+_YEAR_THEN_VOLUME = re.compile(r"^\(?(1[6-9]\d\d|20[0-3]\d)\)?[,;.]\s*(\S.*)$")
+_VOLUME_THEN_PAGES = re.compile(r"(\d+[A-Za-z]?),\s*(\S+)")
+_EVENT = re.compile(r"proceedings|conference|symposium|workshop|proc\.|congress")
+_IN_WORD = re.compile(r"\s*in\b", re.I)
+
+
 def clean(text: str) -> str:
     return text.strip().strip(_STRIP).strip()
 
@@ -30,8 +46,8 @@ def clean_title(text: str) -> str:
     >>> clean_title("Adaptation of membranes [Internet].")
     'Adaptation of membranes'
     """
-    t = re.sub(r"\s*\[(?:Internet|Online|online|internet|electronic resource)\]", "", text.strip()).rstrip(",;")
-    if re.search(r"[”\"»’]\s*[.,;:]$", t):  # “Title”. : the list's full stop after the quote
+    t = _MEDIUM_IN_TITLE.sub("", text.strip()).rstrip(",;")
+    if _STOP_AFTER_QUOTE.search(t):  # “Title”. : the list's full stop after the quote
         t = t[:-1].rstrip()
     for _ in range(2):
         t = t.strip()
@@ -43,7 +59,7 @@ def clean_title(text: str) -> str:
     if t.endswith(",’"):
         t = t[:-2] + "’"
     t = t.strip()
-    if t.endswith(".") and not re.search(r"\b[A-Z]\.$|\bet al\.$|\.\.\.$", t):
+    if t.endswith(".") and not _KEPT_STOP.search(t):
         t = t[:-1]
     return t.strip()
 
@@ -57,8 +73,8 @@ def clean_container(text: str, abbreviations: frozenset[str] | None = None) -> s
     >>> clean_container("Biochim. Biophys. Acta"), clean_container("Proc. Natl. Acad. Sci.,")
     ('Biochim. Biophys. Acta', 'Proc. Natl. Acad. Sci.')
     """
-    t = re.sub(r"^\s*(?:In|in|Im|Dans|En)\s*:?\s+", "", text.strip())
-    t = re.sub(r"\s*\[(?:Internet|Online|online|internet)\]", "", t)
+    t = _IN_PREFIX.sub("", text.strip())
+    t = _MEDIUM.sub("", t)
     t = t.strip().rstrip(",;:").strip()
     if t.startswith("(") and t.endswith(")"):
         t = t[1:-1]
@@ -70,7 +86,7 @@ def clean_container(text: str, abbreviations: frozenset[str] | None = None) -> s
 
 
 def _keeps_full_stop(last: str, text: str) -> bool:
-    if re.fullmatch(r"[A-Z]\.", last) or last.endswith("..."):
+    if _INITIAL.fullmatch(last) or last.endswith("..."):
         return True
     from kb.parser.features import title_words
 
@@ -104,6 +120,10 @@ _MONTHS = {
 }
 
 
+_ISO_DATE = re.compile(r"(1[5-9]\d\d|20\d\d)[-/](\d\d)(?:[-/](\d\d))?")
+_LETTERS_AFTER = re.compile(r"\s*[a-z]{2}")
+
+
 def parse_date(text: str) -> dict[str, Any] | None:
     """A printed date -> CSL issued (year, month, day when printed) and year-suffix.
 
@@ -114,19 +134,19 @@ def parse_date(text: str) -> dict[str, Any] | None:
     """
     m = _YEAR.search(text)
     if not m:
-        if re.search(r"in press|forthcoming|im druck|sous presse|en prensa", text, re.I):
+        if _IN_PRESS.search(text):
             return {"status": "in press"}
         return None
     parts = [int(m.group(1))]
     month = None
     day = None
-    for w in re.findall(r"[^\W\d_]+\.?", text):
+    for w in _WORD.findall(text):
         k = w.rstrip(".").lower()
         if k in _MONTHS:
             month = _MONTHS[k]
             break
     if month is None:
-        iso = re.search(r"(1[5-9]\d\d|20\d\d)[-/](\d\d)(?:[-/](\d\d))?", text)
+        iso = _ISO_DATE.search(text)
         if iso and 1 <= int(iso.group(2)) <= 12:
             month = int(iso.group(2))
             day = int(iso.group(3)) if iso.group(3) else None
@@ -138,7 +158,7 @@ def parse_date(text: str) -> dict[str, Any] | None:
         if day:
             parts.append(day)
     out: dict[str, Any] = {"issued": {"date-parts": [parts]}}
-    if m.group(2) and not re.match(r"\s*[a-z]{2}", text[m.end(2) :]):
+    if m.group(2) and not _LETTERS_AFTER.match(text, m.end(2)):
         out["year-suffix"] = m.group(2)
     return out
 
@@ -147,6 +167,17 @@ _ISSUE_WORD = r"(?:no|nos|nr|n|issue|iss|heft|h|num|número|fasc|n°|nᵒ)\.?\s*
 _ISSUE_VALUE = (
     r"((?:pt|part|suppl|supplement|spec|special|s)\.?\s*[\w\-–/]+|[\w\-–/]+(?:\s+(?:suppl|pt|part)\.?(?:\s*\d+)?)?)"
 )
+
+
+_YEAR_BEFORE_VOLUME = re.compile(r"^\(?(?:1[5-9]\d\d|20\d\d)[a-z]?\)?\s*[;.]\s*(?=.*\d)")
+_ISSUE_ALONE = re.compile(rf"\(?\s*{_ISSUE_WORD}\s*{_ISSUE_VALUE}\)?|\(({_ISSUE_VALUE[1:-1]})\)", re.I)
+_VOLUME_ISSUE = re.compile(
+    rf"^\(?(?:vol(?:ume)?|v|bd|band|t|tome|jg|vols)?\.?\s*([\dA-Za-z][\w.\-–/]*?)\s*"
+    rf"(?:[,.]?\s*{_ISSUE_WORD}\s*|\()\s*{_ISSUE_VALUE}\)?$",
+    re.I,
+)
+_VOLUME_NUMBER = re.compile(r"(?:vol(?:ume)?|v|bd|band|t|tome|jg)?\.?\s*(\d+[A-Za-z]?(?:\s*[-–/]\s*\d+)?)", re.I)
+_ISSUE = re.compile(rf"{_ISSUE_WORD}\s*{_ISSUE_VALUE}", re.I)
 
 
 def volume_issue(text: str) -> tuple[str | None, str | None]:
@@ -162,30 +193,23 @@ def volume_issue(text: str) -> tuple[str | None, str | None]:
     ('1817', '9')
     """
     t = text.strip().rstrip(",.;:")
-    t = re.sub(
-        r"^\(?(?:1[5-9]\d\d|20\d\d)[a-z]?\)?\s*[;.]\s*(?=.*\d)", "", t
-    )  # "2000;355(9222)": the year is not the volume
-    m = re.fullmatch(rf"\(?\s*{_ISSUE_WORD}\s*{_ISSUE_VALUE}\)?|\(({_ISSUE_VALUE[1:-1]})\)", t, re.I)
+    t = _YEAR_BEFORE_VOLUME.sub("", t)  # "2000;355(9222)": the year is not the volume
+    m = _ISSUE_ALONE.fullmatch(t)
     if m:
         return None, _dash((m.group(1) or m.group(2)).strip())
-    m = re.match(
-        rf"^\(?(?:vol(?:ume)?|v|bd|band|t|tome|jg|vols)?\.?\s*([\dA-Za-z][\w.\-–/]*?)\s*"
-        rf"(?:[,.]?\s*{_ISSUE_WORD}\s*|\()\s*{_ISSUE_VALUE}\)?$",
-        t,
-        re.I,
-    )
-    if m and re.search(r"\d", m.group(1)):
+    m = _VOLUME_ISSUE.match(t)
+    if m and any(c.isdecimal() for c in m.group(1)):
         return _dash(m.group(1)), _dash(m.group(2).strip())
-    m = re.search(r"(?:vol(?:ume)?|v|bd|band|t|tome|jg)?\.?\s*(\d+[A-Za-z]?(?:\s*[-–/]\s*\d+)?)", t, re.I)
+    m = _VOLUME_NUMBER.search(t)
     if m:
         rest = t[m.end() :]
-        issue = re.search(rf"{_ISSUE_WORD}\s*{_ISSUE_VALUE}", rest, re.I)
+        issue = _ISSUE.search(rest)
         return _dash(m.group(1)), (_dash(issue.group(1).strip()) if issue else None)
     return None, None
 
 
 def _dash(text: str) -> str:
-    return re.sub(r"\s*[-–]\s*", "-", text)
+    return _DASH.sub("-", text)
 
 
 def doi(text: str) -> str | None:
@@ -249,7 +273,7 @@ def to_csl(
             csl["translator"] = tr
     if "title" in first:
         raw_title = first["title"]
-        m = re.match(r"\s*[“\"]([^”\"]+[”\"][,.]?)\s+(\S.*)$", raw_title)
+        m = _QUOTED_TITLE_THEN.match(raw_title)
         if m and not (first.get("journal") or first.get("container-title")):
             # “Title,” Container, 1980: a quoted title ends at its closing quote
             raw_title = "“" + m.group(1)
@@ -276,7 +300,7 @@ def to_csl(
             presented = m.group(1)
     has_year = any(lab == "date" and _YEAR.search(t) for lab, t in segs)
     for text in (t for lab, t in segs if lab == "volume"):  # "Bd. 1 (2011), Nr. 108": two segments
-        m = re.match(r"^\(?(1[6-9]\d\d|20[0-3]\d)\)?[,;.]\s*(\S.*)$", text.strip())
+        m = _YEAR_THEN_VOLUME.match(text.strip())
         if m and not has_year:  # "Nat Protoc, 2008, 3, 977": the year was read with the volume
             csl["issued"] = {"date-parts": [[int(m.group(1))]]}
             has_year = True
@@ -288,7 +312,7 @@ def to_csl(
             csl["issue"] = issue
     if "pages" in first:
         p = pages(first["pages"])
-        m = re.fullmatch(r"(\d+[A-Za-z]?),\s*(\S+)", p)
+        m = _VOLUME_THEN_PAGES.fullmatch(p)
         if m and "volume" not in csl:  # "35, W375-W383": the volume was read with the pages
             csl["volume"], p = m.group(1), pages(m.group(2))
         if p:
@@ -372,10 +396,10 @@ def guess_type(csl: dict[str, Any], first: dict[str, str], presented: str | None
     if "journal" in first:
         return "article-journal"
     if "container-title" in first:
-        if re.search(r"proceedings|conference|symposium|workshop|proc\.|congress", container):
+        if _EVENT.search(container):
             return "paper-conference"
         if (
-            not re.match(r"\s*in\b", first["container-title"], re.I)
+            not _IN_WORD.match(first["container-title"])
             and "editor" not in first
             and "publisher" not in first
             and "location" not in first
@@ -391,6 +415,6 @@ def guess_type(csl: dict[str, Any], first: dict[str, str], presented: str | None
         return "report"
     if "URL" in csl:
         return "webpage"
-    if "title" in first and not re.match(r"^[“\"]", first["title"].strip()):
+    if "title" in first and not first["title"].strip().startswith(("“", '"')):
         return "book"
     return "document"

@@ -21,7 +21,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from kb.parser.features import MODELS, Ids, Scored, token_features
+from kb.parser.features import MODELS, Ids, Scored, context, place_families, token_features, word
 from kb.parser.tokens import tokenize
 from kb.records import KbError
 
@@ -270,46 +270,65 @@ class Labeller:
         self.index = {a: i for i, a in enumerate(attributes)}
         self.unknown = len(attributes)
         self.ids = Ids(self.index, self.unknown)
-        self.scored = Scored(self.index, self.unknown)
-        # each distinct word's share of the scores, by the view's number: its own features, and
+        # the weights of the features of a token's place, family by family (``_context_scores``)
+        self._rows = {
+            name: self.weights[[self.index.get(f, self.unknown) for f in family]]
+            for name, family in place_families().items()
+        }
+        self.scored = Scored()
+        # each distinct word's share of the scores, by the word's number: its own features, and
         # what it gives the tokens 3, 2, 1 before it and 1, 2, 3 after it
         self.shares = np.zeros((7, 1024, len(self.labels)), dtype=np.float32)
-        self.summed = 0  # views whose shares are in ``shares``
+        self.summed = 0  # words whose shares are in ``shares``
 
     def label(self, tokens: list[str], glued: list[bool] | None = None) -> list[str]:
         return self.label_many([(tokens, glued)])[0]
 
     def label_many(self, sequences: list[tuple[list[str], list[bool] | None]]) -> list[list[str]]:
         """Labels for many token sequences at once."""
-        import numpy as np
-        from scipy.sparse import csr_matrix
-
         out: list[list[str]] = []
         for b in range(0, len(sequences), self.BATCH):
             batch = sequences[b : b + self.BATCH]
             if len(self.scored.words) > 200_000:  # bounded memory on endless input
-                self.scored.cache.clear()
-                self.scored.words.clear()
+                self.scored.clear()
                 self.summed = 0
-            cols: list[int] = []
-            indptr = [0]
-            lengths = []
-            views: list = []
+            refs = []
+            numbers: list[int] = []
             for tokens, glued in batch:
-                lengths.append(len(tokens))
-                for feats in token_features(tokens, glued, self.scored, views) if tokens else ():
-                    cols.extend(feats)
-                    indptr.append(len(cols))
-            if len(indptr) == 1:
+                locs = [word(t) for t in tokens]
+                numbers += self.scored.numbers(tokens, locs)
+                refs.append((tokens, glued, locs))
+            lengths = [len(tokens) for tokens, _ in batch]
+            if not numbers:
                 out += [[] for _ in batch]
                 continue
-            x = csr_matrix(
-                (np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(len(indptr) - 1, self.unknown + 1)
-            )
-            scores = x @ self.weights
-            self._add_word_shares(scores, [v.number for v in views], lengths)
+            scores = self._context_scores(context(refs))
+            self._add_word_shares(scores, numbers, lengths)
             out += self._viterbi(scores, lengths)
         return out
+
+    def _context_scores(self, ctx):
+        """Each token's score for each label from what its place in the reference says: the
+        weights of its features (``Context``) summed, feature family by feature family."""
+        import numpy as np
+
+        rows = self._rows
+        scores = rows["pos"][ctx.pos]
+        # not a matrix product: numpy would hand it to a multi-threaded BLAS whose idle threads
+        # spin, which costs more CPU time than the sums
+        for k, row in enumerate(rows["flags"]):
+            column = ctx.flags[:, k]
+            on = np.nonzero(column)[0]
+            scores[on] += column[on, None] * row
+        scores += rows["dots"][ctx.dots]
+        scores += rows["commas"][ctx.commas]
+        styles = place_families()["styles"]
+        has_style = np.array([[name in style for name in styles] for style in ctx.styles], dtype=np.float32)
+        scores += np.repeat((has_style[:, :, None] * rows["styles"]).sum(axis=1), ctx.lengths, axis=0)
+        get, unknown = self.index.get, self.unknown
+        scores += self.weights[[get(p, unknown) for p in ctx.pairs]]  # None: the zero row
+        scores += self.weights[[get(c, unknown) for c in ctx.caps]]
+        return scores
 
     _OFFSETS = (0, -3, -2, -1, 1, 2, 3)
 
@@ -328,9 +347,16 @@ class Labeller:
         shares = self.shares
         scores += shares[0][v]
         for kind, off in enumerate(self._OFFSETS[1:], 1):
-            # token i gets what the word at i + off gives at offset off
-            here = np.nonzero(pos >= -off)[0] if off < 0 else np.nonzero(left >= off)[0]
-            scores[here] += shares[kind][v[here + off]]
+            # token i gets what the word at i + off gives at offset off: shifted whole, with a
+            # zero from the words whose token i + off lies in another sequence (cheaper than
+            # picking the tokens out, and adding zero changes no sum)
+            given = shares[kind][v]
+            if off < 0:
+                given[left < -off] = 0
+                scores[-off:] += given[:off]
+            else:
+                given[pos < off] = 0
+                scores[:-off] += given[off:]
 
     def _sum_new_words(self) -> None:
         import numpy as np
@@ -345,15 +371,21 @@ class Labeller:
             grown = np.zeros((7, max(need, 2 * self.shares.shape[1]), self.shares.shape[2]), dtype=np.float32)
             grown[:, : self.summed] = self.shares[:, : self.summed]
             self.shares = grown
-        for kind, off in enumerate(self._OFFSETS):
-            cols: list[int] = []
-            indptr = [0]
-            for w in new:
-                got = w.feats if off == 0 else w.near[off] if off in (-1, 1) else (w.far[off],)
-                cols.extend(got)
-                indptr.append(len(cols))
-            x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(len(new), self.unknown + 1))
-            self.shares[kind, self.summed : need] = x @ self.weights
+        get, unknown, weights = self.index.get, self.unknown, self.weights
+        shares = self.shares[:, self.summed : need]
+        # a word's own features, as many as it has
+        cols = [get(f, unknown) for w in new for f in w.feats]
+        indptr = np.concatenate(([0], np.cumsum([len(w.feats) for w in new])))
+        x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(len(new), unknown + 1))
+        shares[0] = x @ weights
+        for kind, off in enumerate(self._OFFSETS[1:], 1):
+            if off in (-1, 1):  # four features each: summed in their order, as the product above sums
+                ids = np.array([get(f, unknown) for w in new for f in w.near[off]]).reshape(len(new), -1)
+                shares[kind] = weights[ids[:, 0]]
+                for k in range(1, ids.shape[1]):
+                    shares[kind] += weights[ids[:, k]]
+            else:  # one feature each
+                shares[kind] = weights[[get(w.far[off], unknown) for w in new]]
         self.summed = need
 
     def _viterbi(self, scores, lengths: list[int]) -> list[list[str]]:
@@ -381,13 +413,18 @@ class Labeller:
             back.append(best)
             running = k
         final[:running] = delta
-        for pos, seq in enumerate(order):
-            y = int(final[pos].argmax())
-            path = [y]
-            for t in range(int(lens[pos]) - 1, 0, -1):
-                y = int(back[t - 1][pos, y])
-                path.append(y)
-            out[seq] = [self.labels[i] for i in reversed(path)]
+        # back along the paths, all sequences at once: at step t the first k are those running
+        last = final.argmax(axis=1)
+        paths = np.empty((len(order), int(lens[0])), dtype=np.int64)
+        paths[np.arange(len(order)), lens - 1] = last
+        y = last
+        for t in range(int(lens[0]) - 1, 0, -1):
+            k = back[t - 1].shape[0]
+            y[:k] = back[t - 1][np.arange(k), y[:k]]
+            paths[:k, t - 1] = y[:k]
+        labels = self.labels
+        for seq, n, path in zip(order, lens.tolist(), paths.tolist(), strict=True):
+            out[seq] = [labels[i] for i in path[:n]]
         return out
 
 

@@ -56,6 +56,18 @@ _ORG_WORDS = re.compile(
 )
 
 
+_JOINER = re.compile(r"[-'’ ]")
+_JOINERS = re.compile(r"([-'’ ])")
+_HYPHEN = re.compile(r"[-‐]")
+_GLUED_INITIAL = re.compile(r"\.(?=[^\s.\-‐])")
+_ENDS_IN_INITIAL = re.compile(r"\b[A-Z]\.$")
+_SEVERAL = re.compile(r"[,;&]|\band\b")
+_LAST_INITIAL = re.compile(r"(?:.*[.\-‐])?[A-Z]\.")
+_ELLIPSIS = re.compile(r"…|\.\s?\.\s?\.")
+_CUT = re.compile(r"\s*(?:…|\.\s?\.\s?\.)\s*,?\s*&?\s*")
+_COMMA_INITIALS = re.compile(r",\s*(?:[A-Z]\.\s*)+(?:,|$)")
+
+
 @dataclass
 class Reading:
     order: str
@@ -229,7 +241,7 @@ def _recase(word: str) -> str:
             return "Mc" + low[2].upper() + low[3:]
         return low[0].upper() + low[1:]
 
-    return "".join(one(p) if not re.fullmatch(r"[-'’ ]", p) else p for p in re.split(r"([-'’ ])", word))
+    return "".join(one(p) if not _JOINER.fullmatch(p) else p for p in _JOINERS.split(word))
 
 
 def _dotted(given: str) -> str:
@@ -248,17 +260,24 @@ def _dotted_cached(given: str, bare: bool) -> str:
         if _is_initials(w):
             if "." not in w:
                 if "-" in w or "‐" in w:
-                    w = ".-".join(p for p in re.split(r"[-‐]", w) if p) + "."
+                    w = ".-".join(p for p in _HYPHEN.split(w) if p) + "."
                 else:
                     w = " ".join(c + "." for c in w)
             else:
-                w = re.sub(r"\.(?=[^\s.\-‐])", ". ", w)
+                w = _GLUED_INITIAL.sub(". ", w)
         out.append(w)
     return " ".join(out)
 
 
 def _name(family_words: list[str], given_words: list[str], caps: bool) -> dict[str, str]:
-    """One person from family and given words: particles and suffixes split off."""
+    """One person from family and given words: particles and suffixes split off. The same
+    people come back in every list and every reading of it: each is read once (a copy is
+    returned, which the caller may amend)."""
+    return dict(_name_cached(tuple(family_words), tuple(given_words), caps, _BARE.get()))
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_cached(family_words: tuple[str, ...], given_words: tuple[str, ...], caps: bool, bare: bool) -> dict[str, str]:
     given_words = list(given_words)
     family_words = list(family_words)
     suffix = [w for w in family_words + given_words if _is_jr(w)]
@@ -271,7 +290,7 @@ def _name(family_words: list[str], given_words: list[str], caps: bool) -> dict[s
     while len(family_words) > 1 and (_is_particle(family_words[0]) or (caps and family_words[0].lower() in PARTICLES)):
         lead.append(family_words.pop(0).lower() if caps else family_words.pop(0))
     family = " ".join(_recase(w) if caps else w for w in family_words).strip(" ,;:")
-    family = family.rstrip(".") if not re.search(r"\b[A-Z]\.$", family) else family
+    family = family.rstrip(".") if not _ENDS_IN_INITIAL.search(family) else family
     name: dict[str, str] = {"family": family}
     given = _dotted(" ".join(w.strip(",;:") for w in given_words)).strip()
     if given:
@@ -285,14 +304,17 @@ def _name(family_words: list[str], given_words: list[str], caps: bool) -> dict[s
     return name
 
 
+@lru_cache(maxsize=1 << 16)
+def _has_org_word(text: str) -> bool:
+    """Whether a word a group calls itself ("Consortium", "Council") is in the text: asked of
+    every chunk of every list, where the same names come back."""
+    return bool(_ORG_WORDS.search(text))
+
+
 def _org_chunk(words: list[str]) -> bool:
     """ "1000 Genomes Project Consortium", "ICGC Breast Cancer Consortium": a group among people."""
     text = " ".join(words)
-    return (
-        len(words) >= 2
-        and not any(_is_initials(w) for w in words)
-        and (text[0].isdigit() or bool(_ORG_WORDS.search(text)))
-    )
+    return len(words) >= 2 and not any(_is_initials(w) for w in words) and (text[0].isdigit() or _has_org_word(text))
 
 
 def _readings(chunks: list[list[str]], caps: bool, initials_only: bool = False) -> list[Reading]:
@@ -363,17 +385,13 @@ def _organisation(text: str) -> bool:
     words = text.split()
     if len(words) == 1:
         w = words[0].strip(".,;:")
-        return (w.isupper() and len(w) >= 2 and not _is_initials(w)) or bool(_ORG_WORDS.search(w))
-    if not _ORG_WORDS.search(text):
+        return (w.isupper() and len(w) >= 2 and not _is_initials(w)) or _has_org_word(w)
+    if not _has_org_word(text):
         return False
     if not any(_is_initials(w) for w in words):
         return True
     # "R Core Team", "R Development Core Team": one name, ending in what a group calls itself
-    return (
-        len(words) >= 3
-        and not re.search(r"[,;&]|\band\b", text)
-        and bool(_ORG_WORDS.fullmatch(words[-1].strip(".,;:")))
-    )
+    return len(words) >= 3 and not _SEVERAL.search(text) and bool(_ORG_WORDS.fullmatch(words[-1].strip(".,;:")))
 
 
 @lru_cache(maxsize=1 << 16)  # a list is read twice (its order, then its names): keep the whole list
@@ -395,16 +413,16 @@ def read_names(text: str) -> NameList:
         t = t[: m.start()].strip(" ,;:")
     last = t.split()[-1] if t.split() else ""
     if t.endswith(".") and not (
-        re.fullmatch(r"(?:.*[.\-‐])?[A-Z]\.", last)
+        _LAST_INITIAL.fullmatch(last)
         or last.split(".")[-2:-1]
         and last.rstrip(".").split(".")[-1] in _DIGRAPHS
         or _is_jr(last)
     ):
         t = t[:-1]  # the list's full stop, not an initial's
     t = t.strip()
-    if re.search(r"…|\.\s?\.\s?\.", t):  # APA's "19 names, ... Last": the list is cut, keep the names around the cut
+    if _ELLIPSIS.search(t):  # APA's "19 names, ... Last": the list is cut, keep the names around the cut
         et_al = True
-        t = re.sub(r"\s*(?:…|\.\s?\.\s?\.)\s*,?\s*&?\s*", ", ", t)
+        t = _CUT.sub(", ", t)
     # printed in capitals: no word in mixed or lower case but the little ones ("and", "et", "van")
     words = [w.strip(",;:.()") for w in t.split()]
     caps = any(len(w) >= 2 and w.isupper() for w in words) and not any(
@@ -414,7 +432,7 @@ def read_names(text: str) -> NameList:
     )
     if not t:
         return NameList(text, [], et_al, caps)
-    if _organisation(t) and ";" not in t and not re.search(r",\s*(?:[A-Z]\.\s*)+(?:,|$)", t):
+    if _organisation(t) and ";" not in t and not _COMMA_INITIALS.search(t):
         return NameList(text, [Reading("organisation", [{"literal": t.rstrip(".")}])], et_al, False)
     words = t.replace(";", ",").split()
     # the last word's full stop may be the list's ("van der Graaf S."), unless a comma stands before it ("HEEL, M.")
