@@ -9,6 +9,7 @@ for: the result is the same list as the loop in one process would make.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -55,6 +56,9 @@ def forked_map(
     size = max(1, -(-n // (processes * chunks_per_process)))
     bounds = [(i, min(n, i + size)) for i in range(0, n, size)]
     _TASK = (fn, items)
+    # the parent's objects out of the collector's sight: a worker's collections would otherwise
+    # walk them all, and writing to each makes the worker copy the memory it shares
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             done = pool.imap(_run_chunk, bounds)
@@ -63,6 +67,7 @@ def forked_map(
             return [r for chunk in done for r in chunk]
     finally:
         _TASK = None
+        gc.unfreeze()
 
 
 class Later:
@@ -77,11 +82,13 @@ class Later:
         if workers() > 1:
             global _TASK
             _TASK = (lambda f: f(), [fn])
+            gc.freeze()  # as in forked_map
             try:
                 self.pool = multiprocessing.get_context("fork").Pool(1)
                 self.pending = self.pool.apply_async(_run_chunk, ((0, 1),))
             finally:
                 _TASK = None  # the fork has its own copy; this process needs none
+                gc.unfreeze()
 
     def cancel(self) -> None:
         """Stop computing: the caller will not ask for the result."""

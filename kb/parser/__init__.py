@@ -12,14 +12,13 @@ styles by ``kb synth-references``. Rebuild the shipped model with ``kb train-par
 
 from __future__ import annotations
 
-import gc
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb.normalise import citation_key, entry_problems, unique_keys
+from kb.parallel import forked_map, workers
 from kb.parser.features import load_word_lists
 from kb.parser.fields import clean_title, to_csl
 from kb.parser.labeller import MODEL_PATH, Labeller, default_labeller, train, training_sequences
@@ -85,49 +84,20 @@ _LABEL = re.compile(r"^\s*(?:\[(\d+)\]|\((\d+)\)|(\d+)\.(?=\s))\s*")
 
 
 PARALLEL_FROM = 1500  # entries in one list past which labelling is spread across cores
-_FORKED_LABELLER: Labeller | None = None  # the parent's labeller, shared with forked workers
-
-
-def workers() -> int:
-    """Processes to label a long list with: the cores this process may use (KB_WORKERS caps it;
-    1 labels in this process), never from inside a worker process."""
-    import multiprocessing
-
-    if multiprocessing.current_process().daemon or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    cap = os.environ.get("KB_WORKERS", "")
-    return max(1, min(cores, int(cap) if cap.isdigit() and int(cap) > 0 else cores))
-
-
-def _label_chunk(raws: list[str]) -> list[_Labelled]:
-    assert _FORKED_LABELLER is not None
-    return _label_serial(raws, _FORKED_LABELLER)
 
 
 def _label_all(raws: list[str], labeller: Labeller) -> list[_Labelled]:
     """Every entry of a list labelled. Each entry is labelled on its own, so a long list is cut
-    into one chunk per core and labelled in forked processes (which share the loaded model);
-    the result is the same, entry for entry, as labelling it here."""
+    into one chunk per core and labelled in forked processes (which share the loaded model and
+    word lists, loaded first); the result is the same, entry for entry, as labelling it here."""
     n = workers() if len(raws) >= PARALLEL_FROM else 1
     if n == 1:
         return _label_serial(raws, labeller)
-    import multiprocessing
-
-    global _FORKED_LABELLER
     size = -(-len(raws) // n)
     chunks = [raws[i : i + size] for i in range(0, len(raws), size)]
     load_word_lists()
-    _FORKED_LABELLER = labeller
-    # the parent's objects out of the collector's sight: a worker's collections would otherwise
-    # walk them all, and writing to each makes the worker copy the memory it shares
-    gc.freeze()
-    try:
-        with multiprocessing.get_context("fork").Pool(n) as pool:
-            return [item for chunk in pool.map(_label_chunk, chunks) for item in chunk]
-    finally:
-        _FORKED_LABELLER = None
-        gc.unfreeze()
+    done = forked_map(lambda chunk: _label_serial(chunk, labeller), chunks, n, chunks_per_process=1)
+    return [item for chunk in done for item in chunk]
 
 
 def _label_serial(raws: list[str], labeller: Labeller) -> list[_Labelled]:
