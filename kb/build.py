@@ -706,20 +706,21 @@ def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
         G = kbgraph.build_graph(kbgraph.records_from_db(db))
     concepts = sorted(r["id"] for r in db["concepts"].rows)
     with stage("analyses"):
-        # what the maps share with the analyses, made once; then the maps are drawn in another
-        # process while this one computes the analyses (Later: here, with one core)
+        # what the maps share with the analyses, made once; then the maps and the authors'
+        # analyses are made in another process while this one makes the rest (the parts of
+        # kbgraph.analysis_rows; Later: here, with one core)
         kbgraph.citation_pagerank(G), kbgraph.evidence_graph(G)
-        maps = Later(lambda: map_rows(G, concepts))
+        authors = list(db["authors"].rows)
+        elsewhere = Later(lambda: (map_rows(G, concepts), kbgraph.author_rows(G, authors)))
         try:
-            figures, tables = kbgraph.analysis_rows(
-                G, list(db["authors"].rows), [r["id"] for r in db["works"].rows], concepts
-            )
+            figures = kbgraph.work_figures(G, [r["id"] for r in db["works"].rows])
+            tables = {**kbgraph.pair_rows(G), **kbgraph.concept_rows(G, concepts)}
         except BaseException:
-            maps.cancel()
+            elsewhere.cancel()
             raise
-    with stage("maps"):  # what is left of drawing them once the analyses are done
-        drawn = maps.result()
-    return figures, {**tables, **drawn}
+    with stage("maps"):  # what is left of the other process's work once this one's is done
+        maps, people = elsewhere.result()
+    return figures, {**tables, **people, **maps}
 
 
 def _io_failure(error: sqlite3.Error) -> bool:

@@ -619,7 +619,14 @@ def analysis_rows(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Iterable[dict[str, Any]]]]:
     """What the graph says, as rows: per-work figures (times cited, citing passages, PageRank,
     concepts cited for) by work id, and the rows of co_citations, bibliographic_coupling,
-    author_identities, coauthorships, concept_cooccurrence and concept_paths."""
+    author_identities, coauthorships, concept_cooccurrence and concept_paths. Made of parts
+    that depend on nothing but the graph, which a build computes in two processes at once."""
+    tables = {**pair_rows(G), **author_rows(G, authors), **concept_rows(G, concepts)}
+    return work_figures(G, work_ids), tables
+
+
+def work_figures(G: nx.MultiDiGraph, work_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Times cited, citing passages, PageRank and the concepts cited for, by work id."""
     cited, citing, ranks = times_cited(G), citing_passages(G), citation_pagerank(G)
     cited_for = concepts_cited_for(G)
     figures = {}
@@ -631,41 +638,61 @@ def analysis_rows(
             "pagerank": round(ranks.get(node, 0.0), 6),
             "cited_for": json.dumps(cited_for.get(node, [])),
         }
-    ref = dict(G.nodes(data="ref")).__getitem__  # one lookup a row, of millions at 100,000 works
-    tables: dict[str, Iterable[dict[str, Any]]] = {}
-    # the two largest tables (2.2 million co-citations at 100,000 works) as generators: their
-    # rows are made as the store writes them, never all held at once
-    tables["co_citations"] = (
-        {"work_a": ref(a), "work_b": ref(b), "level": level, "weight": w}
-        for level in ("parenthesis", "sentence", "paragraph")
-        for (a, b), w in sorted(co_citation(G, level).items())
-    )
-    tables["bibliographic_coupling"] = (
-        {"document_a": ref(a), "document_b": ref(b), "shared_works": n}
-        for (a, b), n in sorted(bibliographic_coupling(G).items())
-    )
+    return figures
+
+
+def _refs(G: nx.MultiDiGraph) -> Any:
+    return dict(G.nodes(data="ref")).__getitem__  # one lookup a row, of millions at 100,000 works
+
+
+def pair_rows(G: nx.MultiDiGraph) -> dict[str, Iterable[dict[str, Any]]]:
+    """The rows of co_citations and bibliographic_coupling: the two largest tables (2.2 million
+    co-citations at 100,000 works). The pairs are counted now; their rows are made by
+    generators as the store writes them, never all held at once."""
+    ref = _refs(G)
+    levels = [(level, sorted(co_citation(G, level).items())) for level in ("parenthesis", "sentence", "paragraph")]
+    coupled = sorted(bibliographic_coupling(G).items())
+    return {
+        "co_citations": (
+            {"work_a": ref(a), "work_b": ref(b), "level": level, "weight": w}
+            for level, pairs in levels
+            for (a, b), w in pairs
+        ),
+        "bibliographic_coupling": (
+            {"document_a": ref(a), "document_b": ref(b), "shared_works": n} for (a, b), n in coupled
+        ),
+    }
+
+
+def author_rows(G: nx.MultiDiGraph, authors: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of author_identities (with each person's co-authorship community) and
+    coauthorships."""
+    ref = _refs(G)
     identities = author_identities(authors)
     H = coauthorship(G)
     communities = author_communities(H)
-    tables["author_identities"] = [
-        {
-            "author_id": a,
-            "person_id": info["canonical"],
-            "status": info["status"],
-            "spellings": json.dumps(info["spellings"], ensure_ascii=False),
-            "probably_same_as": json.dumps(info["probable"]),
-            "community": communities.get(f"author:{info['canonical']}"),
-        }
-        for a, info in sorted(identities.items())
-    ]
-    tables["coauthorships"] = [
-        {"author_a": ref(a), "author_b": ref(b), "works": d["weight"]} for a, b, d in sorted(H.edges(data=True))
-    ]
-    tables["concept_cooccurrence"] = [
-        {"concept_a": ref(a), "concept_b": ref(b), "shared": n} for (a, b), n in sorted(concept_cooccurrence(G).items())
-    ]
-    E = evidence_graph(G)
-    found = concept_paths(G, concepts, concepts, E)
+    return {
+        "author_identities": [
+            {
+                "author_id": a,
+                "person_id": info["canonical"],
+                "status": info["status"],
+                "spellings": json.dumps(info["spellings"], ensure_ascii=False),
+                "probably_same_as": json.dumps(info["probable"]),
+                "community": communities.get(f"author:{info['canonical']}"),
+            }
+            for a, info in sorted(identities.items())
+        ],
+        "coauthorships": [
+            {"author_a": ref(a), "author_b": ref(b), "works": d["weight"]} for a, b, d in sorted(H.edges(data=True))
+        ],
+    }
+
+
+def concept_rows(G: nx.MultiDiGraph, concepts: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of concept_cooccurrence and concept_paths (every ordered pair of concepts)."""
+    ref = _refs(G)
+    found = concept_paths(G, concepts, concepts, evidence_graph(G))
     paths = []
     for a in concepts:
         for b in concepts:
@@ -680,5 +707,10 @@ def analysis_rows(
                         "via": " → ".join(G.nodes[n]["label"] for n in path) or None,
                     }
                 )
-    tables["concept_paths"] = paths
-    return figures, tables
+    return {
+        "concept_cooccurrence": [
+            {"concept_a": ref(a), "concept_b": ref(b), "shared": n}
+            for (a, b), n in sorted(concept_cooccurrence(G).items())
+        ],
+        "concept_paths": paths,
+    }
