@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Sequence
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
 from kb.export import csl_items, format_references, with_year_suffix
+from kb.parallel import forked_map, workers
 from kb.progress import bar
 from kb.quickformat import quick_format
 from kb.records import Work
@@ -40,6 +41,10 @@ def item_key(style: str, item: dict) -> str:
 def code_version() -> str:
     here = Path(__file__).with_name("export.py").read_bytes()
     return hashlib.sha256(here + version("citeproc-py").encode()).hexdigest()
+
+
+def _quick(item: dict, style: str) -> str | None:
+    return quick_format(item, style)
 
 
 def _format_chunk(args: tuple[list[Work], str]) -> dict[str, str]:
@@ -60,10 +65,13 @@ def format_cached(
     db = _open(cache)
     out: dict[str, dict[str, str]] = {}
     items = csl_items(works)
+    n = processes or workers()
     for style in styles:
         texts = {}
-        for w, item in zip(works, items, strict=True):
-            if (text := quick_format(item, style)) is not None:
+        # quick texts across cores too when there are many: each is a pure function of its item
+        quick = forked_map(partial(_quick, style=style), items, n if len(items) >= PARALLEL_FROM else 1)
+        for w, text in zip(works, quick, strict=True):
+            if text is not None:
                 texts[w.id] = text
         slow = [(w, item) for w, item in zip(works, items, strict=True) if w.id not in texts]
         keys = {w.id: item_key(style, item) for w, item in slow}
@@ -71,12 +79,8 @@ def format_cached(
         texts.update({w.id: known[keys[w.id]] for w, _ in slow if keys[w.id] in known})
         missing = [w for w, _ in slow if w.id not in texts]
         chunks = [(missing[i : i + CHUNK], style) for i in range(0, len(missing), CHUNK)]
-        workers = processes or os.cpu_count() or 1
-        if len(missing) >= PARALLEL_FROM and workers > 1:
-            import multiprocessing
-
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                done = list(bar(pool.imap(_format_chunk, chunks), f"{style} references", len(chunks)))
+        if len(missing) >= PARALLEL_FROM and n > 1:
+            done = forked_map(_format_chunk, chunks, n, chunks_per_process=len(chunks), label=f"{style} references")
         else:
             done = [_format_chunk(c) for c in bar(chunks, f"{style} references")]
         fresh = {k: v for d in done for k, v in d.items()}

@@ -325,6 +325,10 @@ _HYPHENATED = re.compile(r"(?<![^\W\d_])([^\W\d_]+)[-\u2010\u2011]([^\W\d_]+)(?!
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+def _has_hyphen(text: str) -> bool:
+    return "-" in text or "\u2010" in text or "\u2011" in text
+
+
 def hyphen_variants(texts: Iterable[str]) -> dict[str, str]:
     """The words a corpus writes both ways, learnt from its hyphenated forms: each joined form
     and the two words it splits into ("co-production" gives coproduction -> "co production").
@@ -334,7 +338,9 @@ def hyphen_variants(texts: Iterable[str]) -> dict[str, str]:
     """
     out: dict[str, str] = {}
     for text in texts:
-        for m in _HYPHENATED.finditer(text or ""):
+        if not text or not _has_hyphen(text):
+            continue  # most texts: one scan in C instead of the pattern's
+        for m in _HYPHENATED.finditer(text):
             a, b = m.group(1).lower(), m.group(2).lower()
             out.setdefault(a + b, f"{a} {b}")
     return out
@@ -350,8 +356,9 @@ def search_variants(text: str, variants: dict[str, str]) -> str:
     ('coproduction', 'co production')
     """
     out: list[str] = []
-    for m in _HYPHENATED.finditer(text or ""):
-        out.append((m.group(1) + m.group(2)).lower())
+    if text and _has_hyphen(text):
+        for m in _HYPHENATED.finditer(text):
+            out.append((m.group(1) + m.group(2)).lower())
     for word in _WORD.findall((text or "").lower()):
         if word in variants:
             out.append(variants[word])

@@ -222,3 +222,25 @@ def test_seed_works_quick_where_possible_and_as_citeproc(root):
                 quick += 1
                 assert text == slow[w.id], w.id
     assert quick >= len(works)  # most of the seed's works are of the plain shapes
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="this machine gives the tests one core")
+def test_a_large_library_is_formatted_across_cores_as_in_one_process(root):
+    """Past PARALLEL_FROM works the quick texts are made in forked processes: the texts are the
+    same as in one process (the seed's works of the plain shapes, copied under new ids)."""
+    import copy
+
+    from kb.formatcache import PARALLEL_FROM, format_cached
+
+    seed, _ = load_bibtex(root / "bibliography/seed-references.bib")
+    seed = [w for w in seed if quick_format({k: v for k, v in w.csl.items() if not k.startswith("_")}, "apa")]
+    works = []
+    for i in range(PARALLEL_FROM // len(seed) + 1):
+        for w in seed:
+            twin = copy.deepcopy(w)
+            twin.csl["id"] = f"{w.id}-{i}"
+            twin.csl["title"] = f"{w.csl.get('title', '')} {i}"
+            works.append(twin)
+    one = format_cached(works, processes=1)
+    two = format_cached(works, processes=2)
+    assert one == two and len(one["apa"]) == len(works) and len(one["ieee"]) == len(works)
