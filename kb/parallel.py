@@ -61,10 +61,8 @@ def forked_map(
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            done = pool.imap(_run_chunk, bounds)
-            if label:
-                done = bar(done, label, len(bounds))
-            return [r for chunk in done for r in chunk]
+            done = (r for chunk in pool.imap(_run_chunk, bounds) for r in chunk)
+            return list(bar(done, label, n) if label else done)  # the bar counts items, not chunks
     finally:
         _TASK = None
         gc.unfreeze()

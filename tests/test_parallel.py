@@ -69,4 +69,4 @@ def test_forked_work_moves_a_progress_bar_on_a_terminal(monkeypatch, capsys):
     out = forked_map(lambda i: i * i, list(range(64)), 2, label="reference lists")
     assert out == [i * i for i in range(64)]
     shown = capsys.readouterr().err
-    assert "reference lists" in shown and "32/32" in shown  # 16 chunks a process, all shown done
+    assert "reference lists" in shown and "64/64" in shown  # every item shown done, not the chunks
