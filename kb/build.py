@@ -166,15 +166,19 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     entries: list[Entry] = []
     used_bib: set[Path] = set()
     once = ParsedOnce(documents, bib_dir, cache)
-    once.prefill(_listed_files(documents, bib_dir))
-    for doc in bar(documents, "reference lists"):
+    named = []  # each document's two lists, checked (a name that is no file here stops the build)
+    for doc in documents:
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
-        if not bib_name and not list_name:
-            continue
-        bib_path = _named_file(bib_dir, bib_name, doc, "references") if bib_name else None
-        if bib_name:
-            used_bib.add((bib_dir / str(bib_name)).resolve())
-        list_path = _named_file(bib_dir, list_name, doc, "reference_list") if list_name else None
+        if bib_name or list_name:
+            bib_path = _named_file(bib_dir, bib_name, doc, "references") if bib_name else None
+            list_path = _named_file(bib_dir, list_name, doc, "reference_list") if list_name else None
+            named.append((doc, bib_path, list_path))
+    once.prefill(
+        [(_load_bib, b) for _, b, _ in named if b] + [(read_references, t) for _, _, t in named if t]
+    )  # every list read across cores first: the loop below finds them ready
+    for doc, bib_path, list_path in bar(named, "reference lists"):
+        if bib_path:
+            used_bib.add(bib_path.resolve())
         # a document's list, both readings merged: a pure function of the two files
         key = digest(once.key(_load_bib, bib_path), once.key(read_references, list_path))
         doc_works, fs, disagreements = cache.value("merged-list", key, _document_list, once, bib_path, list_path)
@@ -215,26 +219,6 @@ def _document_list(
     works = curated or parsed
     fs = [FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])) for w in works for f in COMPARED if f in w.csl]
     return works, fs, []
-
-
-def _listed_files(documents: list[Document], bib_dir: Path) -> list[tuple[Callable[[Path], Any], Path]]:
-    """The reference lists the documents name, each with the function that reads it: what
-    :meth:`ParsedOnce.prefill` reads across cores before the documents' lists are assembled.
-    A name that is not a file inside the folder is left to the assembling, which says what is
-    wrong with it."""
-    inside = bib_dir.resolve()
-    out = []
-    for doc in documents:
-        for key, parse in (("references", _load_bib), ("reference_list", read_references)):
-            name = doc.meta.get(key)
-            if isinstance(name, str) and name.strip():
-                path = bib_dir / name
-                try:
-                    if path.resolve().is_relative_to(inside) and path.is_file():
-                        out.append((parse, path))
-                except (OSError, RuntimeError):
-                    continue
-    return out
 
 
 def _files(root: Path, folder: str, pattern: str) -> list[Path]:
@@ -709,7 +693,8 @@ def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
         # what the maps share with the analyses, made once; then the maps and the authors'
         # analyses are made in another process while this one makes the rest (the parts of
         # kbgraph.analysis_rows; Later: here, with one core)
-        kbgraph.citation_pagerank(G), kbgraph.evidence_graph(G)
+        kbgraph.citation_pagerank(G)
+        kbgraph.evidence_graph(G)
         authors = list(db["authors"].rows)
         elsewhere = Later(lambda: (map_rows(G, concepts), kbgraph.author_rows(G, authors)))
         try:

@@ -138,8 +138,8 @@ def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph
                 "passage": c.get("passage_id") or "",
                 "document": c["document_id"],
             }
-            G.add_edge(u, v, **data)
-            cites.append((u, v, data))
+            k = G.add_edge(u, v, **data)
+            cites.append((u, v, G.succ[u][v][k]))  # the edge's own attributes, not a second copy
     for f in records.get("findings", []):
         G.add_node(f"finding:{f['id']}", type="finding", label=f["id"], ref=f["id"])
         if f.get("focus_group"):
