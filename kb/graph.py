@@ -8,6 +8,7 @@ adds no edge, whatever its candidates.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from collections import Counter, defaultdict
@@ -258,14 +259,43 @@ def citation_pagerank(G: nx.MultiDiGraph, alpha: float = 0.85) -> dict[str, floa
     return dict(_kept(G, f"pagerank-{alpha}", lambda: _pagerank(G, alpha)))
 
 
-def _pagerank(G: nx.MultiDiGraph, alpha: float) -> dict[str, float]:
-    H = nx.DiGraph()
-    H.add_nodes_from(n for n, t in G.nodes(data="type") if t == "work")
-    weights = Counter((u, v) for u, v, _ in edges_of(G, "cites"))
-    H.add_weighted_edges_from((u, v, w) for (u, v), w in weights.items())
-    if H.number_of_nodes() == 0:
+def _pagerank(G: nx.MultiDiGraph, alpha: float, max_iter: int = 100, tol: float = 1.0e-6) -> dict[str, float]:
+    """``nx.pagerank`` of the directed graph of works and the claims citing them (an edge for
+    each claim and work, weighted by the claim's citations of it), computed as networkx 3
+    computes it (``_pagerank_scipy``, BSD-3-Clause), number for number, but from the weights
+    themselves: at 100,000 works, making that graph of 700,000 nodes and then its matrix took
+    most of the time. ``tests/test_graph.py`` compares the two."""
+    import numpy as np
+    import scipy as sp
+
+    weights = Counter((u, v) for u, v, _ in edges_of(G, "cites"))  # grouped by claim, in the graph's order
+    nodelist = [n for n, t in G.nodes(data="type") if t == "work"]
+    index = dict(zip(nodelist, range(len(nodelist)), strict=True))
+    for u, v in weights:  # nodes in the order the graph of weighted edges would add them
+        for n in (u, v):
+            if n not in index:
+                index[n] = len(nodelist)
+                nodelist.append(n)
+    N = len(nodelist)
+    if N == 0:
         return {}
-    return {n: r for n, r in nx.pagerank(H, alpha=alpha, weight="weight").items() if n.startswith("work:")}
+    row = np.fromiter((index[u] for u, _ in weights), dtype=np.int64, count=len(weights))
+    col = np.fromiter((index[v] for _, v in weights), dtype=np.int64, count=len(weights))
+    data = np.fromiter(weights.values(), dtype=float, count=len(weights))
+    A = sp.sparse.coo_array((data, (row, col)), shape=(N, N), dtype=float).asformat("csr")
+    S = A.sum(axis=1)
+    S[S != 0] = 1.0 / S[S != 0]
+    Q = sp.sparse.dia_array((S.T, 0), shape=A.shape).tocsr()
+    A = Q @ A
+    x = np.repeat(1.0 / N, N)
+    p = np.repeat(1.0 / N, N)
+    is_dangling = np.where(S == 0)[0]
+    for _ in range(max_iter):
+        xlast = x
+        x = alpha * (x @ A + sum(x[is_dangling]) * p) + (1 - alpha) * p
+        if np.absolute(x - xlast).sum() < N * tol:
+            return {n: float(r) for n, r in zip(nodelist, x, strict=True) if n.startswith("work:")}
+    raise nx.PowerIterationFailedConvergence(max_iter)
 
 
 def concepts_cited_for(G: nx.MultiDiGraph) -> dict[str, list[str]]:
@@ -445,15 +475,39 @@ def evidence_graph(G: nx.MultiDiGraph) -> nx.Graph:
     return _kept(G, "evidence-graph", lambda: nx.freeze(_evidence_graph(G)))
 
 
+_EVIDENCE = ("concept", "work", "finding", "focus_group")
+
+
 def _evidence_graph(G: nx.MultiDiGraph) -> nx.Graph:
     H = nx.Graph()
-    keep = {"concept", "work", "finding", "focus_group"}
-    for u, v, k in G.edges(data="kind"):  # in the graph's order, which the maps' layout follows
+    for u, v, k in _evidence_edges(G):  # in the graph's order, which the maps' layout follows
         tu, tv = G.nodes[u].get("type"), G.nodes[v].get("type")
-        if k in ("discusses", "reports") and tu in keep and tv in keep:
+        if tu in _EVIDENCE and tv in _EVIDENCE:
             H.add_edge(u, v, kind=k)
             H.nodes[u]["type"], H.nodes[v]["type"] = tu, tv  # what a map chooses its nodes by
     return H
+
+
+def _evidence_edges(G: nx.MultiDiGraph) -> Iterator[tuple[str, str, str]]:
+    """The discusses and reports edges that may join two nodes of ``_EVIDENCE`` (source, target,
+    kind), in the graph's order, as ``G.edges`` walks them, without walking the millions of
+    other edges: the two kinds' lists (``edges_of``) are each in that order, and the few nodes
+    with edges of both kinds (findings, which report their focus group and discuss concepts)
+    have their edges taken from the graph itself, in its order, where they fall among the rest."""
+    starts = tuple(f"{t}:" for t in _EVIDENCE)
+    both = {u for u, _, _ in edges_of(G, "reports")}
+    discussed = [(u, v, "discusses") for u, v, _ in edges_of(G, "discusses") if u.startswith(starts) and u not in both]
+    if not both:
+        yield from discussed
+        return
+    order = {n: i for i, n in enumerate(G)}
+    own = [
+        (u, v, d["kind"])
+        for u in sorted(both, key=order.__getitem__)
+        for _, v, d in G.edges(u, data=True)
+        if d.get("kind") in ("discusses", "reports")
+    ]
+    yield from heapq.merge(discussed, own, key=lambda e: order[e[0]])
 
 
 def concept_path(G: nx.MultiDiGraph, a: str, b: str, H: nx.Graph | None = None) -> list[str]:
@@ -642,7 +696,8 @@ def work_figures(G: nx.MultiDiGraph, work_ids: Iterable[str]) -> dict[str, dict[
 
 
 def _refs(G: nx.MultiDiGraph) -> Any:
-    return dict(G.nodes(data="ref")).__getitem__  # one lookup a row, of millions at 100,000 works
+    # one lookup a row, of millions at 100,000 works; the dict made once a graph (see ``_kept``)
+    return _kept(G, "refs", lambda: dict(G.nodes(data="ref"))).__getitem__
 
 
 def pair_rows(G: nx.MultiDiGraph) -> dict[str, Iterable[dict[str, Any]]]:

@@ -264,3 +264,64 @@ def test_the_graph_from_the_columns_it_reads_is_the_graph_from_whole_rows(db, G)
     # and the columns named are all there: a renamed column would silently read as missing
     for table, columns in GRAPH_COLUMNS.items():
         assert set(columns) <= set(db[table].columns_dict), table
+
+
+def _mixed_graph(seed: int = 7) -> nx.MultiDiGraph:
+    """Claims citing works (some twice, some works not in the works table), works and claims
+    discussing concepts, findings that report focus groups and discuss concepts, in a shuffled
+    order: what the shortcuts below must read as the whole graph reads."""
+    import random
+
+    rng = random.Random(seed)
+    G = nx.MultiDiGraph()
+    works = [f"work:w{i}" for i in range(60)]
+    for w in works:
+        G.add_node(w, type="work", ref=w[5:])
+    for i in range(200):
+        claim = f"claim:c{i}"
+        G.add_node(claim, type="claim", ref=claim[6:])
+        for w in rng.sample(works + ["work:untyped"], rng.randint(1, 4)):
+            for _ in range(rng.choice((1, 1, 2))):
+                G.add_edge(claim, w, kind="cites", group="g", passage="p", document="d")
+    for c in ("a", "b", "c"):
+        G.add_node(f"concept:{c}", type="concept", ref=c)
+    for f in range(5):
+        G.add_node(f"finding:f{f}", type="finding", ref=f"f{f}")
+        G.add_edge(f"finding:f{f}", f"focus_group:g{f % 2}", kind="reports")
+    G.add_node("focus_group:g0", type="focus_group", ref="g0")  # g1 is never described: no type
+    sources = (
+        works + [f"claim:c{i}" for i in range(0, 200, 7)] + [f"finding:f{f}" for f in range(5)] + ["focus_group:g0"]
+    )
+    for _ in range(300):
+        G.add_edge(rng.choice(sources), f"concept:{rng.choice('abc')}", kind="discusses", method="m")
+    return nx.freeze(G)
+
+
+@pytest.mark.parametrize("which", ["seed", "mixed"])
+def test_pagerank_is_networkx_pagerank_number_for_number(which, G):
+    from collections import Counter
+
+    graph = G if which == "seed" else _mixed_graph()
+    H = nx.DiGraph()  # the graph networkx ranks: works, and claims weighted by their citations
+    H.add_nodes_from(n for n, t in graph.nodes(data="type") if t == "work")
+    weights = Counter((u, v) for u, v, k in graph.edges(data="kind") if k == "cites")
+    H.add_weighted_edges_from((u, v, w) for (u, v), w in weights.items())
+    expected = {n: r for n, r in nx.pagerank(H, alpha=0.85, weight="weight").items() if n.startswith("work:")}
+    assert g.citation_pagerank(graph) == expected
+    assert list(g.citation_pagerank(graph)) == list(expected)
+
+
+@pytest.mark.parametrize("which", ["seed", "mixed"])
+def test_evidence_graph_is_the_one_a_walk_of_every_edge_makes(which, G):
+    graph = G if which == "seed" else _mixed_graph()
+    keep = {"concept", "work", "finding", "focus_group"}
+    walked = nx.Graph()
+    for u, v, k in graph.edges(data="kind"):
+        tu, tv = graph.nodes[u].get("type"), graph.nodes[v].get("type")
+        if k in ("discusses", "reports") and tu in keep and tv in keep:
+            walked.add_edge(u, v, kind=k)
+            walked.nodes[u]["type"], walked.nodes[v]["type"] = tu, tv
+    got = g.evidence_graph(graph)
+    assert list(got.nodes(data=True)) == list(walked.nodes(data=True))  # the order the maps' layout follows
+    assert list(got.edges(data=True)) == list(walked.edges(data=True))
+    assert {n: list(got[n]) for n in got} == {n: list(walked[n]) for n in walked}
