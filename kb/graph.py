@@ -61,13 +61,30 @@ GRAPH_COLUMNS = {
 class StoredRows:
     """The rows of one table, read from the database each time they are walked, one at a time:
     at 100,000 works the tables the graph is made of held 1.9 GB as lists of dicts beside the
-    graph, which needs none of them once made."""
+    graph, which needs none of them once made. ``columns`` are those the table has of the ones
+    asked for (``GRAPH_COLUMNS``); ``values`` reads them all, a missing one as null."""
 
-    def __init__(self, db: Any, sql: str):
-        self.db, self.sql = db, sql
+    def __init__(self, db: Any, table: str, columns: list[str], have: set[str]):
+        self.db, self.table, self.columns, self.have = db, table, columns, have
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.db.query(self.sql))
+        names = [c for c in self.columns if c in self.have]
+        return iter(self.db.query(f"select {', '.join(f'[{c}]' for c in names)} from [{self.table}]"))
+
+    def values(self, columns: tuple[str, ...], defaults: dict[str, Any]) -> Iterator[tuple]:
+        """Each row as a tuple of ``columns`` straight from SQLite, without a dict a row (millions
+        of them at 100,000 works); a column the table lacks reads as its default."""
+        picked = [f"[{c}]" if c in self.have else "?" for c in columns]
+        missing = [defaults.get(c) for c in columns if c not in self.have]
+        return self.db.conn.execute(f"select {', '.join(picked)} from [{self.table}]", missing)
+
+
+def _values(rows: Iterable[dict[str, Any]], columns: tuple[str, ...], **defaults: Any) -> Iterable[tuple]:
+    """The ``columns`` of each row, as a tuple; a key a row lacks reads as its default (None
+    unless given), as ``row.get(column, default)`` reads it."""
+    if isinstance(rows, StoredRows):
+        return rows.values(columns, defaults)
+    return (tuple(r.get(c, defaults.get(c)) for c in columns) for r in rows)
 
 
 def records_from_db(db: Any) -> dict[str, Iterable[dict[str, Any]]]:
@@ -80,9 +97,7 @@ def records_from_db(db: Any) -> dict[str, Iterable[dict[str, Any]]]:
         if t not in names:
             out[t] = []
             continue
-        have = set(db[t].columns_dict)
-        columns = [c for c in GRAPH_COLUMNS[t] if c in have]
-        out[t] = StoredRows(db, f"select {', '.join(f'[{c}]' for c in columns)} from [{t}]")
+        out[t] = StoredRows(db, t, list(GRAPH_COLUMNS[t]), set(db[t].columns_dict))
     return out
 
 
@@ -97,12 +112,13 @@ def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph
     G = nx.MultiDiGraph()
     for d in records.get("documents", []):
         G.add_node(f"document:{d['id']}", type="document", label=d.get("title") or d["id"], ref=d["id"])
-    for p in records.get("passages", []):
-        G.add_node(f"passage:{p['id']}", type="passage", label=p["id"], ref=p["id"])
-        G.add_edge(f"document:{p['document_id']}", f"passage:{p['id']}", kind="contains")
-    for c in records.get("claims", []):
-        G.add_node(f"claim:{c['id']}", type="claim", label=c["id"], ref=c["id"])
-        G.add_edge(f"passage:{c['passage_id']}", f"claim:{c['id']}", kind="contains")
+    # the largest tables are read as tuples (``_values``): a dict a row cost a quarter of the stage
+    for pid, doc in _values(records.get("passages", []), ("id", "document_id")):
+        G.add_node(f"passage:{pid}", type="passage", label=pid, ref=pid)
+        G.add_edge(f"document:{doc}", f"passage:{pid}", kind="contains")
+    for cid, pid in _values(records.get("claims", []), ("id", "passage_id")):
+        G.add_node(f"claim:{cid}", type="claim", label=cid, ref=cid)
+        G.add_edge(f"passage:{pid}", f"claim:{cid}", kind="contains")
     suffixes = work_year_suffixes(records.get("works", []))
     for w in records.get("works", []):
         G.add_node(
@@ -112,34 +128,30 @@ def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph
             ref=w["id"],
             year=w.get("year") or 0,
         )
-    for e in records.get("reference_entries", []):  # the reference list, cited or not
-        if e.get("work_id") and f"document:{e['document_id']}" in G and f"work:{e['work_id']}" in G:
-            G.add_edge(f"document:{e['document_id']}", f"work:{e['work_id']}", kind="lists")
+    for doc, wid in _values(records.get("reference_entries", []), ("document_id", "work_id")):
+        # the reference list, cited or not
+        if wid and f"document:{doc}" in G and f"work:{wid}" in G:
+            G.add_edge(f"document:{doc}", f"work:{wid}", kind="lists")
     identity = author_identities(records.get("authors", []))
     for a in records.get("authors", []):
         canonical = identity[a["id"]]["canonical"]
         G.add_node(f"author:{canonical}", type="author", label=identity[a["id"]]["display"], ref=canonical)
-    for wa in records.get("work_authors", []):
-        if wa.get("role", "author") == "author":
+    columns = ("work_id", "author_id", "role", "position")
+    for wid, aid, role, position in _values(records.get("work_authors", []), columns, role="author"):
+        if role == "author":
             G.add_edge(
-                f"work:{wa['work_id']}",
-                f"author:{identity[wa['author_id']]['canonical']}",
-                kind="authored-by",
-                position=wa.get("position") or 0,
+                f"work:{wid}", f"author:{identity[aid]['canonical']}", kind="authored-by", position=position or 0
             )
-    claim_of = {cc["citation_id"]: cc["claim_id"] for cc in records.get("claim_citations", [])}
+    claim_of = dict(
+        (citation, claim)
+        for claim, citation in _values(records.get("claim_citations", []), ("claim_id", "citation_id"))
+    )
     cites = []  # what the co-cited-with edges are counted from, without a walk of the whole graph
-    for c in records.get("citations", []):
-        if c.get("work_id") and c["id"] in claim_of:
-            u, v = f"claim:{claim_of[c['id']]}", f"work:{c['work_id']}"
-            data = {
-                "kind": "cites",
-                "citation": c["id"],
-                "group": f"{c['document_id']}#{c.get('group_number')}",
-                "passage": c.get("passage_id") or "",
-                "document": c["document_id"],
-            }
-            k = G.add_edge(u, v, **data)
+    columns = ("id", "work_id", "document_id", "group_number", "passage_id")
+    for cid, wid, doc, group, pid in _values(records.get("citations", []), columns):
+        if wid and cid in claim_of:
+            u, v = f"claim:{claim_of[cid]}", f"work:{wid}"
+            k = G.add_edge(u, v, kind="cites", citation=cid, group=f"{doc}#{group}", passage=pid or "", document=doc)
             cites.append((u, v, G.succ[u][v][k]))  # the edge's own attributes, not a second copy
     for f in records.get("findings", []):
         G.add_node(f"finding:{f['id']}", type="finding", label=f["id"], ref=f["id"])
@@ -160,14 +172,15 @@ def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph
         "findings": "finding",
         "focus_groups": "focus_group",
     }
-    for link in records.get("concept_links", []):
-        kind = prefix.get(link["target_table"])
-        if kind is None or link.get("method") == "cited-in-candidate":
+    columns = ("concept_id", "target_table", "target_id", "method")
+    for concept, table, target, method in _values(records.get("concept_links", []), columns):
+        kind = prefix.get(table)
+        if kind is None or method == "cited-in-candidate":
             continue  # a candidate of an ambiguous citation is not evidence of an edge
-        source = f"{kind}:{link['target_id']}"
+        source = f"{kind}:{target}"
         if source not in G:
-            G.add_node(source, type=kind, label=link["target_id"], ref=link["target_id"])
-        G.add_edge(source, f"concept:{link['concept_id']}", kind="discusses", method=link.get("method") or "")
+            G.add_node(source, type=kind, label=target, ref=target)
+        G.add_edge(source, f"concept:{concept}", kind="discusses", method=method or "")
     for (a, b), weight in sorted(_co_cited(cites, "parenthesis").items()):
         G.add_edge(a, b, kind="co-cited-with", weight=weight)
     return nx.freeze(G)  # read by every analysis and map, which keep what they compute with it

@@ -325,3 +325,28 @@ def test_evidence_graph_is_the_one_a_walk_of_every_edge_makes(which, G):
     assert list(got.nodes(data=True)) == list(walked.nodes(data=True))  # the order the maps' layout follows
     assert list(got.edges(data=True)) == list(walked.edges(data=True))
     assert {n: list(got[n]) for n in got} == {n: list(walked[n]) for n in walked}
+
+
+def test_stored_rows_without_a_column_read_as_the_same_rows_without_the_key(tmp_path):
+    """An older database may lack a column the graph reads: read from the file (as tuples) it
+    gives the graph the same rows without that key give (a work's role is then "author")."""
+    rows = {
+        "works": [{"id": "w1", "title": "T", "year": 2001, "authors": "Ostrom, E.", "et_al": 0}],
+        "authors": [{"id": "ostrom-e", "family": "Ostrom", "given": "E.", "is_organisation": 0, "display": "Ostrom, E."}],
+        "work_authors": [{"work_id": "w1", "author_id": "ostrom-e"}],  # no role, no position
+        "documents": [{"id": "d"}],
+        "passages": [{"id": "p1", "document_id": "d"}],
+        "claims": [{"id": "s1", "passage_id": "p1"}],
+        "citations": [{"id": "c1", "work_id": "w1", "document_id": "d"}],  # no group, no passage
+        "claim_citations": [{"claim_id": "s1", "citation_id": "c1"}],
+        "concept_links": [{"concept_id": "ict", "target_table": "works", "target_id": "w1"}],  # no method
+        "concepts": [{"id": "ict", "pref_label": "ICT"}],
+    }
+    db = sqlite_utils.Database(tmp_path / "old.db")
+    for table, table_rows in rows.items():
+        db[table].insert_all(table_rows)
+    from_file = g.build_graph(g.records_from_db(db))
+    from_rows = g.build_graph(rows)
+    assert list(from_file.edges(data=True, keys=True)) == list(from_rows.edges(data=True, keys=True))
+    assert from_file["work:w1"]["author:ostrom-e"][0] == {"kind": "authored-by", "position": 0}
+    assert from_file["claim:s1"]["work:w1"][0]["group"] == "d#None"
