@@ -350,3 +350,33 @@ def test_stored_rows_without_a_column_read_as_the_same_rows_without_the_key(tmp_
     assert list(from_file.edges(data=True, keys=True)) == list(from_rows.edges(data=True, keys=True))
     assert from_file["work:w1"]["author:ostrom-e"][0] == {"kind": "authored-by", "position": 0}
     assert from_file["claim:s1"]["work:w1"][0]["group"] == "d#None"
+
+
+def test_concept_paths_beyond_two_steps_and_without_a_path():
+    """The search stops two steps out when every other concept is there; a concept further
+    away, or out of reach, still gets its path, or none: the first of all shortest paths."""
+    H = nx.Graph(
+        [
+            ("concept:a", "work:2"),
+            ("concept:a", "work:1"),
+            ("work:1", "concept:b"),
+            ("work:2", "concept:b"),
+            ("concept:b", "finding:f"),
+            ("finding:f", "focus_group:g"),
+            ("focus_group:g", "finding:e"),
+            ("finding:e", "concept:c"),
+        ]
+    )
+    H.add_node("concept:d")
+    names = ["a", "b", "c", "d"]
+    got = g.concept_paths(nx.MultiDiGraph(), names, names, H)
+    for x in names:
+        for y in names:
+            if x == y:
+                continue
+            s, t = f"concept:{x}", f"concept:{y}"
+            if nx.has_path(H, s, t):
+                assert got[(x, y)] == min(nx.all_shortest_paths(H, s, t)), (x, y)
+            else:
+                assert (x, y) not in got
+    assert got[("a", "c")] == ["concept:a", "work:1", "concept:b", "finding:f", "focus_group:g", "finding:e", "concept:c"]
