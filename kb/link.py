@@ -161,7 +161,9 @@ def link(entries: Iterable[Entry], unlisted: Iterable[Work] = ()) -> Linked:
                 "key_in_list": e.key_in_list,
             }
         )
-        out.field_sources += [dataclasses.replace(fs, work_id=work.id) for fs in e.field_sources]
+        # each field's source for the work (18 an entry: made directly, not by dataclasses.replace,
+        # which took four times as long over the 1.8 million of them at 100,000 works)
+        out.field_sources += [FieldSource(work.id, fs.field, fs.source, fs.line, fs.value) for fs in e.field_sources]
         out.problems += [dataclasses.replace(p, work_id=work.id) for p in e.problems]
     for w in unlisted:  # a BibTeX file no document names: its works still count
         if index.find(w) is None:

@@ -186,13 +186,24 @@ class FieldwiseLatexDecoding(LatexDecodingMiddleware):
         return entry
 
 
+_DECODING: FieldwiseLatexDecoding | None = None
+
+
+def _decoding() -> FieldwiseLatexDecoding:
+    """The LaTeX decoding, made once: each one makes pylatexenc's macro tables anew (0.4 ms, a
+    tenth of reading a 20-entry file; 10,000 files at 100,000 works). It keeps nothing of an
+    entry between calls."""
+    global _DECODING
+    if _DECODING is None:
+        _DECODING = FieldwiseLatexDecoding()
+    return _DECODING
+
+
 def parse_bibtex(text: str, path: str = "<string>") -> tuple[list[Work], list[FailedEntry]]:
     """Parse BibTeX text into works (in file order) and failed blocks. Nothing is dropped: a
     block bibtexparser skipped or took for something else (``@preamble_x{``) is a failed block
     too, and every entry has a key, unique in the file."""
-    library = bibtexparser.parse_string(
-        text, append_middleware=[FieldwiseLatexDecoding(), SeparateCoAuthors(), SplitNameParts()]
-    )
+    library = bibtexparser.parse_string(text, append_middleware=[_decoding(), SeparateCoAuthors(), SplitNameParts()])
     works = []
     failed = [FailedEntry(raw=b.raw, line=b.start_line + 1, error=_reason(b)) for b in library.failed_blocks]
     for entry in library.entries:
