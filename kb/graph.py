@@ -321,8 +321,9 @@ def concepts_cited_for(G: nx.MultiDiGraph) -> dict[str, list[str]]:
     """For each work, the concepts of the claims that cite it."""
     out: dict[str, set[str]] = defaultdict(set)
     discussed: dict[str, list[str]] = defaultdict(list)
+    ref = _refs(G)
     for u, c, _ in edges_of(G, "discusses"):
-        discussed[u].append(G.nodes[c]["ref"])
+        discussed[u].append(ref(c))
     for u, v, _ in edges_of(G, "cites"):
         if u in discussed:
             out[v].update(discussed[u])
