@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 from sqlite_utils.db import jsonify_if_needed
@@ -100,6 +100,14 @@ def insert_tuples(
     names = ", ".join(f"[{c}]" for c in columns)
     with db.conn:
         db.conn.executemany(f"{verb} into [{table}] ({names}) values ({', '.join('?' * len(columns))})", rows)
+
+
+class TupleRows(NamedTuple):
+    """A table's rows as tuples in the order of ``columns``, for :func:`insert_tuples`: how a
+    large table of :func:`save_graph_analyses` is given (a small one may be a list of dicts)."""
+
+    columns: tuple[str, ...]
+    rows: Iterable[tuple[Any, ...]]
 
 
 def _json_list(values: list) -> str:
@@ -551,10 +559,16 @@ def _update_work_figures(db: sqlite_utils.Database, work_figures: dict[str, dict
 
 
 def save_graph_analyses(
-    db: sqlite_utils.Database, work_figures: dict[str, dict[str, Any]], tables: dict[str, Iterable[dict[str, Any]]]
+    db: sqlite_utils.Database,
+    work_figures: dict[str, dict[str, Any]],
+    tables: dict[str, Iterable[dict[str, Any]] | TupleRows],
 ) -> None:
     """Store what the citation graph says (``kb.graph.analysis_rows``) and the maps' layouts
-    (``kb.layout.map_rows``): per-work figures as columns of ``works``, the rest as tables."""
+    (``kb.layout.map_rows``): per-work figures as columns of ``works``, the rest as tables
+    (each table's rows as dicts, or as :class:`TupleRows`)."""
     _update_work_figures(db, work_figures)
     for table, rows in tables.items():
-        insert_rows(db, table, rows)
+        if isinstance(rows, TupleRows):
+            insert_tuples(db, table, rows.columns, rows.rows)
+        else:
+            insert_rows(db, table, rows)

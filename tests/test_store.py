@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 
 from kb.records import Work
-from kb.store import create_tables, insert_rows, insert_tuples, save_works
+from kb.store import TupleRows, create_tables, insert_rows, insert_tuples, save_graph_analyses, save_works
 
 COLUMNS = ("claim_id", "citation_id", "status", "work_id", "candidates")
 ROWS = [
@@ -104,3 +104,13 @@ def test_a_work_whose_fields_are_lists_is_stored_with_their_json(tmp_path):
     assert tuples["work_authors"].get(("smith2010", "author", 1))["author_id"] == "smith-ab"
     insert_rows(dicts, "works", [{"id": "smith2010", "title": csl["title"], "volume": 3}])
     assert dicts["works"].get("smith2010")["title"] == row["title"]
+
+
+def test_graph_tables_given_as_tuples_store_the_rows_dicts_store(tmp_path):
+    dicts, tuples = _databases(tmp_path)
+    columns = ("work_a", "work_b", "level", "weight")
+    rows = [("a", "b", "parenthesis", 1), ("a", "c", "sentence", 2), ("b", "c", "paragraph", 3)]
+    save_graph_analyses(dicts, {}, {"co_citations": (dict(zip(columns, r, strict=True)) for r in rows)})
+    save_graph_analyses(tuples, {}, {"co_citations": TupleRows(columns, iter(rows))})
+    assert _rows(tmp_path / "tuples.db", "co_citations") == _rows(tmp_path / "dicts.db", "co_citations")
+    assert len(_rows(tmp_path / "tuples.db", "co_citations")) == len(rows)
