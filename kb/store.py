@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 from sqlite_utils.db import jsonify_if_needed
@@ -73,6 +73,43 @@ def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[st
         yield batch
 
 
+def insert_tuples(
+    db: sqlite_utils.Database,
+    table: str,
+    columns: tuple[str, ...],
+    rows: Iterable[tuple[Any, ...]],
+    replace: bool = False,
+    alter: bool = False,
+) -> None:
+    """Rows given as tuples, each value in the place of its column in ``columns``, into a table
+    that has those columns: the rows ``insert_rows`` would store from the same values as dicts,
+    without a dict made or a column looked up per row (the largest tables of a build are
+    written this way).
+
+    The values must already be what is stored: str, int, float, bytes or None (a list or dict
+    is written as its JSON by the caller, not here; SQLite refuses one given as it is). ``rows``
+    may be a generator: it is read as it is written, never held whole. A table that does not
+    exist yet is made as ``insert_rows`` makes it; a column it lacks is an error, as there,
+    unless ``alter``."""
+    existing = db[table].columns_dict if db[table].exists() else {}
+    if any(c not in existing for c in columns):
+        rows = (dict(zip(columns, row, strict=True)) for row in rows)
+        insert_rows(db, table, rows, replace=replace, alter=alter)
+        return
+    verb = "insert or replace" if replace else "insert"
+    names = ", ".join(f"[{c}]" for c in columns)
+    with db.conn:
+        db.conn.executemany(f"{verb} into [{table}] ({names}) values ({', '.join('?' * len(columns))})", rows)
+
+
+class TupleRows(NamedTuple):
+    """A table's rows as tuples in the order of ``columns``, for :func:`insert_tuples`: how a
+    large table of :func:`save_graph_analyses` is given (a small one may be a list of dicts)."""
+
+    columns: tuple[str, ...]
+    rows: Iterable[tuple[Any, ...]]
+
+
 def _json_list(values: list) -> str:
     """``json.dumps(values)``, without the call for an empty list: most citations have no
     problem and no candidates, and there are a million of them at 100,000 works."""
@@ -106,101 +143,115 @@ def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None
             for d in documents
         ),
     )
-    insert_rows(
+    insert_tuples(
         db,
         "passages",
+        ("id", "document_id", "number", "text", "start", "end", "line", "source_line", "kind"),
         (
-            {
-                "id": p.id,
-                "document_id": p.document_id,
-                "number": p.number,
-                "text": p.text,
-                "start": p.start,
-                "end": p.end,
-                "line": p.line,
-                "source_line": p.source_line,
-                "kind": d.kind,
-            }
+            (p.id, p.document_id, p.number, p.text, p.start, p.end, p.line, p.source_line, d.kind)
             for d in documents
             for p in d.passages
         ),
     )
 
 
+# the columns of works that save_works writes, before the build's own figures (``stats``)
+_WORK_COLUMNS = (
+    "id",
+    "authors",
+    "year",
+    "title",
+    "type",
+    "author_count",
+    "et_al",
+    "container_title",
+    "volume",
+    "issue",
+    "page",
+    "decade",
+    "publisher",
+    "publisher_place",
+    "event_title",
+    "event_place",
+    "doi",
+    "url",
+    "position",
+    "source",
+    "line",
+    "provenance",
+    "raw",
+    "csl_json",
+)
+
+
+def _stored(value: Any) -> Any:
+    """A value as ``insert_rows`` stores it: a list or dict as its JSON (see
+    ``sqlite_utils.db.jsonify_if_needed``), a plain value as it is. For the fields of a work's
+    CSL-JSON, which any reference list may fill with whatever JSON allows."""
+    return value if type(value) in _PLAIN else jsonify_if_needed(value)
+
+
 def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, dict[str, Any]] | None = None) -> None:
+    """Works, their authors and who wrote what. ``stats``: more columns of each work by its id
+    (the build's search variants, concepts, problem counts and formatted references)."""
     stats = stats or {}
-    rows = []
-    for w in works:
+    extra = tuple(dict.fromkeys(k for figures in stats.values() for k in figures))
+    none: dict[str, Any] = {}
+
+    def row(w: Work) -> tuple[Any, ...]:
         csl = w.csl
         year = w.year
-        rows.append(
-            {
-                "id": w.id,
-                "authors": _names(w.authors) + ("; et al." if w.et_al else ""),
-                "year": year,
-                "title": csl.get("title"),
-                "type": csl.get("type"),
-                "author_count": len(w.authors),
-                "et_al": int(w.et_al),
-                "container_title": csl.get("container-title"),
-                "volume": csl.get("volume"),
-                "issue": csl.get("issue"),
-                "page": csl.get("page"),
-                "decade": f"{year // 10 * 10}s" if year else None,
-                "publisher": csl.get("publisher"),
-                "publisher_place": csl.get("publisher-place"),
-                "event_title": csl.get("event"),
-                "event_place": csl.get("event-place"),
-                "doi": csl.get("DOI"),
-                "url": csl.get("URL"),
-                "position": w.position,
-                "source": w.source,
-                "line": w.line,
-                "provenance": w.provenance,
-                "raw": w.raw or None,
-                "csl_json": json.dumps(csl, ensure_ascii=False, sort_keys=True),
-                **stats.get(w.id, {}),
-            }
+        figures = stats.get(w.id, none)
+        return (
+            _stored(w.id),
+            _names(w.authors) + ("; et al." if w.et_al else ""),
+            _stored(year),
+            _stored(csl.get("title")),
+            _stored(csl.get("type")),
+            len(w.authors),
+            int(w.et_al),
+            _stored(csl.get("container-title")),
+            _stored(csl.get("volume")),
+            _stored(csl.get("issue")),
+            _stored(csl.get("page")),
+            f"{year // 10 * 10}s" if year else None,
+            _stored(csl.get("publisher")),
+            _stored(csl.get("publisher-place")),
+            _stored(csl.get("event")),
+            _stored(csl.get("event-place")),
+            _stored(csl.get("DOI")),
+            _stored(csl.get("URL")),
+            w.position,
+            w.source,
+            w.line,
+            w.provenance,
+            w.raw or None,
+            json.dumps(csl, ensure_ascii=False, sort_keys=True),
+            *(_stored(figures.get(k)) for k in extra),
         )
-    insert_rows(db, "works", rows, alter=True)
-    authors: dict[str, dict[str, Any]] = {}
+
+    insert_tuples(db, "works", _WORK_COLUMNS + extra, map(row, works), alter=True)
+    authors: dict[str, tuple[Any, ...]] = {}
     links = []
     for w in works:
         for role in ("author", "editor"):
             for i, n in enumerate(w.csl.get(role) or [], 1):
                 aid = author_id(n)
-                authors.setdefault(
-                    aid,
-                    {
-                        "id": aid,
-                        "family": family(n),
-                        "given": n.get("given"),
-                        "is_organisation": int("literal" in n),
-                        "display": _names([n]),
-                    },
-                )
-                links.append(
-                    {"work_id": w.id, "author_id": aid, "role": role, "position": i, "as_printed": _names([n])}
-                )
-    insert_rows(db, "authors", sorted(authors.values(), key=lambda a: a["id"]))
-    insert_rows(db, "work_authors", links)
+                printed = _names([n])
+                if aid not in authors:
+                    authors[aid] = (aid, family(n), _stored(n.get("given")), int("literal" in n), printed)
+                links.append((_stored(w.id), aid, role, i, printed))
+    insert_tuples(db, "authors", ("id", "family", "given", "is_organisation", "display"), sorted(authors.values()))
+    insert_tuples(db, "work_authors", ("work_id", "author_id", "role", "position", "as_printed"), links)
 
 
 def save_work_sources(db: sqlite_utils.Database, sources: list[Any]) -> None:
     """Which source said what, field by field, for every work."""
-    insert_rows(
+    insert_tuples(
         db,
         "work_sources",
-        (
-            {
-                "work_id": s.work_id,
-                "field": s.field,
-                "source": s.source,
-                "line": s.line,
-                "value": s.value,
-            }
-            for s in sources
-        ),
+        ("work_id", "field", "source", "line", "value"),
+        ((s.work_id, s.field, s.source, s.line, s.value) for s in sources),
     )
 
 
@@ -210,35 +261,59 @@ def save_reference_entries(db: sqlite_utils.Database, entries: list[dict[str, An
 
 
 def save_citations(db: sqlite_utils.Database, citations: list[Citation], passages: dict[str, Any]) -> None:
-    insert_rows(
+    insert_tuples(
         db,
         "citations",
+        # what a reader looks at first, then where it is, then how it was read
         (
-            {
-                # what a reader looks at first, then where it is, then how it was read
-                "id": c.id,
-                "text": c.text,
-                "status": c.status,
-                "problems": _json_list(c.problems),
-                "expected": c.expected,
-                "message": c.message,
-                "work_id": c.work_id,
-                "reference": c.reference,
-                "candidates": _json_list(c.candidates),
-                "candidate_ids": _json_list(c.candidate_ids),
-                "document_id": c.document_id,
-                "passage_id": c.passage_id,
-                "start": c.start,
-                "end": c.end,
-                "passage_start": c.start - passages[c.passage_id].start if c.passage_id else None,
-                "passage_end": c.end - passages[c.passage_id].start if c.passage_id else None,
-                "names": "; ".join(c.names),
-                "et_al": int(c.et_al),
-                "year": c.year,
-                "locator": c.locator,
-                "narrative": int(c.narrative),
-                "group_number": c.group,
-            }
+            "id",
+            "text",
+            "status",
+            "problems",
+            "expected",
+            "message",
+            "work_id",
+            "reference",
+            "candidates",
+            "candidate_ids",
+            "document_id",
+            "passage_id",
+            "start",
+            "end",
+            "passage_start",
+            "passage_end",
+            "names",
+            "et_al",
+            "year",
+            "locator",
+            "narrative",
+            "group_number",
+        ),
+        (
+            (
+                c.id,
+                c.text,
+                c.status,
+                _json_list(c.problems),
+                c.expected,
+                c.message,
+                c.work_id,
+                c.reference,
+                _json_list(c.candidates),
+                _json_list(c.candidate_ids),
+                c.document_id,
+                c.passage_id,
+                c.start,
+                c.end,
+                c.start - passages[c.passage_id].start if c.passage_id else None,
+                c.end - passages[c.passage_id].start if c.passage_id else None,
+                "; ".join(c.names),
+                int(c.et_al),
+                c.year,
+                c.locator,
+                int(c.narrative),
+                c.group,
+            )
             for c in citations
         ),
     )
@@ -246,39 +321,42 @@ def save_citations(db: sqlite_utils.Database, citations: list[Citation], passage
 
 def save_claims(db: sqlite_utils.Database, claims: list[Any]) -> None:
     """Claims (citing sentences) and which citations and works each rests on."""
-    insert_rows(
+    insert_tuples(
         db,
         "claims",
         (
-            {
-                "id": c.id,
-                "document_id": c.document_id,
-                "passage_id": c.passage_id,
-                "number": c.sentence.number,
-                "text": c.sentence.text,
-                "start": c.sentence.start,
-                "end": c.sentence.end,
-                "citation_count": len(c.citations),
-                "works": _json_list(sorted({x.work_id for x in c.citations if x.work_id})),
-                "candidate_works": _json_list(sorted({w for x in c.citations for w in x.candidate_ids})),
-            }
+            "id",
+            "document_id",
+            "passage_id",
+            "number",
+            "text",
+            "start",
+            "end",
+            "citation_count",
+            "works",
+            "candidate_works",
+        ),
+        (
+            (
+                c.id,
+                c.document_id,
+                c.passage_id,
+                c.sentence.number,
+                c.sentence.text,
+                c.sentence.start,
+                c.sentence.end,
+                len(c.citations),
+                _json_list(sorted({x.work_id for x in c.citations if x.work_id})),
+                _json_list(sorted({w for x in c.citations for w in x.candidate_ids})),
+            )
             for c in claims
         ),
     )
-    insert_rows(
+    insert_tuples(
         db,
         "claim_citations",
-        (
-            {
-                "claim_id": c.id,
-                "citation_id": x.id,
-                "status": x.status,
-                "work_id": x.work_id,
-                "candidates": _json_list(x.candidate_ids),
-            }
-            for c in claims
-            for x in c.citations
-        ),
+        ("claim_id", "citation_id", "status", "work_id", "candidates"),
+        ((c.id, x.id, x.status, x.work_id, _json_list(x.candidate_ids)) for c in claims for x in c.citations),
     )
 
 
@@ -331,26 +409,43 @@ def save_concepts(db: sqlite_utils.Database, concepts: list[Concept], labels: li
 
 
 def save_concept_links(db: sqlite_utils.Database, links: list[ConceptLink]) -> None:
-    rows = []
-    for i, link in enumerate(links, 1):
-        rows.append(
-            {
-                "id": i,
-                "concept_id": link.concept_id,
-                "target_table": link.target_table,
-                "target_id": link.target_id,
-                "method": link.method,
-                "passage_id": link.passage_id,
-                "matched_text": link.matched_text,
-                "start": link.start,
-                "end": link.end,
-                "note": link.note,
-                "work_id": link.target_id if link.target_table == "works" else None,
-                "finding_id": link.target_id if link.target_table == "findings" else None,
-                "claim_id": link.target_id if link.target_table == "claims" else None,
-            }
-        )
-    insert_rows(db, "concept_links", rows)
+    insert_tuples(
+        db,
+        "concept_links",
+        (
+            "id",
+            "concept_id",
+            "target_table",
+            "target_id",
+            "method",
+            "passage_id",
+            "matched_text",
+            "start",
+            "end",
+            "note",
+            "work_id",
+            "finding_id",
+            "claim_id",
+        ),
+        (
+            (
+                i,
+                link.concept_id,
+                link.target_table,
+                link.target_id,
+                link.method,
+                link.passage_id,
+                link.matched_text,
+                link.start,
+                link.end,
+                link.note,
+                link.target_id if link.target_table == "works" else None,
+                link.target_id if link.target_table == "findings" else None,
+                link.target_id if link.target_table == "claims" else None,
+            )
+            for i, link in enumerate(links, 1)
+        ),
+    )
 
 
 def save_evidence_map(
@@ -392,20 +487,7 @@ def save_evidence_map(
             rows.add((link.concept_id, "focus groups", link.target_id, "focus_groups", link.target_id))
         elif link.target_table == "criteria":
             rows.add((link.concept_id, "usability criteria", link.target_id, "criteria", link.target_id))
-    insert_rows(
-        db,
-        "evidence",
-        (
-            {
-                "concept_id": c,
-                "evidence": kind,
-                "bucket": bucket,
-                "target_table": table,
-                "target_id": target,
-            }
-            for c, kind, bucket, table, target in sorted(rows)
-        ),
-    )
+    insert_tuples(db, "evidence", ("concept_id", "evidence", "bucket", "target_table", "target_id"), sorted(rows))
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
@@ -477,10 +559,16 @@ def _update_work_figures(db: sqlite_utils.Database, work_figures: dict[str, dict
 
 
 def save_graph_analyses(
-    db: sqlite_utils.Database, work_figures: dict[str, dict[str, Any]], tables: dict[str, Iterable[dict[str, Any]]]
+    db: sqlite_utils.Database,
+    work_figures: dict[str, dict[str, Any]],
+    tables: dict[str, Iterable[dict[str, Any]] | TupleRows],
 ) -> None:
     """Store what the citation graph says (``kb.graph.analysis_rows``) and the maps' layouts
-    (``kb.layout.map_rows``): per-work figures as columns of ``works``, the rest as tables."""
+    (``kb.layout.map_rows``): per-work figures as columns of ``works``, the rest as tables
+    (each table's rows as dicts, or as :class:`TupleRows`)."""
     _update_work_figures(db, work_figures)
     for table, rows in tables.items():
-        insert_rows(db, table, rows)
+        if isinstance(rows, TupleRows):
+            insert_tuples(db, table, rows.columns, rows.rows)
+        else:
+            insert_rows(db, table, rows)
