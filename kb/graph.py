@@ -560,13 +560,7 @@ def concept_paths(
         s = f"concept:{a}"
         if s not in H:
             continue
-        wanted = {f"concept:{b}" for b in targets if b != a}
-        # most concepts are two steps apart (through a work they share): the search stops
-        # there when it has found them all, and goes on through the whole graph only if not
-        # (what it found up to that depth is what the whole search finds: breadth first)
-        pred, dist = nx.predecessor(H, s, cutoff=2, return_seen=True)
-        if not wanted <= dist.keys():
-            pred, dist = nx.predecessor(H, s, return_seen=True)
+        pred, dist = nx.predecessor(H, s, return_seen=True)
         for b in targets:
             t = f"concept:{b}"
             if b == a or t not in dist:

@@ -332,7 +332,9 @@ def test_stored_rows_without_a_column_read_as_the_same_rows_without_the_key(tmp_
     gives the graph the same rows without that key give (a work's role is then "author")."""
     rows = {
         "works": [{"id": "w1", "title": "T", "year": 2001, "authors": "Ostrom, E.", "et_al": 0}],
-        "authors": [{"id": "ostrom-e", "family": "Ostrom", "given": "E.", "is_organisation": 0, "display": "Ostrom, E."}],
+        "authors": [
+            {"id": "ostrom-e", "family": "Ostrom", "given": "E.", "is_organisation": 0, "display": "Ostrom, E."}
+        ],
         "work_authors": [{"work_id": "w1", "author_id": "ostrom-e"}],  # no role, no position
         "documents": [{"id": "d"}],
         "passages": [{"id": "p1", "document_id": "d"}],
@@ -353,8 +355,8 @@ def test_stored_rows_without_a_column_read_as_the_same_rows_without_the_key(tmp_
 
 
 def test_concept_paths_beyond_two_steps_and_without_a_path():
-    """The search stops two steps out when every other concept is there; a concept further
-    away, or out of reach, still gets its path, or none: the first of all shortest paths."""
+    """A concept several steps away gets the first of all its shortest paths, one out of
+    reach none, as networkx's own shortest paths say."""
     H = nx.Graph(
         [
             ("concept:a", "work:2"),
@@ -379,4 +381,12 @@ def test_concept_paths_beyond_two_steps_and_without_a_path():
                 assert got[(x, y)] == min(nx.all_shortest_paths(H, s, t)), (x, y)
             else:
                 assert (x, y) not in got
-    assert got[("a", "c")] == ["concept:a", "work:1", "concept:b", "finding:f", "focus_group:g", "finding:e", "concept:c"]
+    assert got[("a", "c")] == [
+        "concept:a",
+        "work:1",
+        "concept:b",
+        "finding:f",
+        "focus_group:g",
+        "finding:e",
+        "concept:c",
+    ]
