@@ -708,31 +708,23 @@ def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
         G = kbgraph.build_graph(kbgraph.records_from_db(db))
     concepts = sorted(r["id"] for r in db["concepts"].rows)
     with stage("analyses"):
-        # the authors' analyses (Louvain communities: the longest) are made in another process
-        # from now on; the maps in a third once what they share with the analyses here
-        # (PageRank, the evidence graph) is made; this process makes the rest (the parts of
-        # kbgraph.analysis_rows; Later: here, with one core). The edges are sorted by kind
-        # first, so that no process sorts them again.
-        kbgraph.edges_of(G, "cites")
+        # what the maps share with the analyses, made once; then the maps and the authors'
+        # analyses are made in another process while this one makes the rest (the parts of
+        # kbgraph.analysis_rows; Later: here, with one core). One other process, not one for
+        # each: each one forked copies the pages of the graph it reads (at 8,000 works two gave
+        # a quarter more memory in all and were slower, the two cores being shared by three)
+        kbgraph.citation_pagerank(G)
+        kbgraph.evidence_graph(G)
         authors = list(db["authors"].rows)
-        later = [Later(lambda: kbgraph.author_rows(G, authors))]
+        elsewhere = Later(lambda: (map_rows(G, concepts), kbgraph.author_rows(G, authors)))
         try:
-            kbgraph.citation_pagerank(G)
-            kbgraph.evidence_graph(G)
-            later.append(Later(lambda: map_rows(G, concepts)))
             figures = kbgraph.work_figures(G, [r["id"] for r in db["works"].rows])
             tables = {**kbgraph.pair_rows(G), **kbgraph.concept_rows(G, concepts)}
         except BaseException:
-            for elsewhere in later:
-                elsewhere.cancel()
+            elsewhere.cancel()
             raise
-    with stage("maps"):  # what is left of the other processes' work once this one's is done
-        try:
-            people = later[0].result()
-        except BaseException:
-            later[1].cancel()
-            raise
-        maps = later[1].result()
+    with stage("maps"):  # what is left of the other process's work once this one's is done
+        maps, people = elsewhere.result()
     return figures, {**tables, **people, **maps}
 
 
