@@ -143,10 +143,9 @@ def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph
             G.add_edge(
                 f"work:{wid}", f"author:{identity[aid]['canonical']}", kind="authored-by", position=position or 0
             )
-    claim_of = dict(
-        (citation, claim)
-        for claim, citation in _values(records.get("claim_citations", []), ("claim_id", "citation_id"))
-    )
+    claim_of = {
+        citation: claim for claim, citation in _values(records.get("claim_citations", []), ("claim_id", "citation_id"))
+    }
     cites = []  # what the co-cited-with edges are counted from, without a walk of the whole graph
     columns = ("id", "work_id", "document_id", "group_number", "passage_id")
     for cid, wid, doc, group, pid in _values(records.get("citations", []), columns):
@@ -357,8 +356,13 @@ def _co_cited(cites: Iterable[tuple[str, str, dict[str, Any]]], level: str) -> C
     attr = _LEVEL_ATTR[level]
     for u, v, d in cites:
         units[u if attr is None else d.get(attr, "")].add(v)
-    # counted by Counter's own loop (in C): a million units at 100,000 works
-    return Counter(chain.from_iterable(combinations(sorted(works), 2) for works in units.values() if len(works) > 1))
+    return _pair_counts(units.values())
+
+
+def _pair_counts(groups: Iterable[set[str]]) -> Counter:
+    """Each pair of members of a group (sorted), with the number of groups holding it: counted by
+    Counter's own loop (in C), over a million groups at 100,000 works."""
+    return Counter(chain.from_iterable(combinations(sorted(g), 2) for g in groups if len(g) > 1))
 
 
 def bibliographic_coupling(G: nx.MultiDiGraph) -> Counter:
@@ -374,7 +378,7 @@ def bibliographic_coupling(G: nx.MultiDiGraph) -> Counter:
     citing: dict[str, set[str]] = defaultdict(set)
     for _, v, d in edges_of(G, "cites"):
         citing[v].add(f"document:{d['document']}")
-    return Counter(chain.from_iterable(combinations(sorted(docs), 2) for docs in citing.values() if len(docs) > 1))
+    return _pair_counts(citing.values())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -509,9 +513,11 @@ def _evidence_edges(G: nx.MultiDiGraph) -> Iterator[tuple[str, str, str]]:
     other edges: the two kinds' lists (``edges_of``) are each in that order, and the few nodes
     with edges of both kinds (findings, which report their focus group and discuss concepts)
     have their edges taken from the graph itself, in its order, where they fall among the rest."""
-    starts = tuple(f"{t}:" for t in _EVIDENCE)
+    type_of = node_types(G).__getitem__
     both = {u for u, _, _ in edges_of(G, "reports")}
-    discussed = [(u, v, "discusses") for u, v, _ in edges_of(G, "discusses") if u.startswith(starts) and u not in both]
+    discussed = [
+        (u, v, "discusses") for u, v, _ in edges_of(G, "discusses") if type_of(u) in _EVIDENCE and u not in both
+    ]
     if not both:
         yield from discussed
         return
