@@ -13,6 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from kb.normalise import PARTICLES
+from kb.records import KbError
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -173,10 +174,13 @@ def places() -> tuple[frozenset[str], frozenset[str]]:
     global _PLACES
     if _PLACES is None:
         one, two = set(), set()
+        punctuation = re.compile(r"[^\w\s]")
         for line in (MODELS / "places.txt").read_text(encoding="utf-8").splitlines():
             if line.startswith("#") or not line.strip():
                 continue
-            words = [re.sub(r"[^\w]", "", w) for w in line.split()]
+            words = line.split()
+            if punctuation.search(line):  # a word of punctuation only is kept, empty: "Vitoria - Gasteiz"
+                words = [punctuation.sub("", w) for w in words]
             if len(words) == 1:
                 one.add(words[0])
             elif len(words) == 2:
@@ -198,17 +202,17 @@ class TitleWords:
 
     def __init__(self, path: Path):
         words, prefixes, abbreviations = set(), set(), set()
-        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
-            word, abbreviation, _ = (line.split("\t") + ["", ""])[:3]
-            word = word.strip().lower()
+        for line in path.read_text(encoding="utf-8").lower().splitlines()[1:]:
+            word, _, rest = line.partition("\t")
+            word = word.strip()
             if not word or " " in word or word.startswith("-"):
                 continue
             if word.endswith("-"):  # "comput-": any word that starts so
                 prefixes.add(word[:-1])
             else:
                 words.add(word)
-            for a in abbreviation.split(","):
-                a = a.strip().lower()
+            for a in rest.partition("\t")[0].split(","):
+                a = a.strip()
                 if a.endswith(".") and len(a) > 2:
                     abbreviations.add(a)
         self.words, self.prefixes, self.abbreviations = frozenset(words), frozenset(prefixes), frozenset(abbreviations)
@@ -227,14 +231,18 @@ _TITLE_WORDS: TitleWords | None = None
 
 
 def title_words() -> TitleWords:
-    """The LTWA, loaded once. Found through pyiso4's installed files, without importing it."""
+    """The LTWA, loaded once. Found in pyiso4's package folder, without importing it (or reading
+    its installed files' list, which takes longer than the search)."""
     global _TITLE_WORDS
     if _TITLE_WORDS is None:
-        from importlib.metadata import distribution
+        from importlib.util import find_spec
 
-        dist = distribution("pyiso4")
-        csv = next(f for f in dist.files or () if f.name.startswith("LTWA_") and f.name.endswith(".csv"))
-        _TITLE_WORDS = TitleWords(Path(dist.locate_file(csv)))
+        spec = find_spec("pyiso4")
+        folders = spec.submodule_search_locations if spec else None
+        found = sorted(p for folder in folders or () for p in Path(folder).glob("LTWA_*.csv"))
+        if not found:
+            raise KbError("pyiso4's list of title word abbreviations (LTWA_*.csv) is not installed: pip install pyiso4")
+        _TITLE_WORDS = TitleWords(found[-1])
     return _TITLE_WORDS
 
 

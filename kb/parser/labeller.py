@@ -360,7 +360,6 @@ class Labeller:
 
     def _sum_new_words(self) -> None:
         import numpy as np
-        from scipy.sparse import csr_matrix
 
         words = self.scored.words
         new = words[self.summed :]
@@ -373,11 +372,11 @@ class Labeller:
             self.shares = grown
         get, unknown, weights = self.index.get, self.unknown, self.weights
         shares = self.shares[:, self.summed : need]
-        # a word's own features, as many as it has
+        # a word's own features, as many as it has (every word has some), their weights summed
+        # in order, row after row: the sums a sparse 0/1 matrix times the weights makes
         cols = [get(f, unknown) for w in new for f in w.feats]
-        indptr = np.concatenate(([0], np.cumsum([len(w.feats) for w in new])))
-        x = csr_matrix((np.ones(len(cols), dtype=np.float32), cols, indptr), shape=(len(new), unknown + 1))
-        shares[0] = x @ weights
+        starts = np.cumsum([0] + [len(w.feats) for w in new[:-1]])
+        shares[0] = np.add.reduceat(weights[cols], starts, axis=0)
         for kind, off in enumerate(self._OFFSETS[1:], 1):
             if off in (-1, 1):  # four features each: summed in their order, as the product above sums
                 ids = np.array([get(f, unknown) for w in new for f in w.near[off]]).reshape(len(new), -1)
