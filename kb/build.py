@@ -26,10 +26,10 @@ from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
 from kb.normalise import hyphen_variants, line_of, search_variants
-from kb.parallel import Later
+from kb.parallel import Later, no_cycle_collection
 from kb.progress import bar, stage
 from kb.records import Citation, Document, KbError, Problem, Work, severity_of
-from kb.resolve import check, no_cycle_collection
+from kb.resolve import check
 from kb.store import (
     create_tables,
     ensure_db_shape,

@@ -268,8 +268,8 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
         kb check bibliography/coproduction-essay.md --references bibliography/seed-references.bib
         kb check draft.md            (the list after the draft's own '## References' heading)
     """
+    from kb.parallel import no_cycle_collection
     from kb.resolve import check as run_check
-    from kb.resolve import no_cycle_collection
     from loaders.markdown import load_document
     from loaders.references import read_reference_text, read_references
 

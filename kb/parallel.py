@@ -10,9 +10,9 @@ for: the result is the same list as the loop in one process would make.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from kb.progress import bar
@@ -24,10 +24,27 @@ R = TypeVar("R")
 _TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Many small objects and no reference cycles: the cyclic collector would only rescan them
+    (with 200,000 citations alive, each of its full passes reads them all again). ``kb check``
+    reads its document and list inside it, ``kb parse`` parses inside it, and ``kb build`` runs
+    inside it whole."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def workers() -> int:
     """Processes to spread work over: the cores this process may use (``KB_WORKERS`` caps it;
     1 computes everything in this process), never more than one from inside a worker process
     or where processes cannot be forked."""
+    import multiprocessing  # here, not at the top: kb check imports this module and forks nothing
+
     if multiprocessing.current_process().daemon or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -60,6 +77,8 @@ def forked_map(
     # walk them all, and writing to each makes the worker copy the memory it shares
     gc.freeze()
     try:
+        import multiprocessing
+
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             done = (r for chunk in pool.imap(_run_chunk, bounds) for r in chunk)
             return list(bar(done, label, n) if label else done)  # the bar counts items, not chunks
@@ -82,6 +101,8 @@ class Later:
             _TASK = (lambda f: f(), [fn])
             gc.freeze()  # as in forked_map
             try:
+                import multiprocessing
+
                 self.pool = multiprocessing.get_context("fork").Pool(1)
                 self.pending = self.pool.apply_async(_run_chunk, ((0, 1),))
             finally:

@@ -24,12 +24,10 @@ numbers are citations, what each message advises) is decided here, so ``kb check
 from __future__ import annotations
 
 import copy
-import gc
 import re
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate
@@ -39,6 +37,7 @@ import regex
 from rapidfuzz import fuzz, process
 
 from kb.normalise import entry_problems, family, fold, fold_german, name_key, name_keys, sort_key
+from kb.parallel import no_cycle_collection
 from kb.records import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work, severity_of
 
 # Names are Unicode: a capital is any upper-case letter with its combining marks (NFD text
@@ -379,20 +378,6 @@ def detect(document: Document) -> list[Citation]:
     pandoc ("[@key]") and LaTeX ("\\cite{key}")."""
     with no_cycle_collection():
         return _detect(document)
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Many small objects and no reference cycles: the cyclic collector would only rescan them
-    (with 200,000 citations alive, each of its full passes reads them all again). ``kb check``
-    reads its document and list inside it too, and ``kb build`` runs inside it whole."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Passage:

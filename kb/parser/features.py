@@ -216,12 +216,19 @@ class TitleWords:
                 if a.endswith(".") and len(a) > 2:
                     abbreviations.add(a)
         self.words, self.prefixes, self.abbreviations = frozenset(words), frozenset(prefixes), frozenset(abbreviations)
-        self.longest = max(map(len, prefixes), default=0)
+        # the lengths of the prefixes that start with each three letters, longest first: a word is
+        # looked up at those lengths only
+        lengths: dict[str, set[int]] = {}
+        for p in prefixes:
+            if len(p) > 2:
+                lengths.setdefault(p[:3], set()).add(len(p))
+        self.lengths = {start: sorted(ks, reverse=True) for start, ks in lengths.items()}
 
     def is_word(self, core: str) -> bool:
         if core in self.words:
             return True
-        return any(core[:k] in self.prefixes for k in range(min(len(core), self.longest), 2, -1))
+        ks = self.lengths.get(core[:3])
+        return bool(ks) and any(core[:k] in self.prefixes for k in ks if k <= len(core))
 
     def is_abbreviation(self, token: str) -> bool:
         return token.rstrip(",;:").lower() in self.abbreviations
@@ -262,7 +269,7 @@ _ASCII_SHAPE = str.maketrans(
 _DIGITS_SHAPE = str.maketrans({c: "d" for c in "0123456789"})
 _OTHER_LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"\d")
-_RUN = re.compile(r"(.)\1+")
+_LONG_RUN = re.compile(r"(.)\1\1+", re.S)
 
 
 def _shape(word: str) -> str:
@@ -274,14 +281,7 @@ def _shape(word: str) -> str:
     if not s.isascii():
         s = _OTHER_LETTER.sub(lambda m: m.group() if m.group() in "Xx" else "u", s)
     s = s.translate(_DIGITS_SHAPE) if s.isascii() else _DIGIT.sub("d", s)
-    out = []  # runs of one character kept to two ("Xxxxx" -> "Xxx")
-    for ch in s:
-        if len(out) >= 2 and out[-1] == ch and out[-2] == ch:
-            continue
-        out.append(ch)
-        if len(out) == 8:
-            break
-    return "".join(out)
+    return _LONG_RUN.sub(r"\1\1", s)[:8]  # runs of one character kept to two ("Xxxxx" -> "Xxx")
 
 
 _NOT_CORE = re.compile(r"[^\w&]")
