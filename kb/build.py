@@ -50,7 +50,7 @@ from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
 from loaders.markdown import load_document
-from loaders.references import read_references
+from loaders.references import read_references, read_references_many
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
 T = TypeVar("T")
@@ -331,7 +331,10 @@ class ParsedOnce:
         """Read ``lists`` (parser, path) across cores ahead of :meth:`read` (see
         :meth:`BuildCache.prefill`)."""
         self.cache.prefill(
-            "list", [(self.key(parse, path), parse, (path,)) for parse, path in lists], "reference lists"
+            "list",
+            [(self.key(parse, path), parse, (path,)) for parse, path in lists],
+            "reference lists",
+            many={read_references: lambda args: read_references_many([path for (path,) in args])},
         )
 
     def read(self, parse: Callable[[Path], T], path: Path) -> T:

@@ -192,7 +192,13 @@ class BuildCache:
             self._keep(kind, key, dumps(value))
         return value
 
-    def prefill(self, kind: str, jobs: Iterable[tuple[str, Callable[..., Any], tuple]], label: str = "") -> None:
+    def prefill(
+        self,
+        kind: str,
+        jobs: Iterable[tuple[str, Callable[..., Any], tuple]],
+        label: str = "",
+        many: dict[Callable[..., Any], Callable[[list[tuple]], list[Any]]] | None = None,
+    ) -> None:
         """Compute across cores the values of ``jobs`` (key, compute, arguments) that the
         previous build did not keep, so that :meth:`value` finds them ready: a build of many
         documents reads, resolves and matches them on every core, and still assembles what they
@@ -202,7 +208,12 @@ class BuildCache:
         Nothing is computed ahead without a cache file (values are kept only by their keys),
         with one core, or for fewer than :data:`PARALLEL_FROM` values; a value whose computing
         fails is left to :meth:`value`, which fails here with the same error. ``label``: the
-        progress bar shown on a terminal while they are computed."""
+        progress bar shown on a terminal while they are computed.
+
+        ``many`` maps a compute function to one that computes many values at once, from their
+        arguments, faster than one by one (None where one fails): the parser labels the entries
+        of many reference lists in one pass. Those values are computed ahead in chunks, in this
+        process too when it is the only one."""
         if self.path is None:
             return
         todo: dict[str, tuple[Callable[..., Any], tuple]] = {}
@@ -210,11 +221,16 @@ class BuildCache:
             if key not in todo and (kind, key) not in self._ready and not self._has(kind, key):
                 todo[key] = (compute, args)
         n = workers()
-        if n < 2 or len(todo) < PARALLEL_FROM:
+        together = bool(many) and any(compute in many for compute, _ in todo.values())  # type: ignore[operator]
+        if not todo or (not together and (n < 2 or len(todo) < PARALLEL_FROM)):
             return
-        blobs = forked_map(_computed, list(todo.values()), n, label=label or kind)
-        self.spread[kind] += len(todo)
-        self.processes = n
+        if n < 2 or len(todo) < PARALLEL_FROM:
+            n = 1
+        compute_all = functools.partial(_computed_together, many=many) if together else _computed
+        blobs = forked_map(compute_all, list(todo.values()), n, label=label or kind, together=together)
+        if n > 1:
+            self.spread[kind] += len(todo)
+            self.processes = n
         for key, blob in zip(todo, blobs, strict=True):
             if blob is not None:
                 self._ready[(kind, key)] = blob
@@ -324,6 +340,29 @@ def _computed(job: tuple[Callable[..., Any], tuple]) -> bytes | None:
         return dumps(compute(*args))
     except Exception:
         return None
+
+
+def _computed_together(
+    jobs: list[tuple[Callable[..., Any], tuple]], many: dict[Callable[..., Any], Callable[[list[tuple]], list[Any]]]
+) -> list[bytes | None]:
+    """The values of a chunk of jobs, pickled (None where computing fails): the jobs whose
+    function ``many`` can compute together in one call of it, the others one by one."""
+    out: list[bytes | None] = [None] * len(jobs)
+    groups: dict[Callable[..., Any], list[int]] = {}
+    for i, (compute, _) in enumerate(jobs):
+        groups.setdefault(compute, []).append(i)
+    for compute, indices in groups.items():
+        if compute in many:
+            try:
+                values = many[compute]([jobs[i][1] for i in indices])
+            except Exception:
+                continue  # left to BuildCache.value, which raises the error
+            for i, value in zip(indices, values, strict=True):
+                out[i] = None if value is None else dumps(value)
+        else:
+            for i in indices:
+                out[i] = _computed(jobs[i])
+    return out
 
 
 def timing_line(cache: BuildCache) -> None:

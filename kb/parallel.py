@@ -21,7 +21,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 # what the forked processes work on: set by forked_map before the fork, read by _run_chunk
-_TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+_TASK: tuple[Callable[[Any], Any], Sequence[Any], bool] | None = None
 
 
 @contextmanager
@@ -54,25 +54,36 @@ def workers() -> int:
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     assert _TASK is not None
-    fn, items = _TASK
+    fn, items, together = _TASK
+    if together:
+        return list(fn(list(items[bounds[0] : bounds[1]])))
     return [fn(items[i]) for i in range(*bounds)]
 
 
 def forked_map(
-    fn: Callable[[T], R], items: Sequence[T], processes: int, chunks_per_process: int = 16, label: str | None = None
-) -> list[R]:
+    fn: Callable[[Any], Any],
+    items: Sequence[T],
+    processes: int,
+    chunks_per_process: int = 16,
+    label: str | None = None,
+    together: bool = False,
+) -> list[Any]:
     """``[fn(item) for item in items]``, computed in ``processes`` forked processes (here, with
     one). ``fn`` and ``items`` are inherited by the fork, never pickled, so ``fn`` may be any
     callable; each result must pickle. Several chunks a process, so that one slow chunk does not
     leave the other cores idle, and a progress bar (``label``, on a terminal) moves as they come
-    back."""
+    back.
+
+    With ``together``, ``fn`` takes a list of items and gives their results in order, for work
+    cheaper done many at a time (the parser labels many lists' entries in one pass): it is
+    called once a chunk, or once for all the items here."""
     if processes < 2 or len(items) < 2:
-        return [fn(item) for item in items]
+        return list(fn(list(items))) if together else [fn(item) for item in items]
     global _TASK
     n = len(items)
     size = max(1, -(-n // (processes * chunks_per_process)))
     bounds = [(i, min(n, i + size)) for i in range(0, n, size)]
-    _TASK = (fn, items)
+    _TASK = (fn, items, together)
     # the parent's objects out of the collector's sight: a worker's collections would otherwise
     # walk them all, and writing to each makes the worker copy the memory it shares
     gc.freeze()
@@ -98,7 +109,7 @@ class Later:
         self.pending = None
         if workers() > 1:
             global _TASK
-            _TASK = (lambda f: f(), [fn])
+            _TASK = (lambda f: f(), [fn], False)
             gc.freeze()  # as in forked_map
             try:
                 import multiprocessing

@@ -112,3 +112,57 @@ def test_bibtex_values_decoded_without_pylatexenc_as_pylatexenc_decodes_them(kee
             assert fast._transform_python_value_string(value) == slow._transform_python_value_string(value), value
     assert checked > 500
     assert fast._transform_python_value_string("846--860") == ("846–860", "")
+
+
+def _read_alone(path: Path):
+    from kb.records import KbError
+
+    try:
+        return read_references(path)
+    except KbError:
+        return None
+
+
+def _shown(result) -> list | None:
+    """What a reader gives, every field a user sees: the works and their problems, the warnings."""
+    if result is None:
+        return None
+    works = [
+        (
+            w.csl,
+            w.raw,
+            w.source,
+            w.line,
+            w.position,
+            w.et_al,
+            [(p.code, p.message, p.line, p.work_id) for p in w.problems],
+        )
+        for w in result.works
+    ]
+    return [works, result.warnings]
+
+
+def test_many_lists_read_together_give_what_each_gives_alone(tmp_path):
+    """The build reads its free-text lists together (their entries labelled in one pass): each
+    file must come out as reading it alone gives it, whatever else is in the pass, and a file
+    that cannot be read must not spoil the others."""
+    from loaders.references import read_references_many
+
+    root = Path(__file__).resolve().parents[1] / "bibliography"
+    entries = (root / "seed-references.txt").read_text(encoding="utf-8").strip().split("\n")
+    paths = []
+    for i, (start, stop) in enumerate([(0, 5), (5, 6), (6, 36), (10, 20)]):
+        path = tmp_path / f"list-{i}.txt"
+        path.write_text("\n".join(reversed(entries[start:stop])) + "\n", encoding="utf-8")
+        paths.append(path)
+    (tmp_path / "latin.txt").write_bytes(
+        "Bovaird, T. (2007). Beyond engagement and participation. Caf\xe9.\n".encode("latin-1")
+    )
+    (tmp_path / "empty.txt").write_text("\n", encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    paths[2:2] = [tmp_path / "latin.txt", tmp_path / "empty.txt", root / "seed-references.bib", tmp_path / "binary.txt"]
+    together = read_references_many(paths)
+    alone = [_read_alone(p) for p in paths]
+    assert [_shown(r) for r in together] == [_shown(r) for r in alone]
+    assert together[3] is None and together[5] is None  # empty, binary: left for the build to report
+    assert together[2].warnings and len(together[-2].works) == 30

@@ -27,6 +27,24 @@ def test_forked_map_gives_the_list_in_order_from_other_processes():
     assert {pid for _, pid in out} - {os.getpid()}  # computed elsewhere
 
 
+@pytest.mark.parametrize("processes", [1, pytest.param(2, marks=two_cores)])
+def test_forked_map_together_hands_fn_whole_chunks_and_gives_the_list_in_order(processes):
+    calls = []
+
+    def squares(chunk):
+        calls.append(len(chunk))  # seen here only when computed here
+        return [(i * i, os.getpid(), len(chunk)) for i in chunk]
+
+    items = list(range(100))
+    out = forked_map(squares, items, processes, chunks_per_process=4, together=True)
+    assert [v for v, _, _ in out] == [i * i for i in items]
+    if processes == 1:
+        assert calls == [100]  # one call for all of them
+    else:  # a call a chunk (eight of 13 items, the last of 9), in other processes
+        assert not calls and os.getpid() not in {pid for _, pid, _ in out}
+        assert [n for _, _, n in out] == [13] * 91 + [9] * 9
+
+
 @two_cores
 @pytest.mark.parametrize("cap, elsewhere", [("2", True), ("1", False)])
 def test_later_computes_in_another_process_unless_one_core(monkeypatch, cap, elsewhere):

@@ -25,6 +25,7 @@ from kb.normalise import citation_key, family, unique_keys
 from kb.records import KbError, Work
 
 Reader = Callable[[str, str], list[Work]]  # (text, source file) -> works, in list order
+ManyReader = Callable[[list[tuple[str, str]]], list[list[Work]]]  # many (text, source) -> each one's works
 Writer = Callable[[Iterable[Work]], str]
 
 
@@ -34,6 +35,7 @@ class Format:
     label: str  # what a person calls it
     extensions: tuple[str, ...] = ()  # file suffixes it is read from (".bib")
     read: Reader | None = None
+    read_many: ManyReader | None = None  # many files read together, each as ``read`` reads it (when cheaper so)
     write: Writer | None = None
     content_type: str = "text/plain; charset=utf-8"
     extension: str | None = None  # the URL extension Datasette exports it under (works.bib)

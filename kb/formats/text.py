@@ -14,6 +14,19 @@ def read_text(text: str, source: str) -> list[Work]:
     return parse_references(text, source)
 
 
+def read_texts(lists: list[tuple[str, str]]) -> list[list[Work]]:
+    """Many free-text lists, their entries labelled in one pass (see parse_reference_lists)."""
+    from kb.parser import parse_reference_lists
+
+    return parse_reference_lists(lists)
+
+
 FORMAT = Format(
-    name="text", label="free text", extensions=(".txt", ".md"), read=read_text, structured=False, default=True
+    name="text",
+    label="free text",
+    extensions=(".txt", ".md"),
+    read=read_text,
+    read_many=read_texts,
+    structured=False,
+    default=True,
 )
