@@ -98,19 +98,33 @@ class Matcher:
             self.first_words.append(_first_words(texts))
 
     def find(self, text: str) -> list[tuple[str, int, int, str]]:
-        """(concept id, start, end, matched text) for every match, in text order."""
+        r"""(concept id, start, end, matched text) for every match, in text order.
+
+        A match starts where a word starts (each pattern opens with ``(?<![\w-])`` and each label
+        with a word character), and its first word is one of its concept's ``first_words``: a
+        concept's pattern is tried only at the words of the text that can start it, instead of
+        being run along the whole text. The matches are the ones ``finditer`` gives: the folded
+        text has none of the letters that match an ASCII letter only ignoring case ("ı", "İ",
+        "ſ" and the Kelvin sign fold to ASCII), so lower() finds every word a pattern can start
+        with.
+        """
         folded = _fold_keep_length(text)
-        words = _words(folded)
+        starts = _word_starts(folded)
         hits = []
         for (concept_id, pattern), first in zip(self.patterns, self.first_words, strict=True):
-            if first is not None and first.isdisjoint(words):
-                continue  # no label of this concept can start in this text
+            if first is None:  # a label that starts otherwise: the whole text searched
+                found = pattern.finditer(folded)
+            else:
+                at = sorted({p for w in first for p in starts.get(w, ())})
+                if not at:
+                    continue  # no label of this concept can start in this text
+                found = _matches_at(pattern, folded, at)
             blocked = (
                 [(b.start(), b.end()) for b in self.blockers[concept_id].finditer(folded)]
                 if concept_id in self.blockers
                 else []
             )
-            for m in pattern.finditer(folded):
+            for m in found:
                 if any(s <= m.start() and m.end() <= e for s, e in blocked):
                     continue
                 hits.append((concept_id, m.start(), m.end(), text[m.start() : m.end()]))
@@ -131,12 +145,30 @@ def _first_words(labels: list[str]) -> frozenset[str] | None:
     return frozenset(out)
 
 
-def _words(folded: str) -> set[str]:
-    """The lower-case words of a text, each also without a final "s" or "es" (a label matches
-    "ICTs" as well as "ICT"): every word a label's match can start with."""
-    words = set(_WORD.findall(folded.lower()))
-    words |= {w[:-1] for w in words if w.endswith("s")} | {w[:-2] for w in words if w.endswith("es")}
-    return words
+def _word_starts(folded: str) -> dict[str, list[int]]:
+    """Where each word of a text starts, by the word in lower case and by it without a final
+    "s" or "es" (a label matches "ICTs" as well as "ICT")."""
+    starts: dict[str, list[int]] = defaultdict(list)
+    for m in _WORD.finditer(folded):
+        w, p = m.group().lower(), m.start()
+        starts[w].append(p)
+        if w.endswith("s"):
+            starts[w[:-1]].append(p)
+            if w.endswith("es"):
+                starts[w[:-2]].append(p)
+    return starts
+
+
+def _matches_at(pattern: re.Pattern[str], text: str, positions: list[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` when a match can start only at ``positions`` (sorted): the
+    match at each, none overlapping the one before."""
+    end = 0
+    for p in positions:
+        if p >= end:
+            m = pattern.match(text, p)
+            if m:
+                yield m
+                end = m.end()
 
 
 class _KeepLength(dict):

@@ -44,6 +44,15 @@ PIECES = [
     "a",
     "OECD",
     "x" * 70,
+    "xICT",
+    "ICT-",
+    "-ICT",
+    "ICTICT",
+    "New  Public\nGovernance",
+    "İCT",  # the four letters a pattern's ASCII letter matches only ignoring case
+    "cıtizen participation",
+    "ſervice usability",
+    "\u212aelvin",
 ]
 
 
