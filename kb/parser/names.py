@@ -394,7 +394,7 @@ def _organisation(text: str) -> bool:
     return len(words) >= 3 and not _SEVERAL.search(text) and bool(_ORG_WORDS.fullmatch(words[-1].strip(".,;:")))
 
 
-@lru_cache(maxsize=1 << 16)  # a list is read twice (its order, then its names): keep the whole list
+@lru_cache(maxsize=1 << 17)  # a list is read twice (its order, then its names): keep the whole list
 def read_names(text: str) -> NameList:
     """Every reading of one printed name list.
 
