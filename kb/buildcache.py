@@ -205,15 +205,16 @@ class BuildCache:
         give in one process, in their order. Each value is computed by the same call, in a
         forked process, as :meth:`value` would make here.
 
-        Nothing is computed ahead without a cache file (values are kept only by their keys),
-        with one core, or for fewer than :data:`PARALLEL_FROM` values; a value whose computing
-        fails is left to :meth:`value`, which fails here with the same error. ``label``: the
-        progress bar shown on a terminal while they are computed.
+        Nothing is computed ahead without a cache file (values are kept only by their keys);
+        with one core, or for fewer than :data:`PARALLEL_FROM` values, nothing is but what
+        ``many`` computes (below), here. A value whose computing fails is left to
+        :meth:`value`, which fails here with the same error. ``label``: the progress bar shown
+        on a terminal while they are computed.
 
         ``many`` maps a compute function to one that computes many values at once, from their
         arguments, faster than one by one (None where one fails): the parser labels the entries
-        of many reference lists in one pass. Those values are computed ahead in chunks, in this
-        process too when it is the only one."""
+        of many reference lists in one pass. Those values are computed a chunk at a time, in
+        the forked processes, or all at once in this process when it is the only one."""
         if self.path is None:
             return
         todo: dict[str, tuple[Callable[..., Any], tuple]] = {}
