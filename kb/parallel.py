@@ -76,9 +76,13 @@ def forked_map(
 
     With ``together``, ``fn`` takes a list of items and gives their results in order, for work
     cheaper done many at a time (the parser labels many lists' entries in one pass): it is
-    called once a chunk, or once for all the items here."""
+    called once a chunk, here too, where the bar moves a chunk at a time."""
     if processes < 2 or len(items) < 2:
-        return list(fn(list(items))) if together else [fn(item) for item in items]
+        if not together:
+            return [fn(item) for item in items]
+        size = max(1, -(-len(items) // chunks_per_process))
+        here = (r for i in range(0, len(items), size) for r in fn(list(items[i : i + size])))
+        return list(bar(here, label, len(items)) if label else here)
     global _TASK
     n = len(items)
     size = max(1, -(-n // (processes * chunks_per_process)))

@@ -39,7 +39,7 @@ def test_forked_map_together_hands_fn_whole_chunks_and_gives_the_list_in_order(p
     out = forked_map(squares, items, processes, chunks_per_process=4, together=True)
     assert [v for v, _, _ in out] == [i * i for i in items]
     if processes == 1:
-        assert calls == [100]  # one call for all of them
+        assert calls == [25, 25, 25, 25]  # a call a chunk, here
     else:  # a call a chunk (eight of 13 items, the last of 9), in other processes
         assert not calls and os.getpid() not in {pid for _, pid, _ in out}
         assert [n for _, _, n in out] == [13] * 91 + [9] * 9
@@ -88,3 +88,19 @@ def test_forked_work_moves_a_progress_bar_on_a_terminal(monkeypatch, capsys):
     assert out == [i * i for i in range(64)]
     shown = capsys.readouterr().err
     assert "reference lists" in shown and "64/64" in shown  # every item shown done, not the chunks
+
+
+@pytest.mark.parametrize("processes", [1, pytest.param(2, marks=two_cores)])
+def test_work_done_together_moves_a_progress_bar_too(monkeypatch, capsys, processes):
+    """With one core the build reads its lists in this process, a chunk at a time: the bar
+    still moves, and counts the lists, not the chunks."""
+    from kb import progress
+
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True, raising=False)
+    progress.set_quiet(False)
+    out = forked_map(
+        lambda chunk: [i * i for i in chunk], list(range(64)), processes, label="reference lists", together=True
+    )
+    assert out == [i * i for i in range(64)]
+    shown = capsys.readouterr().err
+    assert "reference lists" in shown and "64/64" in shown
