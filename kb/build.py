@@ -561,7 +561,7 @@ def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
         # graph's own (graph, analyses, maps, save-graph, inside _save_graph), then shape
         for names, label in ((steps[:12], "store"), (steps[12:13], None), (steps[13:], "shape")):
             with stage(label) if label else nullcontext():
-                for name, run in names:
+                for name, run in bar(names, "tables") if label == "store" else names:
                     step = name
                     run()
             if label == "store":

@@ -139,6 +139,21 @@ def test_quiet_silences_progress_even_on_a_terminal(monkeypatch):
         progress.set_quiet(False)
 
 
+def test_the_long_stages_move_a_progress_bar_on_a_terminal(tmp_path, root, monkeypatch, capsys):
+    """At 100,000 works storing, saving the graph and shaping the database take half a minute
+    each: each moves a bar, not only says it started."""
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True, raising=False)
+    progress.set_quiet(False)
+    build(tmp_path / "kb.db", root)
+    err = capsys.readouterr().err
+    for started, moving in (
+        ("kb: store", "tables"),
+        ("kb: save-graph", "graph tables"),
+        ("kb: shape", "search and indexes"),
+    ):
+        assert started in err and moving in err.split(started, 1)[1], started
+
+
 def test_timings_are_printed_per_stage_when_asked(tmp_path, root, monkeypatch, capsys):
     monkeypatch.setenv("KB_TIMINGS", "1")
     build(tmp_path / "kb.db", root)
