@@ -221,12 +221,10 @@ class BuildCache:
         for key, compute, args in jobs:
             if key not in todo and (kind, key) not in self._ready and not self._has(kind, key):
                 todo[key] = (compute, args)
-        n = workers()
+        n = workers() if len(todo) >= PARALLEL_FROM else 1
         together = bool(many) and any(compute in many for compute, _ in todo.values())  # type: ignore[operator]
-        if not todo or (not together and (n < 2 or len(todo) < PARALLEL_FROM)):
+        if not todo or (n < 2 and not together):
             return
-        if n < 2 or len(todo) < PARALLEL_FROM:
-            n = 1
         compute_all = functools.partial(_computed_together, many=many) if together else _computed
         blobs = forked_map(compute_all, list(todo.values()), n, label=label or kind, together=together)
         if n > 1:
