@@ -27,7 +27,7 @@ from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
 from kb.normalise import hyphen_variants, line_of, search_variants
 from kb.parallel import Later, no_cycle_collection
-from kb.progress import bar, stage
+from kb.progress import bar, stage, steps
 from kb.records import Citation, Document, KbError, Problem, Work, severity_of
 from kb.resolve import check
 from kb.store import (
@@ -152,7 +152,10 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     paths = _files(root, "bibliography", "*.md") + _files(root, "evidence", "*.md")
     keys = [digest(str(p), hashlib.sha256(p.read_bytes()).digest()) for p in paths]
     cache.prefill("document", [(key, load_document, (p,)) for key, p in zip(keys, paths, strict=True)], "documents")
-    documents = [cache.value("document", key, load_document, p) for key, p in zip(keys, paths, strict=True)]
+    documents = [
+        cache.value("document", key, load_document, p)
+        for key, p in bar(list(zip(keys, paths, strict=True)), "documents")
+    ]
     by_id: dict[str, Document] = {}
     for d in documents:
         if d.id in by_id:
@@ -499,7 +502,7 @@ def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
         for p in problems:
             p.severity = severity_of(p.code)
     with stage("claims"):
-        claims = make_claims(sources.documents, citations)
+        claims = make_claims(bar(sources.documents, "documents"), citations)
     with stage("concepts"):
         links, labels = tag(
             sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated, cache
@@ -515,7 +518,7 @@ def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
             + [w.csl.get("container-title", "") for w in sources.works]
             + [p.text for d in sources.documents for p in d.passages]
         )
-        for w in sources.works:
+        for w in bar(sources.works, "works"):
             searched = f"{w.csl.get('title', '')} {w.csl.get('container-title', '')}"
             stats[w.id] = {
                 "search_variants": search_variants(searched, variants) or None,
@@ -707,22 +710,28 @@ def _save_graph(db: sqlite_utils.Database) -> None:
 
 def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
     """The graph, built from the stored records, and what its analyses and maps give as rows."""
-    with stage("graph"):
-        G = kbgraph.build_graph(kbgraph.records_from_db(db))
+    with stage("graph"), steps("graph records", kbgraph.GRAPH_STEPS) as tick:
+        G = kbgraph.build_graph(kbgraph.records_from_db(db), tick)
     concepts = sorted(r["id"] for r in db["concepts"].rows)
-    with stage("analyses"):
+    with stage("analyses"), steps("analyses", 5) as tick:
         # what the maps share with the analyses, made once; then the maps and the authors'
         # analyses are made in another process while this one makes the rest (the parts of
         # kbgraph.analysis_rows; Later: here, with one core). One other process, not one for
         # each: each one forked copies the pages of the graph it reads (at 8,000 works two gave
         # a quarter more memory in all and were slower, the two cores being shared by three)
         kbgraph.citation_pagerank(G)
+        tick()
         kbgraph.evidence_graph(G)
+        tick()
         authors = list(db["authors"].rows)
         elsewhere = Later(lambda: (map_rows(G, concepts), kbgraph.author_rows(G, authors)))
         try:
             figures = kbgraph.work_figures(G, [r["id"] for r in db["works"].rows])
-            tables = {**kbgraph.pair_rows(G), **kbgraph.concept_rows(G, concepts)}
+            tick()
+            pairs = kbgraph.pair_rows(G)
+            tick()
+            tables = {**pairs, **kbgraph.concept_rows(G, concepts)}
+            tick()
         except BaseException:
             elsewhere.cancel()
             raise

@@ -4,6 +4,7 @@ the works they resolve to (or, for an ambiguous citation, the candidates, marked
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kb.records import Citation, Document
@@ -80,7 +81,7 @@ def _sentence(p, number: int, start: int, end: int) -> Sentence:
     return Sentence(p.id, number, p.start + start + lead, p.start + start + lead + len(chunk), chunk)
 
 
-def claims(documents: list[Document], citations: list[Citation]) -> list[Claim]:
+def claims(documents: Iterable[Document], citations: list[Citation]) -> list[Claim]:
     """One claim per sentence that holds at least one citation."""
     out: list[Claim] = []
     by_passage: dict[str, list[Citation]] = {}

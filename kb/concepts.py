@@ -16,6 +16,7 @@ from typing import Any
 
 from kb.buildcache import BuildCache, digest
 from kb.normalise import fold
+from kb.progress import bar
 from kb.records import Concept, ConceptLink, Document
 
 _DEFINED = re.compile(r"(?P<before>[\w\s-]{3,60}?)\s*\((?P<abbr>[A-Z]{2,}s?)(?:,\s*henceforth)?\)")
@@ -215,7 +216,7 @@ def matches_kept(
         texts = [p.text for p in doc.passages] + sentences[doc.id]
         jobs.append((digest(matcher_key, repr(texts)), _find_all, (matcher, texts)))
     cache.prefill("concepts", jobs, "concepts")
-    for key, _, (_, texts) in jobs:
+    for key, _, (_, texts) in bar(jobs, "concepts"):  # with one core, matched here
         known.update(zip(texts, cache.value("concepts", key, _find_all, matcher, texts), strict=True))
 
     def find(text: str) -> list[Match]:

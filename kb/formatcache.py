@@ -69,7 +69,12 @@ def format_cached(
     for style in styles:
         texts = {}
         # quick texts across cores too when there are many: each is a pure function of its item
-        quick = forked_map(partial(_quick, style=style), items, n if len(items) >= PARALLEL_FROM else 1)
+        quick = forked_map(
+            partial(_quick, style=style),
+            items,
+            n if len(items) >= PARALLEL_FROM else 1,
+            label=f"{style} references",
+        )
         for w, text in zip(works, quick, strict=True):
             if text is not None:
                 texts[w.id] = text
@@ -80,9 +85,9 @@ def format_cached(
         missing = [w for w, _ in slow if w.id not in texts]
         chunks = [(missing[i : i + CHUNK], style) for i in range(0, len(missing), CHUNK)]
         if len(missing) >= PARALLEL_FROM and n > 1:
-            done = forked_map(_format_chunk, chunks, n, chunks_per_process=len(chunks), label=f"{style} references")
+            done = forked_map(_format_chunk, chunks, n, chunks_per_process=len(chunks), label=f"{style} by citeproc-py")
         else:
-            done = [_format_chunk(c) for c in bar(chunks, f"{style} references")]
+            done = [_format_chunk(c) for c in (bar(chunks, f"{style} by citeproc-py") if chunks else ())]
         fresh = {k: v for d in done for k, v in d.items()}
         texts.update(fresh)
         if db and fresh:

@@ -12,7 +12,7 @@ import heapq
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain, combinations
 from typing import Any
 
@@ -102,24 +102,38 @@ def records_from_db(db: Any) -> dict[str, Iterable[dict[str, Any]]]:
     return out
 
 
-def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph:
-    """One graph of the whole knowledge base from its records (see ``records_from_db``).
+GRAPH_STEPS = 12  # the tables build_graph reads, each one step (``tick``) of a progress bar
+
+
+def _nothing() -> None:
+    pass
+
+
+def build_graph(
+    records: dict[str, Iterable[dict[str, Any]]], tick: Callable[[], None] | None = None
+) -> nx.MultiDiGraph:
+    """One graph of the whole knowledge base from its records (see ``records_from_db``);
+    ``tick()`` after each of its :data:`GRAPH_STEPS` steps (a build's progress bar).
 
     >>> G = build_graph({"works": [{"id": "a", "title": "A", "year": 2000}], "concepts": [{"id": "c", "pref_label": "C"}],
     ...                  "concept_links": [{"concept_id": "c", "target_table": "works", "target_id": "a", "method": "cited-in"}]})
     >>> sorted(G.nodes), [k for _, _, k in G.edges(data="kind")]
     (['concept:c', 'work:a'], ['discusses'])
     """
+    tick = tick or _nothing
     G = nx.MultiDiGraph()
     for d in records.get("documents", []):
         G.add_node(f"document:{d['id']}", type="document", label=d.get("title") or d["id"], ref=d["id"])
+    tick()
     # the largest tables are read as tuples (``_values``): a dict a row cost a quarter of the stage
     for pid, doc in _values(records.get("passages", []), ("id", "document_id")):
         G.add_node(f"passage:{pid}", type="passage", label=pid, ref=pid)
         G.add_edge(f"document:{doc}", f"passage:{pid}", kind="contains")
+    tick()
     for cid, pid in _values(records.get("claims", []), ("id", "passage_id")):
         G.add_node(f"claim:{cid}", type="claim", label=cid, ref=cid)
         G.add_edge(f"passage:{pid}", f"claim:{cid}", kind="contains")
+    tick()
     suffixes = work_year_suffixes(records.get("works", []))
     for w in records.get("works", []):
         G.add_node(
@@ -129,20 +143,24 @@ def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph
             ref=w["id"],
             year=w.get("year") or 0,
         )
+    tick()
     for doc, wid in _values(records.get("reference_entries", []), ("document_id", "work_id")):
         # the reference list, cited or not
         if wid and f"document:{doc}" in G and f"work:{wid}" in G:
             G.add_edge(f"document:{doc}", f"work:{wid}", kind="lists")
+    tick()
     identity = author_identities(records.get("authors", []))
     for a in records.get("authors", []):
         canonical = identity[a["id"]]["canonical"]
         G.add_node(f"author:{canonical}", type="author", label=identity[a["id"]]["display"], ref=canonical)
+    tick()
     columns = ("work_id", "author_id", "role", "position")
     for wid, aid, role, position in _values(records.get("work_authors", []), columns, role="author"):
         if role == "author":
             G.add_edge(
                 f"work:{wid}", f"author:{identity[aid]['canonical']}", kind="authored-by", position=position or 0
             )
+    tick()
     claim_of = {
         citation: claim for claim, citation in _values(records.get("claim_citations", []), ("claim_id", "citation_id"))
     }
@@ -153,6 +171,7 @@ def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph
             u, v = f"claim:{claim_of[cid]}", f"work:{wid}"
             k = G.add_edge(u, v, kind="cites", citation=cid, group=f"{doc}#{group}", passage=pid or "", document=doc)
             cites.append((u, v, G.succ[u][v][k]))  # the edge's own attributes, not a second copy
+    tick()
     for f in records.get("findings", []):
         G.add_node(f"finding:{f['id']}", type="finding", label=f["id"], ref=f["id"])
         if f.get("focus_group"):
@@ -163,8 +182,10 @@ def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph
         for r in rows:  # the passage whose words the finding or focus group is quoted from
             if r.get("passage_id") and f"passage:{r['passage_id']}" in G:
                 G.add_edge(f"passage:{r['passage_id']}", f"{kind}:{r['id']}", kind="contains")
+    tick()
     for c in records.get("concepts", []):
         G.add_node(f"concept:{c['id']}", type="concept", label=c.get("pref_label") or c["id"], ref=c["id"])
+    tick()
     prefix = {
         "passages": "passage",
         "claims": "claim",
@@ -181,8 +202,10 @@ def build_graph(records: dict[str, Iterable[dict[str, Any]]]) -> nx.MultiDiGraph
         if source not in G:
             G.add_node(source, type=kind, label=target, ref=target)
         G.add_edge(source, f"concept:{concept}", kind="discusses", method=method or "")
+    tick()
     for (a, b), weight in sorted(_co_cited(cites, "parenthesis").items()):
         G.add_edge(a, b, kind="co-cited-with", weight=weight)
+    tick()
     return nx.freeze(G)  # read by every analysis and map, which keep what they compute with it
 
 

@@ -84,7 +84,7 @@ def forked_map(
     called once a chunk, here too, where the bar moves a chunk at a time."""
     if processes < 2 or len(items) < 2:
         if not together:
-            return [fn(item) for item in items]
+            return [fn(item) for item in (bar(items, label) if label else items)]
         size = max(1, -(-len(items) // chunks_per_process))
         here = (r for i in range(0, len(items), size) for r in fn(list(items[i : i + size])))
         return list(bar(here, label, len(items)) if label else here)
