@@ -288,6 +288,9 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text).lower()).strip("-")
 
 
+_PAGE_RANGE = re.compile(r"(\d+)-(\d+)")
+
+
 def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     """What looks wrong in one reference-list entry, as (code, message) pairs (codes from
     kb.records.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
@@ -306,7 +309,7 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
                 ("truncated-author", f"author {a.get('given', '')} {fam!r} looks cut short: only a particle is left")
             )
     page = str(csl.get("page") or "")
-    m = re.fullmatch(r"(\d+)-(\d+)", page)
+    m = _PAGE_RANGE.fullmatch(page)
     if m and int(m.group(2)) <= int(m.group(1)):
         out.append(("suspicious-pages", f"page range {page} ends where it starts or before"))
     container = csl.get("container-title")

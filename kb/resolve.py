@@ -541,8 +541,9 @@ class _Passage:
         they stand; False, and nothing read, when a first word names no author ("(In, 2010)"): the
         general reading decides those."""
         pieces = list(_PLAIN_PIECE.finditer(self.body, start, end))
-        if any(p.group(1) in _NOT_NAMES for p in pieces):
-            return False
+        for p in pieces:  # a loop, not any() over a generator: this runs for every parenthesis
+            if p.group(1) in _NOT_NAMES:
+                return False
         group = self.take(start, end)
         base, text = self.base, self.document.text
         document_id, passage_id = self.document.id, self.passage.id
@@ -1372,8 +1373,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
             if not fam:
                 continue
             initial = fold((a.get("given") or "?")[:1]).upper()
-            key = re.sub(r"[^a-z]", "", _german_key(fam))
-            spellings[(key, initial)][fam].append(w)
+            spellings[(_german_key(fam), initial)][fam].append(w)  # the key is letters a-z only already
     for (_key, initial), forms in spellings.items():
         if len(forms) > 1:
             names = sorted(forms)
