@@ -22,6 +22,10 @@ class KbError(Exception):
         self.hint = hint
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple:
+        # pickled whole (an error raised in a forked process comes back to be reported here)
+        return (type(self), (self.message, self.path, self.line, self.hint))
+
     def __str__(self) -> str:
         where = ""
         if self.path:

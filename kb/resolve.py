@@ -1011,7 +1011,14 @@ def resolve(citations: list[Citation], works: list[Work], numbered: bool = False
 
     ``numbered`` says the document cites by number ("[3]") whatever its citations say."""
     with no_cycle_collection():
-        return _resolve_all(citations, works, numbered)
+        return _resolve_all(citations, _indexed(works), numbered)
+
+
+def _indexed(works: list[Work]) -> tuple[list[Reference], ReferenceIndex]:
+    """What resolving needs of a list, whatever the document: its references and their index."""
+    refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
+    position = {w.id: i for i, w in enumerate(works)}
+    return refs, ReferenceIndex(refs, {position[k]: v for k, v in year_suffixes(works).items()})
 
 
 def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
@@ -1057,10 +1064,10 @@ _RESOLVED = attrgetter(
 )
 
 
-def _resolve_all(citations: list[Citation], works: list[Work], numbered: bool) -> list[Citation]:
-    refs = [reference_from_work(w, i) for i, w in enumerate(works, 1)]
-    position = {w.id: i for i, w in enumerate(works)}
-    index = ReferenceIndex(refs, {position[k]: v for k, v in year_suffixes(works).items()})
+def _resolve_all(
+    citations: list[Citation], indexed: tuple[list[Reference], ReferenceIndex], numbered: bool
+) -> list[Citation]:
+    refs, index = indexed
     author_year = [c for c in citations if c.names]
     index.style = document_style(citations)
     # "Wiewiora 2016" is malformed in a document that writes "Ostrom, 1996"; in one that writes
@@ -1460,25 +1467,51 @@ class CheckReport:
     works: list[Work] = field(default_factory=list)
 
 
-def check(document: Document, works: list[Work], numbered: bool = False) -> CheckReport:
-    """Detect, resolve and check: the whole of ``kb check`` for one document. ``numbered``
-    says the document cites by number whatever its citations say (``kb check --numbered``)."""
+@dataclass
+class ReadyList:
+    """A reference list made ready to check documents against: what :func:`check` needs of it
+    that no document changes, made by :func:`ready_list` (``kb check`` makes it in another
+    process while it finds the document's citations, when both are large)."""
+
+    works: list[Work]  # copies, numbered by their position in this list
+    indexed: tuple[list[Reference], ReferenceIndex]
+    problems: list[Problem]  # the list's own, and what reading it found
+
+
+def ready_list(works: list[Work]) -> ReadyList:
     with no_cycle_collection():
-        return _check(document, works, numbered)
+        works = [copy.copy(w) for w in works]  # positions are this list's, whatever other lists say
+        for i, w in enumerate(works, 1):
+            w.position = i
+        problems = check_references(works)
+        found = {(p.work_id, p.code) for p in problems}
+        for w in works:  # what reading the list found (an entry that does not parse, say)
+            problems += [p for p in w.problems if (w.id, p.code) not in found]
+        return ReadyList(works, _indexed(works), problems)
 
 
-def _check(document: Document, works: list[Work], numbered: bool) -> CheckReport:
-    works = [copy.copy(w) for w in works]  # positions are this list's, whatever other lists say
-    for i, w in enumerate(works, 1):
-        w.position = i
-    citations = resolve(detect(document), works, numbered=numbered)
+def check(
+    document: Document,
+    works: list[Work] | ReadyList,
+    numbered: bool = False,
+    citations: list[Citation] | None = None,
+) -> CheckReport:
+    """Detect, resolve and check: the whole of ``kb check`` for one document, against a list's
+    works or the list made ready (:func:`ready_list`). ``numbered`` says the document cites by
+    number whatever its citations say (``kb check --numbered``); ``citations``, the document's
+    as :func:`detect` found them, when they were found already."""
+    with no_cycle_collection():
+        ready = works if isinstance(works, ReadyList) else ready_list(works)
+        return _check(document, ready, numbered, detect(document) if citations is None else citations)
+
+
+def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Citation]) -> CheckReport:
+    works = ready.works
+    citations = _resolve_all(found, ready.indexed, numbered)
     cited = {c.reference for c in citations if c.reference}
     cited.update(p for c in citations for p in c.candidates)
     uncited = [i for i in range(1, len(works) + 1) if i not in cited]
-    problems = check_references(works)
-    found = {(p.work_id, p.code) for p in problems}
-    for w in works:  # what reading the list found (an entry that does not parse, say)
-        problems += [p for p in w.problems if (w.id, p.code) not in found]
+    problems = list(ready.problems)
     for i in uncited:
         w = works[i - 1]
         problems.append(

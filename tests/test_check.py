@@ -357,3 +357,44 @@ def test_a_citation_across_lines_is_reported_on_one_line(tmp_path):
         f"{tmp_path / 'doc.md'}:1:7: warning: 'Bovaird & Ostrom, 2007': APA 7: should read \"Bovaird, 2007\" "
         "(this work has one author: Ostrom is not one of them) [wrong-co-author]"
     )
+
+
+def _checked(args: list[str], monkeypatch, apart: bool) -> tuple[int, str]:
+    """kb check with the list read in another process (as for a long document and a long list,
+    whatever their size here) or in this one."""
+    import kb.cli
+
+    monkeypatch.setattr(kb.cli, "CHECK_APART_FROM", 1 if apart else 10**12)
+    monkeypatch.setenv("KB_WORKERS", "2" if apart else "1")
+    result = CliRunner().invoke(cli, ["check", *args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_list_read_in_another_process_gives_the_same_report(tmp_path, monkeypatch, fmt):
+    own = tmp_path / "draft.md"
+    own.write_text(
+        "# Draft\n\nCoproduction (Bovaird, 2007) works (Ostrom, 1996; Whitaker, 1981).\n\n## References\n\n"
+        "- Bovaird, T. (2007). Beyond engagement and participation. *Public Administration Review*, "
+        "67(5), 846–860.\n"
+        "- Whitaker, G. P. (1980). Coproduction: Citizen participation in service delivery. "
+        "*Public Administration Review*, 40(3), 240–246.\n",
+        encoding="utf-8",
+    )
+    for args in ([ESSAY, "--references", BIB], [ESSAY, "--references", "bibliography/seed-references.txt"], [str(own)]):
+        args = [*args, "--format", fmt]
+        alone = _checked(args, monkeypatch, apart=False)
+        assert alone[0] == 1 and "citations" in alone[1]
+        assert _checked(args, monkeypatch, apart=True) == alone
+
+
+def test_a_list_that_fails_in_another_process_is_reported_as_here(tmp_path, monkeypatch):
+    (tmp_path / "refs.bib").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "refs.json").write_text('[\n  {"id": "a",\n   "title": }\n]\n', encoding="utf-8")
+    doc = tmp_path / "draft.md"
+    doc.write_text("Text (Bovaird, 2007).\n", encoding="utf-8")
+    for refs, said in (("refs.bib", "refs.bib: binary data"), ("refs.json", "refs.json:3: invalid JSON")):
+        args = [str(doc), "--references", str(tmp_path / refs)]
+        alone = _checked(args, monkeypatch, apart=False)
+        assert alone[0] == 2 and said in alone[1] and "fix:" in alone[1] and "Traceback" not in alone[1]
+        assert _checked(args, monkeypatch, apart=True) == alone
