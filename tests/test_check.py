@@ -398,3 +398,21 @@ def test_a_list_that_fails_in_another_process_is_reported_as_here(tmp_path, monk
         alone = _checked(args, monkeypatch, apart=False)
         assert alone[0] == 2 and said in alone[1] and "fix:" in alone[1] and "Traceback" not in alone[1]
         assert _checked(args, monkeypatch, apart=True) == alone
+
+
+@pytest.mark.parametrize(
+    "front, line, said",
+    [
+        ('id: x\ntitle: "unclosed\n', 3, "found unexpected end of stream (while scanning a quoted scalar)"),
+        ("id: x\nkind: essay\ntitle: a: b\n", 4, "mapping values are not allowed"),
+    ],
+)
+def test_broken_front_matter_names_the_file_line(tmp_path, front, line, said):
+    doc = tmp_path / "draft.md"
+    doc.write_text(f"---\n{front}---\nText (Bovaird, 2007).\n", encoding="utf-8")
+    (tmp_path / "refs.bib").write_text("@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n")
+    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(tmp_path / "refs.bib")])
+    assert result.exit_code == 2
+    first, fix = result.output.splitlines()[:2]
+    assert first.startswith(f"Error: {doc}:{line}: invalid front matter: ") and said in first
+    assert "<unicode string>" not in result.output and fix.startswith("  fix: ")
