@@ -39,8 +39,11 @@ def no_cycle_collection() -> Iterator[None]:
             # Everything made meanwhile is still counted as young: the first collection after
             # ``enable`` would scan it all at once (0.4 s after a 200,000-citation check, on its
             # way out). Moved to the oldest generation instead, it waits for a full collection.
-            gc.freeze()
-            gc.unfreeze()
+            # Not where objects are frozen already: a forked process keeps its parent's frozen,
+            # and unfreezing them would let its collections walk (and copy) the parent's memory.
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from kb.parallel import Later, forked_map, workers
+from kb.parallel import Later, forked_map, no_cycle_collection, workers
 
 two_cores = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="this machine gives the tests one core")
 
@@ -104,3 +104,32 @@ def test_work_done_together_moves_a_progress_bar_too(monkeypatch, capsys, proces
     assert out == [i * i for i in range(64)]
     shown = capsys.readouterr().err
     assert "reference lists" in shown and "64/64" in shown
+
+
+def test_what_was_made_without_the_collector_waits_for_a_full_collection():
+    """On the way out the objects made meanwhile go to the oldest generation: the first young
+    collection after it does not walk them all (0.4 s after a 200,000-citation check)."""
+    import gc
+
+    assert gc.isenabled()
+    with no_cycle_collection():
+        assert not gc.isenabled()
+        made = [[i] for i in range(10_000)]
+    assert gc.isenabled()
+    young = {id(o) for o in gc.get_objects(generation=0)}
+    assert not any(id(x) in young for x in made)
+    assert any(o is made for o in gc.get_objects(generation=2))
+
+
+def test_objects_frozen_before_stay_frozen():
+    """A forked process keeps its parent's objects frozen; leaving the block must not unfreeze them."""
+    import gc
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with no_cycle_collection():
+            [[i] for i in range(1_000)]
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
