@@ -60,6 +60,14 @@ def workers() -> int:
     return max(1, min(cores, int(cap) if cap.isdigit() and int(cap) > 0 else cores))
 
 
+def _leave_interrupts() -> None:
+    """A worker leaves Ctrl-C to the process that started it, which stops the workers (a pool
+    ends them when the error leaves it); each worker would otherwise print its own traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     assert _TASK is not None
     fn, items, together = _TASK
@@ -102,7 +110,7 @@ def forked_map(
     try:
         import multiprocessing
 
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        with multiprocessing.get_context("fork").Pool(processes, initializer=_leave_interrupts) as pool:
             done = (r for chunk in pool.imap(_run_chunk, bounds) for r in chunk)
             return list(bar(done, label, n) if label else done)  # the bar counts items, not chunks
     finally:
@@ -126,7 +134,7 @@ class Later:
             try:
                 import multiprocessing
 
-                self.pool = multiprocessing.get_context("fork").Pool(1)
+                self.pool = multiprocessing.get_context("fork").Pool(1, initializer=_leave_interrupts)
                 self.pending = self.pool.apply_async(_run_chunk, ((0, 1),))
             finally:
                 _TASK = None  # the fork has its own copy; this process needs none

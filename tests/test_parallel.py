@@ -133,3 +133,34 @@ def test_objects_frozen_before_stay_frozen():
         assert gc.get_freeze_count() == frozen and gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.skipif(workers() < 2, reason="one core: nothing is forked, so no worker can print anything")
+@pytest.mark.parametrize("how", ["forked_map", "Later"])
+def test_ctrl_c_stops_the_workers_without_their_tracebacks(how):
+    """Ctrl-C reaches every process of the terminal's group: each pool worker printed its own
+    KeyboardInterrupt traceback under kb's 'Aborted!'. The workers leave it to their parent."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    work = (
+        "forked_map(lambda x: time.sleep(30), list(range(4)), 2)"
+        if how == "forked_map"
+        else "Later(lambda: time.sleep(30)); time.sleep(30)"
+    )
+    script = f"import time\nfrom kb.parallel import Later, forked_map\nprint('ready', flush=True)\n{work}\n"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a group of its own, as a terminal's foreground job is
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(1.0)  # the workers started
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert "KeyboardInterrupt" in err  # the parent's own, which kb's command turns into 'Aborted!'
+    assert "ForkPoolWorker" not in err and "_bootstrap" not in err  # no worker's traceback
