@@ -724,7 +724,9 @@ def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
         kbgraph.evidence_graph(G)
         tick()
         authors = list(db["authors"].rows)
-        elsewhere = Later(lambda: (map_rows(G, concepts), kbgraph.author_rows(G, authors)))
+        elsewhere = Later(
+            lambda: (map_rows(G, concepts), kbgraph.author_rows(G, authors)), "the maps and the authors' analyses"
+        )
         try:
             figures = kbgraph.work_figures(G, [r["id"] for r in db["works"].rows])
             tick()

@@ -322,7 +322,7 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
         # references: a second and a half of the list's work done meanwhile).
         list_size = listed.stat().st_size if listed else len(doc.references.text) if doc.references else 0
         apart = len(doc.text) >= CHECK_APART_FROM and list_size >= CHECK_APART_FROM // 10
-        later = Later(read_list) if apart else None
+        later = Later(read_list, "the reference list") if apart else None
         found = detect(doc) if later is not None else None
         warnings, ready = later.result() if later is not None else read_list()
         if isinstance(ready, KbError):

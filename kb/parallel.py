@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from kb.progress import bar
+from kb.records import KbError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -68,6 +69,34 @@ def _leave_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _pool(processes: int) -> tuple[Any, list[Any]]:
+    """A pool of forked processes that leave Ctrl-C to this one, and its processes."""
+    import multiprocessing
+
+    before = set(multiprocessing.active_children())
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_leave_interrupts)
+    return pool, [p for p in multiprocessing.active_children() if p not in before]
+
+
+def _waited(get: Callable[[float], R], processes: list[Any], what: str) -> R:
+    """``get(timeout)`` until it gives. A pool never hears that one of its processes was killed
+    (by the system's out-of-memory killer, say): what that process was computing never comes,
+    and a plain ``get()`` would wait for ever. Here it is an error, with what to do."""
+    import multiprocessing
+
+    while True:
+        try:
+            return get(1.0)
+        except multiprocessing.TimeoutError:
+            dead = [p for p in processes if p.exitcode is not None]
+            if dead:
+                raise KbError(
+                    f"a process computing {what} was stopped (exit code {dead[0].exitcode}) before it was done",
+                    hint="the machine may have run out of memory: free some, or set KB_WORKERS=1 to work in "
+                    "one process",
+                ) from None
+
+
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     assert _TASK is not None
     fn, items, together = _TASK
@@ -108,10 +137,10 @@ def forked_map(
     # walk them all, and writing to each makes the worker copy the memory it shares
     gc.freeze()
     try:
-        import multiprocessing
-
-        with multiprocessing.get_context("fork").Pool(processes, initializer=_leave_interrupts) as pool:
-            done = (r for chunk in pool.imap(_run_chunk, bounds) for r in chunk)
+        pool, started = _pool(processes)
+        with pool:
+            chunks = pool.imap(_run_chunk, bounds)
+            done = (r for _ in bounds for r in _waited(chunks.next, started, label or "part of the work"))
             return list(bar(done, label, n) if label else done)  # the bar counts items, not chunks
     finally:
         _TASK = None
@@ -123,18 +152,18 @@ class Later:
     core, or inside a worker, computed here when :meth:`result` asks for it). The result comes
     back pickled; an exception raised computing it is raised again by :meth:`result`."""
 
-    def __init__(self, fn: Callable[[], R]):
+    def __init__(self, fn: Callable[[], R], what: str = "part of the work"):
         self.fn: Callable[[], R] | None = fn
+        self.what = what  # what an error says was being computed
         self.pool = None
         self.pending = None
+        self.processes: list[Any] = []
         if workers() > 1:
             global _TASK
             _TASK = (lambda f: f(), [fn], False)
             gc.freeze()  # as in forked_map
             try:
-                import multiprocessing
-
-                self.pool = multiprocessing.get_context("fork").Pool(1, initializer=_leave_interrupts)
+                self.pool, self.processes = _pool(1)
                 self.pending = self.pool.apply_async(_run_chunk, ((0, 1),))
             finally:
                 _TASK = None  # the fork has its own copy; this process needs none
@@ -151,9 +180,17 @@ class Later:
         if self.pending is None:
             assert self.fn is not None
             return self.fn()
+        ended = False
         try:
-            return self.pending.get()[0]
+            value = _waited(self.pending.get, self.processes, self.what)[0]
+            ended = True
+            return value
         finally:
-            self.pool.close()
+            # a pool waits for what it was asked before it closes: it is ended when that will
+            # never come (a process killed, Ctrl-C)
+            if ended:
+                self.pool.close()
+            else:
+                self.pool.terminate()
             self.pool.join()
             self.pool = self.pending = self.fn = None

@@ -164,3 +164,29 @@ def test_ctrl_c_stops_the_workers_without_their_tracebacks(how):
     _, err = proc.communicate(timeout=20)
     assert "KeyboardInterrupt" in err  # the parent's own, which kb's command turns into 'Aborted!'
     assert "ForkPoolWorker" not in err and "_bootstrap" not in err  # no worker's traceback
+
+
+def _killed_at_5(x: int) -> int:
+    if x == 5:  # as the system's out-of-memory killer would
+        os.kill(os.getpid(), __import__("signal").SIGKILL)
+    return x
+
+
+@pytest.mark.skipif(workers() < 2, reason="one core: nothing is forked, so no process can be killed")
+def test_a_killed_process_is_an_error_not_a_wait_for_ever():
+    """A pool never hears that one of its processes was killed: what it computed never came,
+    and the build waited for ever. Now it is an error that says what to do."""
+    import time
+
+    from kb.records import KbError
+
+    start = time.monotonic()
+    with pytest.raises(KbError) as raised:
+        forked_map(_killed_at_5, list(range(40)), 2, label="documents")
+    assert "a process computing documents was stopped (exit code -9)" in str(raised.value)
+    assert "KB_WORKERS=1" in str(raised.value)
+    with pytest.raises(KbError, match="computing the maps was stopped"):
+        Later(lambda: _killed_at_5(5), "the maps").result()
+    assert time.monotonic() - start < 15
+    # and the next pool works
+    assert forked_map(_killed_at_5, [1, 2, 3, 4], 2) == [1, 2, 3, 4]
