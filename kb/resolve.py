@@ -1479,6 +1479,7 @@ class ReadyList:
 
 
 def ready_list(works: list[Work]) -> ReadyList:
+    """A list's works made ready for :func:`check`: numbered, indexed and checked as a list."""
     with no_cycle_collection():
         works = [copy.copy(w) for w in works]  # positions are this list's, whatever other lists say
         for i, w in enumerate(works, 1):
