@@ -305,17 +305,15 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
                 "by the list",
             )
 
-        def read_list() -> tuple[list[str], ReadyList | KbError]:
-            """The list's warnings and the list made ready, or the error reading it gave."""
-            try:
-                if listed is None:
-                    assert doc.references is not None
-                    works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
-                    return [], ready_list(works)
-                result = read_references(listed)
-                return (result.warnings if references is not None else []), ready_list(result.works)
-            except KbError as e:
-                return [], e
+        def read_list() -> tuple[list[str], ReadyList]:
+            """The list's warnings and the list made ready (an error reading it is raised here, or
+            by Later.result when it was read in another process: KbError pickles whole)."""
+            if listed is None:
+                assert doc.references is not None
+                works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
+                return [], ready_list(works)
+            result = read_references(listed)
+            return (result.warnings if references is not None else []), ready_list(result.works)
 
         # A long document and a long list: the list is read and made ready in another process
         # while this one finds the document's citations (200,000 citations against 20,000
@@ -325,8 +323,6 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
         later = Later(read_list, "the reference list") if apart else None
         found = detect(doc) if later is not None else None
         warnings, ready = later.result() if later is not None else read_list()
-        if isinstance(ready, KbError):
-            raise ready
         for warning in warnings:
             click.echo(f"Warning: {warning}", err=True)
         report = run_check(doc, ready, numbered=numbered, citations=found)
