@@ -176,14 +176,15 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
             bib_path = _named_file(bib_dir, bib_name, doc, "references") if bib_name else None
             list_path = _named_file(bib_dir, list_name, doc, "reference_list") if list_name else None
             named.append((doc, bib_path, list_path))
-    once.prefill(
-        [(_load_bib, b) for _, b, _ in named if b] + [(read_references, t) for _, _, t in named if t]
-    )  # every list read across cores first: the loop below finds them ready
-    for doc, bib_path, list_path in bar(named, "reference lists"):
+    # a document's list, both readings merged: a pure function of the two files
+    merged = [digest(once.key(_load_bib, b), once.key(read_references, t)) for _, b, t in named]
+    # every list not merged before read across cores first: the loop below finds them ready (a
+    # list whose merged list is kept is not read at all, nor kept for the next build)
+    todo = [(b, t) for (_, b, t), key in zip(named, merged, strict=True) if not cache.has("merged-list", key)]
+    once.prefill([(_load_bib, b) for b, _ in todo if b] + [(read_references, t) for _, t in todo if t])
+    for (doc, bib_path, list_path), key in bar(list(zip(named, merged, strict=True)), "reference lists"):
         if bib_path:
             used_bib.add(bib_path.resolve())
-        # a document's list, both readings merged: a pure function of the two files
-        key = digest(once.key(_load_bib, bib_path), once.key(read_references, list_path))
         doc_works, fs, disagreements = cache.value("merged-list", key, _document_list, once, bib_path, list_path)
         entries += document_entries(doc.id, doc_works, fs, disagreements)
     unlisted = [

@@ -150,6 +150,7 @@ class BuildCache:
         self._tmp = tmp or (path.with_name(f"{path.name}.{os.getpid()}.tmp") if path else None)
         self._ready: dict[tuple[str, str], bytes] = {}  # computed across cores by prefill()
         self.spread: Counter[str] = Counter()  # by kind, the values prefill() computed so
+        self.computed: Counter[str] = Counter()  # by kind, the values this build computed (here or ahead)
         self.processes = 1
 
     @staticmethod
@@ -187,6 +188,7 @@ class BuildCache:
                 self._keep(kind, key, blob)
                 return value
         value = compute(*args)
+        self.computed[kind] += 1
         self.misses[kind] += 1
         if self.path is not None:
             self._keep(kind, key, dumps(value))
@@ -227,12 +229,17 @@ class BuildCache:
             return
         compute_all = functools.partial(_computed_together, many=many) if together else _computed
         blobs = forked_map(compute_all, list(todo.values()), n, label=label or kind, together=together)
+        self.computed[kind] += len(todo)
         if n > 1:
             self.spread[kind] += len(todo)
             self.processes = n
         for key, blob in zip(todo, blobs, strict=True):
             if blob is not None:
                 self._ready[(kind, key)] = blob
+
+    def has(self, kind: str, key: str) -> bool:
+        """True when the value of ``key`` is ready: kept by the previous build, or computed ahead."""
+        return (kind, key) in self._ready or self._has(kind, key)
 
     def _has(self, kind: str, key: str) -> bool:
         if self._old is None:
@@ -370,6 +377,8 @@ def timing_line(cache: BuildCache) -> None:
 
     if timings_on():
         print(f"kb-cache: {cache.report()}", file=sys.stderr, flush=True)
+        computed = " ".join(f"{k} {n}" for k, n in sorted(cache.computed.items()))
+        print(f"kb-computed: {computed or 'nothing'}", file=sys.stderr, flush=True)
         if cache.spread:
             spread = " ".join(f"{k} {n}" for k, n in sorted(cache.spread.items()))
             print(f"kb-workers: {cache.processes} processes computed {spread}", file=sys.stderr, flush=True)
