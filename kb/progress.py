@@ -46,6 +46,13 @@ def _timing(name: str, wall: float, cpu: float) -> None:
     print(f"kb-timing: {name} {wall:.3f} {peak_rss_mb():.0f} {cpu:.3f}", file=sys.stderr, flush=True)
 
 
+def overlapped(name: str, wall: float, cpu: float) -> None:
+    """With KB_TIMINGS=1, the ``kb-timing:`` line of a stage another process ran while this one
+    ran its own stages (its time is not part of the build's wall time but for what was waited)."""
+    if timings_on():
+        _timing(name, wall, cpu)
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MB (Linux reports KB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -8,7 +8,7 @@ analyses are computed by ``kb/graph.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -531,16 +531,24 @@ def save_problems(db: sqlite_utils.Database, problems: list[Problem]) -> None:
     insert_rows(db, "problems", rows)
 
 
-def ensure_db_shape(db: sqlite_utils.Database) -> None:
+def ensure_db_shape(db: sqlite_utils.Database, done: Collection[str] = ()) -> None:
     """Full-text search, indexes and views, as the schema declares them: the last step of every
-    build (a progress bar on a terminal: at 100,000 works it takes a third of a minute)."""
-    for table in bar(schema.TABLES, "search and indexes"):
+    build (a progress bar on a terminal: at 100,000 works it takes a third of a minute). The
+    tables in ``done`` already have theirs (:func:`shape_tables`)."""
+    shape_tables(db, [t.name for t in schema.TABLES if t.name not in done], "search and indexes")
+    for name, sql in schema.VIEWS.items():
+        db.create_view(name, sql, replace=True)
+
+
+def shape_tables(db: sqlite_utils.Database, names: Collection[str], label: str | None = None) -> None:
+    """Full-text search and indexes of the tables ``names``, once their rows are all written
+    (an index made first would be updated a row at a time); a progress bar when ``label``."""
+    chosen = [t for t in schema.TABLES if t.name in names]
+    for table in bar(chosen, label) if label else chosen:
         if table.fts:
             db[table.name].enable_fts(list(table.fts), create_triggers=False, tokenize="porter")
         for columns in table.all_indexes:
             db[table.name].create_index(list(columns), if_not_exists=True)
-    for name, sql in schema.VIEWS.items():
-        db.create_view(name, sql, replace=True)
 
 
 def _update_work_figures(db: sqlite_utils.Database, work_figures: dict[str, dict[str, Any]]) -> None:

@@ -8,6 +8,8 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
+import kb.build
+from kb import schema
 from kb.build import build
 from kb.cli import cli
 
@@ -156,6 +158,38 @@ def test_second_build_gives_the_same_rows(built_db, root, tmp_path):
     a, b = sqlite_utils.Database(built_db), sqlite_utils.Database(again)
     for table in CONTRACT_TABLES:
         assert list(a[table].rows) == list(b[table].rows), table
+
+
+def _whole(path) -> dict:
+    """Every table's rows in order, every table's, index's and view's definition, what each
+    full-text search finds, and the file's journal mode."""
+    db = sqlite_utils.Database(path)
+    out = {"schema": sorted(db.execute("select type, name, sql from sqlite_master").fetchall())}
+    for name in db.table_names():
+        if "_fts_" not in name:  # a search table's own parts: what it finds is compared below
+            out[name] = db.execute(f"select * from [{name}] order by rowid").fetchall()
+    for table in (t.name for t in schema.TABLES if t.fts):
+        found = f"select rowid from [{table}_fts] where [{table}_fts] match 'public OR service OR group' order by rowid"
+        out["search " + table] = db.execute(found).fetchall()
+    out["journal"] = db.execute("pragma journal_mode").fetchone()[0]
+    return out
+
+
+def test_indexes_made_in_another_process_give_the_same_database(root, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("KB_TIMINGS", "1")
+    monkeypatch.setenv("KB_WORKERS", "1")
+    build(tmp_path / "here.db", root)
+    assert "kb-timing: shape-apart" not in capsys.readouterr().err
+    monkeypatch.setenv("KB_WORKERS", "2")
+    monkeypatch.setattr(kb.build, "SHAPE_APART_FROM", 1)
+    build(tmp_path / "apart.db", root)
+    assert "kb-timing: shape-apart" in capsys.readouterr().err  # the indexes were made apart
+    here = _whole(tmp_path / "here.db")
+    assert _whole(tmp_path / "apart.db") == here
+    assert here["journal"] == "delete" and any(v for k, v in here.items() if k.startswith("search "))
+    # one file each, as ever: no write-ahead log or shared memory left beside it
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["apart.db", "here.db"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(("-wal", "-shm", ".tmp"))]
 
 
 def test_cli_build_writes_database(sources_copy):
