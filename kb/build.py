@@ -585,8 +585,9 @@ def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
         step = "add search, indexes and views"
         with stage("shape"):
             ensure_db_shape(db, done=shaped)
-            if apart is not None:
-                db.execute("pragma journal_mode = delete")  # one file again, to be renamed
+            # one file again, to be renamed (a file still in WAL mode would need its -wal beside it)
+            if apart is not None and db.execute("pragma journal_mode = delete").fetchone()[0] != "delete":
+                raise sqlite3.OperationalError("the file could not leave WAL mode")
         step = "count the rows"
         counts = {
             t: db[t].count
