@@ -20,7 +20,7 @@ import sqlite_utils
 
 from kb import graph as kbgraph
 from kb import schema
-from kb.buildcache import BuildCache, digest, dumps, loads, timing_line
+from kb.buildcache import BuildCache, code_version, digest, dumps, loads, timing_line
 from kb.claims import claims as make_claims
 from kb.concepts import tag
 from kb.formatcache import format_cached
@@ -86,6 +86,35 @@ def is_stale(db_path: Path, root: Path) -> bool:
     return any(p.stat().st_mtime > built for p in source_files(root) + code if p.exists())
 
 
+def sources_digest(root: Path) -> str:
+    """The SHA-256 of everything a build of ``root`` reads: each source file's path in the
+    folder and its bytes, and the code that builds (:func:`kb.buildcache.code_version`). Two
+    builds with the same digest write the same rows."""
+    whole = hashlib.sha256(code_version().encode())
+    for path in source_files(root):
+        whole.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return whole.hexdigest()
+
+
+def built_from(db_path: Path, root: Path) -> bool:
+    """True when ``db_path`` is what a build of ``root`` would write now: a database kb built
+    from these sources, as they are byte for byte, with this code. Its modification time is
+    then brought up to now, so that a check by time (:func:`is_stale`) finds it current too
+    (a checkout, or a file saved unchanged, makes sources newer without changing them)."""
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            row = conn.execute(f"select value from [{schema.MARKER}] where key = 'sources_digest'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False  # missing, not a database, not one kb built, or built before the digest was kept
+    if row is None or row[0] != sources_digest(root):
+        return False
+    os.utime(db_path)
+    return True
+
+
 def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:
     """The database to read. Without ``db_path``: the sources folder's kb.db, built first when it
     is missing or older than its sources. With one: that file, read as it is (never rebuilt from
@@ -94,7 +123,7 @@ def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:
         return readable_kb_database(Path(db_path))
     root = root or default_root()
     db_path = root / "kb.db"
-    if is_stale(db_path, root) and (root / "bibliography").is_dir():
+    if is_stale(db_path, root) and (root / "bibliography").is_dir() and not built_from(db_path, root):
         build(db_path, root)
     if not db_path.exists():
         raise KbError("no database", str(db_path), hint="run kb build first, or pass --db")
@@ -488,7 +517,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         # millions of records alive and few reference cycles: the cyclic collector would only
         # rescan them (at 8,000 works a seventh of the build's CPU); they are let go explicitly
         with no_cycle_collection():
-            counts = _build(db_path, root, cache)
+            counts = _build(db_path, root, cache, sources_digest(root))
     except BaseException:
         cache.discard()
         raise
@@ -497,7 +526,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
     return counts
 
 
-def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
+def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> dict[str, int]:
     with stage("read"):
         sources = read_sources(root, cache)
     with stage("resolve"):
@@ -589,26 +618,9 @@ def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
             if apart is not None and db.execute("pragma journal_mode = delete").fetchone()[0] != "delete":
                 raise sqlite3.OperationalError("the file could not leave WAL mode")
         step = "count the rows"
-        counts = {
-            t: db[t].count
-            for t in (
-                "documents",
-                "passages",
-                "works",
-                "authors",
-                "citations",
-                "concepts",
-                "concept_links",
-                "claims",
-                "sessions",
-                "focus_groups",
-                "topics",
-                "criteria",
-                "methods",
-                "findings",
-                "problems",
-            )
-        }
+        counts = row_counts(db)
+        # what it was built from, last: a build that stops before this point leaves no digest
+        db[schema.MARKER].insert({"key": "sources_digest", "value": fingerprint}, replace=True)
         step = "write the file"
         db.conn.commit()
         db.close()
@@ -644,6 +656,30 @@ def _build(db_path: Path, root: Path, cache: BuildCache) -> dict[str, int]:
             if leftover.exists():
                 leftover.unlink()
     return counts
+
+
+COUNTED = (
+    "documents",
+    "passages",
+    "works",
+    "authors",
+    "citations",
+    "concepts",
+    "concept_links",
+    "claims",
+    "sessions",
+    "focus_groups",
+    "topics",
+    "criteria",
+    "methods",
+    "findings",
+    "problems",
+)
+
+
+def row_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """The rows of each table a build reports (:data:`COUNTED`)."""
+    return {t: db[t].count for t in COUNTED}
 
 
 def format_cache_path(db_path: Path) -> Path:

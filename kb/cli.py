@@ -108,24 +108,37 @@ def cli() -> None:
 @db_option("Database to write (default: kb.db in the sources folder).")
 @sources_option
 @quiet_option
-def build(db_path: Path | None, sources: Path | None, quiet: bool) -> None:
+@click.option("--force", is_flag=True, help="Build even when no source and no part of kb changed since the last build.")
+def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool) -> None:
     """Build the knowledge base into one SQLite file, atomically.
 
     A broken source stops the build with the file, the line and the fix; the previous
-    database is left as it was. On a terminal each stage shows a progress bar on standard
-    error; KB_TIMINGS=1 prints each stage's time and peak memory there.
+    database is left as it was. When no source file (by content) and no part of kb changed
+    since the database was built, it is left as it is (--force builds it anyway). On a
+    terminal each stage shows a progress bar on standard error; KB_TIMINGS=1 prints each
+    stage's time and peak memory there.
 
     \b
     Example:
         kb build --db kb.db
     """
     from kb.build import build as run_build
-    from kb.build import default_root
+    from kb.build import built_from, default_root, row_counts
     from kb.progress import set_quiet
 
     set_quiet(quiet)
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
+    if not force and built_from(db_path, root):
+        if not quiet:
+            import sqlite_utils
+
+            counts = row_counts(sqlite_utils.Database(db_path))
+            click.echo(
+                f"{db_path} is up to date: no source and no part of kb changed since it was built "
+                "(kb build --force builds it again): " + ", ".join(f"{n} {t}" for t, n in counts.items())
+            )
+        return
     counts = run_build(db_path, root)
     if not quiet:
         click.echo(f"Built {db_path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
@@ -156,11 +169,11 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
     from datasette.cli import cli as datasette_cli
 
     from kb.build import build as run_build
-    from kb.build import default_root, is_stale
+    from kb.build import built_from, default_root, is_stale
 
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
-    if is_stale(db_path, root):
+    if is_stale(db_path, root) and not built_from(db_path, root):
         from kb.progress import set_quiet
 
         set_quiet(quiet)

@@ -216,6 +216,50 @@ def _line_of(path, text: str) -> int:
 EVIDENCE = "evidence/citadel-latvia-2018.yml"
 
 
+def test_a_build_of_unchanged_sources_leaves_the_database_as_it_is(sources_copy):
+    db = sources_copy / "out.db"
+    args = ["build", "--sources", str(sources_copy), "--db", str(db)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    built = db.stat().st_ino
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "is up to date" in again.output and "36 works" in again.output
+    assert db.stat().st_ino == built  # the same file: no new one renamed into place
+    forced = CliRunner().invoke(cli, args + ["--force"])
+    assert forced.exit_code == 0 and forced.output.startswith("Built")
+    assert db.stat().st_ino != built
+    # one byte more in any source file, or one more file, and it is built again
+    for change in ("edit", "add"):
+        built = db.stat().st_ino
+        concepts = sources_copy / "concepts"
+        if change == "edit":
+            scheme = next(concepts.glob("*.yml"))
+            scheme.write_text(scheme.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        else:
+            (concepts / "notes.txt").write_text("a file the concepts folder now holds\n", encoding="utf-8")
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0 and result.output.startswith("Built"), change
+        assert db.stat().st_ino != built
+
+
+def test_sources_newer_but_unchanged_are_not_built_again_by_serve(sources_copy):
+    import os
+
+    from kb.build import ensure_built, is_stale
+
+    db = ensure_built(None, sources_copy)
+    built = db.stat().st_ino
+    essay = sources_copy / "bibliography" / "coproduction-essay.md"
+    earlier = essay.stat().st_mtime - 100
+    os.utime(db, (earlier, earlier))  # the essay is newer: a checkout, or the file saved unchanged
+    assert is_stale(db, sources_copy)
+    assert ensure_built(None, sources_copy) == db
+    assert db.stat().st_ino == built and not is_stale(db, sources_copy)
+    essay.write_text(essay.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # changed: built again
+    ensure_built(None, sources_copy)
+    assert db.stat().st_ino != built
+
+
 @pytest.mark.parametrize(
     "path,old,new,expected",
     [
