@@ -257,7 +257,7 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
             print(built.err[-2000:], file=sys.stderr)
             sys.exit(f"kb build failed on {n} works (exit {built.code})")
         stages = stage_times(built.err)
-        rebuilt = None
+        rebuilt = again = unchanged = None
         print(
             f"  {n:>7,} works {made['citations']:>9,} citations {made['documents']:>6,} documents: "
             f"{built.wall:8.1f} s ({built.cpu:.1f} s CPU), peak {built.rss:7.0f} MB  | "
@@ -265,18 +265,27 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
             flush=True,
         )
         if args.rebuild:
+            # a rebuild after one changed document, a second one after another change (each
+            # rebuild keeps what the next one needs), and a build with nothing changed
             doc = root / "bibliography" / "doc000000.md"
-            doc.write_text(doc.read_text(encoding="utf-8") + "\nOne more paragraph (Nobody, 1999).\n", encoding="utf-8")
-            rebuilt = run([kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")], env)
-            print(
-                f"          rebuild after one changed document: {rebuilt.wall:.1f} s ({rebuilt.cpu:.1f} s CPU), "
-                f"peak {rebuilt.rss:.0f} MB (exit {rebuilt.code})  | "
-                + ", ".join(f"{k} {v[0]:.1f}" for k, v in stage_times(rebuilt.err).items())
-            )
-            found = [ln for ln in rebuilt.err.splitlines() if ln.startswith("kb-cache: ")]
-            if found:  # what the build cache gave the rebuild, kind FOUND/USED
-                print(f"          {found[-1]}")
-        results.append((made, built, stages, rebuilt))
+            command = [kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")]
+            timed = []
+            for what, year in (("rebuild after one changed document", 1999), ("rebuild again", 2000), ("unchanged", 0)):
+                if year:
+                    more = f"\nOne more paragraph (Nobody, {year}).\n"
+                    doc.write_text(doc.read_text(encoding="utf-8") + more, encoding="utf-8")
+                done = run(command, env)
+                timed.append(done)
+                print(
+                    f"          {what}: {done.wall:.1f} s ({done.cpu:.1f} s CPU), "
+                    f"peak {done.rss:.0f} MB (exit {done.code})  | "
+                    + ", ".join(f"{k} {v[0]:.1f}" for k, v in stage_times(done.err).items())
+                )
+                for line in done.err.splitlines():
+                    if line.startswith(("kb-cache: ", "kb-computed: ")):  # what the cache gave, what was computed
+                        print(f"            {line}")
+            rebuilt, again, unchanged = timed
+        results.append((made, built, stages, rebuilt, again, unchanged))
         if not args.keep:
             shutil.rmtree(root)
     print()
@@ -293,6 +302,8 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
     if args.rebuild:
         rows.append(("rebuild, one document changed (s)", [r[3].wall for r in results]))
         rows.append(("rebuild, CPU (s)", [r[3].cpu for r in results]))
+        rows.append(("rebuild again, another change (s)", [r[4].wall for r in results]))
+        rows.append(("build with nothing changed (s)", [r[5].wall for r in results]))
         rebuilt_stages = [stage_times(r[3].err) for r in results]
         rows += [(f"rebuild: {s} (s)", [t.get(s, (0, 0, 0))[0] for t in rebuilt_stages]) for s in names]
     for label, values in rows:
@@ -339,7 +350,12 @@ def main() -> None:
     ap.add_argument("--start", type=int, default=1000, help="smallest size, in works")
     ap.add_argument("--max", type=int, default=8000, help="largest size, in works (100000 for the target)")
     ap.add_argument("--free-text", action="store_true", help="reference lists as free text (APA) instead of .bib")
-    ap.add_argument("--rebuild", action="store_true", help="also time a second build after one document changed")
+    ap.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="also time a rebuild after one document changed, a second one after another "
+        "change, and a build with nothing changed",
+    )
     ap.add_argument("--check-only", action="store_true", help="only the kb check benchmark")
     ap.add_argument("--no-check", action="store_true", help="skip the kb check benchmark")
     ap.add_argument("--check-citations", type=int, default=200_000)
