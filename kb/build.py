@@ -117,8 +117,9 @@ def built_from(db_path: Path, root: Path) -> bool:
 
 def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:
     """The database to read. Without ``db_path``: the sources folder's kb.db, built first when it
-    is missing or older than its sources. With one: that file, read as it is (never rebuilt from
-    whatever sources the current folder holds), and it must be a database kb built."""
+    is missing or older than its sources and they changed since it was built (:func:`built_from`).
+    With one: that file, read as it is (never rebuilt from whatever sources the current folder
+    holds), and it must be a database kb built."""
     if db_path is not None:
         return readable_kb_database(Path(db_path))
     root = root or default_root()
