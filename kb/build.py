@@ -592,7 +592,7 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
             ("save problems", lambda: save_problems(db, problems)),
         ]
         # the stages a long build reports (KB_TIMINGS=1, progress on a terminal): store, then the
-        # graph's own (graph, analyses, maps, save-graph, inside _save_graph), then shape
+        # graph's own (graph, analyses, maps), shape-wait, save-graph, then shape
         with stage("store"):
             for name, run in bar(steps, "tables"):
                 step = name
@@ -605,13 +605,25 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
         step = "add search and indexes"
         apart, shaped = _shape_apart(db, tmp)
         try:
-            # graph: built from the stored records, its analyses stored beside them
-            step = "save the graph analyses"
-            _save_graph(db, apart)
+            # graph: built from the stored records, its analyses stored beside them; the graph is
+            # made while the build's memory is at its peak, and reads each table once: the write
+            # cache is let go meanwhile
+            step = "build the graph"
+            _page_cache(db, READ_CACHE_KIB)
+            figures, tables = _graph_rows(db)
+            _page_cache(db, WRITE_CACHE_KIB)
+            if apart is not None:
+                step = "add search and indexes"
+                with stage("shape-wait"):  # what is left of the indexes made meanwhile
+                    overlapped("shape-apart", *apart.result())
         except BaseException:
             if apart is not None:
                 apart.cancel()
             raise
+        step = "save the graph analyses"
+        with stage("save-graph"):  # the largest tables are made as they are written: their time is here
+            save_graph_analyses(db, figures, tables)
+        figures = tables = None
         step = "add search, indexes and views"
         with stage("shape"):
             ensure_db_shape(db, done=shaped)
@@ -759,7 +771,7 @@ SHAPE_APART_FROM = 50_000
 def _shape_apart(db: sqlite_utils.Database, path: Path) -> tuple[Later | None, list[str]]:
     """Start making the search and indexes of every table the graph does not write (those with
     rows but ``works``, whose graph figures are added later) in another process, which is what
-    :func:`_save_graph` waits for before it writes; and name those tables. The database is put
+    the build waits for before it writes the graph's tables; and name those tables. The database is put
     in WAL mode so that this process reads the tables while the other one writes the indexes.
     With one core, or a small build: nothing started, no table named."""
     if workers() < 2 or db["citations"].count < SHAPE_APART_FROM:
@@ -786,19 +798,6 @@ def _shaped(path: Path, names: list[str]) -> tuple[float, float]:
     finally:
         db.close()
     return time.perf_counter() - start, time.process_time() - cpu
-
-
-def _save_graph(db: sqlite_utils.Database, apart: Later | None = None) -> None:
-    # the graph is made while the build's memory is at its peak, and reads each table once:
-    # the write cache is let go meanwhile
-    _page_cache(db, READ_CACHE_KIB)
-    figures, tables = _graph_rows(db)
-    _page_cache(db, WRITE_CACHE_KIB)
-    if apart is not None:
-        with stage("shape-wait"):  # what is left of the indexes made meanwhile
-            overlapped("shape-apart", *apart.result())
-    with stage("save-graph"):  # the largest tables are made as they are written: their time is here
-        save_graph_analyses(db, figures, tables)
 
 
 def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
