@@ -96,11 +96,12 @@ def sources_digest(root: Path) -> str:
     return whole.hexdigest()
 
 
-def built_from(db_path: Path, root: Path) -> bool:
-    """True when ``db_path`` is what a build of ``root`` would write now: a database kb built
-    from these sources, as they are byte for byte, with this code. Its modification time is
-    then brought up to now, so that a check by time (:func:`is_stale`) finds it current too
-    (a checkout, or a file saved unchanged, makes sources newer without changing them)."""
+def built_from(db_path: Path, fingerprint: str) -> bool:
+    """True when ``db_path`` is what a build would write now: a database kb built from sources
+    whose :func:`sources_digest` is ``fingerprint`` (the same files, byte for byte, and this
+    code). Its modification time is then brought up to now, so that a check by time
+    (:func:`is_stale`) finds it current too (a checkout, or a file saved unchanged, makes
+    sources newer without changing them)."""
     try:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
@@ -109,7 +110,7 @@ def built_from(db_path: Path, root: Path) -> bool:
             conn.close()
     except sqlite3.Error:
         return False  # missing, not a database, not one kb built, or built before the digest was kept
-    if row is None or row[0] != sources_digest(root):
+    if row is None or row[0] != fingerprint:
         return False
     os.utime(db_path)
     return True
@@ -124,8 +125,10 @@ def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:
         return readable_kb_database(Path(db_path))
     root = root or default_root()
     db_path = root / "kb.db"
-    if is_stale(db_path, root) and (root / "bibliography").is_dir() and not built_from(db_path, root):
-        build(db_path, root)
+    if is_stale(db_path, root) and (root / "bibliography").is_dir():
+        fingerprint = sources_digest(root)
+        if not built_from(db_path, fingerprint):
+            build(db_path, root, fingerprint)
     if not db_path.exists():
         raise KbError("no database", str(db_path), hint="run kb build first, or pass --db")
     return db_path
@@ -507,8 +510,9 @@ def source_problems(sources: Sources) -> list[Problem]:
     return problems
 
 
-def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
-    """Build the knowledge base into ``db_path`` atomically; return row counts."""
+def build(db_path: Path, root: Path | None = None, fingerprint: str | None = None) -> dict[str, int]:
+    """Build the knowledge base into ``db_path`` atomically; return row counts. ``fingerprint``:
+    the sources' digest (:func:`sources_digest`), when the caller has it already."""
     root = root or default_root()
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -518,7 +522,7 @@ def build(db_path: Path, root: Path | None = None) -> dict[str, int]:
         # millions of records alive and few reference cycles: the cyclic collector would only
         # rescan them (at 8,000 works a seventh of the build's CPU); they are let go explicitly
         with no_cycle_collection():
-            counts = _build(db_path, root, cache, sources_digest(root))
+            counts = _build(db_path, root, cache, fingerprint or sources_digest(root))
     except BaseException:
         cache.discard()
         raise

@@ -123,13 +123,14 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool) 
         kb build --db kb.db
     """
     from kb.build import build as run_build
-    from kb.build import built_from, default_root, row_counts
+    from kb.build import built_from, default_root, row_counts, sources_digest
     from kb.progress import set_quiet
 
     set_quiet(quiet)
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
-    if not force and built_from(db_path, root):
+    fingerprint = sources_digest(root)
+    if not force and built_from(db_path, fingerprint):
         if not quiet:
             import sqlite_utils
 
@@ -139,7 +140,7 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool) 
                 "(kb build --force builds it again): " + ", ".join(f"{n} {t}" for t, n in counts.items())
             )
         return
-    counts = run_build(db_path, root)
+    counts = run_build(db_path, root, fingerprint)
     if not quiet:
         click.echo(f"Built {db_path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
@@ -169,17 +170,18 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
     from datasette.cli import cli as datasette_cli
 
     from kb.build import build as run_build
-    from kb.build import built_from, default_root, is_stale
+    from kb.build import built_from, default_root, is_stale, sources_digest
 
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
-    if is_stale(db_path, root) and not built_from(db_path, root):
+    fingerprint = sources_digest(root) if is_stale(db_path, root) else None  # only when it may have changed
+    if fingerprint is not None and not built_from(db_path, fingerprint):
         from kb.progress import set_quiet
 
         set_quiet(quiet)
         if not quiet:
             click.echo(f"building {db_path.name} ...", err=True)
-        counts = run_build(db_path, root)
+        counts = run_build(db_path, root, fingerprint)
         if not quiet:
             click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
     args = ["serve", "-i", str(db_path), "-h", host, "-p", str(port)] + large_library_settings(db_path)

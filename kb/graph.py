@@ -105,10 +105,6 @@ def records_from_db(db: Any) -> dict[str, Iterable[dict[str, Any]]]:
 GRAPH_STEPS = 12  # the tables build_graph reads, each one step (``tick``) of a progress bar
 
 
-def _nothing() -> None:
-    pass
-
-
 def build_graph(
     records: dict[str, Iterable[dict[str, Any]]], tick: Callable[[], None] | None = None
 ) -> nx.MultiDiGraph:
@@ -120,7 +116,7 @@ def build_graph(
     >>> sorted(G.nodes), [k for _, _, k in G.edges(data="kind")]
     (['concept:c', 'work:a'], ['discusses'])
     """
-    tick = tick or _nothing
+    tick = tick or (lambda: None)
     G = nx.MultiDiGraph()
     for d in records.get("documents", []):
         G.add_node(f"document:{d['id']}", type="document", label=d.get("title") or d["id"], ref=d["id"])

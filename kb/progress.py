@@ -101,13 +101,9 @@ def steps(label: str, total: int) -> Iterator[Callable[[], None]]:
     made of a few long steps rather than of many items: ``with steps("graph records", 12) as
     tick: ...``. Nothing is drawn unless :func:`showing`."""
     if not showing():
-        yield _no_tick
+        yield lambda: None
         return
     import click
 
     with click.progressbar(length=total, label=label.ljust(24), file=sys.stderr, show_pos=True, show_eta=True) as shown:
         yield lambda: shown.update(1)
-
-
-def _no_tick() -> None:
-    pass
