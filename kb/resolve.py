@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import accumulate
+from itertools import accumulate, chain
 from operator import attrgetter
 
 import regex
@@ -905,12 +905,17 @@ def document_style(citations: list[Citation]) -> Style:
     >>> document_style([cite("Ostrom and Parks 1978", ["Ostrom", "Parks"]), cite("Whitaker 1980", ["Whitaker"])]).name
     'Chicago author-date'
     """
-    firsts = [c for c in citations if c.names and not c.narrative and not c.continuation]
-    if firsts and sum(c.missing_comma for c in firsts) * 2 > len(firsts):
+    firsts = without_comma = several = ands = 0  # one loop: this reads every citation of the document
+    for c in citations:
+        if c.names and not c.narrative and not c.continuation:
+            firsts += 1
+            without_comma += c.missing_comma
+            if len(c.names) >= 2:
+                several += 1
+                ands += " and " in c.text
+    if firsts and without_comma * 2 > firsts:
         return CHICAGO
-    several = [c.text for c in firsts if len(c.names) >= 2]
-    ands = sum(" and " in t for t in several)
-    return HARVARD if ands > len(several) - ands else APA
+    return HARVARD if ands > several - ands else APA
 
 
 def expected_form(
@@ -1068,17 +1073,19 @@ def _resolve_all(
     citations: list[Citation], indexed: tuple[list[Reference], ReferenceIndex], numbered: bool
 ) -> list[Citation]:
     refs, index = indexed
-    author_year = [c for c in citations if c.names]
+    # counted by map and sum, not a generator: a long document has hundreds of thousands
+    n_author_year = sum(map(bool, map(attrgetter("names"), citations)))
+    n_numbers = len(citations) - list(map(attrgetter("number"), citations)).count(None)
     index.style = document_style(citations)
     # "Wiewiora 2016" is malformed in a document that writes "Ostrom, 1996"; in one that writes
     # "Hites 2004" throughout (Chicago author-date) it is the house style.
     if not index.style.comma:
-        for c in author_year:
-            c.missing_comma = False
+        for c in citations:
+            if c.names:
+                c.missing_comma = False
     # Numbers are citations of a numbered document; in an author-date one they are a mixed style.
-    n_numbers = sum(1 for c in citations if c.number is not None)
     list_numbered = bool(index.by_label)
-    doc_numbered = numbered or n_numbers > len(author_year) or (not author_year and list_numbered and n_numbers > 0)
+    doc_numbered = numbered or n_numbers > n_author_year or (not n_author_year and list_numbered and n_numbers > 0)
     # The same citation printed the same way resolves the same way: resolve it once.
     # Kept per key: the names the first such citation was trimmed to (None when it was not), and
     # what it resolved to, read once.
@@ -1089,7 +1096,7 @@ def _resolve_all(
         if seen is None:
             printed = c.names
             _trim_to_author(c, index)
-            _resolve_one(c, refs, index, doc_numbered, n_numbers, len(author_year))
+            _resolve_one(c, refs, index, doc_numbered, n_numbers, n_author_year)
             done[key] = (c.names if c.names != printed else None, _RESOLVED(c))
         else:  # the lists are shared, never changed after resolution
             trimmed, resolved = seen
@@ -1475,7 +1482,8 @@ class ReadyList:
 
     works: list[Work]  # copies, numbered by their position in this list
     indexed: tuple[list[Reference], ReferenceIndex]
-    problems: list[Problem]  # the list's own, and what reading it found
+    problems: list[Problem]  # the list's own, and what reading it found, each with its severity
+    positions: dict[str, int]  # work id -> position in this list
 
 
 def ready_list(works: list[Work]) -> ReadyList:
@@ -1488,7 +1496,11 @@ def ready_list(works: list[Work]) -> ReadyList:
         found = {(p.work_id, p.code) for p in problems}
         for w in works:  # what reading the list found (an entry that does not parse, say)
             problems += [p for p in w.problems if (w.id, p.code) not in found]
-        return ReadyList(works, _indexed(works), problems)
+        undated = {w.id for w in works if _undated(w)}  # "n.d." and "in press" say there is no year, on purpose
+        problems = [p for p in problems if not (p.code == "missing-year" and p.work_id in undated)]
+        for p in problems:
+            p.severity = severity_of(p.code)
+        return ReadyList(works, _indexed(works), problems, {w.id: w.position for w in works})
 
 
 def check(
@@ -1509,8 +1521,9 @@ def check(
 def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Citation]) -> CheckReport:
     works = ready.works
     citations = _resolve_all(found, ready.indexed, numbered)
-    cited = {c.reference for c in citations if c.reference}
-    cited.update(p for c in citations for p in c.candidates)
+    # (map and chain, not a generator: these read every citation, hundreds of thousands of them)
+    cited = set(map(attrgetter("reference"), citations))
+    cited.update(chain.from_iterable(map(attrgetter("candidates"), citations)))
     uncited = [i for i in range(1, len(works) + 1) if i not in cited]
     problems = list(ready.problems)
     for i in uncited:
@@ -1522,12 +1535,9 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
                 source=w.source,
                 line=w.line,
                 work_id=w.id,
+                severity=severity_of("uncited-reference"),
             )
         )
-    undated = {w.id for w in works if _undated(w)}  # "n.d." and "in press" say there is no year, on purpose
-    problems = [p for p in problems if not (p.code == "missing-year" and p.work_id in undated)]
-    for p in problems:
-        p.severity = severity_of(p.code)
-    where = {w.id: w.position for w in works}
+    where = ready.positions
     problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
     return CheckReport(citations, uncited, problems, works)
