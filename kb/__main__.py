@@ -1,3 +1,3 @@
-from kb.cli import cli
+from kb.cli import main
 
-cli(prog_name="kb")
+main()

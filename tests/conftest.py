@@ -92,6 +92,12 @@ def serving(sources: Path):
 
 
 @pytest.fixture(scope="session")
+def kb_command() -> list[str]:
+    """The installed ``kb`` console script, as a user runs it."""
+    return kb_executable()
+
+
+@pytest.fixture(scope="session")
 def serve():
     """``serving`` for tests that serve a sources folder of their own."""
     return serving

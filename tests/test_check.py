@@ -407,12 +407,35 @@ def test_a_list_that_fails_in_another_process_is_reported_as_here(tmp_path, monk
         ("id: x\nkind: essay\ntitle: a: b\n", 4, "mapping values are not allowed"),
     ],
 )
-def test_broken_front_matter_names_the_file_line(tmp_path, front, line, said):
+@pytest.mark.parametrize("apart", [False, True])
+def test_broken_front_matter_names_the_file_line(tmp_path, monkeypatch, front, line, said, apart):
+    """Also when the list named on the command line was already being read in another process
+    (a long document and a long list), which the error stops."""
+    import multiprocessing
+
     doc = tmp_path / "draft.md"
     doc.write_text(f"---\n{front}---\nText (Bovaird, 2007).\n", encoding="utf-8")
     (tmp_path / "refs.bib").write_text("@article{a, author={Bovaird, T.}, title={Beyond}, year={2007}}\n")
-    result = CliRunner().invoke(cli, ["check", str(doc), "-r", str(tmp_path / "refs.bib")])
-    assert result.exit_code == 2
-    first, fix = result.output.splitlines()[:2]
+    code, output = _checked([str(doc), "-r", str(tmp_path / "refs.bib")], monkeypatch, apart)
+    assert code == 2
+    first, fix = output.splitlines()[:2]
     assert first.startswith(f"Error: {doc}:{line}: invalid front matter: ") and said in first
-    assert "<unicode string>" not in result.output and fix.startswith("  fix: ")
+    assert "<unicode string>" not in output and fix.startswith("  fix: ")
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_command_writes_all_of_its_report_before_its_quick_exit(tmp_path, fmt, kb_command):
+    """``kb check`` ends without freeing its objects one by one (kb.cli.main): what it writes to a
+    pipe and to a file, and its exit code, are those of the command run in this process."""
+    import subprocess
+
+    args = ["check", ESSAY, "--references", BIB, "--format", fmt]
+    here = CliRunner().invoke(cli, args)
+    assert here.exit_code == 1 and len(here.stdout) > 2_000
+    piped = subprocess.run(kb_command + args, capture_output=True, text=True)
+    assert (piped.returncode, piped.stdout) == (1, here.stdout)
+    with open(tmp_path / "report", "w") as out:
+        to_file = subprocess.run(kb_command + args, stdout=out, stderr=subprocess.PIPE, text=True)
+    assert to_file.returncode == 1 and to_file.stderr == ""
+    assert (tmp_path / "report").read_text() == here.stdout
