@@ -426,7 +426,7 @@ def report_json(report, doc) -> dict:
 
 def _grouped(report) -> list[dict]:
     """One entry per reference: its problem codes and what to do about each."""
-    position = {w.id: w.position for w in report.works}
+    position = report.positions
     out: dict[int | None, dict] = {}
     for p in report.reference_problems:
         entry = out.setdefault(

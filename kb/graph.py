@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 
 from kb.mapscale import MAP_LIMIT, central_nodes
-from kb.normalise import fold, fold_german
+from kb.normalise import fold, german_key
 from kb.store import TupleRows
 
 TABLES = (
@@ -426,7 +426,7 @@ def author_identities(authors: Iterable[dict[str, Any]]) -> dict[str, dict[str, 
     authors = list(authors)
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for a in authors:
-        key = re.sub(r"[^a-z]", "", fold_german(a.get("family") or "").lower())
+        key = german_key(a.get("family") or "")
         groups[(key, _initials(a.get("given") or ""))].append(a)
     out: dict[str, dict[str, Any]] = {}
     members_of: dict[str, list[str]] = {}

@@ -78,6 +78,8 @@ def fold_german(text: str) -> str:
     >>> fold_german("Löffler")
     'Loeffler'
     """
+    if text.isascii():  # nothing to fold (most names of most lists)
+        return text
     text = unicodedata.normalize("NFC", text)
     for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("Ä", "Ae"), ("Ö", "Oe"), ("Ü", "Ue")):
         text = text.replace(a, b)
@@ -106,6 +108,20 @@ def display_name(name: dict) -> str:
     return ", ".join(x for x in (family(name), name.get("given"), name.get("suffix")) if x)
 
 
+_NOT_AZ = re.compile(r"[^a-z]")
+
+
+@lru_cache(maxsize=1 << 18)
+def german_key(name: str) -> str:
+    """Lower-case ASCII letters only, umlauts folded the German way: the key one person's
+    surname has however a list spells it.
+
+    >>> german_key("Löffler"), german_key("Loeffler"), german_key("van der Graaf")
+    ('loeffler', 'loeffler', 'vandergraaf')
+    """
+    return _NOT_AZ.sub("", fold_german(name).lower())
+
+
 @lru_cache(maxsize=1 << 18)
 def name_key(name: str) -> str:
     """Lower-case ASCII letters only: the key two spellings of a surname share.
@@ -113,7 +129,7 @@ def name_key(name: str) -> str:
     >>> name_key("van der Graaf"), name_key("Uppström")
     ('vandergraaf', 'uppstrom')
     """
-    return re.sub(r"[^a-z]", "", fold(name).lower())
+    return _NOT_AZ.sub("", fold(name).lower())
 
 
 @lru_cache(maxsize=1 << 18)
@@ -127,11 +143,11 @@ def name_keys(name: str) -> frozenset[str]:
     """
     keys = set()
     for variant in (fold(name), fold_german(name)):
-        keys.add(re.sub(r"[^a-z]", "", variant.lower()))
+        keys.add(_NOT_AZ.sub("", variant.lower()))
         words = variant.split()
         core = [w for w in words if w.lower() not in PARTICLES]
         if core and len(core) < len(words):
-            keys.add(re.sub(r"[^a-z]", "", " ".join(core).lower()))
+            keys.add(_NOT_AZ.sub("", " ".join(core).lower()))
     keys.discard("")
     return frozenset(keys)
 
@@ -145,7 +161,7 @@ def sort_key(name: str) -> str:
     """
     words = fold(name).split()
     core = [w for w in words if w.lower() not in PARTICLES] or words
-    return re.sub(r"[^a-z]", "", " ".join(core).lower())
+    return _NOT_AZ.sub("", " ".join(core).lower())
 
 
 _PAGES_WORD = re.compile(r"^(?:pp?|pages?|s|seiten?|str|pgs?)(?:\.\s*|\s+)(?=[\dA-Za-z])", re.I)

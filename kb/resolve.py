@@ -36,7 +36,7 @@ from operator import attrgetter
 import regex
 from rapidfuzz import fuzz, process
 
-from kb.normalise import entry_problems, family, fold, fold_german, name_key, name_keys, sort_key
+from kb.normalise import entry_problems, family, fold, german_key, name_key, name_keys, sort_key
 from kb.parallel import no_cycle_collection
 from kb.records import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work, severity_of
 
@@ -1387,7 +1387,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
             if not fam:
                 continue
             initial = fold((a.get("given") or "?")[:1]).upper()
-            spellings[(_german_key(fam), initial)][fam].append(w)  # the key is letters a-z only already
+            spellings[(german_key(fam), initial)][fam].append(w)  # the key is letters a-z only already
     for (_key, initial), forms in spellings.items():
         if len(forms) > 1:
             names = sorted(forms)
@@ -1404,10 +1404,10 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
         if not fold(w.csl.get("title", "")).strip():  # no title, no evidence of a duplicate (two unparsed entries)
             continue
         first = family(w.authors[0]) if w.authors else ""
-        for other in seen[(_german_key(first), w.year)]:
+        for other in seen[(german_key(first), w.year)]:
             if fuzz.ratio(fold(other.csl.get("title", "")).lower(), fold(w.csl.get("title", "")).lower()) >= 95:
                 add(w, "duplicate-entry", f"same work as entry {other.position} ({other.id})")
-        seen[(_german_key(first), w.year)].append(w)
+        seen[(german_key(first), w.year)].append(w)
     # order: only for lists that are alphabetical on the whole
     keys = [(sort_key(family(w.authors[0])) if w.authors else "", w.year or 0) for w in works]
     if len(keys) > 3:
@@ -1424,11 +1424,6 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     return problems
 
 
-@cache
-def _german_key(name: str) -> str:
-    return re.sub(r"[^a-z]", "", fold_german(name).lower())
-
-
 def year_suffixes(works: list[Work]) -> dict[str, str]:
     """APA's a/b letters for works by the same authors in the same year, ordered by title.
 
@@ -1439,7 +1434,7 @@ def year_suffixes(works: list[Work]) -> dict[str, str]:
     """
     groups: dict[tuple, list[Work]] = defaultdict(list)
     for w in works:  # the same people: Löffler and Loeffler are one author
-        names = tuple((_german_key(family(n)), fold((n.get("given") or "")[:1])) for n in w.authors)
+        names = tuple((german_key(family(n)), fold((n.get("given") or "")[:1])) for n in w.authors)
         groups[(names, w.et_al, w.year)].append(w)
     out = {}
     for group in groups.values():
@@ -1471,16 +1466,17 @@ class CheckReport:
     citations: list[Citation]
     uncited: list[int]
     reference_problems: list[Problem]
-    works: list[Work] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)  # work id -> position in the list
 
 
 @dataclass
 class ReadyList:
     """A reference list made ready to check documents against: what :func:`check` needs of it
     that no document changes, made by :func:`ready_list` (``kb check`` makes it in another
-    process while it finds the document's citations, when both are large)."""
+    process while it finds the document's citations, when both are large, and it comes back
+    pickled: the works themselves, which a check does not need, stay where they were read)."""
 
-    works: list[Work]  # copies, numbered by their position in this list
+    entries: list[tuple[str, str, int | None]]  # per position: work id, file and line of the entry
     indexed: tuple[list[Reference], ReferenceIndex]
     problems: list[Problem]  # the list's own, and what reading it found, each with its severity
     positions: dict[str, int]  # work id -> position in this list
@@ -1500,7 +1496,9 @@ def ready_list(works: list[Work]) -> ReadyList:
         problems = [p for p in problems if not (p.code == "missing-year" and p.work_id in undated)]
         for p in problems:
             p.severity = severity_of(p.code)
-        return ReadyList(works, _indexed(works), problems, {w.id: w.position for w in works})
+        return ReadyList(
+            [(w.id, w.source, w.line) for w in works], _indexed(works), problems, {w.id: w.position for w in works}
+        )
 
 
 def check(
@@ -1519,25 +1517,25 @@ def check(
 
 
 def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Citation]) -> CheckReport:
-    works = ready.works
+    entries = ready.entries
     citations = _resolve_all(found, ready.indexed, numbered)
     # (map and chain, not a generator: these read every citation, hundreds of thousands of them)
     cited = set(map(attrgetter("reference"), citations))
     cited.update(chain.from_iterable(map(attrgetter("candidates"), citations)))
-    uncited = [i for i in range(1, len(works) + 1) if i not in cited]
+    uncited = [i for i in range(1, len(entries) + 1) if i not in cited]
     problems = list(ready.problems)
     for i in uncited:
-        w = works[i - 1]
+        work_id, source, line = entries[i - 1]
         problems.append(
             Problem(
                 code="uncited-reference",
                 message="listed but never cited in the text",
-                source=w.source,
-                line=w.line,
-                work_id=w.id,
+                source=source,
+                line=line,
+                work_id=work_id,
                 severity=severity_of("uncited-reference"),
             )
         )
     where = ready.positions
     problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
-    return CheckReport(citations, uncited, problems, works)
+    return CheckReport(citations, uncited, problems, where)
