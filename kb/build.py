@@ -513,7 +513,9 @@ def source_problems(sources: Sources) -> list[Problem]:
 def build(db_path: Path, root: Path | None = None, fingerprint: str | None = None) -> dict[str, int]:
     """Build the knowledge base into ``db_path`` atomically; return row counts. ``fingerprint``:
     the sources' digest (:func:`sources_digest`), when the caller has it already."""
-    root = root or default_root()
+    # one spelling of the folder, whichever the command was given ("--sources .", its full path,
+    # none from inside it): what a build keeps is found by the files' paths
+    root = Path(os.path.abspath(root or default_root()))
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(db_path)

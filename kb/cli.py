@@ -14,6 +14,14 @@ from kb.records import KbError
 
 
 def _fail(error: KbError) -> None:
+    """Say what is wrong, naming a file inside the current folder as the path from it
+    (bibliography/essay.md:4, as compilers and linters do), and exit with code 2."""
+    import os
+
+    if error.path and os.path.isabs(error.path):
+        shown = os.path.relpath(error.path)
+        if not shown.startswith(".."):
+            error = KbError(error.message, shown, error.line, error.hint)
     click.echo(f"Error: {error}", err=True)
     sys.exit(2)
 
