@@ -619,6 +619,7 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
             figures, tables = _graph_rows(db)
             _page_cache(db, WRITE_CACHE_KIB)
             if apart is not None:
+                db.execute("commit")  # the reading begun before the other process wrote
                 step = "add search and indexes"
                 with stage("shape-wait"):  # what is left of the indexes made meanwhile
                     overlapped("shape-apart", *apart.result())
@@ -789,6 +790,11 @@ def _shape_apart(db: sqlite_utils.Database, path: Path) -> tuple[Later | None, l
     ]
     if db.execute("pragma journal_mode = wal").fetchone()[0] != "wal":
         return None, []  # a file system without shared memory: made at the end, as ever
+    # this connection reads the tables as they are before the other process writes a page: every
+    # page it reads is then found in the file without a search of the growing log (the graph
+    # stage at 100,000 works took 28-29.5 s reading beside the writer, 23.5 s alone)
+    db.execute("begin")
+    db.execute("select count(*) from sqlite_master").fetchone()
     return Later(partial(_shaped, path, names), "search and indexes"), names
 
 
