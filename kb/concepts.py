@@ -97,6 +97,9 @@ class Matcher:
                 parts.append(rf"(?<![\w-])(?:{'|'.join(exact)})s?(?![\w-])")
             self.patterns.append((concept_id, re.compile("|".join(parts))))
             self.first_words.append(_first_words(texts))
+        # the words a match can start with, all concepts' together: where a text's other words
+        # start is never kept
+        self.wanted = frozenset().union(*(f for f in self.first_words if f))
 
     def find(self, text: str) -> list[tuple[str, int, int, str]]:
         r"""(concept id, start, end, matched text) for every match, in text order.
@@ -110,7 +113,7 @@ class Matcher:
         with.
         """
         folded = _fold_keep_length(text)
-        starts = _word_starts(folded)
+        starts = _word_starts(folded, self.wanted)
         hits = []
         for (concept_id, pattern), first in zip(self.patterns, self.first_words, strict=True):
             if first is None:  # a label that starts otherwise: the whole text searched
@@ -146,17 +149,23 @@ def _first_words(labels: list[str]) -> frozenset[str] | None:
     return frozenset(out)
 
 
-def _word_starts(folded: str) -> dict[str, list[int]]:
-    """Where each word of a text starts, by the word in lower case and by it without a final
-    "s" or "es" (a label matches "ICTs" as well as "ICT")."""
+def _word_starts(folded: str, wanted: frozenset[str]) -> dict[str, list[int]]:
+    """Where each of the ``wanted`` words starts a word of a text, by the word in lower case and
+    by it without a final "s" or "es" (a label matches "ICTs" as well as "ICT").
+
+    >>> dict(_word_starts("ICTs help users; e-ict, ictal and Users", frozenset({"ict", "user"})))
+    {'ict': [0, 19], 'user': [10, 34]}
+    """
     starts: dict[str, list[int]] = defaultdict(list)
     for m in _WORD.finditer(folded):
-        w, p = m.group().lower(), m.start()
-        starts[w].append(p)
-        if w.endswith("s"):
-            starts[w[:-1]].append(p)
-            if w.endswith("es"):
-                starts[w[:-2]].append(p)
+        w = m.group().lower()
+        if w in wanted:
+            starts[w].append(m.start())
+        if w[-1] == "s":
+            if w[:-1] in wanted:
+                starts[w[:-1]].append(m.start())
+            if w[-2:] == "es" and w[:-2] in wanted:
+                starts[w[:-2]].append(m.start())
     return starts
 
 
