@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.normalise import slug
-from kb.records import Concept, Document, KbError
+from kb.records import Concept, Document, KbError, one_of
 from loaders.evidence import locate
 from loaders.yamlfile import read_yaml, require
 
@@ -61,7 +61,7 @@ def load_concepts(paths: list[Path], documents: dict[str, Document]) -> tuple[li
                     f"concept {c.id!r} links to unknown concept {other!r}",
                     paths[0].as_posix(),
                     c.line,
-                    hint=f"use one of: {', '.join(sorted(known))}",
+                    hint=one_of(known, other),
                 )
     for link in curated:
         if link["concept"] not in known:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.records import Document, KbError
+from kb.records import Document, KbError, one_of
 from loaders.yamlfile import read_yaml, require
 
 VOCABULARIES = ("sessions", "focus_groups", "topics", "criteria", "methods", "instruments")
@@ -48,7 +48,7 @@ def locate(source: Any, documents: dict[str, Document], path: Path, line: int | 
             f"source names unknown document {source.get('document')!r}",
             str(path),
             line,
-            hint=f"use one of: {', '.join(sorted(documents))}",
+            hint=one_of(documents.keys(), source.get("document")),
         )
     number = source.get("paragraph")
     if not isinstance(number, int) or not 1 <= number <= len(doc.passages):
@@ -157,12 +157,11 @@ def load_evidence(paths: list[Path], documents: dict[str, Document]) -> Evidence
                     hint=f"one finding names one {key.replace('_', ' ')}; write a finding for each",
                 )
             if value is not None and value not in ids[vocabulary]:
-                known = ", ".join(sorted(ids[vocabulary])) or "none defined"
                 raise KbError(
                     f"finding {record['id']!r} names unknown {key.replace('_', ' ')} {value!r}",
                     str(path),
                     record.line,
-                    hint=f"use one of: {known}",
+                    hint=one_of(ids[vocabulary], value),
                 )
         row = _row(record, documents, path)
         for key in FINDING_REFS:

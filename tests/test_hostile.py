@@ -607,3 +607,28 @@ def test_csl_json_custom_field_with_infinity_is_set_aside(tmp_path):
     a, b = parse_file(tmp_path, "r.json", text)
     assert a["custom"] == {"x": 1} and "custom" not in b
     assert "malformed-field" in codes(b)
+
+
+def test_an_unknown_name_in_a_large_library_gets_a_short_fix(sources_copy):
+    """An evidence record naming a document that is not there: with a library of many documents
+    the fix listed every document's id (130,000 characters at 10,000 documents); it names how
+    many there are and the closest to the name given."""
+    essay = (sources_copy / "bibliography" / "coproduction-essay.md").read_text(encoding="utf-8")
+    for i in range(40):
+        text = essay.replace("id: coproduction-essay", f"id: essay-{i:03}", 1)
+        (sources_copy / "bibliography" / f"essay-{i:03}.md").write_text(text, encoding="utf-8")
+    evidence = sources_copy / "evidence" / "citadel-latvia-2018.yml"
+    evidence.write_text(
+        evidence.read_text(encoding="utf-8").replace(
+            "document: citadel-latvia-report", "document: citadel-latvia-reprt", 1
+        ),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["build", "--sources", str(sources_copy), "--db", str(sources_copy / "kb.db")])
+    assert result.exit_code == 2
+    error, fix = result.output.splitlines()[:2]
+    assert "source names unknown document 'citadel-latvia-reprt'" in error
+    assert fix.startswith(
+        "  fix: use one of the 42 known; the closest to 'citadel-latvia-reprt': citadel-latvia-report"
+    )
+    assert len(result.output) < 300 and "essay-039" not in result.output
