@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kb.normalise import citation_key, family, unique_keys
-from kb.records import KbError, Work
+from kb.records import KbError, Work, one_of
 
 Reader = Callable[[str, str], list[Work]]  # (text, source file) -> works, in list order
 ManyReader = Callable[[list[tuple[str, str]]], list[list[Work]]]  # many (text, source) -> each one's works
@@ -66,7 +66,7 @@ def get_format(name: str) -> Format:
     try:
         return _discover()[name]
     except KeyError:
-        raise KbError(f"no format {name!r}", hint=f"use one of: {', '.join(sorted(_discover()))}") from None
+        raise KbError(f"no format {name!r}", hint=one_of(_discover().keys(), name)) from None
 
 
 def readable_formats() -> list[Format]:
