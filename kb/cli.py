@@ -300,7 +300,8 @@ CHECK_APART_FROM = 1_000_000
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
     help="The reference list: free text, .bib, .ris or CSL-JSON (.json). Default: the file its front "
-    "matter names (bibliography: or references:), else its own list, after a '## References' heading.",
+    "matter names (bibliography:, references: or reference_list:), else its own list, after a "
+    "'## References' heading.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
@@ -353,9 +354,12 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
             doc = load_document(document)
             if references is not None:
                 listed = references
-            elif doc.meta.get("bibliography") or doc.meta.get("references"):
+            elif doc.meta.get("bibliography") or doc.meta.get("references") or doc.meta.get("reference_list"):
                 # the list the front matter names: pandoc's "bibliography", kb's own "references"
-                named = str(doc.meta.get("bibliography") or doc.meta.get("references"))
+                # (a .bib) or, without one, its "reference_list" (any format), as kb build reads them
+                named = str(
+                    doc.meta.get("bibliography") or doc.meta.get("references") or doc.meta.get("reference_list")
+                )
                 listed = document.parent / named
                 if not listed.is_file():
                     raise KbError(

@@ -439,3 +439,15 @@ def test_the_command_writes_all_of_its_report_before_its_quick_exit(tmp_path, fm
         to_file = subprocess.run(kb_command + args, stdout=out, stderr=subprocess.PIPE, text=True)
     assert to_file.returncode == 1 and to_file.stderr == ""
     assert (tmp_path / "report").read_text() == here.stdout
+
+
+def test_a_document_of_the_knowledge_base_is_checked_against_the_list_it_names():
+    """A citing document of kb's own sources names its list as kb build reads it: kb check on
+    the second essay, whose front matter has only ``reference_list:``, said there was no list."""
+    fixture = "tests/fixtures/second-essay/"
+    named = CliRunner().invoke(cli, ["check", fixture + "second-essay.md"])
+    given = CliRunner().invoke(
+        cli, ["check", fixture + "second-essay.md", "-r", fixture + "second-essay-references.txt"]
+    )
+    assert named.exit_code == given.exit_code == 0
+    assert named.output == given.output and named.output.startswith("4 citations: 4 ok")
