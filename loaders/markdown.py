@@ -16,6 +16,14 @@ _REFERENCES = re.compile(
     r"literature|sources)[ \t]*#*[ \t]*$",
     re.I | re.M,
 )
+# a plain-text document's list begins after a line of its own with one of those names ("Sources of
+# literature" in the seed, "References:"): plain text has no headings but such lines
+_PLAIN_REFERENCES = re.compile(
+    r"^()[ \t]*(?:references|reference list|bibliography|works cited|literature cited|literature|"
+    r"sources|sources of literature|literature sources)[ \t]*:?[ \t]*$",
+    re.I | re.M,
+)
+_PLAIN_TEXT = (".txt", ".text")
 
 
 def read_text(path: Path) -> str:
@@ -82,10 +90,12 @@ def load_document(path: Path) -> Document:
     )
     body_end = len(text)
     section = _REFERENCES.search(text, body_start)
+    if section is None and path.suffix.lower() in _PLAIN_TEXT:
+        section = _PLAIN_REFERENCES.search(text, body_start)
     if section:
-        level = len(section.group(1))
+        level = len(section.group(1))  # 0: a plain-text document's, which runs to the end
         after = section.end() + 1
-        following = re.compile(rf"^#{{1,{level}}}[ \t]", re.M).search(text, after)
+        following = re.compile(rf"^#{{1,{level}}}[ \t]", re.M).search(text, after) if level else None
         end = following.start() if following else len(text)
         doc.references = ReferenceSection(
             _plain(text[after:end]) if after <= end else "", min(after, end), text.count("\n", 0, min(after, end)) + 1

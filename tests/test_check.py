@@ -7,6 +7,7 @@ positions in that list), not from the program's output.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from kb.cli import cli
 
 ESSAY = "bibliography/coproduction-essay.md"
+ROOT_DIR = Path(__file__).resolve().parents[1]
 BIB = "bibliography/seed-references.bib"
 
 # (text as printed, status, reference, candidates, problems)
@@ -451,3 +453,33 @@ def test_a_document_of_the_knowledge_base_is_checked_against_the_list_it_names()
     )
     assert named.exit_code == given.exit_code == 0
     assert named.output == given.output and named.output.startswith("4 citations: 4 ok")
+
+
+@pytest.mark.parametrize("heading", ["Sources of literature", "References", "REFERENCES:", "Bibliography"])
+def test_a_plain_text_draft_has_its_list_after_a_line_naming_it(tmp_path, heading):
+    """Plain text has no headings: its list starts after a line of its own naming it (the seed
+    blog post's "Sources of literature"). kb check on such a .txt said there was no list; the
+    same draft as Markdown, with a '## References' heading, gives the same report."""
+    entries = (ROOT_DIR / "bibliography" / "seed-references.txt").read_text(encoding="utf-8").splitlines()[:3]
+    body = "Coproduction (Alford, 2009) in Australia (Alford & Yates, 2016) and beyond (Bovaird, 2007).\n"
+    plain = tmp_path / "draft.txt"
+    plain.write_text(f"{body}{heading}\n" + "\n".join(entries) + "\n", encoding="utf-8")
+    markdown = tmp_path / "draft.md"
+    markdown.write_text(f"{body}\n## References\n\n" + "\n".join(entries) + "\n", encoding="utf-8")
+    as_text = CliRunner().invoke(cli, ["check", str(plain)])
+    as_markdown = CliRunner().invoke(cli, ["check", str(markdown)])
+    assert as_text.exit_code == as_markdown.exit_code == 0
+    assert (
+        as_text.output
+        == as_markdown.output
+        == "3 citations: 3 ok, 0 mismatch, 0 ambiguous, 0 missing; 0 reference-list problems\n"
+    )
+
+
+def test_a_line_naming_the_list_is_no_heading_in_markdown(tmp_path):
+    """In Markdown only a heading starts the list: a paragraph that is the one word "Sources"
+    stays text."""
+    doc = tmp_path / "draft.md"
+    doc.write_text("Coproduction (Bovaird, 2007).\n\nSources\n\nMore text (Ostrom, 1996).\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc)])
+    assert result.exit_code == 2 and "no reference list to check against" in result.output
