@@ -325,19 +325,24 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
     from kb.parallel import Later, no_cycle_collection
     from kb.resolve import ReadyList, detect, ready_list
     from kb.resolve import check as run_check
-    from loaders.markdown import load_document
+    from loaders.markdown import load_document, named_lists
     from loaders.references import read_reference_text, read_references
 
-    def read_list(listed: Path | None, doc) -> tuple[list[str], ReadyList]:
+    def read_list(listed: list[Path] | None, doc) -> tuple[list[str], ReadyList]:
         """The list's warnings and the list made ready (an error reading it is raised here, or
-        by Later.result when it was read in another process: KbError pickles whole); ``listed``
-        None: the document's own list."""
+        by Later.result when it was read in another process: KbError pickles whole): the files
+        of ``listed`` one after the other (a LaTeX document may name several), or, None, the
+        document's own list."""
         if listed is None:
             assert doc.references is not None
             works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
             return [], ready_list(works)
-        result = read_references(listed)
-        return (result.warnings if references is not None else []), ready_list(result.works)
+        warnings, works = [], []
+        for path in listed:
+            result = read_references(path)
+            warnings += result.warnings if references is not None else []
+            works += result.works
+        return warnings, ready_list(works)
 
     def apart(document_size: int, list_size: int) -> bool:
         return document_size >= CHECK_APART_FROM and list_size >= CHECK_APART_FROM // 10
@@ -349,25 +354,22 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
     with no_cycle_collection():
         later = None
         if references is not None and apart(document.stat().st_size, references.stat().st_size):
-            later = Later(lambda: read_list(references, None), "the reference list")
+            later = Later(lambda: read_list([references], None), "the reference list")
         try:
             doc = load_document(document)
+            named = named_lists(doc)  # the front matter's, or a LaTeX document's \bibliography
             if references is not None:
-                listed = references
-            elif doc.meta.get("bibliography") or doc.meta.get("references") or doc.meta.get("reference_list"):
-                # the list the front matter names: pandoc's "bibliography", kb's own "references"
-                # (a .bib) or, without one, its "reference_list" (any format), as kb build reads them
-                named = str(
-                    doc.meta.get("bibliography") or doc.meta.get("references") or doc.meta.get("reference_list")
-                )
-                listed = document.parent / named
-                if not listed.is_file():
-                    raise KbError(
-                        f"the front matter names {named!r}, which is not a file next to the document",
-                        str(document),
-                        1,
-                        hint="fix the name, or pass --references FILE",
-                    )
+                listed = [references]
+            elif named:
+                listed = [document.parent / name for name in named]
+                for name, path in zip(named, listed, strict=True):
+                    if not path.is_file():
+                        raise KbError(
+                            f"the document names the list {name!r}, which is not a file next to it",
+                            str(document),
+                            1 if doc.meta else None,
+                            hint="fix the name, or pass --references FILE",
+                        )
             elif doc.references is not None and doc.references.text.strip():
                 listed = None
             else:
@@ -375,11 +377,17 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
                     "no reference list to check against",
                     str(document),
                     hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
-                    "(bibliography: refs.bib), or end the document with a '## References' heading followed "
-                    "by the list",
+                    "(bibliography: refs.bib) or with \\bibliography{refs} in LaTeX, or end the document with a "
+                    "'## References' heading followed by the list",
                 )
             if later is None:
-                list_size = listed.stat().st_size if listed else len(doc.references.text) if doc.references else 0
+                list_size = (
+                    sum(path.stat().st_size for path in listed)
+                    if listed
+                    else len(doc.references.text)
+                    if doc.references
+                    else 0
+                )
                 if apart(len(doc.text), list_size):
                     later = Later(lambda: read_list(listed, doc), "the reference list")
             found = detect(doc) if later is not None else None
@@ -391,7 +399,7 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
         for warning in warnings:
             click.echo(f"Warning: {warning}", err=True)
         report = run_check(doc, ready, numbered=numbered, citations=found)
-        references = references or listed
+        references = references or (listed[0] if listed else None)
         if fmt == "json":
             click.echo(dumps_one_per_line(report_json(report, doc)))
         else:

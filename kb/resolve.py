@@ -1524,7 +1524,16 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
     cited.update(chain.from_iterable(map(attrgetter("candidates"), citations)))
     uncited = [i for i in range(1, len(entries) + 1) if i not in cited]
     problems = list(ready.problems)
-    for i in uncited:
+    # A document that cites by key ([@key], \cite{key}) has its printed list made from this one,
+    # a database (pandoc's bibliography, BibTeX's .bib): an entry it does not cite is not
+    # printed, nor are its mistakes, and the style puts the rest in order.
+    database = any(c.key for c in citations)
+    if database:
+        where = ready.positions
+        problems = [
+            p for p in problems if p.code != "out-of-order" and (p.work_id is None or where.get(p.work_id) in cited)
+        ]
+    for i in [] if database else uncited:
         work_id, source, line = entries[i - 1]
         problems.append(
             Problem(

@@ -26,6 +26,36 @@ _PLAIN_REFERENCES = re.compile(
 _PLAIN_TEXT = (".txt", ".text")
 
 
+# \addbibresource{refs.bib} (biblatex) and \bibliography{refs,more} (BibTeX), on a line that is not
+# a comment
+_LATEX_LISTS = re.compile(r"^[^%\n]*?\\(?:addbibresource(?:\[[^\]]*\])?|bibliography)\{([^}]*)\}", re.M)
+
+
+def named_lists(doc: Document) -> list[str]:
+    r"""The reference lists a document names, as written (relative to its folder): its front
+    matter's ``bibliography`` (pandoc) or ``references`` (kb's .bib) or, without either,
+    ``reference_list`` (kb's, any format), as kb build reads them; in a LaTeX document, each
+    ``\addbibresource`` and each name of ``\bibliography`` (".bib" added where LaTeX adds it).
+
+    >>> tex = Document("d", "d", "essay", "d.tex", "% \\bibliography{old}\n\\bibliography{refs, more.bib}\n", {})
+    >>> named_lists(tex)
+    ['refs.bib', 'more.bib']
+    """
+    meta = doc.meta or {}
+    named = meta.get("bibliography") or meta.get("references") or meta.get("reference_list")
+    if named:
+        return [str(n) for n in named] if isinstance(named, list) else [str(named)]
+    if not doc.path.lower().endswith((".tex", ".ltx")):
+        return []
+    out = []
+    for m in _LATEX_LISTS.finditer(doc.text):
+        bibtex = "addbibresource" not in m.group(0)
+        for name in (n.strip() for n in m.group(1).split(",")):
+            if name:
+                out.append(f"{name}.bib" if bibtex and not name.endswith(".bib") else name)
+    return out
+
+
 def read_text(path: Path) -> str:
     """Read a text file as UTF-8 (a byte-order mark is dropped); CRLF becomes LF."""
     data = path.read_bytes()

@@ -7,6 +7,7 @@ positions in that list), not from the program's output.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -483,3 +484,80 @@ def test_a_line_naming_the_list_is_no_heading_in_markdown(tmp_path):
     doc.write_text("Coproduction (Bovaird, 2007).\n\nSources\n\nMore text (Ostrom, 1996).\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", str(doc)])
     assert result.exit_code == 2 and "no reference list to check against" in result.output
+
+
+# a BibTeX database: two entries a draft cites, one it does not (cut short, out of order)
+DATABASE_BIB = (
+    "@article{ostrom1996, author={Ostrom, E.}, title={Crossing}, year={1996}}\n"
+    "@article{bovaird2007, author={Bovaird, T.}, title={Beyond}, year={2007}}\n"
+    "@article{alford2009, author={van, R.}, title={Engaging}, year={2009}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "names",
+    ["\\bibliography{refs}", "\\addbibresource{refs.bib}", "% \\bibliography{old}\n\\bibliography{other,refs}"],
+)
+def test_a_latex_draft_is_checked_against_the_bib_it_names(tmp_path, names):
+    (tmp_path / "refs.bib").write_text(DATABASE_BIB, encoding="utf-8")
+    (tmp_path / "other.bib").write_text("@book{marres2012, author={Marres, N.}, title={Material}, year={2012}}\n")
+    doc = tmp_path / "draft.tex"
+    doc.write_text(f"Coproduction \\citep{{bovaird2007}} and \\citet{{ostrom1996}}.\n{names}\n", encoding="utf-8")
+    named = CliRunner().invoke(cli, ["check", str(doc)])
+    given = CliRunner().invoke(cli, ["check", str(doc), "-r", str(tmp_path / "refs.bib")])
+    assert named.exit_code == given.exit_code == 0
+    assert (
+        named.output
+        == given.output
+        == "2 citations: 2 ok, 0 mismatch, 0 ambiguous, 0 missing; 0 reference-list problems\n"
+    )
+
+
+def test_a_latex_draft_naming_a_missing_bib_says_which(tmp_path):
+    doc = tmp_path / "draft.tex"
+    doc.write_text("Coproduction \\citep{bovaird2007}.\n\\bibliography{refs}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc)])
+    assert result.exit_code == 2
+    assert "the document names the list 'refs.bib', which is not a file next to it" in result.output
+
+
+def test_a_database_is_not_a_printed_list(tmp_path):
+    """Cited by key, a .bib is a database: what the draft does not cite is not printed, nor are
+    its mistakes (nor is the list's order the draft's). Cited by author and year, the same
+    entries are the printed list, and each of those is a problem."""
+    (tmp_path / "refs.bib").write_text(DATABASE_BIB, encoding="utf-8")
+    by_key = tmp_path / "draft.md"
+    by_key.write_text("Coproduction [@bovaird2007; @ostrom1996].\n", encoding="utf-8")
+    by_name = tmp_path / "essay.md"
+    by_name.write_text("Coproduction (Bovaird, 2007; Ostrom, 1996).\n", encoding="utf-8")
+    refs = str(tmp_path / "refs.bib")
+    assert CliRunner().invoke(cli, ["check", str(by_key), "-r", refs]).exit_code == 0
+    printed = CliRunner().invoke(cli, ["check", str(by_name), "-r", refs])
+    assert printed.exit_code == 1
+    codes = re.findall(r"\[([a-z-]+)\]", printed.output)
+    assert {"uncited-reference", "truncated-author"} <= set(codes)
+
+
+def test_a_database_keeps_no_order(tmp_path):
+    (tmp_path / "refs.bib").write_text(
+        "".join(
+            f"@article{{{key}, author={{{name}, A.}}, title={{T{key}}}, year={{{year}}}}}\n"
+            for key, name, year in [
+                ("alford", "Alford", 2009),
+                ("bovaird", "Bovaird", 2007),
+                ("brudney", "Brudney", 1990),
+                ("linders", "Linders", 2012),
+                ("marres", "Marres", 2012),
+                ("osborne", "Osborne", 2006),
+                ("whitaker", "Whitaker", 1980),
+                ("ostrom", "Ostrom", 1996),  # after Whitaker: out of alphabetical order
+            ]
+        ),
+        encoding="utf-8",
+    )
+    refs = str(tmp_path / "refs.bib")
+    by_key, by_name = tmp_path / "draft.md", tmp_path / "essay.md"
+    by_key.write_text("Coproduction [@ostrom; @alford].\n", encoding="utf-8")
+    by_name.write_text("Coproduction (Ostrom, 1996; Alford, 2009).\n", encoding="utf-8")
+    assert "out-of-order" not in CliRunner().invoke(cli, ["check", str(by_key), "-r", refs]).output
+    assert "out-of-order" in CliRunner().invoke(cli, ["check", str(by_name), "-r", refs]).output
