@@ -561,3 +561,17 @@ def test_a_database_keeps_no_order(tmp_path):
     by_name.write_text("Coproduction (Ostrom, 1996; Alford, 2009).\n", encoding="utf-8")
     assert "out-of-order" not in CliRunner().invoke(cli, ["check", str(by_key), "-r", refs]).output
     assert "out-of-order" in CliRunner().invoke(cli, ["check", str(by_name), "-r", refs]).output
+
+
+def test_front_matter_may_name_several_lists(tmp_path):
+    """pandoc's ``bibliography:`` takes a list of files: each is read, one after the other."""
+    (tmp_path / "a.bib").write_text(TWO_BIB, encoding="utf-8")
+    (tmp_path / "b.bib").write_text("@book{marres2012, author={Marres, N.}, title={Material}, year={2012}}\n")
+    doc = tmp_path / "draft.md"
+    doc.write_text("---\nbibliography: [a.bib, b.bib]\n---\n\nCoproduction [@bovaird2007; @marres2012].\n")
+    result = CliRunner().invoke(cli, ["check", str(doc), "--format", "json"])
+    report = json.loads(result.output)
+    assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [
+        ("@bovaird2007", "ok", 1),
+        ("@marres2012", "ok", 3),
+    ]
