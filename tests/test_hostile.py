@@ -632,3 +632,15 @@ def test_an_unknown_name_in_a_large_library_gets_a_short_fix(sources_copy):
         "  fix: use one of the 42 known; the closest to 'citadel-latvia-reprt': citadel-latvia-report"
     )
     assert len(result.output) < 300 and "essay-039" not in result.output
+
+
+def test_an_error_names_a_file_inside_the_current_folder_by_the_path_from_it(sources_copy, monkeypatch):
+    """The build names the folder by its full path (what it keeps is found by the files' paths);
+    an error still names a file as the user would type it, from the folder they are in."""
+    essay = sources_copy / "bibliography" / "coproduction-essay.md"
+    essay.write_text(essay.read_text(encoding="utf-8").replace("---\n", '---\ntitle: "unclosed\n', 1))
+    monkeypatch.chdir(sources_copy)
+    for sources in (".", str(sources_copy)):
+        result = CliRunner().invoke(cli, ["build", "--sources", sources, "--db", "kb.db"])
+        assert result.exit_code == 2
+        assert result.output.startswith("Error: bibliography/coproduction-essay.md:4: invalid front matter")
