@@ -321,11 +321,12 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
     Example:
         kb check bibliography/coproduction-essay.md --references bibliography/seed-references.bib
         kb check draft.md            (the list after the draft's own '## References' heading)
+        kb check paper.tex           (the .bib its \\bibliography{refs} names)
     """
     from kb.parallel import Later, no_cycle_collection
     from kb.resolve import ReadyList, detect, ready_list
     from kb.resolve import check as run_check
-    from loaders.markdown import load_document, named_lists
+    from loaders.markdown import load_document
     from loaders.references import read_reference_text, read_references
 
     def read_list(listed: list[Path] | None, doc) -> tuple[list[str], ReadyList]:
@@ -357,37 +358,9 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
             later = Later(lambda: read_list([references], None), "the reference list")
         try:
             doc = load_document(document)
-            named = named_lists(doc)  # the front matter's, or a LaTeX document's \bibliography
-            if references is not None:
-                listed = [references]
-            elif named:
-                listed = [document.parent / name for name in named]
-                for name, path in zip(named, listed, strict=True):
-                    if not path.is_file():
-                        raise KbError(
-                            f"the document names the list {name!r}, which is not a file next to it",
-                            str(document),
-                            1 if doc.meta else None,
-                            hint="fix the name, or pass --references FILE",
-                        )
-            elif doc.references is not None and doc.references.text.strip():
-                listed = None
-            else:
-                raise KbError(
-                    "no reference list to check against",
-                    str(document),
-                    hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
-                    "(bibliography: refs.bib) or with \\bibliography{refs} in LaTeX, or end the document with a "
-                    "'## References' heading followed by the list",
-                )
+            listed = _lists_of(document, doc, references)
             if later is None:
-                list_size = (
-                    sum(path.stat().st_size for path in listed)
-                    if listed
-                    else len(doc.references.text)
-                    if doc.references
-                    else 0
-                )
+                list_size = sum(path.stat().st_size for path in listed) if listed else len(doc.references.text)
                 if apart(len(doc.text), list_size):
                     later = Later(lambda: read_list(listed, doc), "the reference list")
             found = detect(doc) if later is not None else None
@@ -408,6 +381,37 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
     global _only_memory_left
     _only_memory_left = True
     sys.exit(1 if bad else 0)
+
+
+def _lists_of(document: Path, doc, references: Path | None) -> list[Path] | None:
+    """The lists ``kb check`` reads for DOCUMENT: the one given with --references, else those the
+    document names (its front matter, a LaTeX document's \\bibliography), else None for its own
+    list; an error when it has none."""
+    from loaders.markdown import named_lists
+
+    if references is not None:
+        return [references]
+    named = named_lists(doc)
+    if named:
+        listed = [document.parent / name for name in named]
+        for name, path in zip(named, listed, strict=True):
+            if not path.is_file():
+                raise KbError(
+                    f"the document names the list {name!r}, which is not a file next to it",
+                    str(document),
+                    1 if doc.meta else None,
+                    hint="fix the name, or pass --references FILE",
+                )
+        return listed
+    if doc.references is not None and doc.references.text.strip():
+        return None
+    raise KbError(
+        "no reference list to check against",
+        str(document),
+        hint="pass --references FILE (.bib, .ris, .json or free text), name it in the front matter "
+        "(bibliography: refs.bib) or with \\bibliography{refs} in LaTeX, or end the document with a "
+        "'## References' heading followed by the list",
+    )
 
 
 class _Lines:
