@@ -616,13 +616,16 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
             # cache is let go meanwhile
             step = "build the graph"
             _page_cache(db, READ_CACHE_KIB)
-            figures, tables = _graph_rows(db)
+            figures, tables, people, maps = _graph_rows(db, people_elsewhere=apart is not None)
             _page_cache(db, WRITE_CACHE_KIB)
             if apart is not None:
                 db.execute("commit")  # the reading begun before the other process wrote
                 step = "add search and indexes"
-                with stage("shape-wait"):  # what is left of the indexes made meanwhile
-                    overlapped("shape-apart", *apart.result())
+                with stage("shape-wait"):  # what is left of the indexes and analyses made meanwhile
+                    shaping, analysing, people = apart.result()
+                    overlapped("shape-apart", *shaping)
+                    overlapped("authors-apart", *analysing)
+            tables = {**tables, **people, **maps}  # the order the tables are written in, as ever
         except BaseException:
             if apart is not None:
                 apart.cancel()
@@ -798,22 +801,28 @@ def _shape_apart(db: sqlite_utils.Database, path: Path) -> tuple[Later | None, l
     return Later(partial(_shaped, path, names), "search and indexes"), names
 
 
-def _shaped(path: Path, names: list[str]) -> tuple[float, float]:
-    """Search and indexes of ``names`` made on a connection of this process's own; its wall
-    and CPU seconds."""
+def _shaped(path: Path, names: list[str]) -> tuple[tuple[float, float], tuple[float, float], dict]:
+    """Search and indexes of ``names`` made on a connection of this process's own, then the
+    authors' analyses (``kbgraph.author_rows_from_db``: this process has the time, the other one
+    builds the graph meanwhile); the wall and CPU seconds of each, and those analyses' rows."""
     start, cpu = time.perf_counter(), time.process_time()
     db = sqlite_utils.Database(path)
     try:
         db.execute("pragma synchronous = off")
         _page_cache(db, WRITE_CACHE_KIB)
         shape_tables(db, names)
+        shaped = time.perf_counter() - start, time.process_time() - cpu
+        start, cpu = time.perf_counter(), time.process_time()
+        people = kbgraph.author_rows_from_db(db)
     finally:
         db.close()
-    return time.perf_counter() - start, time.process_time() - cpu
+    return shaped, (time.perf_counter() - start, time.process_time() - cpu), people
 
 
-def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
-    """The graph, built from the stored records, and what its analyses and maps give as rows."""
+def _graph_rows(db: sqlite_utils.Database, people_elsewhere: bool) -> tuple[dict, dict, dict, dict]:
+    """The graph, built from the stored records, and what its analyses and maps give as rows:
+    per-work figures, the tables of pairs and concepts, the authors' (none when
+    ``people_elsewhere``: the process that indexes the tables makes them) and the maps'."""
     with stage("graph"), steps("graph records", kbgraph.GRAPH_STEPS) as tick:
         G = kbgraph.build_graph(kbgraph.records_from_db(db), tick)
     concepts = sorted(r["id"] for r in db["concepts"].rows)
@@ -827,23 +836,29 @@ def _graph_rows(db: sqlite_utils.Database) -> tuple[dict, dict]:
         tick()
         kbgraph.evidence_graph(G)
         tick()
-        authors = list(db["authors"].rows)
-        elsewhere = Later(
-            lambda: (map_rows(G, concepts), kbgraph.author_rows(G, authors)), "the maps and the authors' analyses"
-        )
+        if people_elsewhere:  # the concepts' tables there instead: the two processes' shares even
+            elsewhere = Later(
+                lambda: (map_rows(G, concepts), kbgraph.concept_rows(G, concepts), {}), "the maps and concepts' paths"
+            )
+        else:
+            authors = list(db["authors"].rows)
+            elsewhere = Later(
+                lambda: (map_rows(G, concepts), None, kbgraph.author_rows(G, authors)),
+                "the maps and the authors' analyses",
+            )
         try:
             figures = kbgraph.work_figures(G, [r["id"] for r in db["works"].rows])
             tick()
             pairs = kbgraph.pair_rows(G)
             tick()
-            tables = {**pairs, **kbgraph.concept_rows(G, concepts)}
+            concept_tables = None if people_elsewhere else kbgraph.concept_rows(G, concepts)
             tick()
         except BaseException:
             elsewhere.cancel()
             raise
     with stage("maps"):  # what is left of the other process's work once this one's is done
-        maps, people = elsewhere.result()
-    return figures, {**tables, **people, **maps}
+        maps, concepts_there, people = elsewhere.result()
+    return figures, {**pairs, **(concept_tables if concept_tables is not None else concepts_there)}, people, maps
 
 
 def _io_failure(error: sqlite3.Error) -> bool:

@@ -457,13 +457,17 @@ def author_identities(authors: Iterable[dict[str, Any]]) -> dict[str, dict[str, 
 
 def coauthorship(G: nx.MultiDiGraph) -> nx.Graph:
     """Authors linked by the works they wrote together, weighted by the number of works."""
-    H = nx.Graph()
     authors_of: dict[str, set[str]] = defaultdict(set)
     for w, a, _ in edges_of(G, "authored-by"):
         authors_of[w].add(a)
-    for w, t in G.nodes(data="type"):
-        if t != "work":
-            continue
+    return _coauthorship((w for w, t in G.nodes(data="type") if t == "work"), authors_of)
+
+
+def _coauthorship(works: Iterable[str], authors_of: dict[str, set[str]]) -> nx.Graph:
+    """The co-authorship graph of ``works`` (work nodes, in the graph's order, which Louvain's
+    communities follow) and their authors (author nodes)."""
+    H = nx.Graph()
+    for w in works:
         people = sorted(authors_of.get(w, ()))
         H.add_nodes_from(people)
         for a, b in combinations(people, 2):
@@ -776,9 +780,34 @@ def pair_rows(G: nx.MultiDiGraph) -> dict[str, TupleRows]:
 def author_rows(G: nx.MultiDiGraph, authors: Iterable[dict[str, Any]]) -> dict[str, TupleRows]:
     """The rows of author_identities (with each person's co-authorship community) and
     coauthorships, as tuples (one a spelling of a name: 170,000 at 100,000 works)."""
-    ref = _refs(G)
-    identities = author_identities(authors)
-    H = coauthorship(G)
+    return _author_tables(author_identities(authors), coauthorship(G))
+
+
+def author_rows_from_db(db: Any) -> dict[str, TupleRows]:
+    """:func:`author_rows` of the graph :func:`build_graph` makes of a database's records, read
+    from the database without the graph (a build makes them in the process that indexes the
+    stored tables, while this one builds the graph): the same people from the same rows, and the
+    works in the order the graph has them, the order they were stored in."""
+    names = set(db.table_names())
+    if not {"authors", "work_authors", "works"} <= names:
+        return _author_tables({}, nx.Graph())
+    authors = [
+        dict(zip(("id", "family", "given", "display"), row, strict=True))
+        for row in db.execute("select id, family, given, display from authors order by rowid")
+    ]
+    identity = author_identities(authors)
+    authors_of: dict[str, set[str]] = defaultdict(set)
+    for wid, aid, role in db.execute("select work_id, author_id, role from work_authors order by rowid"):
+        if role == "author":
+            authors_of[f"work:{wid}"].add(f"author:{identity[aid]['canonical']}")
+    works = [f"work:{wid}" for (wid,) in db.execute("select id from works order by rowid")]
+    return _author_tables(identity, _coauthorship(works, authors_of))
+
+
+def _author_tables(identities: dict[str, dict[str, Any]], H: nx.Graph) -> dict[str, TupleRows]:
+    def ref(node: str) -> str:
+        return node.removeprefix("author:")  # an author node's ref is its person's id
+
     communities = author_communities(H)
     return {
         "author_identities": TupleRows(

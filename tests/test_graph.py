@@ -390,3 +390,28 @@ def test_concept_paths_beyond_two_steps_and_without_a_path():
         "finding:e",
         "concept:c",
     ]
+
+
+@pytest.mark.parametrize("corpus", ["seed", "generated"])
+def test_the_authors_analyses_from_the_database_are_those_of_the_graph(corpus, built_db, tmp_path):
+    """A build with its tables indexed in another process makes the authors' analyses there,
+    from the stored rows (``author_rows_from_db``), while it builds the graph: the same rows,
+    communities included, as from the graph."""
+    from pathlib import Path
+
+    path = built_db
+    if corpus == "generated":
+        sys.path.insert(0, str(Path(__file__).parent))
+        from corpus import write_corpus
+
+        root = Path(__file__).resolve().parents[1]
+        path = tmp_path / "kb.db"
+        build(path, write_corpus(tmp_path / "corpus", root, documents=6, per_document=60))
+    db = sqlite_utils.Database(path)
+    G = g.build_graph(g.records_from_db(db))
+    from_graph = g.author_rows(G, list(db["authors"].rows))
+    from_db = g.author_rows_from_db(db)
+    assert {t: (r.columns, list(r.rows)) for t, r in from_db.items()} == {
+        t: (r.columns, list(r.rows)) for t, r in from_graph.items()
+    }
+    assert len(from_graph["coauthorships"].rows) > 10
