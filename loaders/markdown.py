@@ -24,6 +24,13 @@ _PLAIN_REFERENCES = re.compile(
     re.I | re.M,
 )
 _PLAIN_TEXT = (".txt", ".text")
+# in Markdown, a line that is only the name in bold ("**References**", as a word processor's
+# export writes a heading) starts the list too, running to the end
+_BOLD_REFERENCES = re.compile(
+    r"^()[ \t]*(\*\*|__)(?:references|reference list|bibliography|works cited|literature cited|literature|"
+    r"sources|sources of literature|literature sources):?\2[ \t]*:?[ \t]*$",
+    re.I | re.M,
+)
 
 
 # \addbibresource{refs.bib} (biblatex) and \bibliography{refs,more} (BibTeX), on a line that is not
@@ -120,8 +127,9 @@ def load_document(path: Path) -> Document:
     )
     body_end = len(text)
     section = _REFERENCES.search(text, body_start)
-    if section is None and path.suffix.lower() in _PLAIN_TEXT:
-        section = _PLAIN_REFERENCES.search(text, body_start)
+    if section is None:
+        plain = path.suffix.lower() in _PLAIN_TEXT
+        section = (_PLAIN_REFERENCES if plain else _BOLD_REFERENCES).search(text, body_start)
     if section:
         level = len(section.group(1))  # 0: a plain-text document's, which runs to the end
         after = section.end() + 1

@@ -477,6 +477,17 @@ def test_a_plain_text_draft_has_its_list_after_a_line_naming_it(tmp_path, headin
     assert _alike([str(plain)], [str(markdown)]) == ALL_OK.format(3)
 
 
+@pytest.mark.parametrize("bold", ["**References**", "__Bibliography__", "**Sources of literature:**"])
+def test_a_bold_line_naming_the_list_starts_it_in_markdown(tmp_path, bold):
+    """A word processor's Markdown export writes the list's heading as a bold line."""
+    entries = (ROOT_DIR / "bibliography" / "seed-references.txt").read_text(encoding="utf-8").splitlines()[:3]
+    body = "Coproduction (Alford, 2009) in Australia (Alford & Yates, 2016) and beyond (Bovaird, 2007).\n"
+    exported, headed = tmp_path / "exported.md", tmp_path / "headed.md"
+    exported.write_text(f"{body}\n{bold}\n\n" + "\n".join(f"- {e}" for e in entries) + "\n", encoding="utf-8")
+    headed.write_text(f"{body}\n## References\n\n" + "\n".join(entries) + "\n", encoding="utf-8")
+    assert _alike([str(exported)], [str(headed)]) == ALL_OK.format(3)
+
+
 def test_a_line_naming_the_list_is_no_heading_in_markdown(tmp_path):
     """In Markdown only a heading starts the list: a paragraph that is the one word "Sources"
     stays text."""
