@@ -26,6 +26,11 @@ _PLAIN_REFERENCES = re.compile(
 _PLAIN_TEXT = (".txt", ".text")
 # in Markdown, a line that is only the name in bold ("**References**", as a word processor's
 # export writes a heading) starts the list too, running to the end
+_SETEXT_REFERENCES = re.compile(  # and one underlined as a heading ("References" then "====")
+    r"^()[ \t]*(?:references|reference list|bibliography|works cited|literature cited|literature|"
+    r"sources|sources of literature|literature sources)[ \t]*\n(?:=+|-+)[ \t]*$",
+    re.I | re.M,
+)
 _BOLD_REFERENCES = re.compile(
     r"^()[ \t]*(\*\*|__)(?:references|reference list|bibliography|works cited|literature cited|literature|"
     r"sources|sources of literature|literature sources):?\2[ \t]*:?[ \t]*$",
@@ -127,9 +132,11 @@ def load_document(path: Path) -> Document:
     )
     body_end = len(text)
     section = _REFERENCES.search(text, body_start)
-    if section is None:
-        plain = path.suffix.lower() in _PLAIN_TEXT
-        section = (_PLAIN_REFERENCES if plain else _BOLD_REFERENCES).search(text, body_start)
+    if section is None and path.suffix.lower() in _PLAIN_TEXT:
+        section = _PLAIN_REFERENCES.search(text, body_start)
+    elif section is None:
+        found = [m for m in (p.search(text, body_start) for p in (_SETEXT_REFERENCES, _BOLD_REFERENCES)) if m]
+        section = min(found, key=lambda m: m.start()) if found else None
     if section:
         level = len(section.group(1))  # 0: a plain-text document's, which runs to the end
         after = section.end() + 1

@@ -477,9 +477,13 @@ def test_a_plain_text_draft_has_its_list_after_a_line_naming_it(tmp_path, headin
     assert _alike([str(plain)], [str(markdown)]) == ALL_OK.format(3)
 
 
-@pytest.mark.parametrize("bold", ["**References**", "__Bibliography__", "**Sources of literature:**"])
+@pytest.mark.parametrize(
+    "bold",
+    ["**References**", "__Bibliography__", "**Sources of literature:**", "References\n==========", "Works cited\n---"],
+)
 def test_a_bold_line_naming_the_list_starts_it_in_markdown(tmp_path, bold):
-    """A word processor's Markdown export writes the list's heading as a bold line."""
+    """A word processor's Markdown export writes the list's heading as a bold line; Markdown's
+    other heading underlines it."""
     entries = (ROOT_DIR / "bibliography" / "seed-references.txt").read_text(encoding="utf-8").splitlines()[:3]
     body = "Coproduction (Alford, 2009) in Australia (Alford & Yates, 2016) and beyond (Bovaird, 2007).\n"
     exported, headed = tmp_path / "exported.md", tmp_path / "headed.md"
