@@ -580,6 +580,9 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
         db.execute("pragma synchronous = off")
         db.execute("pragma journal_mode = memory")
         _page_cache(db, WRITE_CACHE_KIB)
+        # claims and concept links written into a file of their own by another process while this
+        # one writes the rest, then copied in by SQLite (a large build; None: written here)
+        side = _store_apart(tmp, claims, links, len(citations))
         steps = [
             ("create the tables", lambda: create_tables(db)),
             ("save documents", lambda: save_documents(db, sources.documents)),
@@ -587,10 +590,10 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
             ("save work sources", lambda: save_work_sources(db, sources.field_sources)),
             ("save reference entries", lambda: save_reference_entries(db, sources.entries)),
             ("save citations", lambda: save_citations(db, citations, passages)),
-            ("save claims", lambda: save_claims(db, claims)),
+            ("save claims", lambda: None if side else save_claims(db, claims)),
             ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
             ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
-            ("save concept links", lambda: save_concept_links(db, links)),
+            ("save concept links", lambda: None if side else save_concept_links(db, links)),
             (
                 "save the evidence map",
                 lambda: save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"]),
@@ -600,9 +603,17 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
         # the stages a long build reports (KB_TIMINGS=1, progress on a terminal): store, then the
         # graph's own (graph, analyses, maps), shape-wait, save-graph, then shape
         with stage("store"):
-            for name, run in bar(steps, "tables"):
-                step = name
-                run()
+            try:
+                for name, run in bar(steps, "tables"):
+                    step = name
+                    run()
+            except BaseException:
+                if side is not None:
+                    side.cancel()
+                raise
+            if side is not None:
+                step = "save claims and concept links"
+                _copy_in(db, side.result(), SIDE_TABLES)
         # everything read is stored: the graph is built from the database, so the records need
         # not be held beside it (at 100,000 works, gigabytes)
         sources = citations = problems = claims = links = labels = stats = formatted = passages = None
@@ -675,7 +686,7 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
             hint="this is a bug in kb, not in your sources: please report it with this message",
         ) from e
     finally:
-        for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in ("-journal", "-wal", "-shm")]:
+        for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in ("-journal", "-wal", "-shm", "-side")]:
             if leftover.exists():
                 leftover.unlink()
     return counts
@@ -735,7 +746,7 @@ def remove_stale_temp_files(db_path: Path) -> list[Path]:
         pid_text, _, suffix = path.name[len(prefix) :].partition(".tmp")
         if (
             not pid_text.isdigit()
-            or suffix not in ("", "-journal", "-wal", "-shm", "-build-cache")
+            or suffix not in ("", "-journal", "-wal", "-shm", "-build-cache", "-side")
             or _alive(int(pid_text))
         ):
             continue
@@ -776,6 +787,48 @@ def _page_cache(db: sqlite_utils.Database, kib: int) -> None:
 # process while this one builds the graph (SHAPE_APART_FROM): at 16,000 works 2.6 of the
 # shape stage's 3.2 s. A small build forks nothing.
 SHAPE_APART_FROM = 50_000
+
+
+# the tables another process writes while the build's own writes the rest (the largest but
+# citations: at 100,000 works 575,000 claims and 1.3 million concept links)
+SIDE_TABLES = ("claims", "claim_citations", "concept_links")
+
+
+def _store_apart(path: Path, claims: list, links: list, citations: int) -> Later | None:
+    """With two cores and a large build (``SHAPE_APART_FROM`` citations), the claims and concept
+    links written into ``PATH-side`` by another process (:class:`Later`) while this one writes
+    the other tables; None otherwise."""
+    if workers() < 2 or citations < SHAPE_APART_FROM:
+        return None
+    return Later(partial(_stored_side, path.with_name(path.name + "-side"), claims, links), "claims and concept links")
+
+
+def _stored_side(side: Path, claims: list, links: list) -> Path:
+    side.unlink(missing_ok=True)
+    db = sqlite_utils.Database(side)
+    try:
+        db.execute("pragma synchronous = off")
+        db.execute("pragma journal_mode = off")
+        _page_cache(db, WRITE_CACHE_KIB)
+        create_tables(db)  # the same columns in the same order as the build's file
+        save_claims(db, claims)
+        save_concept_links(db, links)
+    finally:
+        db.close()
+    return side
+
+
+def _copy_in(db: sqlite_utils.Database, side: Path, tables: tuple[str, ...]) -> None:
+    """The rows of ``tables`` in the file ``side`` appended to the same tables of ``db``, in their
+    order, by SQLite; then the file is removed."""
+    try:
+        db.execute("attach database ? as side", [str(side)])
+        with db.conn:
+            for t in tables:
+                db.execute(f"insert into main.[{t}] select * from side.[{t}] order by rowid")
+        db.execute("detach database side")
+    finally:
+        side.unlink(missing_ok=True)
 
 
 def _shape_apart(db: sqlite_utils.Database, path: Path) -> tuple[Later | None, list[str]]:

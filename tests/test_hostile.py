@@ -470,7 +470,7 @@ def test_a_build_removes_what_killed_builds_left(sources_copy):
     done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = int(done.stdout)  # a process that has exited
     db = sources_copy / "kb.db"
-    stale = [sources_copy / f".kb.db.{dead}.{end}" for end in ("tmp", "tmp-journal", "tmp-build-cache")]
+    stale = [sources_copy / f".kb.db.{dead}.{end}" for end in ("tmp", "tmp-journal", "tmp-build-cache", "tmp-side")]
     for path in stale:
         path.write_bytes(b"half a database")
     running = sources_copy / f".kb.db.{os.getpid()}.tmp-other"  # not a name a build writes: kept
