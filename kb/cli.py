@@ -19,7 +19,10 @@ def _fail(error: KbError) -> None:
     import os
 
     if error.path and os.path.isabs(error.path):
-        shown = os.path.relpath(error.path)
+        try:
+            shown = os.path.relpath(error.path)
+        except (OSError, ValueError):  # no current folder any more, or another drive
+            shown = ".."
         if not shown.startswith(".."):
             error = KbError(error.message, shown, error.line, error.hint)
     click.echo(f"Error: {error}", err=True)

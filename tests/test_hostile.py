@@ -644,3 +644,17 @@ def test_an_error_names_a_file_inside_the_current_folder_by_the_path_from_it(sou
         result = CliRunner().invoke(cli, ["build", "--sources", sources, "--db", "kb.db"])
         assert result.exit_code == 2
         assert result.output.startswith("Error: bibliography/coproduction-essay.md:4: invalid front matter")
+
+
+def test_an_error_is_reported_from_a_folder_that_no_longer_exists(sources_copy, tmp_path, monkeypatch):
+    """Naming a file by the path from the current folder must not fail when there is none (the
+    folder the command was started in was removed): the error names the file in full."""
+    essay = sources_copy / "bibliography" / "coproduction-essay.md"
+    essay.write_text(essay.read_text(encoding="utf-8").replace("---\n", '---\ntitle: "unclosed\n', 1))
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = CliRunner().invoke(cli, ["build", "--sources", str(sources_copy), "--db", str(sources_copy / "kb.db")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.startswith(f"Error: {essay}:4: invalid front matter")
