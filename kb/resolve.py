@@ -120,6 +120,7 @@ NUMBERED = re.compile(
 _KEY = r"[\p{L}\d_](?:[\p{L}\d_:.#$%&+?<>~/\-]*[\p{L}\d_])?"
 PANDOC_GROUP = regex.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
 PANDOC_KEY = regex.compile(rf"(?<![\p{{L}}\d_.])-?@(?P<key>{_KEY})")
+PANDOC_KEY_NAMES = regex.compile(rf"(?<![\p{{L}}\d_.])@({_KEY})")  # the keys of pandoc's nocite: '@a, @b'
 PANDOC_NARRATIVE = regex.compile(rf"(?<![\p{{L}}\d_.@\\\-/])@(?P<key>{_KEY})")
 # LaTeX: \cite, \citep, \citet, \parencite, \textcite, \autocite ... with up to two [..] arguments
 LATEX = regex.compile(
@@ -1526,12 +1527,17 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
     problems = list(ready.problems)
     # A document that cites by key ([@key], \cite{key}) has its printed list made from this one,
     # a database (pandoc's bibliography, BibTeX's .bib): an entry it does not cite is not
-    # printed, nor are its mistakes, and the style puts the rest in order.
+    # printed, nor are its mistakes, and the style puts the rest in order. Pandoc prints the
+    # entries its front matter's ``nocite`` names as well ("@*": every one).
     database = any(c.key for c in citations)
     if database:
         where = ready.positions
+        nocite = str((document.meta or {}).get("nocite") or "")
+        printed = {where.get(k) for k in PANDOC_KEY_NAMES.findall(nocite)} | cited
         problems = [
-            p for p in problems if p.code != "out-of-order" and (p.work_id is None or where.get(p.work_id) in cited)
+            p
+            for p in problems
+            if p.code != "out-of-order" and (p.work_id is None or "@*" in nocite or where.get(p.work_id) in printed)
         ]
     for i in [] if database else uncited:
         work_id, source, line = entries[i - 1]

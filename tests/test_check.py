@@ -583,3 +583,18 @@ def test_front_matter_may_name_several_lists(tmp_path):
         ("@bovaird2007", "ok", 1),
         ("@marres2012", "ok", 3),
     ]
+
+
+@pytest.mark.parametrize("nocite, reported", [("", False), ("'@alford2009'", True), ("'@*'", True)])
+def test_pandoc_prints_what_nocite_names(tmp_path, nocite, reported):
+    """Entries pandoc's ``nocite`` names are printed though never cited: their mistakes are
+    reported (alford2009's author is cut short), and still none is 'never cited'."""
+    (tmp_path / "refs.bib").write_text(DATABASE_BIB, encoding="utf-8")
+    doc = tmp_path / "draft.md"
+    front = (
+        f"---\nbibliography: refs.bib\nnocite: {nocite}\n---\n\n" if nocite else "---\nbibliography: refs.bib\n---\n\n"
+    )
+    doc.write_text(front + "Coproduction [@bovaird2007; @ostrom1996].\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(doc)])
+    assert ("[truncated-author]" in result.output) is reported
+    assert result.exit_code == (1 if reported else 0) and "uncited-reference" not in result.output
