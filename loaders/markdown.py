@@ -10,32 +10,22 @@ from kb.normalise import line_of
 from kb.records import Document, KbError, Passage, ReferenceSection
 
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n", re.S)
-# "## References", "# Bibliography", "### Works cited": the heading of a document's own list
-_REFERENCES = re.compile(
-    r"^(#{1,6})[ \t]*(?:references|reference list|bibliography|works cited|literature cited|"
-    r"literature|sources)[ \t]*#*[ \t]*$",
-    re.I | re.M,
+# what a document's own list is called: its heading, whichever way the document marks it
+_LIST_NAME = (
+    r"(?:references|reference list|bibliography|works cited|literature cited|literature|sources|"
+    r"sources of literature|literature sources)"
 )
+# "## References", "# Bibliography", "### Works cited": the heading of a document's own list
+_REFERENCES = re.compile(rf"^(#{{1,6}})[ \t]*{_LIST_NAME}[ \t]*#*[ \t]*$", re.I | re.M)
 # a plain-text document's list begins after a line of its own with one of those names ("Sources of
 # literature" in the seed, "References:"): plain text has no headings but such lines
-_PLAIN_REFERENCES = re.compile(
-    r"^()[ \t]*(?:references|reference list|bibliography|works cited|literature cited|literature|"
-    r"sources|sources of literature|literature sources)[ \t]*:?[ \t]*$",
-    re.I | re.M,
-)
+_PLAIN_REFERENCES = re.compile(rf"^()[ \t]*{_LIST_NAME}[ \t]*:?[ \t]*$", re.I | re.M)
 _PLAIN_TEXT = (".txt", ".text")
-# in Markdown, a line that is only the name in bold ("**References**", as a word processor's
-# export writes a heading) starts the list too, running to the end
-_SETEXT_REFERENCES = re.compile(  # and one underlined as a heading ("References" then "====")
-    r"^()[ \t]*(?:references|reference list|bibliography|works cited|literature cited|literature|"
-    r"sources|sources of literature|literature sources)[ \t]*\n(?:=+|-+)[ \t]*$",
-    re.I | re.M,
-)
-_BOLD_REFERENCES = re.compile(
-    r"^()[ \t]*(\*\*|__)(?:references|reference list|bibliography|works cited|literature cited|literature|"
-    r"sources|sources of literature|literature sources):?\2[ \t]*:?[ \t]*$",
-    re.I | re.M,
-)
+# in Markdown, a line that is only the name underlined as a heading ("References" then "===="),
+# or in bold ("**References**", as a word processor's export writes a heading), starts the list
+# too, running to the end
+_SETEXT_REFERENCES = re.compile(rf"^()[ \t]*{_LIST_NAME}[ \t]*\n(?:=+|-+)[ \t]*$", re.I | re.M)
+_BOLD_REFERENCES = re.compile(rf"^()[ \t]*(\*\*|__){_LIST_NAME}:?\2[ \t]*:?[ \t]*$", re.I | re.M)
 
 
 # \addbibresource{refs.bib} (biblatex) and \bibliography{refs,more} (BibTeX), on a line that is not
