@@ -590,10 +590,10 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
             ("save work sources", lambda: save_work_sources(db, sources.field_sources)),
             ("save reference entries", lambda: save_reference_entries(db, sources.entries)),
             ("save citations", lambda: save_citations(db, citations, passages)),
-            ("save claims", lambda: None if side else save_claims(db, claims)),
+            *([("save claims", lambda: save_claims(db, claims))] if side is None else []),
             ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
             ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
-            ("save concept links", lambda: None if side else save_concept_links(db, links)),
+            *([("save concept links", lambda: save_concept_links(db, links))] if side is None else []),
             (
                 "save the evidence map",
                 lambda: save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"]),
@@ -686,7 +686,7 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
             hint="this is a bug in kb, not in your sources: please report it with this message",
         ) from e
     finally:
-        for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in ("-journal", "-wal", "-shm", "-side")]:
+        for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in TEMP_SUFFIXES]:
             if leftover.exists():
                 leftover.unlink()
     return counts
@@ -737,6 +737,11 @@ def work_concepts(links: list) -> dict[str, set[str]]:
     return out
 
 
+# what a build writes beside its temporary database (``.kb.db.PID.tmp``): SQLite's journal, log
+# and shared memory, and the claims and concept links written apart (:func:`_store_apart`)
+TEMP_SUFFIXES = ("-journal", "-wal", "-shm", "-side")
+
+
 def remove_stale_temp_files(db_path: Path) -> list[Path]:
     """Remove what killed builds of ``db_path`` left: ``.kb.db.PID.tmp`` and its journal, for
     every PID whose process is gone (a build that is still running keeps its files)."""
@@ -744,11 +749,7 @@ def remove_stale_temp_files(db_path: Path) -> list[Path]:
     prefix = f".{db_path.name}."
     for path in db_path.parent.glob(f".{glob.escape(db_path.name)}.*.tmp*"):
         pid_text, _, suffix = path.name[len(prefix) :].partition(".tmp")
-        if (
-            not pid_text.isdigit()
-            or suffix not in ("", "-journal", "-wal", "-shm", "-build-cache", "-side")
-            or _alive(int(pid_text))
-        ):
+        if not pid_text.isdigit() or suffix not in ("", "-build-cache", *TEMP_SUFFIXES) or _alive(int(pid_text)):
             continue
         try:
             path.unlink()
@@ -789,6 +790,12 @@ def _page_cache(db: sqlite_utils.Database, kib: int) -> None:
 SHAPE_APART_FROM = 50_000
 
 
+def _apart_worth_it(citations: int) -> bool:
+    """Two cores and a large build (``SHAPE_APART_FROM`` citations): a part of the store and of
+    the indexes is worth another process."""
+    return workers() >= 2 and citations >= SHAPE_APART_FROM
+
+
 # the tables another process writes while the build's own writes the rest (the largest but
 # citations: at 100,000 works 575,000 claims and 1.3 million concept links)
 SIDE_TABLES = ("claims", "claim_citations", "concept_links")
@@ -798,7 +805,7 @@ def _store_apart(path: Path, claims: list, links: list, citations: int) -> Later
     """With two cores and a large build (``SHAPE_APART_FROM`` citations), the claims and concept
     links written into ``PATH-side`` by another process (:class:`Later`) while this one writes
     the other tables; None otherwise."""
-    if workers() < 2 or citations < SHAPE_APART_FROM:
+    if not _apart_worth_it(citations):
         return None
     return Later(partial(_stored_side, path.with_name(path.name + "-side"), claims, links), "claims and concept links")
 
@@ -837,7 +844,7 @@ def _shape_apart(db: sqlite_utils.Database, path: Path) -> tuple[Later | None, l
     the build waits for before it writes the graph's tables; and name those tables. The database is put
     in WAL mode so that this process reads the tables while the other one writes the indexes.
     With one core, or a small build: nothing started, no table named."""
-    if workers() < 2 or db["citations"].count < SHAPE_APART_FROM:
+    if not _apart_worth_it(db["citations"].count):
         return None, []
     names = [
         t.name

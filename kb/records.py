@@ -191,6 +191,11 @@ class Document:
     passages: list[Passage] = field(default_factory=list)
     references: ReferenceSection | None = None  # its own reference list, never read as body text
 
+    @property
+    def latex(self) -> bool:
+        """A LaTeX file (.tex, .ltx): its \\cite commands and \\bibliography are read, % lines not."""
+        return self.path.lower().endswith((".tex", ".ltx"))
+
 
 @dataclass(slots=True)  # hundreds of thousands of them at 100,000 works
 class Passage:

@@ -120,7 +120,6 @@ NUMBERED = re.compile(
 _KEY = r"[\p{L}\d_](?:[\p{L}\d_:.#$%&+?<>~/\-]*[\p{L}\d_])?"
 PANDOC_GROUP = regex.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
 PANDOC_KEY = regex.compile(rf"(?<![\p{{L}}\d_.])-?@(?P<key>{_KEY})")
-PANDOC_KEY_NAMES = regex.compile(rf"(?<![\p{{L}}\d_.])@({_KEY})")  # the keys of pandoc's nocite: '@a, @b'
 PANDOC_NARRATIVE = regex.compile(rf"(?<![\p{{L}}\d_.@\\\-/])@(?P<key>{_KEY})")
 # LaTeX: \cite, \citep, \citet, \parencite, \textcite, \autocite ... with up to two [..] arguments
 LATEX = regex.compile(
@@ -649,7 +648,7 @@ class _Passage:
 
 
 def _detect(document: Document) -> list[Citation]:
-    in_tex_file = document.path.lower().endswith((".tex", ".ltx"))
+    in_tex_file = document.latex
     found: list[Citation] = []
     group = 0
     for passage in document.passages:
@@ -1533,7 +1532,7 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
     if database:
         where = ready.positions
         nocite = str((document.meta or {}).get("nocite") or "")
-        printed = {where.get(k) for k in PANDOC_KEY_NAMES.findall(nocite)} | cited
+        printed = {where.get(m.group("key")) for m in PANDOC_KEY.finditer(nocite)} | cited
         problems = [
             p
             for p in problems

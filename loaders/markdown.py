@@ -47,7 +47,7 @@ def named_lists(doc: Document) -> list[str]:
     named = meta.get("bibliography") or meta.get("references") or meta.get("reference_list")
     if named:
         return [str(n) for n in named] if isinstance(named, list) else [str(named)]
-    if not doc.path.lower().endswith((".tex", ".ltx")):
+    if not doc.latex:
         return []
     out = []
     for m in _LATEX_LISTS.finditer(doc.text):
