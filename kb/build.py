@@ -884,7 +884,7 @@ def _graph_rows(db: sqlite_utils.Database, people_elsewhere: bool) -> tuple[dict
     per-work figures, the tables of pairs and concepts, the authors' (none when
     ``people_elsewhere``: the process that indexes the tables makes them) and the maps'."""
     with stage("graph"), steps("graph records", kbgraph.GRAPH_STEPS) as tick:
-        G = kbgraph.build_graph(kbgraph.records_from_db(db), tick)
+        G = kbgraph.build_graph(kbgraph.records_from_db(db), tick, light=True)
     concepts = sorted(r["id"] for r in db["concepts"].rows)
     with stage("analyses"), steps("analyses", 5) as tick:
         # what the maps share with the analyses, made once; then the maps and the authors'
