@@ -215,13 +215,19 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     # a document's list, both readings merged: a pure function of the two files
     merged = [digest(once.key(_load_bib, b), once.key(read_references, t)) for _, b, t in named]
     # every list not merged before read across cores first: the loop below finds them ready (a
-    # list whose merged list is kept is not read at all, nor kept for the next build)
-    todo = [(b, t) for (_, b, t), key in zip(named, merged, strict=True) if not cache.has("merged-list", key)]
+    # list whose merged list is kept is not read at all, nor kept for the next build). A
+    # document's own BibTeX, alone, is made its list there too (at 100,000 works 10,000 lists'
+    # records made in this process, and each kept twice); free text is read many lists at once
+    # (``ParsedOnce.prefill``), and a file named twice is read once, here
+    todo = [(b, t, key) for (_, b, t), key in zip(named, merged, strict=True) if not cache.has("merged-list", key)]
+    alone = [(key, b) for b, t, key in todo if b and not t and once.named[str(b)] < 2]
+    cache.prefill("merged-list", [(key, _document_list, (_parsed, b, None)) for key, b in alone], "reference lists")
+    todo = [(b, t) for b, t, key in todo if not cache.has("merged-list", key)]
     once.prefill([(_load_bib, b) for b, _ in todo if b] + [(read_references, t) for _, t in todo if t])
     for (doc, bib_path, list_path), key in bar(list(zip(named, merged, strict=True)), "reference lists"):
         if bib_path:
             used_bib.add(bib_path.resolve())
-        doc_works, fs, disagreements = cache.value("merged-list", key, _document_list, once, bib_path, list_path)
+        doc_works, fs, disagreements = cache.value("merged-list", key, _document_list, once.read, bib_path, list_path)
         entries += document_entries(doc.id, doc_works, fs, disagreements)
     unlisted = [
         w
@@ -248,17 +254,22 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
 
 
 def _document_list(
-    once: ParsedOnce, bib_path: Path | None, list_path: Path | None
+    read: Callable[[Callable[[Path], Any], Path], Any], bib_path: Path | None, list_path: Path | None
 ) -> tuple[list[Work], list[FieldSource], list[Problem]]:
     """A document's list: its hand-checked BibTeX and its other list merged entry by entry, or
-    the one it has; with the field sources and the disagreements merging found."""
-    curated = once.read(_load_bib, bib_path) if bib_path else []
-    parsed = once.read(read_references, list_path).works if list_path else []
+    the one it has; with the field sources and the disagreements merging found. ``read(parse,
+    path)`` reads a file (``ParsedOnce.read``; :func:`_parsed` in another process)."""
+    curated = read(_load_bib, bib_path) if bib_path else []
+    parsed = read(read_references, list_path).works if list_path else []
     if curated and parsed:
         return merge_sources(curated, parsed)
     works = curated or parsed
     fs = [FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])) for w in works for f in COMPARED if f in w.csl]
     return works, fs, []
+
+
+def _parsed(parse: Callable[[Path], T], path: Path) -> T:
+    return parse(path)
 
 
 def _files(root: Path, folder: str, pattern: str) -> list[Path]:
@@ -898,14 +909,13 @@ def _graph_rows(db: sqlite_utils.Database, people_elsewhere: bool) -> tuple[dict
         tick()
         if people_elsewhere:  # the concepts' tables there instead: the two processes' shares even
             elsewhere = Later(
-                lambda: (map_rows(G, concepts), kbgraph.concept_rows(G, concepts), {}), "the maps and concepts' paths"
+                lambda: (map_rows(G, concepts), kbgraph.concept_rows(G, concepts)), "the maps and concepts' paths"
             )
         else:
-            authors = list(db["authors"].rows)
-            elsewhere = Later(
-                lambda: (map_rows(G, concepts), None, kbgraph.author_rows(G, authors)),
-                "the maps and the authors' analyses",
-            )
+            # the authors' analyses from the stored rows, as the other process makes them in a
+            # large build (the graph a build reads holds no authors)
+            people = kbgraph.author_rows_from_db(db)
+            elsewhere = Later(lambda: (map_rows(G, concepts), None), "the maps")
         try:
             figures = kbgraph.work_figures(G, [r["id"] for r in db["works"].rows])
             tick()
@@ -917,7 +927,9 @@ def _graph_rows(db: sqlite_utils.Database, people_elsewhere: bool) -> tuple[dict
             elsewhere.cancel()
             raise
     with stage("maps"):  # what is left of the other process's work once this one's is done
-        maps, concepts_there, people = elsewhere.result()
+        maps, concepts_there = elsewhere.result()
+    if people_elsewhere:
+        people = {}
     return figures, {**pairs, **(concept_tables if concept_tables is not None else concepts_there)}, people, maps
 
 

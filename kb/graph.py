@@ -119,7 +119,7 @@ class EdgeLists:
     and 3.4 GB, to be read through a few views: each node's type, label and reference, in the
     nodes' order, and the edges of each kind in the order ``G.edges`` walks them. Those are what
     this holds: ``types`` (every node, in order), ``labels``, ``refs`` and ``kinds`` (kind ->
-    ``[(source, target, data)]``; made by :func:`build_graph`, all kinds but co-cited-with). :func:`edges_of`, :func:`node_types`, :func:`node_attrs` and
+    ``[(source, target, data)]``; made by :func:`build_graph`: no authors, nor co-cited-with edges). :func:`edges_of`, :func:`node_types`, :func:`node_attrs` and
     :func:`out_edges` read either; ``tests/test_graph.py`` compares every analysis and map of the
     two. Edges of one attribute or two share their data (``{"kind": "contains"}`` a million
     times); node ids are interned (each edge's ends are the nodes' own strings).
@@ -283,7 +283,8 @@ def build_graph(
     """One graph of the whole knowledge base from its records (see ``records_from_db``);
     ``tick()`` after each of its :data:`GRAPH_STEPS` steps (a build's progress bar). With
     ``light``, the same graph as :class:`EdgeLists` (what a build's analyses and maps read of
-    it: all but the co-cited-with edges, which only the exports read).
+    it: all but the co-cited-with edges, which only the exports read, and the authors, whose
+    analyses a build makes from the stored rows, ``author_rows_from_db``).
 
     >>> G = build_graph({"works": [{"id": "a", "title": "A", "year": 2000}], "concepts": [{"id": "c", "pref_label": "C"}],
     ...                  "concept_links": [{"concept_id": "c", "target_table": "works", "target_id": "a", "method": "cited-in"}]})
@@ -325,8 +326,8 @@ def build_graph(
     # the reference list, cited or not
     G.add_edges_from([(u, v) for u, v in listed if u in G and v in G], kind="lists")
     tick()
-    identity = author_identities(records.get("authors", []))
-    for a in records.get("authors", []):
+    identity = {} if light else author_identities(records.get("authors", []))
+    for a in [] if light else records.get("authors", []):
         canonical = identity[a["id"]]["canonical"]
         G.add_node(f"author:{canonical}", type="author", label=identity[a["id"]]["display"], ref=canonical)
     tick()
@@ -334,7 +335,9 @@ def build_graph(
     G.add_edges_from(
         (
             (f"work:{wid}", f"author:{identity[aid]['canonical']}", {"kind": "authored-by", "position": position or 0})
-            for wid, aid, role, position in _values(records.get("work_authors", []), columns, role="author")
+            for wid, aid, role, position in _values(
+                [] if light else records.get("work_authors", []), columns, role="author"
+            )
             if role == "author"
         )
     )

@@ -417,3 +417,29 @@ def test_kb_cite_apa_lists_as_apa_sorts(built_db):
     assert firsts == sorted(firsts)
     pestoff = [line for line in lines if line.startswith("Pestoff, V. (2012")]
     assert [line[13:19] for line in pestoff] == ["2012a)", "2012b)"]
+
+
+def test_a_value_read_again_decodes_as_it_did_the_first_time():
+    """A LaTeX value decoded once is kept (a journal's ampersand in every list of a library):
+    read again, in another file or field, it reads the same, a name's braces kept apart from a
+    title's, and a decoder that has kept its limit starts afresh rather than grow."""
+    from kb.formats import bibtex as kb_bibtex
+
+    text = (
+        '@article{a, author = {{OECD \\& Co} and L{\\"o}ffler, Elke}, title = {{OECD \\& Co}},'
+        " journal = {Policy \\& Politics}, year = {2001}}\n"
+    )
+    first, _ = parse_bibtex(text)
+    again, _ = parse_bibtex(text.replace("{a,", "{b,"))
+    assert [w.csl for w in again] == [{**w.csl, "id": "b"} for w in first]
+    work = first[0]
+    assert work.csl["container-title"] == "Policy & Politics" and work.csl["title"] == "OECD & Co"
+    assert work.csl["author"][0] == {"literal": "OECD & Co"} and work.csl["author"][1]["family"] == "Löffler"
+    decoder = kb_bibtex._decoding().plain
+    assert decoder.decoded and len(decoder.decoded) <= kb_bibtex.DECODED_KEPT
+    kept, kb_bibtex.DECODED_KEPT = kb_bibtex.DECODED_KEPT, len(decoder.decoded)
+    try:
+        assert parse_bibtex(text.replace("Politics", "Society"))[0][0].csl["container-title"] == "Policy & Society"
+        assert len(decoder.decoded) <= 2
+    finally:
+        kb_bibtex.DECODED_KEPT = kept
