@@ -19,6 +19,7 @@ from typing import Any
 
 import networkx as nx
 
+from kb.louvain import louvain_communities
 from kb.mapscale import MAP_LIMIT, central_nodes
 from kb.normalise import fold, german_key
 from kb.store import TupleRows
@@ -704,7 +705,7 @@ def author_communities(H: nx.Graph, seed: int = 0) -> dict[str, int]:
     same graph gives the same communities). Numbered by size, then by first member."""
     if H.number_of_nodes() == 0:
         return {}
-    parts = nx.community.louvain_communities(H, weight="weight", seed=seed)
+    parts = louvain_communities(H, seed=seed)  # networkx's, number for number, faster
     parts = sorted((sorted(p) for p in parts), key=lambda p: (-len(p), p[0]))
     return {n: i + 1 for i, part in enumerate(parts) for n in part}
 

@@ -492,3 +492,34 @@ def test_edges_added_out_of_order_are_put_in_networkx_order():
     assert list(L) == list(G)
     assert g.edges_of(L, "cites") == [(u, v, d) for u, v, d in G.edges(data=True) if d["kind"] == "cites"]
     assert [d["n"] for _, _, d in g.edges_of(L, "cites")] == [1, 4, 3, 2, 5]
+
+
+def test_louvain_communities_are_networkx_s(built_db):
+    """``kb.louvain`` gives the communities networkx's Louvain gives, set for set and in the same
+    order, for the same seed: on random weighted graphs with lone nodes (the co-authorship
+    network's many single authors) and string ids, and on the seed's co-authorship network."""
+    import random
+
+    from kb.louvain import louvain_communities
+
+    compared = 0
+    for i in range(120):
+        r = random.Random(i)
+        n = r.randint(1, 90)
+        G = nx.gnm_random_graph(n, r.randint(0, 3 * n), seed=i)
+        for u, v in G.edges:
+            G[u][v]["weight"] = r.randint(1, 4)
+        G.add_nodes_from(range(n, n + r.randint(0, 10)))
+        if i % 3 == 0:
+            G = nx.relabel_nodes(G, {k: f"author:{k}" for k in G})
+        for seed in (0, 5):
+            assert louvain_communities(G, seed=seed) == nx.community.louvain_communities(G, weight="weight", seed=seed)
+            compared += 1
+    K = nx.karate_club_graph()  # weighted, one component: several levels
+    assert louvain_communities(K, seed=0) == nx.community.louvain_communities(K, weight="weight", seed=0)
+    assert len(louvain_communities(K, seed=0)) > 2 and compared == 240
+    H = g.coauthorship(g.build_graph(g.records_from_db(sqlite_utils.Database(built_db))))
+    assert H.number_of_edges() > 5
+    assert louvain_communities(H) == nx.community.louvain_communities(H, weight="weight", seed=0)
+    with pytest.raises(ValueError):
+        louvain_communities(nx.DiGraph([(1, 2)]))
