@@ -10,7 +10,8 @@ import os
 import sqlite3
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import partial
 from pathlib import Path
@@ -545,8 +546,79 @@ def build(db_path: Path, root: Path | None = None, fingerprint: str | None = Non
 
 
 def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> dict[str, int]:
+    tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    if tmp.exists():
+        tmp.unlink()
+    try:
+        return _built(db_path, tmp, root, cache, fingerprint)
+    finally:
+        for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in TEMP_SUFFIXES]:
+            if leftover.exists():
+                leftover.unlink()
+
+
+class _Step:
+    """What the build is doing to the database, named in the message of an error doing it."""
+
+    name = "open"
+
+
+@contextmanager
+def _writing(db_path: Path, tmp: Path, at: _Step) -> Iterator[None]:
+    """Errors writing the database as KbError: the disk's (space, permissions) as such, any
+    other as a bug, naming ``at.name``."""
+    try:
+        yield
+    except OSError as e:
+        raise KbError(
+            f"could not write the database: {e.strerror or e} ({tmp.name})",
+            str(db_path),
+            hint="check the folder exists, is writable and has free space",
+        ) from None
+    except sqlite3.OperationalError as e:
+        if _io_failure(e):
+            raise KbError(
+                f"could not write the database: {e}",
+                str(db_path),
+                hint="check the folder is writable and has free space",
+            ) from None
+        raise KbError(
+            f"could not {at.name}: {e}",
+            str(db_path),
+            hint="this is a bug in kb, not in your sources: please report it with this message",
+        ) from e
+    except sqlite3.Error as e:
+        raise KbError(
+            f"could not {at.name}: {e}",
+            str(db_path),
+            hint="this is a bug in kb, not in your sources: please report it with this message",
+        ) from e
+
+
+def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint: str) -> dict[str, int]:
+    """The build, into ``tmp``, renamed to ``db_path`` when complete (this function holds the
+    only reference to the records, which it lets go of before the graph is made)."""
     with stage("read"):
         sources = read_sources(root, cache)
+    at = _Step()
+    with _writing(db_path, tmp, at):
+        db = sqlite_utils.Database(tmp)
+        # a temporary file renamed into place when complete: its commits need not each wait on
+        # the disk (one fsync at the end makes the renamed file durable)
+        db.execute("pragma synchronous = off")
+        db.execute("pragma journal_mode = memory")
+        _page_cache(db, WRITE_CACHE_KIB)
+        at.name = "create the tables"
+        create_tables(db)
+        # what only the lists give is stored now and let go: the stages to come make the rest
+        # of the records beside it (at 100,000 works 1.8 million field sources and 200,000 entries)
+        with stage("store-lists"):
+            at.name = "save work sources"
+            save_work_sources(db, sources.field_sources)
+            at.name = "save reference entries"
+            save_reference_entries(db, sources.entries)
+        sources.field_sources, sources.entries = [], []
+        _page_cache(db, READ_CACHE_KIB)  # its memory back while the records are made
     with stage("resolve"):
         citations, citation_problems = resolve_citations(sources, cache)
         problems = sources.problems + citation_problems + source_problems(sources)
@@ -580,26 +652,14 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
             }
     passages = {p.id: p for d in sources.documents for p in d.passages}
 
-    tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
-    if tmp.exists():
-        tmp.unlink()
-    step = "open"
-    try:
-        db = sqlite_utils.Database(tmp)
-        # a temporary file renamed into place when complete: its commits need not each wait on
-        # the disk (one fsync at the end makes the renamed file durable)
-        db.execute("pragma synchronous = off")
-        db.execute("pragma journal_mode = memory")
+    with _writing(db_path, tmp, at):
         _page_cache(db, WRITE_CACHE_KIB)
         # claims and concept links written into a file of their own by another process while this
         # one writes the rest, then copied in by SQLite (a large build; None: written here)
         side = _store_apart(tmp, claims, links, len(citations))
         steps = [
-            ("create the tables", lambda: create_tables(db)),
             ("save documents", lambda: save_documents(db, sources.documents)),
             ("save works", lambda: save_works(db, sources.works, stats)),
-            ("save work sources", lambda: save_work_sources(db, sources.field_sources)),
-            ("save reference entries", lambda: save_reference_entries(db, sources.entries)),
             ("save citations", lambda: save_citations(db, citations, passages)),
             *([("save claims", lambda: save_claims(db, claims))] if side is None else []),
             ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
@@ -616,33 +676,33 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
         with stage("store"):
             try:
                 for name, run in bar(steps, "tables"):
-                    step = name
+                    at.name = name
                     run()
             except BaseException:
                 if side is not None:
                     side.cancel()
                 raise
             if side is not None:
-                step = "save claims and concept links"
+                at.name = "save claims and concept links"
                 _copy_in(db, side.result(), SIDE_TABLES)
         # everything read is stored: the graph is built from the database, so the records need
         # not be held beside it (at 100,000 works, gigabytes)
         sources = citations = problems = claims = links = labels = stats = formatted = passages = None
         concepts_of = variants = None
         gc.collect()
-        step = "add search and indexes"
+        at.name = "add search and indexes"
         apart, shaped = _shape_apart(db, tmp)
         try:
             # graph: built from the stored records, its analyses stored beside them; the graph is
             # made while the build's memory is at its peak, and reads each table once: the write
             # cache is let go meanwhile
-            step = "build the graph"
+            at.name = "build the graph"
             _page_cache(db, READ_CACHE_KIB)
             figures, tables, people, maps = _graph_rows(db, people_elsewhere=apart is not None)
             _page_cache(db, WRITE_CACHE_KIB)
             if apart is not None:
                 db.execute("commit")  # the reading begun before the other process wrote
-                step = "add search and indexes"
+                at.name = "add search and indexes"
                 with stage("shape-wait"):  # what is left of the indexes and analyses made meanwhile
                     shaping, analysing, people = apart.result()
                     overlapped("shape-apart", *shaping)
@@ -652,54 +712,26 @@ def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> di
             if apart is not None:
                 apart.cancel()
             raise
-        step = "save the graph analyses"
+        at.name = "save the graph analyses"
         with stage("save-graph"):  # the largest tables are made as they are written: their time is here
             save_graph_analyses(db, figures, tables)
         figures = tables = None
-        step = "add search, indexes and views"
+        at.name = "add search, indexes and views"
         with stage("shape"):
             ensure_db_shape(db, done=shaped)
             # one file again, to be renamed (a file still in WAL mode would need its -wal beside it)
             if apart is not None and db.execute("pragma journal_mode = delete").fetchone()[0] != "delete":
                 raise sqlite3.OperationalError("the file could not leave WAL mode")
-        step = "count the rows"
+        at.name = "count the rows"
         counts = row_counts(db)
         # what it was built from, last: a build that stops before this point leaves no digest
         db[schema.MARKER].insert({"key": "sources_digest", "value": fingerprint}, replace=True)
-        step = "write the file"
+        at.name = "write the file"
         db.conn.commit()
         db.close()
         with open(tmp, "rb+") as written:
             os.fsync(written.fileno())
         os.replace(tmp, db_path)
-    except OSError as e:
-        raise KbError(
-            f"could not write the database: {e.strerror or e} ({tmp.name})",
-            str(db_path),
-            hint="check the folder exists, is writable and has free space",
-        ) from None
-    except sqlite3.OperationalError as e:
-        if _io_failure(e):
-            raise KbError(
-                f"could not write the database: {e}",
-                str(db_path),
-                hint="check the folder is writable and has free space",
-            ) from None
-        raise KbError(
-            f"could not {step}: {e}",
-            str(db_path),
-            hint="this is a bug in kb, not in your sources: please report it with this message",
-        ) from e
-    except sqlite3.Error as e:
-        raise KbError(
-            f"could not {step}: {e}",
-            str(db_path),
-            hint="this is a bug in kb, not in your sources: please report it with this message",
-        ) from e
-    finally:
-        for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in TEMP_SUFFIXES]:
-            if leftover.exists():
-                leftover.unlink()
     return counts
 
 
