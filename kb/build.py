@@ -575,19 +575,13 @@ def _writing(db_path: Path, tmp: Path, at: _Step) -> Iterator[None]:
             str(db_path),
             hint="check the folder exists, is writable and has free space",
         ) from None
-    except sqlite3.OperationalError as e:
-        if _io_failure(e):
+    except sqlite3.Error as e:
+        if isinstance(e, sqlite3.OperationalError) and _io_failure(e):
             raise KbError(
                 f"could not write the database: {e}",
                 str(db_path),
                 hint="check the folder is writable and has free space",
             ) from None
-        raise KbError(
-            f"could not {at.name}: {e}",
-            str(db_path),
-            hint="this is a bug in kb, not in your sources: please report it with this message",
-        ) from e
-    except sqlite3.Error as e:
         raise KbError(
             f"could not {at.name}: {e}",
             str(db_path),

@@ -392,22 +392,26 @@ def test_concept_paths_beyond_two_steps_and_without_a_path():
     ]
 
 
+def _corpus_db(corpus: str, built_db, tmp_path) -> sqlite_utils.Database:
+    """The seed's database ("seed"), or one built from a generated corpus of six documents."""
+    from pathlib import Path
+
+    if corpus == "seed":
+        return sqlite_utils.Database(built_db)
+    sys.path.insert(0, str(Path(__file__).parent))
+    from corpus import write_corpus
+
+    path = tmp_path / "kb.db"
+    build(path, write_corpus(tmp_path / "corpus", Path(__file__).resolve().parents[1], documents=6, per_document=60))
+    return sqlite_utils.Database(path)
+
+
 @pytest.mark.parametrize("corpus", ["seed", "generated"])
 def test_the_authors_analyses_from_the_database_are_those_of_the_graph(corpus, built_db, tmp_path):
     """A build with its tables indexed in another process makes the authors' analyses there,
     from the stored rows (``author_rows_from_db``), while it builds the graph: the same rows,
     communities included, as from the graph."""
-    from pathlib import Path
-
-    path = built_db
-    if corpus == "generated":
-        sys.path.insert(0, str(Path(__file__).parent))
-        from corpus import write_corpus
-
-        root = Path(__file__).resolve().parents[1]
-        path = tmp_path / "kb.db"
-        build(path, write_corpus(tmp_path / "corpus", root, documents=6, per_document=60))
-    db = sqlite_utils.Database(path)
+    db = _corpus_db(corpus, built_db, tmp_path)
     G = g.build_graph(g.records_from_db(db))
     from_graph = g.author_rows(G, list(db["authors"].rows))
     from_db = g.author_rows_from_db(db)
@@ -422,19 +426,9 @@ def test_the_light_graph_gives_every_analysis_and_map_the_networkx_graph_gives(c
     """A build reads the graph as ``EdgeLists`` (``build_graph(..., light=True)``): the same nodes
     in the same order, each kind's edges in the order networkx walks them, and so the same rows
     of every analysis and map, number for number (PageRank sums in the nodes' order)."""
-    from pathlib import Path
-
     from kb.layout import map_rows
 
-    path = built_db
-    if corpus == "generated":
-        sys.path.insert(0, str(Path(__file__).parent))
-        from corpus import write_corpus
-
-        root = Path(__file__).resolve().parents[1]
-        path = tmp_path / "kb.db"
-        build(path, write_corpus(tmp_path / "corpus", root, documents=6, per_document=60))
-    db = sqlite_utils.Database(path)
+    db = _corpus_db(corpus, built_db, tmp_path)
     G = g.build_graph(g.records_from_db(db))
     L = g.build_graph(g.records_from_db(db), light=True)
     assert isinstance(L, g.EdgeLists) and not isinstance(G, g.EdgeLists)
