@@ -615,6 +615,7 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
         _page_cache(db, READ_CACHE_KIB)  # its memory back while the records are made
     with stage("resolve"):
         citations, citation_problems = resolve_citations(sources, cache)
+        sources.lists = {}  # each document's own list, read by nothing after its citations are resolved
         problems = sources.problems + citation_problems + source_problems(sources)
         for p in problems:
             p.severity = severity_of(p.code)
