@@ -170,7 +170,8 @@ def test_the_long_stages_move_a_progress_bar_on_a_terminal(tmp_path, root, monke
         ("kb: save-graph", "graph tables"),
         ("kb: shape", "search and indexes"),
     ):
-        assert started in err and moving in err.split(started, 1)[1].split("\nkb: ", 1)[0], started
+        line = f"{started} ..."  # "kb: store ..." is not "kb: store-lists ..."
+        assert line in err and moving in err.split(line, 1)[1].split("\nkb: ", 1)[0], started
     # each bar reaches its end: as many steps taken as it counts
     assert f"graph records             [####################################]  {GRAPH_STEPS}/{GRAPH_STEPS}" in err
     assert "analyses                  [####################################]  5/5" in err
@@ -186,7 +187,7 @@ def test_timings_are_printed_per_stage_when_asked(tmp_path, root, monkeypatch, c
     monkeypatch.setenv("KB_TIMINGS", "1")
     build(tmp_path / "kb.db", root)
     stages = [line.split()[1] for line in capsys.readouterr().err.splitlines() if line.startswith("kb-timing: ")]
-    assert stages[:3] == ["read", "resolve", "claims"] and "maps" in stages and stages[-1] == "shape"
+    assert stages[:4] == ["read", "store-lists", "resolve", "claims"] and "maps" in stages and stages[-1] == "shape"
 
 
 def test_the_seed_map_is_drawn_whole(built_db):
