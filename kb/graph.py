@@ -183,15 +183,15 @@ class EdgeLists:
                 self.add_node(n, **attrs)
 
     def add_edges_from(self, edges: Iterable[tuple], **attrs: Any) -> None:
-        """Add edges, each ``(u, v)`` or ``(u, v, data)`` (whose dict is then the edge's own,
-        ``attrs`` added), as networkx's method does: one loop, not a call an edge."""
+        """Add edges, each ``(u, v)`` or ``(u, v, data)`` (that dict is the edge's own; with
+        ``attrs``, a new one of both), as networkx's method does: one loop, not a call an edge."""
         intern, types, kinds, shared = sys.intern, self.types, self.kinds, self._shared
         common = shared.setdefault(tuple(attrs.items()), attrs)
         for e in edges:
             if len(e) == 3:
                 u, v, d = e
                 if attrs:
-                    d.update((k, val) for k, val in attrs.items() if k not in d)
+                    d = {**attrs, **d}
                 if len(d) <= 2:
                     d = shared.setdefault(tuple(d.items()), d)
             else:
