@@ -679,7 +679,9 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
                 raise
             if side is not None:
                 at.name = "save claims and concept links"
-                _copy_in(db, side.result(), SIDE_TABLES)
+                written, *took = side.result()
+                overlapped("store-apart", *took)
+                _copy_in(db, written, SIDE_TABLES)
         # everything read is stored: the graph is built from the database, so the records need
         # not be held beside it (at 100,000 works, gigabytes)
         sources = citations = problems = claims = links = labels = stats = formatted = passages = None
@@ -848,7 +850,9 @@ def _store_apart(path: Path, claims: list, links: list, citations: int) -> Later
     return Later(partial(_stored_side, path.with_name(path.name + "-side"), claims, links), "claims and concept links")
 
 
-def _stored_side(side: Path, claims: list, links: list) -> Path:
+def _stored_side(side: Path, claims: list, links: list) -> tuple[Path, float, float]:
+    """The file written, and the wall and CPU seconds it took (``store-apart`` with KB_TIMINGS=1)."""
+    start, cpu = time.perf_counter(), time.process_time()
     side.unlink(missing_ok=True)
     db = sqlite_utils.Database(side)
     try:
@@ -860,7 +864,7 @@ def _stored_side(side: Path, claims: list, links: list) -> Path:
         save_concept_links(db, links)
     finally:
         db.close()
-    return side
+    return side, time.perf_counter() - start, time.process_time() - cpu
 
 
 def _copy_in(db: sqlite_utils.Database, side: Path, tables: tuple[str, ...]) -> None:
