@@ -23,6 +23,7 @@ from kb import graph as kbgraph
 from kb import schema
 from kb.buildcache import BuildCache, code_version, digest, dumps, loads, timing_line
 from kb.claims import claims as make_claims
+from kb.claims import keep_what_is_read
 from kb.concepts import tag
 from kb.formatcache import format_cached
 from kb.layout import map_rows
@@ -621,6 +622,16 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
             p.severity = severity_of(p.code)
     with stage("claims"):
         claims = make_claims(bar(sources.documents, "documents"), citations)
+    # the citations stored now, and let go: the claims keep what the rest of the build reads of
+    # them (at 100,000 works a million records; the peak memory was theirs to the end of store)
+    with _writing(db_path, tmp, at), stage("store-citations"):
+        at.name = "save citations"
+        _page_cache(db, WRITE_CACHE_KIB)
+        save_citations(db, citations, {p.id: p for d in sources.documents for p in d.passages})
+        _page_cache(db, READ_CACHE_KIB)
+    cited = len(citations)
+    keep_what_is_read(claims)
+    citations = None
     with stage("concepts"):
         links, labels = tag(
             sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated, cache
@@ -645,17 +656,14 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
                 "apa": formatted["apa"].get(w.id),
                 "ieee": formatted["ieee"].get(w.id),
             }
-    passages = {p.id: p for d in sources.documents for p in d.passages}
-
     with _writing(db_path, tmp, at):
         _page_cache(db, WRITE_CACHE_KIB)
         # claims and concept links written into a file of their own by another process while this
         # one writes the rest, then copied in by SQLite (a large build; None: written here)
-        side = _store_apart(tmp, claims, links, len(citations))
+        side = _store_apart(tmp, claims, links, cited)
         steps = [
             ("save documents", lambda: save_documents(db, sources.documents)),
             ("save works", lambda: save_works(db, sources.works, stats)),
-            ("save citations", lambda: save_citations(db, citations, passages)),
             *([("save claims", lambda: save_claims(db, claims))] if side is None else []),
             ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
             ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
@@ -684,7 +692,7 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
                 _copy_in(db, written, SIDE_TABLES)
         # everything read is stored: the graph is built from the database, so the records need
         # not be held beside it (at 100,000 works, gigabytes)
-        sources = citations = problems = claims = links = labels = stats = formatted = passages = None
+        sources = problems = claims = links = labels = stats = formatted = None
         concepts_of = variants = None
         gc.collect()
         at.name = "add search and indexes"
