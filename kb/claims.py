@@ -37,8 +37,8 @@ class Claim:
 
 class Cited(NamedTuple):
     """What a claim keeps of one of its citations once a build has stored them: all that the
-    concept links and the claims' own rows read of it (a million Citation records at 100,000
-    works, some 0.5 GB, are let go)."""
+    concept links and the claims' own rows read of it (the million Citation records of 100,000
+    works are let go: the build's peak memory 2.69 -> 2.43 GB)."""
 
     id: str
     text: str
