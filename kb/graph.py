@@ -120,7 +120,8 @@ class EdgeLists:
     and 3.4 GB, to be read through a few views: each node's type, label and reference, in the
     nodes' order, and the edges of each kind in the order ``G.edges`` walks them. Those are what
     this holds: ``types`` (every node, in order), ``labels``, ``refs`` and ``kinds`` (kind ->
-    ``[(source, target, data)]``; made by :func:`build_graph`: no authors, nor co-cited-with edges). :func:`edges_of`, :func:`node_types`, :func:`node_attrs` and
+    ``[(source, target, data)]``; made by :func:`build_graph`: no authors, nor the co-cited-with
+    edges and the passages' edges to their claims, which only exports read). :func:`edges_of`, :func:`node_types`, :func:`node_attrs` and
     :func:`out_edges` read either; ``tests/test_graph.py`` compares every analysis and map of the
     two. Edges of one attribute or two share their data (``{"kind": "contains"}`` a million
     times); node ids are interned (each edge's ends are the nodes' own strings).
@@ -211,11 +212,15 @@ class EdgeLists:
         """Put each kind's edges in networkx's order: by source in the nodes' order, then by
         target in the order the pair was first added, the edges of a pair in the order added.
         Added as :func:`build_graph` adds them, some kinds are in that order already, which one
-        walk confirms; the others are grouped by source into it."""
+        walk confirms; in some only a source's edges need their pairs put together (a sentence
+        citing a work twice around another); the rest are grouped by source into it."""
         index = {n: i for i, n in enumerate(self.types)}
         for kind, edges in self.kinds.items():
-            if not _in_networkx_order(edges, index):
+            runs = _in_order_but(edges, index)
+            if runs is None:
                 self.kinds[kind] = _networkx_order(edges, index)
+            for start, end in runs or ():
+                edges[start:end] = _pairs_together(edges[start:end])
         self._shared = {}
         return self
 
@@ -249,30 +254,40 @@ def _networkx_order(
     for u in sorted(by_source, key=index.__getitem__):
         group = by_source[u]
         if len(group) > 2 and len({e[1] for e in group}) < len(group):
-            # a pair's edges together, where its first edge was (two edges are in order either way)
-            by_target: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
-            for e in group:
-                by_target.setdefault(e[1], []).append(e)
-            group = [e for same in by_target.values() for e in same]
+            group = _pairs_together(group)  # (two edges are in order either way)
         out.extend(group)
     return out
 
 
-def _in_networkx_order(edges: list[tuple[str, str, dict[str, Any]]], index: dict[str, int]) -> bool:
-    """True when ``edges`` come source by source in the nodes' order (``index``), and a
-    source's edges to one target together."""
-    last_u, last_v, seen = None, None, set()
-    for u, v, _ in edges:
+def _pairs_together(group: list[tuple[str, str, dict[str, Any]]]) -> list[tuple[str, str, dict[str, Any]]]:
+    """One source's edges with each pair's together, where its first edge was."""
+    by_target: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
+    for e in group:
+        by_target.setdefault(e[1], []).append(e)
+    return [e for same in by_target.values() for e in same]
+
+
+def _in_order_but(edges: list[tuple[str, str, dict[str, Any]]], index: dict[str, int]) -> list[tuple[int, int]] | None:
+    """None when ``edges`` do not come source by source in the nodes' order (``index``); else
+    the ``(start, end)`` of each source's run of edges in which a target comes back after
+    another (none: in networkx's order as they are)."""
+    runs = []
+    last_u, last_v, seen, start, back = None, None, set(), 0, False
+    for i, (u, v, _) in enumerate(edges):
         if u is not last_u:
-            if last_u is not None and index[u] < index[last_u]:
-                return False
-            last_u, last_v, seen = u, v, {v}
+            if last_u is not None:
+                if index[u] < index[last_u]:
+                    return None
+                if back:
+                    runs.append((start, i))
+            last_u, last_v, seen, start, back = u, v, {v}, i, False
         elif v is not last_v:
-            if v in seen:
-                return False
+            back = back or v in seen
             seen.add(v)
             last_v = v
-    return True
+    if back:
+        runs.append((start, len(edges)))
+    return runs
 
 
 GRAPH_STEPS = 12  # the tables build_graph reads, each one step (``tick``) of a progress bar
@@ -284,8 +299,9 @@ def build_graph(
     """One graph of the whole knowledge base from its records (see ``records_from_db``);
     ``tick()`` after each of its :data:`GRAPH_STEPS` steps (a build's progress bar). With
     ``light``, the same graph as :class:`EdgeLists` (what a build's analyses and maps read of
-    it: all but the co-cited-with edges, which only the exports read, and the authors, whose
-    analyses a build makes from the stored rows, ``author_rows_from_db``).
+    it: all but the co-cited-with edges and the passages' contains edges to their claims, which
+    only the exports read, and the authors, whose analyses a build makes from the stored rows,
+    ``author_rows_from_db``).
 
     >>> G = build_graph({"works": [{"id": "a", "title": "A", "year": 2000}], "concepts": [{"id": "c", "pref_label": "C"}],
     ...                  "concept_links": [{"concept_id": "c", "target_table": "works", "target_id": "a", "method": "cited-in"}]})
@@ -306,7 +322,8 @@ def build_graph(
     tick()
     rows = list(_values(records.get("claims", []), ("id", "passage_id")))
     G.add_nodes_from(((f"claim:{cid}", {"type": "claim", "label": cid, "ref": cid}) for cid, _ in rows))
-    G.add_edges_from(((f"passage:{pid}", f"claim:{cid}") for cid, pid in rows), kind="contains")
+    if not light:  # read by the exports alone, not by an analysis or map
+        G.add_edges_from(((f"passage:{pid}", f"claim:{cid}") for cid, pid in rows), kind="contains")
     rows = None
     tick()
     suffixes = work_year_suffixes(records.get("works", []))

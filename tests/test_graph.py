@@ -432,16 +432,19 @@ def test_the_light_graph_gives_every_analysis_and_map_the_networkx_graph_gives(c
     G = g.build_graph(g.records_from_db(db))
     L = g.build_graph(g.records_from_db(db), light=True)
     assert isinstance(L, g.EdgeLists) and not isinstance(G, g.EdgeLists)
-    # all but the authors (their analyses are made from the stored rows) and co-cited-with
-    # edges (read by the exports alone)
-    authors = {n for n, t in g.node_types(G).items() if t == "author"}
+    # all but the authors (their analyses are made from the stored rows), the co-cited-with
+    # edges and the passages' edges to their claims (read by the exports alone)
+    types = g.node_types(G)
+    authors = {n for n, t in types.items() if t == "author"}
     assert authors and list(L) == [n for n in G if n not in authors]
-    assert list(g.node_types(L).items()) == [(n, t) for n, t in g.node_types(G).items() if n not in authors]
+    assert list(g.node_types(L).items()) == [(n, t) for n, t in types.items() if n not in authors]
     kinds = {d["kind"] for _, _, d in G.edges(data=True)}
     assert {"cites", "contains", "discusses", "lists", "authored-by", "reports"} <= kinds
-    for kind in kinds - {"co-cited-with", "authored-by"}:
+    for kind in kinds - {"co-cited-with", "authored-by", "contains"}:
         assert g.edges_of(L, kind) == g.edges_of(G, kind), kind
     assert g.edges_of(L, "co-cited-with") == g.edges_of(L, "authored-by") == []
+    to_claims = [e for e in g.edges_of(G, "contains") if types[e[1]] == "claim"]
+    assert to_claims and g.edges_of(L, "contains") == [e for e in g.edges_of(G, "contains") if types[e[1]] != "claim"]
     for n in L:
         assert g.node_attrs(L, n) == {k: G.nodes[n].get(k) for k in ("type", "label", "ref")}
     findings = {n for n, t in g.node_types(G).items() if t == "finding"}
@@ -486,6 +489,21 @@ def test_edges_added_out_of_order_are_put_in_networkx_order():
     assert list(L) == list(G)
     assert g.edges_of(L, "cites") == [(u, v, d) for u, v, d in G.edges(data=True) if d["kind"] == "cites"]
     assert [d["n"] for _, _, d in g.edges_of(L, "cites")] == [1, 4, 3, 2, 5]
+    # sources in order, a target come back to within one source's edges: that source's put right
+    M, N = nx.MultiDiGraph(), g.EdgeLists()
+    for H in (M, N):
+        for u, v, n in [
+            ("claim:1", "work:a", 1),
+            ("claim:2", "work:a", 2),
+            ("claim:2", "work:b", 3),
+            ("claim:2", "work:a", 4),
+            ("claim:3", "work:b", 5),
+        ]:
+            H.add_edge(u, v, kind="cites", n=n, m=0, o=0)
+    N.freeze()
+    assert (
+        [d["n"] for _, _, d in g.edges_of(N, "cites")] == [d["n"] for _, _, d in M.edges(data=True)] == [1, 2, 4, 3, 5]
+    )
 
 
 def test_louvain_communities_are_networkx_s(built_db):
