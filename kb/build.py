@@ -937,9 +937,9 @@ def _graph_rows(db: sqlite_utils.Database, people_elsewhere: bool) -> tuple[dict
         G = kbgraph.build_graph(kbgraph.records_from_db(db), tick, light=True)
     concepts = sorted(r["id"] for r in db["concepts"].rows)
     with stage("analyses"), steps("analyses", 5) as tick:
-        # what the maps share with the analyses, made once; then the maps and the authors'
-        # analyses are made in another process while this one makes the rest (the parts of
-        # kbgraph.analysis_rows; Later: here, with one core). One other process, not one for
+        # what the maps share with the analyses, made once; then the maps (and in a large build
+        # the concepts' paths) are made in another process while this one makes the works'
+        # figures and the pairs (Later: here, with one core). One other process, not one for
         # each: each one forked copies the pages of the graph it reads (at 8,000 works two gave
         # a quarter more memory in all and were slower, the two cores being shared by three)
         kbgraph.citation_pagerank(G)

@@ -699,6 +699,8 @@ def author_identities(authors: Iterable[dict[str, Any]]) -> dict[str, dict[str, 
 
 def coauthorship(G: nx.MultiDiGraph) -> nx.Graph:
     """Authors linked by the works they wrote together, weighted by the number of works."""
+    if isinstance(G, EdgeLists):
+        raise ValueError("an EdgeLists graph holds no authors: use author_rows_from_db")
     authors_of: dict[str, set[str]] = defaultdict(set)
     for w, a, _ in edges_of(G, "authored-by"):
         authors_of[w].add(a)
@@ -994,17 +996,6 @@ def map_graph(
 # Every analysis as rows, for the store
 
 
-def analysis_rows(
-    G: nx.MultiDiGraph, authors: Iterable[dict[str, Any]], work_ids: Iterable[str], concepts: list[str]
-) -> tuple[dict[str, dict[str, Any]], dict[str, Iterable[dict[str, Any]] | TupleRows]]:
-    """What the graph says, as rows: per-work figures (times cited, citing passages, PageRank,
-    concepts cited for) by work id, and the rows of co_citations, bibliographic_coupling,
-    author_identities, coauthorships, concept_cooccurrence and concept_paths. Made of parts
-    that depend on nothing but the graph, which a build computes in two processes at once."""
-    tables = {**pair_rows(G), **author_rows(G, authors), **concept_rows(G, concepts)}
-    return work_figures(G, work_ids), tables
-
-
 def work_figures(G: nx.MultiDiGraph, work_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Times cited, citing passages, PageRank and the concepts cited for, by work id."""
     cited, citing, ranks = times_cited(G), citing_passages(G), citation_pagerank(G)
@@ -1057,14 +1048,14 @@ def pair_rows(G: nx.MultiDiGraph) -> dict[str, TupleRows]:
             units[u if attr is None else d.get(attr, "")].add(rank[v])
         levels.append((level, _sorted_pairs(_pair_counts(units.values()))))
         units = None
-    documents = sorted({f"document:{d['document']}" for _, _, d in cites})
+    documents = sorted({d["document"] for _, _, d in cites})  # as their nodes sort: one prefix
     place = dict(zip(documents, range(len(documents)), strict=True))
     citing: dict[str, set[int]] = defaultdict(set)
     for _, v, d in cites:
-        citing[v].add(place[f"document:{d['document']}"])
+        citing[v].add(place[d["document"]])
     coupled = _sorted_pairs(_pair_counts(citing.values()))
     citing = None
-    work_refs, document_refs = [ref(w) for w in works], [ref(d) for d in documents]
+    work_refs, document_refs = [ref(w) for w in works], [ref(f"document:{d}") for d in documents]
     return {
         "co_citations": TupleRows(
             ("work_a", "work_b", "level", "weight"),

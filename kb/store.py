@@ -573,7 +573,8 @@ def save_graph_analyses(
     work_figures: dict[str, dict[str, Any]],
     tables: dict[str, Iterable[dict[str, Any]] | TupleRows],
 ) -> None:
-    """Store what the citation graph says (``kb.graph.analysis_rows``) and the maps' layouts
+    """Store what the citation graph says (``kb.graph``: work_figures, pair_rows, author_rows,
+    concept_rows) and the maps' layouts
     (``kb.layout.map_rows``): per-work figures as columns of ``works``, the rest as tables
     (each table's rows as dicts, or as :class:`TupleRows`)."""
     _update_work_figures(db, work_figures)

@@ -463,6 +463,8 @@ def test_the_light_graph_gives_every_analysis_and_map_the_networkx_graph_gives(c
     assert g.citation_pagerank(L) == g.citation_pagerank(G)
     assert rows(g.pair_rows(L)) == rows(g.pair_rows(G))
     assert rows(g.author_rows_from_db(db)) == rows(g.author_rows(G, list(db["authors"].rows)))
+    with pytest.raises(ValueError, match="author_rows_from_db"):  # not an empty network, silently
+        g.author_rows(L, list(db["authors"].rows))
     assert g.concept_rows(L, concepts) == g.concept_rows(G, concepts)
     assert map_rows(L, concepts) == map_rows(G, concepts)
     # what was compared is there to compare
