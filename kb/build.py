@@ -439,16 +439,17 @@ def document_works(doc: Document, sources: Sources) -> list[Work]:
     return sources.lists.get(doc.id, [])
 
 
-def resolve_citations(sources: Sources, cache: BuildCache | None = None) -> tuple[list[Citation], list[Problem]]:
-    """Every document's citations checked against its own list: citations, and the problems of
-    the citations and of the lists.
+def resolved_documents(
+    sources: Sources, cache: BuildCache | None = None
+) -> Iterator[tuple[Document, list[Citation], list[Problem]]]:
+    """Each document with a list, in order: its citations checked against its own list, and the
+    problems of the citations and of the list. One document's records at a time: a build writes
+    them and lets them go before the next (at 100,000 works a million citations).
 
     A document's citations depend on nothing but the document and its list's works as linking
     left them; ``cache`` keeps them by both (their ``repr``: every field's value), so a
     document an earlier build resolved against the same list is not resolved again."""
     cache = cache or BuildCache(None)
-    citations: list[Citation] = []
-    problems: list[Problem] = []
     jobs = [
         (digest(repr(doc), repr(works)) if cache.path else "", _resolved_rows, (doc, works))
         for doc in sources.documents
@@ -457,9 +458,7 @@ def resolve_citations(sources: Sources, cache: BuildCache | None = None) -> tupl
     cache.prefill("citations", jobs, "citations")
     for key, _, (doc, works) in bar(jobs, "citations"):
         rows, found_problems = cache.value("citations", key, _resolved_rows, doc, works)
-        citations += [Citation(*row) for row in rows]
-        problems += found_problems
-    return citations, problems
+        yield doc, [Citation(*row) for row in rows], found_problems
 
 
 _CITATION_FIELDS = tuple(f.name for f in fields(Citation))
@@ -614,24 +613,34 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
             save_reference_entries(db, sources.entries)
         sources.field_sources, sources.entries = [], []
         _page_cache(db, READ_CACHE_KIB)  # its memory back while the records are made
-    with stage("resolve"):
-        citations, citation_problems = resolve_citations(sources, cache)
-        sources.lists = {}  # each document's own list, read by nothing after its citations are resolved
-        problems = sources.problems + citation_problems + source_problems(sources)
-        for p in problems:
-            p.severity = severity_of(p.code)
-    with stage("claims"):
-        claims = make_claims(bar(sources.documents, "documents"), citations)
-    # the citations stored now, and let go: the claims keep what the rest of the build reads of
-    # them (at 100,000 works a million records; the peak memory was theirs to the end of store)
-    with _writing(db_path, tmp, at), stage("store-citations"):
+    # each document's citations resolved, made into its claims and written, then let go: the
+    # claims keep what the rest of the build reads of them (at 100,000 works a million
+    # citations, which held all at once were the build's peak memory)
+    claims: list = []
+    citation_problems: list[Problem] = []
+    cited = 0
+    passages = {p.id: p for d in sources.documents for p in d.passages}
+
+    def citations() -> Iterator[Citation]:
+        nonlocal cited
+        for doc, found, found_problems in resolved_documents(sources, cache):
+            cited += len(found)
+            citation_problems.extend(found_problems)
+            made = make_claims([doc], found)
+            keep_what_is_read(made)
+            claims.extend(made)
+            yield from found
+
+    with _writing(db_path, tmp, at), stage("resolve"):
         at.name = "save citations"
         _page_cache(db, WRITE_CACHE_KIB)
-        save_citations(db, citations, {p.id: p for d in sources.documents for p in d.passages})
+        save_citations(db, citations(), passages)
         _page_cache(db, READ_CACHE_KIB)
-    cited = len(citations)
-    keep_what_is_read(claims)
-    citations = None
+    passages = None
+    sources.lists = {}  # each document's own list, read by nothing after its citations are resolved
+    problems = sources.problems + citation_problems + source_problems(sources)
+    for p in problems:
+        p.severity = severity_of(p.code)
     with stage("concepts"):
         links, labels = tag(
             sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated, cache

@@ -160,7 +160,7 @@ def test_the_long_stages_move_a_progress_bar_on_a_terminal(tmp_path, root, monke
     err = capsys.readouterr().err
     for started, moving in (
         ("kb: read", "documents"),
-        ("kb: claims", "documents"),
+        ("kb: resolve", "citations"),
         ("kb: concepts", "concepts   "),
         ("kb: format", "apa references"),
         ("kb: stats", "works"),
@@ -187,7 +187,7 @@ def test_timings_are_printed_per_stage_when_asked(tmp_path, root, monkeypatch, c
     monkeypatch.setenv("KB_TIMINGS", "1")
     build(tmp_path / "kb.db", root)
     stages = [line.split()[1] for line in capsys.readouterr().err.splitlines() if line.startswith("kb-timing: ")]
-    assert stages[:5] == ["read", "store-lists", "resolve", "claims", "store-citations"]
+    assert stages[:4] == ["read", "store-lists", "resolve", "concepts"]
     assert "maps" in stages and stages[-1] == "shape"
 
 
