@@ -24,7 +24,7 @@ from kb import schema
 from kb.buildcache import BuildCache, code_version, digest, dumps, loads, timing_line
 from kb.claims import claims as make_claims
 from kb.claims import keep_what_is_read
-from kb.concepts import tag
+from kb.concepts import defined_abbreviations, labels_of, tag
 from kb.formatcache import format_cached
 from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
@@ -620,6 +620,7 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
     citation_problems: list[Problem] = []
     cited = 0
     passages = {p.id: p for d in sources.documents for p in d.passages}
+    work_ids = {w.id: w.id for w in sources.works}
 
     def citations() -> Iterator[Citation]:
         nonlocal cited
@@ -627,23 +628,28 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
             cited += len(found)
             citation_problems.extend(found_problems)
             made = make_claims([doc], found)
-            keep_what_is_read(made)
+            keep_what_is_read(made, work_ids)
             claims.extend(made)
+            doc.text = ""
             yield from found
 
     with _writing(db_path, tmp, at), stage("resolve"):
+        # the abbreviations the documents define (the concepts stage matches them) found while
+        # the documents' texts are here: each text is let go once its document's citations are
+        # resolved (at 100,000 works 116 MB; what is read after that is the passages' own)
+        abbreviations = defined_abbreviations(sources.documents, labels_of(sources.concepts))
         at.name = "save citations"
         _page_cache(db, WRITE_CACHE_KIB)
         save_citations(db, citations(), passages)
         _page_cache(db, READ_CACHE_KIB)
-    passages = None
+    passages = work_ids = None
     sources.lists = {}  # each document's own list, read by nothing after its citations are resolved
     problems = sources.problems + citation_problems + source_problems(sources)
     for p in problems:
         p.severity = severity_of(p.code)
     with stage("concepts"):
         links, labels = tag(
-            sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated, cache
+            sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated, cache, abbreviations
         )
     with stage("format"):
         formatted = format_cached(sources.works, ("apa", "ieee"), cache=format_cache_path(Path(db_path)))

@@ -47,10 +47,22 @@ class Cited(NamedTuple):
     candidate_ids: Sequence[str]
 
 
-def keep_what_is_read(claims: Iterable[Claim]) -> None:
-    """Each claim's citations as :class:`Cited`, in place."""
+def keep_what_is_read(claims: Iterable[Claim], work_ids: dict[str, str] | None = None) -> None:
+    """Each claim's citations as :class:`Cited`, in place. ``work_ids``: each work's id by
+    itself, so that the claims share the works' strings rather than keep one copy per citation
+    (a document's resolved citations are read back from the cache with copies of their own)."""
+    same = work_ids or {}
     for claim in claims:
-        claim.citations = [Cited(c.id, c.text, c.status, c.work_id, c.candidate_ids) for c in claim.citations]
+        claim.citations = [
+            Cited(
+                c.id,
+                c.text,
+                c.status,
+                same.get(c.work_id, c.work_id) if c.work_id else c.work_id,
+                tuple(same.get(w, w) for w in c.candidate_ids) if c.candidate_ids else c.candidate_ids,
+            )
+            for c in claim.citations
+        ]
 
 
 def sentences(document: Document) -> list[Sentence]:

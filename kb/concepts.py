@@ -246,21 +246,28 @@ def tag(
     evidence_tables: dict[str, list[dict[str, Any]]],
     curated: list[dict[str, Any]],
     cache: BuildCache | None = None,
+    abbreviations: list[Label] | None = None,
 ) -> tuple[list[ConceptLink], list[Label]]:
     """Every concept link: matched in passages, claims and evidence records; works through the
     claims that cite them ("cited-in", or "cited-in-candidate" for each entry an ambiguous
     citation could mean: listed, never chosen); and the curated links from the scheme.
 
-    ``cache``: each document's matches as an earlier build found them (:func:`matches_kept`)."""
+    ``cache``: each document's matches as an earlier build found them (:func:`matches_kept`).
+    ``abbreviations``: :func:`defined_abbreviations` of the documents and the concepts' labels,
+    when the caller found them already (a build does, before it lets the documents' texts go)."""
     labels = labels_of(concepts)
-    labels += defined_abbreviations(documents, labels)
+    labels += defined_abbreviations(documents, labels) if abbreviations is None else abbreviations
     not_within = {c.id: c.not_within for c in concepts}
     matcher = Matcher(labels, not_within)
     find = matches_kept(matcher, digest(repr(labels), repr(not_within)), documents, claims, cache)
     links: list[ConceptLink] = []
+    # one string for each text matched: the same few labels are found a million times at
+    # 100,000 works, each match read back from the cache as a string of its own
+    same: dict[str, str] = {}
     for doc in documents:
         for p in doc.passages:
             for concept_id, s, e, text in find(p.text):
+                text = same.setdefault(text, text)
                 links.append(ConceptLink(concept_id, "passages", p.id, "matched", p.id, text, s, e))
     passages = {p.id: p for d in documents for p in d.passages}
     for claim in claims:
@@ -268,7 +275,7 @@ def tag(
         offset = s.start - passages[s.passage_id].start
         found: dict[str, tuple[int, int, str]] = {}
         for concept_id, a, b, text in find(s.text):
-            found.setdefault(concept_id, (offset + a, offset + b, text))
+            found.setdefault(concept_id, (offset + a, offset + b, same.setdefault(text, text)))
         for concept_id, (a, b, text) in sorted(found.items()):
             links.append(ConceptLink(concept_id, "claims", claim.id, "matched", s.passage_id, text, a, b))
             done = set()
@@ -309,7 +316,7 @@ def tag(
                         row["id"],
                         "matched",
                         row["passage_id"],
-                        text,
+                        same.setdefault(text, text),
                         quote_start + s,
                         quote_start + e,
                     )

@@ -96,3 +96,27 @@ def test_matches_are_every_patterns_matches(matcher):
         assert hits == every_pattern(m, text), text
         found += len(hits)
     assert found > 500
+
+
+def test_abbreviations_found_ahead_give_the_same_links(root):
+    """A build finds the abbreviations before it lets the documents' texts go: tag given them
+    links as tag finding them does; each text matched is one string, however often found."""
+    from kb.build import resolved_documents
+    from kb.claims import claims as make_claims
+    from kb.concepts import defined_abbreviations, tag
+
+    sources = read_sources(root)
+    claims = [c for doc, found, _ in resolved_documents(sources) for c in make_claims([doc], found)]
+    abbreviations = defined_abbreviations(sources.documents, labels_of(sources.concepts))
+    assert abbreviations  # the seed's documents define some
+    args = (sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated)
+    found, labels = tag(*args)
+    ahead, labels_ahead = tag(*args, abbreviations=abbreviations)
+    assert ahead == found and labels_ahead == labels
+    for d in sources.documents:
+        d.text = ""  # what tag reads once the abbreviations are found: the passages
+    assert tag(*args, abbreviations=abbreviations)[0] == found
+    texts = {}
+    for link in found:
+        if link.method == "matched" and link.matched_text:
+            assert texts.setdefault(link.matched_text, link.matched_text) is link.matched_text

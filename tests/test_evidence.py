@@ -180,3 +180,29 @@ def test_evidence_map_counts_findings_as_findings_only(built_db):
                 assert table == "findings", (kind, concept, table, target)
                 got.setdefault(concept, set()).add(target)
             assert got == linked, kind
+
+
+def test_claims_keep_the_works_own_ids(root):
+    """Each document's citations come back from the cache with strings of their own: the claims
+    keep the works' ids instead, one string for each work however often it is cited."""
+    from kb.build import read_sources, resolved_documents
+    from kb.claims import claims as make_claims
+    from kb.claims import keep_what_is_read
+
+    sources = read_sources(root)
+    work_ids = {w.id: w.id for w in sources.works}
+    copies = {w: "".join(w) for w in work_ids}  # equal, not the same strings
+    kept = 0
+    for doc, found, _ in resolved_documents(sources):
+        for c in found:
+            c.work_id = copies.get(c.work_id, c.work_id)
+            c.candidate_ids = tuple(copies.get(w, w) for w in c.candidate_ids)
+        made = make_claims([doc], found)
+        keep_what_is_read(made, work_ids)
+        for claim in made:
+            for x in claim.citations:
+                if x.work_id:
+                    assert x.work_id is work_ids[x.work_id]
+                    kept += 1
+                assert all(w is work_ids[w] for w in x.candidate_ids)
+    assert kept > 30  # the seed essay's resolved citations that fall in a sentence
