@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from kb import graph as kbgraph
-from kb import schema
+from kb import progress, schema
 from kb.buildcache import BuildCache, code_version, digest, dumps, loads, timing_line
 from kb.claims import claims as make_claims
 from kb.claims import keep_what_is_read
@@ -710,49 +710,166 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
         sources = problems = claims = links = labels = stats = formatted = None
         concepts_of = variants = None
         gc.collect()
-        at.name = "add search and indexes"
-        apart, shaped = _shape_apart(db, tmp)
-        try:
-            # graph: built from the stored records, its analyses stored beside them; the graph is
-            # made while the build's memory is at its peak, and reads each table once: the write
-            # cache is let go meanwhile
-            at.name = "build the graph"
-            _page_cache(db, READ_CACHE_KIB)
-            figures, tables, people, maps = _graph_rows(db, people_elsewhere=apart is not None)
-            _page_cache(db, WRITE_CACHE_KIB)
-            if apart is not None:
-                db.execute("commit")  # the reading begun before the other process wrote
-                at.name = "add search and indexes"
-                with stage("shape-wait"):  # what is left of the indexes and analyses made meanwhile
-                    shaping, analysing, people = apart.result()
-                    overlapped("shape-apart", *shaping)
-                    overlapped("authors-apart", *analysing)
-            tables = {**tables, **people, **maps}  # the order the tables are written in, as ever
-        except BaseException:
-            if apart is not None:
-                apart.cancel()
-            raise
-        at.name = "save the graph analyses"
-        with stage("save-graph"):  # the largest tables are made as they are written: their time is here
-            save_graph_analyses(db, figures, tables)
-        figures = tables = None
-        at.name = "add search, indexes and views"
-        with stage("shape"):
-            ensure_db_shape(db, done=shaped)
-            # one file again, to be renamed (a file still in WAL mode would need its -wal beside it)
-            if apart is not None and db.execute("pragma journal_mode = delete").fetchone()[0] != "delete":
-                raise sqlite3.OperationalError("the file could not leave WAL mode")
-        at.name = "count the rows"
-        counts = row_counts(db)
-        # what it was built from, last: a build that stops before this point leaves no digest
-        db[schema.MARKER].insert({"key": "sources_digest", "value": fingerprint}, replace=True)
-        at.name = "write the file"
-        db.conn.commit()
-        db.close()
-        with open(tmp, "rb+") as written:
-            os.fsync(written.fileno())
+        if _fresh_worth_it(cited):
+            # the rest in a process of its own, started afresh: this one's memory is where the
+            # records were (at 100,000 works 2 GB, most of it freed but not given back), and the
+            # graph would be built on top of it
+            at.name = "write the file"
+            db.conn.commit()
+            db.close()
+            counts = _finished_afresh(db_path, tmp, fingerprint)
+        else:
+            counts = _finish(db, tmp, at, fingerprint)
         os.replace(tmp, db_path)
     return counts
+
+
+def _finish(db: sqlite_utils.Database, tmp: Path, at: _Step, fingerprint: str) -> dict[str, int]:
+    """What a build does once every record is stored: the search and indexes, the graph and its
+    analyses, the sources' digest; the file written and synced, not yet renamed. The row counts."""
+    at.name = "add search and indexes"
+    apart, shaped = _shape_apart(db, tmp)
+    try:
+        # graph: built from the stored records, its analyses stored beside them; the graph is
+        # made while the build's memory is at its peak, and reads each table once: the write
+        # cache is let go meanwhile
+        at.name = "build the graph"
+        _page_cache(db, READ_CACHE_KIB)
+        figures, tables, people, maps = _graph_rows(db, people_elsewhere=apart is not None)
+        _page_cache(db, WRITE_CACHE_KIB)
+        if apart is not None:
+            db.execute("commit")  # the reading begun before the other process wrote
+            at.name = "add search and indexes"
+            with stage("shape-wait"):  # what is left of the indexes and analyses made meanwhile
+                shaping, analysing, people = apart.result()
+                overlapped("shape-apart", *shaping)
+                overlapped("authors-apart", *analysing)
+        tables = {**tables, **people, **maps}  # the order the tables are written in, as ever
+    except BaseException:
+        if apart is not None:
+            apart.cancel()
+        raise
+    at.name = "save the graph analyses"
+    with stage("save-graph"):  # the largest tables are made as they are written: their time is here
+        save_graph_analyses(db, figures, tables)
+    figures = tables = None
+    at.name = "add search, indexes and views"
+    with stage("shape"):
+        ensure_db_shape(db, done=shaped)
+        # one file again, to be renamed (a file still in WAL mode would need its -wal beside it)
+        if apart is not None and db.execute("pragma journal_mode = delete").fetchone()[0] != "delete":
+            raise sqlite3.OperationalError("the file could not leave WAL mode")
+    at.name = "count the rows"
+    counts = row_counts(db)
+    # what it was built from, last: a build that stops before this point leaves no digest
+    db[schema.MARKER].insert({"key": "sources_digest", "value": fingerprint}, replace=True)
+    at.name = "write the file"
+    db.conn.commit()
+    db.close()
+    with open(tmp, "rb+") as written:
+        os.fsync(written.fileno())
+    return counts
+
+
+# Stored citations from which a build finishes in a process started afresh (:func:`_finished_afresh`)
+FRESH_FROM = 50_000
+
+
+def _fresh_worth_it(citations: int) -> bool:
+    """A large build (``FRESH_FROM`` citations), where this process may start another."""
+    import multiprocessing
+
+    return citations >= FRESH_FROM and not multiprocessing.current_process().daemon
+
+
+def _finished_afresh(db_path: Path, tmp: Path, fingerprint: str) -> dict[str, int]:
+    """:func:`_finish` of the database ``tmp`` (committed and closed) in a Python started afresh,
+    not forked: it holds none of this one's memory, only what the graph needs (at 100,000 works
+    this process's 2.3 GB, most of it freed but not given back, against the graph's 1.5). Its
+    errors are raised here as they were there; Ctrl-C here stops it.
+
+    A new interpreter, not multiprocessing's "spawn": that one runs the caller's main script
+    again in the new process (a script or notebook calling :func:`build` would run twice)."""
+    import pickle
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    job = (sys.path, str(db_path), str(tmp), fingerprint, progress.quiet(), write_end)
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _AFRESH],
+            stdin=subprocess.PIPE,
+            pass_fds=(write_end,),
+            start_new_session=True,
+        )
+    finally:
+        os.close(write_end)
+    try:
+        with open(read_end, "rb") as answer:
+            assert child.stdin is not None
+            child.stdin.write(pickle.dumps(job))
+            child.stdin.close()
+            got = answer.read()
+        child.wait()
+        if not got:
+            raise KbError(
+                f"the process finishing the build was stopped (exit code {child.returncode}) before it was done",
+                str(db_path),
+                hint="the machine may have run out of memory: free some and build again",
+            )
+        done, value = pickle.loads(got)
+        if not done:
+            raise value
+        return value
+    finally:
+        if child.poll() is None:  # stopped here (Ctrl-C): stopped there too
+            child.terminate()
+            child.wait()
+
+
+# what the Python started afresh runs: the job (plain values) read before kb is imported, from
+# where this process imports it. It runs in a session of its own, out of the terminal's reach:
+# Ctrl-C is the build's, which stops it (SIGTERM: what it started is stopped too, and it exits
+# without a word)
+_AFRESH = (
+    "import pickle, sys; job = pickle.load(sys.stdin.buffer); sys.path[:] = job[0]; "
+    "import kb.build; kb.build._finish_afresh(*job[1:])"
+)
+
+
+def _finish_afresh(db_path: str, tmp: str, fingerprint: str, quiet: bool, answer: int) -> None:
+    """In the Python :func:`_finished_afresh` starts: the build finished, and the row counts (or
+    the error that stopped it) written back, pickled, to the file descriptor ``answer``."""
+    import pickle
+    import signal
+
+    def stop(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    progress.set_quiet(quiet)
+    at = _Step()
+    with open(answer, "wb") as back:
+        try:
+            with no_cycle_collection(), _writing(Path(db_path), Path(tmp), at):
+                db = sqlite_utils.Database(tmp)
+                db.execute("pragma synchronous = off")
+                db.execute("pragma journal_mode = memory")
+                _page_cache(db, WRITE_CACHE_KIB)
+                result: tuple[bool, Any] = (True, _finish(db, Path(tmp), at, fingerprint))
+        except KeyboardInterrupt:
+            return  # the process that started this one was interrupted too, and says so
+        except BaseException as e:  # noqa: BLE001 - every error goes back to be raised there
+            result = (False, e)
+        try:
+            blob = pickle.dumps(result)
+        except Exception as e:  # noqa: BLE001 - an error that does not pickle
+            blob = pickle.dumps((False, RuntimeError(f"{type(result[1]).__name__}: {result[1]} ({e})")))
+        try:
+            back.write(blob)
+        except BrokenPipeError:
+            pass  # the process that asked is gone
 
 
 COUNTED = (

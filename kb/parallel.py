@@ -67,6 +67,9 @@ def _leave_interrupts() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # and stops when its pool ends it, whatever its parent made of SIGTERM (a build's process
+    # started afresh raises KeyboardInterrupt on it, to end what it started)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _pool(processes: int) -> tuple[Any, list[Any]]:

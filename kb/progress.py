@@ -27,6 +27,11 @@ def set_quiet(quiet: bool) -> None:
     _quiet = quiet
 
 
+def quiet() -> bool:
+    """True when ``--quiet`` silenced this process's bars (a process it starts afresh is told)."""
+    return _quiet
+
+
 def showing() -> bool:
     """True when progress bars are drawn: standard error is a terminal and not ``--quiet``."""
     return not _quiet and sys.stderr.isatty()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -12,6 +15,7 @@ import kb.build
 from kb import schema
 from kb.build import build
 from kb.cli import cli
+from kb.records import KbError
 
 CONTRACT_TABLES = [
     "documents",
@@ -192,6 +196,41 @@ def test_indexes_made_in_another_process_give_the_same_database(root, tmp_path, 
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(("-wal", "-shm", ".tmp"))]
 
 
+def test_a_build_finished_in_a_process_started_afresh_gives_the_same_database(root, tmp_path, monkeypatch, capfd):
+    """A large build finishes (search, indexes, the graph) in a process of its own, started
+    afresh rather than forked, so that the graph is not built on top of the records' memory."""
+    monkeypatch.setenv("KB_TIMINGS", "1")
+    children = _children_cpu()
+    build(tmp_path / "here.db", root)
+    here_cpu, children = _children_cpu() - children, _children_cpu()
+    here_err = capfd.readouterr().err
+    monkeypatch.setattr(kb.build, "FRESH_FROM", 1)
+    build(tmp_path / "afresh.db", root)
+    # a Python started, kb imported and the graph made there: CPU time of a process waited for
+    assert _children_cpu() - children > here_cpu + 0.1
+    err = capfd.readouterr().err  # the other process's lines too
+    stages = [line.split()[1] for line in err.splitlines() if line.startswith("kb-timing: ")]
+    assert stages == [line.split()[1] for line in here_err.splitlines() if line.startswith("kb-timing: ")]
+    assert _whole(tmp_path / "afresh.db") == _whole(tmp_path / "here.db")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["afresh.db", "here.db"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(("-wal", "-shm", ".tmp"))]
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def test_an_error_in_the_process_finishing_a_build_is_raised_in_the_build(tmp_path):
+    """What stops the process started afresh comes back as the error it raised there: here its
+    database cannot be opened, and the message names the database and what to check."""
+    missing = tmp_path / "no-such-folder" / ".kb.db.1.tmp"
+    with pytest.raises(KbError) as raised:
+        kb.build._finished_afresh(tmp_path / "kb.db", missing, "digest")
+    assert str(tmp_path / "kb.db") in str(raised.value) and "could not write the database" in str(raised.value)
+    assert "writable" in raised.value.hint
+
+
 def test_cli_build_writes_database(sources_copy):
     result = CliRunner().invoke(cli, ["build", "--sources", str(sources_copy), "--db", str(sources_copy / "out.db")])
     assert result.exit_code == 0, result.output
@@ -369,3 +408,51 @@ def test_every_problem_code_is_from_the_fixed_vocabulary(built_db):
 
     codes = {r["code"] for r in sqlite_utils.Database(built_db).query("select distinct code from problems")}
     assert codes and codes <= set(PROBLEM_CODES), codes - set(PROBLEM_CODES)
+
+
+def test_ctrl_c_while_a_build_finishes_afresh_leaves_the_database_as_it_was(root, tmp_path):
+    """Ctrl-C reaches the build and the Python finishing it: the build says 'Aborted!', no
+    traceback from either, the previous database unchanged, no temporary file, no process left."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "kb.db"
+    build(db, root)
+    before = db.read_bytes()
+    script = (
+        "import sys, kb.build; kb.build.FRESH_FROM = 1\n"
+        "from kb.cli import main\n"
+        f"sys.argv = ['kb', 'build', '--force', '--sources', {str(root)!r}, '--db', {str(db)!r}]\n"
+        "main()\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KB_TIMINGS": "1"},
+        start_new_session=True,  # a group of its own, as a terminal's foreground job is
+    )
+    while not [c for c in _command_lines() if b"kb.build._finish_afresh" in c]:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGINT)  # the other Python has started
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and "Aborted!" in err, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert db.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name or p.name.endswith(("-wal", "-shm", "-side"))]
+    time.sleep(0.5)
+    assert not [c for c in _command_lines() if b"kb.build._finish_afresh" in c]
+
+
+def _command_lines() -> list[bytes]:
+    out = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            out.append((proc / "cmdline").read_bytes())
+        except OSError:
+            pass  # ended meanwhile
+    return out
