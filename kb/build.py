@@ -32,7 +32,7 @@ from kb.merge import COMPARED, FieldSource, _show, merge_sources
 from kb.normalise import hyphen_variants, line_of, search_variants
 from kb.parallel import Later, no_cycle_collection, workers
 from kb.progress import bar, overlapped, stage, steps
-from kb.records import Citation, Document, KbError, Problem, Work, severity_of
+from kb.records import Citation, Document, KbError, Passage, Problem, Work, severity_of
 from kb.resolve import check
 from kb.store import (
     create_tables,
@@ -47,9 +47,11 @@ from kb.store import (
     save_graph_analyses,
     save_problems,
     save_reference_entries,
+    save_work_figures,
     save_work_sources,
     save_works,
     shape_tables,
+    work_decades,
 )
 from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
@@ -444,21 +446,36 @@ def resolved_documents(
 ) -> Iterator[tuple[Document, list[Citation], list[Problem]]]:
     """Each document with a list, in order: its citations checked against its own list, and the
     problems of the citations and of the list. One document's records at a time: a build writes
-    them and lets them go before the next (at 100,000 works a million citations).
+    them and lets them go before the next (at 100,000 works a million citations); and each
+    document's list is taken out of ``sources.lists`` once its citations are resolved (nothing
+    reads it after).
 
     A document's citations depend on nothing but the document and its list's works as linking
     left them; ``cache`` keeps them by both (their ``repr``: every field's value), so a
-    document an earlier build resolved against the same list is not resolved again."""
+    document an earlier build resolved against the same list is not resolved again. Those it
+    does not keep are resolved across cores ``RESOLVED_AT_ONCE`` documents at a time: what the
+    other processes give back is held until it is read."""
     cache = cache or BuildCache(None)
-    jobs = [
-        (digest(repr(doc), repr(works)) if cache.path else "", _resolved_rows, (doc, works))
-        for doc in sources.documents
-        if (works := document_works(doc, sources))
-    ]
-    cache.prefill("citations", jobs, "citations")
-    for key, _, (doc, works) in bar(jobs, "citations"):
+    listed = [doc for doc in sources.documents if document_works(doc, sources)]
+
+    def jobs() -> Iterator[tuple[str, Callable, tuple[Document, list[Work]]]]:
+        for start in range(0, len(listed), RESOLVED_AT_ONCE):
+            part = [
+                (digest(repr(doc), repr(works)) if cache.path else "", _resolved_rows, (doc, works))
+                for doc in listed[start : start + RESOLVED_AT_ONCE]
+                if (works := sources.lists.pop(doc.id))
+            ]
+            cache.prefill("citations", part, None)
+            yield from part
+
+    for key, _, (doc, works) in bar(jobs(), "citations", len(listed)):
         rows, found_problems = cache.value("citations", key, _resolved_rows, doc, works)
         yield doc, [Citation(*row) for row in rows], found_problems
+
+
+# documents whose citations are resolved across cores at once (:func:`resolved_documents`; at
+# 100,000 works, all at once, what came back was the build's peak memory)
+RESOLVED_AT_ONCE = 2500
 
 
 _CITATION_FIELDS = tuple(f.name for f in fields(Citation))
@@ -613,14 +630,44 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
             save_reference_entries(db, sources.entries)
         sources.field_sources, sources.entries = [], []
         _page_cache(db, READ_CACHE_KIB)  # its memory back while the records are made
+    # the works stored next, with what the sources alone give of them (references formatted,
+    # search variants), and let go: each document's list keeps its own copies to resolve its
+    # citations against (at 100,000 works the works and their columns were 0.3 GB held from here
+    # to the end of store). What the citations and concepts give of them is set later.
+    with stage("format"):
+        formatted = format_cached(sources.works, ("apa", "ieee"), cache=format_cache_path(Path(db_path)))
+    with stage("stats"):
+        variants = hyphen_variants(
+            [w.csl.get("title", "") for w in sources.works]
+            + [w.csl.get("container-title", "") for w in sources.works]
+            + [p.text for d in sources.documents for p in d.passages]
+        )
+        stats = {}
+        for w in bar(sources.works, "works"):
+            searched = f"{w.csl.get('title', '')} {w.csl.get('container-title', '')}"
+            stats[w.id] = {
+                "search_variants": search_variants(searched, variants) or None,
+                "concepts": _json([]),  # set by save_work_figures
+                "problem_count": 0,
+                "apa": formatted["apa"].get(w.id),
+                "ieee": formatted["ieee"].get(w.id),
+            }
+    with _writing(db_path, tmp, at), stage("store-works"):
+        at.name = "save works"
+        _page_cache(db, WRITE_CACHE_KIB)
+        save_works(db, sources.works, stats)
+        _page_cache(db, READ_CACHE_KIB)
+    decades = work_decades(sources.works)
+    work_ids = {w.id: w.id for w in sources.works}
+    sources.works = []
+    formatted = stats = variants = None
     # each document's citations resolved, made into its claims and written, then let go: the
     # claims keep what the rest of the build reads of them (at 100,000 works a million
     # citations, which held all at once were the build's peak memory)
     claims: list = []
     citation_problems: list[Problem] = []
     cited = 0
-    passages = {p.id: p for d in sources.documents for p in d.passages}
-    work_ids = {w.id: w.id for w in sources.works}
+    passages = passages_of(sources.documents)
 
     def citations() -> Iterator[Citation]:
         nonlocal cited
@@ -651,41 +698,28 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
         links, labels = tag(
             sources.documents, sources.concepts, claims, sources.evidence.tables, sources.curated, cache, abbreviations
         )
-    with stage("format"):
-        formatted = format_cached(sources.works, ("apa", "ieee"), cache=format_cache_path(Path(db_path)))
-    with stage("stats"):
-        stats = {}
-        concepts_of = work_concepts(links)
-        problem_count = Counter(p.work_id for p in problems if p.work_id)
-        variants = hyphen_variants(
-            [w.csl.get("title", "") for w in sources.works]
-            + [w.csl.get("container-title", "") for w in sources.works]
-            + [p.text for d in sources.documents for p in d.passages]
-        )
-        for w in bar(sources.works, "works"):
-            searched = f"{w.csl.get('title', '')} {w.csl.get('container-title', '')}"
-            stats[w.id] = {
-                "search_variants": search_variants(searched, variants) or None,
-                "concepts": _json(sorted(concepts_of.get(w.id, ()))),
-                "problem_count": problem_count[w.id],
-                "apa": formatted["apa"].get(w.id),
-                "ieee": formatted["ieee"].get(w.id),
-            }
     with _writing(db_path, tmp, at):
         _page_cache(db, WRITE_CACHE_KIB)
         # claims and concept links written into a file of their own by another process while this
         # one writes the rest, then copied in by SQLite (a large build; None: written here)
-        side = _store_apart(tmp, claims, links, cited)
+        side = _store_apart(tmp, claims, links, sources.documents, cited)
         steps = [
             ("save documents", lambda: save_documents(db, sources.documents)),
-            ("save works", lambda: save_works(db, sources.works, stats)),
-            *([("save claims", lambda: save_claims(db, claims))] if side is None else []),
+            (
+                "save the works' concepts and problems",
+                lambda: save_work_figures(db, work_concepts(links), Counter(p.work_id for p in problems if p.work_id)),
+            ),
+            *(
+                [("save claims", lambda: save_claims(db, claims, passages_of(sources.documents)))]
+                if side is None
+                else []
+            ),
             ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
             ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
             *([("save concept links", lambda: save_concept_links(db, links))] if side is None else []),
             (
                 "save the evidence map",
-                lambda: save_evidence_map(db, links, sources.works, sources.evidence.tables["findings"]),
+                lambda: save_evidence_map(db, links, decades, sources.evidence.tables["findings"]),
             ),
             ("save problems", lambda: save_problems(db, problems)),
         ]
@@ -707,8 +741,7 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
                 _copy_in(db, written, SIDE_TABLES)
         # everything read is stored: the graph is built from the database, so the records need
         # not be held beside it (at 100,000 works, gigabytes)
-        sources = problems = claims = links = labels = stats = formatted = None
-        concepts_of = variants = None
+        sources = problems = claims = links = labels = decades = None
         gc.collect()
         if _fresh_worth_it(cited):
             # the rest in a process of its own, started afresh: this one's memory is where the
@@ -832,10 +865,15 @@ def _finished_afresh(db_path: Path, tmp: Path, fingerprint: str) -> dict[str, in
 # where this process imports it. It runs in a session of its own, out of the terminal's reach:
 # Ctrl-C is the build's, which stops it (SIGTERM: what it started is stopped too, and it exits
 # without a word)
-_AFRESH = (
-    "import pickle, sys; job = pickle.load(sys.stdin.buffer); sys.path[:] = job[0]; "
-    "import kb.build; kb.build._finish_afresh(*job[1:])"
-)
+_AFRESH = """import pickle, sys
+try:
+    job = pickle.load(sys.stdin.buffer)
+except EOFError:  # the build stopped before it sent the job
+    sys.exit(1)
+sys.path[:] = job[0]
+import kb.build
+kb.build._finish_afresh(*job[1:])
+"""
 
 
 def _finish_afresh(db_path: str, tmp: str, fingerprint: str, quiet: bool, answer: int) -> None:
@@ -905,6 +943,11 @@ def build_cache_path(db_path: Path) -> Path:
     """Where a database's parsed lists, read documents and resolved citations are kept between
     builds (:mod:`kb.buildcache`): beside it, hidden."""
     return db_path.with_name(f".{db_path.name}.build-cache")
+
+
+def passages_of(documents: list[Document]) -> dict[str, Passage]:
+    """Every passage of ``documents`` by its id."""
+    return {p.id: p for d in documents for p in d.passages}
 
 
 def work_concepts(links: list) -> dict[str, set[str]]:
@@ -981,16 +1024,18 @@ def _apart_worth_it(citations: int) -> bool:
 SIDE_TABLES = ("claims", "claim_citations", "concept_links")
 
 
-def _store_apart(path: Path, claims: list, links: list, citations: int) -> Later | None:
+def _store_apart(path: Path, claims: list, links: list, documents: list[Document], citations: int) -> Later | None:
     """With two cores and a large build (``SHAPE_APART_FROM`` citations), the claims and concept
     links written into ``PATH-side`` by another process (:class:`Later`) while this one writes
     the other tables; None otherwise."""
     if not _apart_worth_it(citations):
         return None
-    return Later(partial(_stored_side, path.with_name(path.name + "-side"), claims, links), "claims and concept links")
+    return Later(
+        partial(_stored_side, path.with_name(path.name + "-side"), claims, links, documents), "claims and concept links"
+    )
 
 
-def _stored_side(side: Path, claims: list, links: list) -> tuple[Path, float, float]:
+def _stored_side(side: Path, claims: list, links: list, documents: list[Document]) -> tuple[Path, float, float]:
     """The file written, and the wall and CPU seconds it took (``store-apart`` with KB_TIMINGS=1)."""
     start, cpu = time.perf_counter(), time.process_time()
     side.unlink(missing_ok=True)
@@ -1000,7 +1045,7 @@ def _stored_side(side: Path, claims: list, links: list) -> tuple[Path, float, fl
         db.execute("pragma journal_mode = off")
         _page_cache(db, WRITE_CACHE_KIB)
         create_tables(db)  # the same columns in the same order as the build's file
-        save_claims(db, claims)
+        save_claims(db, claims, passages_of(documents))
         save_concept_links(db, links)
     finally:
         db.close()

@@ -198,7 +198,7 @@ class BuildCache:
         self,
         kind: str,
         jobs: Iterable[tuple[str, Callable[..., Any], tuple]],
-        label: str = "",
+        label: str | None = "",
         many: dict[Callable[..., Any], Callable[[list[tuple]], list[Any]]] | None = None,
     ) -> None:
         """Compute across cores the values of ``jobs`` (key, compute, arguments) that the
@@ -211,7 +211,8 @@ class BuildCache:
         with one core, or for fewer than :data:`PARALLEL_FROM` values, nothing is but what
         ``many`` computes (below), here. A value whose computing fails is left to
         :meth:`value`, which fails here with the same error. ``label``: the progress bar shown
-        on a terminal while they are computed.
+        on a terminal while they are computed (``kind`` by default; None: none, the caller's
+        own bar moves).
 
         ``many`` maps a compute function to one that computes many values at once, from their
         arguments, faster than one by one (None where one fails): the parser labels the entries
@@ -228,7 +229,7 @@ class BuildCache:
         if not todo or (n < 2 and not together):
             return
         compute_all = functools.partial(_computed_together, many=many) if together else _computed
-        blobs = forked_map(compute_all, list(todo.values()), n, label=label or kind, together=together)
+        blobs = forked_map(compute_all, list(todo.values()), n, label=kind if label == "" else label, together=together)
         self.computed[kind] += len(todo)
         if n > 1:
             self.spread[kind] += len(todo)

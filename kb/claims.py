@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from kb.records import Citation, Document
+from kb.records import Citation, Document, Passage
 
 # Full stops that do not end a sentence: "et al.", "e.g.", "i.e.", "p.", "pp.", "vol.", initials.
 _NO_BREAK = re.compile(r"(?:\bet al|\be\.g|\bi\.e|\bcf|\bpp?|\bvol|\bno|\bSt|\bDr|\bMr|\bMrs|\bMs|\bvs|\b[A-Z])\.$")
@@ -19,11 +19,17 @@ _MARKS = re.compile(r"[().?!]")
 
 @dataclass(slots=True)  # hundreds of thousands of them at 100,000 works
 class Sentence:
+    """Where a sentence is; its text is its passage's (:meth:`text_in`), kept by none of them
+    (at 100,000 works the claims' copies were 0.12 GB held from resolving to storing)."""
+
     passage_id: str
     number: int  # 1-based within the passage
     start: int  # offsets in the document text
     end: int
-    text: str
+
+    def text_in(self, passage: Passage) -> str:
+        """The sentence as printed, from its passage (the one ``passage_id`` names)."""
+        return passage.text[self.start - passage.start : self.end - passage.start]
 
 
 @dataclass(slots=True)  # hundreds of thousands of them at 100,000 works
@@ -109,7 +115,7 @@ def _sentence(p, number: int, start: int, end: int) -> Sentence:
     chunk = p.text[start:end]
     lead = len(chunk) - len(chunk.lstrip())
     chunk = chunk.strip()
-    return Sentence(p.id, number, p.start + start + lead, p.start + start + lead + len(chunk), chunk)
+    return Sentence(p.id, number, p.start + start + lead, p.start + start + lead + len(chunk))
 
 
 def claims(documents: Iterable[Document], citations: list[Citation]) -> list[Claim]:

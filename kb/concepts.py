@@ -209,16 +209,18 @@ def matches_kept(
     matcher: Matcher, matcher_key: str, documents: list[Document], claims: list[Any], cache: BuildCache | None
 ) -> Callable[[str], list[Match]]:
     """``matcher.find``, with the matches in each document's passages and claim sentences kept
-    in ``cache`` between builds. A text's matches depend on nothing but the text and the
+    in ``cache`` between builds (each given once: a text asked for again is matched again). A text's matches depend on nothing but the text and the
     matcher, which its labels (the scheme's and every abbreviation any document defines) and
     its ``not_within`` phrases make: ``matcher_key`` is their digest, and a document's matches
     are kept by it and the texts."""
     if cache is None or cache.path is None:
         return matcher.find
     doc_of = {p.id: d.id for d in documents for p in d.passages}
+    passages = {p.id: p for d in documents for p in d.passages}
     sentences: dict[str, list[str]] = defaultdict(list)
     for claim in claims:
-        sentences[doc_of[claim.sentence.passage_id]].append(claim.sentence.text)
+        s = claim.sentence
+        sentences[doc_of[s.passage_id]].append(s.text_in(passages[s.passage_id]))
     known: dict[str, list[Match]] = {}
     jobs = []
     for doc in documents:
@@ -229,7 +231,10 @@ def matches_kept(
         known.update(zip(texts, cache.value("concepts", key, _find_all, matcher, texts), strict=True))
 
     def find(text: str) -> list[Match]:
-        hits = known.get(text)
+        # each text's matches let go once read: tag reads each once (a text found twice, a
+        # one-sentence paragraph's, is matched again), and the links it makes take their place
+        # (at 100,000 works the matches of a million texts, held to the end, were 0.2 GB)
+        hits = known.pop(text, None)
         return matcher.find(text) if hits is None else hits
 
     return find
@@ -272,9 +277,10 @@ def tag(
     passages = {p.id: p for d in documents for p in d.passages}
     for claim in claims:
         s = claim.sentence
-        offset = s.start - passages[s.passage_id].start
+        passage = passages[s.passage_id]
+        offset = s.start - passage.start
         found: dict[str, tuple[int, int, str]] = {}
-        for concept_id, a, b, text in find(s.text):
+        for concept_id, a, b, text in find(s.text_in(passage)):
             found.setdefault(concept_id, (offset + a, offset + b, same.setdefault(text, text)))
         for concept_id, (a, b, text) in sorted(found.items()):
             links.append(ConceptLink(concept_id, "claims", claim.id, "matched", s.passage_id, text, a, b))

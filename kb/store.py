@@ -18,7 +18,7 @@ from sqlite_utils.db import jsonify_if_needed
 from kb import schema
 from kb.normalise import display_name, family, fold, name_key
 from kb.progress import bar
-from kb.records import Citation, Concept, ConceptLink, Document, Problem, Work
+from kb.records import Citation, Concept, ConceptLink, Document, Passage, Problem, Work
 
 
 def _names(names: list[dict[str, str]]) -> str:
@@ -320,8 +320,9 @@ def save_citations(db: sqlite_utils.Database, citations: list[Citation], passage
     )
 
 
-def save_claims(db: sqlite_utils.Database, claims: list[Any]) -> None:
-    """Claims (citing sentences) and which citations and works each rests on."""
+def save_claims(db: sqlite_utils.Database, claims: list[Any], passages: dict[str, Passage]) -> None:
+    """Claims (citing sentences) and which citations and works each rests on; ``passages``: each
+    passage by its id, whose text each sentence's is."""
     insert_tuples(
         db,
         "claims",
@@ -343,7 +344,7 @@ def save_claims(db: sqlite_utils.Database, claims: list[Any]) -> None:
                 c.document_id,
                 c.passage_id,
                 c.sentence.number,
-                c.sentence.text,
+                c.sentence.text_in(passages[c.passage_id]),
                 c.sentence.start,
                 c.sentence.end,
                 len(c.citations),
@@ -449,13 +450,34 @@ def save_concept_links(db: sqlite_utils.Database, links: list[ConceptLink]) -> N
     )
 
 
-def save_evidence_map(
-    db: sqlite_utils.Database, links: list[ConceptLink], works: list[Work], findings: list[dict[str, Any]]
+def work_decades(works: list[Work]) -> dict[str, str]:
+    """Each work's decade as the evidence map buckets it ("1990s", "no year"), by its id."""
+    same: dict[str, str] = {}
+    return {w.id: same.setdefault(d := f"{w.year // 10 * 10}s" if w.year else "no year", d) for w in works}
+
+
+def save_work_figures(
+    db: sqlite_utils.Database, concepts_of: dict[str, set[str]], problem_count: dict[str, int]
 ) -> None:
-    """One row per piece of evidence on a concept, by kind and bucket: the literature by decade,
-    the session findings by focus group and by criterion, and the focus groups and usability
-    criteria linked to it. The evidence map counts these rows."""
-    decade = {w.id: (f"{w.year // 10 * 10}s" if w.year else "no year") for w in works}
+    """Each work's concepts (those of the sentences citing it) and problem count, known once the
+    citations are resolved and the concepts found, set on the works stored before (with none)."""
+    changed = sorted(set(concepts_of) | {w for w, n in problem_count.items() if n})
+    with db.conn:
+        db.conn.executemany(
+            "update works set concepts = ?, problem_count = ? where id = ?",
+            (
+                (json.dumps(sorted(concepts_of.get(w, ())), ensure_ascii=False), problem_count.get(w, 0), w)
+                for w in changed
+            ),
+        )
+
+
+def save_evidence_map(
+    db: sqlite_utils.Database, links: list[ConceptLink], decade: dict[str, str], findings: list[dict[str, Any]]
+) -> None:
+    """One row per piece of evidence on a concept, by kind and bucket: the literature by decade
+    (``decade``: :func:`work_decades`), the session findings by focus group and by criterion, and
+    the focus groups and usability criteria linked to it. The evidence map counts these rows."""
     by_id = {f["id"]: f for f in findings}
     rows = set()
     for link in links:

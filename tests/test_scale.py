@@ -187,7 +187,7 @@ def test_timings_are_printed_per_stage_when_asked(tmp_path, root, monkeypatch, c
     monkeypatch.setenv("KB_TIMINGS", "1")
     build(tmp_path / "kb.db", root)
     stages = [line.split()[1] for line in capsys.readouterr().err.splitlines() if line.startswith("kb-timing: ")]
-    assert stages[:4] == ["read", "store-lists", "resolve", "concepts"]
+    assert stages[:7] == ["read", "store-lists", "format", "stats", "store-works", "resolve", "concepts"]
     assert "maps" in stages and stages[-1] == "shape"
 
 
