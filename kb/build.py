@@ -700,26 +700,30 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
         )
     with _writing(db_path, tmp, at):
         _page_cache(db, WRITE_CACHE_KIB)
-        # claims and concept links written into a file of their own by another process while this
-        # one writes the rest, then copied in by SQLite (a large build; None: written here)
-        side = _store_apart(tmp, claims, links, sources.documents, cited)
+        # the documents and concept links written into a file of their own by another process
+        # while this one writes the rest, then copied in by SQLite (a large build; None: here)
+        side = _store_apart(
+            tmp, partial(_stored_side, sources.documents, links, decades, sources.evidence.tables["findings"]), cited
+        )
         steps = [
-            ("save documents", lambda: save_documents(db, sources.documents)),
+            *([("save documents", lambda: save_documents(db, sources.documents))] if side is None else []),
             (
                 "save the works' concepts and problems",
                 lambda: save_work_figures(db, work_concepts(links), Counter(p.work_id for p in problems if p.work_id)),
             ),
-            *(
-                [("save claims", lambda: save_claims(db, claims, passages_of(sources.documents)))]
-                if side is None
-                else []
-            ),
+            ("save claims", lambda: save_claims(db, claims, passages_of(sources.documents))),
             ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
             ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
             *([("save concept links", lambda: save_concept_links(db, links))] if side is None else []),
-            (
-                "save the evidence map",
-                lambda: save_evidence_map(db, links, decades, sources.evidence.tables["findings"]),
+            *(
+                [
+                    (
+                        "save the evidence map",
+                        lambda: save_evidence_map(db, links, decades, sources.evidence.tables["findings"]),
+                    )
+                ]
+                if side is None
+                else []
             ),
             ("save problems", lambda: save_problems(db, problems)),
         ]
@@ -735,7 +739,7 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
                     side.cancel()
                 raise
             if side is not None:
-                at.name = "save claims and concept links"
+                at.name = "save documents, concept links and the evidence map"
                 written, *took = side.result()
                 overlapped("store-apart", *took)
                 _copy_in(db, written, SIDE_TABLES)
@@ -961,7 +965,7 @@ def work_concepts(links: list) -> dict[str, set[str]]:
 
 
 # what a build writes beside its temporary database (``.kb.db.PID.tmp``): SQLite's journal, log
-# and shared memory, and the claims and concept links written apart (:func:`_store_apart`)
+# and shared memory, and the tables written apart (:func:`_store_apart`)
 TEMP_SUFFIXES = ("-journal", "-wal", "-shm", "-side")
 
 
@@ -1019,24 +1023,37 @@ def _apart_worth_it(citations: int) -> bool:
     return workers() >= 2 and citations >= SHAPE_APART_FROM
 
 
-# the tables another process writes while the build's own writes the rest (the largest but
-# citations: at 100,000 works 575,000 claims and 1.3 million concept links)
-SIDE_TABLES = ("claims", "claim_citations", "concept_links")
+# the tables another process writes while the build's own writes the rest, about half the
+# store stage's work (at 100,000 works 400,000 passages, 1.3 million concept links and the
+# evidence map made from them, against 575,000 claims, a million of their citations and the
+# works' concepts: with the claims there too, the other process took 8 s while this one waited)
+SIDE_TABLES = ("documents", "passages", "concept_links", "evidence")
 
 
-def _store_apart(path: Path, claims: list, links: list, documents: list[Document], citations: int) -> Later | None:
-    """With two cores and a large build (``SHAPE_APART_FROM`` citations), the claims and concept
-    links written into ``PATH-side`` by another process (:class:`Later`) while this one writes
-    the other tables; None otherwise."""
+def _store_apart(path: Path, write: Callable[[sqlite_utils.Database], None], citations: int) -> Later | None:
+    """With two cores and a large build (``SHAPE_APART_FROM`` citations), the tables
+    ``write(db)`` writes (:data:`SIDE_TABLES`) written into ``PATH-side`` by another process
+    (:class:`Later`) while this one writes the others; None otherwise."""
     if not _apart_worth_it(citations):
         return None
     return Later(
-        partial(_stored_side, path.with_name(path.name + "-side"), claims, links, documents), "claims and concept links"
+        partial(_stored_apart, path.with_name(path.name + "-side"), write),
+        "documents, concept links and the evidence map",
     )
 
 
-def _stored_side(side: Path, claims: list, links: list, documents: list[Document]) -> tuple[Path, float, float]:
-    """The file written, and the wall and CPU seconds it took (``store-apart`` with KB_TIMINGS=1)."""
+def _stored_side(
+    documents: list[Document], links: list, decades: dict[str, str], findings: list, db: sqlite_utils.Database
+) -> None:
+    """What another process writes in a large build (:data:`SIDE_TABLES`)."""
+    save_documents(db, documents)
+    save_concept_links(db, links)
+    save_evidence_map(db, links, decades, findings)
+
+
+def _stored_apart(side: Path, write: Callable[[sqlite_utils.Database], None]) -> tuple[Path, float, float]:
+    """``write`` into the file ``side``, made with every table; the file, and the wall and CPU
+    seconds it took (``store-apart`` with KB_TIMINGS=1)."""
     start, cpu = time.perf_counter(), time.process_time()
     side.unlink(missing_ok=True)
     db = sqlite_utils.Database(side)
@@ -1045,8 +1062,7 @@ def _stored_side(side: Path, claims: list, links: list, documents: list[Document
         db.execute("pragma journal_mode = off")
         _page_cache(db, WRITE_CACHE_KIB)
         create_tables(db)  # the same columns in the same order as the build's file
-        save_claims(db, claims, passages_of(documents))
-        save_concept_links(db, links)
+        write(db)
     finally:
         db.close()
     return side, time.perf_counter() - start, time.process_time() - cpu
