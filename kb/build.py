@@ -30,7 +30,7 @@ from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
 from kb.normalise import hyphen_variants, line_of, search_variants
-from kb.parallel import Later, no_cycle_collection, workers
+from kb.parallel import Later, no_cycle_collection, one_process, workers
 from kb.progress import bar, overlapped, stage, steps
 from kb.records import Citation, Document, KbError, Passage, Problem, Work, severity_of
 from kb.resolve import check
@@ -813,10 +813,18 @@ FRESH_FROM = 50_000
 
 
 def _fresh_worth_it(citations: int) -> bool:
-    """A large build (``FRESH_FROM`` citations), where this process may start another."""
+    """A large build (``FRESH_FROM`` citations), where this process may start another Python:
+    not inside a worker, not with ``KB_WORKERS=1``, on a system with ``pass_fds``."""
     import multiprocessing
+    import sys
 
-    return citations >= FRESH_FROM and not multiprocessing.current_process().daemon
+    return (
+        citations >= FRESH_FROM
+        and os.name == "posix"
+        and bool(sys.executable)
+        and not multiprocessing.current_process().daemon
+        and not one_process()
+    )
 
 
 def _finished_afresh(db_path: Path, tmp: Path, fingerprint: str) -> dict[str, int]:

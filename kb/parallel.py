@@ -61,6 +61,12 @@ def workers() -> int:
     return max(1, min(cores, int(cap) if cap.isdigit() and int(cap) > 0 else cores))
 
 
+def one_process() -> bool:
+    """``KB_WORKERS=1``: everything computed in this process, no other forked or started."""
+    cap = os.environ.get("KB_WORKERS", "")
+    return cap.isdigit() and int(cap) == 1
+
+
 def _leave_interrupts() -> None:
     """A worker leaves Ctrl-C to the process that started it, which stops the workers (a pool
     ends them when the error leaves it); each worker would otherwise print its own traceback."""

@@ -212,6 +212,13 @@ def test_a_build_finished_in_a_process_started_afresh_gives_the_same_database(ro
     stages = [line.split()[1] for line in err.splitlines() if line.startswith("kb-timing: ")]
     assert stages == [line.split()[1] for line in here_err.splitlines() if line.startswith("kb-timing: ")]
     assert _whole(tmp_path / "afresh.db") == _whole(tmp_path / "here.db")
+    # KB_WORKERS=1 computes everything in the build's own process, however large
+    monkeypatch.setenv("KB_WORKERS", "1")
+    children = _children_cpu()
+    build(tmp_path / "one.db", root)
+    assert _children_cpu() - children < 0.1
+    assert "kb-timing: graph" in capfd.readouterr().err
+    (tmp_path / "one.db").unlink()
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["afresh.db", "here.db"]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(("-wal", "-shm", ".tmp"))]
 
