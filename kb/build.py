@@ -749,8 +749,8 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
         gc.collect()
         if _fresh_worth_it(cited):
             # the rest in a process of its own, started afresh: this one's memory is where the
-            # records were (at 100,000 works 2 GB, most of it freed but not given back), and the
-            # graph would be built on top of it
+            # records were (at 100,000 works 1.8 GB, most of it freed but not given back), and
+            # the graph would be built on top of it
             at.name = "write the file"
             db.conn.commit()
             db.close()
@@ -767,9 +767,8 @@ def _finish(db: sqlite_utils.Database, tmp: Path, at: _Step, fingerprint: str) -
     at.name = "add search and indexes"
     apart, shaped = _shape_apart(db, tmp)
     try:
-        # graph: built from the stored records, its analyses stored beside them; the graph is
-        # made while the build's memory is at its peak, and reads each table once: the write
-        # cache is let go meanwhile
+        # graph: built from the stored records, its analyses stored beside them; it reads each
+        # table once: the write cache is let go meanwhile
         at.name = "build the graph"
         _page_cache(db, READ_CACHE_KIB)
         figures, tables, people, maps = _graph_rows(db, people_elsewhere=apart is not None)
@@ -830,8 +829,8 @@ def _fresh_worth_it(citations: int) -> bool:
 def _finished_afresh(db_path: Path, tmp: Path, fingerprint: str) -> dict[str, int]:
     """:func:`_finish` of the database ``tmp`` (committed and closed) in a Python started afresh,
     not forked: it holds none of this one's memory, only what the graph needs (at 100,000 works
-    this process's 2.3 GB, most of it freed but not given back, against the graph's 1.5). Its
-    errors are raised here as they were there; Ctrl-C here stops it.
+    1.5 GB, against this process's 1.8, most of it freed but not given back). Its errors are
+    raised here as they were there; Ctrl-C here stops it.
 
     A new interpreter, not multiprocessing's "spawn": that one runs the caller's main script
     again in the new process (a script or notebook calling :func:`build` would run twice)."""

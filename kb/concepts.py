@@ -209,14 +209,14 @@ def matches_kept(
     matcher: Matcher, matcher_key: str, documents: list[Document], claims: list[Any], cache: BuildCache | None
 ) -> Callable[[str], list[Match]]:
     """``matcher.find``, with the matches in each document's passages and claim sentences kept
-    in ``cache`` between builds (each given once: a text asked for again is matched again). A text's matches depend on nothing but the text and the
-    matcher, which its labels (the scheme's and every abbreviation any document defines) and
-    its ``not_within`` phrases make: ``matcher_key`` is their digest, and a document's matches
-    are kept by it and the texts."""
+    in ``cache`` between builds (each given once: a text asked for again is matched again). A
+    text's matches depend on nothing but the text and the matcher, which its labels (the
+    scheme's and every abbreviation any document defines) and its ``not_within`` phrases make:
+    ``matcher_key`` is their digest, and a document's matches are kept by it and the texts."""
     if cache is None or cache.path is None:
         return matcher.find
-    doc_of = {p.id: d.id for d in documents for p in d.passages}
     passages = {p.id: p for d in documents for p in d.passages}
+    doc_of = {p.id: d.id for d in documents for p in d.passages}
     sentences: dict[str, list[str]] = defaultdict(list)
     for claim in claims:
         s = claim.sentence

@@ -57,14 +57,18 @@ def workers() -> int:
     if multiprocessing.current_process().daemon or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    cap = os.environ.get("KB_WORKERS", "")
-    return max(1, min(cores, int(cap) if cap.isdigit() and int(cap) > 0 else cores))
+    return min(cores, _cap() or cores)
 
 
 def one_process() -> bool:
     """``KB_WORKERS=1``: everything computed in this process, no other forked or started."""
+    return _cap() == 1
+
+
+def _cap() -> int | None:
+    """``KB_WORKERS``, when it is a number of processes (none otherwise)."""
     cap = os.environ.get("KB_WORKERS", "")
-    return cap.isdigit() and int(cap) == 1
+    return int(cap) if cap.isdigit() and int(cap) > 0 else None
 
 
 def _leave_interrupts() -> None:
