@@ -813,7 +813,8 @@ FRESH_FROM = 50_000
 
 def _fresh_worth_it(citations: int) -> bool:
     """A large build (``FRESH_FROM`` citations), where this process may start another Python:
-    not inside a worker, not with ``KB_WORKERS=1``, on a system with ``pass_fds``."""
+    not inside a worker, not with ``KB_WORKERS=1``, on a system with ``pass_fds``, from an
+    interpreter that runs ``-c`` (not a frozen application)."""
     import multiprocessing
     import sys
 
@@ -821,6 +822,7 @@ def _fresh_worth_it(citations: int) -> bool:
         citations >= FRESH_FROM
         and os.name == "posix"
         and bool(sys.executable)
+        and not getattr(sys, "frozen", False)
         and not multiprocessing.current_process().daemon
         and not one_process()
     )
