@@ -223,6 +223,15 @@ def test_a_build_finished_in_a_process_started_afresh_gives_the_same_database(ro
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(("-wal", "-shm", ".tmp"))]
 
 
+def test_citations_resolved_a_few_documents_at_a_time_give_the_same_database(root, tmp_path, monkeypatch):
+    """A large build resolves its documents' citations a part at a time, each document's list let
+    go once read: one document a part gives the rows the whole at once gives."""
+    build(tmp_path / "whole.db", root)
+    monkeypatch.setattr(kb.build, "RESOLVED_AT_ONCE", 1)
+    build(tmp_path / "parts.db", root)
+    assert _whole(tmp_path / "parts.db") == _whole(tmp_path / "whole.db")
+
+
 def _children_cpu() -> float:
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return used.ru_utime + used.ru_stime
