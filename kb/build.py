@@ -189,7 +189,8 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
         raise KbError(
             "no bibliography/ folder", str(root), hint="run kb build from the repository root or pass --sources"
         )
-    paths = _files(root, "bibliography", "*.md") + _files(root, "evidence", "*.md")
+    real = _RealPaths()
+    paths = _files(root, "bibliography", "*.md", real) + _files(root, "evidence", "*.md", real)
     keys = [digest(str(p), hashlib.sha256(p.read_bytes()).digest()) for p in paths]
     cache.prefill("document", [(key, load_document, (p,)) for key, p in zip(keys, paths, strict=True)], "documents")
     documents = [
@@ -213,8 +214,8 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     for doc in documents:
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
         if bib_name or list_name:
-            bib_path = _named_file(bib_dir, bib_name, doc, "references") if bib_name else None
-            list_path = _named_file(bib_dir, list_name, doc, "reference_list") if list_name else None
+            bib_path = _named_file(bib_dir, bib_name, doc, "references", real) if bib_name else None
+            list_path = _named_file(bib_dir, list_name, doc, "reference_list", real) if list_name else None
             named.append((doc, bib_path, list_path))
     # a document's list, both readings merged: a pure function of the two files
     merged = [digest(once.key(_load_bib, b), once.key(read_references, t)) for _, b, t in named]
@@ -230,18 +231,18 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     once.prefill([(_load_bib, b) for b, _ in todo if b] + [(read_references, t) for _, t in todo if t])
     for (doc, bib_path, list_path), key in bar(list(zip(named, merged, strict=True)), "reference lists"):
         if bib_path:
-            used_bib.add(bib_path.resolve())
+            used_bib.add(real(bib_path))
         doc_works, fs, disagreements = cache.value("merged-list", key, _document_list, once.read, bib_path, list_path)
         entries += document_entries(doc.id, doc_works, fs, disagreements)
     unlisted = [
         w
-        for path in _files(root, "bibliography", "*.bib")
-        if path.resolve() not in used_bib
+        for path in _files(root, "bibliography", "*.bib", real)
+        if real(path) not in used_bib
         for w in once.read(_load_bib, path)
     ]
     linked = link(entries, unlisted)
-    evidence = load_evidence(_files(root, "evidence", "*.yml"), by_id)
-    concepts, curated_links = load_concepts(_files(root, "concepts", "*.yml"), by_id)
+    evidence = load_evidence(_files(root, "evidence", "*.yml", real), by_id)
+    concepts, curated_links = load_concepts(_files(root, "concepts", "*.yml", real), by_id)
     sources = Sources(
         documents,
         linked.works,
@@ -253,7 +254,7 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
         linked.lists,
         linked.entries,
     )
-    _relative_paths(sources, root)
+    _relative_paths(sources, root, real)
     return sources
 
 
@@ -276,13 +277,31 @@ def _parsed(parse: Callable[[Path], T], path: Path) -> T:
     return parse(path)
 
 
-def _files(root: Path, folder: str, pattern: str) -> list[Path]:
+class _RealPaths:
+    """``Path.resolve()`` for the many files of a few folders: each folder resolved once, and a
+    file name that is no symlink joined to it (at 100,000 works some 60,000 paths resolved
+    component by component, one system call each, were 1.3 s of a build)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        if path.name in ("", "..") or os.path.islink(path):
+            return path.resolve()
+        return folder / path.name
+
+
+def _files(root: Path, folder: str, pattern: str, real: _RealPaths | None = None) -> list[Path]:
     """The source files of one folder, in name order; a symlink that leads out of the sources is
-    an error (the build would publish whatever it points at)."""
+    an error (the build would publish whatever it points at). ``real``: how paths are resolved."""
+    real = real or _RealPaths()
     inside = root.resolve()
     out = []
     for path in sorted((root / folder).glob(pattern)):
-        if not path.resolve().is_relative_to(inside):
+        if not real(path).is_relative_to(inside):
             raise KbError(
                 f"{folder}/{path.name} links to a file outside the sources folder",
                 str(path),
@@ -292,7 +311,7 @@ def _files(root: Path, folder: str, pattern: str) -> list[Path]:
     return out
 
 
-def _named_file(folder: Path, name: object, doc: Document, key: str) -> Path:
+def _named_file(folder: Path, name: object, doc: Document, key: str, real: _RealPaths | None = None) -> Path:
     """The file a document's front matter names, which must lie inside ``folder``: an absolute
     path, ``..`` or a symlink that leads out of the sources would publish any file the build can
     read (``reference_list: /etc/passwd``)."""
@@ -300,9 +319,10 @@ def _named_file(folder: Path, name: object, doc: Document, key: str) -> Path:
     if not isinstance(name, str) or not name.strip():
         raise KbError(f"{key}: should name one file, not {name!r}", doc.path, line, hint=f"write '{key}: refs.bib'")
     path = folder / name
-    inside = folder.resolve()
+    real = real or _RealPaths()
+    inside = real(folder)
     try:
-        resolved = path.resolve()
+        resolved = real(path)
     except (OSError, RuntimeError) as e:  # a symlink loop
         raise KbError(f"{key} file {name!r} cannot be opened: {e}", doc.path, line) from None
     if not resolved.is_relative_to(inside):
@@ -401,16 +421,17 @@ class ParsedOnce:
         return loads(self.parsed[key])
 
 
-def _relative_paths(sources: Sources, root: Path) -> None:
+def _relative_paths(sources: Sources, root: Path, real: _RealPaths | None = None) -> None:
     """Store paths relative to the sources folder: the same sources give the same database
     wherever the repository is checked out."""
+    real = real or _RealPaths()
     base = root.resolve()
     done: dict[str, str] = {}  # a path is resolved once, not once per record that names it
 
     def rel(path: str) -> str:
         if path not in done:
             try:
-                done[path] = Path(path).resolve().relative_to(base).as_posix()
+                done[path] = real(Path(path)).relative_to(base).as_posix()
             except ValueError:
                 done[path] = path
         return done[path]

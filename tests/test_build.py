@@ -472,3 +472,29 @@ def _command_lines() -> list[bytes]:
         except OSError:
             pass  # ended meanwhile
     return out
+
+
+def test_paths_resolved_folder_by_folder_are_what_resolve_gives(tmp_path):
+    """The build resolves its many source paths a folder at a time: for plain files, symlinks
+    (to files inside, outside, to folders), '..', missing files and absolute names, the result is
+    Path.resolve()'s."""
+    from kb.build import _RealPaths
+
+    bib = tmp_path / "src" / "bibliography"
+    bib.mkdir(parents=True)
+    (bib / "a.bib").write_text("x")
+    (tmp_path / "outside.bib").write_text("y")
+    (bib / "in.bib").symlink_to(bib / "a.bib")
+    (bib / "out.bib").symlink_to(tmp_path / "outside.bib")
+    (bib / "sub").mkdir()
+    (bib / "sub" / "b.bib").write_text("z")
+    (bib / "folder").symlink_to(tmp_path)
+    (tmp_path / "alias").symlink_to(tmp_path / "src")
+    real = _RealPaths()
+    names = ["a.bib", "in.bib", "out.bib", "sub/b.bib", "folder/outside.bib", "../bibliography/a.bib", ".."]
+    names += ["missing.bib", "sub/../a.bib", str(tmp_path / "outside.bib"), "folder"]
+    for base in (bib, tmp_path / "alias" / "bibliography"):
+        for name in names:
+            path = base / name
+            assert real(path) == path.resolve(), path
+        assert real(base) == base.resolve()
