@@ -634,12 +634,7 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
         sources = read_sources(root, cache)
     at = _Step()
     with _writing(db_path, tmp, at):
-        db = sqlite_utils.Database(tmp)
-        # a temporary file renamed into place when complete: its commits need not each wait on
-        # the disk (one fsync at the end makes the renamed file durable)
-        db.execute("pragma synchronous = off")
-        db.execute("pragma journal_mode = memory")
-        _page_cache(db, WRITE_CACHE_KIB)
+        db = _writable(tmp)
         at.name = "create the tables"
         create_tables(db)
         # what only the lists give is stored now and let go: the stages to come make the rest
@@ -723,11 +718,9 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
         _page_cache(db, WRITE_CACHE_KIB)
         # the documents and concept links written into a file of their own by another process
         # while this one writes the rest, then copied in by SQLite (a large build; None: here)
-        side = _store_apart(
-            tmp, partial(_stored_side, sources.documents, links, decades, sources.evidence.tables["findings"]), cited
-        )
+        apart = partial(_stored_side, sources.documents, links, decades, sources.evidence.tables["findings"])
+        side = _store_apart(tmp, apart, cited)
         steps = [
-            *([("save documents", lambda: save_documents(db, sources.documents))] if side is None else []),
             (
                 "save the works' concepts and problems",
                 lambda: save_work_figures(db, work_concepts(links), Counter(p.work_id for p in problems if p.work_id)),
@@ -735,18 +728,8 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
             ("save claims", lambda: save_claims(db, claims, passages_of(sources.documents))),
             ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
             ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
-            *([("save concept links", lambda: save_concept_links(db, links))] if side is None else []),
-            *(
-                [
-                    (
-                        "save the evidence map",
-                        lambda: save_evidence_map(db, links, decades, sources.evidence.tables["findings"]),
-                    )
-                ]
-                if side is None
-                else []
-            ),
             ("save problems", lambda: save_problems(db, problems)),
+            *([(f"save {SIDE_WHAT}", lambda: apart(db))] if side is None else []),
         ]
         # the stages a long build reports (KB_TIMINGS=1, progress on a terminal): store, then the
         # graph's own (graph, analyses, maps), shape-wait, save-graph, then shape
@@ -760,7 +743,7 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
                     side.cancel()
                 raise
             if side is not None:
-                at.name = "save documents, concept links and the evidence map"
+                at.name = f"save {SIDE_WHAT}"
                 written, *took = side.result()
                 overlapped("store-apart", *took)
                 _copy_in(db, written, SIDE_TABLES)
@@ -925,10 +908,7 @@ def _finish_afresh(db_path: str, tmp: str, fingerprint: str, quiet: bool, answer
     with open(answer, "wb") as back:
         try:
             with no_cycle_collection(), _writing(Path(db_path), Path(tmp), at):
-                db = sqlite_utils.Database(tmp)
-                db.execute("pragma synchronous = off")
-                db.execute("pragma journal_mode = memory")
-                _page_cache(db, WRITE_CACHE_KIB)
+                db = _writable(Path(tmp))
                 result: tuple[bool, Any] = (True, _finish(db, Path(tmp), at, fingerprint))
         except KeyboardInterrupt:
             return  # the process that started this one was interrupted too, and says so
@@ -1035,6 +1015,16 @@ WRITE_CACHE_KIB = 65536
 READ_CACHE_KIB = 2000  # SQLite's default
 
 
+def _writable(tmp: Path) -> sqlite_utils.Database:
+    """The temporary file a build writes, opened for it: renamed into place when complete, its
+    commits need not each wait on the disk (one fsync at the end makes the renamed file durable)."""
+    db = sqlite_utils.Database(tmp)
+    db.execute("pragma synchronous = off")
+    db.execute("pragma journal_mode = memory")
+    _page_cache(db, WRITE_CACHE_KIB)
+    return db
+
+
 def _page_cache(db: sqlite_utils.Database, kib: int) -> None:
     """Set the connection's page cache to ``kib`` KiB (a smaller one lets the pages above it
     go at once). Nothing of it is stored in the database."""
@@ -1058,6 +1048,7 @@ def _apart_worth_it(citations: int) -> bool:
 # evidence map made from them, against 575,000 claims, a million of their citations and the
 # works' concepts: with the claims there too, the other process took 8 s while this one waited)
 SIDE_TABLES = ("documents", "passages", "concept_links", "evidence")
+SIDE_WHAT = "documents, concept links and the evidence map"
 
 
 def _store_apart(path: Path, write: Callable[[sqlite_utils.Database], None], citations: int) -> Later | None:
@@ -1066,16 +1057,14 @@ def _store_apart(path: Path, write: Callable[[sqlite_utils.Database], None], cit
     (:class:`Later`) while this one writes the others; None otherwise."""
     if not _apart_worth_it(citations):
         return None
-    return Later(
-        partial(_stored_apart, path.with_name(path.name + "-side"), write),
-        "documents, concept links and the evidence map",
-    )
+    return Later(partial(_stored_apart, path.with_name(path.name + "-side"), write), SIDE_WHAT)
 
 
 def _stored_side(
     documents: list[Document], links: list, decades: dict[str, str], findings: list, db: sqlite_utils.Database
 ) -> None:
-    """What another process writes in a large build (:data:`SIDE_TABLES`)."""
+    """The tables another process writes in a large build (:data:`SIDE_TABLES`), the build's
+    own last in a small one."""
     save_documents(db, documents)
     save_concept_links(db, links)
     save_evidence_map(db, links, decades, findings)

@@ -160,19 +160,8 @@ class EdgeLists:
 
     def add_edge(self, u: str, v: str, **attrs: Any) -> dict[str, Any]:
         """Add an edge (its ends as nodes, if new); return its data."""
-        u, v = sys.intern(u), sys.intern(v)
-        types = self.types
-        if u not in types:
-            types[u] = None
-        if v not in types:
-            types[v] = None
-        if len(attrs) <= 2:
-            attrs = self._shared.setdefault(tuple(attrs.items()), attrs)
-        edges = self.kinds.get(attrs.get("kind"))
-        if edges is None:
-            edges = self.kinds[attrs.get("kind")] = []
-        edges.append((u, v, attrs))
-        return attrs
+        self.add_edges_from([(u, v, attrs)])
+        return self.kinds[attrs.get("kind")][-1][2]
 
     def add_nodes_from(self, nodes: Iterable[str | tuple[str, dict[str, Any]]], **attrs: Any) -> None:
         """Add nodes, each a node or ``(node, attributes)``, as networkx's method does."""
