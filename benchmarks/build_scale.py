@@ -14,6 +14,7 @@ syllables; 3% of citations carry a wrong year and 2% cite no reference at all.
     python benchmarks/build_scale.py                       # 1,000 to 8,000 works, .bib lists
     python benchmarks/build_scale.py --max 100000          # up to 100k works, 1M citations
     python benchmarks/build_scale.py --free-text --max 4000  # the lists as free text (APA)
+    python benchmarks/build_scale.py --start 8000 --max 64000 --repeat 3  # medians of 3 runs a size
     python benchmarks/build_scale.py --check-only           # kb check: 200,000 citations, 20,000 references
     python benchmarks/build_scale.py --check-only --unique-citations  # the same, no two citations alike
 
@@ -30,6 +31,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -239,6 +241,20 @@ def stage_times(stderr: str) -> dict[str, tuple[float, float, float]]:
     return out
 
 
+def median_run(runs: list[tuple[Run, dict[str, tuple[float, float, float]]]]) -> tuple[Run, dict]:
+    """Several first builds of one size as one: the median wall and CPU time of the command and
+    of each stage, the largest peak memory (the last run's output)."""
+    whole = [r for r, _ in runs]
+    names = [name for name in runs[-1][1] if all(name in s for _, s in runs)]
+    stages = {name: tuple(statistics.median(s[name][i] for _, s in runs) for i in range(3)) for name in names}
+    built = whole[-1]._replace(
+        wall=statistics.median(r.wall for r in whole),
+        cpu=statistics.median(r.cpu for r in whole),
+        rss=max(r.rss for r in whole),
+    )
+    return built, stages
+
+
 def bench_build(args: argparse.Namespace, workdir: Path) -> None:
     kb = kb_command()
     env = {**os.environ, "KB_TIMINGS": "1"}
@@ -253,18 +269,24 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
     for n in sizes:
         root = workdir / f"build-{n}"
         made = generate(root, n, args.free_text)
-        built = run([kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")], env)
-        if built.code != 0:
-            print(built.err[-2000:], file=sys.stderr)
-            sys.exit(f"kb build failed on {n} works (exit {built.code})")
-        stages = stage_times(built.err)
+        runs = []
+        for _ in range(args.repeat):
+            # each a first build: no database and no cache of an earlier one
+            for name in ("kb.db", ".kb.db.build-cache", ".kb.db.format-cache"):
+                (root / name).unlink(missing_ok=True)
+            built = run([kb, "build", "--quiet", "--sources", str(root), "--db", str(root / "kb.db")], env)
+            if built.code != 0:
+                print(built.err[-2000:], file=sys.stderr)
+                sys.exit(f"kb build failed on {n} works (exit {built.code})")
+            runs.append((built, stage_times(built.err)))
+            print(
+                f"  {n:>7,} works {made['citations']:>9,} citations {made['documents']:>6,} documents: "
+                f"{built.wall:8.1f} s ({built.cpu:.1f} s CPU), peak {built.rss:7.0f} MB  | "
+                + ", ".join(f"{k} {v[0]:.1f}" for k, v in runs[-1][1].items()),
+                flush=True,
+            )
+        built, stages = median_run(runs)
         rebuilt = again = unchanged = None
-        print(
-            f"  {n:>7,} works {made['citations']:>9,} citations {made['documents']:>6,} documents: "
-            f"{built.wall:8.1f} s ({built.cpu:.1f} s CPU), peak {built.rss:7.0f} MB  | "
-            + ", ".join(f"{k} {v[0]:.1f}" for k, v in stages.items()),
-            flush=True,
-        )
         if args.rebuild:
             # a rebuild after one changed document, a second one after another change (each
             # rebuild keeps what the next one needs), and a build with nothing changed
@@ -369,6 +391,13 @@ def main() -> None:
         action="store_true",
         help="also time a rebuild after one document changed, a second one after another "
         "change, and a build with nothing changed",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="first builds of each size (each from no database and no cache): the growth factors "
+        "are computed from each stage's median (runs of the same build here vary by about 10%%)",
     )
     ap.add_argument("--check-only", action="store_true", help="only the kb check benchmark")
     ap.add_argument("--no-check", action="store_true", help="skip the kb check benchmark")
