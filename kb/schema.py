@@ -526,7 +526,12 @@ TABLES: list[Table] = [
         "Concept to passage, work or finding, with the evidence passage and how the link was made.",
         pk="id",
         facets=["concept_id", "target_table", "method"],
-        indexes=(("concept_id",), ("target_table", "target_id"), ("method",)),
+        indexes=(
+            # a concept's links of one kind and way, their targets read from the index alone (its page)
+            ("concept_id", "target_table", "method", "target_id"),
+            ("target_table", "target_id"),
+            ("method",),
+        ),
         shown=("id", "concept_id", "target_table", "target_id", "method", "matched_text", "passage_id"),
         columns=[
             Column("id", int),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kb.schema import QUERIES
+
 
 @pytest.mark.browser
 def test_works_table_shows_facets_and_rows(server, browser, artifacts):
@@ -53,6 +55,11 @@ PAGES = [
     pytest.param("/-/evidence-map", id="evidence-map"),
     pytest.param("/-/map", id="map"),
     pytest.param("/-/map/exclusion", id="concept-map"),
+    # a table's schema, as Datasette prints it under the rows
+    pytest.param("/kb/concept_links", id="concept-links"),
+    pytest.param("/kb/bibliographic_coupling", id="coupling"),
+    # each canned query, its SQL printed above its form
+    *(pytest.param(f"/kb/{name}", id=name) for name in QUERIES),
 ]
 # a raw JSON array or object, as stored, in a table cell
 RAW_JSON_CELLS = """() => [...document.querySelectorAll('td')].map(td => td.innerText.trim()).filter(t => {

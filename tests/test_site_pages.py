@@ -177,3 +177,81 @@ def test_row_pages_link_their_foreign_keys_to_rows_that_exist(site):
             assert get(ds, href).status_code == 200
             checked += 1
     assert checked >= 15
+
+
+@pytest.fixture(scope="module")
+def larger(tmp_path_factory):
+    """A database built from a generated corpus of six documents, whose concepts are discussed
+    in more claims, passages and works than a page lists (kb.schema.RELATED_LIMIT)."""
+    import sys
+    from pathlib import Path
+
+    from kb.build import build
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from corpus import write_corpus
+
+    folder = tmp_path_factory.mktemp("larger")
+    path = folder / "kb.db"
+    build(path, write_corpus(folder / "corpus", Path(__file__).resolve().parents[1], documents=6, per_document=60))
+    return Datasette([str(path)], immutables=[]), sqlite3.connect(path)
+
+
+def test_a_concept_page_lists_the_first_rows_of_each_kind_and_links_to_all_of_them(larger):
+    """At 100,000 works a concept page listed every claim, passage and work (200 MB): each list
+    is now the first RELATED_LIMIT, under the count of all, with a link to all of them in the
+    concept links' table, which shows that many rows."""
+    from kb.schema import RELATED_LIMIT
+
+    ds, conn = larger
+    long_lists = 0
+    for (concept,) in conn.execute("select id from concepts"):
+        html = get(ds, f"/-/concepts/{concept}").text
+        for table, method in (("claims", None), ("passages", "matched"), ("works", None)):
+            section = re.search(rf'<section id="{table}">(.*?)</section>', html, re.S).group(1)
+            expected = conn.execute(
+                "select count(distinct target_id) from concept_links where concept_id = ? and target_table = ?"
+                + (" and method = ?" if method else ""),
+                [concept, table] + ([method] if method else []),
+            ).fetchone()[0]
+            heading = re.search(r"<h2>[^<]*\(([\d,]+)\)</h2>", section).group(1)
+            assert int(heading.replace(",", "")) == expected, (concept, table)
+            items = re.findall(r"<li>", section)
+            assert len(items) == min(expected, RELATED_LIMIT) or (expected == 0 and table != "passages"), (
+                concept,
+                table,
+            )
+            more = re.search(r'<p class="kb-muted kb-more">.*?<a href="([^"]+)">all ([\d,]+)', section, re.S)
+            if expected <= RELATED_LIMIT:
+                assert more is None, (concept, table)
+                continue
+            long_lists += 1
+            url = unescape(more.group(1))
+            assert int(more.group(2).replace(",", "")) == expected
+            assert url.startswith("/kb/concept_links?"), url
+            page = get(ds, url.replace("/kb/concept_links?", "/kb/concept_links.json?") + "&_shape=objects&_size=max")
+            rows = page.json()["rows"]
+            assert {r["target_id"] for r in rows} and len({r["target_id"] for r in rows}) == expected, (concept, table)
+            assert all(r["concept_id"] == concept and r["target_table"] == table for r in rows)
+    assert long_lists >= 3
+
+
+def test_a_concept_page_names_the_concepts_it_shares_units_with_as_the_build_counted_them(larger):
+    ds, conn = larger
+    for (concept,) in conn.execute("select id from concepts"):
+        html = get(ds, f"/-/concepts/{concept}").text
+        shown = {
+            unescape(ident): int(n)
+            for ident, n in re.findall(
+                r'class="kb-cooccur" href="/-/concepts/([^"]+)">[^<]*</a> <small>\((\d+)\)', html
+            )
+        }
+        stored = {
+            other: n
+            for other, n in conn.execute(
+                "select concept_b, shared from concept_cooccurrence where concept_a = ? "
+                "union all select concept_a, shared from concept_cooccurrence where concept_b = ?",
+                [concept, concept],
+            )
+        }
+        assert shown == stored, concept

@@ -81,8 +81,8 @@ async def concept_page(datasette, request):
         raise NotFound(f"No concept {slug!r}: see /-/concepts")
     concept = dict(found[0])
 
-    async def fetch(sql: str, params: list | tuple = (slug,)) -> list[dict]:
-        return [dict(r) for r in (await db.execute(sql, list(params))).rows]
+    async def fetch(sql: str, params: list | tuple | dict = (slug,)) -> list[dict]:
+        return [dict(r) for r in (await db.execute(sql, params if isinstance(params, dict) else list(params))).rows]
 
     labels = await fetch(
         "select label, kind from concept_labels where concept_id = ? and kind != 'hidden' order by kind, label"
@@ -94,28 +94,55 @@ async def concept_page(datasette, request):
         "order by concepts.pref_label"
     ):
         relations.setdefault(r["relation"], []).append(r)
+    # each list the first RELATED_LIMIT rows, with the count of all and a link to them in the
+    # concept links' table (at 100,000 works a concept is discussed in 200,000 claims: the whole
+    # page was 200 MB, and every other page waited for it)
+    shown = RELATED_LIMIT
+    counts = {
+        r["target_table"]: r["n"]
+        for r in await fetch(
+            "select target_table, count(distinct target_id) as n from concept_links "
+            "where concept_id = ? and target_table in ('claims', 'works') group by target_table"
+        )
+    }
+    counts["passages"] = (
+        await fetch(
+            "select count(distinct target_id) as n from concept_links "
+            "where concept_id = ? and target_table = 'passages' and method = 'matched'"
+        )
+    )[0]["n"]
+    claim_rows = await fetch(
+        "select claims.id, claims.text, claims.passage_id, claims.start - passages.start as offset "
+        "from claims join passages on passages.id = claims.passage_id where claims.id in "
+        "(select target_id from concept_links where target_table = 'claims' and concept_id = ?) "
+        "order by claims.document_id, claims.start limit ?",
+        (slug, shown),
+    )
+    passages = await fetch(
+        "select id, text from passages where id in "
+        "(select target_id from concept_links where concept_id = ? and target_table = 'passages' "
+        "and method = 'matched') order by id limit ?",
+        (slug, shown),
+    )
+    # where the concept's labels were matched, in the passages shown and those of the claims shown
     passage_spans: dict[str, list[tuple[int, int]]] = {}
+    around = sorted({r["passage_id"] for r in claim_rows} | {p["id"] for p in passages})
     for r in await fetch(
-        "select target_id, start, end from concept_links where concept_id = ? "
-        "and target_table = 'passages' and method = 'matched'"
+        "select target_id, start, end from concept_links where concept_id = ? and target_table = 'passages' "
+        f"and method = 'matched' and target_id in ({', '.join('?' * len(around))})",
+        (slug, *around),
     ):
         passage_spans.setdefault(r["target_id"], []).append((r["start"], r["end"]))
     cites_of: dict[str, list[dict]] = {}
     for c in await fetch(
         "select claim_citations.claim_id, citations.id, citations.text, citations.status from claim_citations "
-        "join citations on citations.id = claim_citations.citation_id where claim_citations.claim_id in "
-        "(select target_id from concept_links where target_table = 'claims' and concept_id = ?) "
-        "order by citations.start"
+        "join citations on citations.id = claim_citations.citation_id "
+        f"where claim_citations.claim_id in ({', '.join('?' * len(claim_rows))}) order by citations.start",
+        [r["id"] for r in claim_rows],
     ):
         cites_of.setdefault(c["claim_id"], []).append(c)
     claims = []
-    for r in await fetch(
-        "select distinct claims.id, claims.text, claims.passage_id, claims.start - passages.start as offset "
-        "from concept_links join claims on claims.id = concept_links.target_id "
-        "join passages on passages.id = claims.passage_id "
-        "where concept_links.target_table = 'claims' and concept_links.concept_id = ? "
-        "order by claims.document_id, claims.start"
-    ):
+    for r in claim_rows:
         spans = [
             (s - r["offset"], e - r["offset"])
             for s, e in passage_spans.get(r["passage_id"], [])
@@ -129,18 +156,15 @@ async def concept_page(datasette, request):
                 "citations": cites_of.get(r["id"], []),
             }
         )
-    passages = await fetch(
-        "select id, text from passages where id in "
-        "(select target_id from concept_links where concept_id = ? and target_table = 'passages' "
-        "and method = 'matched') order by id"
-    )
     for p in passages:
         p["html"] = _highlight(p["text"], passage_spans[p["id"]])
     works = await fetch(
-        "select works.id, works.apa, concept_links.method, count(*) as n from concept_links "
+        # one row a work: cited-in-candidate only when that is its only way (its note on the page)
+        "select works.id, works.apa, min(concept_links.method) as method, count(*) as n from concept_links "
         "join works on works.id = concept_links.target_id "
         "where concept_links.target_table = 'works' and concept_links.concept_id = ? "
-        "group by works.id, concept_links.method order by concept_links.method, works.apa"
+        "group by works.id order by 3, works.apa limit ?",
+        (slug, shown),
     )
     # a finding linked to the concept in two ways is one finding, with both ways named
     findings = await fetch(
@@ -163,13 +187,24 @@ async def concept_page(datasette, request):
         "where concept_links.concept_id = ? and concept_links.target_table in ('focus_groups', 'criteria', 'topics', 'methods') "
         "order by concept_links.target_table, concept_links.target_id"
     )
+    # the concepts discussed in the same passages, claims or findings, as the build counted them
     cooccurring = await fetch(
-        "select concepts.id, concepts.pref_label, count(distinct b.target_id) as shared "
-        "from concept_links a join concept_links b on a.target_table = b.target_table and a.target_id = b.target_id "
-        "join concepts on concepts.id = b.concept_id "
-        "where a.concept_id = ? and b.concept_id != a.concept_id and a.target_table in ('passages', 'claims') "
-        "group by concepts.id order by shared desc, concepts.pref_label"
+        "select concepts.id, concepts.pref_label, pairs.shared from ("
+        "select concept_b as other, shared from concept_cooccurrence where concept_a = :slug "
+        "union all select concept_a, shared from concept_cooccurrence where concept_b = :slug) as pairs "
+        "join concepts on concepts.id = pairs.other order by pairs.shared desc, concepts.pref_label",
+        {"slug": slug},
     )
+    # past RELATED_LIMIT, all of a list in the concept links' table, filtered to this concept
+    more = {
+        table: datasette.urls.table(name, "concept_links")
+        + "?"
+        + urlencode(
+            {"concept_id": slug, "target_table": table, **({"method": "matched"} if table == "passages" else {})}
+        )
+        for table in ("claims", "passages", "works")
+        if counts.get(table, 0) > shown
+    }
     return Response.html(
         await datasette.render_template(
             "kb_concept.html",
@@ -185,6 +220,8 @@ async def concept_page(datasette, request):
                 findings=findings,
                 evidence_records=evidence_records,
                 cooccurring=cooccurring,
+                counts=counts,
+                more=more,
             ),
             request=request,
         )
@@ -314,9 +351,32 @@ def menu_links(datasette):
     ]
 
 
+# what the site adds to Datasette's own styles, on every page while a kb database is served:
+# SQL (a canned query's, a table's schema) wraps within the page at any width instead of
+# scrolling it sideways; a facet's count is not broken inside its number (Datasette breaks a
+# facet's line at any character)
+STYLESHEET = """pre#sql-query, pre.wrapped-sql { white-space: pre-wrap; overflow-wrap: anywhere; }
+.facet-info ul.tight-bullets li { word-break: normal; overflow-wrap: anywhere; }
+"""
+
+
+async def stylesheet(datasette, request):
+    from datasette.utils.asgi import Response
+
+    return Response(STYLESHEET, content_type="text/css; charset=utf-8", headers={"Cache-Control": "max-age=3600"})
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    if not kb_databases(datasette):
+        return None
+    return [datasette.urls.path("/-/kb.css")]
+
+
 @hookimpl
 def register_routes():
     return [
+        (r"^/-/kb\.css$", stylesheet),
         (r"^/-/concepts$", concepts_index),
         (r"^/-/concepts/(?P<slug>[a-z0-9-]+)$", concept_page),
         (r"^/-/evidence-map$", evidence_map),
