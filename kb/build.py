@@ -106,6 +106,15 @@ def built_from(db_path: Path, fingerprint: str) -> bool:
     code). Its modification time is then brought up to now, so that a check by time
     (:func:`is_stale`) finds it current too (a checkout, or a file saved unchanged, makes
     sources newer without changing them)."""
+    if stored_digest(db_path) != fingerprint:
+        return False
+    os.utime(db_path)
+    return True
+
+
+def stored_digest(db_path: Path) -> str | None:
+    """The :func:`sources_digest` of the sources ``db_path`` was built from; None for a file
+    that is missing, not a database, not one kb built, or built before the digest was kept."""
     try:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
@@ -113,11 +122,8 @@ def built_from(db_path: Path, fingerprint: str) -> bool:
         finally:
             conn.close()
     except sqlite3.Error:
-        return False  # missing, not a database, not one kb built, or built before the digest was kept
-    if row is None or row[0] != fingerprint:
-        return False
-    os.utime(db_path)
-    return True
+        return None
+    return row[0] if row else None
 
 
 def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -206,11 +207,12 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
     from datasette.cli import cli as datasette_cli
 
     from kb.build import build as run_build
-    from kb.build import built_from, default_root, is_stale, sources_digest
+    from kb.build import built_from, is_stale, readable_kb_database, sources_digest
 
-    root = sources or default_root()
-    db_path = db_path or root / "kb.db"
-    fingerprint = sources_digest(root) if is_stale(db_path, root) else None  # only when it may have changed
+    db_path, root = _own_database(db_path, sources)
+    if root is None:
+        db_path = readable_kb_database(db_path)
+    fingerprint = sources_digest(root) if root is not None and is_stale(db_path, root) else None
     if fingerprint is not None and not built_from(db_path, fingerprint):
         from kb.progress import set_quiet
 
@@ -221,8 +223,8 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
         if not quiet:
             click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
     args = ["serve", "-i", str(db_path), "-h", host, "-p", str(port)] + large_library_settings(db_path)
-    metadata = root / "metadata.yml"
-    if metadata.exists():
+    metadata = instance_metadata(db_path, root)
+    if metadata is not None:
         args += ["-m", str(metadata)]
     if not quiet:
         click.echo(f"Serving {db_path} at http://{host}:{port}/", err=True)
@@ -254,9 +256,46 @@ def publish(out: Path, db_path: Path | None, sources: Path | None, quiet: bool) 
     db = ensure_built(db_path, root)
     if not quiet:
         click.echo(f"building the bundle of {db} in {out} ...", err=True)
-    manifest = write_bundle(db, out, root / "metadata.yml", large_library_settings(db))
+    manifest = write_bundle(
+        db, out, instance_metadata(db, _own_database(db_path, sources)[1]), large_library_settings(db)
+    )
     if not quiet:
         click.echo(f"Wrote {out}: {len(manifest['files'])} files; serve with: sh {out / 'serve.sh'}")
+
+
+def _own_database(db_path: Path | None, sources: Path | None) -> tuple[Path, Path | None]:
+    """The database ``kb serve`` serves and the sources folder it is built from: the folder's
+    ``kb.db``, or ``--db`` built from ``--sources``. A ``--db`` alone that is not the folder's own
+    ``kb.db`` comes with no folder (None): it is served as it is, never rebuilt from sources it
+    may not come from (the repository's seed, say, over a library built elsewhere)."""
+    from kb.build import default_root
+
+    root = sources or default_root()
+    if db_path is None:
+        return root / "kb.db", root
+    if sources is not None or os.path.abspath(db_path) == os.path.abspath(root / "kb.db"):
+        return db_path, root
+    return db_path, None
+
+
+def instance_metadata(db_path: Path, root: Path | None) -> Path | None:
+    """The ``metadata.yml`` (title, description, source, licence) of the knowledge base in
+    ``db_path``: its sources folder's; for a database that comes with no folder, the one beside
+    it, else the current sources folder's when the database was built from that folder as it
+    is now (its digest); None otherwise (Datasette's own title, not another library's)."""
+    from kb.build import default_root, sources_digest, stored_digest
+
+    if root is not None:
+        found = root / "metadata.yml"
+        return found if found.is_file() else None
+    beside = Path(db_path).parent / "metadata.yml"
+    if beside.is_file():
+        return beside
+    folder = default_root()
+    found = folder / "metadata.yml"
+    if found.is_file() and (folder / "bibliography").is_dir() and stored_digest(db_path) == sources_digest(folder):
+        return found
+    return None
 
 
 LARGE = 20_000  # rows of works or citations past which Datasette's per-page extras cost more than they give

@@ -24,3 +24,57 @@ def test_serve_turns_off_suggested_facets(server):
     base, _, _ = server
     with urllib.request.urlopen(base + "/-/settings.json") as r:
         assert json.load(r)["suggest_facets"] is False
+
+
+def test_serve_db_alone_serves_that_file_as_it_is_with_its_own_description(sources_copy, tmp_path):
+    """``kb serve --db FILE`` from a sources folder, FILE another library's database older than
+    the folder's sources: it is served as it is (it was rebuilt from the folder's sources, the
+    other library lost), under the metadata.yml beside it, not the folder's."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import free_port, kb_executable
+    from corpus import write_corpus
+
+    from kb.build import build
+
+    other = tmp_path / "other"
+    other.mkdir()
+    db = other / "library.db"
+    build(db, write_corpus(tmp_path / "corpus", Path(__file__).resolve().parents[1], documents=2, per_document=20))
+    (other / "metadata.yml").write_text('title: "Another library"\n', encoding="utf-8")
+    os.utime(db, (946684800, 946684800))  # built in 2000: older than every source of the folder
+    before = db.read_bytes()
+    port = free_port()
+    log = open(tmp_path / "serve.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(
+        kb_executable() + ["serve", "--db", str(db), "--port", str(port)],
+        cwd=sources_copy,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        with urllib.request.urlopen(base + "/library/works.json?_shape=objects&_size=1") as r:
+            count = json.load(r)["filtered_table_rows_count"]
+        with urllib.request.urlopen(base + "/-/metadata.json") as r:
+            title = json.load(r)["title"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+    assert count > 36  # the other library's works, not the seed's 36
+    assert title == "Another library"
+    assert db.read_bytes() == before
+    assert not (sources_copy / "kb.db").exists()  # nor was the folder's own built
