@@ -76,8 +76,12 @@ def _family(entry: str) -> tuple[str, str]:
     return author, year
 
 
-def write_corpus(root: Path, seed: Path, documents: int = 4, per_document: int = 80, shared: int = 10) -> Path:
-    """Write the corpus into ``root`` (a sources folder) and return it."""
+def write_corpus(
+    root: Path, seed: Path, documents: int = 4, per_document: int = 80, shared: int = 10, keys_descending: bool = False
+) -> Path:
+    """Write the corpus into ``root`` (a sources folder) and return it. ``keys_descending``: the
+    first document's works have the keys that sort last (doc3-w000 ... in essay-0's list), so
+    that the works' order in the library is not their keys' order."""
     rng = random.Random(14)
     for name in ("bibliography", "evidence", "concepts"):
         shutil.copytree(seed / name, root / name)
@@ -94,7 +98,8 @@ def write_corpus(root: Path, seed: Path, documents: int = 4, per_document: int =
         "  publisher = {Routledge},\n  year = {2012},\n}\n"
     )
     for d in range(documents):
-        own = [_entry(rng, f"doc{d}-w{i:03d}", d * 1000 + i) for i in range(per_document)]
+        k = documents - 1 - d if keys_descending else d
+        own = [_entry(rng, f"doc{k}-w{i:03d}", d * 1000 + i) for i in range(per_document)]
         entries = own + common
         (bib / f"essay-{d}-references.bib").write_text("\n".join(entries), encoding="utf-8")
         paragraphs = []

@@ -30,8 +30,13 @@ def _work_column(columns, table, query_name=None):
     return None
 
 
-async def _all_rows(datasette, request, database, table, sql, query_name):
-    """Every row of the view: table views are paged through, queries run without the row cap."""
+async def _all_rows(datasette, request, database, table, sql, query_name, column):
+    """Every row of the view, as dicts with ``column``: a table view's rows by the SQL Datasette
+    makes for it (its filters, search and sort, as its JSON gives it), without its row cap; a
+    query's rows by its own SQL, likewise. Paging through the view's JSON a thousand rows at a
+    time, at 100,000 works and 1,000,000 citations, the works took 77 s (each page counted the
+    facets again) and the citations more than two minutes."""
+    import re
     from urllib.parse import parse_qsl, urlencode
 
     db = datasette.get_database(database)
@@ -39,26 +44,36 @@ async def _all_rows(datasette, request, database, table, sql, query_name):
         args = [
             (k, v)
             for k, v in parse_qsl(request.query_string, keep_blank_values=True)
-            if k not in ("_size", "_next", "_shape", "_nocount", "_facet", "_facet_array", "_labels")
+            if k not in ("_size", "_next", "_shape", "_nocount", "_facet", "_facet_array", "_labels", "_col", "_nocol")
         ]
         base = datasette.urls.table(database, table, format="json")
-        rows: list[dict] = []
-        next_token = None
-        while True:
-            query = args + [("_shape", "objects"), ("_size", "max"), ("_nocount", "1")]
-            if next_token:
-                query.append(("_next", next_token))
-            response = await datasette.client.get(f"{base}?{urlencode(query)}")
-            data = response.json()
-            rows.extend(data["rows"])
-            next_token = data.get("next")
-            if not next_token:
-                return rows
-    import re
-
-    params = {name: request.args.get(name) or "" for name in set(re.findall(r"(?<!:):(\w+)", sql))}
+        query = args + [("_shape", "objects"), ("_size", "1"), ("_nocount", "1"), ("_nofacet", "1"), ("_col", column)]
+        page = (await datasette.client.get(f"{base}?{urlencode(query)}")).json()
+        whole = re.fullmatch(r"(?s)(select .+) limit \d+", page["query"]["sql"])
+        if whole is None:  # not the SQL this version of Datasette writes: page through it
+            return await _paged_rows(datasette, base, args, column)
+        sql, params = f"select [{column}] from ({whole.group(1)})", page["query"]["params"]
+    else:
+        params = {name: request.args.get(name) or "" for name in set(re.findall(r"(?<!:):(\w+)", sql))}
     result = await db.execute(sql, params, truncate=False)
     return [dict(r) for r in result.rows]
+
+
+async def _paged_rows(datasette, base, args, column):
+    """Every row of a table view, through its JSON, a page at a time."""
+    from urllib.parse import urlencode
+
+    rows: list[dict] = []
+    next_token = None
+    while True:
+        query = args + [("_shape", "objects"), ("_size", "max"), ("_nocount", "1"), ("_nofacet", "1"), ("_col", column)]
+        if next_token:
+            query.append(("_next", next_token))
+        data = (await datasette.client.get(f"{base}?{urlencode(query)}")).json()
+        rows.extend(data["rows"])
+        next_token = data.get("next")
+        if not next_token:
+            return rows
 
 
 def _value(v):
@@ -102,7 +117,7 @@ async def _render(fmt, datasette, request, database, table, columns, rows, sql, 
         # a row page exports its own row, not the table
         rows = [dict(zip(columns, r, strict=False)) if not isinstance(r, dict) else r for r in rows]
     else:
-        rows = await _all_rows(datasette, request, database, table, sql, query_name)
+        rows = await _all_rows(datasette, request, database, table, sql, query_name, column)
     ids = list(dict.fromkeys(_value(r.get(column)) for r in rows if _value(r.get(column))))
     db = datasette.get_database(database)
     works = []
