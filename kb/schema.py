@@ -73,6 +73,21 @@ class Table:
 
 
 # Tables in the order they are created: a table comes after the tables its columns reference.
+
+# The column each of these tables is sorted by: its rows numbered in reading order, one number a
+# row. Datasette 0.65 orders a table's first page by its sort column alone and the next pages by
+# it and the key: sorted by a column rows share (a work's position in its list, a citation's
+# offset in its document), a reader paging on skipped or saw again the rows tying across a
+# page's end (at 100,000 works, 962 works never shown).
+ORDINAL = {
+    "works": "Place of the work in the knowledge base: the reference lists in the order their documents "
+    "are read, each in its own order. The table's order.",
+    "passages": "Place of the paragraph in reading order: the documents in the order they are read, each "
+    "from its start. The table's order.",
+    "citations": "Place of the citation in reading order: the documents in the order they are read, each "
+    "from its start. The table's order.",
+}
+
 TABLES: list[Table] = [
     Table(
         "documents",
@@ -98,7 +113,7 @@ TABLES: list[Table] = [
         "Paragraphs of the documents, searchable. Offsets are characters in the document file.",
         pk="id",
         label_column="id",
-        sort="number",  # p1, p2 ... p10, not p1, p10, p2
+        sort="ordinal",  # reading order, one number a row (ORDINAL)
         facets=["document_id", "kind"],
         fts=("text",),
         shown=("id", "document_id", "number", "text"),
@@ -112,18 +127,19 @@ TABLES: list[Table] = [
             Column("line", int, "Line in the document file."),
             Column("source_line", int, "Line in the original source (the seed blog post)."),
             Column("kind", str, "Kind of the document (essay or report)."),
+            Column("ordinal", int, ORDINAL["passages"]),
         ],
-        indexes=(("document_id",),),
+        indexes=(("document_id",), ("ordinal",)),
     ),
     Table(
         "works",
         "Every work in the reference lists, as CSL-JSON fields; full-text search on title, container and authors.",
         pk="id",
         label_column="title",
-        sort="position",
+        sort="ordinal",
         facets=["type", "decade", "container_title", {"array": "concepts"}],
         fts=("title", "container_title", "authors", "search_variants"),
-        indexes=(("year",), ("position",), ("type",), ("decade",), ("container_title",), ("times_cited",)),
+        indexes=(("year",), ("ordinal",), ("type",), ("decade",), ("container_title",), ("times_cited",)),
         search_detail="coalesce(works.authors, '') || ' (' || coalesce(works.year, 'n.d.') || ')'",
         shown=("id", "authors", "year", "title", "type", "container_title", "concepts", "problem_count", "times_cited"),
         columns=[
@@ -146,6 +162,7 @@ TABLES: list[Table] = [
             Column("doi", str, "DOI."),
             Column("url", str, "URL."),
             Column("position", int, "Position in its reference list (1-based)."),
+            Column("ordinal", int, ORDINAL["works"]),
             Column("source", str, "File the work was read from."),
             Column("line", int, "Line of the entry in that file."),
             Column("provenance", str, "Original source file and line of the printed reference."),
@@ -227,8 +244,8 @@ TABLES: list[Table] = [
         pk="id",
         label_column="text",
         facets=["status", {"array": "problems"}, "document_id"],
-        sort="start",  # reading order, not the ids' string order (c1, c10, c11 ... c2)
-        indexes=(("status",), ("work_id",), ("document_id",), ("document_id", "start")),
+        sort="ordinal",  # reading order (ORDINAL), not the ids' string order (c1, c10, c11 ... c2)
+        indexes=(("status",), ("work_id",), ("document_id",), ("document_id", "start"), ("ordinal",)),
         shown=("id", "text", "status", "message", "work_id", "document_id", "passage_id"),
         columns=[
             Column("id", str, "Document id and citation number."),
@@ -255,6 +272,7 @@ TABLES: list[Table] = [
             Column("locator", str, "Page or other locator."),
             Column("narrative", int, '1 for a narrative citation, "Ostrom (1996)".'),
             Column("group_number", int, "Citations in the same parenthesis share this number."),
+            Column("ordinal", int, ORDINAL["citations"]),
         ],
     ),
     Table(

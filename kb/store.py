@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Iterator
-from itertools import islice
+from itertools import islice, starmap
 from typing import Any, NamedTuple
 
 import sqlite_utils
@@ -147,11 +147,10 @@ def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None
     insert_tuples(
         db,
         "passages",
-        ("id", "document_id", "number", "text", "start", "end", "line", "source_line", "kind"),
+        ("id", "document_id", "number", "text", "start", "end", "line", "source_line", "kind", "ordinal"),
         (
-            (p.id, p.document_id, p.number, p.text, p.start, p.end, p.line, p.source_line, d.kind)
-            for d in documents
-            for p in d.passages
+            (p.id, p.document_id, p.number, p.text, p.start, p.end, p.line, p.source_line, d.kind, ordinal)
+            for ordinal, (d, p) in enumerate(((d, p) for d in documents for p in d.passages), 1)
         ),
     )
 
@@ -182,6 +181,7 @@ _WORK_COLUMNS = (
     "provenance",
     "raw",
     "csl_json",
+    "ordinal",
 )
 
 
@@ -199,7 +199,7 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
     extra = tuple(dict.fromkeys(k for figures in stats.values() for k in figures))
     none: dict[str, Any] = {}
 
-    def row(w: Work) -> tuple[Any, ...]:
+    def row(ordinal: int, w: Work) -> tuple[Any, ...]:
         csl = w.csl
         year = w.year
         figures = stats.get(w.id, none)
@@ -228,10 +228,11 @@ def save_works(db: sqlite_utils.Database, works: list[Work], stats: dict[str, di
             w.provenance,
             w.raw or None,
             json.dumps(csl, ensure_ascii=False, sort_keys=True),
+            ordinal,
             *(_stored(figures.get(k)) for k in extra),
         )
 
-    insert_tuples(db, "works", _WORK_COLUMNS + extra, map(row, works), alter=True)
+    insert_tuples(db, "works", _WORK_COLUMNS + extra, starmap(row, enumerate(works, 1)), alter=True)
     authors: dict[str, tuple[Any, ...]] = {}
     links = []
     for w in works:
@@ -261,7 +262,8 @@ def save_reference_entries(db: sqlite_utils.Database, entries: list[dict[str, An
     insert_rows(db, "reference_entries", entries)
 
 
-def save_citations(db: sqlite_utils.Database, citations: list[Citation], passages: dict[str, Any]) -> None:
+def save_citations(db: sqlite_utils.Database, citations: Iterable[Citation], passages: dict[str, Any]) -> None:
+    """Citations in the order given, which is reading order (``ordinal``, the table's order)."""
     insert_tuples(
         db,
         "citations",
@@ -289,6 +291,7 @@ def save_citations(db: sqlite_utils.Database, citations: list[Citation], passage
             "locator",
             "narrative",
             "group_number",
+            "ordinal",
         ),
         (
             (
@@ -314,8 +317,9 @@ def save_citations(db: sqlite_utils.Database, citations: list[Citation], passage
                 c.locator,
                 int(c.narrative),
                 c.group,
+                ordinal,
             )
-            for c in citations
+            for ordinal, c in enumerate(citations, 1)
         ),
     )
 
