@@ -921,7 +921,7 @@ def database_metadata() -> dict[str, Any]:
     """A kb database's Datasette metadata: its description and every table's.
 
     >>> database_metadata()["tables"]["works"]["sort"]
-    'position'
+    'ordinal'
     """
     tables = {t.name: table_metadata(t) for t in TABLES}
     tables[MARKER] = {"hidden": True, "description": "Marks the database as built by kb, and with which schema."}
