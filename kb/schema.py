@@ -137,7 +137,7 @@ TABLES: list[Table] = [
         pk="id",
         label_column="title",
         sort="ordinal",
-        facets=["type", "decade", "container_title", {"array": "concepts"}],
+        facets=["type", "decade", "container_title", {"kbarray": "concepts"}],
         fts=("title", "container_title", "authors", "search_variants"),
         indexes=(("year",), ("ordinal",), ("type",), ("decade",), ("container_title",), ("times_cited",)),
         search_detail="coalesce(works.authors, '') || ' (' || coalesce(works.year, 'n.d.') || ')'",
@@ -243,7 +243,7 @@ TABLES: list[Table] = [
         "One row per in-text citation, with its span, status and the reference it resolves to.",
         pk="id",
         label_column="text",
-        facets=["status", {"array": "problems"}, "document_id"],
+        facets=["status", {"kbarray": "problems"}, "document_id"],
         sort="ordinal",  # reading order (ORDINAL), not the ids' string order (c1, c10, c11 ... c2)
         indexes=(("status",), ("work_id",), ("document_id",), ("document_id", "start"), ("ordinal",)),
         shown=("id", "text", "status", "message", "work_id", "document_id", "passage_id"),

@@ -195,3 +195,38 @@ def test_focus_group_criterion_takes_labels(ds):
     by_id = get_json(ds, url + "ul-computing-students")["rows"]
     by_label = get_json(ds, url + "Students+of+UL+computing+faculty")["rows"]
     assert by_id and by_id == by_label
+
+
+@pytest.mark.parametrize(
+    "table,column,filters",
+    [
+        ("works", "concepts", ""),
+        ("works", "concepts", "type=book"),
+        ("works", "concepts", "_search=governance"),
+        ("works", "concepts", "concepts__arraycontains=exclusion"),
+        ("citations", "problems", ""),
+        ("citations", "problems", "status=mismatch"),
+    ],
+)
+def test_the_array_facets_kb_declares_count_as_datasettes_own(ds, table, column, filters):
+    """A table's array facet (``kbarray`` in kb/schema.py) gives the values and counts of
+    Datasette's own array facet on the same view, with links that filter by each value."""
+
+    def facet(path):
+        data = get_json(ds, path + "&_extra=facet_results")
+        results = data["facet_results"]
+        results = results.get("results", results)
+        return results[column]
+
+    ours = facet(f"/{'kb'}/{table}.json?{filters}")
+    theirs = facet(f"/kb/{table}.json?{filters}&_facet_array={column}&_facet_size=max")
+    assert ours["type"] == "array"
+    assert [(r["value"], r["count"]) for r in ours["results"]] == [(r["value"], r["count"]) for r in theirs["results"]][
+        : len(ours["results"])
+    ]
+    assert ours["results"]
+    first = ours["results"][0]
+    filtered = get_json(
+        ds, first["toggle_url"].split("localhost", 1)[-1].replace(f"/{table}?", f"/{table}.json?") + "&_size=0"
+    )
+    assert filtered["filtered_table_rows_count"] == first["count"]

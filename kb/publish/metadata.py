@@ -39,3 +39,86 @@ def canned_queries(datasette, database):
     if database not in kb_databases(datasette):
         return None
     return schema.queries(datasette.urls.table(database, "evidence"))
+
+
+def _array_facet_class():
+    from datasette.database import QueryInterrupted
+    from datasette.facets import ArrayFacet
+    from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+
+    class RowArrayFacet(ArrayFacet):
+        """Datasette's array facet (a table's ``{"kbarray": column}`` facet in ``kb/schema.py``):
+        each value with the number of rows holding it, counted by the rows' keys. Datasette's own
+        removes repeated (value, row) pairs comparing every column of the row: at 100,000 works
+        (their formatted references and CSL-JSON among them) it took longer than the facet time
+        limit, and the works page said "These facets timed out: concepts" (0.5 s; this 0.2 s)."""
+
+        type = "kbarray"
+
+        async def facet_results(self):
+            pks = await self.ds.get_database(self.database).primary_keys(self.table) if self.table else []
+            if not pks:
+                return await super().facet_results()
+            results, timed_out = [], []
+            size = self.get_facet_size()
+            pairs = self.get_querystring_pairs()
+            key = escape_sqlite(pks[0]) if len(pks) == 1 else f"json_array({', '.join(map(escape_sqlite, pks))})"
+            for config in self.get_configs():
+                column = config["config"].get("column") or config["config"]["simple"]
+                sql = (
+                    f"select j.value as value, count(distinct inner.{key}) as count from ({self.sql}) as inner, "
+                    f"json_each(inner.{escape_sqlite(column)}) j group by j.value order by count desc, value "
+                    f"limit {size + 1}"
+                )
+                try:
+                    rows = (
+                        await self.ds.execute(
+                            self.database,
+                            sql,
+                            self.params,
+                            truncate=False,
+                            custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                        )
+                    ).rows
+                except QueryInterrupted:
+                    timed_out.append(column)
+                    continue
+                values = []
+                for row in rows[:size]:
+                    value = str(row["value"])
+                    arg = {f"{column}__arraycontains": value}
+                    selected = (f"{column}__arraycontains", value) in pairs
+                    path = (
+                        path_with_removed_args(self.request, arg)
+                        if selected
+                        else path_with_added_args(self.request, arg)
+                    )
+                    values.append(
+                        {
+                            "value": value,
+                            "label": value,
+                            "count": row["count"],
+                            "toggle_url": self.ds.absolute_url(self.request, path),
+                            "selected": selected,
+                        }
+                    )
+                results.append(
+                    {
+                        "name": column,
+                        "type": "array",  # as the page names it: Datasette's array facet, counted by key
+                        "results": values,
+                        "hideable": config["source"] != "metadata",
+                        "toggle_url": self.ds.urls.path(
+                            path_with_removed_args(self.request, {"_facet_kbarray": column})
+                        ),
+                        "truncated": len(rows) > size,
+                    }
+                )
+            return results, timed_out
+
+    return RowArrayFacet
+
+
+@hookimpl
+def register_facet_classes():
+    return [_array_facet_class()]
