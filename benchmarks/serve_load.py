@@ -48,6 +48,10 @@ URLS = [
     "/kb/concept_path?from=ict&to=exclusion",
     "/kb/co_cited_works?level=paragraph",
     "/kb/focus_group_criterion?focus_group=&criterion=",
+    # the pages a new user found slowest at 100,000 works: the largest concept's page, the
+    # works faceted by concept
+    "/-/concepts/coproduction",
+    "/kb/works?concepts__arraycontains=exclusion",
 ]
 
 
