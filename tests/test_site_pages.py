@@ -221,17 +221,22 @@ def test_a_concept_page_lists_the_first_rows_of_each_kind_and_links_to_all_of_th
                 concept,
                 table,
             )
-            more = re.search(r'<p class="kb-muted kb-more">.*?<a href="([^"]+)">all ([\d,]+)', section, re.S)
+            more = re.search(
+                r'<p class="kb-muted kb-more">.*?all ([\d,]+) through <a href="([^"]+)">their ([\d,]+) concept links',
+                section,
+                re.S,
+            )
             if expected <= RELATED_LIMIT:
                 assert more is None, (concept, table)
                 continue
             long_lists += 1
-            url = unescape(more.group(1))
-            assert int(more.group(2).replace(",", "")) == expected
+            url = unescape(more.group(2))
+            assert int(more.group(1).replace(",", "")) == expected
             assert url.startswith("/kb/concept_links?"), url
             page = get(ds, url.replace("/kb/concept_links?", "/kb/concept_links.json?") + "&_shape=objects&_size=max")
             rows = page.json()["rows"]
             assert {r["target_id"] for r in rows} and len({r["target_id"] for r in rows}) == expected, (concept, table)
+            assert len(rows) == int(more.group(3).replace(",", ""))
             assert all(r["concept_id"] == concept and r["target_table"] == table for r in rows)
     assert long_lists >= 3
 

@@ -98,19 +98,13 @@ async def concept_page(datasette, request):
     # concept links' table (at 100,000 works a concept is discussed in 200,000 claims: the whole
     # page was 200 MB, and every other page waited for it)
     shown = RELATED_LIMIT
-    counts = {
-        r["target_table"]: r["n"]
-        for r in await fetch(
-            "select target_table, count(distinct target_id) as n from concept_links "
-            "where concept_id = ? and target_table in ('claims', 'works') group by target_table"
-        )
-    }
-    counts["passages"] = (
-        await fetch(
-            "select count(distinct target_id) as n from concept_links "
-            "where concept_id = ? and target_table = 'passages' and method = 'matched'"
-        )
-    )[0]["n"]
+    counts, links = {}, {}  # each kind's rows, and the links to them (a passage may match twice)
+    for r in await fetch(
+        "select target_table, count(distinct target_id) as n, count(*) as links from concept_links "
+        "where concept_id = ? and (target_table in ('claims', 'works') "
+        "or (target_table = 'passages' and method = 'matched')) group by target_table"
+    ):
+        counts[r["target_table"]], links[r["target_table"]] = r["n"], r["links"]
     claim_rows = await fetch(
         "select claims.id, claims.text, claims.passage_id, claims.start - passages.start as offset "
         "from claims join passages on passages.id = claims.passage_id where claims.id in "
@@ -221,7 +215,9 @@ async def concept_page(datasette, request):
                 evidence_records=evidence_records,
                 cooccurring=cooccurring,
                 counts=counts,
+                links=links,
                 more=more,
+                page_rows=datasette.setting("max_returned_rows"),
             ),
             request=request,
         )
