@@ -31,6 +31,19 @@ def built_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def generated_db(tmp_path_factory) -> Path:
+    """A knowledge base built from a generated corpus of six documents (tests/corpus.py): its
+    concepts are discussed in more rows than a page lists, many works share a position and many
+    citations a start offset, and the first document's works have the keys that sort last."""
+    from corpus import write_corpus
+
+    folder = tmp_path_factory.mktemp("generated")
+    path = folder / "kb.db"
+    build(path, write_corpus(folder / "corpus", ROOT, documents=6, per_document=60, keys_descending=True))
+    return path
+
+
 @pytest.fixture
 def sources_copy(tmp_path) -> Path:
     """A private copy of the sources, for tests that break them."""

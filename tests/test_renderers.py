@@ -131,25 +131,10 @@ def test_kb_cite_unknown_key_is_a_clear_error(built_db):
 
 
 @pytest.fixture(scope="module")
-def several_lists(tmp_path_factory):
-    """A database of six documents' lists (tests/corpus.py): many works share a position, many
-    citations a start offset, the columns the works and citations tables are sorted by."""
+def several_lists(generated_db):
     import sqlite3
-    import sys
-    from pathlib import Path
 
-    from kb.build import build
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    from corpus import write_corpus
-
-    folder = tmp_path_factory.mktemp("several")
-    path = folder / "kb.db"
-    corpus = write_corpus(
-        folder / "corpus", Path(__file__).resolve().parents[1], documents=6, per_document=60, keys_descending=True
-    )
-    build(path, corpus)
-    return path, sqlite3.connect(path)
+    return generated_db, sqlite3.connect(generated_db)
 
 
 @pytest.mark.parametrize(

@@ -180,21 +180,10 @@ def test_row_pages_link_their_foreign_keys_to_rows_that_exist(site):
 
 
 @pytest.fixture(scope="module")
-def larger(tmp_path_factory):
-    """A database built from a generated corpus of six documents, whose concepts are discussed
-    in more claims, passages and works than a page lists (kb.schema.RELATED_LIMIT)."""
-    import sys
-    from pathlib import Path
-
-    from kb.build import build
-
-    sys.path.insert(0, str(Path(__file__).parent))
-    from corpus import write_corpus
-
-    folder = tmp_path_factory.mktemp("larger")
-    path = folder / "kb.db"
-    build(path, write_corpus(folder / "corpus", Path(__file__).resolve().parents[1], documents=6, per_document=60))
-    return Datasette([str(path)], immutables=[]), sqlite3.connect(path)
+def larger(generated_db):
+    """The generated corpus's database, whose concepts are discussed in more claims, passages
+    and works than a page lists (kb.schema.RELATED_LIMIT)."""
+    return Datasette([str(generated_db)], immutables=[]), sqlite3.connect(generated_db)
 
 
 def test_a_concept_page_lists_the_first_rows_of_each_kind_and_links_to_all_of_them(larger):

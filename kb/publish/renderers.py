@@ -35,7 +35,8 @@ async def _all_rows(datasette, request, database, table, sql, query_name, column
     makes for it (its filters, search and sort, as its JSON gives it), without its row cap; a
     query's rows by its own SQL, likewise. Paging through the view's JSON a thousand rows at a
     time, at 100,000 works and 1,000,000 citations, the works took 77 s (each page counted the
-    facets again) and the citations more than two minutes."""
+    facets again) and left 962 out (Datasette 0.65 orders a first page by the sort column alone,
+    the next by it and the key), and the citations took more than two minutes."""
     import re
     from urllib.parse import parse_qsl, urlencode
 
@@ -49,31 +50,13 @@ async def _all_rows(datasette, request, database, table, sql, query_name, column
         base = datasette.urls.table(database, table, format="json")
         query = args + [("_shape", "objects"), ("_size", "1"), ("_nocount", "1"), ("_nofacet", "1"), ("_col", column)]
         page = (await datasette.client.get(f"{base}?{urlencode(query)}")).json()
-        whole = re.fullmatch(r"(?s)(select .+) limit \d+", page["query"]["sql"])
-        if whole is None:  # not the SQL this version of Datasette writes: page through it
-            return await _paged_rows(datasette, base, args, column)
-        sql, params = f"select [{column}] from ({whole.group(1)})", page["query"]["params"]
+        # the view's SQL without the page's limit (Datasette 0.65 ends it with one)
+        whole = re.sub(r"\s+limit \d+\s*$", "", page["query"]["sql"])
+        sql, params = f"select [{column}] from ({whole})", page["query"]["params"]
     else:
         params = {name: request.args.get(name) or "" for name in set(re.findall(r"(?<!:):(\w+)", sql))}
     result = await db.execute(sql, params, truncate=False)
     return [dict(r) for r in result.rows]
-
-
-async def _paged_rows(datasette, base, args, column):
-    """Every row of a table view, through its JSON, a page at a time."""
-    from urllib.parse import urlencode
-
-    rows: list[dict] = []
-    next_token = None
-    while True:
-        query = args + [("_shape", "objects"), ("_size", "max"), ("_nocount", "1"), ("_nofacet", "1"), ("_col", column)]
-        if next_token:
-            query.append(("_next", next_token))
-        data = (await datasette.client.get(f"{base}?{urlencode(query)}")).json()
-        rows.extend(data["rows"])
-        next_token = data.get("next")
-        if not next_token:
-            return rows
 
 
 def _value(v):

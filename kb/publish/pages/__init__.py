@@ -81,8 +81,8 @@ async def concept_page(datasette, request):
         raise NotFound(f"No concept {slug!r}: see /-/concepts")
     concept = dict(found[0])
 
-    async def fetch(sql: str, params: list | tuple | dict = (slug,)) -> list[dict]:
-        return [dict(r) for r in (await db.execute(sql, params if isinstance(params, dict) else list(params))).rows]
+    async def fetch(sql: str, params: list | tuple = (slug,)) -> list[dict]:
+        return [dict(r) for r in (await db.execute(sql, list(params))).rows]
 
     labels = await fetch(
         "select label, kind from concept_labels where concept_id = ? and kind != 'hidden' order by kind, label"
@@ -184,10 +184,10 @@ async def concept_page(datasette, request):
     # the concepts discussed in the same passages, claims or findings, as the build counted them
     cooccurring = await fetch(
         "select concepts.id, concepts.pref_label, pairs.shared from ("
-        "select concept_b as other, shared from concept_cooccurrence where concept_a = :slug "
-        "union all select concept_a, shared from concept_cooccurrence where concept_b = :slug) as pairs "
+        "select concept_b as other, shared from concept_cooccurrence where concept_a = ? "
+        "union all select concept_a, shared from concept_cooccurrence where concept_b = ?) as pairs "
         "join concepts on concepts.id = pairs.other order by pairs.shared desc, concepts.pref_label",
-        {"slug": slug},
+        (slug, slug),
     )
     # past RELATED_LIMIT, all of a list in the concept links' table, filtered to this concept
     more = {
