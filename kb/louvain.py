@@ -130,11 +130,20 @@ def _one_level(
     seed.shuffle(rand_nodes)
     # a node with no neighbour and no weight stays where it is, and leaves Stot as it was
     rand_nodes = [u for u in rand_nodes if nbrs[u] or degrees[u]]
+    # each pass visits only the nodes of the parts of the graph where the last pass moved one: a
+    # node's move depends on nothing outside its connected part (its neighbours' communities and
+    # their totals; a community never spans two parts), so a part where no node moved would see
+    # no move again. networkx visits every node until a pass moves none anywhere; with a large
+    # part that takes many passes (at 100,000 works a co-authorship component of 35,000 authors
+    # beside 25,000 others) the rest were visited for nothing. With whole-number degrees only:
+    # a node that stays subtracts and adds back its degree, which is exact for them alone
+    part = _parts(nbrs, rand_nodes) if all(type(d) is int for d in degrees.values()) else None
     nb_moves = 1
     improvement = False
     twice_m2 = 2 * m**2
     while nb_moves > 0:
         nb_moves = 0
+        moved = set()
         for u in rand_nodes:
             best_mod = 0
             best_com = node2com[u]
@@ -159,9 +168,31 @@ def _one_level(
                 improvement = True
                 nb_moves += 1
                 node2com[u] = best_com
+                if part is not None:
+                    moved.add(part[u])
+        if part is not None and nb_moves:
+            rand_nodes = [u for u in rand_nodes if part[u] in moved]
     partition = list(filter(len, partition))
     inner_partition = list(filter(len, inner_partition))
     return partition, inner_partition, improvement
+
+
+def _parts(nbrs: dict[Any, dict[Any, Any]], nodes: list[Any]) -> dict[Any, int]:
+    """The connected part of each of ``nodes`` (a number), by the neighbours ``nbrs``."""
+    part: dict[Any, int] = {}
+    n = 0
+    for start in nodes:
+        if start in part:
+            continue
+        n += 1
+        part[start] = n
+        stack = [start]
+        while stack:
+            for v in nbrs[stack.pop()]:
+                if v not in part:
+                    part[v] = n
+                    stack.append(v)
+    return part
 
 
 def _gen_graph(G: nx.Graph, partition: list[set[Any]]) -> nx.Graph:

@@ -521,14 +521,23 @@ def test_louvain_communities_are_networkx_s(built_db):
         r = random.Random(i)
         n = r.randint(1, 90)
         G = nx.gnm_random_graph(n, r.randint(0, 3 * n), seed=i)
-        for u, v in G.edges:
-            G[u][v]["weight"] = r.randint(1, 4)
+        for u, v in G.edges:  # whole numbers, as a build's counts are; some graphs' not
+            G[u][v]["weight"] = r.randint(1, 4) if i % 4 else r.uniform(0.5, 3)
         G.add_nodes_from(range(n, n + r.randint(0, 10)))
         if i % 3 == 0:
             G = nx.relabel_nodes(G, {k: f"author:{k}" for k in G})
         for seed in (0, 5):
             assert louvain_communities(G, seed=seed) == nx.community.louvain_communities(G, weight="weight", seed=seed)
             compared += 1
+    # many parts, some settled in a pass or two and some taking many (the build's co-authorship
+    # network: one large part among thousands of small ones), where a pass visits only the parts
+    # the last one changed
+    parts = [nx.gnm_random_graph(k, 2 * k, seed=k) for k in (3, 5, 8, 13, 40, 120, 300)] * 3
+    U = nx.disjoint_union_all(parts + [nx.path_graph(60), nx.karate_club_graph()])
+    for u, v in U.edges:
+        U[u][v]["weight"] = 1 + (u * v) % 3
+    for seed in (0, 1, 2):
+        assert louvain_communities(U, seed=seed) == nx.community.louvain_communities(U, weight="weight", seed=seed)
     K = nx.karate_club_graph()  # weighted, one component: several levels
     assert louvain_communities(K, seed=0) == nx.community.louvain_communities(K, weight="weight", seed=0)
     assert len(louvain_communities(K, seed=0)) > 2 and compared == 240
