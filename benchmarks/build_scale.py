@@ -14,7 +14,7 @@ syllables; 3% of citations carry a wrong year and 2% cite no reference at all.
     python benchmarks/build_scale.py                       # 1,000 to 8,000 works, .bib lists
     python benchmarks/build_scale.py --max 100000          # up to 100k works, 1M citations
     python benchmarks/build_scale.py --free-text --max 4000  # the lists as free text (APA)
-    python benchmarks/build_scale.py --start 8000 --max 64000 --repeat 3  # medians of 3 runs a size
+    python benchmarks/build_scale.py --start 8000 --max 64000 --repeat 3  # medians of 3 rounds of every size
     python benchmarks/build_scale.py --check-only           # kb check: 200,000 citations, 20,000 references
     python benchmarks/build_scale.py --check-only --unique-citations  # the same, no two citations alike
 
@@ -266,11 +266,14 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
     results = []
     kind = "free text" if args.free_text else ".bib"
     print(f"kb build, lists as {kind}: {kb}")
-    for n in sizes:
-        root = workdir / f"build-{n}"
-        made = generate(root, n, args.free_text)
-        runs = []
-        for _ in range(args.repeat):
+    made_of = {n: generate(workdir / f"build-{n}", n, args.free_text) for n in sizes}
+    runs_of: dict[int, list] = {n: [] for n in sizes}
+    # the repeats in rounds, each round every size once: a slower spell of the machine (it shares
+    # its host) then falls on every size alike, not on the runs of one size, which made one
+    # step's growth look worse than the next's
+    for _ in range(args.repeat):
+        for n in sizes:
+            root, made = workdir / f"build-{n}", made_of[n]
             # each a first build: no database and no cache of an earlier one
             for name in ("kb.db", ".kb.db.build-cache", ".kb.db.format-cache"):
                 (root / name).unlink(missing_ok=True)
@@ -278,14 +281,16 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
             if built.code != 0:
                 print(built.err[-2000:], file=sys.stderr)
                 sys.exit(f"kb build failed on {n} works (exit {built.code})")
-            runs.append((built, stage_times(built.err)))
+            runs_of[n].append((built, stage_times(built.err)))
             print(
                 f"  {n:>7,} works {made['citations']:>9,} citations {made['documents']:>6,} documents: "
                 f"{built.wall:8.1f} s ({built.cpu:.1f} s CPU), peak {built.rss:7.0f} MB  | "
-                + ", ".join(f"{k} {v[0]:.1f}" for k, v in runs[-1][1].items()),
+                + ", ".join(f"{k} {v[0]:.1f}" for k, v in runs_of[n][-1][1].items()),
                 flush=True,
             )
-        built, stages = median_run(runs)
+    for n in sizes:
+        root, made = workdir / f"build-{n}", made_of[n]
+        built, stages = median_run(runs_of[n])
         rebuilt = again = unchanged = None
         if args.rebuild:
             # a rebuild after one changed document, a second one after another change (each
@@ -329,6 +334,10 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
         ("whole `kb build`, CPU (s)", [r[1].cpu for r in results]),
     ]
     rows += [(f"{s} (s)", [r[2].get(s, (0, 0, 0))[0] for r in results]) for s in names]
+    # each stage's CPU seconds (with those of the processes it waited for): the work it did,
+    # whatever ran beside it. A stage's wall time also holds its share of two cores with the
+    # other processes of the build, and which stages meet which changes with the size
+    rows += [(f"{s}, CPU (s)", [r[2].get(s, (0, 0, 0))[2] for r in results]) for s in names]
     rows.append(("peak RSS (MB)", [r[1].rss for r in results]))
     if args.rebuild:
         rows.append(("rebuild, one document changed (s)", [r[3].wall for r in results]))
