@@ -6,8 +6,8 @@ networkx took 16 s for its communities: 4.6 s of them computing the partition's 
 each level (with a check that the partition is one), and every pass over the nodes visiting each
 lone author. Here the modularity is summed the same way from the same whole numbers (every
 weight a build gives is a count), a node with no neighbour and no weight is passed over (moving
-it changes nothing), and each node's neighbouring communities are weighed inline. The nodes are
-shuffled by the same random generator, in the same order, so the communities are the same:
+it changes nothing), a pass visits only the connected parts of the graph the pass before changed,
+and each node's neighbouring communities are weighed inline. The nodes are shuffled by the same random generator, in the same order, so the communities are the same:
 ``tests/test_graph.py`` compares them with networkx's on the seed, a generated corpus and random
 graphs.
 
