@@ -786,17 +786,41 @@ def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
     Example:
         kb graph --format gexf --out kb.gexf
     """
+    import io
+
     import sqlite_utils
 
     from kb.build import ensure_built
-    from kb.graph import build_graph, export_graph, records_from_db
+    from kb.graph import build_graph, records_from_db
+    from kb.graphexport import write_graph
 
-    text = export_graph(build_graph(records_from_db(sqlite_utils.Database(ensure_built(db_path)))), fmt)
-    if out:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"Wrote {out}", err=True)
-    else:
-        click.echo(text)
+    def graph() -> Any:
+        return build_graph(records_from_db(sqlite_utils.Database(ensure_built(db_path))))
+
+    if out is None:
+        # streamed as UTF-8 whatever the terminal's encoding (a label may hold any character)
+        sys.stdout.flush()
+        binary = getattr(sys.stdout, "buffer", None)
+        if binary is None:  # a text-only stream (an embedding program's): written as text
+            write_graph(graph(), fmt, sys.stdout)
+            return
+        stream = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+        try:
+            write_graph(graph(), fmt, stream)
+        finally:
+            stream.flush()
+            stream.detach()
+        return
+    # written beside OUT and renamed when whole: a stopped export leaves no half a file, and a
+    # folder that is not there is said before the graph is built
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            write_graph(graph(), fmt, f)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    click.echo(f"Wrote {out}", err=True)
 
 
 _LINE_BREAKS = (("\x85", "\\u0085"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))

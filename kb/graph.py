@@ -881,28 +881,7 @@ def _predecessors(
 
 
 # ---------------------------------------------------------------------------------------------
-# Exports and the map
-
-
-def export_graph(G: nx.MultiDiGraph, fmt: str) -> str:
-    """GraphML, GEXF (both open in Gephi) or node-link JSON."""
-    import io
-
-    H = nx.MultiDiGraph()
-    for n, d in G.nodes(data=True):
-        H.add_node(n, **{k: v for k, v in d.items() if isinstance(v, (str, int, float, bool))})
-    for u, v, d in G.edges(data=True):
-        H.add_edge(u, v, **{k: v2 for k, v2 in d.items() if isinstance(v2, (str, int, float, bool))})
-    if fmt == "json":
-        return json.dumps(nx.node_link_data(H, edges="links"), ensure_ascii=False, indent=1, sort_keys=True)
-    buf = io.BytesIO()
-    if fmt == "graphml":
-        nx.write_graphml(H, buf)
-    elif fmt == "gexf":
-        nx.write_gexf(H, buf)
-    else:
-        raise ValueError(f"unknown format {fmt!r}")
-    return buf.getvalue().decode("utf-8")
+# The map
 
 
 MAP_TYPES = {"concept", "work", "finding", "focus_group", "document"}
