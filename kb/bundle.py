@@ -107,7 +107,7 @@ def write_bundle(db_path: Path, out: Path, metadata: Path | None, settings: list
         "kb": version("kb"),
         "database": db_path.name,
         "wheel": f"wheels/{wheel.name}",
-        "files": {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
+        "files": {str(p.relative_to(out)): _sha256(p) for p in files},
     }
     (out / "bundle.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
@@ -133,3 +133,10 @@ Without Docker (Python 3.11+):
 Copies of this folder behind a load balancer are identical read replicas: the database is
 opened immutable, so nothing is written at run time.
 """
+
+
+def _sha256(path: Path) -> str:
+    """A file's SHA-256, read a block at a time: the database of a large library is gigabytes
+    (read whole, 100,000 works' 1.7 GB were held in memory to be hashed)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
