@@ -75,25 +75,28 @@ def louvain_communities(G: nx.Graph, seed: int = 0, resolution: float = 1) -> li
     graph.add_nodes_from(G)
     graph.add_weighted_edges_from(G.edges(data="weight", default=1))
     m = graph.size(weight="weight")
-    partition, inner_partition, improvement = _one_level(graph, m, partition, resolution, rng)
+    partition, inner_partition, improvement, degrees = _one_level(graph, m, partition, resolution, rng)
     improvement = True
     while improvement:  # each level's partition, the last one returned (networkx yields each)
         best = [s.copy() for s in partition]
-        new_mod = _modularity(graph, inner_partition, resolution, "weight")
+        new_mod = _modularity(graph, inner_partition, resolution, "weight", degrees)
         if new_mod - mod <= THRESHOLD:
             break
         mod = new_mod
         graph = _gen_graph(graph, inner_partition)
-        partition, inner_partition, improvement = _one_level(graph, m, partition, resolution, rng)
+        partition, inner_partition, improvement, degrees = _one_level(graph, m, partition, resolution, rng)
     return best
 
 
-def _modularity(G: nx.Graph, communities: list[set[Any]], resolution: float, weight: str) -> float:
+def _modularity(
+    G: nx.Graph, communities: list[set[Any]], resolution: float, weight: str, degrees: dict[Any, Any] | None = None
+) -> float:
     """``nx.community.modularity(G, communities, resolution=..., weight=...)`` for an undirected
     graph and a partition of it: each community's internal weight and degree summed in one walk
     of the edges, then its contribution computed by networkx's own expression and summed in the
-    communities' order (the same float, as every weight is added exactly)."""
-    out_degree = _degrees(G, weight)
+    communities' order (the same float, as every weight is added exactly). ``degrees``: the
+    nodes' weighted degrees, when the caller has them (:func:`_one_level` made them)."""
+    out_degree = degrees if degrees is not None else _degrees(G, weight)
     deg_sum = sum(out_degree.values())
     m = deg_sum / 2
     norm = 1 / deg_sum**2
@@ -119,8 +122,9 @@ def _modularity(G: nx.Graph, communities: list[set[Any]], resolution: float, wei
 
 def _one_level(
     G: nx.Graph, m: float, partition: list[set[Any]], resolution: float, seed: random.Random
-) -> tuple[list[set[Any]], list[set[Any]], bool]:
-    """One level of the Louvain partitions tree (networkx's ``_one_level``, undirected)."""
+) -> tuple[list[set[Any]], list[set[Any]], bool, dict[Any, Any]]:
+    """One level of the Louvain partitions tree (networkx's ``_one_level``, undirected), and the
+    weighted degrees of ``G``'s nodes it used."""
     node2com = {u: i for i, u in enumerate(G.nodes())}
     inner_partition = [{u} for u in G.nodes()]
     degrees = _degrees(G, "weight")
@@ -174,7 +178,7 @@ def _one_level(
             rand_nodes = [u for u in rand_nodes if part[u] in moved]
     partition = list(filter(len, partition))
     inner_partition = list(filter(len, inner_partition))
-    return partition, inner_partition, improvement
+    return partition, inner_partition, improvement, degrees
 
 
 def _parts(nbrs: dict[Any, dict[Any, Any]], nodes: list[Any]) -> dict[Any, int]:
@@ -197,23 +201,40 @@ def _parts(nbrs: dict[Any, dict[Any, Any]], nodes: list[Any]) -> dict[Any, int]:
 
 def _gen_graph(G: nx.Graph, partition: list[set[Any]]) -> nx.Graph:
     """The graph of ``partition``'s communities (networkx's ``_gen_graph``)."""
+    # made in the graph's own dicts (its nodes', its adjacency), as networkx's add_node and
+    # add_weighted_edges_from would make them, without a call for each of some 100,000 nodes and
+    # edges a level at 100,000 works
     H = G.__class__()
     node2com = {}
+    attrs = G._node
     for i, part in enumerate(partition):
         nodes = set()
         for node in part:
             node2com[node] = i
-            nodes.update(G.nodes[node].get("nodes", {node}))
-        H.add_node(i, nodes=nodes)
+            inner = attrs[node].get("nodes")
+            if inner is None:
+                nodes.add(node)
+            else:
+                nodes.update(inner)
+        H._node[i] = {"nodes": nodes}
+        H._adj[i] = {}
     # each pair of communities' weight summed, then the edges added in the order each pair was
-    # first met, one way round as first met: the neighbours' order networkx's adds give
+    # first met, one way round as first met: the neighbours' order networkx's adds give. The
+    # edges are walked as G.edges walks them: each node's neighbours not yet walked from
     weights: dict[tuple[int, int], Any] = {}
-    for node1, node2, wt in G.edges(data="weight"):
+    seen: set[Any] = set()
+    for node1, nbrs in G._adj.items():
         com1 = node2com[node1]
-        com2 = node2com[node2]
-        pair = (com2, com1) if (com2, com1) in weights else (com1, com2)
-        weights[pair] = weights.get(pair, 0) + wt
-    H.add_weighted_edges_from((a, b, wt) for (a, b), wt in weights.items())
+        for node2, data in nbrs.items():
+            if node2 in seen:
+                continue
+            com2 = node2com[node2]
+            pair = (com2, com1) if (com2, com1) in weights else (com1, com2)
+            weights[pair] = weights.get(pair, 0) + data.get("weight")
+        seen.add(node1)
+    adj = H._adj
+    for (a, b), wt in weights.items():
+        adj[a][b] = adj[b][a] = {"weight": wt}
     return H
 
 
