@@ -15,6 +15,7 @@ syllables; 3% of citations carry a wrong year and 2% cite no reference at all.
     python benchmarks/build_scale.py --max 100000          # up to 100k works, 1M citations
     python benchmarks/build_scale.py --free-text --max 4000  # the lists as free text (APA)
     python benchmarks/build_scale.py --start 8000 --max 64000 --repeat 3  # medians of 3 rounds of every size
+    python benchmarks/build_scale.py --start 100000 --max 100000 --commands  # kb cite, graph, publish
     python benchmarks/build_scale.py --check-only           # kb check: 200,000 citations, 20,000 references
     python benchmarks/build_scale.py --check-only --unique-citations  # the same, no two citations alike
 
@@ -314,6 +315,8 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
                         print(f"            {line}")
             rebuilt, again, unchanged = timed
         results.append((made, built, stages, rebuilt, again, unchanged))
+        if args.commands and n == sizes[-1]:
+            bench_commands(kb, root, made)
         if not args.keep:
             shutil.rmtree(root)
     print()
@@ -355,6 +358,40 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
             + " | ".join(f"{v:.1f}" if v < 100 else f"{v:,.0f}" for v in values)
             + f" | {shown} | {whole} |"
         )
+
+
+# what a user runs on a built library besides kb build and kb serve: every work printed in each
+# format, one concept's works, the graph exported in each format, the deployable bundle
+COMMANDS = (
+    ("kb cite --format bibtex (every work)", ["cite", "--format", "bibtex"]),
+    ("kb cite --format csljson (every work)", ["cite", "--format", "csljson"]),
+    ("kb cite --format apa (every work)", ["cite", "--format", "apa"]),
+    ("kb cite --format ieee (every work)", ["cite", "--format", "ieee"]),
+    ("kb cite --concept coproduction --format apa", ["cite", "--concept", "coproduction", "--format", "apa"]),
+    ("kb cite one key --format apa", ["cite", "w1", "--format", "apa"]),
+    ("kb graph --format graphml", ["graph", "--format", "graphml", "--out", "{tmp}/kb.graphml"]),
+    ("kb graph --format gexf", ["graph", "--format", "gexf", "--out", "{tmp}/kb.gexf"]),
+    ("kb graph --format json", ["graph", "--format", "json", "--out", "{tmp}/kb.json"]),
+    ("kb publish", ["publish", "{tmp}/bundle"]),
+)
+
+
+def bench_commands(kb: str, root: Path, made: dict) -> None:
+    """Each of :data:`COMMANDS` on the built folder ``root``, its wall time, peak memory and what
+    it wrote (lines on standard output, or the size of the file or folder)."""
+    print(f"\n  commands on {made['works']:,} works ({root}):")
+    for label, args in COMMANDS:
+        with tempfile.TemporaryDirectory(dir=root.parent) as tmp:
+            done = run([kb, *[a.format(tmp=tmp) for a in args], "--db", str(root / "kb.db")])
+            written = [p for p in Path(tmp).rglob("*") if p.is_file()]
+            what = (
+                f"{sum(p.stat().st_size for p in written) / 1e6:,.0f} MB written"
+                if written
+                else f"{done.out.count(chr(10)):,} lines"
+            )
+        print(f"    {label}: {done.wall:.1f} s, peak {done.rss:,.0f} MB, {what} (exit {done.code})", flush=True)
+        if done.code != 0:
+            print(done.err[-1000:], file=sys.stderr)
 
 
 def bench_check(args: argparse.Namespace, workdir: Path) -> None:
@@ -407,6 +444,11 @@ def main() -> None:
         default=1,
         help="first builds of each size (each from no database and no cache): the growth factors "
         "are computed from each stage's median (runs of the same build here vary by about 10%%)",
+    )
+    ap.add_argument(
+        "--commands",
+        action="store_true",
+        help="on the largest size, also time kb cite, kb graph and kb publish (COMMANDS)",
     )
     ap.add_argument("--check-only", action="store_true", help="only the kb check benchmark")
     ap.add_argument("--no-check", action="store_true", help="skip the kb check benchmark")
