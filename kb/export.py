@@ -44,7 +44,7 @@ def format_references(
         if genre := implied_genre(item):
             item["genre"] = genre  # "presented at ...": APA 7 names the kind of talk
     if html:  # citeproc-py's HTML formatter writes a field's text as it is: "<", ">" and "&" would be markup
-        items = [{k: v if k == "id" else _shield(v) for k, v in item.items()} for item in items]
+        items = [{k: v if k == "id" else shield(v) for k, v in item.items()} for item in items]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         source = CiteProcJSON(items)
@@ -61,23 +61,23 @@ def format_references(
         text = tidy(text, style, by_id[key])
         if key in suffixes and by_id[key].year:
             text = with_year_suffix(text, by_id[key].year, suffixes[key])
-        out[key] = text.translate(_UNSHIELD) if html else text
+        out[key] = text.translate(UNSHIELD) if html else text
     return out
 
 
 # HTML's special characters in field values, as private-use characters while citeproc-py formats
 # them (no case change or punctuation rule touches those), then as HTML escapes
-_SHIELD = str.maketrans({"&": "\ue000", "<": "\ue001", ">": "\ue002"})
-_UNSHIELD = str.maketrans({"\ue000": "&amp;", "\ue001": "&lt;", "\ue002": "&gt;"})
+SHIELD = str.maketrans({"&": "\ue000", "<": "\ue001", ">": "\ue002"})
+UNSHIELD = str.maketrans({"\ue000": "&amp;", "\ue001": "&lt;", "\ue002": "&gt;"})
 
 
-def _shield(value):
+def shield(value):
     if isinstance(value, str):
-        return value.translate(_SHIELD)
+        return value.translate(SHIELD)
     if isinstance(value, list):
-        return [_shield(v) for v in value]
+        return [shield(v) for v in value]
     if isinstance(value, dict):
-        return {k: _shield(v) for k, v in value.items()}
+        return {k: shield(v) for k, v in value.items()}
     return value
 
 

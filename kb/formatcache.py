@@ -43,13 +43,13 @@ def code_version() -> str:
     return hashlib.sha256(here + version("citeproc-py").encode()).hexdigest()
 
 
-def _quick(item: dict, style: str) -> str | None:
-    return quick_format(item, style)
+def _quick(item: dict, style: str, html: bool = False) -> str | None:
+    return quick_format(item, style, html)
 
 
-def _format_chunk(args: tuple[list[Work], str]) -> dict[str, str]:
-    works, style = args
-    return format_references(works, style, suffixes={})
+def _format_chunk(args: tuple[list[Work], str, bool]) -> dict[str, str]:
+    works, style, html = args
+    return format_references(works, style, html=html, suffixes={})
 
 
 def format_cached(
@@ -57,10 +57,11 @@ def format_cached(
     styles: Sequence[str] = ("apa", "ieee"),
     cache: Path | None = None,
     processes: int | None = None,
+    html: bool = False,
 ) -> dict[str, dict[str, str]]:
     """Formatted text of every work in each style, by work id; the same texts as
-    ``format_references(works, style)``. ``cache`` is a SQLite file kept between builds (none:
-    no cache)."""
+    ``format_references(works, style, html=html)``. ``cache`` is a SQLite file kept between
+    builds (none: no cache)."""
     works = list(works)
     db = _open(cache)
     out: dict[str, dict[str, str]] = {}
@@ -70,7 +71,7 @@ def format_cached(
         texts = {}
         # quick texts across cores too when there are many: each is a pure function of its item
         quick = forked_map(
-            partial(_quick, style=style),
+            partial(_quick, style=style, html=html),
             items,
             n if len(items) >= PARALLEL_FROM else 1,
             label=f"{style} references",
@@ -79,11 +80,11 @@ def format_cached(
             if text is not None:
                 texts[w.id] = text
         slow = [(w, item) for w, item in zip(works, items, strict=True) if w.id not in texts]
-        keys = {w.id: item_key(style, item) for w, item in slow}
+        keys = {w.id: item_key(f"{style}-html" if html else style, item) for w, item in slow}
         known = _lookup(db, list(keys.values())) if db else {}
         texts.update({w.id: known[keys[w.id]] for w, _ in slow if keys[w.id] in known})
         missing = [w for w, _ in slow if w.id not in texts]
-        chunks = [(missing[i : i + CHUNK], style) for i in range(0, len(missing), CHUNK)]
+        chunks = [(missing[i : i + CHUNK], style, html) for i in range(0, len(missing), CHUNK)]
         if len(missing) >= PARALLEL_FROM and n > 1:
             done = forked_map(_format_chunk, chunks, n, chunks_per_process=len(chunks), label=f"{style} by citeproc-py")
         else:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kb.export import tidy
+from kb.export import UNSHIELD, shield, tidy
 from kb.records import Work
 
 # the fields each type may have to be formatted here (id and type aside); the required ones first
@@ -52,10 +52,12 @@ _STOP_WORDS = frozenset(
 )
 
 
-def quick_format(item: dict[str, Any], style: str) -> str | None:
+def quick_format(item: dict[str, Any], style: str, html: bool = False) -> str | None:
     """``item`` (CSL-JSON) formatted in ``style`` ("apa" or "ieee") as citeproc-py formats it,
     tidied as :func:`kb.export.format_references` tidies it, without year letters; None when the
-    item is not of a shape formatted here."""
+    item is not of a shape formatted here. ``html``: citeproc-py's HTML, as
+    ``format_references(..., html=True)`` gives it (italics as ``<i>``, ``&``, ``<`` and ``>``
+    escaped)."""
     if style not in ("apa", "ieee"):
         return None
     kind = item.get("type")
@@ -77,8 +79,17 @@ def quick_format(item: dict[str, Any], style: str) -> str | None:
         value = item.get(key)
         if value is not None and not (isinstance(value, str) and pattern.fullmatch(value)):
             return None
-    raw = (_apa if style == "apa" else _ieee)(kind, item, names, year)
-    return tidy(raw, style, Work(csl=item))
+    work = Work(csl=item)
+    if html:  # a field's special characters kept from the markup as format_references keeps them
+        item = shield(item)
+    raw = (_apa if style == "apa" else _ieee)(kind, item, names, year, html)
+    text = tidy(raw, style, work)
+    return text.translate(UNSHIELD) if html else text
+
+
+def _it(text: str, html: bool) -> str:
+    """Text the style sets in italics: in ``<i>`` for HTML."""
+    return f"<i>{text}</i>" if html else text
 
 
 def _text(value: object) -> bool:
@@ -152,27 +163,28 @@ def _title_case(text: str) -> str:
     return " ".join(words)
 
 
-def _apa(kind: str, item: dict, names: list[tuple[str, str]], year: int | None) -> str:
+def _apa(kind: str, item: dict, names: list[tuple[str, str]], year: int | None, html: bool = False) -> str:
     people = [f"{fam}, {ini}" if ini else fam for fam, ini in names]
     if len(people) == 1:
         who = people[0]
     else:
-        who = ", ".join(people[:-1]) + ", & " + people[-1]
+        who = ", ".join(people[:-1]) + (", &amp; " if html else ", & ") + people[-1]
     if not who.endswith("."):
         who += "."
-    out = f"{who} ({year if year is not None else 'n.d.'}). {item['title']}."
+    title = _it(item["title"], html) if kind == "book" else item["title"]
+    out = f"{who} ({year if year is not None else 'n.d.'}). {title}."
     page = item.get("page", "").replace("-", "–")
     if kind == "article-journal":
-        parts = [_title_case(item["container-title"])]
+        parts = [_it(_title_case(item["container-title"]), html)]
         volume, issue = item.get("volume"), item.get("issue", "").replace("-", "–")
         if volume or issue:
-            parts.append(f"{volume or ''}{f'({issue})' if issue else ''}")
+            parts.append(f"{_it(volume, html) if volume else ''}{f'({issue})' if issue else ''}")
         if page:
             parts.append(page)
         out += " " + ", ".join(parts) + "."
     elif kind == "chapter":
         pages = f" ({'pp.' if '–' in page else 'p.'} {page})" if page else ""
-        out += f" In {item['container-title']}{pages}."
+        out += f" In {_it(item['container-title'], html)}{pages}."
         if item.get("publisher"):
             out += f" {item['publisher']}."
     elif item.get("publisher"):
@@ -184,10 +196,10 @@ def _apa(kind: str, item: dict, names: list[tuple[str, str]], year: int | None) 
     return out
 
 
-def _ieee(kind: str, item: dict, names: list[tuple[str, str]], year: int | None) -> str:
+def _ieee(kind: str, item: dict, names: list[tuple[str, str]], year: int | None, html: bool = False) -> str:
     people = [f"{ini} {fam}" if ini else fam for fam, ini in names]
     if len(people) >= 7:
-        who = people[0] + " et al."
+        who = people[0] + " " + _it("et al.", html)
     elif len(people) == 1:
         who = people[0]
     elif len(people) == 2:
@@ -197,7 +209,7 @@ def _ieee(kind: str, item: dict, names: list[tuple[str, str]], year: int | None)
     page = item.get("page", "").replace("-", "–")
     pages = f"{'pp.' if '–' in page else 'p.'} {page}" if page else ""
     if kind == "book":
-        out = f"{who}, {item['title']}."
+        out = f"{who}, {_it(item['title'], html)}."
         publisher = ": ".join(p for p in (item.get("publisher-place"), item.get("publisher")) if p)
         where = ", ".join(p for p in (publisher, str(year) if year else None) if p)
         if where:
@@ -209,10 +221,10 @@ def _ieee(kind: str, item: dict, names: list[tuple[str, str]], year: int | None)
         return out
     parts = [f"{who}, “{item['title']}”"]
     if kind == "chapter":
-        parts.append(f"in {item['container-title']}")
+        parts.append(f"in {_it(item['container-title'], html)}")
         parts += [p for p in (item.get("publisher"), str(year) if year else None, pages) if p]
         return ", ".join(parts) + "."
-    parts.append(item["container-title"])
+    parts.append(_it(item["container-title"], html))
     if item.get("volume"):
         parts.append(f"vol. {item['volume']}")
     if item.get("issue"):

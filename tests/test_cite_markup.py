@@ -149,7 +149,7 @@ def test_plain_text_is_citeproc_s_text_of_the_whole_list(root, style):
     import copy
 
     from kb.export import format_references
-    from kb.formats.styles import apa_order
+    from kb.formats.styles import apa_order, html_to_markdown
     from kb.quickformat import quick_format
     from loaders.bibtex import load_bibtex
 
@@ -167,3 +167,10 @@ def test_plain_text_is_citeproc_s_text_of_the_whole_list(root, style):
     assert write_styled(works, style) == "".join(texts[w.id] + "\n" for w in listed)
     if style == "apa":
         assert any(re.search(r"\(\d{4}[ab]\)", texts[w.id]) for w in works)
+    html_texts = format_references(listed, style, html=True)
+    assert write_styled(works, style, "html") == "".join(
+        f'<div class="csl-entry">{html_texts[w.id]}</div>\n' for w in listed
+    )
+    assert write_styled(works, style, "markdown") == "\n".join(
+        html_to_markdown(html_texts[w.id]) + "\n" for w in listed
+    )

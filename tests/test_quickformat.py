@@ -127,22 +127,22 @@ def items(draw, odd: bool = False) -> dict:
     return item
 
 
-def citeproc(item: dict, style: str) -> str:
-    return format_references([Work(csl=item)], style, suffixes={})[item["id"]]
+def citeproc(item: dict, style: str, html: bool = False) -> str:
+    return format_references([Work(csl=item)], style, html=html, suffixes={})[item["id"]]
 
 
 @SETTINGS
-@given(items(odd=True), st.sampled_from(["apa", "ieee"]))
-def test_quick_text_is_citeprocs_or_none(item, style):
-    quick = quick_format(item, style)
+@given(items(odd=True), st.sampled_from(["apa", "ieee"]), st.booleans())
+def test_quick_text_is_citeprocs_or_none(item, style, html):
+    quick = quick_format(item, style, html=html)
     if quick is not None:
-        assert quick == citeproc(item, style)
+        assert quick == citeproc(item, style, html)
 
 
 @SETTINGS
-@given(items(), st.sampled_from(["apa", "ieee"]))
-def test_plain_shapes_are_formatted_quickly_as_citeproc_does(item, style):
-    assert quick_format(item, style) == citeproc(item, style)
+@given(items(), st.sampled_from(["apa", "ieee"]), st.booleans())
+def test_plain_shapes_are_formatted_quickly_as_citeproc_does(item, style, html):
+    assert quick_format(item, style, html=html) == citeproc(item, style, html)
 
 
 ARTICLE = {
@@ -191,6 +191,8 @@ def test_plain_works_are_formatted_quickly_as_citeproc_does(change, style):
     quick = quick_format(item, style)
     assert quick is not None
     assert quick == citeproc(item, style)
+    html = quick_format(item, style, html=True)
+    assert html == citeproc(item, style, html=True) and "<i>" in html
 
 
 @pytest.mark.parametrize(

@@ -28,18 +28,14 @@ def write_styled(works: Iterable[Work], style: str, markup: str = "text") -> str
     """Formatted references in list order: plain text, one a line; HTML, one ``<div
     class="csl-entry">`` a line, italics as citeproc-py's ``<i>``; or Markdown, one paragraph
     each, italics as ``*...*`` and Markdown's special characters escaped."""
-    from kb.export import format_references
     from kb.formatcache import format_cached
 
     works = list(works)
     if style == "apa":
         works.sort(key=apa_order)
-    if markup == "text":
-        # the same texts, the plainest works without citeproc-py (kb.formatcache): citeproc-py
-        # formatting 100,000 works as one list took 9 minutes
-        texts = format_cached(works, (style,))[style]
-    else:
-        texts = format_references(works, style, html=True)
+    # citeproc-py's texts of the whole list, the plainest works made without it (kb.formatcache,
+    # as kb build makes them): citeproc-py formatting 100,000 works as one list took 9 minutes
+    texts = format_cached(works, (style,), html=markup != "text")[style]
     if markup == "html":
         return "".join(f'<div class="csl-entry">{texts[w.id]}</div>\n' for w in works)
     if markup == "markdown":
