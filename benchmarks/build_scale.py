@@ -368,6 +368,11 @@ COMMANDS = (
     ("kb cite --format apa (every work)", ["cite", "--format", "apa"]),
     ("kb cite --format ieee (every work)", ["cite", "--format", "ieee"]),
     ("kb cite --concept coproduction --format apa", ["cite", "--concept", "coproduction", "--format", "apa"]),
+    ("kb cite --format apa --as html (every work)", ["cite", "--format", "apa", "--as", "html"]),
+    (
+        "kb cite --concept exclusion --format apa --as markdown",
+        ["cite", "--concept", "exclusion", "--format", "apa", "--as", "markdown"],
+    ),
     ("kb cite one key --format apa", ["cite", "w1", "--format", "apa"]),
     ("kb graph --format graphml", ["graph", "--format", "graphml", "--out", "{tmp}/kb.graphml"]),
     ("kb graph --format gexf", ["graph", "--format", "gexf", "--out", "{tmp}/kb.gexf"]),

@@ -1,5 +1,6 @@
-"""APA 7 and IEEE text for the plainest, most common works without citeproc-py: the same text
-citeproc-py gives with the official styles, in some 20 microseconds instead of 5-20 milliseconds.
+"""APA 7 and IEEE text (or HTML) for the plainest, most common works without citeproc-py: the
+same text citeproc-py gives with the official styles, in some 20 microseconds instead of 5-20
+milliseconds.
 
 Only works of a shape checked against citeproc-py are formatted here (``tests/test_quickformat.py``
 compares the two on generated works of every shape let through): a journal article, a book or
