@@ -815,7 +815,11 @@ def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
     # folder that is not there is said before the graph is built
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
+        try:
+            f = open(tmp, "w", encoding="utf-8", newline="")
+        except OSError as e:  # named as the user named it, not by the file written first
+            raise OSError(e.errno, e.strerror, str(out)) from None
+        with f:
             write_graph(graph(), fmt, f)
         os.replace(tmp, out)
     finally:

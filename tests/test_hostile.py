@@ -517,7 +517,8 @@ def test_db_that_is_not_a_kb_database_is_a_clear_error(tmp_path, kind):
 
 def test_output_into_a_missing_folder_is_a_clear_error(built_db, tmp_path):
     result = CliRunner().invoke(cli, ["graph", "--db", str(built_db), "--out", str(tmp_path / "missing" / "g.graphml")])
-    assert result.exit_code == 2 and "g.graphml" in result.output
+    assert result.exit_code == 2 and "missing/g.graphml" in result.output and ".tmp" not in result.output
+    assert not (tmp_path / "missing").exists()
 
 
 def test_focus_group_given_as_a_list_names_the_finding(sources_copy):
