@@ -17,6 +17,11 @@ from kb.build import build
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seed" / "000_6edf30adf7f2fd5c.txt"
 
+# the tests' own helper modules (corpus.py, crawl.py) importable from any test, whichever are
+# collected: with --import-mode=importlib pytest puts no test folder on the path
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
+
 
 @pytest.fixture(scope="session")
 def root() -> Path:
