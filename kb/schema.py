@@ -245,7 +245,8 @@ TABLES: list[Table] = [
         label_column="text",
         facets=["status", {"kbarray": "problems"}, "document_id"],
         sort="ordinal",  # reading order (ORDINAL), not the ids' string order (c1, c10, c11 ... c2)
-        indexes=(("status",), ("work_id",), ("document_id",), ("document_id", "start"), ("ordinal",)),
+        # (document_id, start) serves a look-up by document alone too: no index on it alone
+        indexes=(("status",), ("work_id",), ("document_id", "start"), ("ordinal",)),
         shown=("id", "text", "status", "message", "work_id", "document_id", "passage_id"),
         columns=[
             Column("id", str, "Document id and citation number."),
