@@ -181,6 +181,7 @@ def test_exports_read_back(built_db, tmp_path, fmt, reader):
         text=True,
     )
     assert result.returncode == 0, result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # what was written beside it, renamed
     H = reader(out)
     assert H.nodes["work:osborne2006new"]["type"] == "work"
     assert H.number_of_nodes() > 150
@@ -225,7 +226,7 @@ def test_streamed_export_reads_back_as_networkx_s_does(built_db, fmt):
     assert A.nodes["odd & <node>"]["label"] == 'a "b" & <c>\nd\te'
 
 
-def test_export_of_a_character_xml_cannot_hold(tmp_path):
+def test_export_of_a_character_xml_cannot_hold():
     """A control character in a label (a source may hold one) is written as U+FFFD in XML, which
     cannot hold it, and the file still reads; JSON keeps it."""
     import io
