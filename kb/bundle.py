@@ -3,7 +3,8 @@ it with Datasette on any machine, and nothing from this checkout at run time.
 
 The bundle holds the database (served immutable), ``metadata.yml``, the kb plugin as a wheel
 built from this source tree, the dependencies pinned to the versions this build was tested
-with, a ``serve.sh`` with the settings ``kb serve`` uses, a ``Dockerfile`` and a
+with, a ``serve.sh`` with the settings ``kb serve`` uses (but Datasette's 100 MB cap on a CSV,
+kept for a public replica), a ``Dockerfile`` and a
 ``bundle.json`` listing every file with its SHA-256. Copies of one bundle behind a load
 balancer are identical read replicas; Datasette's own ``datasette publish`` and ``datasette
 package`` need the plugin on PyPI, which kb is not, so the bundle carries its wheel instead.
