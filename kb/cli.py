@@ -819,13 +819,15 @@ def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
     # folder that is not there is said before the graph is built
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        try:
-            f = open(tmp, "w", encoding="utf-8", newline="")
-        except OSError as e:  # named as the user named it, not by the file written first
-            raise OSError(e.errno, e.strerror, str(out)) from None
-        with f:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
             write_graph(graph(), fmt, f)
         os.replace(tmp, out)
+    except OSError as e:
+        if e.filename not in (None, str(tmp)):
+            raise
+        # the file named as the user named it, not as the one written first (nor as standard
+        # output, which a full disk with no file name is taken for)
+        raise OSError(e.errno, e.strerror, str(out)) from None
     finally:
         tmp.unlink(missing_ok=True)
     click.echo(f"Wrote {out}", err=True)

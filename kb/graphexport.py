@@ -38,7 +38,8 @@ _IN_ATTRIBUTE = str.maketrans(
 
 
 def write_graph(G: nx.MultiDiGraph, fmt: str, out: TextIO) -> None:
-    """Write ``G`` (a multigraph, directed) to ``out`` as ``fmt``: one of :data:`FORMATS`."""
+    """Write ``G``, a directed multigraph as :func:`kb.graph.build_graph` makes it, to ``out`` as
+    ``fmt``: one of :data:`FORMATS`."""
     if fmt == "graphml":
         _graphml(G, out)
     elif fmt == "gexf":
@@ -105,7 +106,7 @@ def _graphml(G: nx.MultiDiGraph, out: TextIO) -> None:
     )
     for (scope, name, kind), key in keys.items():
         write(f'<key id="{key}" for="{scope}" attr.name="{_attr(name)}" attr.type="{kind}"/>\n')
-    write(f'<graph edgedefault="{"directed" if G.is_directed() else "undirected"}">\n')
+    write('<graph edgedefault="directed">\n')
 
     def data(scope: str, values: dict[str, Any]) -> str:
         return "".join(
@@ -128,19 +129,19 @@ _EDGE_OWN = ("id", "label", "weight", "type")
 
 
 def _gexf_values(data: dict[str, Any], own: tuple[str, ...], key: Any = None) -> Iterator[tuple[str, Any]]:
+    """A node's or an edge's values, and an edge's multigraph ``key`` under networkx's name for it."""
     yield from ((k, v) for k, v in _scalars(data) if k not in own)
     if key is not None:
-        yield "networkx_key", key  # the multigraph key, under networkx's name for it
+        yield "networkx_key", key
 
 
 def _gexf(G: nx.MultiDiGraph, out: TextIO) -> None:
-    multi = G.is_multigraph()
     # each attribute's id by its class and title, typed by its first value (networkx's rule)
     ids: dict[str, dict[str, tuple[str, str]]] = {"node": {}, "edge": {}}
     count = 0
     for cls, items in (
         ("node", ((d, None) for _, d in G.nodes(data=True))),
-        ("edge", ((d, k if multi else None) for *_, k, d in G.edges(keys=True, data=True))),
+        ("edge", ((d, k) for *_, k, d in G.edges(keys=True, data=True))),
     ):
         own = _NODE_OWN if cls == "node" else _EDGE_OWN
         for data, key in items:
@@ -156,7 +157,7 @@ def _gexf(G: nx.MultiDiGraph, out: TextIO) -> None:
         f'  <meta lastmodifieddate="{datetime.date.today().isoformat()}">\n'
         "    <creator>kb</creator>\n"
         "  </meta>\n"
-        f'  <graph defaultedgetype="{"directed" if G.is_directed() else "undirected"}" mode="static" name="">\n'
+        '  <graph defaultedgetype="directed" mode="static" name="">\n'
     )
     for cls in ("edge", "node"):
         if ids[cls]:
@@ -194,7 +195,7 @@ def _gexf(G: nx.MultiDiGraph, out: TextIO) -> None:
             eid, running = str(running), running + 1
         own = "".join(f' {name}="{_attr(d[name])}"' for name in ("label", "weight", "type") if name in d)
         write(f'      <edge source="{node_id[u]}" target="{node_id[v]}" id="{eid}"{own}>\n')
-        write(values("edge", _gexf_values(d, _EDGE_OWN, k if multi else None)))
+        write(values("edge", _gexf_values(d, _EDGE_OWN, k)))
         write("      </edge>\n")
     write("    </edges>\n  </graph>\n</gexf>\n")
 
@@ -210,18 +211,13 @@ def _node_link(G: nx.MultiDiGraph, out: TextIO) -> None:
         return json.dumps(item, ensure_ascii=False, sort_keys=True)
 
     write = out.write
-    graph = {k: v for k, v in _scalars(G.graph) if not k.startswith("kb_")}  # not the analyses kept on it
-    write(f'{{"directed": {json.dumps(G.is_directed())}, "graph": {line(graph)}, "links": [\n')
+    # no graph attributes: the graph holds none of its own, only what analyses keep on it
+    write('{"directed": true, "graph": {}, "links": [\n')
     first = True
-    multi = G.is_multigraph()
-    edges = G.edges(keys=True, data=True) if multi else ((u, v, None, d) for u, v, d in G.edges(data=True))
-    for u, v, k, d in edges:
-        link = {**dict(_scalars(d)), "source": u, "target": v}
-        if multi:
-            link["key"] = k
-        write(("" if first else ",\n") + line(link))
+    for u, v, k, d in G.edges(keys=True, data=True):
+        write(("" if first else ",\n") + line({**dict(_scalars(d)), "source": u, "target": v, "key": k}))
         first = False
-    write(f'\n], "multigraph": {json.dumps(multi)}, "nodes": [\n')
+    write('\n], "multigraph": true, "nodes": [\n')
     first = True
     for n, d in G.nodes(data=True):
         write(("" if first else ",\n") + line({**dict(_scalars(d)), "id": n}))

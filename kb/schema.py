@@ -72,8 +72,6 @@ class Table:
         return [(c.name, c.references, "id") for c in self.columns if c.references]
 
 
-# Tables in the order they are created: a table comes after the tables its columns reference.
-
 # The column each of these tables is sorted by: its rows numbered in reading order, one number a
 # row. Datasette 0.65 orders a table's first page by its sort column alone and the next pages by
 # it and the key: sorted by a column rows share (a work's position in its list, a citation's
@@ -88,6 +86,7 @@ ORDINAL = {
     "from its start. The table's order.",
 }
 
+# Tables in the order they are created: a table comes after the tables its columns reference.
 TABLES: list[Table] = [
     Table(
         "documents",

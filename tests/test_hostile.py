@@ -521,6 +521,31 @@ def test_output_into_a_missing_folder_is_a_clear_error(built_db, tmp_path):
     assert not (tmp_path / "missing").exists()
 
 
+def test_export_that_runs_out_of_room_names_the_file_and_leaves_none(built_db, tmp_path):
+    """``kb graph --out`` on a disk that fills up (a file size limit here): exit 2 naming the file
+    asked for, not standard output nor the file written first, and no half a file left."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    out = tmp_path / "g.graphml"
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "graph", "--db", str(built_db), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "g.graphml" in done.stderr and ".tmp" not in done.stderr and "standard output" not in done.stderr
+    assert "Traceback" not in done.stderr and "fix:" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_focus_group_given_as_a_list_names_the_finding(sources_copy):
     path = sources_copy / "evidence" / "citadel-latvia-2018.yml"
     text = path.read_text(encoding="utf-8")

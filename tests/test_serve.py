@@ -31,14 +31,13 @@ def test_serve_streams_a_whole_table_as_csv(server):
     library's works CSV short, a line at its end saying so): every citation, once, in order."""
     import csv
     import io
+    import sqlite3
 
     base, db, _ = server
     with urllib.request.urlopen(base + "/-/settings.json") as r:
         assert json.load(r)["max_csv_mb"] == 0
     with urllib.request.urlopen(base + "/kb/citations.csv?_stream=on&_size=7") as r:
         rows = list(csv.DictReader(io.StringIO(r.read().decode("utf-8"))))
-    import sqlite3
-
     with sqlite3.connect(db) as conn:
         stored = [i for (i,) in conn.execute("select id from citations order by ordinal")]
     assert [row["id"] for row in rows] == stored and len(stored) > 7
