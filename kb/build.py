@@ -57,19 +57,41 @@ from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
 from loaders.markdown import load_document
-from loaders.references import read_references, read_references_many
+from loaders.references import read_own_list, read_references, read_references_many
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
 T = TypeVar("T")
 
 
 def default_root() -> Path:
-    """The sources folder: the current directory when it has ``bibliography/``, else the
-    repository this package was installed from."""
-    cwd = Path.cwd()
-    if (cwd / "bibliography").is_dir():
-        return cwd
-    return Path(__file__).resolve().parents[1]
+    """The sources folder (:func:`find_root`); none found is an error, not another library's
+    data (the repository's seed used to be read, and its ``kb.db`` written, from any folder
+    outside a library)."""
+    found = find_root()
+    if found is None:
+        try:
+            here = os.getcwd()
+        except OSError:
+            here = "the current folder (removed)"
+        raise KbError(
+            f"no sources folder: neither {here} nor a folder above it holds bibliography/",
+            hint="run kb from your library's folder (the one holding bibliography/), or pass --sources DIR",
+        )
+    return found
+
+
+def find_root() -> Path | None:
+    """The current folder when it has ``bibliography/``, else the nearest folder above it that
+    has one, as git finds a repository: a command run from inside ``bibliography/`` or any
+    folder of a library reads that library. None when there is none."""
+    try:
+        cwd = Path.cwd()
+    except OSError:  # the folder the command was started in was removed
+        return None
+    for folder in (cwd, *cwd.parents):
+        if (folder / "bibliography").is_dir():
+            return folder
+    return None
 
 
 def source_files(root: Path) -> list[Path]:
@@ -223,8 +245,16 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
             bib_path = _named_file(bib_dir, bib_name, doc, "references", real) if bib_name else None
             list_path = _named_file(bib_dir, list_name, doc, "reference_list", real) if list_name else None
             named.append((doc, bib_path, list_path))
-    # a document's list, both readings merged: a pure function of the two files
-    merged = [digest(once.key(_load_bib, b), once.key(read_references, t)) for _, b, t in named]
+        elif doc.references is not None and doc.references.text.strip():
+            named.append((doc, None, None))  # no file named: its own list, after '## References'
+    # a document's list, both readings merged: a pure function of the two files (of its own
+    # list's text, where it names none)
+    merged = [
+        digest(once.key(_load_bib, b), once.key(read_references, t))
+        if b or t
+        else digest("own list", doc.path, str(doc.references.line), doc.references.text)
+        for doc, b, t in named
+    ]
     # every list not merged before read across cores first: the loop below finds them ready (a
     # list whose merged list is kept is not read at all, nor kept for the next build). A
     # document's own BibTeX, alone, is made its list there too (at 100,000 works 10,000 lists'
@@ -238,7 +268,12 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     for (doc, bib_path, list_path), key in bar(list(zip(named, merged, strict=True)), "reference lists"):
         if bib_path:
             used_bib.add(real(bib_path))
-        doc_works, fs, disagreements = cache.value("merged-list", key, _document_list, once.read, bib_path, list_path)
+        if bib_path or list_path:
+            doc_works, fs, disagreements = cache.value(
+                "merged-list", key, _document_list, once.read, bib_path, list_path
+            )
+        else:
+            doc_works, fs, disagreements = cache.value("merged-list", key, _own_list, doc)
         entries += document_entries(doc.id, doc_works, fs, disagreements)
     unlisted = [
         w
@@ -274,7 +309,16 @@ def _document_list(
     parsed = read(read_references, list_path).works if list_path else []
     if curated and parsed:
         return merge_sources(curated, parsed)
-    works = curated or parsed
+    return _one_list(curated or parsed)
+
+
+def _own_list(doc: Document) -> tuple[list[Work], list[FieldSource], list[Problem]]:
+    """The list of a document that names no list file: its own, after its '## References'
+    heading, read as ``kb check`` reads it."""
+    return _one_list(read_own_list(doc, doc.path))
+
+
+def _one_list(works: list[Work]) -> tuple[list[Work], list[FieldSource], list[Problem]]:
     fs = [FieldSource(w.id, f, w.source, w.line, _show(w.csl[f])) for w in works for f in COMPARED if f in w.csl]
     return works, fs, []
 
@@ -463,11 +507,6 @@ def _relative_paths(sources: Sources, root: Path, real: _RealPaths | None = None
         row["source_file"] = rel(row["source_file"])
 
 
-def document_works(doc: Document, sources: Sources) -> list[Work]:
-    """The reference list a document cites, in its order."""
-    return sources.lists.get(doc.id, [])
-
-
 def resolved_documents(
     sources: Sources, cache: BuildCache | None = None
 ) -> Iterator[tuple[Document, list[Citation], list[Problem]]]:
@@ -483,14 +522,16 @@ def resolved_documents(
     does not keep are resolved across cores ``RESOLVED_AT_ONCE`` documents at a time: what the
     other processes give back is held until it is read."""
     cache = cache or BuildCache(None)
-    listed = [doc for doc in sources.documents if document_works(doc, sources)]
+    # every document, a list or none: the citations of one without are kept, as missing, with
+    # a problem saying why (they used to be left out of the build without a word)
+    listed = sources.documents
 
     def jobs() -> Iterator[tuple[str, Callable, tuple[Document, list[Work]]]]:
         for start in range(0, len(listed), RESOLVED_AT_ONCE):
             part = [
                 (digest(repr(doc), repr(works)) if cache.path else "", _resolved_rows, (doc, works))
                 for doc in listed[start : start + RESOLVED_AT_ONCE]
-                if (works := sources.lists.pop(doc.id))
+                for works in [sources.lists.pop(doc.id, [])]
             ]
             cache.prefill("citations", part, None)
             yield from part
@@ -521,6 +562,8 @@ def _resolve_document(doc: Document, works: list[Work]) -> tuple[list[Citation],
     report = check(doc, works)
     problems = list(report.reference_problems)
     line = line_of(doc.text)
+    if not works and report.citations:
+        problems.append(_no_list(doc, len(report.citations)))
     for c in report.citations:
         problems += [
             Problem(
@@ -535,6 +578,27 @@ def _resolve_document(doc: Document, works: list[Work]) -> tuple[list[Citation],
             for code in c.problems
         ]
     return report.citations, problems
+
+
+def _no_list(doc: Document, cited: int) -> Problem:
+    """The problem of a document that cites and has no list to resolve its citations against."""
+    named = [f"{key}: {doc.meta[key]}" for key in ("references", "reference_list") if doc.meta.get(key)]
+    if named:
+        said = f"its list ({', '.join(named)}) holds no reference: each is kept as missing; put the references in it"
+        where = _front_matter_line(doc, named[0].split(":")[0])
+    else:
+        said = (
+            "it names no reference list and has none of its own: each is kept as missing; name a list in the "
+            "front matter ('references: refs.bib' or 'reference_list: refs.txt') or end the document with a "
+            "'## References' heading and its list"
+        )
+        where = 1
+    return Problem(
+        code="no-reference-list",
+        message=f"{cited} citation{'s' if cited != 1 else ''} but {said}",
+        source=doc.path,
+        line=where,
+    )
 
 
 def source_problems(sources: Sources) -> list[Problem]:

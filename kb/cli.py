@@ -89,7 +89,7 @@ def sources_option(fn):
         "--sources",
         type=click.Path(file_okay=False, exists=True, path_type=Path),
         default=None,
-        help="Folder holding bibliography/, evidence/ and concepts/ (default: the repository).",
+        help="Folder holding bibliography/, evidence/ and concepts/ (default: this folder or the nearest one above it that holds bibliography/).",
     )(fn)
 
 
@@ -253,11 +253,10 @@ def publish(out: Path, db_path: Path | None, sources: Path | None, quiet: bool) 
     Example:
         kb publish site/ && docker build -t kb-site site/ && docker run -p 8001:8001 kb-site
     """
-    from kb.build import default_root, ensure_built
+    from kb.build import ensure_built
     from kb.bundle import write_bundle
 
-    root = sources or default_root()
-    db = ensure_built(db_path, root)
+    db = ensure_built(db_path, sources)
     if not quiet:
         click.echo(f"building the bundle of {db} in {out} ...", err=True)
     manifest = write_bundle(
@@ -272,12 +271,13 @@ def _own_database(db_path: Path | None, sources: Path | None) -> tuple[Path, Pat
     ``kb.db``, or ``--db`` built from ``--sources``. A ``--db`` alone that is not the folder's own
     ``kb.db`` comes with no folder (None): it is served as it is, never rebuilt from sources it
     may not come from (the repository's seed, say, over a library built elsewhere)."""
-    from kb.build import default_root
+    from kb.build import default_root, find_root
 
-    root = sources or default_root()
     if db_path is None:
+        root = sources or default_root()
         return root / "kb.db", root
-    if sources is not None or os.path.abspath(db_path) == os.path.abspath(root / "kb.db"):
+    root = sources or find_root()
+    if root is not None and (sources is not None or os.path.abspath(db_path) == os.path.abspath(root / "kb.db")):
         return db_path, root
     return db_path, None
 
@@ -287,7 +287,7 @@ def instance_metadata(db_path: Path, root: Path | None) -> Path | None:
     ``db_path``: its sources folder's; for a database that comes with no folder, the one beside
     it, else the current sources folder's when the database was built from that folder as it
     is now (its digest); None otherwise (Datasette's own title, not another library's)."""
-    from kb.build import default_root, sources_digest, stored_digest
+    from kb.build import find_root, sources_digest, stored_digest
 
     if root is not None:
         found = root / "metadata.yml"
@@ -295,9 +295,11 @@ def instance_metadata(db_path: Path, root: Path | None) -> Path | None:
     beside = Path(db_path).parent / "metadata.yml"
     if beside.is_file():
         return beside
-    folder = default_root()
+    folder = find_root()
+    if folder is None:
+        return None
     found = folder / "metadata.yml"
-    if found.is_file() and (folder / "bibliography").is_dir() and stored_digest(db_path) == sources_digest(folder):
+    if found.is_file() and stored_digest(db_path) == sources_digest(folder):
         return found
     return None
 
@@ -373,7 +375,7 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
     from kb.resolve import ReadyList, detect, ready_list
     from kb.resolve import check as run_check
     from loaders.markdown import load_document
-    from loaders.references import read_reference_text, read_references
+    from loaders.references import read_own_list, read_references
 
     def read_list(listed: list[Path] | None, doc) -> tuple[list[str], ReadyList]:
         """The list's warnings and the list made ready (an error reading it is raised here, or
@@ -381,9 +383,7 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
         of ``listed`` one after the other (a LaTeX document may name several), or, None, the
         document's own list."""
         if listed is None:
-            assert doc.references is not None
-            works = read_reference_text(doc.references.text, str(document), ".txt", doc.references.line)
-            return [], ready_list(works)
+            return [], ready_list(read_own_list(doc, str(document)))
         warnings, works = [], []
         for path in listed:
             result = read_references(path)

@@ -94,6 +94,7 @@ CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
     "needs-initials": ("error", "two first authors with one surname in one year: initials tell them apart"),
     "mixed-style": ("error", "a number in an author-date document, or the other way round"),
     "missing-reference": ("error", "no entry of the list fits the citation"),
+    "no-reference-list": ("error", "a document cites but has no reference list: its citations are kept, as missing"),
 }
 LIST_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
     "uncited-reference": ("warning", "listed but never cited in the text"),

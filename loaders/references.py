@@ -15,7 +15,7 @@ from kb.formats import Format, format_for_suffix
 from kb.formats.bibtex import read_bibtex  # noqa: F401
 from kb.formats.csljson import read_csl_json  # noqa: F401
 from kb.formats.ris import read_ris  # noqa: F401
-from kb.records import KbError, Problem, Work
+from kb.records import Document, KbError, Problem, Work
 
 
 @dataclass
@@ -121,6 +121,13 @@ def read_reference_text(text: str, source: str, suffix: str = ".txt", first_line
     text = unicodedata.normalize("NFC", text)
     fmt = format_for_suffix(suffix, text)
     return _checked(fmt.read(text, source), fmt, first_line)  # type: ignore[misc]
+
+
+def read_own_list(doc: Document, source: str) -> list[Work]:
+    """A document's own list (the text after its '## References' heading, ``doc.references``),
+    as ``kb check`` and ``kb build`` both read it when no list file is named: free text, its
+    lines counted in the document ``source``."""
+    return read_reference_text(doc.references.text, source, ".txt", doc.references.line)
 
 
 def _checked(works: list[Work], fmt: Format, first_line: int = 1) -> list[Work]:

@@ -498,3 +498,57 @@ def test_paths_resolved_folder_by_folder_are_what_resolve_gives(tmp_path):
             path = base / name
             assert real(path) == path.resolve(), path
         assert real(base) == base.resolve()
+
+
+def test_a_document_without_a_list_file_keeps_its_citations(tmp_path):
+    """A document that names no list file is resolved against its own '## References' list,
+    as kb check resolves it; one with no list at all, or whose named list holds nothing, keeps
+    every citation as missing, with one no-reference-list problem naming it (their citations
+    used to be left out of the build without a word)."""
+    bib = tmp_path / "bibliography"
+    bib.mkdir()
+    (bib / "inline.md").write_text(
+        "---\nid: inline\ntitle: Inline\n---\n\nServices change (Ostrom, 1996). Others doubt it (Smith, 2010; Jones, 2001).\n\n"
+        "## References\n\nOstrom, E. (1996). Crossing the great divide: Coproduction, synergy, and development. "
+        "World Development, 24(6), 1073-1087.\nSmith, J. (2010). Services and users. Journal of Things, 3, 1-10.\n",
+        encoding="utf-8",
+    )
+    (bib / "bare.md").write_text(
+        "A note with no front matter (Ostrom, 1996) and more (Smith, 2010).\n", encoding="utf-8"
+    )
+    (bib / "empty.md").write_text(
+        "---\nid: empty\nreferences: empty.bib\n---\n\nA claim (Ostrom, 1996).\n", encoding="utf-8"
+    )
+    (bib / "empty.bib").write_text("", encoding="utf-8")
+    (bib / "quiet.md").write_text(
+        "---\nid: quiet\n---\n\nNo citation here, and no list: nothing to say.\n", encoding="utf-8"
+    )
+    build(tmp_path / "kb.db", tmp_path)
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    statuses = {
+        (r["document_id"], r["text"]): (r["status"], r["work_id"])
+        for r in db.query("select document_id, text, status, work_id from citations")
+    }
+    assert statuses == {
+        ("inline", "Ostrom, 1996"): ("ok", "ostrom1996crossing"),
+        ("inline", "Smith, 2010"): ("ok", "smith2010services"),
+        ("inline", "Jones, 2001"): ("missing", None),
+        ("bare", "Ostrom, 1996"): ("missing", None),
+        ("bare", "Smith, 2010"): ("missing", None),
+        ("empty", "Ostrom, 1996"): ("missing", None),
+    }
+    work = db["works"].get("ostrom1996crossing")
+    assert (work["source"], work["line"]) == ("bibliography/inline.md", 10)  # its line in the document
+    no_list = {r["source"]: r for r in db.query("select * from problems where code = 'no-reference-list'")}
+    assert set(no_list) == {"bibliography/bare.md", "bibliography/empty.md"}
+    assert no_list["bibliography/bare.md"]["message"].startswith("2 citations but it names no reference list")
+    assert no_list["bibliography/empty.md"]["message"].startswith(
+        "1 citation but its list (references: empty.bib) holds no reference"
+    )
+    assert (no_list["bibliography/empty.md"]["line"], no_list["bibliography/empty.md"]["severity"]) == (3, "error")
+    # kb check reads the document's own list the same way, and finds the same
+    result = CliRunner().invoke(cli, ["check", str(bib / "inline.md"), "--format", "json"])
+    checked = json.loads(result.output)["citations"]
+    assert {(c["text"], c["status"]) for c in checked} == {
+        (text, status) for (doc, text), (status, _) in statuses.items() if doc == "inline"
+    }

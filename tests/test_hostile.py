@@ -684,3 +684,30 @@ def test_an_error_is_reported_from_a_folder_that_no_longer_exists(sources_copy, 
     result = CliRunner().invoke(cli, ["build", "--sources", str(sources_copy), "--db", str(sources_copy / "kb.db")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.startswith(f"Error: {essay}:4: invalid front matter")
+
+
+def test_a_command_finds_its_library_from_any_folder_inside_it_and_no_other(
+    sources_copy, tmp_path_factory, monkeypatch
+):
+    """Run from inside ``bibliography/``, kb builds that library (the nearest folder above that
+    holds one, as git finds a repository); run from a folder in no library it says so, naming
+    the folder, and writes nothing (it used to build and cite the repository's seed instead,
+    writing its kb.db into the install tree). A --db given is read from anywhere."""
+    monkeypatch.chdir(sources_copy / "bibliography")
+    result = CliRunner().invoke(cli, ["build", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (sources_copy / "kb.db").is_file() and not (sources_copy / "bibliography" / "kb.db").exists()
+    result = CliRunner().invoke(cli, ["cite", "ostrom1978public", "--format", "apa"])
+    assert result.exit_code == 0 and result.output.startswith("Ostrom, E."), result.output
+
+    elsewhere = tmp_path_factory.mktemp("not-a-library") / "deeper"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    for args in (["build"], ["cite", "--format", "apa"], ["graph"], ["publish", "site"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.startswith(f"Error: no sources folder: neither {elsewhere} nor a folder above it holds")
+        assert "--sources DIR" in result.output and "Traceback" not in result.output
+    assert list(elsewhere.iterdir()) == []
+    result = CliRunner().invoke(cli, ["cite", "ostrom1978public", "--db", str(sources_copy / "kb.db")])
+    assert result.exit_code == 0 and "@" in result.output
