@@ -9,9 +9,12 @@ gives each entry a work id, once:
   DOI, or the same first author, year and a title that reads the same: see ``kb.merge.same_work``);
 - an entry that could not be parsed is never merged: it stays its own work, with its raw text,
   as bibtexparser keeps a failed block;
-- a new work takes its list's key, with a letter when another work has it already
-  (``smith2000water``, ``smith2000watera``), and keeps it: no id is renamed afterwards, so
-  every problem and field source is written with its final id the first time.
+- a work takes a key its sources give (a BibTeX key, a CSL-JSON or JATS id: ``Work.key_given``)
+  over one kb made from a free-text reading, whichever list comes first: adding a document
+  whose free-text list reprints works of a ``.bib`` never renames them. Among keys of one kind,
+  the first list's. A letter tells apart works with one key (``smith2000water``,
+  ``smith2000watera``), the keys given taking theirs first. Every record naming a work is
+  written once its key is decided, with its final id.
 
 Each document keeps its own list (``Linked.lists``): its entries as printed there (position,
 number, raw text, source line), each carrying the linked work id. Checking a document's
@@ -90,7 +93,6 @@ class _Works:
 
     def __init__(self) -> None:
         self.works: list[Work] = []
-        self.ids: set[str] = set()
         self.by_doi: dict[str, Work] = {}
         self.by_key: dict[tuple[str, int | None], list[Work]] = defaultdict(list)
 
@@ -106,21 +108,27 @@ class _Works:
         return None
 
     def add(self, w: Work) -> Work:
-        """A new work, with its own key: the entry's, with a letter when that is taken."""
-        key, n = w.id, 0
-        while key in self.ids:
-            key = f"{w.id}{'abcdefghijklmnopqrstuvwxyz'[n]}" if n < 26 else f"{w.id}{n}"
-            n += 1
-        work = dataclasses.replace(
-            w, csl={**w.csl, "id": key}, problems=[dataclasses.replace(p, work_id=key) for p in w.problems]
-        )
-        self.ids.add(key)
+        """A new work, keyed for now by the entry's key (:meth:`keyed` decides its own)."""
+        work = dataclasses.replace(w, csl=dict(w.csl), problems=list(w.problems))
         self.works.append(work)
         if not is_failed(work):
             if work.csl.get("DOI"):
                 self.by_doi[work.csl["DOI"].lower()] = work
             self.by_key[(first_author_key(work), work.year)].append(work)
         return work
+
+    def keyed(self) -> None:
+        """Each work's own key: the first key its sources give, else its first entry's; with a
+        letter when another work has it already, the keys given taking theirs first."""
+        ids: set[str] = set()
+        for work in [w for w in self.works if w.key_given] + [w for w in self.works if not w.key_given]:
+            key, n = work.id, 0
+            while key in ids:
+                key = f"{work.id}{'abcdefghijklmnopqrstuvwxyz'[n]}" if n < 26 else f"{work.id}{n}"
+                n += 1
+            ids.add(key)
+            work.csl = {**work.csl, "id": key}
+            work.problems = [dataclasses.replace(p, work_id=key) for p in work.problems]
 
 
 def link(entries: Iterable[Entry], unlisted: Iterable[Work] = ()) -> Linked:
@@ -137,12 +145,22 @@ def link(entries: Iterable[Entry], unlisted: Iterable[Work] = ()) -> Linked:
     """
     index = _Works()
     out = Linked()
+    placed: list[tuple[Entry, Work]] = []
     for e in entries:
         work = index.find(e.work)
         if work is None:
             work = index.add(e.work)
-        elif not work.raw and e.work.raw:
-            work.raw = e.work.raw
+        else:
+            if not work.raw and e.work.raw:
+                work.raw = e.work.raw
+            if e.work.key_given and not work.key_given:  # the key a source gives, over one kb made
+                work.csl["id"], work.key_given = e.work.id, True
+        placed.append((e, work))
+    for w in unlisted:  # a BibTeX file no document names: its works still count
+        if index.find(w) is None:
+            index.add(w)
+    index.keyed()
+    for e, work in placed:
         out.lists.setdefault(e.document_id, []).append(
             dataclasses.replace(
                 e.work,
@@ -165,8 +183,5 @@ def link(entries: Iterable[Entry], unlisted: Iterable[Work] = ()) -> Linked:
         # which took four times as long over the 1.8 million of them at 100,000 works)
         out.field_sources += [FieldSource(work.id, fs.field, fs.source, fs.line, fs.value) for fs in e.field_sources]
         out.problems += [dataclasses.replace(p, work_id=work.id) for p in e.problems]
-    for w in unlisted:  # a BibTeX file no document names: its works still count
-        if index.find(w) is None:
-            index.add(w)
     out.works = index.works
     return out

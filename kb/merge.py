@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from kb.normalise import family, fold, name_key
+from kb.normalise import family, fold, name_key, pages
 from kb.records import Problem, Work
 
 COMPARED = [
@@ -80,23 +80,43 @@ def match(primary: list[Work], other: list[Work]) -> list[tuple[Work | None, Wor
     for w in primary:
         by_key[(first_author_key(w), w.year)].append(w)
     used: set[str] = set()
-    pairs: list[tuple[Work | None, Work | None]] = []
+    found_for: list[Work | None] = []
     for o in other:
         found = by_doi.get((o.csl.get("DOI") or "").lower()) if o.csl.get("DOI") else None
         if found is None:
-            best, score = None, 0.0
-            for cand in by_key.get((first_author_key(o), o.year), []):
-                if cand.id in used or not _titles_agree(cand, o, 0):
-                    continue
-                s = fuzz.ratio(title_key(cand.csl.get("title", "")), title_key(o.csl.get("title", "")))
-                if s > score:
-                    best, score = cand, s
-            found = best if score >= 90 else None
+            found = _best(by_key.get((first_author_key(o), o.year), []), o, used, 90)
         if found is not None:
             used.add(found.id)
-        pairs.append((found, o))
+        found_for.append(found)
+    # then, in one list read twice (``merge_sources``), an entry that found none by its year is
+    # the one whose first author and title read the same: one of the two readings has the year
+    # wrong (a source-disagreement), rather than two works
+    by_author: dict[str, list[Work]] = defaultdict(list)
+    for w in primary:
+        if w.id not in used:
+            by_author[first_author_key(w)].append(w)
+    for i, o in enumerate(other):
+        if found_for[i] is None and by_author:
+            found = _best(by_author.get(first_author_key(o), []), o, used, 95)
+            if found is not None:
+                used.add(found.id)
+                found_for[i] = found
+    pairs: list[tuple[Work | None, Work | None]] = list(zip(found_for, other, strict=True))
     pairs += [(w, None) for w in primary if w.id not in used]
     return pairs
+
+
+def _best(candidates: list[Work], o: Work, used: set[str], least: float) -> Work | None:
+    """The candidate not ``used`` whose title reads most like ``o``'s, at ``least`` (rapidfuzz's
+    ratio, 0-100)."""
+    best, score = None, 0.0
+    for cand in candidates:
+        if cand.id in used or not _titles_agree(cand, o, 0):
+            continue
+        s = fuzz.ratio(title_key(cand.csl.get("title", "")), title_key(o.csl.get("title", "")))
+        if s > score:
+            best, score = cand, s
+    return best if score >= least else None
 
 
 @dataclass
@@ -134,7 +154,7 @@ def merge_sources(
         for f in COMPARED:
             if f in p.csl:
                 sources.append(FieldSource(base.id, f, p.source, p.line, _show(p.csl[f])))
-            if p.csl.get(f) != base.csl.get(f) and (f in p.csl or f in base.csl):
+            if not _agree(f, p.csl.get(f), base.csl.get(f)) and (f in p.csl or f in base.csl):
                 problems.append(
                     Problem(
                         "source-disagreement",
@@ -147,6 +167,14 @@ def merge_sources(
                 )
     merged = curated + extra
     return merged, sources, problems
+
+
+def _agree(field: str, a: object, b: object) -> bool:
+    """Two sources give a field the same value: pages as written out (250-61 and 250-261 are one
+    range, as are 846–860 and 846-860)."""
+    if field == "page" and isinstance(a, str) and isinstance(b, str):
+        return pages(a) == pages(b)
+    return a == b
 
 
 def _show(value: object) -> str:

@@ -316,6 +316,10 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     ...                 "issued": {"date-parts": [[1981]]}})  # doctest: +NORMALIZE_WHITESPACE
     [('truncated-author', "author R. 'van' looks cut short: only a particle is left"),
      ('suspicious-pages', 'page range 381-381 ends where it starts or before')]
+    >>> entry_problems({"title": "T", "page": "250-61", "issued": {"date-parts": [[2007]]}})  # 250-261
+    []
+    >>> entry_problems({"title": "T", "page": "250-25", "issued": {"date-parts": [[2007]]}})
+    [('suspicious-pages', 'page range 250-25 ends where it starts or before')]
     """
     out = []
     for a in csl.get("author") or []:
@@ -325,7 +329,8 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
                 ("truncated-author", f"author {a.get('given', '')} {fam!r} looks cut short: only a particle is left")
             )
     page = str(csl.get("page") or "")
-    m = _PAGE_RANGE.fullmatch(page)
+    # an abbreviated range (250-61, as journals print them) is read written out: 250-261
+    m = _PAGE_RANGE.fullmatch(pages(page)) if page else None
     if m and int(m.group(2)) <= int(m.group(1)):
         out.append(("suspicious-pages", f"page range {page} ends where it starts or before"))
     container = csl.get("container-title")

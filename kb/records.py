@@ -155,6 +155,7 @@ class Work:
     provenance: str = ""  # document and line in the original source
     et_al: bool = False  # the printed author list ends in "et al." / "and others"
     problems: list[Problem] = field(default_factory=list)
+    key_given: bool = False  # its key is its source's (a BibTeX key, a CSL-JSON id), not one kb made
 
     @property
     def id(self) -> str:

@@ -112,7 +112,15 @@ def load_jats(path: Path) -> tuple[Document, list[Work], list[GoldLink]]:
         label = next((_text_of(e).strip(" .[]") for e in ref if _local(e.tag) == "label"), "")
         if label or numbered:
             csl["citation-label"] = label or str(i)
-        works.append(Work(csl={"id": ref.get("id") or f"ref{i}", **csl}, source=str(path), position=i, et_al=et_al))
+        works.append(
+            Work(
+                csl={"id": ref.get("id") or f"ref{i}", **csl},
+                key_given=bool(ref.get("id")),
+                source=str(path),
+                position=i,
+                et_al=et_al,
+            )
+        )
     doc = Document(id=path.stem, title=path.stem, kind="article", path=str(path), text="", meta={})
     parts: list[str] = []
     gold: list[GoldLink] = []

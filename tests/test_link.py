@@ -3,6 +3,7 @@ cite works, some the same, some not, some unreadable."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -140,3 +141,94 @@ def test_a_sources_folder_without_evidence_or_concepts_builds(tmp_path):
 
     assert {t.name for t in TABLES} <= set(db.table_names())
     assert db["findings"].count == 0 and db["concepts"].count == 0 and db["evidence"].count == 0
+
+
+def test_a_key_its_source_gives_wins_over_one_kb_made_whichever_list_comes_first():
+    """A free-text list that reprints a .bib's work (read first: its document sorts first)
+    does not rename it: the work keeps the BibTeX key (adding such a document renamed every
+    work of an eLife article's list, bib1... becoming baldwin2007transform...). Keys given
+    also take their letters first when a work kb keyed has the same one."""
+    printed = smith("Water governance in cities")  # a free-text reading: kb made its key
+    given = dataclasses.replace(smith("Water governance in cities"), csl={**printed.csl, "id": "bib1"}, key_given=True)
+    other = dataclasses.replace(smith("Water pricing and social equity"), key_given=True)  # given: smith2000water
+    linked = link([Entry("a", 1, printed), Entry("b", 1, given), Entry("b", 2, other)])
+    assert [w.id for w in linked.works] == ["bib1", "smith2000water"]
+    assert [(e["document_id"], e["work_id"], e["key_in_list"]) for e in linked.entries] == [
+        ("a", "bib1", "smith2000water"),
+        ("b", "bib1", "bib1"),
+        ("b", "smith2000water", "smith2000water"),
+    ]
+    assert [w.id for w in linked.lists["a"]] == ["bib1"]
+    # kb's key yields to a given one it collides with, however late that comes
+    third = smith("Water in the city, again")
+    linked = link([Entry("a", 1, third), Entry("b", 1, other)])
+    assert [w.id for w in linked.works] == ["smith2000watera", "smith2000water"]
+
+
+def test_adding_a_document_that_reprints_a_bib_list_keeps_its_keys(tmp_path):
+    """Through the build: the same works, with their BibTeX keys, before and after a document
+    whose free-text list reprints them is added ahead of it."""
+    bib = tmp_path / "bibliography"
+    bib.mkdir()
+    (bib / "refs.bib").write_text(
+        "@article{bib1, author = {Baldwin, P. R. and Penczek, P. A.}, title = {The Transform Class in SPARX and EMAN2},"
+        " journal = {J Struct Biol}, year = {2007}, volume = {157}, pages = {250--261}}\n",
+        encoding="utf-8",
+    )
+    (bib / "paper.md").write_text(
+        "---\nid: paper\nreferences: refs.bib\n---\n\nSPARX helps (Baldwin and Penczek, 2007).\n", encoding="utf-8"
+    )
+    build(tmp_path / "kb.db", tmp_path)
+    (bib / "a-note.md").write_text(
+        "---\nid: a-note\nreference_list: a-note.txt\n---\n\nAs shown (Baldwin & Penczek, 2007).\n", encoding="utf-8"
+    )
+    (bib / "a-note.txt").write_text(
+        "Baldwin, P. R., & Penczek, P. A. (2007). The Transform Class in SPARX and EMAN2. J Struct Biol, 157, 250-261.\n",
+        encoding="utf-8",
+    )
+    build(tmp_path / "kb.db", tmp_path)
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    assert [r["id"] for r in db["works"].rows] == ["bib1"]
+    assert {(r["document_id"], r["status"], r["work_id"]) for r in db["citations"].rows} == {
+        ("a-note", "ok", "bib1"),
+        ("paper", "ok", "bib1"),
+    }
+
+
+def test_two_readings_of_one_list_that_differ_on_a_year_are_one_work_with_the_disagreement(tmp_path):
+    """A document's BibTeX and its free-text list, one entry with the year misprinted in the
+    text: one work and a source-disagreement on the year (it used to become a second work,
+    uncited and out of order, with no word of the year). Page ranges that agree once written
+    out (250--261 and 250-61) are no disagreement."""
+    bib = tmp_path / "bibliography"
+    bib.mkdir()
+    (bib / "refs.bib").write_text(
+        "@article{bib1, author = {Baldwin, P. R. and Penczek, P. A.}, title = {The Transform Class in SPARX and EMAN2},"
+        " journal = {J Struct Biol}, year = {2007}, volume = {157}, pages = {250--261}}\n"
+        "@article{bib2, author = {Boyer, L. A. and Latek, R. R.}, title = {The SANT domain: a unique histone-tail-binding"
+        " module?}, journal = {Nat Rev Mol Cell Biol}, year = {2004}, volume = {5}, pages = {158--163}}\n",
+        encoding="utf-8",
+    )
+    (bib / "refs.txt").write_text(
+        "Baldwin, P. R., & Penczek, P. A. (2008). The Transform Class in SPARX and EMAN2. J Struct Biol, 157, 250-61.\n"
+        "Boyer, L. A., & Latek, R. R. (2004). The SANT domain: a unique histone-tail-binding module? "
+        "Nat Rev Mol Cell Biol, 5, 158-63.\n",
+        encoding="utf-8",
+    )
+    (bib / "paper.md").write_text(
+        "---\nid: paper\nreferences: refs.bib\nreference_list: refs.txt\n---\n\n"
+        "SPARX (Baldwin and Penczek, 2007) and SANT (Boyer and Latek, 2004).\n",
+        encoding="utf-8",
+    )
+    build(tmp_path / "kb.db", tmp_path)
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    assert [r["id"] for r in db["works"].rows] == ["bib1", "bib2"]
+    disagreements = [
+        (r["work_id"], r["message"].split(":")[0])
+        for r in db.query("select * from problems where code = 'source-disagreement'")
+    ]
+    assert disagreements == [("bib1", "issued")]
+    assert (
+        db.execute("select count(*) from problems where code in ('uncited-reference', 'out-of-order')").fetchone()[0]
+        == 0
+    )

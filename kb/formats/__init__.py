@@ -99,7 +99,8 @@ def assign_keys(works: list[Work], given: list[Any]) -> None:
             continue
         a = (w.csl.get("author") or w.csl.get("editor") or [{}])[0]
         keys.append(citation_key(family(a), w.year, w.csl.get("title", "")))
-    for w, key in zip(works, unique_keys(keys), strict=True):
+    for w, key, own in zip(works, unique_keys(keys), given, strict=True):
         w.csl = {"id": key, **{k: v for k, v in w.csl.items() if k != "id"}}
+        w.key_given = bool(own)
         for p in w.problems:
             p.work_id = key

@@ -237,8 +237,9 @@ def parse_bibtex(text: str, path: str = "<string>") -> tuple[list[Work], list[Fa
         or citation_key(family((w.csl.get("author") or w.csl.get("editor") or [{}])[0]), w.year, w.csl.get("title", ""))
         for w, key in zip(works, given, strict=True)
     ]
-    for work, key in zip(works, unique_keys(keys), strict=True):
+    for work, key, own in zip(works, unique_keys(keys), given, strict=True):
         work.csl["id"] = key
+        work.key_given = bool(own)
     for position, work in enumerate(works, 1):
         work.position = position
     return works, failed

@@ -156,6 +156,7 @@ def read_jats(text: str, source: str) -> list[Work]:
         works.append(
             Work(
                 csl={"id": ref.get("id") or f"ref{i}", **csl},
+                key_given=bool(ref.get("id")),
                 et_al=et_al,
                 source=source,
                 line=lines[i - 1] if i - 1 < len(lines) else None,
