@@ -36,7 +36,7 @@ from operator import attrgetter
 import regex
 from rapidfuzz import fuzz, process
 
-from kb.normalise import entry_problems, family, fold, german_key, name_key, name_keys, sort_key
+from kb.normalise import entry_problems, family, fold, fold_german, german_key, name_key, name_keys, sort_key
 from kb.parallel import no_cycle_collection
 from kb.records import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work, severity_of
 
@@ -1424,25 +1424,46 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     return problems
 
 
+def apa_title(title: str) -> str:
+    """A title as APA orders works by the same authors in the same year: without a leading
+    "A", "An" or "The", letter case and German spellings aside. The one key both the a/b letters
+    (:func:`year_suffixes`) and a formatted list's order (``kb.formats.styles.apa_order``) use,
+    so that 2004a comes before 2004b.
+
+    >>> sorted(["SUZ12 is required", "The functions of E(Z)"], key=apa_title)
+    ['The functions of E(Z)', 'SUZ12 is required']
+    """
+    return re.sub(r"^(the|a|an)\s+", "", fold_german(title).lower())
+
+
 def year_suffixes(works: list[Work]) -> dict[str, str]:
-    """APA's a/b letters for works by the same authors in the same year, ordered by title.
+    """APA's a/b letters for works by the same authors in the same year, ordered by title; a
+    letter the list prints (``year-suffix``: "2014a") is the work's own, the others taking the
+    letters left, in that order.
 
     >>> a = Work({"id": "a", "author": [{"family": "Pestoff", "given": "V."}], "title": "What is", "issued": {"date-parts": [[2012]]}})
     >>> b = Work({"id": "b", "author": [{"family": "Pestoff", "given": "V."}], "title": "Coproduction", "issued": {"date-parts": [[2012]]}})
     >>> year_suffixes([a, b])
     {'b': 'a', 'a': 'b'}
+    >>> a.csl["year-suffix"] = "a"
+    >>> year_suffixes([a, b])
+    {'a': 'a', 'b': 'b'}
     """
     groups: dict[tuple, list[Work]] = defaultdict(list)
     for w in works:  # the same people: Löffler and Loeffler are one author
         names = tuple((german_key(family(n)), fold((n.get("given") or "")[:1])) for n in w.authors)
         groups[(names, w.et_al, w.year)].append(w)
     out = {}
+    letters = "abcdefghijklmnopqrstuvwxyz"
     for group in groups.values():
         if len(group) > 1 and group[0].year:
+            printed = {w.id: str(w.csl["year-suffix"]) for w in group if w.csl.get("year-suffix")}
+            out.update(printed)
+            left = (letter for letter in letters if letter not in printed.values())
             for i, w in enumerate(
-                sorted(group, key=lambda w: re.sub(r"^(the|a|an)\s+", "", w.csl.get("title", "").lower()))
+                sorted((w for w in group if w.id not in printed), key=lambda w: apa_title(w.csl.get("title", "")))
             ):
-                out[w.id] = "abcdefghijklmnopqrstuvwxyz"[i] if i < 26 else str(i)
+                out[w.id] = next(left, None) or str(len(printed) + i)
     return out
 
 

@@ -598,3 +598,45 @@ def test_pandoc_prints_what_nocite_names(tmp_path, nocite, reported):
     result = CliRunner().invoke(cli, ["check", str(doc)])
     assert ("[truncated-author]" in result.output) is reported
     assert result.exit_code == (1 if reported else 0) and "uncited-reference" not in result.output
+
+
+def test_the_letters_a_list_prints_are_the_works_own(tmp_path):
+    """A list that prints 2014a and 2014b (an eLife article's, whose letters do not follow the
+    titles' order): each citation of a letter is the work printed with it, and is ok (kb used to
+    give the letters by title and call both citations wrong, each "should read" the other)."""
+    result, out = check_files(
+        tmp_path,
+        "Models were fitted (Bates et al., 2014a) as described (Bates et al., 2014b).\n",
+        "refs.txt",
+        "Bates D, Maechler M, Bolker B, Walker S. 2014a. lme4: linear mixed-effects models using Eigen and S4. "
+        "R package version 1.1-7.\n"
+        "Bates D, Maechler M, Bolker B, Walker S. 2014b. Fitting linear mixed-effects models using lme4. ArXiv.\n",
+    )
+    cited = out["citations"]
+    assert [(c["text"], c["status"], c["reference"], c["problems"]) for c in cited] == [
+        ("Bates et al., 2014a", "ok", 1, []),
+        ("Bates et al., 2014b", "ok", 2, []),
+    ]
+    assert result.exit_code == 0
+
+
+def test_an_apa_list_orders_one_author_s_year_as_its_letters(tmp_path):
+    """kb cite in APA: the works of one author and year in the order of their letters, both
+    ignoring a leading "The" (2004b had been printed before 2004a)."""
+    bib = tmp_path / "bibliography"
+    bib.mkdir()
+    (bib / "refs.bib").write_text(
+        "@article{suz, author = {Cao, R. and Zhang, Y.}, title = {SUZ12 is required for both activities},"
+        " journal = {Mol Cell}, year = {2004}}\n"
+        "@article{fun, author = {Cao, R. and Zhang, Y.}, title = {The functions of E(Z)/EZH2-mediated methylation},"
+        " journal = {Curr Opin Genet Dev}, year = {2004}}\n",
+        encoding="utf-8",
+    )
+    (bib / "paper.md").write_text("---\nid: paper\nreferences: refs.bib\n---\n\nSee (Cao & Zhang, 2004a, 2004b).\n")
+    assert CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(tmp_path)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["cite", "--db", str(tmp_path / "kb.db"), "--format", "apa"])
+    lines = result.output.splitlines()
+    assert [m.group() for line in lines if (m := re.search(r"\(2004.\)", line))] == ["(2004a)", "(2004b)"], (
+        result.output
+    )
+    assert "The functions" in lines[0] and "SUZ12" in lines[1]

@@ -16,9 +16,12 @@ from kb.records import Work
 def apa_order(work: Work) -> tuple:
     """APA 7's reference-list order: the authors' family names (then given names), the year
     (works without one after), the title."""
+    from kb.resolve import apa_title
+
     key = lambda text: fold_german(text).lower()  # noqa: E731
     names = [(key(family(a)), key(a.get("given", ""))) for a in work.authors]
-    return (names, work.year or 9999, key(work.csl.get("title", "")), work.id)
+    letter = str(work.csl.get("year-suffix") or "")  # a letter the list printed orders its works
+    return (names, work.year or 9999, letter, apa_title(work.csl.get("title", "")), work.id)
 
 
 MARKUPS = ("text", "html", "markdown")
