@@ -7,6 +7,8 @@ import gc
 import glob
 import hashlib
 import os
+import re
+import shlex
 import sqlite3
 import time
 from collections import Counter, defaultdict
@@ -57,7 +59,7 @@ from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
 from loaders.markdown import load_document
-from loaders.references import read_own_list, read_references, read_references_many
+from loaders.references import read_own_list, read_references, read_references_many, warning_problem
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
 T = TypeVar("T")
@@ -95,11 +97,26 @@ def find_root() -> Path | None:
 
 
 def source_files(root: Path) -> list[Path]:
+    """Every file a build reads (those of :data:`SOURCE_DIRS`, hidden ones aside), in name order.
+    A file name that is not UTF-8 is an error naming it: every path is stored as text."""
     files = []
     for name in SOURCE_DIRS:
         folder = root / name
         if folder.is_dir():
             files += [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    for p in files:
+        try:
+            p.name.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(p).decode("utf-8", "replace")  # the bytes that are not UTF-8 as U+FFFD
+            # a shell pattern that matches it: each byte that is not UTF-8, and each space, a "?"
+            pattern = re.sub(r"[\ufffd ]", "?", os.fsencode(p.relative_to(root)).decode("utf-8", "replace"))
+            renamed = shlex.quote(str(p.relative_to(root).parent / f"renamed{p.suffix}"))
+            raise KbError(
+                "the file name is not UTF-8 (kb keeps every file's path as text)",
+                shown,
+                hint=f"give it a UTF-8 name, e.g. in a shell in {root}: mv {pattern} {renamed}",
+            ) from None
     return sorted(files)
 
 
@@ -239,6 +256,7 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     used_bib: set[Path] = set()
     once = ParsedOnce(documents, bib_dir, cache)
     named = []  # each document's two lists, checked (a name that is no file here stops the build)
+    file_problems: dict[tuple, Problem] = {}  # what reading a list found of the file itself
     for doc in documents:
         bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
         if bib_name or list_name:
@@ -274,7 +292,10 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
             )
         else:
             doc_works, fs, disagreements = cache.value("merged-list", key, _own_list, doc)
-        entries += document_entries(doc.id, doc_works, fs, disagreements)
+        entries += document_entries(doc.id, doc_works, fs, [p for p in disagreements if p.work_id])
+        for p in disagreements:
+            if not p.work_id and (p.source, p.line, p.code) not in file_problems:  # of the file, once
+                file_problems[(p.source, p.line, p.code)] = p
     unlisted = [
         w
         for path in _files(root, "bibliography", "*.bib", real)
@@ -290,7 +311,7 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
         evidence,
         concepts,
         curated_links,
-        linked.problems,
+        linked.problems + list(file_problems.values()),
         linked.field_sources,
         linked.lists,
         linked.entries,
@@ -306,10 +327,15 @@ def _document_list(
     the one it has; with the field sources and the disagreements merging found. ``read(parse,
     path)`` reads a file (``ParsedOnce.read``; :func:`_parsed` in another process)."""
     curated = read(_load_bib, bib_path) if bib_path else []
-    parsed = read(read_references, list_path).works if list_path else []
+    result = read(read_references, list_path) if list_path else None
+    parsed = result.works if result else []
+    # what reading the file found of the file itself (not UTF-8): kept as problems of no work
+    read_problems = [warning_problem(w) for w in result.warnings] if result else []
     if curated and parsed:
-        return merge_sources(curated, parsed)
-    return _one_list(curated or parsed)
+        works, fs, problems = merge_sources(curated, parsed)
+        return works, fs, problems + read_problems
+    works, fs, problems = _one_list(curated or parsed)
+    return works, fs, problems + read_problems
 
 
 def _own_list(doc: Document) -> tuple[list[Work], list[FieldSource], list[Problem]]:
@@ -405,6 +431,15 @@ def _load_bib(path: Path) -> list[Work]:
     works, failed = load_bibtex(path)
     if failed:
         f = failed[0]
+        duplicate = re.match(r"Duplicate entry key '(.*)'", f.error)
+        if duplicate:  # bibtexparser's word for a key used twice: said as the check below says it
+            first = next((w.line for w in works if w.id == duplicate.group(1)), None)
+            raise KbError(
+                f"duplicate citation key {duplicate.group(1)!r}" + (f" (also on line {first})" if first else ""),
+                str(path),
+                f.line,
+                hint="give each entry its own key",
+            )
         raise KbError(
             f"BibTeX entry does not parse: {f.error}",
             str(path),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -263,7 +264,7 @@ def publish(out: Path, db_path: Path | None, sources: Path | None, quiet: bool) 
         db, out, instance_metadata(db, _own_database(db_path, sources)[1]), large_library_settings(db)
     )
     if not quiet:
-        click.echo(f"Wrote {out}: {len(manifest['files'])} files; serve with: sh {out / 'serve.sh'}")
+        click.echo(f"Wrote {out}: {len(manifest['files'])} files; serve with: sh {shlex.quote(str(out / 'serve.sh'))}")
 
 
 def _own_database(db_path: Path | None, sources: Path | None) -> tuple[Path, Path | None]:

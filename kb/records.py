@@ -118,6 +118,7 @@ LIST_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
 SOURCE_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
     "source-contradiction": ("error", "the source says two things that cannot both hold; both are kept"),
     "incomplete-passage": ("warning", "a paragraph that starts mid-sentence in the source"),
+    "not-utf8": ("warning", "a reference list not saved as UTF-8, read as Latin-1: accented names may be wrong"),
 }
 PROBLEMS: dict[str, tuple[str, str]] = {
     **CITATION_PROBLEM_VOCABULARY,

@@ -46,6 +46,12 @@ def decode(data: bytes, path: str) -> tuple[str, list[str]]:
     return text, warnings
 
 
+def warning_problem(warning: str) -> Problem:
+    """A warning :func:`decode` gave (``path:line: what``) as the problem a build keeps of it."""
+    source, line, message = warning.split(":", 2) if warning.count(":") >= 2 else ("", "", warning)
+    return Problem("not-utf8", message.strip(), source=source, line=int(line) if line.isdigit() else None)
+
+
 def _control_share(data: bytes) -> float:
     if not data:
         return 0.0

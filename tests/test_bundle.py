@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -19,11 +20,13 @@ from kb.schema import MARKER
 
 @pytest.fixture(scope="module")
 def bundle(built_db, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("bundle") / "site"
+    out = tmp_path_factory.mktemp("bundle") / "site ü 2"  # a space and a non-ASCII letter, as folders have
     result = subprocess.run(
         [sys.executable, "-m", "kb", "publish", str(out), "--db", str(built_db)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+    # the command it prints can be pasted into a shell as it is
+    assert shlex.split(result.stdout.split("serve with: ", 1)[1]) == ["sh", str(out / "serve.sh")]
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 import pytest
 import yaml
@@ -94,6 +95,21 @@ def test_full_text_search_on_works_and_passages(ds):
     assert {"osborne2006new", "vandergraaf2014designing"} <= {r["id"] for r in works}
     passages = get_json(ds, "/kb/passages.json?_search=elderly&_shape=objects")["rows"]
     assert [r["id"] for r in passages] == ["coproduction-essay/p4"]
+
+
+@pytest.mark.parametrize("typed", ['"', '""', '""""', '" "'])
+def test_a_search_box_of_quotes_alone_is_a_search_for_nothing_not_an_error(ds, typed):
+    """A table's search box holding only double quotes: the whole table, as for an empty box
+    (Datasette escaped it into an empty full-text query, answered 400 "Invalid SQL"); a quoted
+    phrase still searches."""
+    for table, total in (("works", 36), ("passages", 17)):
+        response = get(ds, f"/kb/{table}.json?_search={quote(typed)}&_shape=objects&_size=max")
+        assert response.status_code == 200, (table, typed, response.text[:300])
+        assert len(response.json()["rows"]) == total
+        page = get(ds, f"/kb/{table}?_search={quote(typed)}")
+        assert page.status_code == 200 and "Invalid SQL" not in page.text
+    works = get_json(ds, "/kb/works.json?_search=" + quote('"public governance"') + "&_shape=objects")["rows"]
+    assert "osborne2006new" in {r["id"] for r in works} and len(works) < 36
 
 
 @pytest.mark.parametrize(

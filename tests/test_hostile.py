@@ -21,6 +21,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -711,3 +712,85 @@ def test_a_command_finds_its_library_from_any_folder_inside_it_and_no_other(
     assert list(elsewhere.iterdir()) == []
     result = CliRunner().invoke(cli, ["cite", "ostrom1978public", "--db", str(sources_copy / "kb.db")])
     assert result.exit_code == 0 and "@" in result.output
+
+
+def test_a_file_name_that_is_not_utf8_is_named_with_a_fix_and_the_database_kept(sources_copy):
+    """A name in another encoding (café.md saved in Latin-1) stopped the build with a
+    UnicodeEncodeError it called a bug in kb; now it is named, with a command that renames it,
+    and the database built before is left as it was."""
+    db = sources_copy / "kb.db"
+    assert CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(sources_copy)]).exit_code == 0
+    before = db.read_bytes()
+    bad = sources_copy / "bibliography" / os.fsdecode(b"caf\xe9 notes.md")
+    bad.write_text("A note (Ostrom, 1996).\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--sources", str(sources_copy)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    error, fix = result.output.splitlines()[:2]
+    assert error.endswith(
+        "bibliography/caf\ufffd notes.md: the file name is not UTF-8 (kb keeps every file's path as text)"
+    )
+    assert (
+        fix
+        == f"  fix: give it a UTF-8 name, e.g. in a shell in {sources_copy}: mv bibliography/caf??notes.md bibliography/renamed.md"
+    )
+    assert db.read_bytes() == before
+
+
+def test_a_bibtex_key_used_twice_stops_the_build_naming_both_lines(sources_copy):
+    """bibtexparser's own error for a key used twice had come with the fix for a syntax error
+    ("a missing brace or comma is the usual cause"); it names both entries and the fix."""
+    bib = sources_copy / "bibliography" / "seed-references.bib"
+    text = bib.read_text(encoding="utf-8")
+    first = text.index("@")
+    second = text.index("@", first + 1)
+    key = re.match(r"@\w+\{([^,]+),", text[first:]).group(1)
+    text = text[:second] + re.sub(r"^(@\w+\{)[^,]+,", rf"\g<1>{key},", text[second:], count=1)
+    bib.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--sources", str(sources_copy), "--db", str(sources_copy / "kb.db")])
+    assert result.exit_code == 2
+    line = text.count("\n", 0, second) + 1
+    assert result.output.splitlines()[:2] == [
+        f"Error: {bib}:{line}: duplicate citation key {key!r} (also on line {text.count(chr(10), 0, first) + 1})",
+        "  fix: give each entry its own key",
+    ]
+
+
+def test_a_reference_list_in_latin1_is_read_and_the_build_says_so(tmp_path):
+    """kb check and kb parse warned that a list was not UTF-8; kb build read it silently. The
+    build keeps the warning as a not-utf8 problem of the file, once however many documents
+    name it, and reads the accented names as Latin-1."""
+    bib = tmp_path / "bibliography"
+    bib.mkdir()
+    (bib / "refs.txt").write_bytes(
+        "Löffler, E. (2012). Coproduction in Europe. Voluntas, 23, 1-10.\n".encode("latin-1")
+    )
+    for name in ("one", "two"):
+        (bib / f"{name}.md").write_text(
+            f"---\nid: {name}\nreference_list: refs.txt\n---\n\nAs shown (Löffler, 2012).\n", encoding="utf-8"
+        )
+    result = CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    problems = list(db.query("select code, source, line, severity, work_id from problems where code = 'not-utf8'"))
+    assert problems == [
+        {"code": "not-utf8", "source": "bibliography/refs.txt", "line": 1, "severity": "warning", "work_id": None}
+    ]
+    assert [r["authors"] for r in db["works"].rows] == ["Löffler, E."]
+    assert {r["status"] for r in db["citations"].rows} == {"ok"}
+
+
+def test_front_matter_never_closed_is_an_error_and_an_empty_one_is_none(tmp_path):
+    """A front matter whose closing '---' is missing was read as the document's first paragraph,
+    its YAML published as text; an empty one ('---' twice) too. The first stops the build naming
+    the file and line 1, the second is a document without front matter."""
+    bib = tmp_path / "bibliography"
+    bib.mkdir()
+    (bib / "empty.md").write_text("---\n---\n\nA claim (Ostrom, 1996).\n", encoding="utf-8")
+    (bib / "open.md").write_text("---\nid: open\ntitle: Never closed\n\nA claim (Ostrom, 1996).\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--sources", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.splitlines()[0] == f"Error: {bib / 'open.md'}:1: the front matter opened here is never closed"
+    (bib / "open.md").unlink()
+    assert CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(tmp_path)]).exit_code == 0
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    assert [r["text"] for r in db["passages"].rows] == ["A claim (Ostrom, 1996)."]

@@ -369,6 +369,50 @@ def extra_css_urls(datasette):
     return [datasette.urls.path("/-/kb.css")]
 
 
+def searchable(query_string: bytes) -> bytes:
+    """A URL's query string without the table searches (``_search``, ``_search_<column>``) that
+    search for nothing once Datasette escapes them: a search box holding only double quotes
+    (``"``, ``""``) became an empty full-text query, which SQLite refuses, and the table page
+    answered 400 "Invalid SQL". Without them the page is the whole table, as for an empty
+    search box. Any other query string is returned as it came (``_searchmode=raw`` too: its
+    errors are what a raw query asks for).
+
+    >>> searchable(b"_search=%22&_sort=year"), searchable(b"_search=%22co-production%22"), searchable(b"_search=")
+    (b'_sort=year', b'_search=%22co-production%22', b'_search=')
+    """
+    from urllib.parse import parse_qsl
+
+    from datasette.utils import escape_fts
+
+    if b"_search" not in query_string or b"_searchmode=raw" in query_string:
+        return query_string
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+
+    def nothing(name: str, value: str) -> bool:
+        return (
+            (name == "_search" or name.startswith("_search_"))
+            and bool(value.strip())
+            and not escape_fts(value).strip('" ')
+        )
+
+    if not any(nothing(n, v) for n, v in pairs):
+        return query_string
+    return urlencode([(n, v) for n, v in pairs if not nothing(n, v)]).encode("latin-1")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def searched(scope, receive, send):
+            if scope.get("type") == "http" and b"_search" in scope.get("query_string", b""):
+                scope = {**scope, "query_string": searchable(scope["query_string"])}
+            await app(scope, receive, send)
+
+        return searched
+
+    return wrap
+
+
 @hookimpl
 def register_routes():
     return [
