@@ -24,6 +24,7 @@ numbers are citations, what each message advises) is decided here, so ``kb check
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from bisect import bisect_left
 from collections import defaultdict
@@ -918,6 +919,42 @@ def document_style(citations: list[Citation]) -> Style:
     return HARVARD if ands > several - ands else APA
 
 
+HOUSE_FROM = 3  # citations shortening three authors that make "et al." from three a house style
+
+
+def et_al_as_written(citations: list[Citation], refs: list[Reference], index: ReferenceIndex, style: Style) -> Style:
+    """``style``, with "et al." from three authors when the document writes it so: a Harvard or
+    Chicago document (four authors, by the book) that cites works of three authors as "Pasini et
+    al., 2004" more often than it names all three, and at least :data:`HOUSE_FROM` times, follows
+    a house style (eLife's), and is checked against it, not told 35 times that it should name
+    them. Once or twice is a slip, told as ever.
+
+    >>> refs = [Reference(1, "p", ["Pasini", "Bracken", "Helin"], 2004)]
+    >>> index = ReferenceIndex(refs)
+    >>> cite = lambda text, names, et_al: Citation("", "", None, 0, len(text), text, names, et_al, "2004")
+    >>> et_al_as_written([cite("Pasini et al., 2004", ["Pasini"], True)] * 3, refs, index, HARVARD).et_al_from
+    3
+    >>> et_al_as_written([cite("Pasini et al., 2004", ["Pasini"], True)] * 2, refs, index, HARVARD).et_al_from
+    4
+    """
+    if style.et_al_from != 4:
+        return style
+    shortened = named = 0
+    for c in citations:
+        if not c.names or not c.year[:4].isdigit():
+            continue
+        if not (c.et_al and len(c.names) == 1) and not (not c.et_al and len(c.names) == 3):
+            continue
+        if any(refs[i].n_authors == 3 for i in index.exact(c.names[0], int(c.year[:4]))):
+            if c.et_al:
+                shortened += 1
+            else:
+                named += 1
+    if shortened >= HOUSE_FROM and shortened > named:  # a habit, not a slip
+        return dataclasses.replace(style, name=f"{style.name}, 'et al.' from three authors", et_al_from=3)
+    return style
+
+
 def expected_form(
     ref: Reference, year_text: str, narrative: bool = False, style: Style = APA, initials: str = ""
 ) -> str:
@@ -1076,7 +1113,7 @@ def _resolve_all(
     # counted by map and sum, not a generator: a long document has hundreds of thousands
     n_author_year = sum(map(bool, map(attrgetter("names"), citations)))
     n_numbers = len(citations) - list(map(attrgetter("number"), citations)).count(None)
-    index.style = document_style(citations)
+    index.style = et_al_as_written(citations, refs, index, document_style(citations))
     # "Wiewiora 2016" is malformed in a document that writes "Ostrom, 1996"; in one that writes
     # "Hites 2004" throughout (Chicago author-date) it is the house style.
     if not index.style.comma:
