@@ -169,6 +169,20 @@ _PAGES_DASH = re.compile(r"\s*(?:-{1,3}|[–—‐‑])\s*")
 _PAGES_RANGE = re.compile(r"([A-Za-z]?)(\d+)-\1?(\d+)")
 
 
+def bare_initials(given: str) -> str:
+    """Given names printed as bare initials (PubMed, JATS, Vancouver: "DJ", "P R") as CSL wants
+    them, "D. J."; anything else as it is.
+
+    >>> bare_initials("DJ"), bare_initials("P R"), bare_initials("T."), bare_initials("Tony"), bare_initials("J.-P.")
+    ('D. J.', 'P. R.', 'T.', 'Tony', 'J.-P.')
+    """
+    if re.fullmatch(r"[A-Z]{1,4}", given):
+        return " ".join(c + "." for c in given)
+    if re.fullmatch(r"(?:[A-Z]\.?\s*)+", given):
+        return " ".join(c + "." for c in re.findall(r"[A-Z]", given))
+    return given
+
+
 def pages(text: str) -> str:
     """Pages as CSL wants them: "846-860", an abbreviated range written out ("1616–27" is 1616-1627).
 

@@ -166,3 +166,27 @@ def test_many_lists_read_together_give_what_each_gives_alone(tmp_path):
     assert [_shown(r) for r in together] == [_shown(r) for r in alone]
     assert together[3] is None and together[5] is None  # empty, binary: left for the build to report
     assert together[2].warnings and len(together[-2].works) == 30
+
+
+@pytest.mark.parametrize(
+    "suffix,text",
+    [
+        pytest.param(
+            ".json",
+            '[{"id": "b", "type": "article-journal", "title": "T", "author": [{"family": "Bzik", "given": "DJ"}], "issued": {"date-parts": [[2012]]}}]',
+            id="csl-json",
+        ),
+        pytest.param(".ris", "TY  - JOUR\nAU  - Bzik, DJ\nTI  - T\nPY  - 2012\nER  - \n", id="ris"),
+        pytest.param(".bib", "@article{b, author = {Bzik, DJ}, title = {T}, year = {2012}}\n", id="bibtex"),
+    ],
+)
+def test_bare_initials_are_initials_in_every_format(tmp_path, suffix, text):
+    """PubMed and eLife write initials bare ("DJ"): read as "D. J.", so APA prints "Bzik, D. J."
+    (it printed "Bzik, D.", the second initial lost), as the JATS reader already did."""
+    from kb.formats.styles import write_styled
+
+    path = tmp_path / f"refs{suffix}"
+    path.write_text(text, encoding="utf-8")
+    (work,) = read_references(path).works
+    assert work.csl["author"] == [{"family": "Bzik", "given": "D. J."}]
+    assert write_styled([work], "apa").startswith("Bzik, D. J. (2012).")

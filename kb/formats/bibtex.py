@@ -23,7 +23,7 @@ from bibtexparser.model import MiddlewareErrorBlock
 
 from kb.formats import Format
 from kb.formats.csljson import implied_genre
-from kb.normalise import citation_key, family, line_of, unique_keys
+from kb.normalise import bare_initials, citation_key, family, line_of, unique_keys
 from kb.records import Problem, Work, severity_of
 
 _LATEX = re.compile(r"[\\$~%&]|--|``|''")
@@ -133,7 +133,7 @@ def name_to_csl(parts: Any) -> dict[str, str]:
         return {"literal": family}
     name = {"family": family}
     if given:
-        name["given"] = given
+        name["given"] = bare_initials(given)
     if parts.von:  # "van der Graaf": a particle printed before the family name
         name["non-dropping-particle"] = _unbrace(" ".join(parts.von))
     if parts.jr:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kb.formats import Format, assign_keys
-from kb.normalise import family
+from kb.normalise import bare_initials, family
 from kb.records import KbError, Problem, Work, severity_of
 
 # CSL's variables by the shape of their values (CSL-JSON schema 1.0.2, csl-data.json)
@@ -147,6 +147,8 @@ def _names(value: Any) -> list[dict[str, str]] | None:
         if not isinstance(person, dict):
             return None
         name = {k: t for k, v in person.items() if k in _NAME_PARTS and (t := _text(v)) is not None and t.strip()}
+        if "given" in name:
+            name["given"] = bare_initials(name["given"])
         if not name.get("family") and not name.get("literal"):
             if not name.get("given"):
                 return None

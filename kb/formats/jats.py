@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from kb.formats import Format
+from kb.normalise import bare_initials
 from kb.normalise import pages as normalise_pages
 from kb.records import KbError, Work
 
@@ -40,15 +41,6 @@ _TYPES = {
 }
 
 
-def _initials(given: str) -> str:
-    """JATS prints initials bare ("PR"); CSL wants them as "P. R.". Full given names stay."""
-    if re.fullmatch(r"[A-Z]{1,4}", given):
-        return " ".join(c + "." for c in given)
-    if re.fullmatch(r"(?:[A-Z]\.?\s*)+", given):
-        return " ".join(c + "." for c in re.findall(r"[A-Z]", given))
-    return given
-
-
 def _names(group: ET.Element) -> list[dict[str, str]]:
     out = []
     for e in group:
@@ -59,7 +51,7 @@ def _names(group: ET.Element) -> list[dict[str, str]]:
             suffix = next((_text_of(x) for x in e if _local(x.tag) == "suffix"), "").strip()
             name = {"family": " ".join(fam.split())}
             if giv:
-                name["given"] = _initials(giv)
+                name["given"] = bare_initials(giv)
             if suffix:
                 name["suffix"] = suffix
             out.append(name)

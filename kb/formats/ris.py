@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from kb.formats import Format, assign_keys
-from kb.normalise import display_name
+from kb.normalise import bare_initials, display_name
 from kb.records import Problem, Work, severity_of
 
 RIS_TO_CSL_TYPE = {
@@ -49,7 +49,7 @@ CSL_TO_RIS_TYPE = {
 def _ris_name(name: str) -> dict[str, str]:
     if "," in name:
         family, given = (p.strip() for p in name.split(",", 1))
-        return {"family": family, "given": given} if given else {"family": family}
+        return {"family": family, "given": bare_initials(given)} if given else {"family": family}
     return {"literal": name.strip()}
 
 
