@@ -84,12 +84,16 @@ def shield(value):
 def tidy(text: str, style: str, work: Work) -> str:
     """What citeproc-py's text needs after formatting, for ``work`` in ``style``: one space
     between words, no full stop after ? or !, IEEE's comma inside the closing quote, a lower-case
-    particle kept lower-case."""
+    particle kept lower-case, an APA title without author printed once."""
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"([?!])((?:</\w+>)*)\.", r"\1\2", text)  # "Governance?." -> "Governance?", in HTML too
     if style == "ieee":
         text = re.sub(r"^\[\d+\]\s*", "", text)
         text = re.sub(r"”([,.])", r"\1”", text)  # IEEE (en-US) puts the comma inside the quotes
+    if style == "apa" and not work.authors:
+        # a work without author or editor: APA moves its title to the front, once (citeproc-py
+        # substitutes it there and prints it again: "Report. (2010). Report. Publisher.")
+        text = re.sub(r"^(.+?) \(([^()]*)\)\. \1 ", r"\1 (\2). ", text, count=1)
     first = family((work.authors or [{}])[0])
     if style != "ieee" and first[:1].islower() and text[:1] == first[:1].upper():
         text = first[:1] + text[1:]  # "van der Graaf", not "Van der Graaf"

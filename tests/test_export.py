@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -443,3 +444,44 @@ def test_a_value_read_again_decodes_as_it_did_the_first_time():
         assert len(decoder.decoded) <= 2
     finally:
         kb_bibtex.DECODED_KEPT = kept
+
+
+@pytest.mark.parametrize("markup", ["text", "html"])
+def test_apa_prints_the_title_of_a_work_without_author_once(markup):
+    """APA puts the title of a work without author or editor where the author goes, once:
+    citeproc-py printed it twice ("TSB-102. (2010). TSB-102. TIA."), in every library's apa
+    column and kb cite. A work whose author's name is its title keeps both."""
+    from kb.formats.styles import write_styled
+
+    works = [
+        Work(
+            {
+                "id": "r",
+                "type": "report",
+                "title": "TSB-102 cellular ISSI",
+                "issued": {"date-parts": [[2010]]},
+                "publisher": "TIA",
+            }
+        ),
+        Work(
+            {
+                "id": "q",
+                "type": "book",
+                "title": "What is governance?",
+                "issued": {"date-parts": [[2001]]},
+                "publisher": "P",
+            }
+        ),
+        Work(
+            {
+                "id": "s",
+                "type": "book",
+                "title": "Same",
+                "author": [{"family": "Same"}],
+                "issued": {"date-parts": [[2000]]},
+                "publisher": "P",
+            }
+        ),
+    ]
+    lines = [re.sub(r"</?\w+[^>]*>", "", line) for line in write_styled(works, "apa", markup).splitlines()]
+    assert lines == ["Same. (2000). Same. P.", "TSB-102 cellular ISSI. (2010). TIA.", "What is governance? (2001). P."]
