@@ -1559,6 +1559,43 @@ def ready_list(works: list[Work]) -> ReadyList:
         )
 
 
+def whole_organisations(citations: list[Citation], text: str, refs: list[Reference]) -> None:
+    """Citations of an organisation the list names, found as the last word or words of its name
+    ("Energy (2008)" of "Department of Energy (2008)", "Population Division, 2013" of "United
+    Nations, Department of Economic and Social Affairs, Population Division, 2013"; a name with
+    small words or commas is no person's surname to the detector): made the whole name where
+    the text before them prints the rest of it, word for word. Only names of the list are
+    looked for, so nothing else is ever joined to a citation.
+
+    >>> refs = [Reference(1, "doe", ["Department of Energy"], 2008)]
+    >>> text = "As the Department of Energy (2008) says."
+    >>> c = Citation("c", "d", None, 21, 34, "Energy (2008)", ["Energy"], False, "2008", narrative=True)
+    >>> whole_organisations([c], text, refs); (c.names, c.text, c.start)
+    (['Department of Energy'], 'Department of Energy (2008)', 7)
+    """
+    ends: dict[str, list[str]] = {}
+    for ref in refs:
+        name = ref.families[0] if ref.families else ""
+        if " " in name.strip():
+            ends.setdefault(fold(name.split()[-1]).lower(), []).append(name)
+    if not ends:
+        return
+    for c in citations:
+        if len(c.names) != 1 or c.et_al or c.key is not None or c.number is not None:
+            continue
+        for name in ends.get(fold(c.names[0].split()[-1]).lower(), ()):
+            said = " ".join(c.names[0].split())
+            if not name.endswith(" " + said) or text[c.start : c.start + len(c.names[0])] != c.names[0]:
+                continue
+            rest = name[: -len(said)].split()  # the words the text must print before the name
+            before = text[max(0, c.start - 4 * len(name)) : c.start]
+            m = regex.search(r"\s+".join(map(regex.escape, rest)) + r"\s+\Z", before)
+            if m:
+                start = c.start - (len(before) - m.start())
+                c.start, c.text, c.names = start, text[start : c.end], [name]
+                break
+
+
 def check(
     document: Document,
     works: list[Work] | ReadyList,
@@ -1576,6 +1613,7 @@ def check(
 
 def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Citation]) -> CheckReport:
     entries = ready.entries
+    whole_organisations(found, document.text, ready.indexed[0])
     citations = _resolve_all(found, ready.indexed, numbered)
     # (map and chain, not a generator: these read every citation, hundreds of thousands of them)
     cited = set(map(attrgetter("reference"), citations))

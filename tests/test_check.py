@@ -672,3 +672,29 @@ def test_a_house_style_of_et_al_from_three_authors_is_followed(tmp_path):
     )
     flagged = [(c["text"], c["problems"]) for c in out["citations"] if c["problems"]]
     assert flagged == [("Pasini et al., 2004", ["et-al-for-few-authors"])]
+
+
+def test_an_organisation_the_list_names_is_cited_by_its_whole_name(tmp_path):
+    """'Department of Energy (2008)' was found as 'Energy (2008)' and an eLife article's
+    '(United Nations, Department of Economic and Social Affairs, Population Division, 2013)' as
+    'Population Division, 2013': both missing, though the list names them. The name is made
+    whole where the text prints the rest of it; a surname that only ends like one is left be."""
+    refs = (
+        "Department of Energy. (2008). 20% wind energy by 2030. DOE.\n"
+        "United Nations, Department of Economic and Social Affairs, Population Division. (2013). "
+        "World population prospects. United Nations.\n"
+        "Energy, J. (2010). A person named Energy. Journal of Names, 1, 1-2.\n"
+    )
+    text = (
+        "As the Department of Energy (2008) projects, and as forecast "
+        "(United Nations, Department of Economic and Social Affairs, Population Division, 2013). "
+        "Energy (2010) disagrees.\n"
+    )
+    _, out = check_files(tmp_path, text, "refs.txt", refs)
+    got = [(c["text"], c["status"], c["reference"]) for c in out["citations"]]
+    assert got == [
+        ("Department of Energy (2008)", "ok", 1),
+        ("United Nations, Department of Economic and Social Affairs, Population Division, 2013", "ok", 2),
+        ("Energy (2010)", "ok", 3),
+    ]
+    assert [text[c["start"] : c["end"]] for c in out["citations"]] == [t for t, _, _ in got]
