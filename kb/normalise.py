@@ -321,6 +321,9 @@ def slug(text: str) -> str:
 _PAGE_RANGE = re.compile(r"(\d+)-(\d+)")
 
 
+ET_AL_LISTED_FROM = 7  # authors an author-date list names before "et al." at the least (Chicago 17th)
+
+
 def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     """What looks wrong in one reference-list entry, as (code, message) pairs (codes from
     kb.records.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
@@ -350,8 +353,18 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     container = csl.get("container-title")
     if container and fold(container).lower().strip(" .") == fold(csl.get("title", "")).lower().strip(" ."):
         out.append(("container-equals-title", "the container title repeats the title: the journal or book is missing"))
-    if et_al:
-        out.append(("et-al-in-list", "'et al.' in a reference list: name every author (APA lists up to 20)"))
+    named = len(csl.get("author") or [])
+    # "et al." is the rule of numbered lists (Vancouver after six authors, IEEE after one) and of
+    # Chicago after seven; in an author-date list naming fewer it is what APA forbids (it names
+    # up to 20) and Harvard and Chicago too
+    if et_al and not csl.get("citation-label") and named < ET_AL_LISTED_FROM:
+        out.append(
+            (
+                "et-al-in-list",
+                f"'et al.' after {named} author{'s' if named != 1 else ''} in a reference list: name every author "
+                f"(APA names up to 20; Chicago at least {ET_AL_LISTED_FROM} before 'et al.')",
+            )
+        )
     if not (csl.get("issued") or {}).get("date-parts"):
         out.append(("missing-year", "no year found"))
     if not csl.get("title"):

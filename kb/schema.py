@@ -90,7 +90,7 @@ ORDINAL = {
 TABLES: list[Table] = [
     Table(
         "documents",
-        "Citing documents and reports, each transcribed from the seed blog post.",
+        "Citing documents and reports, each read from a Markdown file of the sources folder (its front matter says where it was transcribed from).",
         pk="id",
         label_column="title",
         shown=("id", "title", "kind", "passage_count", "references_file"),
@@ -124,7 +124,11 @@ TABLES: list[Table] = [
             Column("start", int, "Character offset of the paragraph in the document file."),
             Column("end", int, "End offset in the document file."),
             Column("line", int, "Line in the document file."),
-            Column("source_line", int, "Line in the original source (the seed blog post)."),
+            Column(
+                "source_line",
+                int,
+                "Line in the original source the document was transcribed from, where its front matter says.",
+            ),
             Column("kind", str, "Kind of the document (essay or report)."),
             Column("ordinal", int, ORDINAL["passages"]),
         ],

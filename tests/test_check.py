@@ -698,3 +698,21 @@ def test_an_organisation_the_list_names_is_cited_by_its_whole_name(tmp_path):
         ("Energy (2010)", "ok", 3),
     ]
     assert [text[c["start"] : c["end"]] for c in out["citations"]] == [t for t, _, _ in got]
+
+
+def test_et_al_is_the_rule_of_a_numbered_list_and_of_chicago_after_seven(tmp_path):
+    """'et al.' after six authors is Vancouver's rule (and after seven Chicago's): no
+    et-al-in-list there, as there was for every such entry; an author-date list naming one
+    author before it is told, as ever. Harvard's single quotes come off the title."""
+    vancouver = (
+        "1. Chaudhry SI, Mattera JA, Curtis JP, Spertus JA, Herrin J, Lin Z, et al. Telemonitoring in patients "
+        "with heart failure. N Engl J Med. 2010;363(24):2301-9.\n"
+    )
+    _, out = check_files(tmp_path, "Telemonitoring helps [1].\n", "refs.txt", vancouver)
+    assert out["citations"][0]["status"] == "ok"
+    assert [code for p in out["reference_problems"] for code in p["problems"]] == []
+    harvard = "Parks, R.B. et al. (1981) 'Consumers as coproducers of public services', Policy Studies Journal, 9(7), pp. 1001-1011.\n"
+    _, out = check_files(tmp_path, "As argued (Parks et al., 1981).\n", "refs.txt", harvard)
+    assert [code for p in out["reference_problems"] for code in p["problems"]] == ["et-al-in-list"]
+    result = CliRunner().invoke(cli, ["parse", str(tmp_path / "refs.txt"), "--csl"])
+    assert json.loads(result.output)[0]["title"] == "Consumers as coproducers of public services"

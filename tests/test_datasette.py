@@ -97,6 +97,17 @@ def test_full_text_search_on_works_and_passages(ds):
     assert [r["id"] for r in passages] == ["coproduction-essay/p4"]
 
 
+def test_a_facet_asked_for_again_is_shown_once(ds):
+    """A column's "Facet by this" on a table that shows that facet already (citations by
+    status) drew it twice (Datasette 0.65 adds the URL's to the declared ones)."""
+    for path, facet in (("/kb/citations?_facet=status", "status"), ("/kb/works?_facet=type&_facet=type", "type")):
+        page = get(ds, path)
+        assert page.status_code == 200
+        assert page.text.count(f'id="facet-{facet}"') == 1, path
+    facets = get_json(ds, "/kb/citations.json?_facet=status&_facet=year")["facet_results"]
+    assert {"status", "year"} <= set(facets)  # a facet not declared is still added
+
+
 @pytest.mark.parametrize("typed", ['"', '""', '""""', '" "'])
 def test_a_search_box_of_quotes_alone_is_a_search_for_nothing_not_an_error(ds, typed):
     """A table's search box holding only double quotes: the whole table, as for an empty box

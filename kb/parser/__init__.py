@@ -139,9 +139,9 @@ def _finish(item: _Labelled, orders: dict[str, str | None]) -> Parsed:
     if not item.segments:
         return Parsed({"type": "document"}, False, [UNPARSED])
     csl, et_al = to_csl(item.segments, item.raw, orders)
+    if item.label:  # before its problems: a numbered list's "et al." is its rule
+        csl["citation-label"] = item.label
     parsed = Parsed(csl, et_al, entry_problems(csl, et_al))
-    if item.label:
-        parsed.csl["citation-label"] = item.label
     words = [csl.get("title", ""), csl.get("container-title", "")]
     words += [a.get("family") or a.get("literal") or "" for a in csl.get("author", [])]
     if not any(_TWO_LETTERS.search(w) for w in words):  # no title, author or container in words

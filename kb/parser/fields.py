@@ -45,6 +45,10 @@ def clean_title(text: str) -> str:
     'Analysing ... Japanese ‘smart Communities’'
     >>> clean_title("Adaptation of membranes [Internet].")
     'Adaptation of membranes'
+    >>> clean_title("'Crossing the great divide: coproduction, synergy, and development',"), clean_title("‘Gender and telework’,")
+    ('Crossing the great divide: coproduction, synergy, and development', 'Gender and telework')
+    >>> clean_title("'Tis the season"), clean_title("The workers'")
+    ("'Tis the season", "The workers'")
     """
     t = _MEDIUM_IN_TITLE.sub("", text.strip()).rstrip(",;")
     if _STOP_AFTER_QUOTE.search(t):  # “Title”. : the list's full stop after the quote
@@ -56,6 +60,10 @@ def clean_title(text: str) -> str:
         if t[-1:] in '”"»':
             t = t[:-1]
         t = t.rstrip(",;")
+        # Harvard's single quotes ('Title', or ‘Title’): taken off when they open and close it,
+        # not an apostrophe at one end alone ('Tis, the workers')
+        if len(t) > 2 and t[0] in "'‘" and t[-1] in "'’" and t[1] not in " '’":
+            t = t[1:-1].rstrip(",;")
     if t.endswith(",’"):
         t = t[:-2] + "’"
     t = t.strip()

@@ -400,15 +400,50 @@ def searchable(query_string: bytes) -> bytes:
     return urlencode([(n, v) for n, v in pairs if not nothing(n, v)]).encode("latin-1")
 
 
+def unrepeated_facets(query_string: bytes, declared: set[str]) -> bytes:
+    """A query string without the ``_facet`` of a column the table shows a facet of already
+    (``declared``, kb.schema's) or asked twice: Datasette 0.65 drew such a facet twice
+    (``/kb/citations?_facet=status``, the link a column's "Facet by this" makes).
+
+    >>> unrepeated_facets(b"_facet=status&_facet=kind&_facet=kind", {"status"})
+    b'_facet=kind'
+    >>> unrepeated_facets(b"_facet=kind", {"status"})
+    b'_facet=kind'
+    """
+    from urllib.parse import parse_qsl
+
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    seen = set(declared)
+    kept = []
+    for name, value in pairs:
+        if name == "_facet":
+            if value in seen:
+                continue
+            seen.add(value)
+        kept.append((name, value))
+    return query_string if len(kept) == len(pairs) else urlencode(kept).encode("latin-1")
+
+
+# each table's facets as kb.schema declares them (columns; array facets aside)
+_DECLARED_FACETS = {t.name: {f for f in (t.facets or []) if isinstance(f, str)} for t in TABLES}
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        async def searched(scope, receive, send):
-            if scope.get("type") == "http" and b"_search" in scope.get("query_string", b""):
-                scope = {**scope, "query_string": searchable(scope["query_string"])}
+        async def tidied(scope, receive, send):
+            query = scope.get("query_string", b"") if scope.get("type") == "http" else b""
+            if b"_search" in query:
+                query = searchable(query)
+            if b"_facet=" in query:
+                parts = scope.get("path", "").strip("/").split("/")
+                if len(parts) == 2 and parts[0] in kb_databases(datasette):
+                    query = unrepeated_facets(query, _DECLARED_FACETS.get(parts[1].split(".", 1)[0], set()))
+            if query != scope.get("query_string", b""):
+                scope = {**scope, "query_string": query}
             await app(scope, receive, send)
 
-        return searched
+        return tidied
 
     return wrap
 
