@@ -91,6 +91,7 @@ CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
     "wrong-co-author": ("warning", "a co-author named who is not the entry's"),
     "malformed": ("warning", '"at al.", "et al" without its full stop, a missing comma'),
     "needs-year-suffix": ("error", "two entries by the same authors in one year: 2012a, 2012b"),
+    "extra-year-suffix": ("warning", "a letter after the year (2003a) for the one entry by those authors that year"),
     "needs-initials": ("error", "two first authors with one surname in one year: initials tell them apart"),
     "mixed-style": ("error", "a number in an author-date document, or the other way round"),
     "missing-reference": ("error", "no entry of the list fits the citation"),

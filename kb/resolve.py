@@ -64,6 +64,8 @@ _ORGW = r"(?:\p{Lu}\p{M}*|\d\d)[\p{L}\p{M}\d'’\-]*"
 _ORG = rf"{_ORGW}(?:\s+(?:(?:of|for|and|the|on|in|de|du|für|&)\s+)*{_UP}[\p{{L}}\p{{M}}\d'’\-]*){{2,9}}"
 _NAMELIST = rf"{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME1}"
 _NAMES = rf"(?P<names>{_NAMELIST}|(?P<org>{_ORG})|{_NAME})"
+# an APA group author's abbreviation, given at its first citation: "World Health Organization [WHO], 2020"
+_ABBR = r"(?:\s*\[[\p{Lu}\d&]{2,12}\])"
 # a journal named between the authors and the year: "Papp and Müller, G&D 2006" (two capitals or "&")
 _NOTE = r"(?=\S*(?:\p{Lu}\S*\p{Lu}|&))\p{Lu}[\p{L}&.]*"
 # A locator after a comma ("2012, p. 446", Chicago's "2012, 45") or a colon ("2012: 446").
@@ -75,7 +77,7 @@ _LEFT = r"(?<![\p{L}\p{M}\d'’\-])"
 # One citation inside a parenthesis, wherever it stands in its ';'-separated part: text before
 # it ("reviewed in", "2hjr, 62% identity,") and after it ("for a review") is not part of it.
 PART = regex.compile(
-    rf"(?=[\p{{Lu}}vdlstz\d]){_LEFT}(?:(?P<initials>(?:{_UP}\.\s*){{1,3}}))?{_NAMES}(?P<etal>\s*,?\s*{_ETAL})?"
+    rf"(?=[\p{{Lu}}vdlstz\d]){_LEFT}(?:(?P<initials>(?:{_UP}\.\s*){{1,3}}))?{_NAMES}{_ABBR}?(?P<etal>\s*,?\s*{_ETAL})?"
     rf"(?P<sep>\s*,\s*(?:(?P<note>{_NOTE})\s+)?|\s+)(?P<years>{_YEARS}){_LOCATOR_TAIL}(?![\p{{L}}\d])"
 )
 BARE_YEAR = rf"^(?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?$"
@@ -83,7 +85,7 @@ BARE_YEAR = rf"^(?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?$"
 _START = r"(?=[\p{Lu}vdlstz\d])"
 NARRATIVE = regex.compile(
     rf"{_START}(?<![\p{{L}}\p{{M}}\d'’(\[\-])(?P<names>{_NAME1}(?:\s*,\s*{_NAME1})*(?:\s*,?\s+(?:and|&)\s+{_NAME1})?)"
-    rf"(?P<etal>\s+{_ETAL})?(?P<poss>['’]s?)?\s+[(\[](?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?[)\]]\Z"
+    rf"(?P<etal>\s+{_ETAL})?(?P<poss>['’]s?)?{_ABBR}?\s+[(\[](?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?[)\]]\Z"
 )
 NARRATIVE_INSIDE = NARRATIVE.pattern[:-2]
 # Narrative and unbracketed citations are looked for only around what must be in them, "(2015)"
@@ -1264,6 +1266,8 @@ def _resolve_one(
     letter = index.suffix.get(candidates[0], "")
     if letter and c.year[4:] != letter:
         problems.append("needs-year-suffix")
+    elif not letter and not refs[candidates[0]].suffix and c.year[4:].isalpha() and c.year[:4].isdigit():
+        problems.append("extra-year-suffix")  # "2003a" for the one work of theirs that year
     _settle(c, refs[candidates[0]], [p for p in problems if p != "mixed-style"], letter, style)
     if doc_numbered:
         label = refs[candidates[0]].label
@@ -1392,6 +1396,8 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
         )
     if "needs-year-suffix" in c.problems:
         reasons.append(f"the list has several works by these authors in {ref.year}: this one is {ref.year}{letter}")
+    if "extra-year-suffix" in c.problems:
+        reasons.append(f"the list has one work by these authors in {ref.year}: no letter after the year")
     notes = _malformed(c, style)
     if "et-al-for-few-authors" in c.problems:  # "et al." goes: how it was punctuated no longer matters
         notes = [n for n in notes if not n.startswith("write 'et al.'")]
@@ -1559,13 +1565,18 @@ def ready_list(works: list[Work]) -> ReadyList:
         )
 
 
+_GIVEN_ABBR = regex.compile(r"\s*\[([\p{Lu}\d&]{2,12})\]")
+
+
 def whole_organisations(citations: list[Citation], text: str, refs: list[Reference]) -> None:
     """Citations of an organisation the list names, found as the last word or words of its name
     ("Energy (2008)" of "Department of Energy (2008)", "Population Division, 2013" of "United
     Nations, Department of Economic and Social Affairs, Population Division, 2013"; a name with
     small words or commas is no person's surname to the detector): made the whole name where
     the text before them prints the rest of it, word for word. Only names of the list are
-    looked for, so nothing else is ever joined to a citation.
+    looked for, so nothing else is ever joined to a citation. An abbreviation the text gives an
+    organisation at its first citation, as APA does ("World Health Organization [WHO], 2020"),
+    stands for it in the citations that use it ("WHO, 2020").
 
     >>> refs = [Reference(1, "doe", ["Department of Energy"], 2008)]
     >>> text = "As the Department of Energy (2008) says."
@@ -1580,20 +1591,33 @@ def whole_organisations(citations: list[Citation], text: str, refs: list[Referen
             ends.setdefault(fold(name.split()[-1]).lower(), []).append(name)
     if not ends:
         return
-    for c in citations:
-        if len(c.names) != 1 or c.et_al or c.key is not None or c.number is not None:
-            continue
+    short: dict[str, str] = {}  # "WHO" -> "World Health Organization", as the text gave it
+    alone = [c for c in citations if len(c.names) == 1 and not c.et_al and c.key is None and c.number is None]
+    for c in alone:
         for name in ends.get(fold(c.names[0].split()[-1]).lower(), ()):
             said = " ".join(c.names[0].split())
-            if not name.endswith(" " + said) or text[c.start : c.start + len(c.names[0])] != c.names[0]:
+            if text[c.start : c.start + len(c.names[0])] != c.names[0]:
                 continue
-            rest = name[: -len(said)].split()  # the words the text must print before the name
-            before = text[max(0, c.start - 4 * len(name)) : c.start]
-            m = regex.search(r"\s+".join(map(regex.escape, rest)) + r"\s+\Z", before)
-            if m:
+            if said != name:
+                if not name.endswith(" " + said):
+                    continue
+                rest = name[: -len(said)].split()  # the words the text must print before the name
+                before = text[max(0, c.start - 4 * len(name)) : c.start]
+                m = regex.search(r"\s+".join(map(regex.escape, rest)) + r"\s+\Z", before)
+                if m is None:
+                    continue
                 start = c.start - (len(before) - m.start())
                 c.start, c.text, c.names = start, text[start : c.end], [name]
-                break
+            given = _GIVEN_ABBR.match(text, c.start + len(name))
+            if given:
+                short.setdefault(given.group(1), name)
+            break
+    # "(WHO, 2020)" after "World Health Organization [WHO]": the abbreviation the text gave, unless
+    # the list has an author of that name
+    listed = {name_key(ref.families[0]) for ref in refs if ref.families}
+    for c in alone:
+        if c.names[0] in short and name_key(c.names[0]) not in listed:
+            c.names = [short[c.names[0]]]
 
 
 def check(

@@ -716,3 +716,36 @@ def test_et_al_is_the_rule_of_a_numbered_list_and_of_chicago_after_seven(tmp_pat
     assert [code for p in out["reference_problems"] for code in p["problems"]] == ["et-al-in-list"]
     result = CliRunner().invoke(cli, ["parse", str(tmp_path / "refs.txt"), "--csl"])
     assert json.loads(result.output)[0]["title"] == "Consumers as coproducers of public services"
+
+
+def test_a_year_letter_the_list_does_not_give_is_told(tmp_path):
+    """ "(Dietz, Ostrom, & Stern, 2003a)" for their one work of 2003 resolved without a word;
+    it is an extra-year-suffix warning now. A letter the list prints is the work's own."""
+    refs = (
+        "Dietz, T., Ostrom, E., & Stern, P. C. (2003). The struggle to govern the commons. Science, 302, 1907-1912.\n"
+        "Brandsen, T. (2016a). Co-production. Public Administration, 94, 1-5.\n"
+    )
+    _, out = check_files(tmp_path, "Commons (Dietz, Ostrom, & Stern, 2003a; Brandsen, 2016a).\n", "refs.txt", refs)
+    got = [(c["text"], c["status"], c["problems"], c["message"]) for c in out["citations"]]
+    assert got[0][:3] == ("Dietz, Ostrom, & Stern, 2003a", "mismatch", ["et-al-missing", "extra-year-suffix"])
+    assert got[0][3].startswith('APA 7: should read "Dietz et al., 2003" (')
+    assert got[0][3].endswith("the list has one work by these authors in 2003: no letter after the year)")
+    assert got[1][:3] == ("Brandsen, 2016a", "ok", [])
+
+
+def test_an_apa_group_author_s_abbreviation_stands_for_it(tmp_path):
+    """APA 7 gives a group author's abbreviation at its first citation, "World Health
+    Organization [WHO] (2020)" or "(World Health Organization [WHO], 2020)", and uses it after,
+    "(WHO, 2020)". The first was not seen at all and the second was missing, the entry uncited."""
+    refs = "World Health Organization. (2020). Decade of healthy ageing: Baseline report. WHO.\n"
+    text = (
+        "The World Health Organization [WHO] (2020) says so. Others agree "
+        "(World Health Organization [WHO], 2020). Again (WHO, 2020).\n"
+    )
+    _, out = check_files(tmp_path, text, "refs.txt", refs)
+    assert [(c["text"], c["status"], c["reference"]) for c in out["citations"]] == [
+        ("World Health Organization [WHO] (2020)", "ok", 1),
+        ("World Health Organization [WHO], 2020", "ok", 1),
+        ("WHO, 2020", "ok", 1),
+    ]
+    assert out["uncited"] == []

@@ -322,3 +322,26 @@ def test_a_long_list_is_labelled_across_cores_with_the_same_result(root, monkeyp
     assert [(w.csl, w.raw, w.line, [p.code for p in w.problems]) for w in parallel] == [
         (w.csl, w.raw, w.line, [p.code for p in w.problems]) for w in serial
     ]
+
+
+def test_a_german_list_s_slash_between_authors_is_two_people(tmp_path):
+    """German lists join authors with a slash ("Bogumil, Jörg/Holtkamp, Lars"): read as one
+    name, they made the family name "Jörg/Holtkamp" and turned the list's other entries around
+    too ("Luhmann, Niklas" became two authors). 11 of 12 German references were wrong."""
+    refs = tmp_path / "literatur.txt"
+    refs.write_text(
+        "Luhmann, Niklas (1984): Soziale Systeme. Grundriß einer allgemeinen Theorie. Frankfurt am Main: Suhrkamp.\n"
+        "Bogumil, Jörg/Holtkamp, Lars (2013): Kommunalpolitik und Kommunalverwaltung. Bonn: Bundeszentrale für "
+        "politische Bildung.\n"
+        "Jann, Werner/Wegrich, Kai (2019): Generalisten und Spezialisten. In: Veit, Sylvia/Reichard, Christoph (Hrsg.): "
+        "Handbuch zur Verwaltungsreform. Wiesbaden: Springer VS, S. 49–60.\n",
+        encoding="utf-8",
+    )
+    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    names = [[(a["family"], a["given"]) for a in item["author"]] for item in items]
+    assert names == [
+        [("Luhmann", "Niklas")],
+        [("Bogumil", "Jörg"), ("Holtkamp", "Lars")],
+        [("Jann", "Werner"), ("Wegrich", "Kai")],
+    ]
+    assert [(a["family"], a["given"]) for a in items[2]["editor"]] == [("Veit", "Sylvia"), ("Reichard", "Christoph")]

@@ -36,6 +36,8 @@ _ROLE = re.compile(
     r"|^\s*(?:in:?|im:?|dans:?)\s+|^\s*(?:edited|ed\.|eds\.)\s+by\s+|^\s*(?:ed\.|eds\.|hrsg\.\s*v\.|hg\.\s*v\.)\s+",
     re.I,
 )
+# a slash between two names (German lists: "Bogumil, Jörg/Holtkamp, Lars"), a capital after it
+_SLASH = re.compile(r"(?<=[^\W\d_.]|\.)\s*/\s*(?=[^\W\d_])(?=[A-ZÀ-ÖØ-Þ])")
 _ET_AL = re.compile(
     r"(?:,|;)?\s*(?:\bet\.?\s*al\b\.?|\band\s+others\b|\bu\.\s*a\b\.?|\bet\s+coll\.|…|\.\s?\.\s?\.)\s*[.,;:]?\s*$", re.I
 )
@@ -402,8 +404,11 @@ def read_names(text: str) -> NameList:
     ['family-initials']
     >>> read_names("ADAMS, P. G.; HUNTER, C. N.").readings[0].names[0]
     {'family': 'Adams', 'given': 'P. G.'}
+    >>> read_names("Bogumil, Jörg/Holtkamp, Lars").readings[0].names
+    [{'family': 'Bogumil', 'given': 'Jörg'}, {'family': 'Holtkamp', 'given': 'Lars'}]
     """
     t = _ROLE.sub(" ", text.strip())
+    t = _SLASH.sub("; ", t)  # German lists: "Bogumil, Jörg/Holtkamp, Lars" is two people
     t = _YEAR_TAIL.sub("", t)
     t = t.strip(" ,;:")
     et_al = False
