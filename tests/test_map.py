@@ -200,6 +200,30 @@ def test_zoom_buttons_wheel_and_drag_move_the_map_and_nodes_still_link(site, bro
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("width", [800, 1024])
+def test_a_screen_narrower_than_the_map_opens_on_the_whole_map(site, browser, width):
+    """A map wider than the screen (a library a little larger than the seed at 1,280 px; the seed
+    at 800) opened at a readable scale on its middle: 12 of 78 nodes in view, the rest off the
+    edge, and reset came back there. A screen wider than a phone's opens on the whole map, to be
+    zoomed into, and reset comes back to it."""
+    page = browser.new_page(viewport={"width": width, "height": 800})
+    page.goto(site[0] + "/-/map")
+    x, y, w, h = view_box(page)
+    drawn = page.evaluate(DRAWN)["nodes"]
+    outside = [
+        n["node"]
+        for n in drawn
+        if not (x <= n["circle"][0] and n["circle"][2] <= x + w and y <= n["circle"][1] and n["circle"][3] <= y + h)
+    ]
+    assert outside == [], (width, len(outside), len(drawn))
+    page.locator('.kb-zoom button[data-zoom="in"]').click()
+    page.locator('.kb-zoom button[data-zoom="reset"]').click()
+    assert view_box(page) == [x, y, w, h]
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    page.close()
+
+
+@pytest.mark.browser
 def test_every_map_opens_readable_on_a_phone_and_fits_its_width(site, map_paths, browser):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     page = context.new_page()
