@@ -1330,6 +1330,8 @@ def _ambiguous(
         if "needs-year-suffix" in problems:
             c.message += f", and one author's works of one year by suffixes ({_suffix_plan(ordered, refs, index)})"
         c.message += f": cite {options}"
+    elif "needs-year-suffix" in problems and all(refs[i].suffix for i in candidates):
+        c.message += f"; {style.name}: the list tells them apart by their year letters: cite {options}"
     elif "needs-year-suffix" in problems:
         c.message += (
             f"; {style.name}: add year suffixes to the list ({_suffix_plan(ordered, refs, index)}) and cite {options}"
@@ -1339,7 +1341,7 @@ def _ambiguous(
 
 
 def _suffix_plan(ordered: list[int], refs: list[Reference], index: ReferenceIndex) -> str:
-    return ", ".join(f"[{refs[i].position}] {refs[i].year}{index.suffix.get(i, '?')}" for i in ordered)
+    return ", ".join(f"[{refs[i].position}] {_year_text(refs[i])}{index.suffix.get(i, '?')}" for i in ordered)
 
 
 def _ordered(problems: list[str]) -> list[str]:
@@ -1451,13 +1453,21 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
             if fuzz.ratio(fold(other.csl.get("title", "")).lower(), fold(w.csl.get("title", "")).lower()) >= 95:
                 add(w, "duplicate-entry", f"same work as entry {other.position} ({other.id})")
         seen[(german_key(first), w.year)].append(w)
-    # order: only for lists that are alphabetical on the whole
-    keys = [(sort_key(family(w.authors[0])) if w.authors else "", w.year or 0) for w in works]
-    if len(keys) > 3:
-        in_order = sum(1 for a, b in zip(keys, keys[1:], strict=False) if a[0] <= b[0])
-        if in_order / (len(keys) - 1) >= 0.8:
+    # order: only for lists that are alphabetical on the whole. A name with a particle may be
+    # filed under either ("de Vries" under D as English lists have it, under V as Dutch ones do):
+    # each entry's lowest and highest key, and an entry is out of order only when no filing of
+    # it and the one before comes in order
+    lows, highs = [], []
+    for w in works:
+        name = family(w.authors[0]) if w.authors else ""
+        both = (sort_key(name), _NOT_AZ_KEY.sub("", fold(name).lower()) or sort_key(name))
+        lows.append(min(both))
+        highs.append(max(both))
+    if len(works) > 3:
+        in_order = sum(1 for i in range(1, len(works)) if lows[i - 1] <= highs[i])
+        if in_order / (len(works) - 1) >= 0.8:
             for i in range(1, len(works)):
-                if keys[i][0] < keys[i - 1][0]:
+                if highs[i] < lows[i - 1]:
                     prev = works[i - 1].authors[0]
                     add(
                         works[i],
@@ -1465,6 +1475,9 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
                         f"out of alphabetical order: should come before {family(prev)} (entry {works[i - 1].position})",
                     )
     return problems
+
+
+_NOT_AZ_KEY = re.compile(r"[^a-z]")
 
 
 def apa_title(title: str) -> str:

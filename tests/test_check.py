@@ -749,3 +749,46 @@ def test_an_apa_group_author_s_abbreviation_stands_for_it(tmp_path):
         ("WHO, 2020", "ok", 1),
     ]
     assert out["uncited"] == []
+
+
+def test_a_citation_without_the_letter_the_list_prints_is_told_to_add_it_not_the_list(tmp_path):
+    """ "Green (2005)" against a list that prints 2005a and 2005b was told to "add year suffixes
+    to the list", which has them; it is told which letters to cite."""
+    refs = (
+        "Green, D. (2005a). Alpha governance. Journal A, 1, 1-2.\n"
+        "Green, D. (2005b). Beta governance. Journal B, 2, 3-4.\n"
+    )
+    _, out = check_files(tmp_path, "As Green (2005) shows, and (Green, 2005a; Green, 2005b).\n", "refs.txt", refs)
+    first = out["citations"][0]
+    assert (first["status"], first["problems"]) == ("ambiguous", ["needs-year-suffix"])
+    assert "add year suffixes" not in first["message"]
+    assert first["message"].endswith(
+        'the list tells them apart by their year letters: cite "Green (2005a)" or "Green (2005b)"'
+    )
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        pytest.param(["Brandsen", "de Vries", "Dietz", "Ostrom", "Pestoff"], id="under-D"),
+        pytest.param(["Brandsen", "Dietz", "Ostrom", "Pestoff", "de Vries"], id="under-V"),
+    ],
+)
+def test_a_name_with_a_particle_may_be_filed_under_either_letter(tmp_path, order):
+    """'de Vries' is filed under D in English lists and under V in Dutch ones: neither is out of
+    order ("Dietz should come before de Vries" was a false alarm). Filed under W, it is."""
+
+    def listed(names):
+        return "".join(f"{n}, A. (2001). Title {i}. Journal, 1, 1-2.\n" for i, n in enumerate(names))
+
+    _, out = check_files(tmp_path, "Text.\n", "refs.txt", listed(order))
+    codes = [code for p in out["reference_problems"] for code in p["problems"]]
+    assert "out-of-order" not in codes
+    _, out = check_files(
+        tmp_path,
+        "Text.\n",
+        "refs.txt",
+        listed(["Brandsen", "Dietz", "Ostrom", "Pestoff", "Sharp", "Whitaker", "de Vries"]),
+    )
+    flagged = [p for p in out["reference_problems"] if "out-of-order" in p["problems"]]
+    assert [p["reference"] for p in flagged] == [7]
