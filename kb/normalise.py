@@ -169,6 +169,7 @@ _PAGES_DASH = re.compile(r"\s*(?:-{1,3}|[–—‐‑])\s*")
 _PAGES_RANGE = re.compile(r"([A-Za-z]?)(\d+)-\1?(\d+)")
 
 
+@lru_cache(maxsize=65536)  # a library's given names repeat ("A.", "J. A."): 300,000 at 100,000 works
 def bare_initials(given: str) -> str:
     """Given names printed as bare initials (PubMed, JATS, Vancouver: "DJ", "P R") as CSL wants
     them, "D. J."; anything else as it is.
