@@ -54,7 +54,8 @@ _NAME1 = rf"(?:{_PARTICLE}\s+)*{_WORD}(?:\s+(?:{_PARTICLE}\s+)+{_WORD})?"
 # in parentheses a surname may be two capitalised words ("García Márquez")
 _NAME = rf"{_NAME1}(?:\s+{_WORD})?"
 _ETAL = r"(?:(?:et|at)\.?\s*al\b\.?|and\s+(?:co-?workers|colleagues))"
-_YEAR = r"(?:(?:1[5-9]\d\d|20\d\d)(?:[a-z](?![\p{L}\d]))?|n\.\s?d\.|[Ii]n\s+press|[Ff]orthcoming)"
+# a year; a republished work's original year before it, "1900/1953", which cites the 1953 edition
+_YEAR = r"(?:(?:1[5-9]\d\d/)?(?:1[5-9]\d\d|20\d\d)(?:[a-z](?![\p{L}\d]))?|n\.\s?d\.|[Ii]n\s+press|[Ff]orthcoming)"
 # "2008, 2011", and "2014a, b": a bare letter continues the year before it
 _YEARS = rf"{_YEAR}(?:\s*,\s*(?:{_YEAR}|[a-z](?=\s*(?:[,;)\]]|$))))*"
 _LOCATOR = r"(?:pp?\.|p|chap\.|ch\.|para\.|sec\.|§)\s*[\divxlc]+(?:\s*[-–]\s*[\divxlc]+)?"
@@ -62,7 +63,9 @@ _LOCATOR = r"(?:pp?\.|p|chap\.|ch\.|para\.|sec\.|§)\s*[\divxlc]+(?:\s*[-–]\s*
 # Biotechnology Information", "1000 Genomes Project Consortium"); kept whole, never split
 _ORGW = r"(?:\p{Lu}\p{M}*|\d\d)[\p{L}\p{M}\d'’\-]*"
 _ORG = rf"{_ORGW}(?:\s+(?:(?:of|for|and|the|on|in|de|du|für|&)\s+)*{_UP}[\p{{L}}\p{{M}}\d'’\-]*){{2,9}}"
-_NAMELIST = rf"{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME1}"
+# the last name of a list may be two capitalised words, as a name alone may: "Cox, Arnold, and
+# Villamayor Tomás 2010"
+_NAMELIST = rf"{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME}"
 _NAMES = rf"(?P<names>{_NAMELIST}|(?P<org>{_ORG})|{_NAME})"
 # an APA group author's abbreviation, given at its first citation: "World Health Organization [WHO], 2020"
 _ABBR = r"(?:\s*\[[\p{Lu}\d&]{2,12}\])"
@@ -705,6 +708,8 @@ def _years(years: str) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for ym in _YEAR_OR_LETTER.finditer(years):
         y = ym.group(0)
+        if y[4:5] == "/":  # "1900/1953": the edition cited is the later one, the list's year
+            y = y[5:]
         if len(y) == 1 and out and out[-1][0][:4].isdigit():
             y = out[-1][0][:4] + y
         elif len(y) == 1:
@@ -746,6 +751,9 @@ def _plain_part(part: str, start: int) -> Citation | None:
         locator=locator,
         raw_etal="et al." if etal else "",
     )
+
+
+_CITED_IN = re.compile(r"\b(?:as\s+)?(?:cited|quoted)\s+in\b", re.I)
 
 
 def _parse_part(part: str, start: int, previous: Citation | None) -> list[Citation] | None:
@@ -790,6 +798,11 @@ def _parse_any_part(part: str, start: int, previous: Citation | None) -> list[Ci
         out.extend(cites)
         pos = m.end()
     if out:
+        # "Taylor 1911, as cited in Green 2005a": the work read is the one cited in; the other is
+        # not in the list, on purpose (APA 8.6), and is no citation of it
+        secondary = _CITED_IN.search(part)
+        if secondary is not None:
+            out = [c for c in out if c.start >= start + secondary.end()] or out
         return out
     m = _compiled(NARRATIVE_INSIDE).search(part) if "(" in part or "[" in part else None
     if m:  # "(Bovaird et al (2007); ...)": a narrative form inside a parenthesis, read as one citation

@@ -792,3 +792,38 @@ def test_a_name_with_a_particle_may_be_filed_under_either_letter(tmp_path, order
     )
     flagged = [p for p in out["reference_problems"] if "out-of-order" in p["problems"]]
     assert [p["reference"] for p in flagged] == [7]
+
+
+def test_a_republished_work_is_cited_by_both_years_and_resolves_to_the_edition(tmp_path):
+    """APA cites a republished work by both years, "Freud (1900/1953)", "(Kant, 1781/1998)"; the
+    list has the edition read (1953, "Original work published 1900"). Not seen before: their
+    entries were reported as never cited."""
+    refs = (
+        "Freud, S. (1953). The interpretation of dreams. Hogarth Press. (Original work published 1900)\n"
+        "Kant, I. (1998). Critique of pure reason. Cambridge University Press. (Original work published 1781)\n"
+    )
+    _, out = check_files(tmp_path, "As Freud (1900/1953) put it, and others (Kant, 1781/1998).\n", "refs.txt", refs)
+    assert [(c["text"], c["status"], c["reference"]) for c in out["citations"]] == [
+        ("Freud (1900/1953)", "ok", 1),
+        ("Kant, 1781/1998", "ok", 2),
+    ]
+    assert out["uncited"] == []
+
+
+def test_a_secondary_citation_cites_the_work_read_not_the_one_it_quotes(tmp_path):
+    """ "(Taylor, 1911, as cited in Green, 2005)": APA lists only Green; Taylor was reported
+    missing, with a fix to add him to the list."""
+    refs = "Green, D. (2005). Management classics revisited. Journal A, 1, 1-2.\n"
+    _, out = check_files(tmp_path, "Work was measured (Taylor, 1911, as cited in Green, 2005).\n", "refs.txt", refs)
+    assert [(c["text"], c["status"]) for c in out["citations"]] == [("Green, 2005", "ok")]
+
+
+def test_a_two_word_surname_ends_a_list_of_authors(tmp_path):
+    """ "(Cox, Arnold, and Villamayor Tomás 2010)" was read as "Villamayor Tomás 2010" alone: a
+    false missing and a false uncited."""
+    refs = "Cox, M., Arnold, G., & Villamayor Tomás, S. (2010). A review of design principles. Ecology and Society, 15, 38.\n"
+    _, out = check_files(tmp_path, "Principles hold (Cox, Arnold, & Villamayor Tomás, 2010).\n", "refs.txt", refs)
+    assert [(c["text"], c["status"], c["reference"]) for c in out["citations"]] == [
+        ("Cox, Arnold, & Villamayor Tomás, 2010", "mismatch", 1)  # APA 7: three authors are "Cox et al."
+    ]
+    assert out["citations"][0]["problems"] == ["et-al-missing"]
