@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 import pytest
+from datasette.utils import tilde_encode
 
 from kb.schema import TABLES, TABLES_BY_NAME
 
@@ -87,4 +88,39 @@ def test_search_everything_on_a_phone(site, browser, artifacts):
     page.locator("section.kb-search-group a").first.click()
     page.wait_for_load_state()
     assert page.locator("h1").count() == 1
+    page.close()
+
+
+# Each visible cell of a row page: its label (the :before content), where it and its value sit.
+ROW_CARD = """() => [...document.querySelectorAll('table.rows-and-columns td')].filter(td => td.offsetParent !== null)
+  .map(td => ({label: getComputedStyle(td, '::before').content.replace(/^"|"$/g, ''), text: td.innerText,
+               width: td.getBoundingClientRect().width}))"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1366, 390])
+def test_a_row_page_is_a_card_of_its_columns_at_every_width(site, browser, artifacts, width):
+    """A work has 35 columns: as Datasette's one-row table its page ran far off a desktop screen,
+    the title a word a line. Every kb row page is a card: each column with a value on a line of
+    its own, labelled with the column's name, the card as wide as the page and no wider."""
+    base, db = site
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(base + "/kb/works/osborne2006new")
+    cells = page.evaluate(ROW_CARD)
+    row = json.loads(page.goto(base + "/kb/works/osborne2006new.json?_shape=object").text())["osborne2006new"]
+    page.goto(base + "/kb/works/osborne2006new")
+    assert [c["label"] for c in cells] == [k for k, v in row.items() if v is not None]
+    title = next(c for c in cells if c["label"] == "title")
+    assert "The New Public Governance?" in title["text"] and title["width"] > 0.8 * (width - 60)
+    assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
+    page.screenshot(path=str(artifacts / f"row-card-{width}.png"))
+    with sqlite3.connect(db) as conn:  # other tables' row pages too
+        ids = {
+            t: conn.execute(f"select {TABLES_BY_NAME[t].pk} from [{t}] order by rowid limit 1").fetchone()[0]
+            for t in ("citations", "passages", "findings", "problems")
+        }
+    for table, ident in ids.items():
+        page.goto(f"{base}/kb/{table}/{tilde_encode(str(ident))}")
+        assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth"), table
+        assert len(page.evaluate(ROW_CARD)) > 3, table
     page.close()

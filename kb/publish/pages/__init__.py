@@ -464,10 +464,13 @@ def register_routes():
 
 @hookimpl
 def extra_template_vars(view_name, database, table, request, datasette):
-    """``kb_related`` for a row page of a kb database: the rows ``kb.schema.RELATED`` lists
-    for its table, each with its URL (``templates/row.html`` shows them under the row)."""
-    if view_name != "row" or table not in RELATED or request is None or not is_kb_database(datasette, database):
+    """For a row page of a kb database: ``kb_card`` (the row is shown as a card, a column a line:
+    ``templates/row.html``) and ``kb_related``, the rows ``kb.schema.RELATED`` lists for its table,
+    each with its URL (shown under the row)."""
+    if view_name != "row" or request is None or not is_kb_database(datasette, database):
         return None
+    if table not in RELATED:
+        return {"kb_card": True, "kb_related": []}
 
     async def related():
         from datasette.utils import urlsafe_components
@@ -493,7 +496,7 @@ def extra_template_vars(view_name, database, table, request, datasette):
                 for r in rows[:RELATED_LIMIT]
             ]
             groups.append({"title": spec.title, "items": items, "count": len(items), "more": len(rows) > RELATED_LIMIT})
-        return {"kb_related": groups}
+        return {"kb_card": True, "kb_related": groups}
 
     return related
 
