@@ -257,3 +257,18 @@ def test_the_array_facets_kb_declares_count_as_datasettes_own(ds, table, column,
         ds, first["toggle_url"].split("localhost", 1)[-1].replace(f"/{table}?", f"/{table}.json?") + "&_size=0"
     )
     assert filtered["filtered_table_rows_count"] == first["count"]
+
+
+def test_a_library_without_its_own_metadata_has_a_kb_home_page(built_db, root):
+    """Served without a metadata.yml (a user's own library), the home page was titled
+    "Datasette" and named none of kb's pages; it is "kb" and says where to start. A
+    metadata.yml's own title and description still win."""
+    bare = Datasette([str(built_db)], immutables=[])
+    page = get(bare, "/")
+    assert page.status_code == 200 and "<h1>kb</h1>" in page.text
+    for path in ("/-/concepts", "/-/map", "/-/search"):
+        assert f'href="{path}"' in page.text
+    own = get(
+        Datasette([str(built_db)], immutables=[], metadata=yaml.safe_load((root / "metadata.yml").read_text())), "/"
+    )
+    assert "<h1>kb: coproduction of public services</h1>" in own.text

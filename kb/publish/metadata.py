@@ -23,6 +23,16 @@ def _description_html(datasette, database: str) -> str:
     )
 
 
+def _site_description_html(datasette) -> str:
+    page = datasette.urls.path
+    return (
+        "<p>A knowledge base kb built from a library's citing documents, reference lists, evidence and "
+        f'concepts. Start with the <a href="{page("/-/concepts")}">concept pages</a>, the '
+        f'<a href="{page("/-/map")}">map</a> or <a href="{page("/-/search")}">search everything</a>; the '
+        "database's own page links its works, citations and integrity problems.</p>"
+    )
+
+
 @hookimpl
 def get_metadata(datasette):
     databases = {}
@@ -31,7 +41,12 @@ def get_metadata(datasette):
         meta["description_html"] = _description_html(datasette, name)
         del meta["description"]
         databases[name] = meta
-    return {"databases": databases} if databases else {}
+    if not databases:
+        return {}
+    # the site's title and where to start, for a library without a metadata.yml of its own (whose
+    # title and description win where it has one): its home page was "Datasette", the concept
+    # pages, map and search only in the menu
+    return {"title": "kb", "description_html": _site_description_html(datasette), "databases": databases}
 
 
 @hookimpl
