@@ -1060,6 +1060,8 @@ def _malformed(c: Citation, style: Style) -> list[str]:
         notes.append(f"write 'et al.' (printed {raw!r})")
     if c.missing_comma and not c.narrative and style.comma:
         notes.append("a comma is missing between the author and the year")
+    if c.narrative and len(c.names) > 1 and "&" in c.text.split("(", 1)[0]:
+        notes.append("'and' between the authors in the running text ('&' is for citations in parentheses)")
     return notes
 
 
@@ -1143,7 +1145,7 @@ def _resolve_all(
     # what it resolved to, read once.
     done: dict[tuple, tuple[list[str] | None, tuple]] = {}
     for c in citations:
-        key = (tuple(c.names), _PRINTED(c))
+        key = (tuple(c.names), _PRINTED(c), c.narrative and "&" in c.text)  # "&" in the running text is malformed
         seen = done.get(key)
         if seen is None:
             printed = c.names

@@ -827,3 +827,28 @@ def test_a_two_word_surname_ends_a_list_of_authors(tmp_path):
         ("Cox, Arnold, & Villamayor Tomás, 2010", "mismatch", 1)  # APA 7: three authors are "Cox et al."
     ]
     assert out["citations"][0]["problems"] == ["et-al-missing"]
+
+
+def test_an_ampersand_in_a_narrative_citation_is_told(tmp_path):
+    """APA 7 joins two authors with "&" in parentheses and "and" in the running text:
+    "Brandsen & Honingh (2016) argue" passed without a word."""
+    refs = (
+        "Brandsen, T., & Honingh, M. (2016). Distinguishing different types of coproduction. "
+        "Public Administration Review, 76(3), 427-435.\n"
+    )
+    _, out = check_files(
+        tmp_path,
+        "Brandsen & Honingh (2016) argue it. Brandsen and Honingh (2016) agree (Brandsen & Honingh, 2016).\n",
+        "refs.txt",
+        refs,
+    )
+    got = [(c["text"], c["status"], c["problems"]) for c in out["citations"]]
+    assert got == [
+        ("Brandsen & Honingh (2016)", "mismatch", ["malformed"]),
+        ("Brandsen and Honingh (2016)", "ok", []),
+        ("Brandsen & Honingh, 2016", "ok", []),
+    ]
+    assert out["citations"][0]["message"] == (
+        "APA 7: should read \"Brandsen and Honingh (2016)\" ('and' between the authors in the running text "
+        "('&' is for citations in parentheses))"
+    )
