@@ -32,7 +32,7 @@ from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
 from kb.normalise import hyphen_variants, line_of, search_variants
-from kb.parallel import Later, no_cycle_collection, one_process, workers
+from kb.parallel import Later, die_with_parent, no_cycle_collection, one_process, workers
 from kb.progress import bar, overlapped, stage, steps
 from kb.records import Citation, Document, KbError, Passage, Problem, Work, severity_of
 from kb.resolve import check
@@ -957,6 +957,7 @@ def _finished_afresh(db_path: Path, tmp: Path, fingerprint: str) -> dict[str, in
             stdin=subprocess.PIPE,
             pass_fds=(write_end,),
             start_new_session=True,
+            preexec_fn=partial(die_with_parent, os.getpid()),  # not left building when this one is killed
         )
     finally:
         os.close(write_end)

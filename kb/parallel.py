@@ -71,23 +71,62 @@ def _cap() -> int | None:
     return int(cap) if cap.isdigit() and int(cap) > 0 else None
 
 
-def _leave_interrupts() -> None:
+def _leave_interrupts(parent: int | None = None) -> None:
     """A worker leaves Ctrl-C to the process that started it, which stops the workers (a pool
-    ends them when the error leaves it); each worker would otherwise print its own traceback."""
+    ends them when the error leaves it); each worker would otherwise print its own traceback.
+    It ends with its parent (``parent``, that process's id), however the parent ended."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # and stops when its pool ends it, whatever its parent made of SIGTERM (a build's process
     # started afresh raises KeyboardInterrupt on it, to end what it started)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if parent is not None:
+        import threading
+
+        threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """A worker's watch: it ends once its parent has ended, however that ended. A build killed by
+    SIGKILL or SIGTERM left its forked processes waiting for ever on their pool's queue, each
+    holding a copy of the build's memory (1.7 GB at 100,000 works). A thread that looks once a
+    second, not the kernel's parent-death signal: that one fires when the *thread* that forked
+    ends, and a pool forks the workers it replaces from a thread of its own that ends with it
+    (a worker so ended while holding the queue's lock hung the pool's end)."""
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)  # an orphan: nothing of it is wanted
+
+
+def die_with_parent(parent: int) -> None:
+    """Linux: SIGTERM to this process when the one that started it (``parent``) ends, however it
+    ended; for a process started by ``subprocess`` from the main thread (a build's finishing
+    Python), before it runs a program (the signal fires when the thread that started it ends).
+    Elsewhere nothing is done."""
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before that was asked: end now
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _pool(processes: int) -> tuple[Any, list[Any]]:
-    """A pool of forked processes that leave Ctrl-C to this one, and its processes."""
+    """A pool of forked processes that leave Ctrl-C to this one and end with it, and its processes."""
     import multiprocessing
 
     before = set(multiprocessing.active_children())
-    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_leave_interrupts)
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_leave_interrupts, initargs=(os.getpid(),))
     return pool, [p for p in multiprocessing.active_children() if p not in before]
 
 

@@ -7,6 +7,7 @@ text and its problem.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,8 +49,10 @@ def decode(data: bytes, path: str) -> tuple[str, list[str]]:
 
 def warning_problem(warning: str) -> Problem:
     """A warning :func:`decode` gave (``path:line: what``) as the problem a build keeps of it."""
-    source, line, message = warning.split(":", 2) if warning.count(":") >= 2 else ("", "", warning)
-    return Problem("not-utf8", message.strip(), source=source, line=int(line) if line.isdigit() else None)
+    m = re.match(r"(.*):(\d+): (.*)\Z", warning, re.S)  # the path may hold a colon; the message holds none
+    if m is None:
+        return Problem("not-utf8", warning)
+    return Problem("not-utf8", m.group(3), source=m.group(1), line=int(m.group(2)))
 
 
 def _control_share(data: bytes) -> float:

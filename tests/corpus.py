@@ -115,3 +115,16 @@ def write_corpus(
             encoding="utf-8",
         )
     return root
+
+
+def write_sources(root: Path, files: dict[str, str | bytes]) -> Path:
+    """A small sources folder at ``root``: each of ``files`` (a name in ``bibliography/`` -> its
+    text, written as UTF-8, or its bytes) written there. The ``bibliography/`` folder."""
+    folder = root / "bibliography"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        if isinstance(content, bytes):
+            (folder / name).write_bytes(content)
+        else:
+            (folder / name).write_text(content, encoding="utf-8")
+    return folder

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from corpus import write_sources
 
 import kb.build
 from kb import schema
@@ -505,23 +506,18 @@ def test_a_document_without_a_list_file_keeps_its_citations(tmp_path):
     as kb check resolves it; one with no list at all, or whose named list holds nothing, keeps
     every citation as missing, with one no-reference-list problem naming it (their citations
     used to be left out of the build without a word)."""
-    bib = tmp_path / "bibliography"
-    bib.mkdir()
-    (bib / "inline.md").write_text(
-        "---\nid: inline\ntitle: Inline\n---\n\nServices change (Ostrom, 1996). Others doubt it (Smith, 2010; Jones, 2001).\n\n"
-        "## References\n\nOstrom, E. (1996). Crossing the great divide: Coproduction, synergy, and development. "
-        "World Development, 24(6), 1073-1087.\nSmith, J. (2010). Services and users. Journal of Things, 3, 1-10.\n",
-        encoding="utf-8",
-    )
-    (bib / "bare.md").write_text(
-        "A note with no front matter (Ostrom, 1996) and more (Smith, 2010).\n", encoding="utf-8"
-    )
-    (bib / "empty.md").write_text(
-        "---\nid: empty\nreferences: empty.bib\n---\n\nA claim (Ostrom, 1996).\n", encoding="utf-8"
-    )
-    (bib / "empty.bib").write_text("", encoding="utf-8")
-    (bib / "quiet.md").write_text(
-        "---\nid: quiet\n---\n\nNo citation here, and no list: nothing to say.\n", encoding="utf-8"
+    bib = write_sources(
+        tmp_path,
+        {
+            "inline.md": "---\nid: inline\ntitle: Inline\n---\n\n"
+            "Services change (Ostrom, 1996). Others doubt it (Smith, 2010; Jones, 2001).\n\n"
+            "## References\n\nOstrom, E. (1996). Crossing the great divide: Coproduction, synergy, and development. "
+            "World Development, 24(6), 1073-1087.\nSmith, J. (2010). Services and users. Journal of Things, 3, 1-10.\n",
+            "bare.md": "A note with no front matter (Ostrom, 1996) and more (Smith, 2010).\n",
+            "empty.md": "---\nid: empty\nreferences: empty.bib\n---\n\nA claim (Ostrom, 1996).\n",
+            "empty.bib": "",
+            "quiet.md": "---\nid: quiet\n---\n\nNo citation here, and no list: nothing to say.\n",
+        },
     )
     build(tmp_path / "kb.db", tmp_path)
     db = sqlite_utils.Database(tmp_path / "kb.db")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from corpus import write_sources
 
 from kb.cli import cli
 
@@ -623,16 +624,16 @@ def test_the_letters_a_list_prints_are_the_works_own(tmp_path):
 def test_an_apa_list_orders_one_author_s_year_as_its_letters(tmp_path):
     """kb cite in APA: the works of one author and year in the order of their letters, both
     ignoring a leading "The" (2004b had been printed before 2004a)."""
-    bib = tmp_path / "bibliography"
-    bib.mkdir()
-    (bib / "refs.bib").write_text(
-        "@article{suz, author = {Cao, R. and Zhang, Y.}, title = {SUZ12 is required for both activities},"
-        " journal = {Mol Cell}, year = {2004}}\n"
-        "@article{fun, author = {Cao, R. and Zhang, Y.}, title = {The functions of E(Z)/EZH2-mediated methylation},"
-        " journal = {Curr Opin Genet Dev}, year = {2004}}\n",
-        encoding="utf-8",
+    write_sources(
+        tmp_path,
+        {
+            "refs.bib": "@article{suz, author = {Cao, R. and Zhang, Y.}, title = {SUZ12 is required for both activities},"
+            " journal = {Mol Cell}, year = {2004}}\n"
+            "@article{fun, author = {Cao, R. and Zhang, Y.}, title = {The functions of E(Z)/EZH2-mediated methylation},"
+            " journal = {Curr Opin Genet Dev}, year = {2004}}\n",
+            "paper.md": "---\nid: paper\nreferences: refs.bib\n---\n\nSee (Cao & Zhang, 2004a, 2004b).\n",
+        },
     )
-    (bib / "paper.md").write_text("---\nid: paper\nreferences: refs.bib\n---\n\nSee (Cao & Zhang, 2004a, 2004b).\n")
     assert CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(tmp_path)]).exit_code == 0
     result = CliRunner().invoke(cli, ["cite", "--db", str(tmp_path / "kb.db"), "--format", "apa"])
     lines = result.output.splitlines()

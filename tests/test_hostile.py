@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from corpus import write_sources
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -759,15 +760,16 @@ def test_a_reference_list_in_latin1_is_read_and_the_build_says_so(tmp_path):
     """kb check and kb parse warned that a list was not UTF-8; kb build read it silently. The
     build keeps the warning as a not-utf8 problem of the file, once however many documents
     name it, and reads the accented names as Latin-1."""
-    bib = tmp_path / "bibliography"
-    bib.mkdir()
-    (bib / "refs.txt").write_bytes(
-        "Löffler, E. (2012). Coproduction in Europe. Voluntas, 23, 1-10.\n".encode("latin-1")
+    write_sources(
+        tmp_path,
+        {
+            "refs.txt": "Löffler, E. (2012). Coproduction in Europe. Voluntas, 23, 1-10.\n".encode("latin-1"),
+            **{
+                f"{name}.md": f"---\nid: {name}\nreference_list: refs.txt\n---\n\nAs shown (Löffler, 2012).\n"
+                for name in ("one", "two")
+            },
+        },
     )
-    for name in ("one", "two"):
-        (bib / f"{name}.md").write_text(
-            f"---\nid: {name}\nreference_list: refs.txt\n---\n\nAs shown (Löffler, 2012).\n", encoding="utf-8"
-        )
     result = CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(tmp_path)])
     assert result.exit_code == 0, result.output
     db = sqlite_utils.Database(tmp_path / "kb.db")
@@ -783,10 +785,13 @@ def test_front_matter_never_closed_is_an_error_and_an_empty_one_is_none(tmp_path
     """A front matter whose closing '---' is missing was read as the document's first paragraph,
     its YAML published as text; an empty one ('---' twice) too. The first stops the build naming
     the file and line 1, the second is a document without front matter."""
-    bib = tmp_path / "bibliography"
-    bib.mkdir()
-    (bib / "empty.md").write_text("---\n---\n\nA claim (Ostrom, 1996).\n", encoding="utf-8")
-    (bib / "open.md").write_text("---\nid: open\ntitle: Never closed\n\nA claim (Ostrom, 1996).\n", encoding="utf-8")
+    bib = write_sources(
+        tmp_path,
+        {
+            "empty.md": "---\n---\n\nA claim (Ostrom, 1996).\n",
+            "open.md": "---\nid: open\ntitle: Never closed\n\nA claim (Ostrom, 1996).\n",
+        },
+    )
     result = CliRunner().invoke(cli, ["build", "--sources", str(tmp_path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.output.splitlines()[0] == f"Error: {bib / 'open.md'}:1: the front matter opened here is never closed"

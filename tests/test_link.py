@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from corpus import write_sources
 
 from kb.build import build
 from kb.cli import cli
@@ -168,23 +169,23 @@ def test_a_key_its_source_gives_wins_over_one_kb_made_whichever_list_comes_first
 def test_adding_a_document_that_reprints_a_bib_list_keeps_its_keys(tmp_path):
     """Through the build: the same works, with their BibTeX keys, before and after a document
     whose free-text list reprints them is added ahead of it."""
-    bib = tmp_path / "bibliography"
-    bib.mkdir()
-    (bib / "refs.bib").write_text(
-        "@article{bib1, author = {Baldwin, P. R. and Penczek, P. A.}, title = {The Transform Class in SPARX and EMAN2},"
-        " journal = {J Struct Biol}, year = {2007}, volume = {157}, pages = {250--261}}\n",
-        encoding="utf-8",
-    )
-    (bib / "paper.md").write_text(
-        "---\nid: paper\nreferences: refs.bib\n---\n\nSPARX helps (Baldwin and Penczek, 2007).\n", encoding="utf-8"
+    baldwin = "Baldwin, P. R. and Penczek, P. A."
+    write_sources(
+        tmp_path,
+        {
+            "refs.bib": f"@article{{bib1, author = {{{baldwin}}}, title = {{The Transform Class in SPARX and EMAN2}},"
+            " journal = {J Struct Biol}, year = {2007}, volume = {157}, pages = {250--261}}\n",
+            "paper.md": "---\nid: paper\nreferences: refs.bib\n---\n\nSPARX helps (Baldwin and Penczek, 2007).\n",
+        },
     )
     build(tmp_path / "kb.db", tmp_path)
-    (bib / "a-note.md").write_text(
-        "---\nid: a-note\nreference_list: a-note.txt\n---\n\nAs shown (Baldwin & Penczek, 2007).\n", encoding="utf-8"
-    )
-    (bib / "a-note.txt").write_text(
-        "Baldwin, P. R., & Penczek, P. A. (2007). The Transform Class in SPARX and EMAN2. J Struct Biol, 157, 250-261.\n",
-        encoding="utf-8",
+    write_sources(
+        tmp_path,
+        {
+            "a-note.md": "---\nid: a-note\nreference_list: a-note.txt\n---\n\nAs shown (Baldwin & Penczek, 2007).\n",
+            "a-note.txt": "Baldwin, P. R., & Penczek, P. A. (2007). The Transform Class in SPARX and EMAN2. "
+            "J Struct Biol, 157, 250-261.\n",
+        },
     )
     build(tmp_path / "kb.db", tmp_path)
     db = sqlite_utils.Database(tmp_path / "kb.db")
@@ -200,25 +201,19 @@ def test_two_readings_of_one_list_that_differ_on_a_year_are_one_work_with_the_di
     text: one work and a source-disagreement on the year (it used to become a second work,
     uncited and out of order, with no word of the year). Page ranges that agree once written
     out (250--261 and 250-61) are no disagreement."""
-    bib = tmp_path / "bibliography"
-    bib.mkdir()
-    (bib / "refs.bib").write_text(
-        "@article{bib1, author = {Baldwin, P. R. and Penczek, P. A.}, title = {The Transform Class in SPARX and EMAN2},"
-        " journal = {J Struct Biol}, year = {2007}, volume = {157}, pages = {250--261}}\n"
-        "@article{bib2, author = {Boyer, L. A. and Latek, R. R.}, title = {The SANT domain: a unique histone-tail-binding"
-        " module?}, journal = {Nat Rev Mol Cell Biol}, year = {2004}, volume = {5}, pages = {158--163}}\n",
-        encoding="utf-8",
-    )
-    (bib / "refs.txt").write_text(
-        "Baldwin, P. R., & Penczek, P. A. (2008). The Transform Class in SPARX and EMAN2. J Struct Biol, 157, 250-61.\n"
-        "Boyer, L. A., & Latek, R. R. (2004). The SANT domain: a unique histone-tail-binding module? "
-        "Nat Rev Mol Cell Biol, 5, 158-63.\n",
-        encoding="utf-8",
-    )
-    (bib / "paper.md").write_text(
-        "---\nid: paper\nreferences: refs.bib\nreference_list: refs.txt\n---\n\n"
-        "SPARX (Baldwin and Penczek, 2007) and SANT (Boyer and Latek, 2004).\n",
-        encoding="utf-8",
+    write_sources(
+        tmp_path,
+        {
+            "refs.bib": "@article{bib1, author = {Baldwin, P. R. and Penczek, P. A.}, title = {The Transform Class in SPARX and EMAN2},"
+            " journal = {J Struct Biol}, year = {2007}, volume = {157}, pages = {250--261}}\n"
+            "@article{bib2, author = {Boyer, L. A. and Latek, R. R.}, title = {The SANT domain: a unique histone-tail-binding"
+            " module?}, journal = {Nat Rev Mol Cell Biol}, year = {2004}, volume = {5}, pages = {158--163}}\n",
+            "refs.txt": "Baldwin, P. R., & Penczek, P. A. (2008). The Transform Class in SPARX and EMAN2. J Struct Biol, 157, 250-61.\n"
+            "Boyer, L. A., & Latek, R. R. (2004). The SANT domain: a unique histone-tail-binding module? "
+            "Nat Rev Mol Cell Biol, 5, 158-63.\n",
+            "paper.md": "---\nid: paper\nreferences: refs.bib\nreference_list: refs.txt\n---\n\n"
+            "SPARX (Baldwin and Penczek, 2007) and SANT (Boyer and Latek, 2004).\n",
+        },
     )
     build(tmp_path / "kb.db", tmp_path)
     db = sqlite_utils.Database(tmp_path / "kb.db")
