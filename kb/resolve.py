@@ -55,7 +55,11 @@ _NAME1 = rf"(?:{_PARTICLE}\s+)*{_WORD}(?:\s+(?:{_PARTICLE}\s+)+{_WORD})?"
 _NAME = rf"{_NAME1}(?:\s+{_WORD})?"
 _ETAL = r"(?:(?:et|at)\.?\s*al\b\.?|and\s+(?:co-?workers|colleagues))"
 # a year; a republished work's original year before it, "1900/1953", which cites the 1953 edition
-_YEAR = r"(?:(?:1[5-9]\d\d/)?(?:1[5-9]\d\d|20\d\d)(?:[a-z](?![\p{L}\d]))?|n\.\s?d\.|[Ii]n\s+press|[Ff]orthcoming)"
+# (an undated work's letter after a hyphen, as APA writes it: "n.d.-a", "in press-b")
+_YEAR = (
+    r"(?:(?:1[5-9]\d\d/)?(?:1[5-9]\d\d|20\d\d)(?:[a-z](?![\p{L}\d]))?"
+    r"|(?:n\.\s?d\.|[Ii]n\s+press|[Ff]orthcoming)(?:-[a-z](?![\p{L}\d]))?)"
+)
 # "2008, 2011", and "2014a, b": a bare letter continues the year before it
 _YEARS = rf"{_YEAR}(?:\s*,\s*(?:{_YEAR}|[a-z](?=\s*(?:[,;)\]]|$))))*"
 _LOCATOR = r"(?:pp?\.|p|chap\.|ch\.|para\.|sec\.|§)\s*[\divxlc]+(?:\s*[-–]\s*[\divxlc]+)?"
@@ -1004,11 +1008,18 @@ def expected_form(
 def _describe(ref: Reference) -> str:
     fams = ref.families
     who = fams[0] if len(fams) == 1 else (f"{fams[0]} & {fams[1]}" if len(fams) == 2 else f"{fams[0]} et al.")
-    return f"[{ref.position}] {who} {ref.year or 'n.d.'}"
+    return f"[{ref.position}] {who} {_year_text(ref)}"
 
 
 def _year_text(ref: Reference) -> str:
     return str(ref.year) if ref.year else ("in press" if ref.in_press else "n.d.")
+
+
+def _lettered(year_text: str, letter: str) -> str:
+    """A year with its letter as APA prints it: 2012a, but n.d.-a and in press-a."""
+    if not letter:
+        return year_text
+    return f"{year_text}{letter}" if year_text[:4].isdigit() else f"{year_text}-{letter}"
 
 
 def _year_value(printed: str) -> int | None:
@@ -1229,7 +1240,7 @@ def _resolve_one(
     surname = c.names[0]
     year_text = c.year
     year = _year_value(year_text)
-    suffix = year_text[4:] if year is not None else ""
+    suffix = year_text[4:] if year is not None else year_text.rpartition("-")[2] if "-" in year_text else ""
     base = index.exact(surname, year)
     if not base:
         base = index.fuzzy(surname, year)
@@ -1279,7 +1290,7 @@ def _resolve_one(
         _ambiguous(c, candidates, refs, index, problems, suffix)
         return
     letter = index.suffix.get(candidates[0], "")
-    if letter and c.year[4:] != letter:
+    if letter and suffix != letter:
         problems.append("needs-year-suffix")
     elif not letter and not refs[candidates[0]].suffix and c.year[4:].isalpha() and c.year[:4].isdigit():
         problems.append("extra-year-suffix")  # "2003a" for the one work of theirs that year
@@ -1330,7 +1341,7 @@ def _ambiguous(
         letter = index.suffix.get(i, "") if by_person[refs[i].initial] > 1 else ""
         return expected_form(
             refs[i],
-            f"{_year_text(refs[i])}{letter}",
+            _lettered(_year_text(refs[i]), letter),
             c.narrative,
             style,
             initials=refs[i].initials if needs_initials else "",
@@ -1356,7 +1367,9 @@ def _ambiguous(
 
 
 def _suffix_plan(ordered: list[int], refs: list[Reference], index: ReferenceIndex) -> str:
-    return ", ".join(f"[{refs[i].position}] {_year_text(refs[i])}{index.suffix.get(i, '?')}" for i in ordered)
+    return ", ".join(
+        f"[{refs[i].position}] {_lettered(_year_text(refs[i]), index.suffix.get(i, '?'))}" for i in ordered
+    )
 
 
 def _ordered(problems: list[str]) -> list[str]:
@@ -1378,7 +1391,7 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
         c.message = "ok"
         return
     c.expected = expected_form(
-        ref, _year_text(ref) + (letter or (c.year[4:] if ref.suffix else "")), c.narrative, style
+        ref, _lettered(_year_text(ref), letter or (c.year[4:] if ref.suffix else "")), c.narrative, style
     )
     if c.status == "ok":
         c.message = "ok"
@@ -1523,11 +1536,13 @@ def year_suffixes(works: list[Work]) -> dict[str, str]:
     groups: dict[tuple, list[Work]] = defaultdict(list)
     for w in works:  # the same people: Löffler and Loeffler are one author
         names = tuple((german_key(family(n)), fold((n.get("given") or "")[:1])) for n in w.authors)
-        groups[(names, w.et_al, w.year)].append(w)
+        # works without a year are told apart the same way, those in press apart from the n.d.
+        undated = "" if w.year else str(w.csl.get("status") or "").lower() in ("in press", "forthcoming")
+        groups[(names, w.et_al, w.year, undated)].append(w)
     out = {}
     letters = "abcdefghijklmnopqrstuvwxyz"
     for group in groups.values():
-        if len(group) > 1 and group[0].year:
+        if len(group) > 1:
             printed = {w.id: str(w.csl["year-suffix"]) for w in group if w.csl.get("year-suffix")}
             out.update(printed)
             left = (letter for letter in letters if letter not in printed.values())

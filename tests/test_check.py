@@ -853,3 +853,20 @@ def test_an_ampersand_in_a_narrative_citation_is_told(tmp_path):
         "APA 7: should read \"Brandsen and Honingh (2016)\" ('and' between the authors in the running text "
         "('&' is for citations in parentheses))"
     )
+
+
+def test_an_undated_work_s_letter_chooses_between_two(tmp_path):
+    """APA writes two in-press works of one author "in press-a" and "in press-b" (by title): each
+    was ambiguous, the message offering "[3] None?" to add to the list."""
+    refs = (
+        "Nguyen, T. (in press). Another study of portals. Journal A.\n"
+        "Nguyen, T. (in press). Beyond the portal. Journal B.\n"
+    )
+    _, out = check_files(tmp_path, "Two studies (Nguyen, in press-a; Nguyen, in press-b).\n", "refs.txt", refs)
+    assert [(c["text"], c["status"], c["reference"]) for c in out["citations"]] == [
+        ("Nguyen, in press-a", "ok", 1),
+        ("Nguyen, in press-b", "ok", 2),
+    ]
+    _, out = check_files(tmp_path, "Two studies (Nguyen, in press).\n", "refs.txt", refs)
+    assert out["citations"][0]["status"] == "ambiguous"
+    assert "None" not in out["citations"][0]["message"]
