@@ -59,7 +59,7 @@ from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
 from loaders.markdown import load_document
-from loaders.references import read_own_list, read_references, read_references_many, warning_problem
+from loaders.references import read_own_list, read_references, read_references_many
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
 T = TypeVar("T")
@@ -329,13 +329,9 @@ def _document_list(
     curated = read(_load_bib, bib_path) if bib_path else []
     result = read(read_references, list_path) if list_path else None
     parsed = result.works if result else []
-    # what reading the file found of the file itself (not UTF-8): kept as problems of no work
-    read_problems = [warning_problem(w) for w in result.warnings] if result else []
-    if curated and parsed:
-        works, fs, problems = merge_sources(curated, parsed)
-        return works, fs, problems + read_problems
-    works, fs, problems = _one_list(curated or parsed)
-    return works, fs, problems + read_problems
+    works, fs, problems = merge_sources(curated, parsed) if curated and parsed else _one_list(curated or parsed)
+    # and what reading found of the file itself (not UTF-8): problems of no work
+    return works, fs, problems + (result.warnings if result else [])
 
 
 def _own_list(doc: Document) -> tuple[list[Work], list[FieldSource], list[Problem]]:
@@ -545,8 +541,9 @@ def _relative_paths(sources: Sources, root: Path, real: _RealPaths | None = None
 def resolved_documents(
     sources: Sources, cache: BuildCache | None = None
 ) -> Iterator[tuple[Document, list[Citation], list[Problem]]]:
-    """Each document with a list, in order: its citations checked against its own list, and the
-    problems of the citations and of the list. One document's records at a time: a build writes
+    """Each document, in order: its citations checked against its own list (none: each is
+    missing, with a ``no-reference-list`` problem), and the problems of the citations and of
+    the list. One document's records at a time: a build writes
     them and lets them go before the next (at 100,000 works a million citations); and each
     document's list is taken out of ``sources.lists`` once its citations are resolved (nothing
     reads it after).
@@ -557,16 +554,14 @@ def resolved_documents(
     does not keep are resolved across cores ``RESOLVED_AT_ONCE`` documents at a time: what the
     other processes give back is held until it is read."""
     cache = cache or BuildCache(None)
-    # every document, a list or none: the citations of one without are kept, as missing, with
-    # a problem saying why (they used to be left out of the build without a word)
-    listed = sources.documents
+    listed = sources.documents  # a list or none: a document without one used to be left out
 
     def jobs() -> Iterator[tuple[str, Callable, tuple[Document, list[Work]]]]:
         for start in range(0, len(listed), RESOLVED_AT_ONCE):
+            lists = [(doc, sources.lists.pop(doc.id, [])) for doc in listed[start : start + RESOLVED_AT_ONCE]]
             part = [
                 (digest(repr(doc), repr(works)) if cache.path else "", _resolved_rows, (doc, works))
-                for doc in listed[start : start + RESOLVED_AT_ONCE]
-                for works in [sources.lists.pop(doc.id, [])]
+                for doc, works in lists
             ]
             cache.prefill("citations", part, None)
             yield from part

@@ -376,7 +376,7 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
     from kb.resolve import ReadyList, detect, ready_list
     from kb.resolve import check as run_check
     from loaders.markdown import load_document
-    from loaders.references import read_own_list, read_references
+    from loaders.references import read_own_list, read_references, said
 
     def read_list(listed: list[Path] | None, doc) -> tuple[list[str], ReadyList]:
         """The list's warnings and the list made ready (an error reading it is raised here, or
@@ -417,7 +417,7 @@ def check(document: Path, references: Path | None, fmt: str, numbered: bool) -> 
             raise
         warnings, ready = later.result() if later is not None else read_list(listed, doc)
         for warning in warnings:
-            click.echo(f"Warning: {warning}", err=True)
+            click.echo(f"Warning: {said(warning)}", err=True)
         report = run_check(doc, ready, numbered=numbered, citations=found)
         references = references or (listed[0] if listed else None)
         if fmt == "json":
@@ -645,11 +645,11 @@ def parse(file: Path, csl: bool) -> None:
         kb parse bibliography/seed-references.txt
         kb parse --csl bibliography/seed-references.txt > refs.json
     """
-    from loaders.references import read_references
+    from loaders.references import read_references, said
 
     result = read_references(file)
     for warning in result.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(f"Warning: {said(warning)}", err=True)
     if csl:
         from kb.formats.csljson import to_csljson
 

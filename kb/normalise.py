@@ -169,6 +169,18 @@ _PAGES_DASH = re.compile(r"\s*(?:-{1,3}|[–—‐‑])\s*")
 _PAGES_RANGE = re.compile(r"([A-Za-z]?)(\d+)-\1?(\d+)")
 
 
+def apa_title(title: str) -> str:
+    """A title as APA orders works by the same authors in the same year: without a leading
+    "A", "An" or "The", letter case and German spellings aside. The one key both the a/b letters
+    (``kb.resolve.year_suffixes``) and a formatted list's order (``kb.formats.styles.apa_order``) use,
+    so that 2004a comes before 2004b.
+
+    >>> sorted(["SUZ12 is required", "The functions of E(Z)"], key=apa_title)
+    ['The functions of E(Z)', 'SUZ12 is required']
+    """
+    return re.sub(r"^(the|a|an)\s+", "", fold_german(title).lower())
+
+
 @lru_cache(maxsize=65536)  # a library's given names repeat ("A.", "J. A."): 300,000 at 100,000 works
 def bare_initials(given: str) -> str:
     """Given names printed as bare initials (PubMed, JATS, Vancouver: "DJ", "P R") as CSL wants

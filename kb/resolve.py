@@ -37,7 +37,7 @@ from operator import attrgetter
 import regex
 from rapidfuzz import fuzz, process
 
-from kb.normalise import entry_problems, family, fold, fold_german, german_key, name_key, name_keys, sort_key
+from kb.normalise import apa_title, entry_problems, family, fold, german_key, name_key, name_keys, sort_key
 from kb.parallel import no_cycle_collection
 from kb.records import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work, severity_of
 
@@ -1240,7 +1240,7 @@ def _resolve_one(
     surname = c.names[0]
     year_text = c.year
     year = _year_value(year_text)
-    suffix = year_text[4:] if year is not None else year_text.rpartition("-")[2] if "-" in year_text else ""
+    suffix = year_text[4:] if year is not None else year_text.partition("-")[2]  # "in press-a"
     base = index.exact(surname, year)
     if not base:
         base = index.fuzzy(surname, year)
@@ -1292,7 +1292,7 @@ def _resolve_one(
     letter = index.suffix.get(candidates[0], "")
     if letter and suffix != letter:
         problems.append("needs-year-suffix")
-    elif not letter and not refs[candidates[0]].suffix and c.year[4:].isalpha() and c.year[:4].isdigit():
+    elif suffix and not letter and not refs[candidates[0]].suffix:
         problems.append("extra-year-suffix")  # "2003a" for the one work of theirs that year
     _settle(c, refs[candidates[0]], [p for p in problems if p != "mixed-style"], letter, style)
     if doc_numbered:
@@ -1427,7 +1427,7 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
     if "needs-year-suffix" in c.problems:
         reasons.append(f"the list has several works by these authors in {ref.year}: this one is {ref.year}{letter}")
     if "extra-year-suffix" in c.problems:
-        reasons.append(f"the list has one work by these authors in {ref.year}: no letter after the year")
+        reasons.append(f"the list has one work by these authors in {_year_text(ref)}: no letter after the year")
     notes = _malformed(c, style)
     if "et-al-for-few-authors" in c.problems:  # "et al." goes: how it was punctuated no longer matters
         notes = [n for n in notes if not n.startswith("write 'et al.'")]
@@ -1506,18 +1506,6 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
 
 
 _NOT_AZ_KEY = re.compile(r"[^a-z]")
-
-
-def apa_title(title: str) -> str:
-    """A title as APA orders works by the same authors in the same year: without a leading
-    "A", "An" or "The", letter case and German spellings aside. The one key both the a/b letters
-    (:func:`year_suffixes`) and a formatted list's order (``kb.formats.styles.apa_order``) use,
-    so that 2004a comes before 2004b.
-
-    >>> sorted(["SUZ12 is required", "The functions of E(Z)"], key=apa_title)
-    ['The functions of E(Z)', 'SUZ12 is required']
-    """
-    return re.sub(r"^(the|a|an)\s+", "", fold_german(title).lower())
 
 
 def year_suffixes(works: list[Work]) -> dict[str, str]:

@@ -7,7 +7,6 @@ text and its problem.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +21,13 @@ from kb.records import Document, KbError, Problem, Work
 @dataclass
 class ReadResult:
     works: list[Work]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # of the file itself (not-utf8)
 
 
-def decode(data: bytes, path: str) -> tuple[str, list[str]]:
-    """Bytes -> text: UTF-8 (a byte-order mark dropped), else Latin-1 with a warning; binary is an error."""
+def decode(data: bytes, path: str) -> tuple[str, list[Problem]]:
+    """Bytes -> text: UTF-8 (a byte-order mark dropped), else Latin-1 with a warning (a
+    ``not-utf8`` problem of the file, which kb parse and kb check print and kb build keeps);
+    binary is an error."""
     warnings = []
     if b"\x00" in data[:65536] or _control_share(data[:65536]) > 0.1:
         raise KbError(
@@ -39,20 +40,17 @@ def decode(data: bytes, path: str) -> tuple[str, list[str]]:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         text = data.decode("latin-1")
-        warnings.append(
-            f"{path}:{line}: not UTF-8 (byte {data[e.start]:#x}); read as Latin-1. "
-            "Save the file as UTF-8 to be sure of accented names"
+        message = (
+            f"not UTF-8 (byte {data[e.start]:#x}); read as Latin-1. Save the file as UTF-8 to be sure of accented names"
         )
+        warnings.append(Problem("not-utf8", message, source=path, line=line))
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     return text, warnings
 
 
-def warning_problem(warning: str) -> Problem:
-    """A warning :func:`decode` gave (``path:line: what``) as the problem a build keeps of it."""
-    m = re.match(r"(.*):(\d+): (.*)\Z", warning, re.S)  # the path may hold a colon; the message holds none
-    if m is None:
-        return Problem("not-utf8", warning)
-    return Problem("not-utf8", m.group(3), source=m.group(1), line=int(m.group(2)))
+def said(warning: Problem) -> str:
+    """A warning as kb parse and kb check print it: ``path:line: what``."""
+    return f"{warning.source}:{warning.line}: {warning.message}"
 
 
 def _control_share(data: bytes) -> float:
@@ -73,7 +71,7 @@ def read_references_many(paths: list[Path]) -> list[ReadResult | None]:
     format reads many files at once (free text: the parser labels the entries of all the lists
     in one pass). None for a file :func:`read_references` fails on: asked alone, it raises the
     error."""
-    read: dict[int, tuple[Format, str, list[str]]] = {}
+    read: dict[int, tuple[Format, str, list[Problem]]] = {}
     for i, path in enumerate(paths):
         try:
             text, warnings = _read(path)
@@ -110,7 +108,7 @@ def _read_all(fmt: Format, texts: list[tuple[str, str]]) -> list[list[Work] | No
     return out
 
 
-def _read(path: Path) -> tuple[str, list[str]]:
+def _read(path: Path) -> tuple[str, list[Problem]]:
     """A reference file's text and the warnings reading it gave; an error for an unreadable,
     binary or empty file."""
     try:

@@ -9,22 +9,19 @@ import re
 from collections.abc import Iterable
 
 from kb.formats import Format
-from kb.normalise import family, fold_german
+from kb.normalise import apa_title, family, fold_german
 from kb.records import Work
 
 
 def apa_order(work: Work) -> tuple:
     """APA 7's reference-list order: the authors' family names (then given names; the title for
     a work without author), the year (works without one after), the title."""
-    from kb.resolve import apa_title
-
     key = lambda text: fold_german(text).lower()  # noqa: E731
+    title = apa_title(work.csl.get("title", ""))
     # a work without author or editor goes by its title, which APA prints in the author's place
-    names = [(key(family(a)), key(a.get("given", ""))) for a in work.authors] or [
-        (apa_title(work.csl.get("title", "")), "")
-    ]
+    names = [(key(family(a)), key(a.get("given", ""))) for a in work.authors] or [(title, "")]
     letter = str(work.csl.get("year-suffix") or "")  # a letter the list printed orders its works
-    return (names, work.year or 9999, letter, apa_title(work.csl.get("title", "")), work.id)
+    return (names, work.year or 9999, letter, title, work.id)
 
 
 MARKUPS = ("text", "html", "markdown")

@@ -37,7 +37,7 @@ _ROLE = re.compile(
     re.I,
 )
 # a slash between two names (German lists: "Bogumil, Jörg/Holtkamp, Lars"), a capital after it
-_SLASH = re.compile(r"(?<=[^\W\d_.]|\.)\s*/\s*(?=[^\W\d_])(?=[A-ZÀ-ÖØ-Þ])")
+_SLASH = re.compile(r"(?<=[^\W\d_]|\.)\s*/\s*(?=[A-ZÀ-ÖØ-Þ])")
 _ET_AL = re.compile(
     r"(?:,|;)?\s*(?:\bet\.?\s*al\b\.?|\band\s+others\b|\bu\.\s*a\b\.?|\bet\s+coll\.|…|\.\s?\.\s?\.)\s*[.,;:]?\s*$", re.I
 )
