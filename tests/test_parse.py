@@ -345,3 +345,37 @@ def test_a_german_list_s_slash_between_authors_is_two_people(tmp_path):
         [("Jann", "Werner"), ("Wegrich", "Kai")],
     ]
     assert [(a["family"], a["given"]) for a in items[2]["editor"]] == [("Veit", "Sylvia"), ("Reichard", "Christoph")]
+
+
+def test_names_after_edited_by_or_translated_by_are_given_name_first(tmp_path):
+    """Chicago and MLA print "Edited by Guenther Roth and Claus Wittich" and "Translated by Jane
+    Doe" given name first, whatever order the list keeps for its authors. They were read as the
+    family name "Guenther Roth" with the given name "Claus Wittich", and the family name
+    "Translated by Jane Doe"."""
+    refs = tmp_path / "works-cited.txt"
+    refs.write_text(
+        "Weber, Max. 1978. Economy and Society. Edited by Guenther Roth and Claus Wittich. Berkeley: University of "
+        "California Press.\n"
+        "Ostrom, Elinor. Governing the Commons. Translated by Jane Doe, Cambridge University Press, 1990.\n",
+        encoding="utf-8",
+    )
+    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert [(a["family"], a["given"]) for a in items[0]["editor"]] == [("Roth", "Guenther"), ("Wittich", "Claus")]
+    assert [(a["family"], a["given"]) for a in items[1]["translator"]] == [("Doe", "Jane")]
+    assert [(a["family"], a["given"]) for a in items[0]["author"] + items[1]["author"]] == [
+        ("Weber", "Max"),
+        ("Ostrom", "Elinor"),
+    ]
+
+
+def test_a_body_named_before_the_year_without_a_full_stop_is_the_author(tmp_path):
+    """Harvard: "Office for National Statistics (2022) Is hybrid working here to stay?" was read
+    with the body's name as the title, and the real title was lost."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Office for National Statistics (2022) Is hybrid working here to stay? London: ONS.\n", encoding="utf-8"
+    )
+    (item,) = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert item["author"] == [{"literal": "Office for National Statistics"}]
+    assert item["title"] == "Is hybrid working here to stay?"
+    assert item["issued"] == {"date-parts": [[2022]]}

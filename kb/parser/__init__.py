@@ -129,7 +129,13 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
         else:
             number = number or re.sub(r"\D", "", segs[0][1]) or None
             segs = segs[1:]
-    return _Labelled(raw, number, [s for s in segs if s[0] != "citation-number"])
+    segs = [s for s in segs if s[0] != "citation-number"]
+    labels = [lab for lab, _ in segs]
+    if labels[:2] == ["title", "date"] and "title" in labels[2:] and "author" not in labels:
+        # "Office for National Statistics (2022) Is hybrid working here to stay?": a title before
+        # the date and another after it; the first is the author, a body the labeller did not know
+        segs = [("author", segs[0][1])] + segs[1:]
+    return _Labelled(raw, number, segs)
 
 
 _TWO_LETTERS = re.compile(r"[^\W\d_]{2,}")

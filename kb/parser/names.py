@@ -33,7 +33,14 @@ ORDERS = ("inverted", "family-initials", "given-first", "first-inverted", "famil
 _ROLE = re.compile(
     r"\(\s*(?:eds?|editors?|hrsg|hg|orgs?|coords?|dirs?|comps?|trans|tr|ed\. lit)\s*\.?\s*\)"
     r"|,?\s*\b(?:editors?|eds\.?|ed\.|hrsg\.?|hg\.|org\.|coord\.|comp\.|trans\.)(?=[\s,;:.)]|$)"
-    r"|^\s*(?:in:?|im:?|dans:?)\s+|^\s*(?:edited|ed\.|eds\.)\s+by\s+|^\s*(?:ed\.|eds\.|hrsg\.\s*v\.|hg\.\s*v\.)\s+",
+    r"|^\s*(?:in:?|im:?|dans:?)\s+|^\s*(?:ed\.|eds\.|hrsg\.\s*v\.|hg\.\s*v\.)\s+",
+    re.I,
+)
+# "Edited by Guenther Roth and Claus Wittich", "Translated by Jane Doe" (Chicago, MLA): the names
+# after "by" are printed given name first, whatever order the list keeps for its authors
+_BY = re.compile(
+    r"^\s*(?:(?:edited|translated|compiled|introduced|revised|ed\.|eds\.|trans\.|tr\.|comp\.)"
+    r"(?:,?\s*(?:and|&|with)\s+(?:edited|translated|an\s+introduction|introduced|notes))*\s+by)\s+",
     re.I,
 )
 # a slash between two names (German lists: "Bogumil, Jörg/Holtkamp, Lars"), a capital after it
@@ -407,7 +414,7 @@ def read_names(text: str) -> NameList:
     >>> read_names("Bogumil, Jörg/Holtkamp, Lars").readings[0].names
     [{'family': 'Bogumil', 'given': 'Jörg'}, {'family': 'Holtkamp', 'given': 'Lars'}]
     """
-    t = _ROLE.sub(" ", text.strip())
+    t = _ROLE.sub(" ", _BY.sub(" ", text.strip()))
     t = _SLASH.sub("; ", t)  # German lists: "Bogumil, Jörg/Holtkamp, Lars" is two people
     t = _YEAR_TAIL.sub("", t)
     t = t.strip(" ,;:")
@@ -542,4 +549,6 @@ def parse_names(text: str, order: str | None = None) -> tuple[list[dict[str, str
     ([{'literal': 'R Core Team'}], False)
     """
     names = read_names(text)
+    if _BY.match(text):
+        order = "given-first"
     return choose(names, order), names.et_al
