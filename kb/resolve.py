@@ -98,13 +98,14 @@ NARRATIVE_INSIDE = NARRATIVE.pattern[:-2]
 # Narrative and unbracketed citations are looked for only around what must be in them, "(2015)"
 # and ", 2001": a window before each such anchor, not the whole text at every position.
 _NARRATIVE_ANCHOR = re.compile(r"[(\[](?:1[5-9]\d\d|20\d\d|n\.\s?d\.|[Ii]n\s+press|[Ff]orthcoming)[^()\[\]]{0,80}[)\]]")
-_RUNNING_ANCHOR = re.compile(r",\s*(?:1[5-9]\d\d|20\d\d)")
+_RUNNING_ANCHOR = re.compile(r"(?:,|\bal\b\.?)\s*(?:1[5-9]\d\d|20\d\d)")
 _WINDOW = 200
 # Outside parentheses only the unmistakable: "as described by Kessler and Baldwin, 2001",
-# "Steppuhn et al., 2008" (several authors or "et al.", a comma, a year)
+# "Steppuhn et al., 2008" (several authors or "et al.", a comma, a year), and "et al." straight
+# before a year ("Ostrom at al. 1994, 33"), a citation whose parentheses or comma were left out
 RUNNING = (
     rf"{_START}{_LEFT}(?P<names>{_NAMELIST}|{_NAME1}(?=\s*,?\s*{_ETAL}))(?P<etal>\s*,?\s*{_ETAL})?"
-    rf"\s*,\s*(?P<years>{_YEARS})(?![\p{{L}}\d])"
+    rf"(?:\s*,\s*|(?<=\bal\b\.?)\s+)(?P<years>{_YEARS})(?![\p{{L}}\d])"
 )
 
 

@@ -87,6 +87,9 @@ def run(text: str, numbered: bool = False):
         pytest.param(
             "(e.g., Bovaird, 2007; Linders, 2012)", [("Bovaird, 2007", 1), ("Linders, 2012", 3)], id="e-g-prefix"
         ),
+        # the parentheses left out: "et al." straight before the year, in running text
+        pytest.param("as Bovaird at al. 2016, 33 says", [("Bovaird at al. 2016", 2)], id="running-et-al-no-comma"),
+        pytest.param("Bovaird et al 2016 found", [("Bovaird et al 2016", 2)], id="running-et-al-no-stop"),
     ],
 )
 def test_detects_and_resolves(text, expected):
@@ -102,6 +105,7 @@ def test_detects_and_resolves(text, expected):
         pytest.param("Between (1970-1980) things changed.", id="date-range"),
         pytest.param("The test gave (F[1,12] = 8.42, p = 0.01).", id="statistics-brackets"),
         pytest.param("In December (2018) results follow.", id="month-before-year"),
+        pytest.param("Trials at Al Udeid 2016 and at Al 2017 ran.", id="al-as-a-name"),
     ],
 )
 def test_never_a_citation(text):
