@@ -81,15 +81,22 @@ def shield(value):
     return value
 
 
+_APA_ROLE = re.compile(r"(, )((?:eds?|trans)\.(?: & (?:eds?|trans)\.)?)(\))")
+
+
 def tidy(text: str, style: str, work: Work) -> str:
     """What citeproc-py's text needs after formatting, for ``work`` in ``style``: one space
     between words, no full stop after ? or !, IEEE's comma inside the closing quote, a lower-case
-    particle kept lower-case, an APA title without author printed once."""
+    particle kept lower-case, APA's "Eds." and "Trans.", an APA title without author printed once."""
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"([?!])((?:</\w+>)*)\.", r"\1\2", text)  # "Governance?." -> "Governance?", in HTML too
     if style == "ieee":
         text = re.sub(r"^\[\d+\]\s*", "", text)
         text = re.sub(r"”([,.])", r"\1”", text)  # IEEE (en-US) puts the comma inside the quotes
+    if style == "apa":
+        # the editors' and translators' role in title case, as the APA style asks ("text-case=title"
+        # on the label, which citeproc-py does not apply): "(G. Roth & C. Wittich, Eds.)"
+        text = _APA_ROLE.sub(lambda m: m.group(1) + m.group(2).title() + m.group(3), text)
     if style == "apa" and not work.authors:
         # a work without author or editor: APA moves its title to the front, once (citeproc-py
         # substitutes it there and prints it again: "Report. (2010). Report. Publisher.")

@@ -485,3 +485,38 @@ def test_apa_prints_the_title_of_a_work_without_author_once(markup):
     ]
     lines = [re.sub(r"</?\w+[^>]*>", "", line) for line in write_styled(works, "apa", markup).splitlines()]
     assert lines == ["Same. (2000). Same. P.", "TSB-102 cellular ISSI. (2010). TIA.", "What is governance? (2001). P."]
+
+
+@pytest.mark.parametrize("markup", ["text", "html"])
+def test_apa_names_editors_and_translators_in_title_case(markup):
+    """APA's style writes the role after editors and translators in title case ("Eds.",
+    "Trans."); citeproc-py ignores the label's text-case and printed "(G. Roth & C. Wittich, eds.)"."""
+    from kb.formats.styles import write_styled
+
+    works = [
+        Work(
+            {
+                "id": "w",
+                "type": "book",
+                "title": "Economy and society",
+                "author": [{"family": "Weber", "given": "Max"}],
+                "editor": [{"family": "Roth", "given": "Guenther"}, {"family": "Wittich", "given": "Claus"}],
+                "issued": {"date-parts": [[1978]]},
+                "publisher": "University of California Press",
+            }
+        ),
+        Work(
+            {
+                "id": "o",
+                "type": "book",
+                "title": "Governing the commons",
+                "author": [{"family": "Ostrom", "given": "Elinor"}],
+                "translator": [{"family": "Doe", "given": "Jane"}],
+                "issued": {"date-parts": [[1990]]},
+                "publisher": "Cambridge University Press",
+            }
+        ),
+    ]
+    text = re.sub(r"</?\w+[^>]*>", "", write_styled(works, "apa", markup)).replace("&amp;", "&")
+    assert "Governing the commons (J. Doe, Trans.)." in text
+    assert "Economy and society (G. Roth & C. Wittich, Eds.)." in text
