@@ -520,3 +520,28 @@ def test_apa_names_editors_and_translators_in_title_case(markup):
     text = re.sub(r"</?\w+[^>]*>", "", write_styled(works, "apa", markup)).replace("&amp;", "&")
     assert "Governing the commons (J. Doe, Trans.)." in text
     assert "Economy and society (G. Roth & C. Wittich, Eds.)." in text
+
+
+def test_a_translator_survives_bibtex_and_ris_both_ways():
+    """A translator (CSL "translator") was dropped by BibTeX and RIS, both written and read:
+    it is biblatex's "translator" field and RIS's A4, as Zotero writes them."""
+    from kb.formats.ris import read_ris
+
+    work = Work(
+        {
+            "id": "ostrom1990",
+            "type": "book",
+            "title": "Governing the commons",
+            "author": [{"family": "Ostrom", "given": "Elinor"}],
+            "translator": [{"family": "Doe", "given": "Jane"}],
+            "issued": {"date-parts": [[1990]]},
+        }
+    )
+    bib = to_bibtex([work])
+    ris = to_ris([work])
+    assert "translator = {Doe, Jane}" in bib and "A4  - Doe, Jane" in ris
+    (from_bib,), failed = parse_bibtex(bib)
+    (from_ris,) = read_ris(ris, "x.ris")
+    assert failed == []
+    assert from_bib.csl["translator"] == from_ris.csl["translator"] == [{"family": "Doe", "given": "Jane"}]
+    assert from_bib.csl["author"] == from_ris.csl["author"] == [{"family": "Ostrom", "given": "Elinor"}]

@@ -141,12 +141,17 @@ def name_to_csl(parts: Any) -> dict[str, str]:
     return name
 
 
+# the fields of names, the same in BibTeX (biblatex's translator) as in CSL, read as bibtexparser's
+# name middlewares read them
+NAME_ROLES = ("author", "editor", "translator")
+
+
 def entry_to_work(entry: Any, path: str) -> Work:
     """One parsed bibtexparser entry -> Work (CSL-JSON)."""
     fields = {k.lower(): f.value for k, f in entry.fields_dict.items()}
     csl: dict[str, Any] = {"id": entry.key, "type": BIBTEX_TO_CSL_TYPE.get(entry.entry_type.lower(), "document")}
     et_al = False
-    for role in ("author", "editor"):
+    for role in NAME_ROLES:
         names = fields.get(role)
         if not names:
             continue
@@ -188,7 +193,7 @@ class FieldwiseLatexDecoding(LatexDecodingMiddleware):
         for f in entry.fields:
             if isinstance(f.value, str):
                 enclosing = f.enclosing  # the value setter resets it; only the representation changes
-                decoder = self.names if f.key.lower() in ("author", "editor") else self.plain
+                decoder = self.names if f.key.lower() in NAME_ROLES else self.plain
                 f.value, error = decoder._transform_python_value_string(f.value)
                 f.enclosing = enclosing
                 if error:
@@ -447,7 +452,7 @@ def to_bibtex(works: Iterable[Work]) -> str:
         csl = w.csl
         kind = CSL_TO_BIBTEX_TYPE.get(csl.get("type", ""), "misc")
         fields: list[tuple[str, str]] = []
-        for role in ("author", "editor"):
+        for role in NAME_ROLES:
             names = [_bib_name(n) for n in csl.get(role) or []]
             if role == "author" and w.et_al:
                 names.append("others")

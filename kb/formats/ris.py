@@ -135,6 +135,8 @@ def _entry_csl(e: dict[str, Any]) -> dict[str, Any]:
         csl["author"] = [_ris_name(a) for a in names]
     if e.get("secondary_authors") and csl["type"] in ("chapter", "paper-conference"):
         csl["editor"] = [_ris_name(a) for a in e["secondary_authors"]]
+    if e.get("subsidiary_authors"):  # A4: the translator, as Zotero reads and writes it
+        csl["translator"] = [_ris_name(a) for a in e["subsidiary_authors"]]
     title = e.get("title") or e.get("primary_title")
     if title:
         csl["title"] = title
@@ -192,6 +194,8 @@ def to_ris(works: Iterable[Work]) -> str:
             e["authors"] = names
         if csl.get("editor"):
             e["secondary_authors"] = [display_name(n) for n in csl["editor"]]
+        if csl.get("translator"):
+            e["subsidiary_authors"] = [display_name(n) for n in csl["translator"]]
         for var, key in (
             ("title", "title"),
             ("volume", "volume"),
