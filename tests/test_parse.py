@@ -379,3 +379,25 @@ def test_a_body_named_before_the_year_without_a_full_stop_is_the_author(tmp_path
     assert item["author"] == [{"literal": "Office for National Statistics"}]
     assert item["title"] == "Is hybrid working here to stay?"
     assert item["issued"] == {"date-parts": [[2022]]}
+
+
+def test_entries_as_paragraphs_stay_whole_when_only_a_few_wrap(tmp_path):
+    """A list pasted from a word processor: a blank line after each entry, one entry's title run
+    on to the next line. It was read one entry a line, so the run-on 'considerations. Policy
+    Studies Journal, ...' became a work of its own (no author, no year) and Parks lost its
+    journal, volume and pages."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Alford, J. (2009). Engaging public sector clients: From service-delivery to co-production. Palgrave "
+        "Macmillan.\n\n"
+        "Parks, R. B., Baker, P. C., Kiser, L., Oakerson, R., Ostrom, E., Ostrom, V., Percy, S. L., Vandivort, M. B., "
+        "Whitaker, G. P., & Wilson, R. (1981). Consumers as coproducers of public services: Some economic and "
+        "institutional\nconsiderations. Policy Studies Journal, 9(7), 1001-1011.\n\n"
+        "Whitaker, G. P. (1980). Coproduction: Citizen participation in service delivery. Public Administration "
+        "Review, 40(3), 240-246.\n",
+        encoding="utf-8",
+    )
+    items = [json.loads(line) for line in CliRunner().invoke(cli, ["parse", str(refs)]).output.splitlines()]
+    assert [i["id"] for i in items] == ["alford2009engaging", "parks1981consumers", "whitaker1980coproduction"]
+    assert items[1]["title"].endswith("Some economic and institutional considerations")
+    assert (items[1]["container-title"], items[1]["page"]) == ("Policy Studies Journal", "1001-1011")

@@ -179,7 +179,13 @@ def parse_reference(raw: str, labeller: Labeller | None = None) -> Parsed:
 def split_entries(text: str) -> list[tuple[int, str]]:
     """A reference list -> (line, entry) pairs: one entry a line, or, when the list is written
     as paragraphs (entries wrapped over several lines, blank lines between them), one a
-    paragraph. Blank lines at the start or end, or a stray one, do not change which."""
+    paragraph. Blank lines at the start or end, or a stray one, do not change which.
+
+    >>> [line for line, _ in split_entries("A (2001). One.\\n\\nB (2002). Two,\\nwrapped.\\n\\nC (2003). Three.")]
+    [1, 3, 6]
+    >>> len(split_entries("\\n".join(["A (2001). One."] * 8 + [""] + ["B (2002). Two."] * 8)))
+    16
+    """
     lines = text.split("\n")
     blocks: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
@@ -191,10 +197,13 @@ def split_entries(text: str) -> list[tuple[int, str]]:
             current = []
     if current:
         blocks.append(current)
-    wrapped = (
-        len(blocks) > 1
-        and sum(len(b) > 1 for b in blocks) * 2 > len(blocks)
-        and sum(len(b) for b in blocks) / len(blocks) <= 6
+    lines_in = sum(len(b) for b in blocks)
+    wrapped = len(blocks) > 1 and (
+        # most entries wrapped, a few lines each
+        (sum(len(b) > 1 for b in blocks) * 2 > len(blocks) and lines_in / len(blocks) <= 6)
+        # or a blank line after nearly every line: entries as paragraphs, a few of them wrapped
+        # (a title or a DOI run on to the next line), not one entry a line with a stray blank
+        or (len(blocks) >= 3 and len(blocks) * 3 >= lines_in * 2)
     )
     if wrapped:
         return [(b[0][0], " ".join(t for _, t in b)) for b in blocks]
