@@ -1324,8 +1324,14 @@ def _ambiguous(
     needs_initials = same_surname_year and len(people) > 1 and not c.initials
     if needs_initials:
         problems.append("needs-initials")
-    if same_surname_year and len(people) < len(candidates) and not suffix:
+    # year letters are for works one citation would name alike: "Osborne et al., 2013" and
+    # "Osborne & Strokosch, 2013" are told apart by their authors, the list needs no letters
+    named = [_named(refs[i], style) for i in candidates]
+    named_apart = all(not _alike(a, b) for k, a in enumerate(named) for b in named[k + 1 :])
+    if same_surname_year and len(people) < len(candidates) and not suffix and not named_apart:
         problems.append("needs-year-suffix")
+    elif named_apart and not suffix and not needs_initials:
+        problems.append("co-author-missing")  # the names left out are what would tell them apart
     forms = {tuple(_form_problems(c, refs[i], style)) for i in candidates}
     if len(forms) == 1:
         problems.extend(forms.pop())
@@ -1363,8 +1369,21 @@ def _ambiguous(
         c.message += (
             f"; {style.name}: add year suffixes to the list ({_suffix_plan(ordered, refs, index)}) and cite {options}"
         )
+    elif named_apart:
+        c.message += f"; {style.name}: their authors tell them apart: cite {options}"
     if not any(code in problems for code in ("et-al-for-few-authors",)):
         c.message += "".join(f"; {n}" for n in notes)
+
+
+def _named(ref: Reference, style: Style) -> tuple[frozenset[str], ...]:
+    """Whom ``style``'s citation of ``ref`` names: each surname's keys (:func:`name_keys`)."""
+    keys = tuple(name_keys(f) for f in ref.families)
+    return keys[:1] + (frozenset({"et al."}),) if ref.n_authors >= style.et_al_from else keys
+
+
+def _alike(a: tuple[frozenset[str], ...], b: tuple[frozenset[str], ...]) -> bool:
+    """Two citations that name the same people, spelling aside ("Löffler", "Loeffler")."""
+    return len(a) == len(b) and all(x & y for x, y in zip(a, b, strict=True))
 
 
 def _suffix_plan(ordered: list[int], refs: list[Reference], index: ReferenceIndex) -> str:

@@ -163,6 +163,27 @@ def test_author_date_citation_in_a_numbered_document_is_a_mixed_style():
     assert "cite this work as [3]" in last.message
 
 
+def test_works_their_authors_tell_apart_need_no_year_letters():
+    """'(Osborne, 2013)' fits 'Osborne, Radnor & Nasi 2013' and 'Osborne & Strokosch 2013': the
+    citation should name its co-authors. kb told the writer to add year letters to the list,
+    which APA keeps for works of the same authors."""
+    extra = works() + [
+        Work(
+            csl={"id": key, "type": "book", "title": key, "author": authors, "issued": {"date-parts": [[2013]]}},
+            position=position,
+        )
+        for position, key, authors in [
+            (10, "osborne2013", [{"family": f, "given": "X."} for f in ("Osborne", "Radnor", "Nasi")]),
+            (11, "osborne2013strokosch", [{"family": f, "given": "X."} for f in ("Osborne", "Strokosch")]),
+        ]
+    ]
+    (c,) = check(document("(Osborne, 2013)"), extra).citations
+    assert c.status == "ambiguous" and c.candidates == [10, 11]
+    assert c.problems == ["co-author-missing"]
+    assert "year suffixes" not in c.message
+    assert '"Osborne et al., 2013" or "Osborne & Strokosch, 2013"' in c.message
+
+
 def test_ambiguous_without_suffix_lists_both():
     (c,) = run("(Smith, 2010)")
     assert c.status == "ambiguous" and c.candidates == [6, 7] and "needs-year-suffix" in c.problems
