@@ -28,6 +28,22 @@ _SETEXT_REFERENCES = re.compile(rf"^()[ \t]*{_LIST_NAME}[ \t]*\n(?:=+|-+)[ \t]*$
 _BOLD_REFERENCES = re.compile(rf"^()[ \t]*(\*\*|__){_LIST_NAME}:?\2[ \t]*:?[ \t]*$", re.I | re.M)
 
 
+# the entry after a pasted heading: a number ("[1]", "1."), a surname and a comma, or initials
+# first, a year in its first line
+_YEAR_LINE = re.compile(r"(?:\[\d+\]|\d+\.|[^\W\d_][\w'’-]*,|(?:[A-Z]\.[ -]?)+[^\W\d_])[^\n]*\b(?:1[5-9]\d\d|20\d\d)\b")
+
+
+def _pasted_heading(text: str, start: int) -> re.Match | None:
+    """A Markdown document's list heading as a word processor's paste leaves it, "Reference List"
+    a plain line with no "#": the last such line standing alone (a blank line before it), whose
+    next line that is not blank starts as a reference does and holds a year."""
+    for m in reversed(list(_PLAIN_REFERENCES.finditer(text, start))):
+        alone = m.start() == start or text[: m.start()].endswith("\n\n")
+        if alone and _YEAR_LINE.match(text[m.end() :].lstrip("\n")):
+            return m
+    return None
+
+
 # \addbibresource{refs.bib} (biblatex) and \bibliography{refs,more} (BibTeX), on a line that is not
 # a comment
 _LATEX_LISTS = re.compile(r"^[^%\n]*?\\(?:addbibresource(?:\[[^\]]*\])?|bibliography)\{([^}]*)\}", re.M)
@@ -134,7 +150,7 @@ def load_document(path: Path) -> Document:
         section = _PLAIN_REFERENCES.search(text, body_start)
     elif section is None:
         found = [m for m in (p.search(text, body_start) for p in (_SETEXT_REFERENCES, _BOLD_REFERENCES)) if m]
-        section = min(found, key=lambda m: m.start()) if found else None
+        section = min(found, key=lambda m: m.start()) if found else _pasted_heading(text, body_start)
     if section:
         level = len(section.group(1))  # 0: a plain-text document's, which runs to the end
         after = section.end() + 1

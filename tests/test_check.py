@@ -870,3 +870,15 @@ def test_an_undated_work_s_letter_chooses_between_two(tmp_path):
     _, out = check_files(tmp_path, "Two studies (Nguyen, in press).\n", "refs.txt", refs)
     assert out["citations"][0]["status"] == "ambiguous"
     assert "None" not in out["citations"][0]["message"]
+
+
+def test_a_plain_line_naming_the_list_before_references_starts_it_in_markdown(tmp_path):
+    """A draft pasted from a word processor into a .md file loses the heading's "#": its
+    "Reference List" line, followed by what reads as references, starts the list (kb check
+    stopped with 'no reference list to check against', where the same text as .txt was checked)."""
+    entries = (ROOT_DIR / "bibliography" / "seed-references.txt").read_text(encoding="utf-8").splitlines()[:3]
+    body = "Coproduction (Alford, 2009) in Australia (Alford & Yates, 2016) and beyond (Bovaird, 2007).\n"
+    pasted, headed = tmp_path / "pasted.md", tmp_path / "headed.md"
+    pasted.write_text(f"{body}\nReference List\n\n" + "\n\n".join(entries) + "\n", encoding="utf-8")
+    headed.write_text(f"{body}\n## References\n\n" + "\n".join(entries) + "\n", encoding="utf-8")
+    assert _alike([str(pasted)], [str(headed)]) == ALL_OK.format(3)
