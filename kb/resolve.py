@@ -687,12 +687,22 @@ def _latex_locator(opts: str) -> str | None:
     return args[-1].replace("~", " ").strip() or None if args else None
 
 
+# the longest range of reference numbers read as every number in it: past that, "[1–300]" against
+# a list of 3 is a slip, read as its two ends (one 'no entry [300]', not 297)
+RANGE_MAX = 50
+_RANGE = re.compile(r"(\d+)\s*[-–]\s*(\d+)")
+
+
 def _expand_numbers(spec: str) -> list[int]:
+    """
+    >>> _expand_numbers("1, 3-5"), _expand_numbers("1–300"), _expand_numbers("3–1")
+    ([1, 3, 4, 5], [1, 300], [3, 1])
+    """
     out: list[int] = []
     for piece in re.split(r"\s*,\s*", spec):
         if re.search(r"[-–]", piece):
             a, b = (int(x) for x in re.split(r"\s*[-–]\s*", piece))
-            out.extend(range(a, b + 1) if b >= a and b - a < 1000 else [a, b])
+            out.extend(range(a, b + 1) if 0 <= b - a < RANGE_MAX else [a, b])
         else:
             out.append(int(piece))
     return out
@@ -1157,7 +1167,9 @@ def _resolve_all(
     # what it resolved to, read once.
     done: dict[tuple, tuple[list[str] | None, tuple]] = {}
     for c in citations:
-        key = (tuple(c.names), _PRINTED(c), c.narrative and "&" in c.text)  # "&" in the running text is malformed
+        # "&" in the running text is malformed, and a range of numbers may run backwards
+        ranged = c.text if c.number is not None and ("–" in c.text or "-" in c.text) else ""
+        key = (tuple(c.names), _PRINTED(c), c.narrative and "&" in c.text, ranged)
         seen = done.get(key)
         if seen is None:
             printed = c.names
@@ -1196,11 +1208,18 @@ def _resolve_number(
             f"list's entries ([1], [2], ... in order of first citation) or cite by author and year"
         )
         return
+    ranges = [(int(a), int(b)) for a, b in _RANGE.findall(c.text) if c.number in (int(a), int(b))]
     if entry is None:
         c.status, c.problems = "missing", ["missing-reference"]
         c.message = f"there is no entry [{c.number}]; the list has {len(index.by_label)} numbered entries"
+        if any(b - a >= RANGE_MAX for a, b in ranges):
+            c.message += f" (a range of {RANGE_MAX} or more numbers is read as its two ends)"
         return
-    _settle(c, refs[entry], [], style=style)
+    backwards = [(a, b) for a, b in ranges if a > b and c.number == a]  # said once, at its first number
+    _settle(c, refs[entry], ["malformed"] if backwards else [], style=style)
+    if backwards:
+        a, b = backwards[0]
+        c.message = f"the range runs backwards: write [{b}–{a}]"
 
 
 def _resolve_key(c: Citation, refs: list[Reference], index: ReferenceIndex) -> None:

@@ -545,3 +545,19 @@ def test_latex_comments_are_not_citations():
 )
 def test_words_that_never_name_authors(text, found):
     assert [c.text for c in run(text)] == found
+
+
+def test_a_range_of_numbers_that_is_a_slip_is_said_once():
+    """'[1–300]' against a list of nine gave 291 'no entry' errors; '[9–7]' passed as if right."""
+    big = check(document("Shown [1–300]."), numbered_works()).citations
+    assert [(c.number, c.status) for c in big] == [(1, "ok"), (300, "missing")]
+    assert "read as its two ends" in big[1].message
+    backwards = check(document("Shown [9–7] and [7–9]."), numbered_works()).citations
+    assert [(c.number, c.status, c.problems) for c in backwards] == [
+        (9, "mismatch", ["malformed"]),
+        (7, "ok", []),
+        (7, "ok", []),
+        (8, "ok", []),
+        (9, "ok", []),
+    ]
+    assert backwards[0].message == "the range runs backwards: write [7–9]"
