@@ -401,3 +401,20 @@ def test_entries_as_paragraphs_stay_whole_when_only_a_few_wrap(tmp_path):
     assert [i["id"] for i in items] == ["alford2009engaging", "parks1981consumers", "whitaker1980coproduction"]
     assert items[1]["title"].endswith("Some economic and institutional considerations")
     assert (items[1]["container-title"], items[1]["page"]) == ("Policy Studies Journal", "1001-1011")
+
+
+def test_a_run_of_dashes_names_the_authors_of_the_entry_above(tmp_path):
+    """MLA's '---.' and Chicago's '———.' repeat the authors above; kb read the family name '---'
+    (a work filed under no one, 'out of alphabetical order')."""
+    refs = tmp_path / "works-cited.txt"
+    refs.write_text(
+        "Ostrom, Elinor. Governing the Commons. Cambridge UP, 1990.\n\n"
+        '---. "A General Framework for Analyzing Sustainability of Social-Ecological Systems." Science, vol. 325, '
+        "no. 5939, 2009, pp. 419-22.\n\n"
+        '———. 2010. "Beyond Markets and States." American Economic Review 100 (3): 641-72.\n',
+        encoding="utf-8",
+    )
+    items = [json.loads(line) for line in CliRunner().invoke(cli, ["parse", str(refs)]).output.splitlines()]
+    assert [i["author"] for i in items] == [[{"family": "Ostrom", "given": "Elinor"}]] * 3
+    assert [i["id"] for i in items] == ["ostrom1990governing", "ostrom2009general", "ostrom2010beyond"]
+    assert items[1]["raw"].startswith("---.")  # the entry as printed is kept

@@ -241,6 +241,11 @@ def _works(entries: list[tuple[int, str]], labelled: list[_Labelled], source: st
     works: list[Work] = []
     for position, ((line, raw), item) in enumerate(zip(entries, labelled, strict=True), 1):
         parsed = _finish(item, orders)
+        if works and _same_authors(parsed.csl) and works[-1].csl.get("author"):
+            # "---." (MLA, Chicago's "———."): the authors of the entry above, named again
+            parsed.csl["author"] = [dict(a) for a in works[-1].csl["author"]]
+            parsed.et_al = works[-1].et_al
+            parsed.problems = entry_problems(parsed.csl, parsed.et_al)
         work = Work(csl=parsed.csl, raw=raw, source=source, line=line, position=position, et_al=parsed.et_al)
         work.problems = [Problem(code=c, message=m, source=source, line=line) for c, m in parsed.problems]
         works.append(work)
@@ -253,6 +258,15 @@ def _works(entries: list[tuple[int, str]], labelled: list[_Labelled], source: st
         for p in w.problems:
             p.work_id = key
     return works
+
+
+_DASHES = re.compile(r"[-‐‒–—―_]{2,}\.?")
+
+
+def _same_authors(csl: dict[str, Any]) -> bool:
+    """An entry whose author is a run of dashes: "the same as above"."""
+    names = csl.get("author") or []
+    return len(names) == 1 and bool(_DASHES.fullmatch(names[0].get("family") or names[0].get("literal") or ""))
 
 
 def _family(name: dict[str, str]) -> str:
