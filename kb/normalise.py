@@ -337,6 +337,11 @@ _PAGE_RANGE = re.compile(r"(\d+)-(\d+)")
 ET_AL_LISTED_FROM = 7  # authors an author-date list names before "et al." at the least (Chicago 17th)
 
 
+# particles no one bears as a whole surname: "Van" alone is cut short, where "Das", "Du", "Le"
+# and "De" are surnames of their own (a particle in lower case is cut short whatever it is)
+_NEVER_ALONE = {"van", "von", "der", "den", "zu", "vom", "het", "'t", "ter", "op"}
+
+
 def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     """What looks wrong in one reference-list entry, as (code, message) pairs (codes from
     kb.records.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
@@ -348,13 +353,15 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
      ('suspicious-pages', 'page range 381-381 ends where it starts or before')]
     >>> entry_problems({"title": "T", "page": "250-61", "issued": {"date-parts": [[2007]]}})  # 250-261
     []
+    >>> entry_problems({"title": "T", "author": [{"family": "Das", "given": "T."}], "issued": {"date-parts": [[2012]]}})
+    []
     >>> entry_problems({"title": "T", "page": "250-25", "issued": {"date-parts": [[2007]]}})
     [('suspicious-pages', 'page range 250-25 ends where it starts or before')]
     """
     out = []
     for a in csl.get("author") or []:
         fam = family(a)
-        if fam and fam.lower() in PARTICLES:
+        if fam and fam.lower() in PARTICLES and (fam.islower() or fam.lower() in _NEVER_ALONE):
             out.append(
                 ("truncated-author", f"author {a.get('given', '')} {fam!r} looks cut short: only a particle is left")
             )
