@@ -545,3 +545,20 @@ def test_a_translator_survives_bibtex_and_ris_both_ways():
     assert failed == []
     assert from_bib.csl["translator"] == from_ris.csl["translator"] == [{"family": "Doe", "given": "Jane"}]
     assert from_bib.csl["author"] == from_ris.csl["author"] == [{"family": "Ostrom", "given": "Elinor"}]
+
+
+def test_a_name_suffix_survives_bibtex():
+    """'Chapin, F. S. III': CSL-JSON kept the suffix, BibTeX dropped it ("Chapin, F. S.")."""
+    work = Work(
+        {
+            "id": "chapin2000",
+            "type": "article-journal",
+            "title": "Consequences of changing biodiversity",
+            "author": [{"family": "Chapin", "given": "F. S.", "suffix": "III"}],
+            "issued": {"date-parts": [[2000]]},
+        }
+    )
+    bib = to_bibtex([work])
+    assert "author = {Chapin, III, F. S.}" in bib
+    (back,), failed = parse_bibtex(bib)
+    assert failed == [] and back.csl["author"] == work.csl["author"]

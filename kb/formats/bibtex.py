@@ -433,13 +433,21 @@ def protect_case(title: str) -> str:
 
 def _bib_name(name: dict[str, str]) -> str:
     """A name as BibTeX reads it; a family name with a particle is braced whole ("{van der
-    Graaf}, Shenja"), so that biber, whatever its useprefix, and pandoc keep "van der Graaf"."""
+    Graaf}, Shenja"), so that biber, whatever its useprefix, and pandoc keep "van der Graaf"; a
+    suffix in BibTeX's third part ("Chapin, III, F. S.").
+
+    >>> _bib_name({"family": "Chapin", "given": "F. S.", "suffix": "III"})
+    'Chapin, III, F. S.'
+    """
     if "literal" in name:
         return "{" + bibtex_escape(name["literal"]) + "}"
     surname = bibtex_escape(family(name))
     if name.get("non-dropping-particle") or name.get("dropping-particle") or " " in surname:
         surname = "{" + surname + "}"
     given = bibtex_escape(name.get("given", ""))
+    suffix = bibtex_escape(name.get("suffix", ""))
+    if suffix:  # "Chapin, III, F. S.": BibTeX's "von Last, Jr, First"
+        return f"{surname}, {suffix}, {given}"
     return f"{surname}, {given}" if given else surname
 
 
