@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kb.formats.text import plain
 from kb.normalise import line_of
 from kb.records import Document, KbError, Passage, ReferenceSection
 
@@ -89,17 +90,6 @@ def read_text(path: Path) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _plain(section: str) -> str:
-    """A Markdown reference list as the plain text a reference parser reads, line for line:
-    list bullets and emphasis marks go ("- Ostrom, E. (1996). *World Development*").
-
-    >>> _plain("- Ostrom, E. (1996). *World Development*, 24.\\n* __Title__")
-    'Ostrom, E. (1996). World Development, 24.\\nTitle'
-    """
-    section = re.sub(r"^[ \t]*[-*+][ \t]+", "", section, flags=re.M)
-    return re.sub(r"(?<!\w)(\*{1,2}|_{1,2})(?=\S)(.+?)(?<=\S)\1(?!\w)", r"\2", section)
-
-
 def load_document(path: Path) -> Document:
     """Read one Markdown document into a Document with its passages."""
     text = read_text(path)
@@ -157,7 +147,7 @@ def load_document(path: Path) -> Document:
         following = re.compile(rf"^#{{1,{level}}}[ \t]", re.M).search(text, after) if level else None
         end = following.start() if following else len(text)
         doc.references = ReferenceSection(
-            _plain(text[after:end]) if after <= end else "", min(after, end), text.count("\n", 0, min(after, end)) + 1
+            plain(text[after:end]) if after <= end else "", min(after, end), text.count("\n", 0, min(after, end)) + 1
         )
         body_end = section.start()
         rest = (end, len(text)) if following else None

@@ -418,3 +418,20 @@ def test_a_run_of_dashes_names_the_authors_of_the_entry_above(tmp_path):
     assert [i["author"] for i in items] == [[{"family": "Ostrom", "given": "Elinor"}]] * 3
     assert [i["id"] for i in items] == ["ostrom1990governing", "ostrom2009general", "ostrom2010beyond"]
     assert items[1]["raw"].startswith("---.")  # the entry as printed is kept
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_markdown_emphasis_in_a_list_file_is_not_part_of_the_fields(tmp_path, suffix):
+    """A list file pasted from Markdown ('*Ecol. Monogr.* **75**, 3–35 (2005).') was read with its
+    asterisks: the journal became 'Monogr.*' and the title ended in '*Ecol'."""
+    marked, bare = tmp_path / f"marked{suffix}", tmp_path / f"bare{suffix}"
+    entry = (
+        "Hooper, D. U. et al. Effects of biodiversity on ecosystem functioning: a consensus of current "
+        "knowledge. {}Ecol. Monogr.{} {}75{}, 3–35 (2005)."
+    )
+    marked.write_text("- " + entry.format("*", "*", "**", "**") + "\n", encoding="utf-8")
+    bare.write_text(entry.format("", "", "", "") + "\n", encoding="utf-8")
+    (got,) = json.loads(CliRunner().invoke(cli, ["parse", str(marked), "--csl"]).output)
+    (want,) = json.loads(CliRunner().invoke(cli, ["parse", str(bare), "--csl"]).output)
+    assert got == want
+    assert (got["container-title"], got["volume"]) == ("Ecol. Monogr.", "75")
