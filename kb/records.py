@@ -99,7 +99,10 @@ CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
 }
 LIST_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
     "uncited-reference": ("warning", "listed but never cited in the text"),
-    "out-of-order": ("warning", "out of alphabetical order in a list that is alphabetical"),
+    "out-of-order": (
+        "warning",
+        "out of alphabetical order in a list that is alphabetical, or of first citation in a numbered one",
+    ),
     "duplicate-entry": ("warning", "the same work listed twice"),
     "inconsistent-author-spelling": ("warning", "one person spelt two ways in one list (Löffler, Loeffler)"),
     "truncated-author": ("warning", "an author's name cut short"),

@@ -1740,6 +1740,46 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
                 severity=severity_of("uncited-reference"),
             )
         )
+    if not database:
+        problems += _first_citation_order(citations, entries)
     where = ready.positions
     problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
     return CheckReport(citations, uncited, problems, where)
+
+
+def _first_citation_order(citations: list[Citation], entries: list[tuple[str, str, int | None]]) -> list[Problem]:
+    """A numbered list in the order of first citation (Vancouver, IEEE, Nature) whose entry is
+    first cited after a higher number: "[1] is first cited after [2]". Only for a document citing
+    by number whose list keeps that order on the whole (four entries or more cited, one in five
+    at most, or one, out of order; a numbered list in alphabetical order, as some styles have it,
+    is left alone)."""
+    numbers = [c for c in citations if c.number is not None and c.reference]
+    if len(numbers) * 2 <= len(citations):
+        return []
+    first: dict[int, int] = {}  # entry position -> its label, in the order first cited
+    label: dict[int, int] = {}
+    for c in numbers:
+        if c.reference not in first:
+            first[c.reference] = c.number
+            label[c.reference] = c.number
+    late, highest = [], 0
+    for position, n in first.items():
+        if n < highest:
+            late.append((position, n, highest))
+        highest = max(highest, n)
+    if len(first) < 4 or len(late) > max(1, len(first) // 5):
+        return []
+    out = []
+    for position, n, before in late:
+        work_id, source, line = entries[position - 1]
+        out.append(
+            Problem(
+                code="out-of-order",
+                message=f"[{n}] is first cited after [{before}]: a numbered list follows the order of first citation",
+                source=source,
+                line=line,
+                work_id=work_id,
+                severity=severity_of("out-of-order"),
+            )
+        )
+    return out

@@ -561,3 +561,23 @@ def test_a_range_of_numbers_that_is_a_slip_is_said_once():
         (9, "ok", []),
     ]
     assert backwards[0].message == "the range runs backwards: write [7–9]"
+
+
+def test_a_numbered_list_is_checked_in_the_order_of_first_citation():
+    """A Vancouver or IEEE list numbers its entries in the order they are first cited: '[9]'
+    first cited after '[10]' passed unnoticed. A list cited in no such order (numbered
+    alphabetically, as some styles do) is left alone."""
+    refs = numbered_works()
+    report = check(document("A [1]. B [2]. C [3, 4]. D [6]. E [5]. F [7-9]."), refs)
+    late = [p for p in report.reference_problems if "first cited" in p.message]
+    assert [(p.work_id, p.message, p.code) for p in late] == [
+        (
+            "oecd2017",
+            "[5] is first cited after [6]: a numbered list follows the order of first citation",
+            "out-of-order",
+        )
+    ]
+    shuffled = check(document("A [9]. B [2]. C [7]. D [1]. E [5]. F [3]."), refs)
+    assert not [p for p in shuffled.reference_problems if "first cited" in p.message]
+    in_order = check(document("A [1-9]."), refs)
+    assert not [p for p in in_order.reference_problems if "first cited" in p.message]
