@@ -93,6 +93,10 @@ CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
     "needs-year-suffix": ("error", "two entries by the same authors in one year: 2012a, 2012b"),
     "extra-year-suffix": ("warning", "a letter after the year (2003a) for the one entry by those authors that year"),
     "needs-initials": ("error", "two first authors with one surname in one year: initials tell them apart"),
+    "wrong-number": (
+        "warning",
+        "a numbered citation whose sentence names the first author of another entry, and none of its own",
+    ),
     "mixed-style": ("error", "a number in an author-date document, or the other way round"),
     "missing-reference": ("error", "no entry of the list fits the citation"),
     "no-reference-list": ("error", "a document cites but has no reference list: its citations are kept, as missing"),

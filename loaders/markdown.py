@@ -34,13 +34,17 @@ _BOLD_REFERENCES = re.compile(rf"^()[ \t]*(\*\*|__){_LIST_NAME}:?\2[ \t]*:?[ \t]
 _YEAR_LINE = re.compile(r"(?:\[\d+\]|\d+\.|[^\W\d_][\w'’-]*,|(?:[A-Z]\.[ -]?)+[^\W\d_])[^\n]*\b(?:1[5-9]\d\d|20\d\d)\b")
 
 
+# that line pasted from a word processor into Markdown: a blank line before it (a literal the
+# search finds fast: an 18 MB draft is read in 0.01 s, against 0.09 s for a line anywhere)
+_PASTED_REFERENCES = re.compile(rf"\n\n()(?i:[ \t]*{_LIST_NAME})[ \t]*:?[ \t]*$", re.M)
+
+
 def _pasted_heading(text: str, start: int) -> re.Match | None:
     """A Markdown document's list heading as a word processor's paste leaves it, "Reference List"
     a plain line with no "#": the last such line standing alone (a blank line before it), whose
     next line that is not blank starts as a reference does and holds a year."""
-    for m in reversed(list(_PLAIN_REFERENCES.finditer(text, start))):
-        alone = m.start() == start or text[: m.start()].endswith("\n\n")
-        if alone and _YEAR_LINE.match(text[m.end() :].lstrip("\n")):
+    for m in reversed(list(_PASTED_REFERENCES.finditer(text, max(0, start - 2)))):
+        if _YEAR_LINE.match(text[m.end() :].lstrip("\n")):
             return m
     return None
 

@@ -581,3 +581,27 @@ def test_a_numbered_list_is_checked_in_the_order_of_first_citation():
     assert not [p for p in shuffled.reference_problems if "first cited" in p.message]
     in_order = check(document("A [1-9]."), refs)
     assert not [p for p in in_order.reference_problems if "first cited" in p.message]
+
+
+@pytest.mark.parametrize(
+    "text,flagged",
+    [
+        pytest.param("It was shown by Linders [1].", {1: "[3]"}, id="names-another-entry"),
+        pytest.param("It was shown by Bovaird [1].", {}, id="names-its-own-author"),
+        pytest.param(
+            "Bovaird stated it [1], and Linders and colleagues proved it [2].", {2: "[3]"}, id="second-clause"
+        ),
+        pytest.param("Linders grew in number [1].", {}, id="a-capital-starting-the-sentence-is-a-word"),
+        pytest.param("Linders and Smith found it [1].", {1: "[3]"}, id="a-name-starting-the-sentence"),
+        pytest.param("Loss is local (Linders, 2012) and wide [1].", {}, id="a-name-inside-another-citation"),
+    ],
+)
+def test_a_number_whose_sentence_names_another_entry_s_author(text, flagged):
+    """'Ongaro and Ousterhout report ... [2]' where [2] is Brewer 2000 and Ongaro is [14] passed
+    as ok: a numbered citation was never compared with the names around it."""
+    cites = check(document(text), numbered_works()).citations
+    got = {c.number: c.message for c in cites if "wrong-number" in c.problems}
+    assert set(got) == set(flagged)
+    for number, fits in flagged.items():
+        assert f"names Linders, whose work is {fits}" in got[number]
+        assert (next(c for c in cites if c.number == number).status) == "mismatch"
