@@ -70,7 +70,9 @@ _ORGW = r"(?:\p{Lu}\p{M}*|\d\d)[\p{L}\p{M}\d'’\-]*"
 _ORG = rf"{_ORGW}(?:\s+(?:(?:of|for|and|the|on|in|de|du|für|&)\s+)*{_UP}[\p{{L}}\p{{M}}\d'’\-]*){{2,9}}"
 # the last name of a list may be two capitalised words, as a name alone may: "Cox, Arnold, and
 # Villamayor Tomás 2010"
-_NAMELIST = rf"{_NAME1}(?:\s*,\s*{_NAME1})*\s*,?\s+(?:and|&)\s+{_NAME}"
+# a co-author's initials may stand before the surname: "(V. Ostrom & E. Ostrom, 1977)"
+_COINITIALS = rf"(?:{_UP}\.\s*){{0,3}}"
+_NAMELIST = rf"{_NAME1}(?:\s*,\s*{_COINITIALS}{_NAME1})*\s*,?\s+(?:and|&)\s+{_COINITIALS}{_NAME}"
 _NAMES = rf"(?P<names>{_NAMELIST}|(?P<org>{_ORG})|{_NAME})"
 # an APA group author's abbreviation, given at its first citation: "World Health Organization [WHO], 2020"
 _ABBR = r"(?:\s*\[[\p{Lu}\d&]{2,12}\])"
@@ -370,6 +372,7 @@ def _year_variants(year: str) -> frozenset[int]:
 # Detection
 
 
+_LEADING_INITIALS = regex.compile(r"^(?:\p{Lu}\p{M}*\.\s*)+(?=\p{L})")
 _NAME_SEP = regex.compile(r"\s*,\s*(?:and\s+|&\s*)?|\s+(?:and|&)\s+")
 _POSSESSIVE = regex.compile(r"(?<=\p{L}\p{M}*)['’]s?$")
 _YEAR_OR_LETTER = regex.compile(rf"{_YEAR}|(?<![\p{{L}}\d])[a-z](?![\p{{L}}\d.])")
@@ -379,7 +382,7 @@ _LATEX_KEY = re.compile(r"[^,\s][^,]*")
 
 def _split_names(names: str) -> list[str]:
     parts = _NAME_SEP.split(names.strip())
-    return [p for p in (p.strip() for p in parts) if p]
+    return [_LEADING_INITIALS.sub("", p) for p in (p.strip() for p in parts) if p]
 
 
 def _possessive(name: str) -> str:

@@ -87,6 +87,12 @@ def run(text: str, numbered: bool = False):
         pytest.param(
             "(e.g., Bovaird, 2007; Linders, 2012)", [("Bovaird, 2007", 1), ("Linders, 2012", 3)], id="e-g-prefix"
         ),
+        # a co-author's initials before the surname ("(V. Ostrom & E. Ostrom, 1977)" read as "Ostrom, 1977")
+        pytest.param(
+            "(S. van der Graaf & C. Veeckman, 2014)",
+            [("van der Graaf & C. Veeckman, 2014", 4)],
+            id="co-author-initials",
+        ),
         # the parentheses left out: "et al." straight before the year, in running text
         pytest.param("as Bovaird at al. 2016, 33 says", [("Bovaird at al. 2016", 2)], id="running-et-al-no-comma"),
         pytest.param("Bovaird et al 2016 found", [("Bovaird et al 2016", 2)], id="running-et-al-no-stop"),
@@ -95,6 +101,13 @@ def run(text: str, numbered: bool = False):
 def test_detects_and_resolves(text, expected):
     got = [(c.text, c.reference) for c in run(text)]
     assert got == expected
+
+
+def test_a_co_author_s_initials_are_part_of_the_citation():
+    """'(V. Ostrom & E. Ostrom, 1977)' was read from 'Ostrom, 1977' on and told to name its
+    co-author, which it does."""
+    (c,) = run("(S. van der Graaf & C. Veeckman, 2014)")
+    assert (c.names, c.status, c.problems) == (["van der Graaf", "Veeckman"], "ok", [])
 
 
 @pytest.mark.parametrize(
