@@ -133,6 +133,13 @@ NUMBERED = re.compile(
     r"(?<![\w\]])\[(\d{1,6}(?:\s*[-–]\s*\d{1,6})?(?:\s*,\s*\d{1,6}(?:\s*[-–]\s*\d{1,6})?)*)\]"
     r"(?:\s*[-–]\s*\[(\d{1,6})\])?(?!\(|:\s*\S+://)"
 )
+# Numbers as superscripts, as Nature and the medical journals cite: HTML's "<sup>1,2</sup>" and
+# pandoc's "^3–5^" (what pandoc writes for a Word draft's superscripts). After a word of three
+# letters or more, or punctuation: "m^2^", "km<sup>2</sup>" and "x^2^" are units and powers.
+_NUMS = r"\d{1,6}(?:\s*[-–]\s*\d{1,6})?(?:\s*,\s*\d{1,6}(?:\s*[-–]\s*\d{1,6})?)*"
+SUPERSCRIPT = regex.compile(
+    rf"(?:(?<=\p{{L}}{{3}})|(?<=[.,;:)\]’”'\"]))(?:<sup>\s*({_NUMS})\s*</sup>|\^({_NUMS})\^)(?!\d)"
+)
 # pandoc: "[@key]", "[see @a, p. 5; -@b]" and narrative "@key"; keys end in a letter, digit or _
 _KEY = r"[\p{L}\d_](?:[\p{L}\d_:.#$%&+?<>~/\-]*[\p{L}\d_])?"
 PANDOC_GROUP = regex.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
@@ -671,7 +678,13 @@ class _Passage:
             self.place(cites, self.take(m.start(), m.end()))
 
     def numbers(self) -> None:
-        """[1], [2-4], [1, 5], [1]–[5]."""
+        """[1], [2-4], [1, 5], [1]–[5]; superscripts <sup>1,2</sup> and ^3–5^."""
+        if "<sup>" in self.body or "^" in self.body:
+            for m in SUPERSCRIPT.finditer(self.body):
+                if self.free(m.start(), m.end()):
+                    group = self.take(m.start(), m.end())
+                    for n in _expand_numbers(m.group(1) or m.group(2)):
+                        self.add(m.start(), m.end(), group, names=[], et_al=False, year="", number=n)
         if "[" not in self.body:
             return
         for m in NUMBERED.finditer(self.body):

@@ -119,6 +119,7 @@ def test_a_co_author_s_initials_are_part_of_the_citation():
         pytest.param("The test gave (F[1,12] = 8.42, p = 0.01).", id="statistics-brackets"),
         pytest.param("In December (2018) results follow.", id="month-before-year"),
         pytest.param("Trials at Al Udeid 2016 and at Al 2017 ran.", id="al-as-a-name"),
+        pytest.param("An area of 5 m^2^ or 3 km<sup>2</sup>, where x^2^ grows.", id="units-and-powers"),
     ],
 )
 def test_never_a_citation(text):
@@ -140,6 +141,8 @@ def numbered_works() -> list[Work]:
         pytest.param("As shown [2-4].", [2, 3, 4], id="range"),
         pytest.param("As shown [1, 5].", [1, 5], id="list"),
         pytest.param("As shown [1]–[3].", [1, 2, 3], id="plos-range"),
+        pytest.param("more biomass<sup>1,2</sup>.", [1, 2], id="html-superscript"),
+        pytest.param("Microcosm work agreed.^3–5^ So", [3, 4, 5], id="pandoc-superscript"),
     ],
 )
 def test_numbered_citations_resolve_against_a_numbered_list(text, numbers):
