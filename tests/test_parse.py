@@ -435,3 +435,17 @@ def test_markdown_emphasis_in_a_list_file_is_not_part_of_the_fields(tmp_path, su
     (want,) = json.loads(CliRunner().invoke(cli, ["parse", str(bare), "--csl"]).output)
     assert got == want
     assert (got["container-title"], got["volume"]) == ("Ecol. Monogr.", "75")
+
+
+def test_a_book_s_publisher_before_its_doi_is_a_publisher(tmp_path):
+    """APA 7 prints a book's DOI after its publisher; the labeller took 'Palgrave Macmillan' for
+    a journal, so kb cite wrote '@article{..., journal = {Palgrave Macmillan}}'."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Alford, J. (2009). Engaging public sector clients: From service-delivery to co-production. Palgrave "
+        "Macmillan. https://doi.org/10.1057/9780230235816\n",
+        encoding="utf-8",
+    )
+    (item,) = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert (item["type"], item["publisher"], item["DOI"]) == ("book", "Palgrave Macmillan", "10.1057/9780230235816")
+    assert "container-title" not in item

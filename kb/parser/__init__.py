@@ -131,6 +131,13 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
             segs = segs[1:]
     segs = [s for s in segs if s[0] != "citation-number"]
     labels = [lab for lab, _ in segs]
+    if not _PERIODICAL & set(labels) and "editor" not in labels:
+        # "... co-production. Palgrave Macmillan. https://doi.org/...": a book's publisher the
+        # labeller took for a journal (a DOI after it): no volume, issue or pages, a publisher's name
+        segs = [
+            ("publisher", t) if lab in ("journal", "container-title") and _PUBLISHER.search(t) else (lab, t)
+            for lab, t in segs
+        ]
     if labels[:2] == ["title", "date"] and "title" in labels[2:] and "author" not in labels:
         # "Office for National Statistics (2022) Is hybrid working here to stay?": a title before
         # the date and another after it; the first is the author, a body the labeller did not know
@@ -138,6 +145,11 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
     return _Labelled(raw, number, segs)
 
 
+_PERIODICAL = {"volume", "issue", "pages"}
+_PUBLISHER = re.compile(
+    r"\b(?:Press|Publish(?:ing|ers?)|Macmillan|Routledge|Springer|Wiley|Elsevier|SAGE|Palgrave|Verlag|Books|"
+    r"Elgar|Blackwell|Earthscan|Polity|Norton|Penguin|Brookings|Kluwer|Bloomsbury|Russell Sage Foundation)\b"
+)
 _TWO_LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
