@@ -733,7 +733,7 @@ def search_works(db, text: str) -> list[str]:
 
 
 def select_works(db, keys, concept, search_text) -> list:
-    """Works from the database by key, concept or full-text search, in list order."""
+    """Works from the database by key, concept or full-text search, in reading order."""
     from kb.records import Work
 
     wanted: list[str] = []
@@ -764,8 +764,10 @@ def select_works(db, keys, concept, search_text) -> list:
         wanted += search_works(db, search_text)
     if not (keys or concept or search_text):
         wanted = list(known)
-    rows = {r["id"]: r for r in db.query("select id, csl_json, et_al, position from works")}
-    chosen = sorted(set(wanted), key=lambda k: (rows[k]["position"] or 0, k))
+    # reading order (the lists in the order their documents are read, each in its own order), not
+    # the place in its own list: the first entries of every list came first, then the second ones
+    rows = {r["id"]: r for r in db.query("select id, csl_json, et_al, position, ordinal from works")}
+    chosen = sorted(set(wanted), key=lambda k: (rows[k]["ordinal"] or 0, k))
     return [
         Work(csl=json.loads(rows[k]["csl_json"]), et_al=bool(rows[k]["et_al"]), position=rows[k]["position"])
         for k in chosen

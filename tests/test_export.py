@@ -562,3 +562,30 @@ def test_a_name_suffix_survives_bibtex():
     assert "author = {Chapin, III, F. S.}" in bib
     (back,), failed = parse_bibtex(bib)
     assert failed == [] and back.csl["author"] == work.csl["author"]
+
+
+def test_kb_cite_prints_each_document_s_list_in_turn(tmp_path):
+    """kb cite took the first entry of every list, then every second entry...: two documents'
+    lists came out interleaved. Reading order is each list whole, the documents in turn."""
+    from corpus import write_sources
+
+    from kb.build import build
+
+    def doc(name: str, refs: list[str]) -> str:
+        return f"---\nid: {name}\n---\n\nText.\n\n## References\n\n" + "\n".join(refs) + "\n"
+
+    write_sources(
+        tmp_path,
+        {
+            "a.md": doc("a", ["Alford, J. (2009). Engaging clients. Palgrave.", "Zeta, Z. (2001). Last. Press."]),
+            "b.md": doc("b", ["Brown, B. (2005). Bees. Press.", "Young, Y. (2003). Yaks. Press."]),
+        },
+    )
+    build(tmp_path / "kb.db", tmp_path)
+    out = CliRunner().invoke(cli, ["cite", "--db", str(tmp_path / "kb.db"), "--format", "csljson"]).output
+    assert [item["id"] for item in json.loads(out)] == [
+        "alford2009engaging",
+        "zeta2001last",
+        "brown2005bees",
+        "young2003yaks",
+    ]
