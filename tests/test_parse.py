@@ -449,3 +449,23 @@ def test_a_book_s_publisher_before_its_doi_is_a_publisher(tmp_path):
     (item,) = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert (item["type"], item["publisher"], item["DOI"]) == ("book", "Palgrave Macmillan", "10.1057/9780230235816")
     assert "container-title" not in item
+
+
+def test_a_springer_proceedings_paper_keeps_its_series_and_its_own_year(tmp_path):
+    """LNCS: 'In: Kozen, D. (ed.) Logic of Programs 1981. LNCS, vol. 131, pp. 52–71. Springer,
+    Heidelberg (1982)' was an article in the journal 'LNCS' of 1981, the proceedings' name lost."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "1. Clarke, E.M., Emerson, E.A.: Design and synthesis of synchronization skeletons using branching time "
+        "temporal logic. In: Kozen, D. (ed.) Logic of Programs 1981. LNCS, vol. 131, pp. 52–71. Springer, "
+        "Heidelberg (1982)\n"
+        "2. Cremers, C.J.F.: The Scyther tool: verification, falsification, and analysis of security protocols. In: "
+        "Gupta, A., Malik, S. (eds.) CAV 2008. LNCS, vol. 5123, pp. 414–418. Springer, Heidelberg (2008)\n",
+        encoding="utf-8",
+    )
+    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    got = [(i["container-title"], i["collection-title"], i["issued"], i["volume"], i["type"]) for i in items]
+    assert got == [
+        ("Logic of Programs 1981", "LNCS", {"date-parts": [[1982]]}, "131", "chapter"),
+        ("CAV 2008", "LNCS", {"date-parts": [[2008]]}, "5123", "chapter"),
+    ]

@@ -138,11 +138,48 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
             ("publisher", t) if lab in ("journal", "container-title") and _PUBLISHER.search(t) else (lab, t)
             for lab, t in segs
         ]
+    if "editor" in labels and "container-title" in labels:
+        segs = _springer_series(segs)
+        labels = [lab for lab, _ in segs]
     if labels[:2] == ["title", "date"] and "title" in labels[2:] and "author" not in labels:
         # "Office for National Statistics (2022) Is hybrid working here to stay?": a title before
         # the date and another after it; the first is the author, a body the labeller did not know
         segs = [("author", segs[0][1])] + segs[1:]
     return _Labelled(raw, number, segs)
+
+
+# a book series after a proceedings' name (Springer's LNCS style): "In: Kozen, D. (ed.) Logic of
+# Programs 1981. LNCS, vol. 131, pp. 52–71. Springer, Heidelberg (1982)"
+_SERIES = re.compile(
+    r"(?:LNCS|LNAI|LNBI|LNBIP|LNICST|CCIS|LIPIcs|EPTCS|IFIP\s+AICT|CEUR(?:-WS)?|Lecture\s+Notes\s+in\s+[A-Z][\w ]+)[,.]?"
+)
+_CONTAINER_SERIES = re.compile(rf"(.+?)\.\s+({_SERIES.pattern})\s*$")
+_PARENTHESISED_YEAR = re.compile(r"\(\s*(?:1[5-9]\d\d|20\d\d)[a-z]?\s*\)[.,]?")
+
+
+def _springer_series(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A proceedings paper in Springer's style, its series and its year told apart from the
+    proceedings' name: the series the labeller took for a journal ("LNCS,") or left in the
+    container ("CAV 2008. LNCS,") is the collection; a year inside the proceedings' name ("Logic
+    of Programs 1981.") is the name's when the entry ends in its own year in parentheses.
+
+    >>> _springer_series([("editor", "In: Kozen, D. (ed.)"), ("container-title", "Logic of Programs"),
+    ...     ("date", "1981."), ("journal", "LNCS,"), ("date", "(1982)")])  # doctest: +NORMALIZE_WHITESPACE
+    [('editor', 'In: Kozen, D. (ed.)'), ('container-title', 'Logic of Programs 1981.'),
+     ('collection-title', 'LNCS,'), ('date', '(1982)')]
+    """
+    out: list[tuple[str, str]] = []
+    ends_in_year = bool(segs) and segs[-1][0] == "date" and _PARENTHESISED_YEAR.fullmatch(segs[-1][1].strip())
+    for k, (lab, text) in enumerate(segs):
+        if lab == "journal" and out and out[-1][0] in ("container-title", "date") and _SERIES.fullmatch(text.strip()):
+            out.append(("collection-title", text))
+        elif lab == "container-title" and (m := _CONTAINER_SERIES.match(text.strip())):
+            out += [("container-title", m.group(1) + "."), ("collection-title", m.group(2))]
+        elif lab == "date" and ends_in_year and k < len(segs) - 1 and out and out[-1][0] == "container-title":
+            out[-1] = ("container-title", f"{out[-1][1].rstrip()} {text.strip()}")
+        else:
+            out.append((lab, text))
+    return out
 
 
 _PERIODICAL = {"volume", "issue", "pages"}
