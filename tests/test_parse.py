@@ -469,3 +469,25 @@ def test_a_springer_proceedings_paper_keeps_its_series_and_its_own_year(tmp_path
         ("Logic of Programs 1981", "LNCS", {"date-parts": [[1982]]}, "131", "chapter"),
         ("CAV 2008", "LNCS", {"date-parts": [[2008]]}, "5123", "chapter"),
     ]
+
+
+def test_acm_volume_issue_article_number_and_page_count(tmp_path):
+    """ACM's 'Commun. ACM 21, 7 (July 1978), 558–565' lost its issue; 'Article 8 (Aug. 2013), 22
+    pages' gave the page '22 pages' and lost the article number."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "[1] Leslie Lamport. 1978. Time, Clocks, and the Ordering of Events in a Distributed System. Commun. ACM 21, "
+        "7 (July 1978), 558–565.\n"
+        "[2] James C. Corbett, Jeffrey Dean, and Michael Epstein. 2013. Spanner: Google's Globally Distributed "
+        "Database. ACM Trans. Comput. Syst. 31, 3, Article 8 (Aug. 2013), 22 pages.\n",
+        encoding="utf-8",
+    )
+    lamport, spanner = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert (lamport["volume"], lamport["issue"], lamport["page"]) == ("21", "7", "558-565")
+    assert (spanner["volume"], spanner["issue"], spanner["number"], spanner["number-of-pages"]) == (
+        "31",
+        "3",
+        "8",
+        "22",
+    )
+    assert "page" not in spanner

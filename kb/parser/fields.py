@@ -186,6 +186,10 @@ _VOLUME_ISSUE = re.compile(
 )
 _VOLUME_NUMBER = re.compile(r"(?:vol(?:ume)?|v|bd|band|t|tome|jg)?\.?\s*(\d+[A-Za-z]?(?:\s*[-–/]\s*\d+)?)", re.I)
 _ISSUE = re.compile(rf"{_ISSUE_WORD}\s*{_ISSUE_VALUE}", re.I)
+# ACM's volume and issue, bare numbers, and its article number: "21, 7", "31, 3, Article 8"
+_ACM_VOLUME_ISSUE = re.compile(r"(\d{1,5}),\s*(\d{1,4}(?:\s*[-–]\s*\d{1,4})?)(?:,\s*Article\s+\d+)?", re.I)
+_ARTICLE = re.compile(r",\s*Article\s+(\w+)\s*$", re.I)
+_PAGE_COUNT = re.compile(r"(\d{1,5})\s+pages?\.?", re.I)
 
 
 def volume_issue(text: str) -> tuple[str | None, str | None]:
@@ -197,11 +201,14 @@ def volume_issue(text: str) -> tuple[str | None, str | None]:
     (('1817', '9'), ('12', 'Suppl 2'), (None, '9'), ('355', '9222'))
     >>> volume_issue("2007. Vol. 15,"), volume_issue("Nr. Pt 3,"), volume_issue("Bd. 51"), volume_issue("Nr. 108 Suppl,")
     (('15', None), (None, 'Pt 3'), ('51', None), (None, '108 Suppl'))
-    >>> volume_issue("1817, no. 9")
-    ('1817', '9')
+    >>> volume_issue("1817, no. 9"), volume_issue("21, 7"), volume_issue("31, 3, Article 8")
+    (('1817', '9'), ('21', '7'), ('31', '3'))
     """
     t = text.strip().rstrip(",.;:")
     t = _YEAR_BEFORE_VOLUME.sub("", t)  # "2000;355(9222)": the year is not the volume
+    m = _ACM_VOLUME_ISSUE.fullmatch(t)
+    if m:  # ACM: "Commun. ACM 21, 7 (July 1978)", "31, 3, Article 8"
+        return m.group(1), _dash(m.group(2))
     m = _ISSUE_ALONE.fullmatch(t)
     if m:
         return None, _dash((m.group(1) or m.group(2)).strip())
@@ -318,7 +325,13 @@ def to_csl(
             csl["volume"] = vol
         if issue and "issue" not in csl:
             csl["issue"] = issue
-    if "pages" in first:
+    for text in (t for lab, t in segs if lab == "volume"):
+        m = _ARTICLE.search(text.strip().rstrip(",.;:"))
+        if m:  # ACM's article number: CSL's number
+            csl["number"] = m.group(1)
+    if "pages" in first and (m := _PAGE_COUNT.fullmatch(first["pages"].strip())):
+        csl["number-of-pages"] = m.group(1)  # "22 pages": how long, not where
+    elif "pages" in first:
         p = pages(first["pages"])
         m = _VOLUME_THEN_PAGES.fullmatch(p)
         if m and "volume" not in csl:  # "35, W375-W383": the volume was read with the pages
