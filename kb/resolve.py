@@ -1564,7 +1564,8 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
     # it and the one before comes in order
     lows, highs = [], []
     for w in works:
-        name = family(w.authors[0]) if w.authors else ""
+        # a work without author is filed by its title, as APA, Chicago and MLA file it
+        name = family(w.authors[0]) if w.authors else apa_title(w.csl.get("title") or "").strip("\"“”'‘’ ")
         both = (sort_key(name), _NOT_AZ_KEY.sub("", fold(name).lower()) or sort_key(name))
         lows.append(min(both))
         highs.append(max(both))
@@ -1573,11 +1574,12 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
         if in_order / (len(works) - 1) >= 0.8:
             for i in range(1, len(works)):
                 if highs[i] < lows[i - 1]:
-                    prev = works[i - 1].authors[0]
+                    prev = works[i - 1]
+                    filed = family(prev.authors[0]) if prev.authors else repr(prev.csl.get("title") or "")
                     add(
                         works[i],
                         "out-of-order",
-                        f"out of alphabetical order: should come before {family(prev)} (entry {works[i - 1].position})",
+                        f"out of alphabetical order: should come before {filed} (entry {prev.position})",
                     )
     return problems
 

@@ -882,3 +882,22 @@ def test_a_plain_line_naming_the_list_before_references_starts_it_in_markdown(tm
     pasted.write_text(f"{body}\nReference List\n\n" + "\n\n".join(entries) + "\n", encoding="utf-8")
     headed.write_text(f"{body}\n## References\n\n" + "\n".join(entries) + "\n", encoding="utf-8")
     assert _alike([str(pasted)], [str(headed)]) == ALL_OK.format(3)
+
+
+def test_a_work_without_author_is_filed_by_its_title():
+    """'"Elinor Ostrom: Facts." NobelPrize.org, 2009' between Dietz and Feeny is in order (filed
+    by its title, as MLA, APA and Chicago file it); it was called out of order, 'before Dietz'."""
+    from kb.records import Work
+    from kb.resolve import check_references
+
+    def work(i: int, family: str | None, title: str) -> Work:
+        csl = {"id": f"w{i}", "title": title, "issued": {"date-parts": [[2000 + i]]}}
+        if family:
+            csl["author"] = [{"family": family, "given": "A."}]
+        return Work(csl, position=i)
+
+    works = [work(1, "Agrawal", "A"), work(2, "Baland", "B"), work(3, "Dietz", "C"), work(4, None, "Elinor Ostrom")]
+    works += [work(5, "Feeny", "D"), work(6, None, "The Gardens"), work(7, "Hardin", "E"), work(8, None, "Zebras")]
+    works += [work(9, "Ostrom", "F")]
+    late = [(p.work_id, p.message) for p in check_references(works) if p.code == "out-of-order"]
+    assert late == [("w9", "out of alphabetical order: should come before 'Zebras' (entry 8)")]

@@ -491,3 +491,17 @@ def test_acm_volume_issue_article_number_and_page_count(tmp_path):
         "22",
     )
     assert "page" not in spanner
+
+
+def test_an_mla_corporate_author_before_the_title_is_the_author(tmp_path):
+    """MLA: 'Food and Agriculture Organization of the United Nations. The State of World ...'
+    was one title, the body's name in it, the work filed under no one."""
+    refs = tmp_path / "works-cited.txt"
+    refs.write_text(
+        "Food and Agriculture Organization of the United Nations. The State of World Fisheries and Aquaculture 2020: "
+        "Sustainability in Action. FAO, 2020.\n",
+        encoding="utf-8",
+    )
+    (item,) = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert item["author"] == [{"literal": "Food and Agriculture Organization of the United Nations"}]
+    assert item["title"] == "The State of World Fisheries and Aquaculture 2020: Sustainability in Action"

@@ -22,7 +22,7 @@ from kb.parallel import forked_map, no_cycle_collection, workers
 from kb.parser.features import load_word_lists
 from kb.parser.fields import clean_title, to_csl
 from kb.parser.labeller import MODEL_PATH, Labeller, default_labeller, train, training_sequences
-from kb.parser.names import list_order, parse_names, read_names
+from kb.parser.names import is_organisation, list_order, parse_names, read_names
 from kb.parser.tokens import join, tokenize
 from kb.records import Problem, Work
 
@@ -141,6 +141,13 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
     if "editor" in labels and "container-title" in labels:
         segs = _springer_series(segs)
         labels = [lab for lab, _ in segs]
+    if labels and labels[0] == "title" and "author" not in labels and "editor" not in labels:
+        # MLA's corporate author, its full stop then the title, read as one title: "Food and
+        # Agriculture Organization of the United Nations. The State of World Fisheries ..."
+        body, stop, rest = segs[0][1].partition(". ")
+        if stop and rest and len(body.split()) >= 3 and is_organisation(body):
+            segs = [("author", body + "."), ("title", rest)] + segs[1:]
+            labels = [lab for lab, _ in segs]
     if labels[:2] == ["title", "date"] and "title" in labels[2:] and "author" not in labels:
         # "Office for National Statistics (2022) Is hybrid working here to stay?": a title before
         # the date and another after it; the first is the author, a body the labeller did not know

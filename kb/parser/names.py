@@ -390,7 +390,7 @@ def _initials_only(chunks: list[list[str]]) -> bool:
     return has_initials
 
 
-def _organisation(text: str) -> bool:
+def is_organisation(text: str) -> bool:
     words = text.split()
     if len(words) == 1:
         w = words[0].strip(".,;:")
@@ -444,7 +444,7 @@ def read_names(text: str) -> NameList:
     )
     if not t:
         return NameList(text, [], et_al, caps)
-    if _organisation(t) and ";" not in t and not _COMMA_INITIALS.search(t):
+    if is_organisation(t) and ";" not in t and not _COMMA_INITIALS.search(t):
         return NameList(text, [Reading("organisation", [{"literal": t.rstrip(".")}])], et_al, False)
     words = t.replace(";", ",").split()
     # the last word's full stop may be the list's ("van der Graaf S."), unless a comma stands before it ("HEEL, M.")
@@ -476,7 +476,9 @@ def _read(text: str, t: str, et_al: bool, caps: bool) -> NameList:
                 names[-1]["given"] = _dotted(c[0])
             else:
                 names.append(
-                    {"family": " ".join(c).strip(" .")} if not _organisation(" ".join(c)) else {"literal": " ".join(c)}
+                    {"family": " ".join(c).strip(" .")}
+                    if not is_organisation(" ".join(c))
+                    else {"literal": " ".join(c)}
                 )
         readings = [Reading("mixed", names)]
     return NameList(text, readings, et_al, caps_families)
