@@ -342,7 +342,12 @@ ET_AL_LISTED_FROM = 7  # authors an author-date list names before "et al." at th
 _NEVER_ALONE = {"van", "von", "der", "den", "zu", "vom", "het", "'t", "ter", "op"}
 
 
-def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
+# MLA's "Berkes, Fikret, et al. "The Benefits ..."" and Nature's "Cardinale, B. J. et al.
+# Biodiversity loss ...": a first author family name first, "et al.", then no year
+_SHORTENING = re.compile(r"[^\W\d_][\w'’\- ]*,\s[^,;]{1,40}?,?\s*et\s+al\b\.?,?\s+(?![(\[]?(?:1[5-9]|20)\d\d)")
+
+
+def entry_problems(csl: dict, et_al: bool = False, raw: str = "") -> list[tuple[str, str]]:
     """What looks wrong in one reference-list entry, as (code, message) pairs (codes from
     kb.records.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
     all call it.
@@ -355,6 +360,11 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     []
     >>> entry_problems({"title": "T", "author": [{"family": "Das", "given": "T."}], "issued": {"date-parts": [[2012]]}})
     []
+    >>> mla = {"title": "The Benefits", "author": [{"family": "Berkes", "given": "Fikret"}], "issued": {"date-parts": [[1989]]}}
+    >>> entry_problems(mla, True, 'Berkes, Fikret, et al. "The Benefits of the Commons." Nature, 1989.')
+    []
+    >>> [code for code, _ in entry_problems(mla, True, "Berkes, F., et al. (1989). The benefits. Nature.")]
+    ['et-al-in-list']
     >>> entry_problems({"title": "T", "page": "250-25", "issued": {"date-parts": [[2007]]}})
     [('suspicious-pages', 'page range 250-25 ends where it starts or before')]
     """
@@ -374,10 +384,11 @@ def entry_problems(csl: dict, et_al: bool = False) -> list[tuple[str, str]]:
     if container and fold(container).lower().strip(" .") == fold(csl.get("title", "")).lower().strip(" ."):
         out.append(("container-equals-title", "the container title repeats the title: the journal or book is missing"))
     named = len(csl.get("author") or [])
-    # "et al." is the rule of numbered lists (Vancouver after six authors, IEEE after one) and of
-    # Chicago after seven; in an author-date list naming fewer it is what APA forbids (it names
-    # up to 20) and Harvard and Chicago too
-    if et_al and not csl.get("citation-label") and named < ET_AL_LISTED_FROM:
+    # "et al." is the rule of numbered lists (Vancouver after six authors, IEEE after one), of
+    # Chicago after seven, and of MLA and Nature, whose entries (``raw``) print the first author
+    # family name first and no year straight after "et al."; in an author-date list naming fewer
+    # it is what APA forbids (it names up to 20) and Harvard and Chicago too
+    if et_al and not csl.get("citation-label") and named < ET_AL_LISTED_FROM and not _SHORTENING.match(raw):
         out.append(
             (
                 "et-al-in-list",

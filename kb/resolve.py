@@ -1527,7 +1527,7 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
 
     for w in works:
         if not any(p.code == "unparsed-reference" for p in w.problems):
-            for code, message in entry_problems(w.csl, w.et_al):
+            for code, message in entry_problems(w.csl, w.et_al, w.raw or ""):
                 add(w, code, message)
     # one person, two spellings: same given initial, same German-folded surname, different print
     spellings: dict[tuple[str, str], dict[str, list[Work]]] = defaultdict(lambda: defaultdict(list))

@@ -146,7 +146,9 @@ def _checked(works: list[Work], fmt: Format, first_line: int = 1) -> list[Work]:
         w.position = i
         if fmt.structured:
             have = {p.code for p in w.problems}
-            for code, message in entry_problems(w.csl, w.et_al) if "unparsed-reference" not in have else []:
+            for code, message in (
+                entry_problems(w.csl, w.et_al, w.raw or "") if "unparsed-reference" not in have else []
+            ):
                 if code not in have:
                     w.problems.append(Problem(code, message, w.source, w.line, work_id=w.id))
         if first_line > 1 and w.line is not None:

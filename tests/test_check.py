@@ -901,3 +901,20 @@ def test_a_work_without_author_is_filed_by_its_title():
     works += [work(9, "Ostrom", "F")]
     late = [(p.work_id, p.message) for p in check_references(works) if p.code == "out-of-order"]
     assert late == [("w9", "out of alphabetical order: should come before 'Zebras' (entry 8)")]
+
+
+def test_mla_and_nature_lists_may_shorten_with_et_al(tmp_path):
+    """MLA names one author and 'et al.' from three ('Berkes, Fikret, et al. "The Benefits ..."'),
+    Nature after five: kb check told both to name every author. An APA entry still is told."""
+    doc = tmp_path / "draft.md"
+    doc.write_text(
+        "# Draft\n\nCommons (Berkes et al., 1989), biodiversity (Cardinale et al., 2012), trust (Ostrom et al., 2003)."
+        "\n\n## References\n\n"
+        'Berkes, Fikret, et al. "The Benefits of the Commons." Nature, vol. 340, no. 6229, 1989, pp. 91-93.\n\n'
+        "Cardinale, B. J. et al. Biodiversity loss and its impact on humanity. Nature 486, 59-67 (2012).\n\n"
+        "Ostrom, E., et al. (2003). Trust and reciprocity. Russell Sage Foundation.\n",
+        encoding="utf-8",
+    )
+    out = CliRunner().invoke(cli, ["check", str(doc)]).output
+    flagged = [line for line in out.splitlines() if "[et-al-in-list]" in line]
+    assert len(flagged) == 1 and flagged[0].startswith(f"{doc}:11:")  # the APA entry

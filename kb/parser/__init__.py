@@ -203,7 +203,7 @@ def _finish(item: _Labelled, orders: dict[str, str | None]) -> Parsed:
     csl, et_al = to_csl(item.segments, item.raw, orders)
     if item.label:  # before its problems: a numbered list's "et al." is its rule
         csl["citation-label"] = item.label
-    parsed = Parsed(csl, et_al, entry_problems(csl, et_al))
+    parsed = Parsed(csl, et_al, entry_problems(csl, et_al, item.raw))
     words = [csl.get("title", ""), csl.get("container-title", "")]
     words += [a.get("family") or a.get("literal") or "" for a in csl.get("author", [])]
     if not any(_TWO_LETTERS.search(w) for w in words):  # no title, author or container in words
@@ -301,7 +301,7 @@ def _works(entries: list[tuple[int, str]], labelled: list[_Labelled], source: st
             # "---." (MLA, Chicago's "———."): the authors of the entry above, named again
             parsed.csl["author"] = [dict(a) for a in works[-1].csl["author"]]
             parsed.et_al = works[-1].et_al
-            parsed.problems = entry_problems(parsed.csl, parsed.et_al)
+            parsed.problems = entry_problems(parsed.csl, parsed.et_al, raw)
         work = Work(csl=parsed.csl, raw=raw, source=source, line=line, position=position, et_al=parsed.et_al)
         work.problems = [Problem(code=c, message=m, source=source, line=line) for c, m in parsed.problems]
         works.append(work)
