@@ -29,14 +29,14 @@ def plain(text: str) -> str:
 def read_text(text: str, source: str) -> list[Work]:
     from kb.parser import parse_references  # the model loads only when free text is read
 
-    return parse_references(plain(text), source)
+    return parse_references(text, source, prepare=plain)
 
 
 def read_texts(lists: list[tuple[str, str]]) -> list[list[Work]]:
     """Many free-text lists, their entries labelled in one pass (see parse_reference_lists)."""
     from kb.parser import parse_reference_lists
 
-    return parse_reference_lists([(plain(text), source) for text, source in lists])
+    return parse_reference_lists(lists, prepare=plain)
 
 
 FORMAT = Format(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -266,12 +267,16 @@ def split_entries(text: str) -> list[tuple[int, str]]:
     return [entry for b in blocks for entry in b]
 
 
-def parse_references(text: str, source: str = "<string>", labeller: Labeller | None = None) -> list[Work]:
+def parse_references(
+    text: str, source: str = "<string>", labeller: Labeller | None = None, prepare: Callable[[str], str] | None = None
+) -> list[Work]:
     """A whole reference list -> works in input order, never fewer than entries."""
-    return parse_reference_lists([(text, source)], labeller)[0]
+    return parse_reference_lists([(text, source)], labeller, prepare)[0]
 
 
-def parse_reference_lists(lists: list[tuple[str, str]], labeller: Labeller | None = None) -> list[list[Work]]:
+def parse_reference_lists(
+    lists: list[tuple[str, str]], labeller: Labeller | None = None, prepare: Callable[[str], str] | None = None
+) -> list[list[Work]]:
     """Many reference lists, (text, source) each -> each list's works, as :func:`parse_references`
     gives them, list by list. Their entries are labelled together, in one pass: a build's lists
     are short (20 entries each make a batch too small for the labeller's numpy steps to pay),
@@ -283,7 +288,9 @@ def parse_reference_lists(lists: list[tuple[str, str]], labeller: Labeller | Non
     with no_cycle_collection():
         labeller = labeller or default_labeller()
         entries = [split_entries(text) for text, _ in lists]
-        labelled = _label_all([raw for es in entries for _, raw in es], labeller)
+        # each entry labelled as ``prepare`` makes it (the markup of a list pasted from Markdown
+        # dropped), and kept as it is printed, its raw text
+        labelled = _label_all([prepare(raw) if prepare else raw for es in entries for _, raw in es], labeller)
         out, done = [], 0
         for (_, source), es in zip(lists, entries, strict=True):
             out.append(_works(es, labelled[done : done + len(es)], source))
