@@ -505,3 +505,46 @@ def test_an_mla_corporate_author_before_the_title_is_the_author(tmp_path):
     (item,) = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert item["author"] == [{"literal": "Food and Agriculture Organization of the United Nations"}]
     assert item["title"] == "The State of World Fisheries and Aquaculture 2020: Sustainability in Action"
+
+
+def test_a_chicago_list_inverts_only_its_first_author(tmp_path):
+    """Chicago and MLA invert the first author only. In a list of mostly single authors
+    ("Ostrom, Elinor.") 'Dietz, Thomas, Elinor Ostrom, and Paul C. Stern' came out as two people,
+    the second 'Elinor Ostrom' with the given names 'Paul C. Stern'."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Agrawal, Arun. 2001. “Common Property Institutions and Sustainable Governance of Resources.” World "
+        "Development 29 (10): 1649–72.\n"
+        "Dietz, Thomas, Elinor Ostrom, and Paul C. Stern. 2003. “The Struggle to Govern the Commons.” Science 302 "
+        "(5652): 1907–12.\n"
+        "Ostrom, Elinor. 1990. Governing the Commons. Cambridge: Cambridge University Press.\n"
+        "Ostrom, Elinor. 1996. “Crossing the Great Divide.” World Development 24 (6): 1073–87.\n",
+        encoding="utf-8",
+    )
+    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert [[(a["family"], a["given"]) for a in i["author"]] for i in items] == [
+        [("Agrawal", "Arun")],
+        [("Dietz", "Thomas"), ("Ostrom", "Elinor"), ("Stern", "Paul C.")],
+        [("Ostrom", "Elinor")],
+        [("Ostrom", "Elinor")],
+    ]
+
+
+def test_a_harvard_chapter_keeps_its_book_and_an_issue_in_words(tmp_path):
+    """Harvard's chapter 'The tragedy of the commons, in Savas, E. S. (ed.) Alternatives for ...'
+    was a book whose title lost the book it is in; '35(Extra Issue)' gave the issue 'ue'."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Hardin, G. (1977) The tragedy of the commons, in Savas, E. S. (ed.) Alternatives for Delivering Public "
+        "Services. Boulder: Westview Press, pp. 1–10.\n"
+        "Smith, J. (1953) Farm policy. Journal of Farm Economics, 35(Extra Issue), pp. 1–12.\n",
+        encoding="utf-8",
+    )
+    chapter, article = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert (chapter["type"], chapter["title"], chapter["container-title"]) == (
+        "chapter",
+        "The tragedy of the commons",
+        "Alternatives for Delivering Public Services",
+    )
+    assert chapter["editor"] == [{"family": "Savas", "given": "E. S."}]
+    assert (article["volume"], article["issue"]) == ("35", "Extra Issue")

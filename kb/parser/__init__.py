@@ -142,6 +142,11 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
     if "editor" in labels and "container-title" in labels:
         segs = _springer_series(segs)
         labels = [lab for lab, _ in segs]
+    if "editor" in labels:
+        segs = _book_and_chapter(segs)
+        labels = [lab for lab, _ in segs]
+    if "journal" in labels and "volume" not in labels:
+        segs = _journal_volume(segs)
     if labels and labels[0] == "title" and "author" not in labels and "editor" not in labels:
         # MLA's corporate author, its full stop then the title, read as one title: "Food and
         # Agriculture Organization of the United Nations. The State of World Fisheries ..."
@@ -190,6 +195,66 @@ def _springer_series(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+# a volume and its issue in words the labeller left in the journal's name:
+# "Journal of Farm Economics, 35(Extra Issue),"
+_TRAILING_VOLUME = re.compile(r"(.+?),\s*(\d{1,5}\s*\([^()]*[^\W\d_][^()]*\)[,.:;]?)")
+
+
+def _journal_volume(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A volume with its issue in words, left at the end of the journal's name, split off.
+
+    >>> _journal_volume([("journal", "Journal of Farm Economics, 35(Extra Issue),"), ("pages", "pp. 1–12.")])
+    [('journal', 'Journal of Farm Economics,'), ('volume', '35(Extra Issue),'), ('pages', 'pp. 1–12.')]
+    """
+    out: list[tuple[str, str]] = []
+    for lab, text in segs:
+        m = _TRAILING_VOLUME.fullmatch(text.strip()) if lab == "journal" else None
+        out += [("journal", m.group(1) + ","), ("volume", m.group(2))] if m else [(lab, text)]
+    return out
+
+
+_EDITED_BY = re.compile(r"(?:edited|translated|ed\.|trans\.)\s+by\b", re.I)
+_IN_EDITORS = re.compile(r"in:?\s", re.I)
+
+
+def _book_and_chapter(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A book's title and a chapter's book told apart around the editors. "Edited by" after a
+    container and no title (Chicago's edited book): the container is the book's title. Harvard's
+    chapter, "title, in Savas, E. S. (ed.) Book title.": the title after the editors is the book.
+
+    >>> _book_and_chapter([("author", "Weber, Max."), ("container-title", "Economy and Society."),
+    ...     ("editor", "Edited by Guenther Roth."), ("publisher", "Bedminster.")])  # doctest: +NORMALIZE_WHITESPACE
+    [('author', 'Weber, Max.'), ('title', 'Economy and Society.'), ('editor', 'Edited by Guenther Roth.'),
+     ('publisher', 'Bedminster.')]
+    >>> _book_and_chapter([("title", "The tragedy,"), ("editor", "in Savas, E. S. (ed.)"),
+    ...     ("title", "Alternatives.")])  # doctest: +NORMALIZE_WHITESPACE
+    [('title', 'The tragedy,'), ('editor', 'in Savas, E. S. (ed.)'), ('container-title', 'Alternatives.')]
+    """
+    labels = [lab for lab, _ in segs]
+    out = list(segs)
+    for k, (lab, text) in enumerate(segs):
+        if lab != "editor":
+            continue
+        before = labels[:k]
+        if (
+            _EDITED_BY.match(text.strip())
+            and before
+            and before[-1] == "container-title"
+            and "title" not in labels
+            and "journal" not in labels
+        ):
+            out[k - 1] = ("title", segs[k - 1][1])
+        elif (
+            _IN_EDITORS.match(text.strip())
+            and "title" in before
+            and k + 1 < len(segs)
+            and labels[k + 1] == "title"
+            and "container-title" not in labels
+        ):
+            out[k + 1] = ("container-title", segs[k + 1][1])
+    return out
+
+
 _PERIODICAL = {"volume", "issue", "pages"}
 _PUBLISHER = re.compile(
     r"\b(?:Press|Publish(?:ing|ers?)|Macmillan|Routledge|Springer|Wiley|Elsevier|SAGE|Palgrave|Verlag|Books|"
@@ -220,7 +285,12 @@ def list_orders(items: list[_Labelled]) -> dict[str, str | None]:
         for item in items:
             text = next((t for lab, t in item.segments if lab == role), None)
             if text:
-                got = [r.order for r in read_names(text).readings]
+                read = read_names(text).readings
+                got = [r.order for r in read]
+                # one name inverted ("Ostrom, Elinor.") is also how a Chicago or MLA list,
+                # which inverts its first name only, prints a single author
+                if any(r.order == "inverted" and len(r.names) == 1 for r in read):
+                    got.append("first-inverted")
                 if got:
                     readings.append(got)
         orders[role] = list_order(readings)

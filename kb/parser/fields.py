@@ -188,6 +188,8 @@ _VOLUME_NUMBER = re.compile(r"(?:vol(?:ume)?|v|bd|band|t|tome|jg)?\.?\s*(\d+[A-Z
 _ISSUE = re.compile(rf"{_ISSUE_WORD}\s*{_ISSUE_VALUE}", re.I)
 # ACM's volume and issue, bare numbers, and its article number: "21, 7", "31, 3, Article 8"
 _ACM_VOLUME_ISSUE = re.compile(r"(\d{1,5}),\s*(\d{1,4}(?:\s*[-–]\s*\d{1,4})?)(?:,\s*Article\s+\d+)?", re.I)
+# a volume and, in parentheses, all that names its issue: "35(Extra Issue)", "12(Suppl 2)"
+_VOLUME_PARENTHESIS = re.compile(r"(?:vol(?:ume)?\.?\s*)?(\d{1,5}[A-Za-z]?)\s*\(([^()]*\w[^()]*)\)", re.I)
 _ARTICLE = re.compile(r",\s*Article\s+(\w+)\s*$", re.I)
 _PAGE_COUNT = re.compile(r"(\d{1,5})\s+pages?\.?", re.I)
 
@@ -203,6 +205,8 @@ def volume_issue(text: str) -> tuple[str | None, str | None]:
     (('15', None), (None, 'Pt 3'), ('51', None), (None, '108 Suppl'))
     >>> volume_issue("1817, no. 9"), volume_issue("21, 7"), volume_issue("31, 3, Article 8")
     (('1817', '9'), ('21', '7'), ('31', '3'))
+    >>> volume_issue("35(Extra Issue):"), volume_issue("14 (June):")
+    (('35', 'Extra Issue'), ('14', 'June'))
     """
     t = text.strip().rstrip(",.;:")
     t = _YEAR_BEFORE_VOLUME.sub("", t)  # "2000;355(9222)": the year is not the volume
@@ -212,6 +216,9 @@ def volume_issue(text: str) -> tuple[str | None, str | None]:
     m = _ISSUE_ALONE.fullmatch(t)
     if m:
         return None, _dash((m.group(1) or m.group(2)).strip())
+    m = _VOLUME_PARENTHESIS.fullmatch(t)
+    if m:
+        return _dash(m.group(1)), _dash(m.group(2).strip())
     m = _VOLUME_ISSUE.match(t)
     if m and any(c.isdecimal() for c in m.group(1)):
         return _dash(m.group(1)), _dash(m.group(2).strip())

@@ -25,6 +25,7 @@ from collections import Counter
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from kb.normalise import PARTICLES
 
@@ -500,7 +501,10 @@ def list_order(readings: list[list[str]]) -> str | None:
     votes = Counter(orders[0] for orders in readings if len(orders) == 1)
     if not votes:
         votes = Counter(o for orders in readings for o in orders)
-    return votes.most_common(1)[0][0] if votes else None
+    ranked = votes.most_common(2)
+    if not ranked or (len(ranked) == 2 and ranked[0][1] == ranked[1][1]):
+        return None  # a tie: each entry is read as it reads best
+    return ranked[0][0]
 
 
 _PREFERENCE = ("family-initials", "inverted", "given-first", "first-inverted", "families", "organisation", "mixed")
@@ -521,13 +525,18 @@ def choose(names: NameList, order: str | None) -> list[dict[str, str]]:
 
 def _implausible(reading: Reading) -> int:
     """How many names of a reading look unlike names: three or more family words, a given part
-    that ends in a full word after an initial ("J. Smith" read as given names)."""
+    that ends in a full word after an initial ("J. Smith" or "Paul C. Stern" read as given
+    names), three given words beside a two-word family ("Elinor Ostrom" read as a family)."""
     bad = 0
     for n in reading.names:
-        if len((n.get("family") or "").split()) > 2:
+        family = (n.get("family") or "").split()
+        if len(family) > 2:
             bad += 1
         given = (n.get("given") or "").split()
-        if reading.order == "inverted" and len(given) >= 2 and _is_initials(given[0]) and not _is_initials(given[-1]):
+        if reading.order != "inverted" or len(given) < 2:
+            continue
+        initial_then_word = any(_is_initials(a) and not _is_initials(b) for a, b in pairwise(given))
+        if initial_then_word or (len(given) >= 3 and len(family) >= 2):
             bad += 1
     return bad
 
