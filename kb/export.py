@@ -81,13 +81,16 @@ def shield(value):
     return value
 
 
-_APA_ROLE = re.compile(r"(, )((?:eds?|trans)\.(?: & (?:eds?|trans)\.)?)(\))")
+_APA_ROLE = re.compile(r"(, |\()((?:eds?|trans)\.(?: & (?:eds?|trans)\.)?)(\))")
+# an edited book's editors, printed again after its title: "(T. Brandsen & T. Steen, Eds.)"
+_EDITORS_AGAIN = re.compile(r" \([^()]+?, Eds?\.\)(?=\.)")
 
 
 def tidy(text: str, style: str, work: Work) -> str:
     """What citeproc-py's text needs after formatting, for ``work`` in ``style``: one space
     between words, no full stop after ? or !, IEEE's comma inside the closing quote, a lower-case
-    particle kept lower-case, APA's "Eds." and "Trans.", an APA title without author printed once."""
+    particle kept lower-case, APA's "Eds." and "Trans.", an edited book's editors printed once, an
+    APA title without author printed once."""
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"([?!])((?:</\w+>)*)\.", r"\1\2", text)  # "Governance?." -> "Governance?", in HTML too
     if style == "ieee":
@@ -97,6 +100,9 @@ def tidy(text: str, style: str, work: Work) -> str:
         # the editors' and translators' role in title case, as the APA style asks ("text-case=title"
         # on the label, which citeproc-py does not apply): "(G. Roth & C. Wittich, Eds.)"
         text = _APA_ROLE.sub(lambda m: m.group(1) + m.group(2).title() + m.group(3), text)
+    if style == "apa" and not work.csl.get("author") and work.csl.get("editor"):
+        # the editors stand in the author's place: citeproc-py prints them after the title too
+        text = _EDITORS_AGAIN.sub("", text, count=1)
     if style == "apa" and not work.authors:
         # a work without author or editor: APA moves its title to the front, once (citeproc-py
         # substitutes it there and prints it again: "Report. (2010). Report. Publisher.")

@@ -589,3 +589,40 @@ def test_kb_cite_prints_each_document_s_list_in_turn(tmp_path):
         "brown2005bees",
         "young2003yaks",
     ]
+
+
+@pytest.mark.parametrize("markup", ["text", "html"])
+def test_apa_prints_an_edited_books_editors_once_and_in_title_case(markup):
+    """APA's "(Eds.)" after editors in the author's place and "In E. S. Savas (Ed.)," before a
+    book's title: citeproc-py printed "(eds.)" and "(ed.)", and named an edited book's editors
+    again after its title ("Handbook (T. Brandsen & T. Steen, Eds.)")."""
+    from kb.formats.styles import write_styled
+
+    works = [
+        Work(
+            {
+                "id": "h",
+                "type": "book",
+                "title": "Handbook of coproduction",
+                "editor": [{"family": "Brandsen", "given": "Taco"}, {"family": "Steen", "given": "Trui"}],
+                "issued": {"date-parts": [[2018]]},
+                "publisher": "Routledge",
+            }
+        ),
+        Work(
+            {
+                "id": "c",
+                "type": "chapter",
+                "title": "The tragedy of the commons",
+                "author": [{"family": "Hardin", "given": "Garrett"}],
+                "editor": [{"family": "Savas", "given": "E. S."}],
+                "container-title": "Alternatives for delivering public services",
+                "issued": {"date-parts": [[1977]]},
+                "publisher": "Westview",
+                "page": "1-10",
+            }
+        ),
+    ]
+    text = re.sub(r"</?\w+[^>]*>", "", write_styled(works, "apa", markup)).replace("&amp;", "&")
+    assert "Brandsen, T., & Steen, T. (Eds.). (2018). Handbook of coproduction. Routledge." in text
+    assert "In E. S. Savas (Ed.), Alternatives for delivering public services (pp. 1–10)." in text
