@@ -138,7 +138,7 @@ NUMBERED = re.compile(
 # letters or more, or punctuation: "m^2^", "km<sup>2</sup>" and "x^2^" are units and powers.
 _NUMS = r"\d{1,6}(?:\s*[-–]\s*\d{1,6})?(?:\s*,\s*\d{1,6}(?:\s*[-–]\s*\d{1,6})?)*"
 SUPERSCRIPT = regex.compile(
-    rf"(?:(?<=\p{{L}}{{3}})|(?<=[.,;:)\]’”'\"]))(?:<sup>\s*({_NUMS})\s*</sup>|\^({_NUMS})\^)(?!\d)"
+    rf"(?:(?<=\p{{L}}{{3}})|(?<=\p{{L}}{{2}}-[\p{{L}}\d]{{1,3}})|(?<=[.,;:)\]’”'\"]))(?:<sup>\s*({_NUMS})\s*</sup>|\^({_NUMS})\^)(?!\d)"
 )
 # pandoc: "[@key]", "[see @a, p. 5; -@b]" and narrative "@key"; keys end in a letter, digit or _
 _KEY = r"[\p{L}\d_](?:[\p{L}\d_:.#$%&+?<>~/\-]*[\p{L}\d_])?"

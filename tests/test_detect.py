@@ -143,6 +143,7 @@ def numbered_works() -> list[Work]:
         pytest.param("As shown [1]–[3].", [1, 2, 3], id="plos-range"),
         pytest.param("more biomass<sup>1,2</sup>.", [1, 2], id="html-superscript"),
         pytest.param("Microcosm work agreed.^3–5^ So", [3, 4, 5], id="pandoc-superscript"),
+        pytest.param("as in HOPE-3<sup>2</sup> and IMPROVE-IT<sup>4</sup>.", [2, 4], id="superscript-after-trial-name"),
     ],
 )
 def test_numbered_citations_resolve_against_a_numbered_list(text, numbers):
