@@ -1867,7 +1867,9 @@ def _names_another_entry(citations: list[Citation], text: str, refs: list[Refere
 
 def _first_citation_order(citations: list[Citation], entries: list[tuple[str, str, int | None]]) -> list[Problem]:
     """A numbered list in the order of first citation (Vancouver, IEEE, Nature) whose entry is
-    first cited after a higher number: "[1] is first cited after [2]". Only for a document citing
+    first cited out of that order: "[5] is first cited after [6]", or, an entry cited ahead of
+    its place, "[9] is first cited before [2]". The entries in order are the longest run of
+    first citations whose numbers rise; the others are out of order. Only for a document citing
     by number whose list keeps that order on the whole (four entries or more cited, one in five
     at most, or one, out of order; a numbered list in alphabetical order, as some styles have it,
     is left alone)."""
@@ -1875,29 +1877,66 @@ def _first_citation_order(citations: list[Citation], entries: list[tuple[str, st
     if len(numbers) * 2 <= len(citations):
         return []
     first: dict[int, int] = {}  # entry position -> its label, in the order first cited
-    label: dict[int, int] = {}
     for c in numbers:
         if c.reference not in first:
             first[c.reference] = c.number
-            label[c.reference] = c.number
-    late, highest = [], 0
-    for position, n in first.items():
-        if n < highest:
-            late.append((position, n, highest))
-        highest = max(highest, n)
-    if len(first) < 4 or len(late) > max(1, len(first) // 5):
+    order = list(first.items())
+    kept = _longest_increasing([n for _, n in order])
+    astray = len(order) - len(kept)
+    if len(order) < 4 or not astray or astray > max(1, len(order) // 5):
         return []
+    # the kept number cited last before each place, and the kept number cited next after it
+    before_at, highest = [], 0
+    for i, (_, n) in enumerate(order):
+        before_at.append(highest)
+        highest = n if i in kept else highest
+    after_at, following = [0] * len(order), None
+    for i in range(len(order) - 1, -1, -1):
+        after_at[i] = following
+        following = order[i][1] if i in kept else following
     out = []
-    for position, n, before in late:
+    for i, (position, n) in enumerate(order):
+        if i in kept:
+            continue
+        if before_at[i] > n:
+            message = f"[{n}] is first cited after [{before_at[i]}]"
+        else:
+            message = f"[{n}] is first cited before [{after_at[i]}]"
         work_id, source, line = entries[position - 1]
         out.append(
             Problem(
                 code="out-of-order",
-                message=f"[{n}] is first cited after [{before}]: a numbered list follows the order of first citation",
+                message=f"{message}: a numbered list follows the order of first citation",
                 source=source,
                 line=line,
                 work_id=work_id,
                 severity=severity_of("out-of-order"),
             )
         )
+    return out
+
+
+def _longest_increasing(values: list[int]) -> set[int]:
+    """The indices of a longest strictly rising run (not necessarily contiguous) of ``values``,
+    in n log n (patience sorting, from the end); of runs as long, the one that keeps the earlier
+    values: of "[6] then [5]", [5] is the one out of order.
+
+    >>> sorted(_longest_increasing([1, 2, 3, 4, 6, 5, 7])), sorted(_longest_increasing([1, 9, 2, 3, 4]))
+    ([0, 1, 2, 3, 4, 6], [0, 2, 3, 4])
+    """
+    falling = [-v for v in reversed(values)]  # a rising run read backwards falls
+    tails: list[int] = []  # tails[k]: the index ending the best run of length k + 1
+    back: list[int | None] = [None] * len(falling)
+    for i, v in enumerate(falling):
+        k = bisect_left(tails, v, key=falling.__getitem__)
+        back[i] = tails[k - 1] if k else None
+        if k == len(tails):
+            tails.append(i)
+        else:
+            tails[k] = i
+    out: set[int] = set()
+    i = tails[-1] if tails else None
+    while i is not None:
+        out.add(len(values) - 1 - i)
+        i = back[i]
     return out

@@ -582,7 +582,8 @@ def test_a_range_of_numbers_that_is_a_slip_is_said_once():
 
 def test_a_numbered_list_is_checked_in_the_order_of_first_citation():
     """A Vancouver or IEEE list numbers its entries in the order they are first cited: '[9]'
-    first cited after '[10]' passed unnoticed. A list cited in no such order (numbered
+    first cited after '[10]' passed unnoticed, and one entry cited ahead of its place made every
+    entry after it look late (and so, too many, none was reported). A list cited in no such order (numbered
     alphabetically, as some styles do) is left alone."""
     refs = numbered_works()
     report = check(document("A [1]. B [2]. C [3, 4]. D [6]. E [5]. F [7-9]."), refs)
@@ -594,6 +595,10 @@ def test_a_numbered_list_is_checked_in_the_order_of_first_citation():
             "out-of-order",
         )
     ]
+    ahead = check(document("A [1]. B [9]. C [2]. D [3]. E [4-8]."), refs)
+    early = [p.message for p in ahead.reference_problems if "first cited" in p.message]
+    # one entry cited ahead of its place, not seven cited late
+    assert early == ["[9] is first cited before [2]: a numbered list follows the order of first citation"]
     shuffled = check(document("A [9]. B [2]. C [7]. D [1]. E [5]. F [3]."), refs)
     assert not [p for p in shuffled.reference_problems if "first cited" in p.message]
     in_order = check(document("A [1-9]."), refs)
