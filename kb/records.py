@@ -82,7 +82,7 @@ class Problem:
 CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
     "wrong-year": (
         "error",
-        "the year printed is not the entry's (resolved only for a one-digit or swapped-digit typo)",
+        "the year printed is not the entry's (resolved only for a one-digit or swapped-digit typo, or a year off by one)",
     ),
     "misspelt-name": ("error", "a surname printed differently from the entry's"),
     "et-al-for-few-authors": ("warning", '"et al." for fewer authors than the style allows'),

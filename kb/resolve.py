@@ -39,6 +39,7 @@ import regex
 from rapidfuzz import fuzz, process
 
 from kb.normalise import apa_title, entry_problems, family, fold, german_key, name_key, name_keys, sort_key
+from kb.normalise import pages as norm_pages
 from kb.parallel import no_cycle_collection
 from kb.records import CITATION_PROBLEMS, ERROR_PROBLEMS, Citation, Document, Passage, Problem, Work, severity_of
 
@@ -74,8 +75,9 @@ _ORG = rf"{_ORGW}(?:\s+(?:(?:of|for|and|the|on|in|de|du|für|&)\s+)*{_UP}[\p{{L}
 _COINITIALS = rf"(?:{_UP}\.\s*){{0,3}}"
 _NAMELIST = rf"{_NAME1}(?:\s*,\s*{_COINITIALS}{_NAME1})*\s*,?\s+(?:and|&)\s+{_COINITIALS}{_NAME}"
 _NAMES = rf"(?P<names>{_NAMELIST}|(?P<org>{_ORG})|{_NAME})"
-# an APA group author's abbreviation, given at its first citation: "World Health Organization [WHO], 2020"
-_ABBR = r"(?:\s*\[[\p{Lu}\d&]{2,12}\])"
+# a group author's abbreviation, given at its first citation: "World Health Organization [WHO], 2020"
+# (APA), "Office for National Statistics (ONS), 2022"
+_ABBR = r"(?:\s*(?:\[[\p{Lu}\d&]{2,12}\]|\([\p{Lu}\d&]{2,12}\)))"
 # a journal named between the authors and the year: "Papp and Müller, G&D 2006" (two capitals or "&")
 _NOTE = r"(?=\S*(?:\p{Lu}\S*\p{Lu}|&))\p{Lu}[\p{L}&.]*"
 # A locator after a comma ("2012, p. 446", Chicago's "2012, 45") or a colon ("2012: 446").
@@ -245,6 +247,8 @@ class Reference:
     in_press: bool = False
     label: str = ""  # the list's own number ("12" of "[12]"), when it has one
     initials: str = ""  # the first author's initials as cited: "A." or "J. P."
+    abbreviation: str = ""  # an organisation's, printed after its name in the list: "ONS"
+    pages: tuple[int, int] | None = None  # first and last page, "1649–72" -> (1649, 1672)
 
     @property
     def n_authors(self) -> int:
@@ -254,8 +258,16 @@ class Reference:
 _GIVEN = regex.compile(r"\p{L}[\p{L}\p{M}]*")
 
 
+# an organisation's abbreviation after its name in the list: "Office for National Statistics (ONS)"
+_LISTED_ABBR = regex.compile(r"(.+?)\s*(?:\[([\p{Lu}\d&]{2,12})\]|\(([\p{Lu}\d&]{2,12})\))")
+
+
 def reference_from_work(work: Work, position: int) -> Reference:
     families = [family(a) for a in work.authors]
+    abbreviation = ""
+    listed = _LISTED_ABBR.fullmatch(families[0]) if families else None
+    if listed:  # cited by its name, "(Office for National Statistics, 2022)", or by "ONS"
+        families[0], abbreviation = listed.group(1), listed.group(2) or listed.group(3)
     issued = (work.csl.get("issued") or {}).get("date-parts") or [[None]]
     year = issued[0][0] if issued and issued[0] else None
     suffix = str(work.csl.get("year-suffix") or "")
@@ -276,7 +288,24 @@ def reference_from_work(work: Work, position: int) -> Reference:
         in_press,
         label,
         initials,
+        abbreviation,
+        _page_span(str(work.csl.get("page") or "")),
     )
+
+
+_PAGE_SPAN = re.compile(r"(\d{1,6})(?:-(\d{1,6}))?")
+
+
+def _page_span(page: str) -> tuple[int, int] | None:
+    """The first and last page of a CSL page field, when they are numbers.
+
+    >>> _page_span("1649–72"), _page_span("282"), _page_span("e1002345")
+    ((1649, 1672), (282, 282), None)
+    """
+    m = _PAGE_SPAN.fullmatch(norm_pages(page)) if page else None
+    if m is None:
+        return None
+    return int(m.group(1)), int(m.group(2) or m.group(1))
 
 
 class ReferenceIndex:
@@ -299,7 +328,7 @@ class ReferenceIndex:
             if ref.label:
                 self.by_label.setdefault(ref.label, i)
             first = ref.families[0] if ref.families else ""
-            for key in name_keys(first):
+            for key in name_keys(first) | (name_keys(ref.abbreviation) if ref.abbreviation else frozenset()):
                 self.by_key_year[(key, ref.year)].append(i)
                 self.by_key[key].append(i)
             self.by_year[ref.year].append(i)
@@ -360,12 +389,15 @@ class ReferenceIndex:
 
 @cache
 def _year_variants(year: str) -> frozenset[int]:
-    """Every year one typo away: one digit changed, or two neighbours swapped.
+    """Every year one typo away: one digit changed, or two neighbours swapped; and the years
+    either side, a work cited by the year it came out online and listed by its print year.
 
     >>> 1978 in _year_variants("1878"), 1978 in _year_variants("1987"), 2009 in _year_variants("1998")
     (True, True, False)
+    >>> 1990 in _year_variants("1989"), 2020 in _year_variants("2019"), 1991 in _year_variants("1989")
+    (True, True, False)
     """
-    out = set()
+    out = {str(int(year) - 1), str(int(year) + 1)}
     for i in range(len(year)):
         for d in "0123456789":
             if d != year[i]:
@@ -1467,8 +1499,10 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
     if not author_date:
         c.message = "ok"
         return
+    by_abbreviation = ref.abbreviation and name_key(c.names[0]) == name_key(ref.abbreviation)
+    printed = dataclasses.replace(ref, families=[ref.abbreviation, *ref.families[1:]]) if by_abbreviation else ref
     c.expected = expected_form(
-        ref, _lettered(_year_text(ref), letter or (c.year[4:] if ref.suffix else "")), c.narrative, style
+        printed, _lettered(_year_text(ref), letter or (c.year[4:] if ref.suffix else "")), c.narrative, style
     )
     if c.status == "ok":
         c.message = "ok"
@@ -1675,7 +1709,7 @@ def ready_list(works: list[Work]) -> ReadyList:
         )
 
 
-_GIVEN_ABBR = regex.compile(r"\s*\[([\p{Lu}\d&]{2,12})\]")
+_GIVEN_ABBR = regex.compile(r"\s*[\[(]([\p{Lu}\d&]{2,12})[\])]")
 
 
 def whole_organisations(citations: list[Citation], text: str, refs: list[Reference]) -> None:
@@ -1725,6 +1759,7 @@ def whole_organisations(citations: list[Citation], text: str, refs: list[Referen
     # "(WHO, 2020)" after "World Health Organization [WHO]": the abbreviation the text gave, unless
     # the list has an author of that name
     listed = {name_key(ref.families[0]) for ref in refs if ref.families}
+    listed.update(name_key(ref.abbreviation) for ref in refs if ref.abbreviation)
     for c in alone:
         if c.names[0] in short and name_key(c.names[0]) not in listed:
             c.names = [short[c.names[0]]]
@@ -1748,7 +1783,7 @@ def check(
 def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Citation]) -> CheckReport:
     entries = ready.entries
     whole_organisations(found, document.text, ready.indexed[0])
-    citations = _resolve_all(found, ready.indexed, numbered)
+    citations = _page_not_year(_resolve_all(found, ready.indexed, numbered), document.text, ready.indexed)
     # (map and chain, not a generator: these read every citation, hundreds of thousands of them)
     cited = set(map(attrgetter("reference"), citations))
     cited.update(chain.from_iterable(map(attrgetter("candidates"), citations)))
@@ -1786,6 +1821,40 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
     where = ready.positions
     problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
     return CheckReport(citations, uncited, problems, where)
+
+
+def _page_not_year(
+    citations: list[Citation], text: str, indexed: tuple[list[Reference], ReferenceIndex]
+) -> list[Citation]:
+    """Chicago's page after the year, "(Agrawal 2001, 1650)", read as a second year: a year the
+    list does not have for those authors, straight after a comma, is that citation's page when
+    it falls within the pages of the entry the year before it found, or, in a style that prints
+    pages bare (no comma before the year), comes before that year (a group lists years in
+    rising order). Its citation is dropped and the page becomes the locator of the one before."""
+    refs, index = indexed
+    out: list[Citation] = []
+    for c in citations:
+        p = out[-1] if out else None
+        if (
+            p is not None
+            and c.continuation
+            and c.status == "missing"
+            and c.year.isdecimal()
+            and p.reference is not None
+            and p.locator is None
+            and p.group == c.group
+            and p.names == c.names
+            and text[p.end : c.start].strip() == ","
+        ):
+            page, span = int(c.year), refs[p.reference - 1].pages
+            within = span is not None and span[0] <= page <= span[1]
+            earlier = not index.style.comma and p.year[:4].isdecimal() and page < int(p.year[:4])
+            if within or earlier:
+                p.locator, p.end = c.year, c.end
+                p.text = text[p.start : p.end]
+                continue
+        out.append(c)
+    return out
 
 
 # where a sentence starts: after ".", "!" or "?" and a space, not after "al." or an initial

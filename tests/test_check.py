@@ -918,3 +918,55 @@ def test_mla_and_nature_lists_may_shorten_with_et_al(tmp_path):
     out = CliRunner().invoke(cli, ["check", str(doc)]).output
     flagged = [line for line in out.splitlines() if "[et-al-in-list]" in line]
     assert len(flagged) == 1 and flagged[0].startswith(f"{doc}:11:")  # the APA entry
+
+
+def test_a_chicago_page_after_the_year_is_a_locator_not_a_second_year(tmp_path):
+    """Chicago prints a page bare after the year: '(Agrawal 2001, 1650)' was read as a citation of
+    Agrawal 1650, and '(Dietz, Ostrom, and Stern 2003, 1908)' of a 1908 work, both 'missing'. A
+    second year the list has, or one it lacks after the first, is still a citation."""
+    doc = tmp_path / "draft.md"
+    doc.write_text(
+        "# Draft\n\nInstitutions matter (Agrawal 2001, 1650), as do rules (Dietz, Ostrom, and Stern 2003, 1908; "
+        "Ostrom 1990, 1996). A later paper (Ostrom 1990, 2005) is not listed.\n\n## References\n\n"
+        "Agrawal, Arun. 2001. “Common Property Institutions and Sustainable Governance of Resources.” World "
+        "Development 29 (10): 1649–72.\n\n"
+        "Dietz, Thomas, Elinor Ostrom, and Paul C. Stern. 2003. “The Struggle to Govern the Commons.” Science 302 "
+        "(5652): 1907–12.\n\n"
+        "Ostrom, Elinor. 1990. Governing the Commons. Cambridge: Cambridge University Press.\n\n"
+        "Ostrom, Elinor. 1996. “Crossing the Great Divide.” World Development 24 (6): 1073–87.\n",
+        encoding="utf-8",
+    )
+    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
+    assert [(c["text"], c["status"]) for c in report["citations"]] == [
+        ("Agrawal 2001, 1650", "ok"),
+        ("Dietz, Ostrom, and Stern 2003, 1908", "ok"),
+        ("Ostrom 1990", "ok"),
+        ("1996", "ok"),
+        ("Ostrom 1990", "ok"),
+        ("2005", "missing"),
+    ]
+
+
+def test_a_year_off_by_one_and_an_abbreviated_organisation(tmp_path):
+    """'(Ostrom 1989)' for the list's Ostrom 1990 (a work cited by its online year) was 'missing'
+    where '(Ostrom 1909)' was a wrong year; 'Office for National Statistics (ONS)' in the text and
+    the list was not read, and '(ONS, 2022)' after it found nothing. A year between two of the
+    author's entries stays missing: neither is guessed."""
+    result, report = check_files(
+        tmp_path,
+        "As reported (Office for National Statistics (ONS), 2022; ONS, 2022). Earlier (Ostrom, 1989) and "
+        "(Hess, 2005).\n",
+        "refs.txt",
+        "Hess, C. (2004). Commons. MIT Press.\n"
+        "Hess, C. (2006). Knowledge. MIT Press.\n"
+        "Office for National Statistics (ONS). (2022). Census 2021. ONS.\n"
+        "Ostrom, E. (1990). Governing the commons. Cambridge University Press.\n",
+    )
+    got = [(c["text"], c["status"], c["problems"]) for c in report["citations"]]
+    assert got == [
+        ("Office for National Statistics (ONS), 2022", "ok", []),
+        ("ONS, 2022", "ok", []),
+        ("Ostrom, 1989", "mismatch", ["wrong-year"]),
+        ("Hess, 2005", "missing", ["missing-reference"]),
+    ]
+    assert 'should read "Ostrom, 1990"' in report["citations"][2]["message"]
