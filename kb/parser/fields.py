@@ -80,6 +80,8 @@ def clean_container(text: str, abbreviations: frozenset[str] | None = None) -> s
     'New Public Governance, the Third Sector and Coproduction'
     >>> clean_container("Biochim. Biophys. Acta"), clean_container("Proc. Natl. Acad. Sci.,")
     ('Biochim. Biophys. Acta', 'Proc. Natl. Acad. Sci.')
+    >>> clean_container("Eur Heart J."), clean_container("Eur. Heart J.")
+    ('Eur Heart J', 'Eur. Heart J.')
     """
     t = _IN_PREFIX.sub("", text.strip())
     t = _MEDIUM.sub("", t)
@@ -94,13 +96,18 @@ def clean_container(text: str, abbreviations: frozenset[str] | None = None) -> s
 
 
 def _keeps_full_stop(last: str, text: str) -> bool:
-    if _INITIAL.fullmatch(last) or last.endswith("..."):
+    """Whether a container's final full stop is its last abbreviation's: only where the other
+    words are abbreviated with full stops too ("J. Biol. Chem."; "Eur Heart J." is Vancouver's
+    full stop after an abbreviation written without them)."""
+    if last.endswith("..."):
         return True
+    abbreviated = any(w.endswith(".") for w in text.split()[:-1])
+    if _INITIAL.fullmatch(last):
+        return abbreviated
     from kb.parser.features import title_words
 
     tw = title_words()
     core = last[:-1].lower()
-    abbreviated = sum(1 for w in text.split()[:-1] if w.endswith(".")) > 0
     return tw.is_abbreviation(last) and not tw.is_word(core) and abbreviated
 
 
