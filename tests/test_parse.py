@@ -548,3 +548,19 @@ def test_a_harvard_chapter_keeps_its_book_and_an_issue_in_words(tmp_path):
     )
     assert chapter["editor"] == [{"family": "Savas", "given": "E. S."}]
     assert (article["volume"], article["issue"]) == ("35", "Extra Issue")
+
+
+def test_jsonl_keeps_a_printed_et_al_and_vancouver_journals_lose_their_separator(tmp_path):
+    """`kb parse`'s JSON Lines dropped the "et al." it read (only --csl kept it, as
+    {"literal": "others"}), and Vancouver's "Eur Heart J." kept the full stop that only
+    separates the journal from the year; "J. Biol. Chem." keeps its own."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Smith J, Jones K, Brown L, et al. Statins in heart failure. Eur Heart J. 2010;31(2):100-9.\n"
+        "Adams PG, Hunter CN. Bacterial membranes. J. Biol. Chem. 2012;287(3):12-20.\n",
+        encoding="utf-8",
+    )
+    first, second = map(json.loads, CliRunner().invoke(cli, ["parse", str(refs)]).output.splitlines())
+    assert first["author"][-1] == {"literal": "others"} and len(first["author"]) == 4
+    assert first["container-title"] == "Eur Heart J"
+    assert "others" not in json.dumps(second["author"]) and second["container-title"] == "J. Biol. Chem."
