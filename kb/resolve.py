@@ -142,6 +142,15 @@ _NUMS = r"\d{1,6}(?:\s*[-–]\s*\d{1,6})?(?:\s*,\s*\d{1,6}(?:\s*[-–]\s*\d{1,6}
 SUPERSCRIPT = regex.compile(
     rf"(?:(?<=\p{{L}}{{3}})|(?<=\p{{L}}{{2}}-[\p{{L}}\d]{{1,3}})|(?<=[.,;:)\]’”'\"]))(?:<sup>\s*({_NUMS})\s*</sup>|\^({_NUMS})\^)(?!\d)"
 )
+# Unicode's superscript digits, as text copied from a PDF or a web page has them: "biomass¹,²",
+# "agreed.³⁻⁵". Starting with a digit, after the same as above ("m²" is a unit, "mol⁻¹" a power).
+SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUPNUM = rf"[{SUPERSCRIPT_DIGITS}]{{1,4}}(?:\s?[⁻–\-]\s?[{SUPERSCRIPT_DIGITS}]{{1,4}})?"
+UNICODE_SUPERSCRIPT = regex.compile(
+    rf"(?:(?<=\p{{L}}{{3}})|(?<=\p{{L}}{{2}}-[\p{{L}}\d]{{1,3}})|(?<=[.,;:)\]’”'\"]))"
+    rf"({_SUPNUM}(?:\s?,\s?{_SUPNUM})*)(?![{SUPERSCRIPT_DIGITS}\d])"
+)
+_FROM_SUPERSCRIPT = str.maketrans(SUPERSCRIPT_DIGITS + "⁻", "0123456789-")
 # pandoc: "[@key]", "[see @a, p. 5; -@b]" and narrative "@key"; keys end in a letter, digit or _
 _KEY = r"[\p{L}\d_](?:[\p{L}\d_:.#$%&+?<>~/\-]*[\p{L}\d_])?"
 PANDOC_GROUP = regex.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
@@ -710,12 +719,18 @@ class _Passage:
             self.place(cites, self.take(m.start(), m.end()))
 
     def numbers(self) -> None:
-        """[1], [2-4], [1, 5], [1]–[5]; superscripts <sup>1,2</sup> and ^3–5^."""
+        """[1], [2-4], [1, 5], [1]–[5]; superscripts <sup>1,2</sup>, ^3–5^ and ³⁻⁵."""
         if "<sup>" in self.body or "^" in self.body:
             for m in SUPERSCRIPT.finditer(self.body):
                 if self.free(m.start(), m.end()):
                     group = self.take(m.start(), m.end())
                     for n in _expand_numbers(m.group(1) or m.group(2)):
+                        self.add(m.start(), m.end(), group, names=[], et_al=False, year="", number=n)
+        if any(d in self.body for d in SUPERSCRIPT_DIGITS):
+            for m in UNICODE_SUPERSCRIPT.finditer(self.body):
+                if self.free(m.start(), m.end()):
+                    group = self.take(m.start(), m.end())
+                    for n in _expand_numbers(m.group(1).translate(_FROM_SUPERSCRIPT)):
                         self.add(m.start(), m.end(), group, names=[], et_al=False, year="", number=n)
         if "[" not in self.body:
             return
@@ -1782,6 +1797,7 @@ def check(
 
 def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Citation]) -> CheckReport:
     entries = ready.entries
+    found = _footnote_marks_dropped(found, ready.indexed[1], numbered)
     whole_organisations(found, document.text, ready.indexed[0])
     citations = _page_not_year(_resolve_all(found, ready.indexed, numbered), document.text, ready.indexed)
     # (map and chain, not a generator: these read every citation, hundreds of thousands of them)
@@ -1816,11 +1832,23 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
             )
         )
     if not database:
-        problems += _first_citation_order(citations, entries)
+        late, in_citation_order = _first_citation_order(citations, entries)
+        if in_citation_order:  # a Vancouver or IEEE list: not alphabetical, on purpose
+            problems = [p for p in problems if not p.message.startswith("out of alphabetical order")]
+        problems += late
         _names_another_entry(citations, document.text, ready.indexed[0])
     where = ready.positions
     problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
     return CheckReport(citations, uncited, problems, where)
+
+
+def _footnote_marks_dropped(citations: list[Citation], index: ReferenceIndex, numbered: bool) -> list[Citation]:
+    """Unicode superscript digits are footnote marks in a document that cites by author and date
+    against a list without numbers ("as Ostrom (1990) showed.¹"); against a numbered list, in a
+    document citing nothing by author and date, or with ``--numbered`` they are citations."""
+    if numbered or index.by_label or not any(c.names for c in citations):
+        return citations
+    return [c for c in citations if c.number is None or c.text[:1] not in SUPERSCRIPT_DIGITS]
 
 
 def _page_not_year(
@@ -1934,17 +1962,20 @@ def _names_another_entry(citations: list[Citation], text: str, refs: list[Refere
             )
 
 
-def _first_citation_order(citations: list[Citation], entries: list[tuple[str, str, int | None]]) -> list[Problem]:
+def _first_citation_order(
+    citations: list[Citation], entries: list[tuple[str, str, int | None]]
+) -> tuple[list[Problem], bool]:
     """A numbered list in the order of first citation (Vancouver, IEEE, Nature) whose entry is
     first cited out of that order: "[5] is first cited after [6]", or, an entry cited ahead of
     its place, "[9] is first cited before [2]". The entries in order are the longest run of
     first citations whose numbers rise; the others are out of order. Only for a document citing
     by number whose list keeps that order on the whole (four entries or more cited, one in five
     at most, or one, out of order; a numbered list in alphabetical order, as some styles have it,
-    is left alone)."""
+    is left alone). With them, whether the list keeps that order: its alphabetical order is then
+    none of the check's business."""
     numbers = [c for c in citations if c.number is not None and c.reference]
     if len(numbers) * 2 <= len(citations):
-        return []
+        return [], False
     first: dict[int, int] = {}  # entry position -> its label, in the order first cited
     for c in numbers:
         if c.reference not in first:
@@ -1952,8 +1983,10 @@ def _first_citation_order(citations: list[Citation], entries: list[tuple[str, st
     order = list(first.items())
     kept = _longest_increasing([n for _, n in order])
     astray = len(order) - len(kept)
-    if len(order) < 4 or not astray or astray > max(1, len(order) // 5):
-        return []
+    if len(order) < 4 or astray > max(1, len(order) // 5):
+        return [], False
+    if not astray:
+        return [], True
     # the kept number cited last before each place, and the kept number cited next after it
     before_at, highest = [], 0
     for i, (_, n) in enumerate(order):
@@ -1982,7 +2015,7 @@ def _first_citation_order(citations: list[Citation], entries: list[tuple[str, st
                 severity=severity_of("out-of-order"),
             )
         )
-    return out
+    return out, True
 
 
 def _longest_increasing(values: list[int]) -> set[int]:

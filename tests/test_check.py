@@ -970,3 +970,35 @@ def test_a_year_off_by_one_and_an_abbreviated_organisation(tmp_path):
         ("Hess, 2005", "missing", ["missing-reference"]),
     ]
     assert 'should read "Ostrom, 1990"' in report["citations"][2]["message"]
+
+
+def test_unicode_superscripts_cite_a_numbered_list_and_are_footnotes_beside_author_date(tmp_path):
+    """Text copied from a PDF cites with Unicode superscripts, 'productivity¹,²': they were not
+    read, and the numbered list, cited in order, was told it was out of alphabetical order. In an
+    author-date essay the same marks are footnotes, not citations."""
+    numbered, _ = check_files(
+        tmp_path,
+        "Biodiversity loss reduces productivity¹,² and stability.³⁻⁵ In 5 m² it held.\n",
+        "refs.txt",
+        "1. Tilman D. Diversity and productivity. Nature. 1997;379:718-20.\n"
+        "2. Cardinale BJ, Duffy JE. Biodiversity loss. Nature. 2012;486:59-67.\n"
+        "3. Hector A. Plant diversity. Science. 1999;286:1123-7.\n"
+        "4. Isbell F, Craven D. Biodiversity increases stability. Nature. 2015;526:574-7.\n"
+        "5. Loreau M. Biodiversity and ecosystem functioning. Science. 2001;294:804-8.\n",
+    )
+    report = json.loads(numbered.output)
+    assert [(c["text"], c["reference"], c["status"]) for c in report["citations"]] == [
+        ("¹,²", 1, "ok"),
+        ("¹,²", 2, "ok"),
+        ("³⁻⁵", 3, "ok"),
+        ("³⁻⁵", 4, "ok"),
+        ("³⁻⁵", 5, "ok"),
+    ]
+    assert not [p for p in report["reference_problems"] if "out-of-order" in p["problems"]]
+    essay, report = check_files(
+        tmp_path,
+        "Coproduction matters (Ostrom, 1996).¹ It is old.²\n",
+        "refs.txt",
+        "Ostrom, E. (1996). Crossing the great divide. World Development, 24(6), 1073-1087.\n",
+    )
+    assert [c["text"] for c in report["citations"]] == ["Ostrom, 1996"] and essay.exit_code == 0

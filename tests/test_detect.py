@@ -144,6 +144,10 @@ def numbered_works() -> list[Work]:
         pytest.param("more biomass<sup>1,2</sup>.", [1, 2], id="html-superscript"),
         pytest.param("Microcosm work agreed.^3–5^ So", [3, 4, 5], id="pandoc-superscript"),
         pytest.param("as in HOPE-3<sup>2</sup> and IMPROVE-IT<sup>4</sup>.", [2, 4], id="superscript-after-trial-name"),
+        pytest.param(
+            "reduces productivity¹,² and stability.³⁻⁵ In 5 m² it held", [1, 2, 3, 4, 5], id="unicode-superscript"
+        ),
+        pytest.param("as in HOPE-3⁶ at 3 mol⁻¹ and CO₂", [6], id="unicode-superscript-not-a-unit"),
     ],
 )
 def test_numbered_citations_resolve_against_a_numbered_list(text, numbers):
