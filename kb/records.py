@@ -84,6 +84,10 @@ CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
         "error",
         "the year printed is not the entry's (resolved only for a one-digit or swapped-digit typo, or a year off by one)",
     ),
+    "needs-short-title": (
+        "error",
+        "an author-page citation of one of the author's several works, without its short title (MLA)",
+    ),
     "misspelt-name": ("error", "a surname printed differently from the entry's"),
     "et-al-for-few-authors": ("warning", '"et al." for fewer authors than the style allows'),
     "et-al-missing": ("warning", 'all authors named where the style wants "et al."'),

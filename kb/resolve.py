@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import accumulate, chain
+from itertools import accumulate, chain, islice
 from operator import attrgetter, methodcaller
 
 import regex
@@ -1799,7 +1799,15 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
     entries = ready.entries
     found = _footnote_marks_dropped(found, ready.indexed[1], numbered)
     whole_organisations(found, document.text, ready.indexed[0])
+    found = _author_page(found, document, ready.indexed[1])
+    author_page = [c for c in found if c.names and not c.year]
+    if author_page:
+        for c in author_page:
+            _resolve_author_page(c, *ready.indexed)
+        found = [c for c in found if not (c.names and not c.year)]
     citations = _page_not_year(_resolve_all(found, ready.indexed, numbered), document.text, ready.indexed)
+    if author_page:
+        citations = sorted([*citations, *author_page], key=attrgetter("start", "end"))
     # (map and chain, not a generator: these read every citation, hundreds of thousands of them)
     cited = set(map(attrgetter("reference"), citations))
     cited.update(chain.from_iterable(map(attrgetter("candidates"), citations)))
@@ -1840,6 +1848,131 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
     where = ready.positions
     problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
     return CheckReport(citations, uncited, problems, where)
+
+
+# MLA's author-page citation: "(Ostrom 45)", "(Dietz et al. 1908)", "(Ostrom and Walker 12-14)",
+# and, for one of an author's several works, its short title: "(Ostrom, Governing 90)"
+_AUTHOR_PAGE = regex.compile(
+    rf"\((?P<names>{_NAME}(?:\s+and\s+{_NAME})?)(?P<etal>\s+et\s+al\.)?"
+    rf"(?:,\s+(?P<title>[^()\d;,]{{1,80}}?))?\s+(?P<page>\d{{1,5}}(?:\s*[-–]\s*\d{{1,5}})?)\)"
+)
+_AUTHOR_DATE_AT_MOST = 20  # author-date citations past which a document is not read for these
+
+
+def _author_page(found: list[Citation], document: Document, index: ReferenceIndex) -> list[Citation]:
+    """MLA's author-page citations, read only where the name is a first author of the list (so
+    "(Table 3)" or "(Phase 2)" never is one) and no other citation is read there. Skipped in a
+    document that cites by author and date or by number throughout. They come back with an
+    empty year and the page as locator; :func:`_resolve_author_page` resolves them."""
+    dated = (c for c in found if c.names or c.number)
+    if next(islice(dated, _AUTHOR_DATE_AT_MOST, None), None) is not None or "(" not in document.text:
+        return found  # (stops at the 21st: a long document is not read through for this)
+    for c in found:  # "(Dietz et al. 1908)": a page that looks like a year, within the entry's pages
+        _year_like_page(c, document.text, index)
+    taken = sorted((c.start, c.end) for c in found)
+    starts = [s for s, _ in taken]
+    new: list[Citation] = []
+    group = max((c.group for c in found), default=0)
+    for passage in document.passages:
+        for m in _AUTHOR_PAGE.finditer(passage.text):
+            s, e = passage.start + m.start(), passage.start + m.end()
+            i = bisect_left(starts, e)
+            if i and max(end for _, end in taken[:i]) > s:
+                continue  # inside or over a citation read already
+            names = _split_names(m.group("names"))
+            if names[0] in _NOT_NAMES or not index.same_author(names[0]):
+                continue
+            group += 1
+            c = Citation(
+                id="",
+                document_id=document.id,
+                passage_id=passage.id,
+                start=s + 1,
+                end=e - 1,
+                text=document.text[s + 1 : e - 1],
+                names=names,
+                et_al=bool(m.group("etal")),
+                year="",
+                locator=m.group("page"),
+                group=group,
+            )
+            c.raw_etal = (m.group("etal") or "").strip()
+            c.initials = (m.group("title") or "").strip(" *_“”\"'‘’")  # the short title, while unresolved
+            new.append(c)
+    if not new:
+        return found
+    out = sorted([*found, *new], key=attrgetter("start", "end"))
+    for i, c in enumerate(out, 1):
+        c.id = f"{document.id}/c{i}"
+    return out
+
+
+_PAGE_RANGE_END = re.compile(r"\s*[-–]\s*\d{1,5}(?=\))")
+
+
+def _year_like_page(c: Citation, text: str, index: ReferenceIndex) -> bool:
+    """An author-date citation without comma, "(Dietz et al. 1908)", whose "year" the list does
+    not have for that author but which lies within the pages of one of the author's entries:
+    made an author-page citation (empty year, the page as locator, a range's end taken in)."""
+    if not c.names or c.narrative or c.continuation or c.locator or not c.year.isdecimal() or "," in c.text:
+        return False
+    page = int(c.year)
+    refs = index.references
+    if index.exact(c.names[0], page) or not any(
+        refs[i].pages and refs[i].pages[0] <= page <= refs[i].pages[1] for i in index.same_author(c.names[0])
+    ):
+        return False
+    m = _PAGE_RANGE_END.match(text, c.end)
+    c.locator, c.year = c.year + (m.group(0).strip() if m else ""), ""
+    if m:
+        c.end = m.end()
+        c.text = text[c.start : c.end]
+    return True
+
+
+def _short_title(title: str, words: int) -> str:
+    """A title's first words, without a leading article: MLA's short title.
+
+    >>> _short_title("The Struggle to Govern the Commons", 1), _short_title("Governing the Commons: The Evolution", 3)
+    ('Struggle', 'Governing the Commons')
+    """
+    kept = title.split(":")[0].split()
+    if len(kept) > 1 and kept[0].lower() in ("a", "an", "the"):
+        kept = kept[1:]
+    return " ".join(kept[:words]).strip(".,;!?")
+
+
+def _resolve_author_page(c: Citation, refs: list[Reference], index: ReferenceIndex) -> None:
+    """An author-page citation: the entries whose first author it names, narrowed by its other
+    names or "et al." and by its short title; one is found, several are ambiguous (MLA names a
+    short title for one of an author's works), none is missing."""
+    title, c.initials = c.initials, ""
+    fits = index.same_author(c.names[0])
+    if len(c.names) == 2:
+        fits = [i for i in fits if len(refs[i].families) > 1 and name_key(refs[i].families[1]) == name_key(c.names[1])]
+    elif c.et_al:
+        fits = [i for i in fits if refs[i].n_authors >= 3]
+    if title:
+        short = " ".join(fold(title).lower().split())
+        fits = [i for i in fits if " ".join(fold(refs[i].title).lower().split()).startswith(short)]
+    who = " and ".join(c.names) + (" et al." if c.et_al else "")
+    if len(fits) == 1:
+        ref = refs[fits[0]]
+        c.status, c.reference, c.work_id, c.problems, c.message = "ok", ref.position, ref.work_id, [], "ok"
+    elif fits:
+        c.status = "ambiguous"
+        c.candidates = [refs[i].position for i in fits]
+        c.candidate_ids = [refs[i].work_id for i in fits]
+        c.problems = ["needs-short-title"]
+        titles = "; ".join(f"[{refs[i].position}] {refs[i].title}" for i in fits)
+        shorts = [_short_title(refs[i].title, 1) for i in fits]
+        if len(set(shorts)) < len(shorts):
+            shorts = [_short_title(refs[i].title, 3) for i in fits]
+        options = " or ".join(f'"({c.names[0]}, {t} {c.locator})"' for t in shorts)
+        c.message = f"{len(fits)} works by {who} fit: {titles}; MLA adds a short title: cite {options}"
+    else:
+        c.status, c.problems = "missing", ["missing-reference"]
+        c.message = f"no work by {who}" + (f" titled '{title}'" if title else "") + " in the list"
 
 
 def _footnote_marks_dropped(citations: list[Citation], index: ReferenceIndex, numbered: bool) -> list[Citation]:

@@ -1002,3 +1002,36 @@ def test_unicode_superscripts_cite_a_numbered_list_and_are_footnotes_beside_auth
         "Ostrom, E. (1996). Crossing the great divide. World Development, 24(6), 1073-1087.\n",
     )
     assert [c["text"] for c in report["citations"]] == ["Ostrom, 1996"] and essay.exit_code == 0
+
+
+def test_mla_author_page_citations_resolve_by_author_and_short_title(tmp_path):
+    """MLA cites '(Ostrom 45)': such citations were not read, so an MLA essay got nothing but
+    'listed but never cited'. Only names of the list are read ('(Table 3)', '(Participant 4)'
+    are not citations); a page that looks like a year is a page when it lies within the entry's
+    pages; one of an author's several works needs its short title."""
+    doc = tmp_path / "essay.md"
+    doc.write_text(
+        '# Essay\n\nCommunities govern commons (Ostrom, Governing 90). Trust matters (Ostrom, "Crossing" 1075) '
+        "and (Dietz et al. 1908). Others agree (Agrawal 1650-52). See (Table 3), (Participant 4) and (Ostrom 45).\n\n"
+        "## Works Cited\n\n"
+        'Agrawal, Arun. "Common Property Institutions and Sustainable Governance of Resources." World Development, '
+        "vol. 29, no. 10, 2001, pp. 1649-72.\n\n"
+        'Dietz, Thomas, et al. "The Struggle to Govern the Commons." Science, vol. 302, no. 5652, 2003, pp. 1907-12.\n\n'
+        'Ostrom, Elinor. "Crossing the Great Divide: Coproduction, Synergy, and Development." World Development, '
+        "vol. 24, no. 6, 1996, pp. 1073-87.\n\n"
+        "---. Governing the Commons: The Evolution of Institutions for Collective Action. Cambridge UP, 1990.\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["check", str(doc), "--format", "json"])
+    report = json.loads(result.output)
+    assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [
+        ("Ostrom, Governing 90", "ok", 4),
+        ('Ostrom, "Crossing" 1075', "ok", 3),
+        ("Dietz et al. 1908", "ok", 2),
+        ("Agrawal 1650-52", "ok", 1),
+        ("Ostrom 45", "ambiguous", None),
+    ]
+    last = report["citations"][-1]
+    assert last["problems"] == ["needs-short-title"] and last["candidates"] == [3, 4]
+    assert '"(Ostrom, Crossing 45)" or "(Ostrom, Governing 45)"' in last["message"]
+    assert report["uncited"] == [] and result.exit_code == 1
