@@ -32,7 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import accumulate, chain, islice
+from itertools import accumulate, chain, compress, islice
 from operator import attrgetter, methodcaller
 
 import regex
@@ -150,6 +150,7 @@ UNICODE_SUPERSCRIPT = regex.compile(
     rf"(?:(?<=\p{{L}}{{3}})|(?<=\p{{L}}{{2}}-[\p{{L}}\d]{{1,3}})|(?<=[.,;:)\]’”'\"]))"
     rf"({_SUPNUM}(?:\s?,\s?{_SUPNUM})*)(?![{SUPERSCRIPT_DIGITS}\d])"
 )
+_SUPERSCRIPT_DIGIT = re.compile(f"[{SUPERSCRIPT_DIGITS}]")
 _FROM_SUPERSCRIPT = str.maketrans(SUPERSCRIPT_DIGITS + "⁻", "0123456789-")
 # pandoc: "[@key]", "[see @a, p. 5; -@b]" and narrative "@key"; keys end in a letter, digit or _
 _KEY = r"[\p{L}\d_](?:[\p{L}\d_:.#$%&+?<>~/\-]*[\p{L}\d_])?"
@@ -726,7 +727,7 @@ class _Passage:
                     group = self.take(m.start(), m.end())
                     for n in _expand_numbers(m.group(1) or m.group(2)):
                         self.add(m.start(), m.end(), group, names=[], et_al=False, year="", number=n)
-        if any(d in self.body for d in SUPERSCRIPT_DIGITS):
+        if _SUPERSCRIPT_DIGIT.search(self.body):
             for m in UNICODE_SUPERSCRIPT.finditer(self.body):
                 if self.free(m.start(), m.end()):
                     group = self.take(m.start(), m.end())
@@ -1799,12 +1800,9 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
     entries = ready.entries
     found = _footnote_marks_dropped(found, ready.indexed[1], numbered)
     whole_organisations(found, document.text, ready.indexed[0])
-    found = _author_page(found, document, ready.indexed[1])
-    author_page = [c for c in found if c.names and not c.year]
-    if author_page:
-        for c in author_page:
-            _resolve_author_page(c, *ready.indexed)
-        found = [c for c in found if not (c.names and not c.year)]
+    found, author_page = _author_page(found, document, ready.indexed[1])
+    for c in author_page:
+        _resolve_author_page(c, *ready.indexed)
     citations = _page_not_year(_resolve_all(found, ready.indexed, numbered), document.text, ready.indexed)
     if author_page:
         citations = sorted([*citations, *author_page], key=attrgetter("start", "end"))
@@ -1859,14 +1857,17 @@ _AUTHOR_PAGE = regex.compile(
 _AUTHOR_DATE_AT_MOST = 20  # author-date citations past which a document is not read for these
 
 
-def _author_page(found: list[Citation], document: Document, index: ReferenceIndex) -> list[Citation]:
+def _author_page(
+    found: list[Citation], document: Document, index: ReferenceIndex
+) -> tuple[list[Citation], list[Citation]]:
     """MLA's author-page citations, read only where the name is a first author of the list (so
     "(Table 3)" or "(Phase 2)" never is one) and no other citation is read there. Skipped in a
     document that cites by author and date or by number throughout. They come back with an
-    empty year and the page as locator; :func:`_resolve_author_page` resolves them."""
+    empty year and the page as locator, apart from the rest; :func:`_resolve_author_page`
+    resolves them."""
     dated = (c for c in found if c.names or c.number)
     if next(islice(dated, _AUTHOR_DATE_AT_MOST, None), None) is not None or "(" not in document.text:
-        return found  # (stops at the 21st: a long document is not read through for this)
+        return found, []  # (stops at the 21st: a long document is not read through for this)
     for c in found:  # "(Dietz et al. 1908)": a page that looks like a year, within the entry's pages
         _year_like_page(c, document.text, index)
     taken = sorted((c.start, c.end) for c in found)
@@ -1899,12 +1900,9 @@ def _author_page(found: list[Citation], document: Document, index: ReferenceInde
             c.raw_etal = (m.group("etal") or "").strip()
             c.initials = (m.group("title") or "").strip(" *_“”\"'‘’")  # the short title, while unresolved
             new.append(c)
-    if not new:
-        return found
-    out = sorted([*found, *new], key=attrgetter("start", "end"))
-    for i, c in enumerate(out, 1):
+    for i, c in enumerate(sorted([*found, *new], key=attrgetter("start", "end")), 1):
         c.id = f"{document.id}/c{i}"
-    return out
+    return [c for c in found if c.year or not c.names], [*new, *(c for c in found if c.names and not c.year)]
 
 
 _PAGE_RANGE_END = re.compile(r"\s*[-–]\s*\d{1,5}(?=\))")
@@ -1993,12 +1991,13 @@ def _page_not_year(
     pages bare (no comma before the year), comes before that year (a group lists years in
     rising order). Its citation is dropped and the page becomes the locator of the one before."""
     refs, index = indexed
-    out: list[Citation] = []
-    for c in citations:
-        p = out[-1] if out else None
+    # the continuations only, picked by compress (a long document has hundreds of thousands)
+    later = [i for i in compress(range(len(citations)), map(attrgetter("continuation"), citations)) if i]
+    dropped: set[int] = set()
+    for i in later:
+        c, p = citations[i], citations[i - 1]
         if (
-            p is not None
-            and c.continuation
+            i - 1 not in dropped
             and c.status == "missing"
             and c.year.isdecimal()
             and p.reference is not None
@@ -2013,9 +2012,8 @@ def _page_not_year(
             if within or earlier:
                 p.locator, p.end = c.year, c.end
                 p.text = text[p.start : p.end]
-                continue
-        out.append(c)
-    return out
+                dropped.add(i)
+    return [c for i, c in enumerate(citations) if i not in dropped] if dropped else citations
 
 
 # where a sentence starts: after ".", "!" or "?" and a space, not after "al." or an initial
