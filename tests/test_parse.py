@@ -564,3 +564,22 @@ def test_jsonl_keeps_a_printed_et_al_and_vancouver_journals_lose_their_separator
     assert first["author"][-1] == {"literal": "others"} and len(first["author"]) == 4
     assert first["container-title"] == "Eur Heart J"
     assert "others" not in json.dumps(second["author"]) and second["container-title"] == "J. Biol. Chem."
+
+
+def test_an_ieee_conference_paper_keeps_where_the_conference_met_as_its_event_place(tmp_path):
+    """IEEE's 'in Proc. ... (CVPR), Las Vegas, NV, USA, 2016' came out with the publisher 'Las
+    Vegas, NV, USA', and '(NeurIPS), Long Beach, CA, USA' with the publisher 'NeurIPS'."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        '[1] K. He, X. Zhang, S. Ren, and J. Sun, "Deep residual learning for image recognition," in Proc. IEEE '
+        "Conf. Comput. Vis. Pattern Recognit. (CVPR), Las Vegas, NV, USA, 2016, pp. 770–778.\n"
+        '[2] A. Vaswani et al., "Attention is all you need," in Proc. Adv. Neural Inf. Process. Syst. (NeurIPS), '
+        "Long Beach, CA, USA, 2017, pp. 5998–6008.\n",
+        encoding="utf-8",
+    )
+    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    got = [(i["type"], i["container-title"], i.get("event-place"), i.get("publisher")) for i in items]
+    assert got == [
+        ("paper-conference", "Proc. IEEE Conf. Comput. Vis. Pattern Recognit. (CVPR)", "Las Vegas, NV, USA", None),
+        ("paper-conference", "Proc. Adv. Neural Inf. Process. Syst. (NeurIPS)", "Long Beach, CA, USA", None),
+    ]

@@ -416,7 +416,43 @@ def to_csl(
             if value:
                 csl[var] = value
     csl["type"] = guess_type(csl, first, presented)
+    if csl["type"] == "paper-conference" and not presented:
+        _conference_place(csl)
     return csl, et_al
+
+
+# a conference's acronym, "NeurIPS", "(CVPR)": capitals and letters, no space
+_ACRONYM = re.compile(r"\(?([A-Z][A-Za-z]*[A-Z][A-Za-z-]*'?\d{0,4})\)?")
+
+
+def _conference_place(csl: dict[str, Any]) -> None:
+    """IEEE's and ACM's proceedings name where the conference met, not a publisher: "in Proc.
+    CVPR, Las Vegas, NV, USA, 2016". A "publisher" that is a place, or the conference's acronym,
+    and a place without publisher are the event's.
+
+    >>> item = {"container-title": "Proc. Adv. Neural Inf. Process. Syst.", "publisher": "NeurIPS",
+    ...         "publisher-place": "Long Beach, CA, USA"}
+    >>> _conference_place(item); item
+    {'container-title': 'Proc. Adv. Neural Inf. Process. Syst. (NeurIPS)', 'event-place': 'Long Beach, CA, USA'}
+    >>> item = {"container-title": "Proc. CVPR", "publisher": "Las Vegas, NV, USA"}
+    >>> _conference_place(item); item
+    {'container-title': 'Proc. CVPR', 'event-place': 'Las Vegas, NV, USA'}
+    """
+    from kb.parser.features import places
+
+    publisher = csl.get("publisher", "")
+    acronym = _ACRONYM.fullmatch(publisher)
+    if acronym and "container-title" in csl and acronym.group(1) not in csl["container-title"]:
+        csl["container-title"] += f" ({acronym.group(1)})"
+        del csl["publisher"]
+    elif acronym and "container-title" in csl:
+        del csl["publisher"]
+    one, two = places()
+    where = csl.get("publisher", "").split(",")[0].strip().lower()
+    if where and (where in one or where in two) and "publisher-place" not in csl:
+        csl["event-place"] = csl.pop("publisher")
+    elif "publisher" not in csl and "publisher-place" in csl:
+        csl["event-place"] = csl.pop("publisher-place")
 
 
 def guess_type(csl: dict[str, Any], first: dict[str, str], presented: str | None) -> str:
