@@ -97,7 +97,9 @@ BARE_YEAR = rf"^(?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?$"
 _START = r"(?=[\p{Lu}vdlstz\d])"
 NARRATIVE = regex.compile(
     rf"{_START}(?<![\p{{L}}\p{{M}}\d'’(\[\-])(?P<names>{_NAME1}(?:\s*,\s*{_NAME1})*(?:\s*,?\s+(?:and|&)\s+{_NAME1})?)"
-    rf"(?P<etal>\s+{_ETAL})?(?P<poss>['’]s?)?{_ABBR}?\s+[(\[](?P<years>{_YEARS})(?:\s*,\s*(?P<locator>{_LOCATOR}))?[)\]]\Z"
+    rf"(?P<etal>\s+{_ETAL})?(?P<poss>['’]s?)?{_ABBR}?\s+[(\[](?P<years>{_YEARS})"
+    rf"(?:\s*,\s*(?P<locator>{_LOCATOR})|\s*:\s*(?P<page>\d+(?:\s*[-–]\s*\d+)?)"
+    rf"|\s*,\s*(?P<cpage>\d{{1,4}}(?:\s*[-–]\s*\d+)?))?[)\]]\Z"
 )
 NARRATIVE_INSIDE = NARRATIVE.pattern[:-2]
 # Narrative and unbracketed citations are looked for only around what must be in them, "(2015)"
@@ -676,7 +678,7 @@ class _Passage:
                     names=list(names),
                     et_al=bool(raw_etal),
                     year=y,
-                    locator=m.group("locator"),
+                    locator=_narrative_locator(m),
                     narrative=True,
                     raw_etal=raw_etal,
                 )
@@ -792,6 +794,14 @@ def _expand_numbers(spec: str) -> list[int]:
         else:
             out.append(int(piece))
     return out
+
+
+def _narrative_locator(m: regex.Match) -> str | None:
+    """The locator of a narrative citation: "p. 19" of "Putnam (2000, p. 19)", "(2000: 19)" and
+    Chicago's "(2000, 19)"."""
+    if m.group("page"):
+        return f"p. {m.group('page')}"
+    return m.group("locator") or m.group("cpage")
 
 
 def _split_parts(inner: str) -> Iterable[tuple[int, str]]:
@@ -917,7 +927,7 @@ def _parse_any_part(part: str, start: int, previous: Citation | None) -> list[Ci
             bool(raw_etal),
             raw_etal,
             True,
-            m.group("locator"),
+            _narrative_locator(m),
             m.end(),
             first_start=m.start("names"),
         )

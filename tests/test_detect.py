@@ -63,6 +63,8 @@ def run(text: str, numbered: bool = False):
             id="narrative-two-years",
         ),
         pytest.param("See (Linders, 2012, p. 446).", [("Linders, 2012, p. 446", 3)], id="locator"),
+        pytest.param("Linders (2012, 446) and", [("Linders (2012, 446)", 3)], id="narrative-bare-page"),
+        pytest.param("Linders (2012: 446–48) and", [("Linders (2012: 446–48)", 3)], id="narrative-colon-page"),
         pytest.param(
             "(van der Graaf & Veeckman, 2014)", [("van der Graaf & Veeckman, 2014", 4)], id="particle-ampersand"
         ),
