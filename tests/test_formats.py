@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,33 @@ def test_bare_initials_are_initials_in_every_format(tmp_path, suffix, text):
     (work,) = read_references(path).works
     assert work.csl["author"] == [{"family": "Bzik", "given": "D. J."}]
     assert write_styled([work], "apa").startswith("Bzik, D. J. (2012).")
+
+
+def test_ris_ed_editors_and_csl_json_raw_or_literal_dates_are_read(tmp_path):
+    """RIS's ED tag (EndNote, Mendeley) was dropped, so an edited book had no name to cite it by;
+    CSL-JSON's {"raw": "2000"} and {"literal": "Spring 1999"}, both valid, gave no year."""
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    ris = tmp_path / "ed.ris"
+    ris.write_text("TY  - BOOK\nED  - Ostrom, Elinor\nPY  - 2003\nTI  - Foundations of social capital\nER  - \n")
+    (book,) = [json.loads(line) for line in CliRunner().invoke(cli, ["parse", str(ris)]).output.splitlines()]
+    assert book["editor"] == [{"family": "Ostrom", "given": "Elinor"}]
+    items = [
+        {
+            "id": "p",
+            "type": "book",
+            "title": "Bowling alone",
+            "author": [{"family": "Putnam"}],
+            "issued": {"raw": "2000"},
+        },
+        {"id": "s", "type": "book", "title": "X", "author": [{"family": "Sen"}], "issued": {"literal": "Spring 1999"}},
+    ]
+    refs = tmp_path / "refs.json"
+    refs.write_text(json.dumps(items))
+    doc = tmp_path / "doc.md"
+    doc.write_text("As argued (Putnam, 2000; Sen, 1999).\n")
+    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "-r", str(refs), "--format", "json"]).output)
+    assert [c["status"] for c in report["citations"]] == ["ok", "ok"]
+    assert not [p for p in report["reference_problems"] if "missing-year" in p["problems"]]

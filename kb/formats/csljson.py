@@ -185,6 +185,15 @@ def _date(value: Any) -> dict[str, Any] | None:
     for key in ("literal", "raw", "season", "circa"):
         if key in value and (t := _text(value[key])) is not None:
             out[key] = t
+    if "date-parts" not in out:
+        # {"raw": "2000-05"} and {"literal": "1999"}, valid CSL-JSON: their year is the work's year
+        written = out.get("raw") or out.get("literal") or ""
+        iso = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*", written)
+        years = re.findall(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", written)
+        if iso:
+            out["date-parts"] = [[int(x) for x in iso.groups() if x]]
+        elif len(set(years)) == 1:
+            out["date-parts"] = [[int(years[0])]]
     return out or None
 
 

@@ -135,6 +135,10 @@ def _entry_csl(e: dict[str, Any]) -> dict[str, Any]:
         csl["author"] = [_ris_name(a) for a in names]
     if e.get("secondary_authors") and csl["type"] in ("chapter", "paper-conference"):
         csl["editor"] = [_ris_name(a) for a in e["secondary_authors"]]
+    # ED, the editor tag EndNote and Mendeley write (rispy keeps it as an unknown tag)
+    edited = (e.get("unknown_tag") or {}).get("ED")
+    if edited and "editor" not in csl:
+        csl["editor"] = [_ris_name(a) for a in edited]
     if e.get("subsidiary_authors"):  # A4: the translator, as Zotero reads and writes it
         csl["translator"] = [_ris_name(a) for a in e["subsidiary_authors"]]
     title = e.get("title") or e.get("primary_title")
