@@ -1035,3 +1035,32 @@ def test_mla_author_page_citations_resolve_by_author_and_short_title(tmp_path):
     assert last["problems"] == ["needs-short-title"] and last["candidates"] == [3, 4]
     assert '"(Ostrom, Crossing 45)" or "(Ostrom, Governing 45)"' in last["message"]
     assert report["uncited"] == [] and result.exit_code == 1
+
+
+def test_a_hard_wrapped_markdown_list_is_one_entry_an_item(tmp_path):
+    """A Markdown list wrapped at 80 columns ('- Kahneman ... An analysis of' then '  decision
+    under risk.') was split at every line break: each entry gave a 'no year' and a 'never cited'
+    warning, and its title was cut in two. A numbered list wraps the same way."""
+    doc = tmp_path / "draft.md"
+    doc.write_text(
+        "# Draft\n\nRisk (Kahneman & Tversky, 1979) and commons (Ostrom, 1990).\n\n## References\n\n"
+        "- Kahneman, D., & Tversky, A. (1979). Prospect theory: An analysis of\n"
+        "  decision under risk. *Econometrica*, *47*(2), 263–291.\n"
+        "- Ostrom, E. (1990). *Governing the commons*. Cambridge\n  University Press.\n",
+        encoding="utf-8",
+    )
+    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
+    assert [c["status"] for c in report["citations"]] == ["ok", "ok"]
+    assert report["reference_problems"] == [] and report["uncited"] == []
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "1. Baigent C, Keech A, Kearney PM. Efficacy and safety of\n"
+        "   cholesterol-lowering treatment. Lancet. 2005;366(9493):1267-78.\n"
+        "2. Sever PS, Dahlof B. Prevention of coronary events. Lancet.\n   2003;361(9364):1149-58.\n",
+        encoding="utf-8",
+    )
+    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert [(i["title"], i["issued"]["date-parts"][0][0]) for i in items] == [
+        ("Efficacy and safety of cholesterol-lowering treatment", 2005),
+        ("Prevention of coronary events", 2003),
+    ]

@@ -314,6 +314,11 @@ def split_entries(text: str) -> list[tuple[int, str]]:
     16
     """
     lines = text.split("\n")
+    marked = _marked_entries(lines)
+    if marked is None:
+        marked = _hanging_entries(lines)
+    if marked is not None:
+        return marked
     blocks: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
     for i, ln in enumerate(lines, 1):
@@ -335,6 +340,69 @@ def split_entries(text: str) -> list[tuple[int, str]]:
     if wrapped:
         return [(b[0][0], " ".join(t for _, t in b)) for b in blocks]
     return [entry for b in blocks for entry in b]
+
+
+# where a Markdown list's item starts: a bullet, "12." or "12)", or "[12]"
+_ITEM_MARK = re.compile(r"\s{0,3}(?:([-*+])|(\d{1,4})[.)]|\[(\d{1,4})\])\s+\S")
+
+
+def _marked_entries(lines: list[str]) -> list[tuple[int, str]] | None:
+    """A list whose items are marked, as Markdown writes them ("- ", "1. ", "[1] "), and some of
+    them wrapped onto lines of their own: one entry an item, its lines joined. Numbers must
+    follow on (12 after 11), so a wrapped line starting "2012. Title" goes on its entry. None
+    when the list is not marked so, or no item is wrapped.
+
+    >>> _marked_entries(["- Kahneman, D. (1979). Prospect theory: An", "  analysis of risk.", "- Ostrom, E. (1990)."])
+    [(1, '- Kahneman, D. (1979). Prospect theory: An analysis of risk.'), (3, '- Ostrom, E. (1990).')]
+    >>> _marked_entries(["1. Baigent C. Efficacy of", "2005. Lancet.", "2. Sever PS. Prevention. Lancet. 2003."])
+    [(1, '1. Baigent C. Efficacy of 2005. Lancet.'), (3, '2. Sever PS. Prevention. Lancet. 2003.')]
+    """
+    entries: list[list[tuple[int, str]]] = []
+    number: int | None = None
+    wrapped = False
+    for i, ln in enumerate(lines, 1):
+        if not ln.strip():
+            continue
+        m = _ITEM_MARK.match(ln)
+        n = int(m.group(2) or m.group(3)) if m and not m.group(1) else None
+        starts = m is not None and (m.group(1) is not None or number is None or n == number + 1)
+        if starts and m is not None and not m.group(1):
+            number = n
+        if starts:
+            entries.append([(i, ln.strip())])
+        elif not entries:
+            return None  # text before the first item: not a marked list
+        else:
+            entries[-1].append((i, ln.strip()))
+            wrapped = True
+    if not wrapped or len(entries) < 2:
+        return None
+    return [(e[0][0], " ".join(t for _, t in e)) for e in entries]
+
+
+def _hanging_entries(lines: list[str]) -> list[tuple[int, str]] | None:
+    """A list with a hanging indent, as a Markdown list reads once its bullets are dropped: an
+    entry starts at the margin and its wrapped lines are indented. None unless every entry
+    starts at the margin (the first line too) and some line is indented.
+
+    >>> _hanging_entries(["Kahneman, D. (1979). Prospect theory: An", "  analysis of risk.", "Ostrom, E. (1990)."])
+    [(1, 'Kahneman, D. (1979). Prospect theory: An analysis of risk.'), (3, 'Ostrom, E. (1990).')]
+    """
+    entries: list[list[tuple[int, str]]] = []
+    wrapped = False
+    for i, ln in enumerate(lines, 1):
+        if not ln.strip():
+            continue
+        if not ln[:1].isspace():
+            entries.append([(i, ln.strip())])
+        elif not entries or not ln.startswith("  "):
+            return None
+        else:
+            entries[-1].append((i, ln.strip()))
+            wrapped = True
+    if not wrapped or len(entries) < 2:
+        return None
+    return [(e[0][0], " ".join(t for _, t in e)) for e in entries]
 
 
 def parse_references(
