@@ -583,3 +583,28 @@ def test_an_ieee_conference_paper_keeps_where_the_conference_met_as_its_event_pl
         ("paper-conference", "Proc. IEEE Conf. Comput. Vis. Pattern Recognit. (CVPR)", "Las Vegas, NV, USA", None),
         ("paper-conference", "Proc. Adv. Neural Inf. Process. Syst. (NeurIPS)", "Long Beach, CA, USA", None),
     ]
+
+
+def test_vancouver_e_pages_nlm_days_and_a_year_opening_a_title(tmp_path):
+    """Vancouver as PubMed prints it: '2019;14(3):e0213456' gave the page '3):e0213456'; '2008 Nov
+    20;359(21)' the volume 20; '2019 ESC/EAS guidelines ... 2020;41(1)' the year 2019 and a title
+    without its year."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Smith J, Jones K. Another study. PLoS One. 2019;14(3):e0213456.\n"
+        "Go AS, Mozaffarian D. Heart disease statistics. Circulation. 2014;129(25 Suppl 2):S1-S45.\n"
+        "Ridker PM, Danielson E, Fonseca FA. Rosuvastatin to prevent vascular events. N Engl J Med. 2008 Nov "
+        "20;359(21):2195-207.\n"
+        "Mach F, Baigent C, Catapano AL, et al. 2019 ESC/EAS guidelines for the management of dyslipidaemias. "
+        "Eur Heart J. 2020;41(1):111-188.\n",
+        encoding="utf-8",
+    )
+    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    got = [(i["volume"], i.get("issue"), i["page"], i["issued"]["date-parts"][0]) for i in items]
+    assert got == [
+        ("14", "3", "e0213456", [2019]),
+        ("129", "25 Suppl 2", "S1-S45", [2014]),
+        ("359", "21", "2195-2207", [2008, 11, 20]),
+        ("41", "1", "111-188", [2020]),
+    ]
+    assert items[3]["title"] == "2019 ESC/EAS guidelines for the management of dyslipidaemias"

@@ -147,6 +147,10 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
         labels = [lab for lab, _ in segs]
     if "journal" in labels and "volume" not in labels:
         segs = _journal_volume(segs)
+    if "date" in labels and "volume" in labels:
+        segs = _day_before_volume(segs)
+    if "date" in labels and "title" in labels:
+        segs = _year_opening_title(segs)
     if labels and labels[0] == "title" and "author" not in labels and "editor" not in labels:
         # MLA's corporate author, its full stop then the title, read as one title: "Food and
         # Agriculture Organization of the United Nations. The State of World Fisheries ..."
@@ -210,6 +214,57 @@ def _journal_volume(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for lab, text in segs:
         m = _TRAILING_VOLUME.fullmatch(text.strip()) if lab == "journal" else None
         out += [("journal", m.group(1) + ","), ("volume", m.group(2))] if m else [(lab, text)]
+    return out
+
+
+_BARE_YEAR_AT_END = re.compile(r"(.*?)\s*\b((?:1[5-9]|20)\d\d)$", re.S)
+_A_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+
+
+def _year_opening_title(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A title that opens with a year, "2019 ESC/EAS guidelines for ...", whose year was read as
+    the date: given back to the title when the entry prints its date elsewhere ("Eur Heart J.
+    2020;41(1)", APA's "(2020). 2019 ESC/EAS ..."). The year must stand bare, no full stop or
+    bracket after it, straight before the title.
+
+    >>> _year_opening_title([("author", "Mach F."), ("date", "2019"), ("title", "ESC guidelines."),
+    ...     ("journal", "Eur Heart J."), ("date", "2020;")])  # doctest: +NORMALIZE_WHITESPACE
+    [('author', 'Mach F.'), ('title', '2019 ESC guidelines.'), ('journal', 'Eur Heart J.'), ('date', '2020;')]
+    >>> _year_opening_title([("date", "(2020). 2019"), ("title", "ESC guidelines.")])
+    [('date', '(2020).'), ('title', '2019 ESC guidelines.')]
+    """
+    for k in range(len(segs) - 1):
+        (lab, text), (after, title) = segs[k], segs[k + 1]
+        m = _BARE_YEAR_AT_END.fullmatch(text.strip()) if lab == "date" and after == "title" else None
+        if m is None:
+            continue
+        before = m.group(1).strip()
+        if _A_YEAR.search(before) or any(
+            lb == "date" and _A_YEAR.search(t) for j, (lb, t) in enumerate(segs) if j != k
+        ):
+            given_back = ("title", f"{m.group(2)} {title}")
+            return [*segs[:k], *([("date", before)] if before else []), given_back, *segs[k + 2 :]]
+    return segs
+
+
+# NLM's date with its day, glued to the volume: "2008 Nov 20;359(21):2195-207."
+_MONTH_AT_END = re.compile(r"[A-Z][a-z]{2,8}\.?\s*$")
+_DAY_THEN_VOLUME = re.compile(r"(\d{1,2})\s*;\s*(\S.*)")
+
+
+def _day_before_volume(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The day of an NLM date, read as the start of the volume, given back to the date.
+
+    >>> _day_before_volume([("date", "2008 Nov"), ("volume", "20;359(21):"), ("pages", "2195-207.")])
+    [('date', '2008 Nov 20;'), ('volume', '359(21):'), ('pages', '2195-207.')]
+    """
+    out = list(segs)
+    for k in range(1, len(segs)):
+        (before, date), (lab, text) = segs[k - 1], segs[k]
+        m = _DAY_THEN_VOLUME.fullmatch(text.strip()) if lab == "volume" and before == "date" else None
+        if m and _MONTH_AT_END.search(date) and 1 <= int(m.group(1)) <= 31:
+            out[k - 1] = ("date", f"{date.rstrip()} {m.group(1)};")
+            out[k] = ("volume", m.group(2))
     return out
 
 
