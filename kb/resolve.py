@@ -1762,7 +1762,31 @@ def whole_organisations(citations: list[Citation], text: str, refs: list[Referen
     if not ends:
         return
     short: dict[str, str] = {}  # "WHO" -> "World Health Organization", as the text gave it
+    for c in citations:
+        # "(Food and Agriculture Organization, 2020)" read as two authors: the list's name, whole
+        if len(c.names) < 2 or c.et_al:
+            continue
+        for name in ends.get(fold(c.names[-1].split()[-1]).lower(), ()):
+            if " ".join(text[c.start : c.start + 2 * len(name)].split()).startswith(name):
+                c.names = [name]
+                break
     alone = [c for c in citations if len(c.names) == 1 and not c.et_al and c.key is None and c.number is None]
+    # APA's narrative group author: "The World Health Organization (WHO, 2019)" gives the
+    # abbreviation and cites in one
+    spelt = {
+        name: regex.compile(r"\s+".join(map(regex.escape, name.split())) + r"\s*\(\Z")
+        for names in ends.values()
+        for name in names
+    }
+    for c in alone:
+        abbreviation = c.names[0]
+        if not (2 <= len(abbreviation) <= 12 and abbreviation.isupper()) or c.narrative:
+            continue
+        before = text[max(0, c.start - 200) : c.start]
+        for name, pattern in spelt.items():
+            if pattern.search(before):
+                short.setdefault(abbreviation, name)
+                break
     for c in alone:
         for name in ends.get(fold(c.names[0].split()[-1]).lower(), ()):
             said = " ".join(c.names[0].split())

@@ -1064,3 +1064,30 @@ def test_a_hard_wrapped_markdown_list_is_one_entry_an_item(tmp_path):
         ("Efficacy and safety of cholesterol-lowering treatment", 2005),
         ("Prevention of coronary events", 2003),
     ]
+
+
+def test_group_authors_with_and_in_their_name_and_apas_narrative_abbreviation(tmp_path):
+    """'(Food and Agriculture Organization, 2020)' was read as two authors and found nothing;
+    the list's 'Centers for Disease Control and Prevention.' was parsed as two people; 'The World
+    Health Organization (WHO, 2019)' (APA's narrative form giving the abbreviation) and every
+    later 'WHO (2019)' were missing."""
+    doc = tmp_path / "essay.md"
+    doc.write_text(
+        "# Essay\n\nFood systems (Food and Agriculture Organization, 2020) and vaccines (Centers for Disease Control "
+        "and Prevention [CDC], 2021), as the CDC (2021) says. The World Health Organization (WHO, 2019) warned, and "
+        "WHO (2019) again. Guidelines (U.S. Department of Health and Human Services, 2018).\n\n## References\n\n"
+        "Centers for Disease Control and Prevention. (2021). Vaccines for your children. https://www.cdc.gov/vaccines\n\n"
+        "Food and Agriculture Organization. (2020). The state of world fisheries and aquaculture 2020. FAO.\n\n"
+        "U.S. Department of Health and Human Services. (2018). Physical activity guidelines for Americans (2nd ed.).\n\n"
+        "World Health Organization. (2019). Ten threats to global health in 2019. https://www.who.int/\n",
+        encoding="utf-8",
+    )
+    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
+    assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [
+        ("Food and Agriculture Organization, 2020", "ok", 2),
+        ("Centers for Disease Control and Prevention [CDC], 2021", "ok", 1),
+        ("CDC (2021)", "ok", 1),
+        ("WHO, 2019", "ok", 4),
+        ("WHO (2019)", "ok", 4),
+        ("U.S. Department of Health and Human Services, 2018", "ok", 3),
+    ]

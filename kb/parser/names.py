@@ -58,7 +58,7 @@ _DIGRAPHS = {"Ch", "Th", "Ph", "Sh", "Sz", "Gy", "Kh", "Zh", "Ts", "Dj", "Lj", "
 _JR = {"Jr", "Jr.", "jr", "jr.", "Jnr", "Jnr.", "Sr", "Sr.", "sr.", "Snr", "III", "Jun.", "Sen.", "2nd", "3rd"}
 _ORG_WORDS = re.compile(
     r"\b(?:organi[sz]ation|council|association|institut\w*|society|committee|group|agency|department|ministry|"
-    r"commission|bank|university|universit\w+|cent(?:er|re)|office|foundation|consortium|network|project|union|"
+    r"commission|bank|university|universit\w+|cent(?:er|re)s?|office|foundation|consortium|network|project|union|"
     r"board|services?|fund|team|collaboration|initiative|program(?:me)?|inc|ltd|corporation|company|bureau|"
     r"authority|federation|academy|academies|government|nations|forum|alliance|working|party|trust|health|oecd|"
     r"world|national|international|european|statistics|census|survey|press)\b",
@@ -391,6 +391,9 @@ def _initials_only(chunks: list[list[str]]) -> bool:
     return has_initials
 
 
+_COUNTRY_INITIALS = frozenset({"U.S.", "U.K.", "E.U.", "U.N.", "U.S.A."})
+
+
 def is_organisation(text: str) -> bool:
     words = text.split()
     if len(words) == 1:
@@ -398,7 +401,8 @@ def is_organisation(text: str) -> bool:
         return (w.isupper() and len(w) >= 2 and not _is_initials(w)) or _has_org_word(w)
     if not _has_org_word(text):
         return False
-    if not any(_is_initials(w) for w in words):
+    # a country's initials name no person: "U.S. Department of Health and Human Services"
+    if not any(_is_initials(w) and w.strip(",;:") not in _COUNTRY_INITIALS for w in words):
         return True
     # "R Core Team", "R Development Core Team": one name, ending in what a group calls itself
     return len(words) >= 3 and not _SEVERAL.search(text) and bool(_ORG_WORDS.fullmatch(words[-1].strip(".,;:")))
