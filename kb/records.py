@@ -84,6 +84,7 @@ CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
         "error",
         "the year printed is not the entry's (resolved only for a one-digit or swapped-digit typo, or a year off by one)",
     ),
+    "wrong-year-suffix": ("error", "a year letter none of the entries of those authors and that year has"),
     "needs-short-title": (
         "error",
         "an author-page citation of one of the author's several works, without its short title (MLA)",

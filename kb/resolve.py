@@ -1112,6 +1112,11 @@ def expected_form(
     return f"{names}, {year_text}" if style.comma else f"{names} {year_text}"
 
 
+def _same_work(ref: Reference) -> tuple:
+    """What makes two entries one work listed twice: its authors, year, letter and title."""
+    return (tuple(map(name_key, ref.families)), ref.year, ref.suffix, " ".join(fold(ref.title).lower().split()))
+
+
 def _describe(ref: Reference) -> str:
     fams = ref.families
     who = fams[0] if len(fams) == 1 else (f"{fams[0]} & {fams[1]}" if len(fams) == 2 else f"{fams[0]} et al.")
@@ -1402,6 +1407,23 @@ def _resolve_one(
         by_form = [i for i in candidates if _form_fits(c, refs[i])]
         if by_form:
             candidates = by_form
+    if len(candidates) > 1 and len({_same_work(refs[i]) for i in candidates}) == 1:
+        # the same work listed twice: the list's duplicate-entry says so; the citation is found
+        candidates = [min(candidates, key=lambda i: refs[i].position)]
+    if (
+        len(candidates) > 1
+        and suffix
+        and not any((refs[i].suffix or index.suffix.get(i)) == suffix for i in candidates)
+    ):
+        letters = ", ".join(
+            f"[{refs[i].position}] {_lettered(_year_text(refs[i]), refs[i].suffix or index.suffix.get(i, ''))}"
+            for i in sorted(candidates, key=lambda i: refs[i].position)
+        )
+        c.status, c.candidates = "ambiguous", [refs[i].position for i in candidates]
+        c.candidate_ids = [refs[i].work_id for i in candidates]
+        c.problems = _ordered([*problems, "wrong-year-suffix"])
+        c.message = f"no entry of {' & '.join(c.names)} is {year_text}: the list has {letters}"
+        return
     if len(candidates) > 1:
         _ambiguous(c, candidates, refs, index, problems, suffix)
         return
@@ -1669,14 +1691,20 @@ def year_suffixes(works: list[Work]) -> dict[str, str]:
     out = {}
     letters = "abcdefghijklmnopqrstuvwxyz"
     for group in groups.values():
-        if len(group) > 1:
+        # one work listed twice is one work (the list's duplicate-entry says so): no letters
+        titled = {" ".join(fold(w.csl.get("title", "")).lower().split()) for w in group}
+        if len(group) > 1 and len(titled) > 1:
             printed = {w.id: str(w.csl["year-suffix"]) for w in group if w.csl.get("year-suffix")}
             out.update(printed)
             left = (letter for letter in letters if letter not in printed.values())
+            given: dict[str, str] = {}  # a title's letter, for a work listed twice among others
             for i, w in enumerate(
                 sorted((w for w in group if w.id not in printed), key=lambda w: apa_title(w.csl.get("title", "")))
             ):
-                out[w.id] = next(left, None) or str(len(printed) + i)
+                title = " ".join(fold(w.csl.get("title", "")).lower().split())
+                if title not in given:
+                    given[title] = next(left, None) or str(len(printed) + i)
+                out[w.id] = given[title]
     return out
 
 

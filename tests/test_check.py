@@ -1091,3 +1091,24 @@ def test_group_authors_with_and_in_their_name_and_apas_narrative_abbreviation(tm
         ("WHO (2019)", "ok", 4),
         ("U.S. Department of Health and Human Services, 2018", "ok", 3),
     ]
+
+
+def test_a_work_listed_twice_is_found_and_a_year_letter_no_entry_has_is_named(tmp_path):
+    """Two identical entries made '(Ostrom, 1990)' ambiguous and told the writer to add year
+    letters to the list, beside the warning that the entry is a duplicate; '(Betsch, 2019c)'
+    against 2019a and 2019b said '2 entries fit' without their letters or a problem code."""
+    result, report = check_files(
+        tmp_path,
+        "Commons (Ostrom, 1990). Vaccine hesitancy (Betsch, 2019c) and (Betsch, 2019a).\n",
+        "refs.txt",
+        "Betsch, C. (2019a). Vaccine hesitancy. Nature Human Behaviour, 3(4), 316-317.\n"
+        "Betsch, C. (2019b). Beyond confidence. Policy Insights, 5(1), 61-68.\n"
+        "Ostrom, E. (1990). Governing the commons. Cambridge University Press.\n"
+        "Ostrom, E. (1990). Governing the commons. Cambridge University Press.\n",
+    )
+    ostrom, betsch, betsch_a = report["citations"]
+    assert (ostrom["status"], ostrom["reference"], ostrom["problems"]) == ("ok", 3, [])
+    assert (betsch["status"], betsch["problems"]) == ("ambiguous", ["wrong-year-suffix"])
+    assert "the list has [1] 2019a, [2] 2019b" in betsch["message"]
+    assert betsch_a["status"] == "ok"
+    assert any("duplicate-entry" in p["problems"] for p in report["reference_problems"])
