@@ -347,6 +347,9 @@ _NEVER_ALONE = {"van", "von", "der", "den", "zu", "vom", "het", "'t", "ter", "op
 _SHORTENING = re.compile(r"[^\W\d_][\w'’\- ]*,\s[^,;]{1,40}?,?\s*et\s+al\b\.?,?\s+(?![(\[]?(?:1[5-9]|20)\d\d)")
 
 
+_NO_DATE = re.compile(r"\(n\.\s?d\.\)|\bn\.\s?d\.(?=[\s,.)]|$)|\bno date\b|\bs\.\s?d\.|\bo\.\s?J\.", re.I)
+
+
 def entry_problems(csl: dict, et_al: bool = False, raw: str = "") -> list[tuple[str, str]]:
     """What looks wrong in one reference-list entry, as (code, message) pairs (codes from
     kb.records.LIST_PROBLEMS). The one place these checks live: kb parse, the loaders and kb check
@@ -396,7 +399,9 @@ def entry_problems(csl: dict, et_al: bool = False, raw: str = "") -> list[tuple[
                 f"(APA names up to 20; Chicago at least {ET_AL_LISTED_FROM} before 'et al.')",
             )
         )
-    if not (csl.get("issued") or {}).get("date-parts"):
+    # a year said not to be there, "n.d." or "in press", is no year missing
+    undated = str(csl.get("status") or "").lower() in ("in press", "forthcoming") or _NO_DATE.search(raw)
+    if not (csl.get("issued") or {}).get("date-parts") and not undated:
         out.append(("missing-year", "no year found"))
     if not csl.get("title"):
         out.append(("missing-title", "no title found: check the reference, or the parse"))

@@ -608,3 +608,26 @@ def test_vancouver_e_pages_nlm_days_and_a_year_opening_a_title(tmp_path):
         ("41", "1", "111-188", [2020]),
     ]
     assert items[3]["title"] == "2019 ESC/EAS guidelines for the management of dyslipidaemias"
+
+
+def test_apa_translators_publishers_undated_entries_and_a_cochrane_issue(tmp_path):
+    """'(J. Strachey, Trans.)' gave the translator '(J. Strachey )'; APA's '(pp. 241–258).
+    Greenwood.' the publisher-place Greenwood; 'n.d.' and 'in press' entries a 'no year found'
+    problem; the Cochrane Database's '2013;(1):CD004816' the volume 1 and no page."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Freud, S. (1961). Civilization and its discontents (J. Strachey, Trans.). Norton.\n"
+        "Bourdieu, P. (1986). The forms of capital. In J. G. Richardson (Ed.), Handbook of theory and research for "
+        "the sociology of education (pp. 241–258). Greenwood.\n"
+        "Jones, K. (n.d.). An undated page. https://example.org\n"
+        "Smith, J. (in press). A forthcoming paper. Journal of Things.\n"
+        "Higgins JPT, Green S. Cochrane review. Cochrane Database Syst Rev. 2013;(1):CD004816.\n",
+        encoding="utf-8",
+    )
+    freud, bourdieu, jones, smith, cochrane = map(
+        json.loads, CliRunner().invoke(cli, ["parse", str(refs)]).output.splitlines()
+    )
+    assert freud["translator"] == [{"family": "Strachey", "given": "J."}]
+    assert bourdieu["publisher"] == "Greenwood" and "publisher-place" not in bourdieu
+    assert jones["problems"] == [] and smith["problems"] == []
+    assert (cochrane.get("volume"), cochrane["issue"], cochrane["page"]) == (None, "1", "CD004816")

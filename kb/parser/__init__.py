@@ -147,6 +147,8 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
         labels = [lab for lab, _ in segs]
     if "journal" in labels and "volume" not in labels:
         segs = _journal_volume(segs)
+    if "journal" in labels and "volume" not in labels and "pages" not in labels:
+        segs = _issue_and_pages(segs)
     if "date" in labels and "volume" in labels:
         segs = _day_before_volume(segs)
     if "date" in labels and "title" in labels:
@@ -245,6 +247,23 @@ def _year_opening_title(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
             given_back = ("title", f"{m.group(2)} {title}")
             return [*segs[:k], *([("date", before)] if before else []), given_back, *segs[k + 2 :]]
     return segs
+
+
+# an issue without volume and its article number: the Cochrane Database's "2013;(1):CD004816."
+_ISSUE_THEN_PAGES = re.compile(r"(\([^()]{1,12}\):)\s*([A-Za-z]{0,3}\d[\w-]*\.?)")
+
+
+def _issue_and_pages(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """An article's issue and pages the labeller took for something else.
+
+    >>> _issue_and_pages([("journal", "Cochrane Database Syst Rev."), ("date", "2013;"), ("publisher", "(1):CD004816.")])
+    [('journal', 'Cochrane Database Syst Rev.'), ('date', '2013;'), ('volume', '(1):'), ('pages', 'CD004816.')]
+    """
+    out: list[tuple[str, str]] = []
+    for lab, text in segs:
+        m = _ISSUE_THEN_PAGES.fullmatch(text.strip()) if lab != "journal" else None
+        out += [("volume", m.group(1)), ("pages", m.group(2))] if m else [(lab, text)]
+    return out
 
 
 # NLM's date with its day, glued to the volume: "2008 Nov 20;359(21):2195-207."

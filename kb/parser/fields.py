@@ -274,6 +274,7 @@ def pages(text: str) -> str:
     return norm_pages(text)
 
 
+_APA_DATE = re.compile(r"\s*\((?:1[5-9]\d\d|20\d\d|n\.\s?d\.|in press)", re.I)
 _PRESENTED = re.compile(r"(?:paper\s+)?presented at\s+(?:the\s+)?(.*)", re.I)
 
 
@@ -296,8 +297,8 @@ def to_csl(
         ed, _ = parse_names(first["editor"], orders.get("editor"))
         if ed:
             csl["editor"] = ed
-    if "translator" in first:
-        tr, _ = parse_names(first["translator"], orders.get("editor"))
+    if "translator" in first:  # APA's "(J. Strachey, Trans.)": the parentheses are the list's
+        tr, _ = parse_names(first["translator"].strip().rstrip(".,;").strip("()"), orders.get("editor"))
         if tr:
             csl["translator"] = tr
     if "title" in first:
@@ -389,6 +390,9 @@ def to_csl(
             csl.setdefault("event-place", loc)
         elif "publisher" not in csl and followed_by_date and first["location"].rstrip().endswith(","):
             # "..., Routledge, 2012.": a name right before the year, with no publisher, is the publisher
+            csl["publisher"] = loc
+        elif "publisher" not in csl and _APA_DATE.match(first.get("date", "")) and ":" not in loc:
+            # APA 7 prints no places: "(pp. 241–258). Greenwood." is the publisher
             csl["publisher"] = loc
         elif loc:
             csl["publisher-place"] = loc
