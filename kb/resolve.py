@@ -1861,6 +1861,7 @@ def check(
 def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Citation]) -> CheckReport:
     entries = ready.entries
     found = _footnote_marks_dropped(found, ready.indexed[1], numbered)
+    found = _numbers_in_parentheses(found, document, ready.indexed[1], numbered)
     whole_organisations(found, document.text, ready.indexed[0])
     found, author_page = _author_page(found, document, ready.indexed[1])
     for c in author_page:
@@ -2033,6 +2034,55 @@ def _resolve_author_page(c: Citation, refs: list[Reference], index: ReferenceInd
     else:
         c.status, c.problems = "missing", ["missing-reference"]
         c.message = f"no work by {who}" + (f" titled '{title}'" if title else "") + " in the list"
+
+
+# Vancouver's numbers in parentheses, as some journals print them: "events (1).", "(2,3)", "(4-6)"
+# (an enumeration, "(1) first", is followed by a word: a lone number is read before punctuation)
+_PAREN_NUMBERS = regex.compile(
+    r"(?<=[\p{L}\d.,;:’”'\"]\s?)\((\d{1,4}(?:\s*[-–,]\s*\d{1,4})+|\d{1,4})\)(?=\s*[.,;:)]|\s*$|\s+and\b)"
+    r"|(?<=[\p{L}\d.,;:’”'\"]\s?)\((\d{1,4}(?:\s*[-–,]\s*\d{1,4})+)\)"
+)
+
+
+def _numbers_in_parentheses(
+    found: list[Citation], document: Document, index: ReferenceIndex, numbered: bool
+) -> list[Citation]:
+    """Numbered citations in parentheses, read only against a numbered list (or with
+    ``--numbered``) in a document that cites no other way: "(1)" is as often an enumeration."""
+    if not (numbered or index.by_label) or any(c.number is not None or c.names or c.key for c in found):
+        return found
+    new: list[Citation] = []
+    group = max((c.group for c in found), default=0)
+    for passage in document.passages:
+        for m in _PAREN_NUMBERS.finditer(passage.text):
+            spec = m.group(1) or m.group(2)
+            numbers = _expand_numbers(spec)
+            if not numbers or any(n > len(index.references) + 50 for n in numbers):
+                continue  # "(1990)" or "(250)": no reference number
+            s, e = passage.start + m.start(), passage.start + m.end()
+            group += 1
+            for n in numbers:
+                new.append(
+                    Citation(
+                        id="",
+                        document_id=document.id,
+                        passage_id=passage.id,
+                        start=s,
+                        end=e,
+                        text=document.text[s:e],
+                        names=[],
+                        et_al=False,
+                        year="",
+                        number=n,
+                        group=group,
+                    )
+                )
+    if not new:
+        return found
+    out = sorted([*found, *new], key=attrgetter("start", "end"))
+    for i, c in enumerate(out, 1):
+        c.id = f"{document.id}/c{i}"
+    return out
 
 
 def _footnote_marks_dropped(citations: list[Citation], index: ReferenceIndex, numbered: bool) -> list[Citation]:

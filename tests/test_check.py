@@ -1112,3 +1112,29 @@ def test_a_work_listed_twice_is_found_and_a_year_letter_no_entry_has_is_named(tm
     assert "the list has [1] 2019a, [2] 2019b" in betsch["message"]
     assert betsch_a["status"] == "ok"
     assert any("duplicate-entry" in p["problems"] for p in report["reference_problems"])
+
+
+def test_numbers_in_parentheses_cite_a_numbered_list_but_an_enumeration_does_not(tmp_path):
+    """Some journals cite '(1)', '(2,3)': against a numbered list such citations were not read,
+    and every entry was 'never cited'. '(1) a review and (2) a meta-analysis' is a list of
+    steps, and '(1990)' no reference number."""
+    doc = tmp_path / "paper.md"
+    doc.write_text(
+        "# Paper\n\nStatins reduce events (1). Lower targets help further (2,3), and we did (1) a review and (2) a "
+        "meta-analysis. Costs fell in 1990 (4-5) and (1990).\n\n## References\n\n"
+        "1. Baigent C, Keech A. Efficacy and safety of cholesterol-lowering treatment. Lancet. 2005;366(9493):1267-78.\n"
+        "2. Sever PS, Dahlof B. Prevention of coronary events. Lancet. 2003;361(9364):1149-58.\n"
+        "3. Cannon CP, Braunwald E. Intensive versus moderate lipid lowering. N Engl J Med. 2004;350(15):1495-504.\n"
+        "4. Ridker PM. Rosuvastatin to prevent vascular events. N Engl J Med. 2008;359(21):2195-207.\n"
+        "5. Mach F. ESC guidelines. Eur Heart J. 2020;41(1):111-88.\n",
+        encoding="utf-8",
+    )
+    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
+    assert [(c["text"], c["reference"], c["status"]) for c in report["citations"]] == [
+        ("(1)", 1, "ok"),
+        ("(2,3)", 2, "ok"),
+        ("(2,3)", 3, "ok"),
+        ("(4-5)", 4, "ok"),
+        ("(4-5)", 5, "ok"),
+    ]
+    assert report["uncited"] == []
