@@ -1185,6 +1185,14 @@ def _malformed(c: Citation, style: Style) -> list[str]:
         notes.append("a comma is missing between the author and the year")
     if c.narrative and len(c.names) > 1 and "&" in c.text.split("(", 1)[0]:
         notes.append("'and' between the authors in the running text ('&' is for citations in parentheses)")
+    if not c.narrative and not c.continuation and c.names and c.year and c.year in c.text:
+        head = c.text[: c.text.index(c.year)]
+        if len(c.names) > 1 and style.joiner == "&" and " and " in head and " & " not in head:
+            notes.append(f"{style.name} joins the authors with '&' in parentheses")
+        elif len(c.names) > 1 and style.joiner == "and" and " & " in head:
+            notes.append(f"{style.name} joins the authors with 'and'")
+        if not style.comma and head.rstrip().endswith(",") and not c.initials:
+            notes.append(f"{style.name} puts no comma between the author and the year")
     return notes
 
 

@@ -1138,3 +1138,45 @@ def test_numbers_in_parentheses_cite_a_numbered_list_but_an_enumeration_does_not
         ("(4-5)", 5, "ok"),
     ]
     assert report["uncited"] == []
+
+
+@pytest.mark.parametrize(
+    "text,flagged,note",
+    [
+        pytest.param(
+            "Risk (Tversky & Kahneman, 1992), loss (Kahneman and Tversky, 1979), (Smith & Jones, 2010).",
+            "Kahneman and Tversky, 1979",
+            "APA 7 joins the authors with '&' in parentheses",
+            id="apa-and",
+        ),
+        pytest.param(
+            "Risk (Tversky and Kahneman, 1992), loss (Kahneman & Tversky, 1979), (Smith and Jones, 2010).",
+            "Kahneman & Tversky, 1979",
+            "Harvard joins the authors with 'and'",
+            id="harvard-ampersand",
+        ),
+        pytest.param(
+            "Risk (Tversky and Kahneman 1992), loss (Kahneman and Tversky 1979), (Ostrom, 1990), (Smith and Jones 2010).",
+            "Ostrom, 1990",
+            "Chicago author-date puts no comma between the author and the year",
+            id="chicago-comma",
+        ),
+    ],
+)
+def test_a_citation_off_the_documents_style_is_malformed(tmp_path, text, flagged, note):
+    """Each style's joiner and comma were named in the advice but never checked: '(Kahneman and
+    Tversky, 1979)' in an APA document, '&' in a Harvard one, '(Ostrom, 1990)' among Chicago's
+    comma-less citations all passed."""
+    _, report = check_files(
+        tmp_path,
+        text + "\n",
+        "refs.txt",
+        "Kahneman, D., & Tversky, A. (1979). Prospect theory. Econometrica, 47(2), 263–291.\n"
+        "Ostrom, E. (1990). Governing the commons. Cambridge University Press.\n"
+        "Smith, J., & Jones, K. (2010). A book. Penguin.\n"
+        "Tversky, A., & Kahneman, D. (1992). Advances in prospect theory. Journal of Risk and Uncertainty, 5(4), "
+        "297–323.\n",
+    )
+    wrong = [(c["text"], c["problems"]) for c in report["citations"] if c["status"] != "ok"]
+    assert wrong == [(flagged, ["malformed"])]
+    assert note in next(c["message"] for c in report["citations"] if c["text"] == flagged)
