@@ -84,6 +84,7 @@ CITATION_PROBLEM_VOCABULARY: dict[str, tuple[str, str]] = {
         "error",
         "the year printed is not the entry's (resolved only for a one-digit or swapped-digit typo, or a year off by one)",
     ),
+    "wrong-author-order": ("warning", "the authors named in another order than the entry's"),
     "wrong-year-suffix": ("error", "a year letter none of the entries of those authors and that year has"),
     "needs-short-title": (
         "error",

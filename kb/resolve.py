@@ -1217,6 +1217,8 @@ def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
     if not c.names or index.exact(c.names[0], _year_value(c.year)):
         return
     year = _year_value(c.year)
+    if len(c.names) > 1 and _reordered(c.names, year, index):
+        return  # "Kahneman & Tversky" for Tversky & Kahneman: every name is an author
     names = None
     for k in range(1, len(c.names)):
         if index.exact(c.names[k], year):
@@ -1231,6 +1233,20 @@ def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
                 break
     if names is not None:
         _trim_to(c, names)
+
+
+def _reordered(names: list[str], year: int | None, index: ReferenceIndex) -> list[int]:
+    """The entries of that year whose authors are these names in another order."""
+    wanted = sorted(name_key(n) for n in names)
+    refs = index.references
+    return [
+        i
+        for i in index.by_year.get(year, ())
+        if len(refs[i].families) == len(names)
+        and not refs[i].et_al
+        and sorted(map(name_key, refs[i].families)) == wanted
+        and name_key(refs[i].families[0]) != name_key(names[0])
+    ]
 
 
 def _trim_to(c: Citation, names: list[str]) -> None:
@@ -1375,6 +1391,11 @@ def _resolve_one(
         base = index.fuzzy(surname, year)
         if base:
             problems.append("misspelt-name")  # several near-ties stay candidates: ambiguous below
+    if not base and len(c.names) > 1:
+        swapped = _reordered(c.names, year, index)
+        if len(swapped) == 1:
+            problems.append("wrong-author-order")
+            base = swapped
     if not base and year is not None:
         typos = index.one_typo_off(surname, year)
         fitting = [i for i in typos if _form_fits(c, refs[i])] or typos
@@ -1548,6 +1569,8 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
     author_date = c.number is None and c.key is None
     if author_date:
         problems = problems + _form_problems(c, ref, style)
+        if "wrong-author-order" in problems:  # every name is right, in the wrong place
+            problems = [p for p in problems if p not in ("wrong-co-author", "co-author-missing")]
         if _malformed(c, style):
             problems.append("malformed")
     c.problems = _ordered(problems)
@@ -1578,6 +1601,8 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
         reasons.append(f"the name is spelt {ref.families[0]!r} in the list")
     if "wrong-year" in c.problems:
         reasons.append(f"the year is {ref.year} in the list, not {c.year}")
+    if "wrong-author-order" in c.problems:
+        reasons.append(f"the list names the authors in the order {' & '.join(ref.families)}")
     if "et-al-for-few-authors" in c.problems:
         reasons.append(f"'et al.' is for {style.et_al_from} or more authors; this work has {count}")
     if "et-al-missing" in c.problems:

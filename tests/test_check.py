@@ -1180,3 +1180,23 @@ def test_a_citation_off_the_documents_style_is_malformed(tmp_path, text, flagged
     wrong = [(c["text"], c["problems"]) for c in report["citations"] if c["status"] != "ok"]
     assert wrong == [(flagged, ["malformed"])]
     assert note in next(c["message"] for c in report["citations"] if c["text"] == flagged)
+
+
+def test_authors_named_in_another_order_are_found_and_told_their_order(tmp_path):
+    """'(Kahneman & Tversky, 1992)' for the list's Tversky & Kahneman 1992 was cut to 'Tversky,
+    1992' and told to name Kahneman, who was named."""
+    _, report = check_files(
+        tmp_path,
+        "Risk (Kahneman & Tversky, 1992) and (Kahneman & Tversky, 1979).\n",
+        "refs.txt",
+        "Kahneman, D., & Tversky, A. (1979). Prospect theory. Econometrica, 47(2), 263–291.\n"
+        "Tversky, A., & Kahneman, D. (1992). Advances in prospect theory. Journal of Risk and Uncertainty, 5(4), "
+        "297–323.\n",
+    )
+    swapped, right = report["citations"]
+    assert (swapped["text"], swapped["reference"], swapped["problems"]) == (
+        "Kahneman & Tversky, 1992",
+        2,
+        ["wrong-author-order"],
+    )
+    assert 'should read "Tversky & Kahneman, 1992"' in swapped["message"] and right["status"] == "ok"
