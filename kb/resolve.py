@@ -864,6 +864,7 @@ def _plain_part(part: str, start: int) -> Citation | None:
     )
 
 
+_PUBLISHED_BY = re.compile(r"\b(?:Press|Publish\w*|Verlag|Books)$")
 _CITED_IN = re.compile(r"\b(?:as\s+)?(?:cited|quoted)\s+in\b", re.I)
 
 
@@ -885,6 +886,10 @@ def _parse_any_part(part: str, start: int, previous: Citation | None) -> list[Ci
         names = [g["org"]] if g["org"] else _split_names(g["names"])
         first_word = names[0].split()[0]
         lone = "," in g["sep"] and len(names) == 1 and names[0] == first_word  # "(Both, 1967)" is a citation
+        if g["org"] and _PUBLISHED_BY.search(names[0]) and part[: m.start()].rstrip().endswith(":"):
+            # a note's publication facts, "(Cambridge: Cambridge University Press, 1990)", cite nothing
+            pos = m.end()
+            continue
         if not g["etal"] and (names[0] in _DATE_WORDS or (first_word in _NOT_NAMES and not lone)):
             # "Table 1 Smith, 2010", "In Smith and Jones, 2010", "December 2018": look again after the word
             pos = m.start("names") + len(first_word)

@@ -160,6 +160,10 @@ def test_exit_code_0_when_all_is_well(tmp_path):
         pytest.param("Technologies (ICTs, henceforth) matter.", id="abbreviation"),
         pytest.param("The sessions took place in 2018 and (1970-1980) before.", id="year-and-range"),
         pytest.param("See the portal (latvija.lv) for details.", id="not-a-citation"),
+        pytest.param(
+            "Elinor Ostrom, *Governing the Commons* (Cambridge: Cambridge University Press, 1990), 45.",
+            id="a-notes-publication-facts",
+        ),
     ],
 )
 def test_never_a_citation(tmp_path, sentence):
