@@ -631,3 +631,36 @@ def test_apa_translators_publishers_undated_entries_and_a_cochrane_issue(tmp_pat
     assert bourdieu["publisher"] == "Greenwood" and "publisher-place" not in bourdieu
     assert jones["problems"] == [] and smith["problems"] == []
     assert (cochrane.get("volume"), cochrane["issue"], cochrane["page"]) == (None, "1", "CD004816")
+
+
+def test_harvard_news_and_web_pages_and_an_ieee_proceedings_cut_in_two(tmp_path):
+    """'BBC News' came out as a person, News, B. B. C., with the newspaper and day in the title;
+    'Trust in government, UK: 2022' lost ', UK: 2022'; IEEE's 'in Proc. Adv. Neural Inf. Process.
+    Syst. (NIPS), 2012' the start of its name and its type."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "BBC News (2020) 'Coronavirus: UK enters lockdown', BBC News, 23 March. Available at: "
+        "https://www.bbc.co.uk/news/uk-52012432 (Accessed: 1 May 2020).\n"
+        "Office for National Statistics (2022) Trust in government, UK: 2022. Available at: https://www.ons.gov.uk "
+        "(Accessed: 3 May 2023).\n",
+        encoding="utf-8",
+    )
+    bbc, ons = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert (bbc["author"], bbc["title"], bbc["container-title"]) == (
+        [{"literal": "BBC News"}],
+        "Coronavirus: UK enters lockdown",
+        "BBC News",
+    )
+    assert ons["title"] == "Trust in government, UK: 2022"
+    ieee = tmp_path / "ieee.txt"
+    ieee.write_text(
+        '[1] A. Krizhevsky, I. Sutskever, and G. E. Hinton, "ImageNet classification with deep convolutional neural '
+        'networks," in Proc. Adv. Neural Inf. Process. Syst. (NIPS), 2012, pp. 1097–1105.\n',
+        encoding="utf-8",
+    )
+    (paper,) = json.loads(CliRunner().invoke(cli, ["parse", str(ieee), "--csl"]).output)
+    assert (paper["type"], paper["container-title"], paper["page"]) == (
+        "paper-conference",
+        "Proc. Adv. Neural Inf. Process. Syst. (NIPS)",
+        "1097-1105",
+    )

@@ -153,6 +153,10 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
         segs = _day_before_volume(segs)
     if "date" in labels and "title" in labels:
         segs = _year_opening_title(segs)
+    if "container-title" in labels and "journal" in labels:
+        segs = _proceedings_name(segs)
+    if "title" in labels:
+        segs = _title_tail(segs)
     if labels and labels[0] == "title" and "author" not in labels and "editor" not in labels:
         # MLA's corporate author, its full stop then the title, read as one title: "Food and
         # Agriculture Organization of the United Nations. The State of World Fisheries ..."
@@ -263,6 +267,77 @@ def _issue_and_pages(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     for lab, text in segs:
         m = _ISSUE_THEN_PAGES.fullmatch(text.strip()) if lab != "journal" else None
         out += [("volume", m.group(1)), ("pages", m.group(2))] if m else [(lab, text)]
+    return out
+
+
+_IN_PROCEEDINGS = re.compile(r"\s*in:?\s", re.I)
+_ACRONYM_FIRST = re.compile(r"\s*(\([A-Z][A-Za-z]*[A-Z][A-Za-z]*'?\d{0,4}\)),?\s*(.*)", re.S)
+
+
+def _proceedings_name(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """IEEE's proceedings cut in two, "in Proc. Adv." and "Neural Inf. Process. Syst.", one name
+    again; its acronym, read with the date ("(NIPS), 2012,"), goes with it.
+
+    >>> _proceedings_name([("container-title", "in Proc. Adv."), ("journal", "Neural Inf. Process. Syst."),
+    ...     ("date", "(NIPS), 2012,")])
+    [('container-title', 'in Proc. Adv. Neural Inf. Process. Syst. (NIPS),'), ('date', '2012,')]
+    """
+    for k in range(len(segs) - 1):
+        (lab, text), (nxt, name) = segs[k], segs[k + 1]
+        if lab == "container-title" and nxt == "journal" and _IN_PROCEEDINGS.match(text):
+            merged, rest = f"{text.rstrip()} {name.strip()}", segs[k + 2 :]
+            m = _ACRONYM_FIRST.fullmatch(rest[0][1]) if rest and rest[0][0] == "date" else None
+            if m:
+                merged = f"{merged.rstrip(', ')} {m.group(1)},"
+                rest = [("date", m.group(2))] + rest[1:] if m.group(2).strip() else rest[1:]
+            return [*segs[:k], ("container-title", merged), *rest]
+    return segs
+
+
+_QUOTED_THEN_MORE = re.compile(r"\s*(['‘\"“])(.+?)(['’\"”]),\s+(.+)", re.S)
+_DAY_MONTH_END = re.compile(r",\s*(\d{1,2}\s+[A-Z][a-z]+\.?|[A-Z][a-z]+\s+\d{1,2}\.?)\s*$")
+
+
+def _title_tail(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """What the labeller ran into a title: Harvard's newspaper or web page, "'Coronavirus: UK
+    enters lockdown', BBC News, 23 March." (the title in quotes, then where and when it
+    appeared); and the title's own end read as a place and a date, "Trust in government, | UK: |
+    2022." after the entry's date.
+
+    >>> _title_tail([("title", "'Coronavirus: UK enters lockdown', BBC News, 23 March.")])
+    [('title', "'Coronavirus: UK enters lockdown',"), ('container-title', 'BBC News,'), ('date', '23 March.')]
+    >>> _title_tail([("date", "(2022)"), ("title", "Trust in government,"), ("location", "UK:"), ("date", "2022.")])
+    [('date', '(2022)'), ('title', 'Trust in government, UK: 2022.')]
+    """
+    out: list[tuple[str, str]] = []
+    k = 0
+    while k < len(segs):
+        lab, text = segs[k]
+        m = _QUOTED_THEN_MORE.fullmatch(text) if lab == "title" and "container-title" not in dict(segs) else None
+        if m and m.group(4).strip():
+            rest = m.group(4).strip()
+            when = _DAY_MONTH_END.search(rest)
+            out.append(("title", f"{m.group(1)}{m.group(2)}{m.group(3)},"))
+            out.append(("container-title", rest[: when.start()] + "," if when else rest))
+            if when:
+                out.append(("date", when.group(1)))
+            k += 1
+            continue
+        dated_before = any(lb == "date" for lb, _ in out)
+        if (
+            lab == "title"
+            and dated_before
+            and k + 2 < len(segs)
+            and segs[k + 1][0] == "location"
+            and segs[k + 1][1].rstrip().endswith(":")
+            and segs[k + 2][0] == "date"
+            and text.rstrip().endswith(",")
+        ):
+            out.append(("title", f"{text.strip()} {segs[k + 1][1].strip()} {segs[k + 2][1].strip()}"))
+            k += 3
+            continue
+        out.append((lab, text))
+        k += 1
     return out
 
 

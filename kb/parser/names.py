@@ -391,11 +391,25 @@ def _initials_only(chunks: list[list[str]]) -> bool:
     return has_initials
 
 
+_ACRONYM_WORD = re.compile(r"[A-Z]{3,6}")
 _COUNTRY_INITIALS = frozenset({"U.S.", "U.K.", "E.U.", "U.N.", "U.S.A."})
 
 
 def is_organisation(text: str) -> bool:
+    """Whether a printed name is a group's: a word groups call themselves, or an acronym first
+    with a word that is no initial after it ("BBC News", "NHS England").
+
+    >>> is_organisation("BBC News"), is_organisation("SMITH J"), is_organisation("Centers for Disease Control")
+    (True, False, True)
+    """
     words = text.split()
+    if (
+        2 <= len(words) <= 4
+        and "," not in text
+        and _ACRONYM_WORD.fullmatch(words[0])
+        and any(not w.isupper() and not _is_initials(w) for w in words[1:])
+    ):
+        return True
     if len(words) == 1:
         w = words[0].strip(".,;:")
         return (w.isupper() and len(w) >= 2 and not _is_initials(w)) or _has_org_word(w)
