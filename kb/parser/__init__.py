@@ -506,46 +506,55 @@ def _marked_entries(lines: list[str]) -> list[tuple[int, str]] | None:
     >>> _marked_entries(["1. Baigent C. Efficacy of", "2005. Lancet.", "2. Sever PS. Prevention. Lancet. 2003."])
     [(1, '1. Baigent C. Efficacy of 2005. Lancet.'), (3, '2. Sever PS. Prevention. Lancet. 2003.')]
     """
-    entries: list[list[tuple[int, str]]] = []
     number: int | None = None
-    wrapped = False
-    for i, ln in enumerate(lines, 1):
-        if not ln.strip():
-            continue
+
+    def starts(ln: str) -> bool:
+        nonlocal number
         m = _ITEM_MARK.match(ln)
-        n = int(m.group(2) or m.group(3)) if m and not m.group(1) else None
-        starts = m is not None and (m.group(1) is not None or number is None or n == number + 1)
-        if starts and m is not None and not m.group(1):
+        if m is None:
+            return False
+        if m.group(1):  # a bullet
+            return True
+        n = int(m.group(2) or m.group(3))
+        if number is None or n == number + 1:
             number = n
-        if starts:
-            entries.append([(i, ln.strip())])
-        elif not entries:
-            return None  # text before the first item: not a marked list
-        else:
-            entries[-1].append((i, ln.strip()))
-            wrapped = True
-    if not wrapped or len(entries) < 2:
-        return None
-    return [(e[0][0], " ".join(t for _, t in e)) for e in entries]
+            return True
+        return False
+
+    return _grouped(lines, starts)
 
 
 def _hanging_entries(lines: list[str]) -> list[tuple[int, str]] | None:
     """A list with a hanging indent, as a Markdown list reads once its bullets are dropped: an
     entry starts at the margin and its wrapped lines are indented. None unless every entry
-    starts at the margin (the first line too) and some line is indented.
+    starts at the margin (the first line too) and some line is indented by two spaces or more.
 
     >>> _hanging_entries(["Kahneman, D. (1979). Prospect theory: An", "  analysis of risk.", "Ostrom, E. (1990)."])
     [(1, 'Kahneman, D. (1979). Prospect theory: An analysis of risk.'), (3, 'Ostrom, E. (1990).')]
     """
+
+    def starts(ln: str) -> bool | None:
+        if not ln[:1].isspace():
+            return True
+        return False if ln.startswith("  ") else None
+
+    return _grouped(lines, starts)
+
+
+def _grouped(lines: list[str], starts: Callable[[str], bool | None]) -> list[tuple[int, str]] | None:
+    """Lines gathered into entries: each line that ``starts`` says begins one, the lines after it
+    wrapped onto it. None when ``starts`` refuses a line (None), the first line begins nothing, no
+    entry is wrapped, or there is one entry only: the list is not of this kind."""
     entries: list[list[tuple[int, str]]] = []
     wrapped = False
     for i, ln in enumerate(lines, 1):
         if not ln.strip():
             continue
-        if not ln[:1].isspace():
-            entries.append([(i, ln.strip())])
-        elif not entries or not ln.startswith("  "):
+        begins = starts(ln)
+        if begins is None or (not begins and not entries):
             return None
+        if begins:
+            entries.append([(i, ln.strip())])
         else:
             entries[-1].append((i, ln.strip()))
             wrapped = True
