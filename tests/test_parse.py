@@ -664,3 +664,25 @@ def test_harvard_news_and_web_pages_and_an_ieee_proceedings_cut_in_two(tmp_path)
         "Proc. Adv. Neural Inf. Process. Syst. (NIPS)",
         "1097-1105",
     )
+
+
+def test_apa_translators_with_an_edition_or_read_as_editors(tmp_path):
+    """'(M. Cook, Trans.; 2nd ed.)' gave a second translator 'Trans'; '(F. W. Truscott & F. L.
+    Emory, Trans.)', labelled as editors, lost its translators."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Piaget, J. (1952). The origins of intelligence in children (M. Cook, Trans.; 2nd ed.). International "
+        "Universities Press.\n"
+        "Laplace, P. S. (1951). A philosophical essay on probabilities (F. W. Truscott & F. L. Emory, Trans.). Dover.\n",
+        encoding="utf-8",
+    )
+    piaget, laplace = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert piaget["translator"] == [{"family": "Cook", "given": "M."}] and piaget["edition"] == "2"
+    assert (
+        laplace["translator"]
+        == [
+            {"family": "Truscott", "given": "F. W."},
+            {"family": "Emory", "given": "F. L."},
+        ]
+        and "editor" not in laplace
+    )

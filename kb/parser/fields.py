@@ -274,6 +274,8 @@ def pages(text: str) -> str:
     return norm_pages(text)
 
 
+_TRANSLATED = re.compile(r"[,;]?\s*\b(?:Trans(?:l|lated|lators?)?)\b\.?(?:\s*by\b)?", re.I)
+_EDITED = re.compile(r"\b(?:Eds?|Editors?|Edited)\b", re.I)
 _APA_DATE = re.compile(r"\s*\((?:1[5-9]\d\d|20\d\d|n\.\s?d\.|in press)", re.I)
 _PRESENTED = re.compile(r"(?:paper\s+)?presented at\s+(?:the\s+)?(.*)", re.I)
 
@@ -293,12 +295,16 @@ def to_csl(
         names, et_al = parse_names(first["author"], orders.get("author"))
         if names:
             csl["author"] = names
+    if "editor" in first and _TRANSLATED.search(first["editor"]) and not _EDITED.search(first["editor"]):
+        # "(F. W. Truscott & F. L. Emory, Trans.)" read as editors: the translators
+        first.setdefault("translator", first.pop("editor"))
     if "editor" in first:
         ed, _ = parse_names(first["editor"], orders.get("editor"))
         if ed:
             csl["editor"] = ed
-    if "translator" in first:  # APA's "(J. Strachey, Trans.)": the parentheses are the list's
-        tr, _ = parse_names(first["translator"].strip().rstrip(".,;").strip("()"), orders.get("editor"))
+    if "translator" in first:  # APA's "(J. Strachey, Trans.)": the parentheses and role are the list's
+        names = _TRANSLATED.sub("", first["translator"].strip().strip("()").rstrip(".,;)").strip("()"))
+        tr, _ = parse_names(names.strip(" ,;"), orders.get("editor"))
         if tr:
             csl["translator"] = tr
     if "title" in first:
