@@ -2001,9 +2001,51 @@ def _author_page(
             c.raw_etal = (m.group("etal") or "").strip()
             c.initials = (m.group("title") or "").strip(" *_“”\"'‘’")  # the short title, while unresolved
             new.append(c)
+        if not index.by_label:
+            new += _pages_after_a_name(passage, document, index, taken, new)
     for i, c in enumerate(sorted([*found, *new], key=attrgetter("start", "end")), 1):
         c.id = f"{document.id}/c{i}"
     return [c for c in found if c.year or not c.names], [*new, *(c for c in found if c.names and not c.year)]
+
+
+_PAGE_ONLY = regex.compile(r"\((\d{1,4}(?:\s*[-–]\s*\d{1,4})?)\)")
+_SENTENCE_START = regex.compile(r"(?:^|[.!?]\s+)(?=[^.!?]*\Z)")
+
+
+def _pages_after_a_name(
+    passage: Passage, document: Document, index: ReferenceIndex, taken: list[tuple[int, int]], new: list[Citation]
+) -> list[Citation]:
+    """MLA's page alone after a sentence that names the author: "Putnam traces the decline
+    (45–48)." The nearest name before it in the sentence that is a first author of the list is
+    the author; a number that looks like a year is not read."""
+    out: list[Citation] = []
+    spans = taken + [(c.start - 1, c.end + 1) for c in new]
+    for m in _PAGE_ONLY.finditer(passage.text):
+        s, e = passage.start + m.start(), passage.start + m.end()
+        if any(a < e and s < b for a, b in spans) or any(
+            1500 <= int(n) <= 2099 for n in regex.findall(r"\d+", m.group(1))
+        ):
+            continue
+        before = passage.text[: m.start()]
+        sentence = before[_SENTENCE_START.search(before).end() :]
+        names = [w for w in _CAPITAL_WORD.findall(sentence) if w not in _NOT_NAMES and index.same_author(w)]
+        if not names:
+            continue
+        c = Citation(
+            id="",
+            document_id=document.id,
+            passage_id=passage.id,
+            start=s + 1,
+            end=e - 1,
+            text=document.text[s + 1 : e - 1],
+            names=[names[-1]],
+            et_al=False,
+            year="",
+            locator=m.group(1),
+            narrative=True,
+        )
+        out.append(c)
+    return out
 
 
 _PAGE_RANGE_END = re.compile(r"\s*[-–]\s*\d{1,5}(?=\))")

@@ -1204,3 +1204,19 @@ def test_authors_named_in_another_order_are_found_and_told_their_order(tmp_path)
         ["wrong-author-order"],
     )
     assert 'should read "Tversky & Kahneman, 1992"' in swapped["message"] and right["status"] == "ok"
+
+
+def test_an_mla_page_after_a_sentence_naming_the_author(tmp_path):
+    """MLA cites a page alone when the sentence names the author: 'Putnam traces the decline
+    (45–48).' left Putnam 'never cited'. A number in a sentence naming no author of the list,
+    '(1) a survey', '(3)', is not read."""
+    doc = tmp_path / "essay.md"
+    doc.write_text(
+        "# Essay\n\nPutnam traces the decline of civic life (45–48). We did (1) a survey and it held (3).\n\n"
+        "## Works Cited\n\n"
+        "Putnam, Robert D. Bowling Alone: The Collapse and Revival of American Community. Simon & Schuster, 2000.\n",
+        encoding="utf-8",
+    )
+    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
+    assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [("45–48", "ok", 1)]
+    assert report["uncited"] == []
