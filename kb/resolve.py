@@ -864,6 +864,7 @@ def _plain_part(part: str, start: int) -> Citation | None:
     )
 
 
+_LEADING_NAMES = regex.compile(rf"({_NAME1}(?:\s*,\s*{_NAME1})*)\s*,\s*")
 _PUBLISHED_BY = re.compile(r"\b(?:Press|Publish\w*|Verlag|Books)$")
 _CITED_IN = re.compile(r"\b(?:as\s+)?(?:cited|quoted)\s+in\b", re.I)
 
@@ -897,6 +898,13 @@ def _parse_any_part(part: str, start: int, previous: Citation | None) -> list[Ci
         raw_etal = (g["etal"] or "").strip(" ,")
         missing_comma = "," not in g["sep"]
         locator = g["locator"] or (f"p. {g['page']}" if g["page"] else None) or g["cpage"]
+        first_start = m.start("names")
+        if not out and not g["org"] and not g["initials"]:
+            # "(Tversky, Kahneman, 1992)": names before, commas only between them, the '&' left out
+            lead = _LEADING_NAMES.fullmatch(part, 0, m.start("names"))
+            if lead:
+                names = _split_names(lead.group(1)) + names
+                first_start = 0
         cites = _year_citations(
             g["years"],
             m.start("years"),
@@ -907,7 +915,7 @@ def _parse_any_part(part: str, start: int, previous: Citation | None) -> list[Ci
             missing_comma,
             locator,
             m.end(),
-            first_start=m.start("names"),
+            first_start=first_start,
             continuation=False,
             initials=(g["initials"] or "").strip(),
         )
@@ -1191,8 +1199,10 @@ def _malformed(c: Citation, style: Style) -> list[str]:
     if c.narrative and len(c.names) > 1 and "&" in c.text.split("(", 1)[0]:
         notes.append("'and' between the authors in the running text ('&' is for citations in parentheses)")
     if not c.narrative and not c.continuation and c.names and c.year and c.year in c.text:
-        head = c.text[: c.text.index(c.year)]
-        if len(c.names) > 1 and style.joiner == "&" and " and " in head and " & " not in head:
+        head = " ".join(c.text[: c.text.index(c.year)].split()) + " "  # "Bovaird &\nOstrom": one line
+        if len(c.names) > 1 and not c.et_al and " and " not in head and " & " not in head:
+            notes.append(f"'{style.joiner}' is missing before the last author")
+        elif len(c.names) > 1 and style.joiner == "&" and " and " in head and " & " not in head:
             notes.append(f"{style.name} joins the authors with '&' in parentheses")
         elif len(c.names) > 1 and style.joiner == "and" and " & " in head:
             notes.append(f"{style.name} joins the authors with 'and'")
@@ -1224,6 +1234,14 @@ def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
     year = _year_value(c.year)
     if len(c.names) > 1 and _reordered(c.names, year, index):
         return  # "Kahneman & Tversky" for Tversky & Kahneman: every name is an author
+    words = c.names[0].split()
+    if len(c.names) == 1 and len(words) == 2 and not c.et_al:
+        # "(Tversky Kahneman, 1992)": two authors, the '&' left out, read as one two-word name
+        fits = index.exact(words[0], year)
+        refs = index.references
+        if any(len(refs[i].families) == 2 and name_key(refs[i].families[1]) == name_key(words[1]) for i in fits):
+            c.names = words
+            return
     names = None
     for k in range(1, len(c.names)):
         if index.exact(c.names[k], year):

@@ -1220,3 +1220,23 @@ def test_an_mla_page_after_a_sentence_naming_the_author(tmp_path):
     report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
     assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [("45–48", "ok", 1)]
     assert report["uncited"] == []
+
+
+def test_two_authors_without_their_ampersand_are_found_and_told_it_is_missing(tmp_path):
+    """'(Tversky, Kahneman, 1992)' was a citation of Kahneman 1992, missing; '(Tversky Kahneman,
+    1992)' of an author named 'Tversky Kahneman'."""
+    _, report = check_files(
+        tmp_path,
+        "Risk (Tversky, Kahneman, 1992) and (Tversky Kahneman, 1992), as (Villamayor Tomás, 2010).\n",
+        "refs.txt",
+        "Tversky, A., & Kahneman, D. (1992). Advances in prospect theory. Journal of Risk and Uncertainty, 5(4), "
+        "297–323.\n"
+        "Villamayor Tomás, S. (2010). Irrigation. Ecology and Society, 15(1), 12.\n",
+    )
+    got = [(c["text"], c["reference"], c["problems"]) for c in report["citations"]]
+    assert got == [
+        ("Tversky, Kahneman, 1992", 1, ["malformed"]),
+        ("Tversky Kahneman, 1992", 1, ["malformed"]),
+        ("Villamayor Tomás, 2010", 2, []),
+    ]
+    assert "'&' is missing before the last author" in report["citations"][0]["message"]
