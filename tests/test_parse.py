@@ -686,3 +686,20 @@ def test_apa_translators_with_an_edition_or_read_as_editors(tmp_path):
         ]
         and "editor" not in laplace
     )
+
+
+def test_spanish_portuguese_and_french_publishers(tmp_path):
+    """'Editorial Sudamericana' was read as a journal; 'Editora Paz e Terra' ran into the title."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "García Márquez, G. (1967). Cien años de soledad. Editorial Sudamericana.\n"
+        "Freire, P. (1970). Pedagogia do oprimido. Editora Paz e Terra.\n"
+        "Bourdieu, P. (1979). La distinction. Éditions de Minuit.\n",
+        encoding="utf-8",
+    )
+    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert [(i["type"], i["title"], i["publisher"]) for i in items] == [
+        ("book", "Cien años de soledad", "Editorial Sudamericana"),
+        ("book", "Pedagogia do oprimido", "Editora Paz e Terra"),
+        ("book", "La distinction", "Éditions de Minuit"),
+    ]

@@ -139,6 +139,11 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
             ("publisher", t) if lab in ("journal", "container-title") and _PUBLISHER.search(t) else (lab, t)
             for lab, t in segs
         ]
+    if "publisher" not in labels and labels and labels[-1] == "title":
+        m = _TITLE_THEN_PUBLISHER.fullmatch(segs[-1][1].strip())
+        if m:
+            segs = [*segs[:-1], ("title", m.group(1)), ("publisher", m.group(2))]
+            labels = [lab for lab, _ in segs]
     if "editor" in labels and "container-title" in labels:
         segs = _springer_series(segs)
         labels = [lab for lab, _ in segs]
@@ -407,8 +412,11 @@ def _book_and_chapter(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 _PERIODICAL = {"volume", "issue", "pages"}
 _PUBLISHER = re.compile(
     r"\b(?:Press|Publish(?:ing|ers?)|Macmillan|Routledge|Springer|Wiley|Elsevier|SAGE|Palgrave|Verlag|Books|"
-    r"Elgar|Blackwell|Earthscan|Polity|Norton|Penguin|Brookings|Kluwer|Bloomsbury|Russell Sage Foundation)\b"
+    r"Elgar|Blackwell|Earthscan|Polity|Norton|Penguin|Brookings|Kluwer|Bloomsbury|Russell Sage Foundation|"
+    r"Editorial|Editora|Ediciones|[ÉE]ditions|Edizioni|Editore|Presses|Uitgeverij|Forlag)\b"
 )
+# a publisher the labeller ran into the title: "Pedagogia do oprimido. Editora Paz e Terra."
+_TITLE_THEN_PUBLISHER = re.compile(rf"(.+?[.?!])\s+([^.?!]*{_PUBLISHER.pattern}[^.?!]*\.?)")
 _TWO_LETTERS = re.compile(r"[^\W\d_]{2,}")
 
 
