@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 from kb.formats.bibtex import bibtex_escape, protect_case, to_bibtex  # noqa: F401
-from kb.formats.csljson import csl_items, implied_genre, to_csljson  # noqa: F401
+from kb.formats.csljson import ET_AL, csl_items, implied_genre, to_csljson  # noqa: F401
 from kb.formats.ris import to_ris  # noqa: F401
 from kb.normalise import family
 from kb.records import Work
@@ -35,7 +37,7 @@ def format_references(
 
     if not works:
         return {}
-    items = csl_items(works)
+    items = formatting_items(works, style)
     for item in items:
         if "page" in item:
             item["page"] = str(item["page"])
@@ -65,6 +67,28 @@ def format_references(
     return out
 
 
+_LOWER_AFTER_HYPHEN = re.compile(r"(?<=\w-)(\w)")
+
+
+def formatting_items(works: Sequence[Work], style: str) -> list[dict[str, Any]]:
+    """The CSL items a style formats: a printed "et al." as a last author ``{"literal":
+    "others"}`` (which :func:`tidy` prints as "et al."), and, for the styles that print initials,
+    a hyphenated given name's second part capitalised ("Jae-won" gives "J.-W.", where citeproc-py
+    gave "J.-. won .")."""
+    items = csl_items(works)
+    for work, item in zip(works, items, strict=True):
+        if work.et_al and item.get("author"):
+            item["author"] = [*item["author"], dict(ET_AL)]
+        if style in ("apa", "ieee") and item.get("author"):
+            item["author"] = [
+                {**n, "given": _LOWER_AFTER_HYPHEN.sub(lambda m: m.group(1).upper(), n["given"])}
+                if "-" in str(n.get("given") or "")
+                else n
+                for n in item["author"]
+            ]
+    return items
+
+
 # HTML's special characters in field values, as private-use characters while citeproc-py formats
 # them (no case change or punctuation rule touches those), then as HTML escapes
 SHIELD = str.maketrans({"&": "\ue000", "<": "\ue001", ">": "\ue002"})
@@ -81,9 +105,14 @@ def shield(value):
     return value
 
 
-_APA_ROLE = re.compile(r"(, |\()((?:eds?|trans)\.(?: & (?:eds?|trans)\.)?)(\))")
-# an edited book's editors, printed again after its title: "(T. Brandsen & T. Steen, Eds.)"
-_EDITORS_AGAIN = re.compile(r" \([^()]+?, Eds?\.\)(?=\.)")
+_APA_ROLE = re.compile(r"(, |\()((?:eds?|trans)\.(?: & (?:eds?|trans)\.)?)([);])")
+# an edited book's editors, printed again after its title: "(T. Brandsen & T. Steen, Eds.)",
+# "(N. K. Denzin & Y. S. Lincoln, Eds.; 4th ed.)"
+_EDITORS_AGAIN = re.compile(r" \((?:[^();&]|&(?:amp;)?)+?, Eds?\.(?:\)(?=\.)|; ([^()]+)\))")
+# citeproc-py's label of a thesis' number printed without the number
+_EMPTY_PUBLICATION = re.compile(r" \(Publication\)(?= \[)")
+# APA 7's unpublished thesis: "[Doctoral dissertation, Princeton University]."
+_THESIS_THEN_SCHOOL = re.compile(r" \[([^\[\],]+)\]\. ([^.]+)\.$")
 
 
 def tidy(text: str, style: str, work: Work) -> str:
@@ -93,6 +122,12 @@ def tidy(text: str, style: str, work: Work) -> str:
     APA title without author printed once."""
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"([?!])((?:</\w+>)*)\.", r"\1\2", text)  # "Governance?." -> "Governance?", in HTML too
+    if work.et_al:  # the list printed "et al.": kept as the style prints it (see formatting_items)
+        text = re.sub(r",? (?:&amp;|&|and) others(?=[.,])", ", et al." if style == "apa" else " et al.", text, count=1)
+        if style == "apa":
+            text = text.replace(", et al..", ", et al.", 1)
+        else:
+            text = re.sub(r"^((?:[^,“]+, )+)([^,“]+) et al\.", r"\1\2, et al.", text, count=1)
     if style == "ieee":
         text = re.sub(r"^\[\d+\]\s*", "", text)
         text = re.sub(r"”([,.])", r"\1”", text)  # IEEE (en-US) puts the comma inside the quotes
@@ -102,7 +137,9 @@ def tidy(text: str, style: str, work: Work) -> str:
         text = _APA_ROLE.sub(lambda m: m.group(1) + m.group(2).title() + m.group(3), text)
     if style == "apa" and not work.csl.get("author") and work.csl.get("editor"):
         # the editors stand in the author's place: citeproc-py prints them after the title too
-        text = _EDITORS_AGAIN.sub("", text, count=1)
+        text = _EDITORS_AGAIN.sub(lambda m: f" ({m.group(1)})" if m.group(1) else "", text, count=1)
+    if style == "apa" and work.csl.get("type") == "thesis":
+        text = _THESIS_THEN_SCHOOL.sub(r" [\1, \2].", _EMPTY_PUBLICATION.sub("", text), count=1)
     if style == "apa" and not work.authors:
         # a work without author or editor: APA moves its title to the front, once (citeproc-py
         # substitutes it there and prints it again: "Report. (2010). Report. Publisher.")

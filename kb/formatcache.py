@@ -23,7 +23,7 @@ from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
-from kb.export import csl_items, format_references, with_year_suffix
+from kb.export import format_references, formatting_items, with_year_suffix
 from kb.parallel import forked_map, workers
 from kb.progress import bar
 from kb.quickformat import quick_format
@@ -65,9 +65,9 @@ def format_cached(
     works = list(works)
     db = _open(cache)
     out: dict[str, dict[str, str]] = {}
-    items = csl_items(works)
     n = processes or workers()
     for style in styles:
+        items = formatting_items(works, style)
         texts = {}
         # quick texts across cores too when there are many: each is a pure function of its item
         quick = forked_map(

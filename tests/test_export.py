@@ -626,3 +626,101 @@ def test_apa_prints_an_edited_books_editors_once_and_in_title_case(markup):
     text = re.sub(r"</?\w+[^>]*>", "", write_styled(works, "apa", markup)).replace("&amp;", "&")
     assert "Brandsen, T., & Steen, T. (Eds.). (2018). Handbook of coproduction. Routledge." in text
     assert "In E. S. Savas (Ed.), Alternatives for delivering public services (pp. 1–10)." in text
+
+
+def test_apa_and_ieee_keep_a_printed_et_al_hyphenated_initials_and_a_thesis(seed_works):
+    """The seed's 'R. B. Parks et al.' came out as one author in APA and IEEE; 'Jae-won' as
+    'J.-. won .'; a dissertation as '(Publication) [Doctoral dissertation]. Princeton University.';
+    an edited book in a 4th edition with its editors printed twice."""
+    parks = next(w for w in seed_works if w.id == "parks1981consumers")
+    assert parks.et_al
+    assert format_references([parks], "apa")[parks.id].startswith("Parks, R. B., et al. (1981).")
+    assert format_references([parks], "ieee")[parks.id].startswith("R. B. Parks et al., “")
+    kim = Work(
+        csl={
+            "id": "kim",
+            "type": "article-journal",
+            "title": "T",
+            "container-title": "J",
+            "issued": {"date-parts": [[2020]]},
+            "author": [{"family": "Kim", "given": "Jae-won"}, {"family": "Park", "given": "Ji-hoon"}],
+        }
+    )
+    nash = Work(
+        csl={
+            "id": "nash",
+            "type": "thesis",
+            "genre": "Doctoral dissertation",
+            "publisher": "Princeton University",
+            "title": "Non-cooperative games",
+            "author": [{"family": "Nash", "given": "J. F."}],
+            "issued": {"date-parts": [[1950]]},
+        }
+    )
+    handbook = Work(
+        csl={
+            "id": "denzin",
+            "type": "book",
+            "title": "The SAGE handbook of qualitative research",
+            "edition": "4",
+            "publisher": "SAGE",
+            "editor": [{"family": "Denzin", "given": "N. K."}, {"family": "Lincoln", "given": "Y. S."}],
+            "issued": {"date-parts": [[2011]]},
+        }
+    )
+    apa = format_references([kim, nash, handbook], "apa")
+    assert apa["kim"].startswith("Kim, J.-W., & Park, J.-H. (2020).")
+    assert apa["nash"] == "Nash, J. F. (1950). Non-cooperative games [Doctoral dissertation, Princeton University]."
+    assert apa["denzin"] == (
+        "Denzin, N. K., & Lincoln, Y. S. (Eds.). (2011). The SAGE handbook of qualitative research (4th ed.). SAGE."
+    )
+
+
+def test_bibtex_links_theses_and_reports_round_trip():
+    """The BibTeX export escaped URLs and DOIs ('Van\\_der\\_Waals', a '%' read back as a
+    comment), wrote a master's thesis as @phdthesis with 'publisher', and read a report's number
+    as an issue and a DOI written as a link with its prefix."""
+    text = (
+        "@mastersthesis{m, author={Shannon, Claude E.}, title={A Symbolic Analysis}, school={MIT}, year={1940}}\n"
+        "@techreport{b, author={Berners-Lee, Tim}, title={Information Management}, institution={CERN}, "
+        "number={CERN-DD-89-001-OC}, year={1989}}\n"
+        "@article{l, author={LeCun, Yann}, title={Deep learning}, journal={Nature}, year={2015}, "
+        "doi={https://doi.org/10.1038/nature14539}, url={https://ex.org/Van_der_Waals%20x#y}}\n"
+        "@misc{p, title={The Python Language Reference}, howpublished={\\url{https://docs.python.org/3/}}, year={2024}}\n"
+    )
+    works, failed = parse_bibtex(text, "refs.bib")
+    assert not failed
+    m, b, lecun, py = (w.csl for w in works)
+    assert (m["genre"], b["number"], lecun["DOI"], py["URL"]) == (
+        "Master's thesis",
+        "CERN-DD-89-001-OC",
+        "10.1038/nature14539",
+        "https://docs.python.org/3/",
+    )
+    out = to_bibtex(works)
+    assert "@mastersthesis{m," in out and "school = {MIT}" in out and "institution = {CERN}" in out
+    assert "url = {https://ex.org/Van_der_Waals%20x#y}" in out
+    again, _ = parse_bibtex(out, "again.bib")
+    assert [w.csl for w in again] == [w.csl for w in works]
+
+
+def test_ris_edited_books_theses_and_suffixes_round_trip():
+    """kb's RIS export writes an edited book's editors as A2, which its reader dropped for a
+    BOOK; a thesis' kind (M3) was neither read nor written; 'Brooks, Frederick P., Jr.' gave
+    the given name 'Frederick P., Jr.'."""
+    from kb.formats.ris import read_ris
+
+    text = (
+        "TY  - BOOK\nA2  - Denzin, Norman K.\nTI  - The SAGE handbook\nPY  - 2011\nPB  - SAGE\nER  - \n\n"
+        "TY  - THES\nAU  - Shannon, Claude E.\nTI  - A symbolic analysis\nM3  - Master's thesis\nPY  - 1940\nER  - \n\n"
+        "TY  - BOOK\nAU  - Brooks, Frederick P., Jr.\nTI  - The mythical man-month\nPY  - 1995\nER  - \n"
+    )
+    works = read_ris(text, "refs.ris")
+    book, thesis, brooks = (w.csl for w in works)
+    assert book["editor"] == [{"family": "Denzin", "given": "Norman K."}] and "author" not in book
+    assert thesis["genre"] == "Master's thesis"
+    assert brooks["author"] == [{"family": "Brooks", "given": "Frederick P.", "suffix": "Jr."}]
+    again = read_ris(to_ris(works), "again.ris")
+    assert [{k: v for k, v in w.csl.items() if k != "id"} for w in again] == [
+        {k: v for k, v in w.csl.items() if k != "id"} for w in works
+    ]

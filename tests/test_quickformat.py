@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.export import format_references
+from kb.export import format_references, formatting_items
 from kb.quickformat import FIELDS as QUICK_FIELDS
 from kb.quickformat import quick_format
 from kb.records import Work
@@ -218,8 +218,8 @@ def test_seed_works_quick_where_possible_and_as_citeproc(root):
     quick = 0
     for style in ("apa", "ieee"):
         slow = format_references(works, style, suffixes={})
-        for w in works:
-            text = quick_format({k: v for k, v in w.csl.items() if not k.startswith("_")}, style)
+        for w, item in zip(works, formatting_items(works, style), strict=True):
+            text = quick_format(item, style)
             if text is not None:
                 quick += 1
                 assert text == slow[w.id], w.id

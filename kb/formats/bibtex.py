@@ -146,6 +146,18 @@ def name_to_csl(parts: Any) -> dict[str, str]:
 NAME_ROLES = ("author", "editor", "translator")
 
 
+_THESIS_GENRE = {
+    "phdthesis": "Doctoral dissertation",
+    "mastersthesis": "Master's thesis",
+    "thesis": "",
+    # biblatex's type keys
+    "mathesis": "Master's thesis",
+    "masterthesis": "Master's thesis",
+}
+_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_URL = re.compile(r"(?:\\url\{)?(https?://\S+?)\}?")
+
+
 def entry_to_work(entry: Any, path: str) -> Work:
     """One parsed bibtexparser entry -> Work (CSL-JSON)."""
     fields = {k.lower(): f.value for k, f in entry.fields_dict.items()}
@@ -166,6 +178,18 @@ def entry_to_work(entry: Any, path: str) -> Work:
         value = fields.get(bib)
         if isinstance(value, str) and value.strip() and var not in csl:
             csl[var] = re.sub(r"\s+", " ", value.strip())
+    kind = entry.entry_type.lower()
+    if kind in _THESIS_GENRE:  # @phdthesis, @mastersthesis: the kind of thesis is the genre
+        genre = _THESIS_GENRE.get(str(csl.get("genre", "")).lower(), csl.get("genre")) or _THESIS_GENRE[kind]
+        if genre:
+            csl["genre"] = genre
+    if csl["type"] == "report" and csl.get("issue") and not fields.get("issue"):
+        csl["number"] = csl.pop("issue")  # a report's number ("CERN-DD-89-001-OC"), not an issue
+    if csl.get("DOI"):  # "https://doi.org/10.1038/x" and "doi:10.1038/x" are the DOI 10.1038/x
+        csl["DOI"] = _DOI_PREFIX.sub("", csl["DOI"])
+    link = _URL.fullmatch(str(fields.get("howpublished") or "").strip())
+    if "URL" not in csl and link:
+        csl["URL"] = link.group(1)  # @misc's "howpublished = {\url{...}}"
     if csl.get("issue"):
         csl["issue"] = re.sub(r"\s*(?:-{1,3}|–)\s*", "-", csl["issue"])
     if fields.get("pages"):
@@ -177,6 +201,24 @@ def entry_to_work(entry: Any, path: str) -> Work:
     return Work(
         csl=csl, source=path, line=entry.start_line + 1, provenance=str(fields.get("provenance") or ""), et_al=et_al
     )
+
+
+_VERBATIM = frozenset({"url", "doi", "eprint", "file"})  # biblatex's verbatim fields
+
+
+_VERBATIM_ESCAPES = re.compile(r"\\([_%#&$])|\\textasciitilde\{\}|\\~\{\}")
+_URL_COMMAND = re.compile(r"\s*\\url\{(.*)\}\s*", re.S)
+
+
+def _verbatim(value: str) -> str:
+    r"""A verbatim field's text: ``\url{...}`` unwrapped, LaTeX escapes some tools write undone.
+
+    >>> _verbatim(r"\url{https://x.org/a\_b\%20c\textasciitilde{}d}")
+    'https://x.org/a_b%20c~d'
+    """
+    m = _URL_COMMAND.fullmatch(value)
+    text = m.group(1) if m else value
+    return _VERBATIM_ESCAPES.sub(lambda e: e.group(1) or "~", text).strip()
 
 
 class FieldwiseLatexDecoding(LatexDecodingMiddleware):
@@ -191,6 +233,12 @@ class FieldwiseLatexDecoding(LatexDecodingMiddleware):
     def transform_entry(self, entry, library):
         errors = []
         for f in entry.fields:
+            if f.key.lower() in _VERBATIM and isinstance(f.value, str):
+                # a link is read as written ("%" in it is no comment), its escapes undone
+                enclosing = f.enclosing
+                f.value = _verbatim(f.value)
+                f.enclosing = enclosing
+                continue
             if isinstance(f.value, str):
                 enclosing = f.enclosing  # the value setter resets it; only the representation changes
                 decoder = self.names if f.key.lower() in NAME_ROLES else self.plain
@@ -339,11 +387,13 @@ CSL_TO_BIBTEX_TYPE = {
     "manuscript": "unpublished",
     "pamphlet": "booklet",
 }
+_PUBLISHER_FIELD = {"phdthesis": "school", "mastersthesis": "school", "techreport": "institution"}
 CSL_TO_BIBTEX_FIELD = [
     ("title", "title"),
     ("container-title", None),
     ("volume", "volume"),
     ("issue", "number"),
+    ("number", "number"),
     ("page", "pages"),
     ("publisher", "publisher"),
     ("publisher-place", "address"),
@@ -459,6 +509,8 @@ def to_bibtex(works: Iterable[Work]) -> str:
     for w, key in zip(works, keys, strict=True):
         csl = w.csl
         kind = CSL_TO_BIBTEX_TYPE.get(csl.get("type", ""), "misc")
+        if kind == "phdthesis" and re.search(r"master|M\.?A\b|M\.?Sc?\b", str(csl.get("genre") or ""), re.I):
+            kind = "mastersthesis"
         fields: list[tuple[str, str]] = []
         for role in NAME_ROLES:
             names = [_bib_name(n) for n in csl.get(role) or []]
@@ -472,6 +524,13 @@ def to_bibtex(works: Iterable[Work]) -> str:
                 continue
             if var == "container-title":
                 bib = "journal" if kind == "article" else "booktitle"
+            if var == "publisher" and kind in _PUBLISHER_FIELD:
+                bib = _PUBLISHER_FIELD[kind]  # a thesis' school, a report's institution
+            if var == "genre" and kind in ("phdthesis", "mastersthesis") and value in _THESIS_GENRE.values():
+                continue  # what the entry type says already
+            if var in ("URL", "DOI"):  # verbatim fields: escaping would change the link
+                fields.append((bib, str(value).replace("{", "%7B").replace("}", "%7D")))
+                continue
             text = bibtex_escape(str(value))
             if var == "title":
                 text = protect_case(text)

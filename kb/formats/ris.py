@@ -46,10 +46,21 @@ CSL_TO_RIS_TYPE = {
 }
 
 
+_SUFFIX = re.compile(r"Jr\.?|Sr\.?|I{2,3}|IV|\d(?:st|nd|rd|th)")
+
+
 def _ris_name(name: str) -> dict[str, str]:
+    """RIS's "Last, First" or "Last, First, Suffix" (the RIS form of "Jr.") as a CSL name; a
+    name without comma is an organisation's."""
     if "," in name:
-        family, given = (p.strip() for p in name.split(",", 1))
-        return {"family": family, "given": bare_initials(given)} if given else {"family": family}
+        parts = [p.strip() for p in name.split(",")]
+        family, given = parts[0], parts[1]
+        out = {"family": family, "given": bare_initials(given)} if given else {"family": family}
+        if len(parts) == 3 and _SUFFIX.fullmatch(parts[2]):
+            out["suffix"] = parts[2]
+        elif len(parts) > 2:
+            out["given"] = bare_initials(", ".join(parts[1:]))
+        return out
     return {"literal": name.strip()}
 
 
@@ -133,7 +144,8 @@ def _entry_csl(e: dict[str, Any]) -> dict[str, Any]:
     names = e.get("authors") or e.get("first_authors") or []
     if names:
         csl["author"] = [_ris_name(a) for a in names]
-    if e.get("secondary_authors") and csl["type"] in ("chapter", "paper-conference"):
+    if e.get("secondary_authors") and (csl["type"] in ("chapter", "paper-conference") or "author" not in csl):
+        # A2: the editors of a chapter's book, and of an edited book (EDBOOK, or a BOOK with no AU)
         csl["editor"] = [_ris_name(a) for a in e["secondary_authors"]]
     # ED, the editor tag EndNote and Mendeley write (rispy keeps it as an unknown tag)
     edited = (e.get("unknown_tag") or {}).get("ED")
@@ -160,6 +172,8 @@ def _entry_csl(e: dict[str, Any]) -> dict[str, Any]:
             csl[var] = str(e[key])
     if e.get("urls"):
         csl["URL"] = e["urls"][0]
+    if csl["type"] == "thesis" and e.get("type_of_work"):  # M3: "Doctoral dissertation", "Master's thesis"
+        csl["genre"] = str(e["type_of_work"])
     if e.get("start_page"):
         csl["page"] = f"{e['start_page']}-{e['end_page']}" if e.get("end_page") else str(e["start_page"])
     year = re.search(r"\d{4}", str(e.get("year") or e.get("publication_year") or e.get("date") or ""))
@@ -220,6 +234,8 @@ def to_ris(works: Iterable[Work]) -> str:
             e["place_published"] = csl["event-place"]
         if csl.get("URL"):
             e["urls"] = [csl["URL"]]
+        if csl.get("genre") and csl.get("type") == "thesis":
+            e["type_of_work"] = csl["genre"]  # M3
         page = str(csl.get("page") or "")
         if page:
             first, _, last = page.partition("-")
