@@ -29,7 +29,7 @@ import heapq
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate, chain, compress, islice
@@ -1283,8 +1283,10 @@ def _trim_to(c: Citation, names: list[str]) -> None:
 
 
 # what, besides its names, makes two citations read alike (read in one call: this runs once a citation)
+# what a citation prints, all of it: two alike resolve alike ("text" holds the joiner, the comma
+# before the year and the locator, which the messages and the suggested form read)
 _PRINTED = attrgetter(
-    "et_al", "year", "number", "key", "narrative", "raw_etal", "missing_comma", "continuation", "initials"
+    "et_al", "year", "number", "key", "narrative", "raw_etal", "missing_comma", "continuation", "initials", "text"
 )
 
 
@@ -1606,6 +1608,8 @@ def _settle(c: Citation, ref: Reference, problems: list[str], letter: str = "", 
     c.expected = expected_form(
         printed, _lettered(_year_text(ref), letter or (c.year[4:] if ref.suffix else "")), c.narrative, style
     )
+    if c.locator:  # the page the citation gives stays in what it should read
+        c.expected = f"{c.expected[:-1]}, {c.locator})" if c.narrative else f"{c.expected}, {c.locator}"
     if c.status == "ok":
         c.message = "ok"
         return
@@ -1961,7 +1965,7 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
         if in_citation_order:  # a Vancouver or IEEE list: not alphabetical, on purpose
             problems = [p for p in problems if not p.message.startswith("out of alphabetical order")]
         problems += late
-        _names_another_entry(citations, document.text, ready.indexed[0])
+        _names_another_entry(citations, document.text, ready.indexed[0], [p.start for p in document.passages])
     where = ready.positions
     problems.sort(key=lambda p: (where.get(p.work_id) or 0, p.code))
     return CheckReport(citations, uncited, problems, where)
@@ -2238,14 +2242,18 @@ _START_OF = methodcaller("start")
 _LONGEST = 1000  # characters: longer than any one citation detected
 
 
-def _names_another_entry(citations: list[Citation], text: str, refs: list[Reference]) -> None:
+def _names_another_entry(
+    citations: list[Citation], text: str, refs: list[Reference], paragraphs: Sequence[int] = ()
+) -> None:
     """A numbered citation whose words before it name the first author of another entry and
     none of its own: "Ongaro and Ousterhout report ... [2]" where [2] is Brewer 2000 and Ongaro
     is [14]: ``wrong-number``, with the entries the name fits. The words before a citation run
     from its sentence's start, or from the citation before it in the sentence ("Brewer stated
     it [2], and Gilbert and Lynch proved it [11]"); a name inside another citation ("(Newbold
     et al., 2015)") is that citation's. A capitalised word starting the sentence counts as a
-    name only when "and", "&", "et al.", "'s" or a comma follows it ("Green infrastructure")."""
+    name only when "and", "&", "et al.", "'s" or a comma follows it ("Green infrastructure").
+    ``paragraphs``: where the document's paragraphs start (its front matter and headings are
+    none of a sentence)."""
     numbered = sorted((c for c in citations if c.number is not None), key=attrgetter("start"))
     if not numbered:
         return
@@ -2263,8 +2271,11 @@ def _names_another_entry(citations: list[Citation], text: str, refs: list[Refere
         groups[c.start].append(c)
     previous_end = sentence_start = scanned = 0
     for at, cites in groups.items():  # in the text's order: each stretch of text is read once
+        k = bisect_right(paragraphs, at)
+        if k and paragraphs[k - 1] > sentence_start:
+            sentence_start = paragraphs[k - 1]
         paragraph = text.rfind("\n\n", scanned, at)
-        if paragraph >= 0:
+        if paragraph >= 0 and paragraph + 2 > sentence_start:
             sentence_start = paragraph + 2
         for m in _SENTENCE_END.finditer(text, max(scanned, sentence_start), at):
             sentence_start = m.end()

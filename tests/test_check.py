@@ -1240,3 +1240,35 @@ def test_two_authors_without_their_ampersand_are_found_and_told_it_is_missing(tm
         ("Villamayor Tomás, 2010", 2, []),
     ]
     assert "'&' is missing before the last author" in report["citations"][0]["message"]
+
+
+def test_front_matter_is_no_part_of_the_first_sentence_and_suggestions_keep_the_page(tmp_path):
+    """A title 'Notes on Benkler' in the front matter, straight above 'Pastures are overgrazed
+    [2].', made [2] a wrong number ('the sentence names Benkler'); '(Tiebout 1956)' after
+    '(Tiebout, 1956)' in a Chicago draft was told to read 'Tiebout 1956'; a suggested form dropped
+    the citation's page."""
+    doc = tmp_path / "note.md"
+    doc.write_text(
+        "---\nid: w3\ntitle: Notes on Benkler\n---\nPastures are overgrazed [2]. Peer production works [1].\n\n"
+        "## References\n\n[1] Y. Benkler, *The Wealth of Networks*. New Haven, CT, USA: Yale Univ. Press, 2006.\n\n"
+        '[2] G. Hardin, "The tragedy of the commons," *Science*, vol. 162, no. 3859, pp. 1243–1248, 1968.\n',
+        encoding="utf-8",
+    )
+    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
+    assert [c["status"] for c in report["citations"]] == ["ok", "ok"]
+    _, chicago = check_files(
+        tmp_path,
+        "Goods (Tiebout, 1956) and (Tiebout 1956) and (Hardin 1968) and (Smith et al. 2001, 4).\n",
+        "refs.txt",
+        "Tiebout, Charles M. 1956. “A Pure Theory of Local Expenditures.” Journal of Political Economy 64 (5): "
+        "416–24.\nHardin, Garrett. 1968. “The Tragedy of the Commons.” Science 162 (3859): 1243–48.\n"
+        "Smith, John. 2001. A Book. London: Penguin.\n",
+    )
+    got = [(c["text"], c["status"]) for c in chicago["citations"]]
+    assert got == [
+        ("Tiebout, 1956", "mismatch"),
+        ("Tiebout 1956", "ok"),
+        ("Hardin 1968", "ok"),
+        ("Smith et al. 2001, 4", "mismatch"),
+    ]
+    assert 'should read "Smith 2001, 4"' in chicago["citations"][3]["message"]
