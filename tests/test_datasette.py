@@ -272,3 +272,12 @@ def test_a_library_without_its_own_metadata_has_a_kb_home_page(built_db, root):
         Datasette([str(built_db)], immutables=[], metadata=yaml.safe_load((root / "metadata.yml").read_text())), "/"
     )
     assert "<h1>kb: coproduction of public services</h1>" in own.text
+
+
+def test_a_numbered_citations_text_shows_as_printed(ds):
+    """A numbered citation's text, '[1]' or '[2, 7]', parses as JSON: the cell showed '1' and
+    '2, 7', without the brackets that are the citation."""
+    from kb.publish.cells import render_cell
+
+    assert render_cell({}, "[2, 7]", "text", "citations", "kb", ds) is None  # Datasette's own: as stored
+    assert str(render_cell({}, '["a", "b"]', "problems", "citations", "kb", ds)) != '["a", "b"]'

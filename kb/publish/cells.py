@@ -29,6 +29,8 @@ ID_LISTS = {
 }
 # columns whose lists name ids of several kinds, "work:ostrom1996crossing", "concept:ict"
 TYPED_LISTS = {"path", "via"}
+# columns of text as a source prints it, never JSON however it reads
+PRINTED_TEXT = {"text", "raw", "raw_text", "quote", "sentence", "expected", "matched_text", "title", "message"}
 TYPED_TABLES = {
     "work": "works",
     "finding": "findings",
@@ -97,8 +99,8 @@ def render_cell(row, value, column, table, database, datasette):
         # a row page shows a foreign key as it is stored (a table page expands it to its label
         # before this hook sees it): link it as the table page does, label first
         return _foreign_key_link(datasette, database, target, value)
-    if not isinstance(value, str) or not value.startswith(("[", "{")):
-        return None
+    if not isinstance(value, str) or not value.startswith(("[", "{")) or column in PRINTED_TEXT:
+        return None  # "[1]", a numbered citation as printed, is text that happens to parse as JSON
     try:
         data = json.loads(value)
     except ValueError:
