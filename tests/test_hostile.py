@@ -808,3 +808,23 @@ def test_front_matter_never_closed_is_an_error_and_an_empty_one_is_none(tmp_path
     assert CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(tmp_path)]).exit_code == 0
     db = sqlite_utils.Database(tmp_path / "kb.db")
     assert [r["text"] for r in db["passages"].rows] == ["A claim (Ostrom, 1996)."]
+
+
+def test_a_bib_in_latin1_is_read_as_kb_check_reads_it(tmp_path):
+    """A .bib saved as Latin-1 stopped kb build ('not UTF-8 text'), where kb check, kb parse and a
+    free-text or RIS list read it as Latin-1 with a warning: the build does the same."""
+    write_sources(
+        tmp_path,
+        {
+            "refs.bib": "@article{tomas2010, author={Villamayor Tomás, Sergio}, title={Irrigation}, "
+            "journal={Ecology and Society}, year={2010}}\n".encode("latin-1"),
+            "essay.md": "---\nid: essay\nreferences: refs.bib\n---\n\nAs shown (Villamayor Tomás, 2010).\n",
+        },
+    )
+    result = CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    problems = list(db.query("select code, source, line, severity from problems where code = 'not-utf8'"))
+    assert problems == [{"code": "not-utf8", "source": "bibliography/refs.bib", "line": 1, "severity": "warning"}]
+    assert [r["authors"] for r in db["works"].rows] == ["Villamayor Tomás, Sergio"]
+    assert {r["status"] for r in db["citations"].rows} == {"ok"}
