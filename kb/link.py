@@ -24,11 +24,13 @@ citations reads its own list, never another document's copy of a shared work.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kb.merge import FieldSource, first_author_key, same_work
+from kb.merge import FieldSource, first_author_key, same_work, title_key
+from kb.normalise import family, name_key
 from kb.records import Problem, Work
 
 # the problem a reader gives an entry it could not parse
@@ -87,6 +89,19 @@ class Linked:
     problems: list[Problem] = field(default_factory=list)
 
 
+_WORDS = re.compile(r"[^\W\d_]+")
+_LIST_OWN = frozenset({"id", "citation-label", "year-suffix"})  # what one list gives an entry, not the work
+
+
+def _fuller(mine: dict, theirs: dict) -> bool:
+    """``theirs`` is the same person as ``mine``, its given names as full or fuller: "Elinor"
+    for "E.", "Elinor" for "Elinor"."""
+    if name_key(family(mine)) != name_key(family(theirs)) or "literal" in mine or "literal" in theirs:
+        return False
+    a, b = str(mine.get("given") or ""), str(theirs.get("given") or "")
+    return [w[0] for w in _WORDS.findall(b)] == [w[0] for w in _WORDS.findall(a)]
+
+
 class _Works:
     """Works linked so far, looked up by DOI or by (first author, year); failed entries are
     never looked up."""
@@ -116,6 +131,29 @@ class _Works:
                 self.by_doi[work.csl["DOI"].lower()] = work
             self.by_key[(first_author_key(work), work.year)].append(work)
         return work
+
+    def complete(self, work: Work, other: Work) -> None:
+        """What another list says of the same work and the work lacks: its DOI, place, pages...
+        (never a list's own number); the title with its subtitle where the work had it without;
+        the authors' given names in full where the work had their initials."""
+        for var, value in other.csl.items():
+            if var not in work.csl and var not in _LIST_OWN and value not in (None, "", []):
+                work.csl[var] = value
+                if var == "DOI":
+                    self.by_doi.setdefault(str(value).lower(), work)
+        title, longer = str(work.csl.get("title") or ""), str(other.csl.get("title") or "")
+        if len(longer) > len(title) and title_key(longer).startswith(title_key(title)) and title_key(title):
+            work.csl["title"] = longer
+        mine, theirs = work.csl.get("author") or [], other.csl.get("author") or []
+        if (
+            len(mine) == len(theirs)
+            and any(
+                len(str(b.get("given") or "")) > len(str(a.get("given") or ""))
+                for a, b in zip(mine, theirs, strict=True)
+            )
+            and all(_fuller(a, b) for a, b in zip(mine, theirs, strict=True))
+        ):  # (the lengths first: most entries of a work print it alike)
+            work.csl["author"] = [dict(b) for b in theirs]
 
     def keyed(self) -> None:
         """Each work's own key: the first key its sources give, else its first entry's; with a
@@ -153,6 +191,7 @@ def link(entries: Iterable[Entry], unlisted: Iterable[Work] = ()) -> Linked:
         else:
             if not work.raw and e.work.raw:
                 work.raw = e.work.raw
+            index.complete(work, e.work)
             if e.work.key_given and not work.key_given:  # the key a source gives, over one kb made
                 work.csl["id"], work.key_given = e.work.id, True
         placed.append((e, work))

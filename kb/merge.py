@@ -65,12 +65,32 @@ def same_work(a: Work, b: Work, threshold: float = 90) -> bool:
     return _titles_agree(a, b, threshold)
 
 
+_SUBTITLE = re.compile(r"\s*(?::|\s[-–—]\s)\s*")
+
+
 def _titles_agree(a: Work, b: Work, threshold: float = 90) -> bool:
-    """Both have a first author and a title, and the titles read the same (rapidfuzz)."""
-    ta, tb = title_key(a.csl.get("title", "")), title_key(b.csl.get("title", ""))
+    """Both have a first author and a title, and the titles read the same (rapidfuzz), or one is
+    the other without its subtitle ("Governing the commons" and "Governing the Commons: The
+    Evolution of Institutions for Collective Action"), a main title of two words or more.
+
+    >>> ostrom = {"author": [{"family": "Ostrom"}], "issued": {"date-parts": [[1990]]}}
+    >>> short = Work(csl={"id": "a", **ostrom, "title": "Governing the commons"})
+    >>> long = Work(csl={"id": "b", **ostrom, "title": "Governing the Commons: The Evolution of Institutions"})
+    >>> _titles_agree(short, long), _titles_agree(long, Work(csl={"id": "c", **ostrom, "title": "Governing the commons: A reply"}))
+    (True, False)
+    """
+    raw_a, raw_b = a.csl.get("title", ""), b.csl.get("title", "")
+    ta, tb = title_key(raw_a), title_key(raw_b)
     if not ta or not tb or not first_author_key(a):
         return False
-    return fuzz.ratio(ta, tb) >= threshold
+    if fuzz.ratio(ta, tb) >= threshold:
+        return True
+    main_a, main_b = (_SUBTITLE.split(str(t), maxsplit=1) for t in (raw_a, raw_b))
+    if (len(main_a) > 1) == (len(main_b) > 1):
+        return False  # both with a subtitle (they differ), or neither
+    main = title_key(main_a[0] if len(main_a) > 1 else main_b[0])
+    whole = ta if len(main_a) == 1 else tb
+    return len(main.split()) >= 2 and fuzz.ratio(main, whole) >= threshold
 
 
 def match(primary: list[Work], other: list[Work]) -> list[tuple[Work | None, Work | None]]:

@@ -548,3 +548,34 @@ def test_a_document_without_a_list_file_keeps_its_citations(tmp_path):
     assert {(c["text"], c["status"]) for c in checked} == {
         (text, status) for (doc, text), (status, _) in statuses.items() if doc == "inline"
     }
+
+
+def test_one_work_listed_with_and_without_its_subtitle_is_one_work_with_what_each_list_says(tmp_path):
+    """Two essays list Ostrom 1990 and Hardin 1968, one with the titles' subtitles and full given
+    names, the other without, and only one gives Hardin's DOI: kb build made four works
+    ('ostrom1990governinga', '(1990a)/(1990b)'), and a merged work kept only the first list's
+    fields."""
+    from corpus import write_sources
+
+    write_sources(
+        tmp_path,
+        {
+            "x.md": "---\nid: x\n---\n\nCommons (Ostrom, 1990). Markets fail (Hardin, 1968).\n\n## References\n\n"
+            "Hardin, G. (1968). The tragedy of the commons. *Science*, *162*, 1243–1248.\n\n"
+            "Ostrom, E. (1990). *Governing the commons*. Cambridge University Press.\n",
+            "y.md": "---\nid: y\n---\n\nCommons (Ostrom 1990). Markets fail (Hardin 1968).\n\n## References\n\n"
+            'Hardin, Garrett. 1968. "The Tragedy of the Commons: The Population Problem Has No Technical Solution." '
+            "*Science* 162 (3859): 1243–48. https://doi.org/10.1126/science.162.3859.1243.\n\n"
+            "Ostrom, Elinor. 1990. *Governing the Commons: The Evolution of Institutions for Collective Action*. "
+            "Cambridge: Cambridge University Press.\n",
+        },
+    )
+    result = CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    works = {r["id"]: r for r in db["works"].rows}
+    assert sorted(works) == ["hardin1968tragedy", "ostrom1990governing"]
+    assert works["hardin1968tragedy"]["doi"] == "10.1126/science.162.3859.1243"
+    assert works["ostrom1990governing"]["title"].startswith("Governing the Commons: The Evolution")
+    assert works["ostrom1990governing"]["authors"] == "Ostrom, Elinor"
+    assert {r["work_id"] for r in db["citations"].rows} == set(works)
