@@ -95,3 +95,32 @@ def test_serve_db_alone_serves_that_file_as_it_is_with_its_own_description(sourc
     assert title == "Another library"
     assert db.read_bytes() == before
     assert not (sources_copy / "kb.db").exists()  # nor was the folder's own built
+
+
+def test_a_running_serve_shows_what_kb_build_writes_next(server):
+    """kb build writes a new file and renames it into place; a running kb serve kept answering
+    from the old one (and its kept pages) until restarted."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    base, db, _ = server
+    sources = db.parent
+    url = base + "/kb/citations.json?_shape=objects&status=missing"
+    with urllib.request.urlopen(url) as r:
+        before = [row["text"] for row in json.load(r)["rows"]]
+    essay = sources / "bibliography" / "coproduction-essay.md"
+    essay.write_text(
+        essay.read_text(encoding="utf-8") + "\nA new claim (Nobody, 2001).\n",
+        encoding="utf-8",
+    )
+    kb = str(Path(sys.executable).with_name("kb"))
+    subprocess.run([kb, "build", "--sources", str(sources), "--db", str(db), "--quiet"], check=True)
+    deadline = time.monotonic() + 10
+    after = before
+    while time.monotonic() < deadline and after == before:
+        time.sleep(0.5)
+        with urllib.request.urlopen(url) as r:
+            after = [row["text"] for row in json.load(r)["rows"]]
+    assert after == [*before, "Nobody, 2001"]

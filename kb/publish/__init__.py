@@ -67,6 +67,11 @@ def is_kb_database(datasette, name: str | None) -> bool:
     return _seen[key]
 
 
+def forget(path: str) -> None:
+    """What :func:`is_kb_database` keeps of a file, dropped: it was replaced."""
+    _checked.pop(path, None)
+
+
 def kb_databases(datasette) -> list[str]:
     """The names of the databases kb built, in the order Datasette serves them."""
     return [name for name in datasette.databases if is_kb_database(datasette, name)]

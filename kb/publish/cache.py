@@ -1,6 +1,7 @@
 """Answers kept in memory while every database is served immutable (``kb serve``, a bundle's
 ``serve.sh``): nothing can change what a page says then, so the second request for a URL is
-answered from memory, without SQL or templates. Datasette's own advice for a busy read-only
+answered from memory, without SQL or templates. A database file that ``kb build`` replaces
+meanwhile is opened again and the answers kept are dropped (:class:`Reopen`). Datasette's own advice for a busy read-only
 site is a caching proxy in front; this is that cache, inside the process.
 
 Only complete 200 answers to GET requests without cookies or an ``Authorization`` header are
@@ -11,12 +12,17 @@ or ``miss``. ``KB_RESPONSE_CACHE=0`` turns it off.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import threading
+import time
 from collections import OrderedDict
 
 from datasette import hookimpl
+from datasette.database import Database, connections
 
-from kb.publish import kb_databases
+from kb.publish import forget, kb_databases
 
 MAX_BODY = 4 * 1024 * 1024
 MAX_TOTAL = 256 * 1024 * 1024
@@ -61,15 +67,76 @@ def cacheable(datasette, scope) -> bool:
     return path.lstrip("/").split("/", 1)[0].split(".", 1)[0] in ours
 
 
+class Reopen:
+    """A database file replaced while it is served (``kb build`` writes a new file and renames it
+    into place) is opened again: Datasette kept reading the old one until it was restarted. One
+    ``stat`` a file, at most once a second."""
+
+    EVERY = 1.0
+
+    def __init__(self, datasette):
+        self.datasette = datasette
+        self.seen: dict[str, tuple[int, int, int]] = {}
+        self.checked = 0.0
+
+    async def __call__(self) -> bool:
+        """Whether a database was opened again."""
+        now = time.monotonic()
+        if now - self.checked < self.EVERY:
+            return False
+        self.checked = now
+        reopened = False
+        for name, db in list(self.datasette.databases.items()):
+            if getattr(db, "is_memory", False) or not getattr(db, "path", None):
+                continue
+            try:
+                st = os.stat(db.path)
+            except OSError:
+                continue
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if self.seen.setdefault(db.path, stamp) == stamp:
+                continue
+            self.seen[db.path] = stamp
+            fresh = Database(self.datasette, path=db.path, is_mutable=db.is_mutable)
+            self.datasette.remove_database(name)
+            self.datasette.add_database(fresh, name=name, route=db.route)
+            await self.drop_connections(name)
+            forget(db.path)
+            reopened = True
+        return reopened
+
+    async def drop_connections(self, name: str) -> None:
+        """Datasette keeps one connection a database name in each of its SQL threads: the old
+        file's are dropped, one task a thread (a barrier makes each thread take one)."""
+        executor = self.datasette.executor
+        if executor is None:
+            return
+        n = executor._max_workers
+        barrier = threading.Barrier(n, timeout=5)
+
+        def drop() -> None:
+            old = getattr(connections, name, None)
+            if old is not None:
+                delattr(connections, name)
+                old.close()
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+
+        await asyncio.gather(*(asyncio.wrap_future(executor.submit(drop)) for _ in range(n)))
+
+
 @hookimpl
 def asgi_wrapper(datasette):
-    if os.environ.get("KB_RESPONSE_CACHE", "1") == "0":
-        return None
+    caching = os.environ.get("KB_RESPONSE_CACHE", "1") != "0"
     cache = ResponseCache()
+    reopen = Reopen(datasette)
 
     def wrap(app):
         async def cached_app(scope, receive, send):
-            if not cacheable(datasette, scope):
+            if scope.get("type") == "http" and await reopen():
+                cache.entries.clear()  # what the pages said of the old file
+                cache.size = 0
+            if not caching or not cacheable(datasette, scope):
                 await app(scope, receive, send)
                 return
             key = (scope.get("path"), scope.get("query_string", b""), scope.get("root_path", ""))
