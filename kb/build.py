@@ -320,6 +320,9 @@ def read_sources(root: Path, cache: BuildCache | None = None) -> Sources:
     return sources
 
 
+_LIST_KIND = {".ris": "RIS", ".json": "CSL-JSON", ".bib": "BibTeX", ".xml": "JATS"}  # said in disagreements
+
+
 def _document_list(
     read: Callable[[Callable[[Path], Any], Path], Any], bib_path: Path | None, list_path: Path | None
 ) -> tuple[list[Work], list[FieldSource], list[Problem]]:
@@ -329,7 +332,8 @@ def _document_list(
     curated = read(_load_bib, bib_path) if bib_path else []
     result = read(read_references, list_path) if list_path else None
     parsed = result.works if result else []
-    works, fs, problems = merge_sources(curated, parsed) if curated and parsed else _one_list(curated or parsed)
+    label = _LIST_KIND.get(list_path.suffix.lower(), "free-text") if list_path else "free-text"
+    works, fs, problems = merge_sources(curated, parsed, label) if curated and parsed else _one_list(curated or parsed)
     # and what reading found of the file itself (not UTF-8): problems of no work
     return works, fs, problems + (result.warnings if result else [])
 

@@ -7,6 +7,7 @@ years and normalised titles agree (titles compared with rapidfuzz). Matching is 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import defaultdict
@@ -171,10 +172,13 @@ def merge_sources(
                     sources.append(FieldSource(p.id, f, p.source, p.line, _show(p.csl[f])))
             continue
         base.raw = p.raw
+        # what is wrong with the file itself (a RIS record without ER): kept whoever gives the fields
+        base.problems += [dataclasses.replace(q, work_id=base.id) for q in p.problems if q.code == "malformed-field"]
         for f in COMPARED:
             if f in p.csl:
                 sources.append(FieldSource(base.id, f, p.source, p.line, _show(p.csl[f])))
-            if not _agree(f, p.csl.get(f), base.csl.get(f)) and (f in p.csl or f in base.csl):
+            # a field one source leaves out is no disagreement: the other says more
+            if f in p.csl and f in base.csl and not _agree(f, p.csl[f], base.csl[f]):
                 problems.append(
                     Problem(
                         "source-disagreement",
@@ -191,9 +195,12 @@ def merge_sources(
 
 def _agree(field: str, a: object, b: object) -> bool:
     """Two sources give a field the same value: pages as written out (250-61 and 250-261 are one
-    range, as are 846–860 and 846-860)."""
+    range, as are 846–860 and 846-860); text whatever its case, spaces and final full stop (a
+    title sentence-cased in one list and title-cased in another is one title)."""
     if field == "page" and isinstance(a, str) and isinstance(b, str):
         return pages(a) == pages(b)
+    if isinstance(a, str) and isinstance(b, str):  # "Governing the Commons" and "Governing the commons"
+        return " ".join(a.split()).rstrip(".").casefold() == " ".join(b.split()).rstrip(".").casefold()
     return a == b
 
 

@@ -579,3 +579,36 @@ def test_one_work_listed_with_and_without_its_subtitle_is_one_work_with_what_eac
     assert works["ostrom1990governing"]["title"].startswith("Governing the Commons: The Evolution")
     assert works["ostrom1990governing"]["authors"] == "Ostrom, Elinor"
     assert {r["work_id"] for r in db["citations"].rows} == set(works)
+
+
+def test_a_ris_list_beside_a_bib_says_what_is_wrong_and_only_that(tmp_path):
+    """A .bib and a .ris naming the same works: titles that differ only in case, and a DOI the
+    RIS leaves out, were 'source-disagreement's that called the .ris 'the free-text list'; a
+    RIS record without its ER line lost its malformed-field problem, and its DOI's trailing
+    spaces made one more disagreement."""
+    from corpus import write_sources
+
+    write_sources(
+        tmp_path,
+        {
+            "refs.bib": "@book{ostrom1990, author={Ostrom, Elinor}, title={Governing the Commons}, year={1990}, "
+            "publisher={Cambridge University Press}, doi={10.1017/CBO9780511807763}}\n"
+            "@article{tiebout1956, author={Tiebout, Charles M.}, title={A Pure Theory of Local Expenditures}, "
+            "journal={Journal of Political Economy}, volume={64}, year={1956}, doi={10.1086/257839}}\n",
+            "refs.ris": "TY  - BOOK\nAU  - Ostrom, Elinor\nTI  - Governing the commons\nPY  - 1990\n"
+            "PB  - Cambridge University Press\nER  - \n\nTY  - JOUR\nAU  - Tiebout, Charles M.\n"
+            "TI  - A pure theory of local expenditures\nT2  - Journal of Political Economy\nVL  - 65\n"
+            "PY  - 1956\nDO  - 10.1086/257839  \n",
+            "essay.md": "---\nid: essay\nreferences: refs.bib\nreference_list: refs.ris\n---\n\n"
+            "Commons (Ostrom, 1990) and goods (Tiebout, 1956).\n",
+        },
+    )
+    result = CliRunner().invoke(cli, ["build", "--quiet", "--sources", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    db = sqlite_utils.Database(tmp_path / "kb.db")
+    said = [
+        (r["code"], r["message"])
+        for r in db["problems"].rows_where("code in (?, ?)", ["source-disagreement", "malformed-field"])
+    ]
+    assert [code for code, _ in said] == ["malformed-field", "source-disagreement"]
+    assert said[1][1] == ("volume: bibliography/refs.bib says 64, the RIS list (bibliography/refs.ris:8) reads 65")

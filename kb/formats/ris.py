@@ -168,8 +168,8 @@ def _entry_csl(e: dict[str, Any]) -> dict[str, Any]:
         ("edition", "edition"),
         ("issn", "ISBN" if csl["type"] in ("book", "chapter") else "ISSN"),
     ):
-        if e.get(key):
-            csl[var] = str(e[key])
+        if e.get(key) and str(e[key]).strip():
+            csl[var] = str(e[key]).strip()  # "10.2307/1952530  ": a value's trailing spaces are the file's
     if e.get("urls"):
         csl["URL"] = e["urls"][0]
     if csl["type"] == "thesis" and e.get("type_of_work"):  # M3: "Doctoral dissertation", "Master's thesis"
