@@ -249,3 +249,21 @@ def test_a_concept_page_names_the_concepts_it_shares_units_with_as_the_build_cou
             )
         }
         assert shown == stored, concept
+
+
+def test_a_path_page_without_a_path_says_what_else_joins_the_concepts(site):
+    """/-/path said only 'No path joins these two concepts' for coproduction and New Public
+    Governance, which the scheme marks related and a passage discusses together."""
+    ds, conn = site
+    assert not conn.execute(
+        "select path from concept_paths where from_concept = 'coproduction' and to_concept = 'new-public-governance'"
+        " and path is not null and path != '[]'"
+    ).fetchall()
+    shared = conn.execute(
+        "select shared from concept_cooccurrence where concept_a = 'coproduction' and concept_b = 'new-public-governance'"
+    ).fetchone()[0]
+    page = get(ds, "/-/path", **{"from": "coproduction", "to": "new-public-governance"})
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert "the scheme marks coproduction and New Public Governance related" in text
+    assert f"discussed together in {shared} passage" in text

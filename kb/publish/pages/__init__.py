@@ -322,10 +322,36 @@ async def path_page(datasette, request):
                     "url": node_url(datasette, name, kind, ref),
                 }
             )
+    # without a path of works and findings, what else links them: the scheme, and passages
+    labels = {c["id"]: c["pref_label"] for c in concepts}
+    scheme, shared = [], 0
+    if not steps and a != b:
+        for x, y in ((a, b), (b, a)):
+            row = (await db.execute("select related, broader from concepts where id = ?", [x])).rows
+            if row:
+                if y in json.loads(row[0]["related"] or "[]"):
+                    scheme.append(f"the scheme marks {labels.get(a, a)} and {labels.get(b, b)} related")
+                if y in json.loads(row[0]["broader"] or "[]"):
+                    scheme.append(f"the scheme makes {labels.get(y, y)} broader than {labels.get(x, x)}")
+        low, high = sorted((a, b))
+        together = (
+            await db.execute(
+                "select shared from concept_cooccurrence where concept_a = ? and concept_b = ?", [low, high]
+            )
+        ).rows
+        shared = together[0]["shared"] if together else 0
     return Response.html(
         await datasette.render_template(
             "kb_path.html",
-            _context(datasette, name, concepts=concepts, steps=steps, **{"from": a, "to": b}),
+            _context(
+                datasette,
+                name,
+                concepts=concepts,
+                steps=steps,
+                scheme=sorted(set(scheme)),
+                shared=shared,
+                **{"from": a, "to": b},
+            ),
             request=request,
         )
     )
