@@ -144,10 +144,41 @@ def tidy(text: str, style: str, work: Work) -> str:
         # a work without author or editor: APA moves its title to the front, once (citeproc-py
         # substitutes it there and prints it again: "Report. (2010). Report. Publisher.")
         text = re.sub(r"^(.+?) \(([^()]*)\)\. \1 ", r"\1 (\2). ", text, count=1)
+    if style == "apa" and work.csl.get("container-title"):
+        text = _journal_as_printed(text, str(work.csl["container-title"]))
     first = family((work.authors or [{}])[0])
     if style != "ieee" and first[:1].islower() and text[:1] == first[:1].upper():
         text = first[:1] + text[1:]  # "van der Graaf", not "Van der Graaf"
     return text
+
+
+# small words of other languages that a journal's name keeps in lower case: citeproc-py's title
+# case knows English ones only ("Annalen Der Physik", "Revista De Saúde Pública")
+_SMALL_WORDS = frozenset(
+    "der die das des dem den und für zur zum im am von vom de du des la le les et di del della delle dei e ed y "
+    "em do da dos das na no en voor het een och på i och".split()
+)
+
+
+def _journal_as_printed(text: str, journal: str) -> str:
+    """APA's journal name with the case citeproc-py's title case took from it given back where
+    the name itself decides: another language's small words ("Annalen der Physik") and a name
+    that starts in lower case ("npj Digital Medicine")."""
+    words = journal.split()
+    keep = [
+        w.islower() and (w in _SMALL_WORDS or (i == 0 and len(words) > 1 and words[1][:1].isupper()))
+        for i, w in enumerate(words)
+    ]
+    if not any(keep):
+        return text
+    m = re.search(r"\s+".join(re.escape(w) for w in words), text, re.I)
+    if m is None:
+        return text
+    printed = m.group(0).split()
+    if len(printed) != len(words):
+        return text
+    fixed = " ".join(w if k else p for w, p, k in zip(words, printed, keep, strict=True))
+    return text[: m.start()] + fixed + text[m.end() :]
 
 
 def with_year_suffix(text: str, year: int, suffix: str) -> str:

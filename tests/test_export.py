@@ -724,3 +724,33 @@ def test_ris_edited_books_theses_and_suffixes_round_trip():
     assert [{k: v for k, v in w.csl.items() if k != "id"} for w in again] == [
         {k: v for k, v in w.csl.items() if k != "id"} for w in works
     ]
+
+
+@pytest.mark.parametrize(
+    "journal,printed",
+    [
+        ("Annalen der Physik", "Annalen der Physik"),
+        ("Revista de Saúde Pública", "Revista de Saúde Pública"),
+        ("npj Digital Medicine", "npj Digital Medicine"),
+        (
+            "Journal of public administration research and theory",
+            "Journal of Public Administration Research and Theory",
+        ),
+    ],
+)
+def test_apa_prints_a_journal_name_in_its_own_case(journal, printed):
+    """citeproc-py's title case knows English small words only: 'Annalen Der Physik', 'Npj
+    Digital Medicine'. A name in sentence case is still title-cased, as APA asks."""
+    work = Work(
+        csl={
+            "id": "w",
+            "type": "article-journal",
+            "title": "T",
+            "container-title": journal,
+            "volume": "1",
+            "issued": {"date-parts": [[2000]]},
+            "author": [{"family": "Smith", "given": "J."}],
+        }
+    )
+    assert format_references([work], "apa")["w"] == f"Smith, J. (2000). T. {printed}, 1."
+    assert f"<i>{printed}</i>" in format_references([work], "apa", html=True)["w"]
