@@ -146,6 +146,11 @@ def tidy(text: str, style: str, work: Work) -> str:
         text = re.sub(r"^(.+?) \(([^()]*)\)\. \1 ", r"\1 (\2). ", text, count=1)
     if style == "apa" and work.csl.get("container-title"):
         text = _journal_as_printed(text, str(work.csl["container-title"]))
+    place = str(work.csl.get("event-place") or "")
+    if style == "ieee" and place and work.csl.get("type") == "paper-conference" and place not in text:
+        # IEEE names where the conference met after the proceedings: "(CVPR), Las Vegas, NV, USA, 2016"
+        container = re.escape(str(work.csl.get("container-title") or ""))
+        text = re.sub(rf"(in (?:<i>)?{container}(?:</i>)?)(?=, )", lambda m: f"{m.group(1)}, {place}", text, count=1)
     first = family((work.authors or [{}])[0])
     if style != "ieee" and first[:1].islower() and text[:1] == first[:1].upper():
         text = first[:1] + text[1:]  # "van der Graaf", not "Van der Graaf"

@@ -754,3 +754,23 @@ def test_apa_prints_a_journal_name_in_its_own_case(journal, printed):
     )
     assert format_references([work], "apa")["w"] == f"Smith, J. (2000). T. {printed}, 1."
     assert f"<i>{printed}</i>" in format_references([work], "apa", html=True)["w"]
+
+
+def test_ieee_names_where_a_conference_met():
+    """IEEE prints a proceedings paper's place after the proceedings; the place was parsed (as
+    event-place) but not printed."""
+    work = Work(
+        csl={
+            "id": "he2016",
+            "type": "paper-conference",
+            "title": "Deep residual learning for image recognition",
+            "container-title": "Proc. IEEE Conf. Comput. Vis. Pattern Recognit. (CVPR)",
+            "event-place": "Las Vegas, NV, USA",
+            "page": "770-778",
+            "issued": {"date-parts": [[2016]]},
+            "author": [{"family": "He", "given": "K."}],
+        }
+    )
+    assert format_references([work], "ieee")["he2016"].endswith(
+        "in Proc. IEEE Conf. Comput. Vis. Pattern Recognit. (CVPR), Las Vegas, NV, USA, 2016, pp. 770–778."
+    )
