@@ -703,3 +703,34 @@ def test_spanish_portuguese_and_french_publishers(tmp_path):
         ("book", "Pedagogia do oprimido", "Editora Paz e Terra"),
         ("book", "La distinction", "Éditions de Minuit"),
     ]
+
+
+def test_apa_theses_translated_classics_subtitles_editions_and_magazines(tmp_path):
+    """APA's '[Doctoral dissertation, Princeton University].' gave the publisher 'Princeton
+    University]'; a translated classic lost its publisher into the translators and its original
+    date; 'The mythical man-month: Essays on software engineering' became a chapter of a book
+    'Essays on ...' with the edition '((Anniversary ed.))'; a magazine article was a book."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Nash, J. F. (1950). Non-cooperative games [Doctoral dissertation, Princeton University].\n"
+        "de Beauvoir, S. (2011). The second sex (C. Borde & S. Malovany-Chevallier, Trans.). Vintage Books. "
+        "(Original work published 1949)\n"
+        "Brooks, F. P., Jr. (1995). The mythical man-month: Essays on software engineering (Anniversary ed.). "
+        "Addison-Wesley.\n"
+        "Stiglitz, J. E. (2011, May). Of the 1%, by the 1%, for the 1%. Vanity Fair.\n",
+        encoding="utf-8",
+    )
+    nash, beauvoir, brooks, stiglitz = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert (nash["type"], nash["genre"], nash["publisher"]) == (
+        "thesis",
+        "Doctoral dissertation",
+        "Princeton University",
+    )
+    assert beauvoir["publisher"] == "Vintage Books" and beauvoir["original-date"] == {"date-parts": [[1949]]}
+    assert [t["family"] for t in beauvoir["translator"]] == ["Borde", "Malovany-Chevallier"]
+    assert (brooks["type"], brooks["title"], brooks["edition"]) == (
+        "book",
+        "The mythical man-month: Essays on software engineering",
+        "Anniversary",
+    )
+    assert (stiglitz["type"], stiglitz["container-title"]) == ("article-magazine", "Vanity Fair")

@@ -162,6 +162,8 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
         segs = _proceedings_name(segs)
     if "title" in labels:
         segs = _title_tail(segs)
+    if "container-title" in labels and "editor" not in labels:
+        segs = _subtitle_after_colon(segs)
     if labels and labels[0] == "title" and "author" not in labels and "editor" not in labels:
         # MLA's corporate author, its full stop then the title, read as one title: "Food and
         # Agriculture Organization of the United Nations. The State of World Fisheries ..."
@@ -344,6 +346,33 @@ def _title_tail(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         out.append((lab, text))
         k += 1
     return out
+
+
+def _subtitle_after_colon(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A book's subtitle read as the book a chapter is in: "The mythical man-month: | Essays on
+    software engineering" (no "In", no editors, no pages or volume after it).
+
+    >>> _subtitle_after_colon([("title", "The mythical man-month:"), ("container-title", "Essays on software"),
+    ...     ("edition", "(Anniversary ed.)."), ("publisher", "Addison-Wesley.")])  # doctest: +NORMALIZE_WHITESPACE
+    [('title', 'The mythical man-month: Essays on software'), ('edition', '(Anniversary ed.).'),
+     ('publisher', 'Addison-Wesley.')]
+    """
+    labels = {lab for lab, _ in segs}
+    if labels & {"volume", "pages", "journal"}:
+        return segs
+    for k in range(len(segs) - 1):
+        (lab, text), (nxt, sub) = segs[k], segs[k + 1]
+        if (
+            lab == "title"
+            and nxt == "container-title"
+            and text.rstrip().endswith(":")
+            and not _IN_WORD_START.match(sub)
+        ):
+            return [*segs[:k], ("title", f"{text.rstrip()} {sub.strip()}"), *segs[k + 2 :]]
+    return segs
+
+
+_IN_WORD_START = re.compile(r"\s*in\b:?", re.I)
 
 
 # NLM's date with its day, glued to the volume: "2008 Nov 20;359(21):2195-207."

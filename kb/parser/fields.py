@@ -263,11 +263,15 @@ def url(text: str) -> str | None:
 def edition(text: str) -> str:
     """ "2nd ed." -> "2"; "Revised edition" stays.
 
-    >>> edition("2nd ed."), edition("3rd edn,"), edition("Revised edition.")
-    ('2', '3', 'Revised edition')
+    >>> edition("2nd ed."), edition("3rd edn,"), edition("Revised edition."), edition("(Anniversary ed.).")
+    ('2', '3', 'Revised edition', 'Anniversary')
     """
     m = re.search(r"(\d+)\s*(?:st|nd|rd|th|e|\.)?\s*(?:ed|edn|edition|éd|aufl|Aufl)", text, re.I)
-    return m.group(1) if m else clean(text)
+    if m:
+        return m.group(1)
+    # "(Anniversary ed.)": the word, without the list's parentheses and "ed."
+    words = re.sub(r"\s*\b(?:ed|edn)\.?$", "", clean(text).strip("()[] ").rstrip(".").strip(), flags=re.I)
+    return words or clean(text)
 
 
 def pages(text: str) -> str:
@@ -302,6 +306,11 @@ def to_csl(
         ed, _ = parse_names(first["editor"], orders.get("editor"))
         if ed:
             csl["editor"] = ed
+    if "translator" in first and "publisher" not in first:
+        # "(C. Borde & S. Malovany-Chevallier, Trans.). Vintage Books.": the publisher ran into it
+        m = re.fullmatch(r"(.*?\bTrans(?:l|lated|lators?)?\.?\)?[.,;]?)\s+([A-Z][^()]*)", first["translator"].strip())
+        if m:
+            first["translator"], first["publisher"] = m.group(1), m.group(2)
     if "translator" in first:  # APA's "(J. Strachey, Trans.)": the parentheses and role are the list's
         names = _TRANSLATED.sub("", first["translator"].strip().strip("()").rstrip(".,;)").strip("()"))
         tr, _ = parse_names(names.strip(" ,;"), orders.get("editor"))
@@ -329,6 +338,10 @@ def to_csl(
             c = clean_container(container)
             if c:
                 csl["container-title"] = c
+    for text in (t for lab, t in segs if lab == "note"):  # APA's "(Original work published 1949)"
+        original = re.search(r"original(?:ly)? (?:work )?published (?:in )?(1[5-9]\d\d|20\d\d)", text, re.I)
+        if original:
+            csl["original-date"] = {"date-parts": [[int(original.group(1))]]}
     note = first.get("note")
     if note and not presented:
         m = _PRESENTED.match(clean(note))
@@ -384,8 +397,8 @@ def to_csl(
             if len(parts) > 1:
                 csl["event-place"] = ", ".join(parts[1:])
         first.pop("publisher", None)
-    if "publisher" in first:
-        pub = clean(first["publisher"]).strip("()").strip()
+    if "publisher" in first:  # "Princeton University]." of "[Doctoral dissertation, Princeton University]."
+        pub = clean(first["publisher"]).strip("()[]").strip()
         if pub:
             csl["publisher"] = pub
     if "location" in first:
@@ -426,6 +439,14 @@ def to_csl(
             if value:
                 csl[var] = value
     csl["type"] = guess_type(csl, first, presented)
+    dated = ((csl.get("issued") or {}).get("date-parts") or [[]])[0]
+    if csl["type"] == "book" and len(dated) >= 2 and "publisher-place" not in csl and "edition" not in csl:
+        # APA's magazine or newspaper, "(2011, May). Title. Vanity Fair.": a book has no month
+        csl["container-title"] = csl.pop("publisher", None) or csl.get("container-title")
+        if csl["container-title"]:
+            csl["type"] = "article-magazine"
+        else:
+            del csl["container-title"]
     if csl["type"] == "paper-conference" and not presented:
         _conference_place(csl)
     return csl, et_al
