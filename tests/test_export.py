@@ -774,3 +774,20 @@ def test_ieee_names_where_a_conference_met():
     assert format_references([work], "ieee")["he2016"].endswith(
         "in Proc. IEEE Conf. Comput. Vis. Pattern Recognit. (CVPR), Las Vegas, NV, USA, 2016, pp. 770–778."
     )
+
+
+def test_bibtex_protects_acronyms_first_words_included_and_lone_capitals():
+    """Sentence-casing styles lowered 'WHO Guidelines' to 'Who guidelines', 'DNA-based' to
+    'Dna-based' and 'Systeme I' to 'systeme i': only acronyms after the first word were braced."""
+    work = Work(
+        csl={
+            "id": "w",
+            "type": "report",
+            "title": "WHO guidelines: BERT and DNA-based tests of vitamin D in Systeme I",
+            "issued": {"date-parts": [[2020]]},
+        }
+    )
+    out = to_bibtex([work])
+    assert "title = {{WHO} guidelines: {BERT} and {DNA}-based tests of vitamin {D} in Systeme {I}}" in out
+    (again,), _ = parse_bibtex(out, "again.bib")
+    assert again.csl["title"] == work.csl["title"]

@@ -465,6 +465,8 @@ def protect_case(title: str) -> str:
 
     >>> protect_case("The New Public Governance? A (Public) Service-Dominant ICT approach")
     'The New Public Governance? A (Public) Service-Dominant {ICT} approach'
+    >>> protect_case("WHO guidelines: BERT and DNA-based tests of vitamin D in Systeme I")
+    '{WHO} guidelines: {BERT} and {DNA}-based tests of vitamin {D} in Systeme {I}'
     """
     out = []
     sentence_start = True
@@ -473,12 +475,30 @@ def protect_case(title: str) -> str:
             out.append(token)
             continue
         core = re.sub(r"^[^\w\\]+|[^\w}]+$", "", token)
-        if core and not sentence_start and any(c.isupper() for c in core[1:]) and "-" not in core:
+        if core:
             start = token.index(core)
-            token = token[:start] + "{" + core + "}" + token[start + len(core) :]
+            parts = core.split("-")
+            braced = "-".join(
+                "{" + part + "}" if _keeps_capitals(part, sentence_start and i == 0) else part
+                for i, part in enumerate(parts)
+            )
+            token = token[:start] + braced + token[start + len(core) :]
         sentence_start = bool(re.search(r"[:?.!]$", token))
         out.append(token)
     return "".join(out)
+
+
+def _keeps_capitals(word: str, first: bool) -> bool:
+    """Whether sentence-casing would lose a word's capitals that are its own: an acronym
+    ("WHO", even first), a capital after the first letter ("eGovernment", "McDonald"), a lone
+    capital or numeral not first ("vitamin D", "Systeme I")."""
+    if not word or "{" in word or "\\" in word:
+        return False
+    if len(word) >= 2 and word.isupper() and any(c.isalpha() for c in word):
+        return True
+    if first:
+        return False
+    return any(c.isupper() for c in word[1:]) or (len(word) == 1 and word.isupper())
 
 
 def _bib_name(name: dict[str, str]) -> str:
