@@ -791,3 +791,22 @@ def test_bibtex_protects_acronyms_first_words_included_and_lone_capitals():
     assert "title = {{WHO} guidelines: {BERT} and {DNA}-based tests of vitamin {D} in Systeme {I}}" in out
     (again,), _ = parse_bibtex(out, "again.bib")
     assert again.csl["title"] == work.csl["title"]
+
+
+def test_dates_finer_than_the_year_survive_bibtex_and_ris():
+    """A magazine's month and a newspaper's day were dropped by both readers and both writers:
+    APA printed '(2011)' for '(2011, May)'."""
+    from kb.formats.ris import read_ris
+
+    works, _ = parse_bibtex(
+        "@article{s, author={Stiglitz, Joseph E.}, title={Of the 1%}, journal={Vanity Fair}, year={2011}, month=may}\n"
+        "@article{n, author={Smith, Jo}, title={Floods}, journal={The Guardian}, date={2020-03-03}}\n",
+        "refs.bib",
+    )
+    assert [w.csl["issued"]["date-parts"][0] for w in works] == [[2011, 5], [2020, 3, 3]]
+    again, _ = parse_bibtex(to_bibtex(works), "again.bib")
+    assert [w.csl["issued"] for w in again] == [w.csl["issued"] for w in works]
+    via_ris = read_ris(to_ris(works), "refs.ris")
+    assert [w.csl["issued"] for w in via_ris] == [w.csl["issued"] for w in works]
+    magazine = Work(csl={**works[0].csl, "type": "article-magazine"})
+    assert "(2011, May)" in format_references([magazine], "apa")["s"]

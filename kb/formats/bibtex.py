@@ -158,6 +158,33 @@ _DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _URL = re.compile(r"(?:\\url\{)?(https?://\S+?)\}?")
 
 
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+
+
+def _issued(fields: dict[str, Any]) -> list[int]:
+    """The date-parts of ``date = {2015-05-28}`` (biblatex) or of ``year``, ``month`` (``mar``,
+    "March", 3) and ``day``.
+
+    >>> _issued({"date": "2015-05-28"}), _issued({"year": "2011", "month": "mar", "day": "15"}), _issued({"year": "1990"})
+    ([2015, 5, 28], [2011, 3, 15], [1990])
+    """
+    iso = re.match(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", str(fields.get("date") or ""))
+    if iso and not fields.get("year"):
+        return [int(x) for x in iso.groups() if x]
+    year = re.search(r"\d{4}", str(fields.get("year") or fields.get("date") or ""))
+    if not year:
+        return []
+    out = [int(year.group(0))]
+    month = str(fields.get("month") or "").strip().lower()
+    number = int(month) if month.isdigit() else _MONTHS.get(month[:3])
+    if number and 1 <= number <= 12:
+        out.append(number)
+        day = str(fields.get("day") or "").strip()
+        if day.isdigit() and 1 <= int(day) <= 31:
+            out.append(int(day))
+    return out
+
+
 def entry_to_work(entry: Any, path: str) -> Work:
     """One parsed bibtexparser entry -> Work (CSL-JSON)."""
     fields = {k.lower(): f.value for k, f in entry.fields_dict.items()}
@@ -194,10 +221,12 @@ def entry_to_work(entry: Any, path: str) -> Work:
         csl["issue"] = re.sub(r"\s*(?:-{1,3}|–)\s*", "-", csl["issue"])
     if fields.get("pages"):
         csl["page"] = re.sub(r"\s*-{1,3}\s*|\s*–\s*", "-", fields["pages"].strip())
-    year = str(fields.get("year") or fields.get("date") or "")
-    m = re.search(r"\d{4}", year)
-    if m:
-        csl["issued"] = {"date-parts": [[int(m.group(0))]]}
+    issued = _issued(fields)
+    if issued:
+        csl["issued"] = {"date-parts": [issued]}
+    original = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*", str(fields.get("origdate") or ""))
+    if original:  # biblatex's origdate: APA's "(Original work published 1949)"
+        csl["original-date"] = {"date-parts": [[int(x) for x in original.groups() if x]]}
     return Work(
         csl=csl, source=path, line=entry.start_line + 1, provenance=str(fields.get("provenance") or ""), et_al=et_al
     )
@@ -565,6 +594,9 @@ def to_bibtex(works: Iterable[Work]) -> str:
         year = w.year
         if year:
             fields.append(("year", str(year)))
+            parts = ((csl.get("issued") or {}).get("date-parts") or [[]])[0]
+            for name, value in zip(("month", "day"), parts[1:3], strict=False):
+                fields.append((name, str(value)))  # biblatex's numbers; BibTeX and pandoc read them
         body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
         out.append(f"@{kind}{{{key},\n{body}\n}}\n")
     return "\n".join(out)

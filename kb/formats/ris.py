@@ -178,7 +178,14 @@ def _entry_csl(e: dict[str, Any]) -> dict[str, Any]:
         csl["page"] = f"{e['start_page']}-{e['end_page']}" if e.get("end_page") else str(e["start_page"])
     year = re.search(r"\d{4}", str(e.get("year") or e.get("publication_year") or e.get("date") or ""))
     if year:
-        csl["issued"] = {"date-parts": [[int(year.group(0))]]}
+        parts = [int(year.group(0))]
+        # DA "2011/05/03/" (or PY "2011/05//"): the month and day when given
+        full = re.match(r"\s*(\d{4})/(\d{1,2})?/?(\d{1,2})?", str(e.get("date") or e.get("year") or ""))
+        if full and full.group(1) == year.group(0) and full.group(2) and 1 <= int(full.group(2)) <= 12:
+            parts.append(int(full.group(2)))
+            if full.group(3) and 1 <= int(full.group(3)) <= 31:
+                parts.append(int(full.group(3)))
+        csl["issued"] = {"date-parts": [parts]}
     return csl
 
 
@@ -244,6 +251,9 @@ def to_ris(works: Iterable[Work]) -> str:
                 e["end_page"] = last
         if w.year:
             e["year"] = str(w.year)
+            parts = ((csl.get("issued") or {}).get("date-parts") or [[]])[0]
+            if len(parts) >= 2:  # DA: year/month/day/
+                e["date"] = "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(parts[:3])) + "/"
         entries.append({k: _fold(v) for k, v in e.items()})
     return rispy.dumps(entries, implementation=_plain_ris_writer())
 
