@@ -103,7 +103,12 @@ TABLES: list[Table] = [
             Column("source_title", str, "What the original source is."),
             Column("source_lines", str, "Lines of the original source this document copies."),
             Column("note", str, "Notes on the transcription."),
-            Column("references_file", str, "The reference list the document cites from."),
+            Column(
+                "references_file",
+                str,
+                "The reference lists the document cites from: the files its front matter names "
+                "(references, reference_list) and its own list, with its line.",
+            ),
             Column("passage_count", int, "Number of paragraphs."),
         ],
     ),

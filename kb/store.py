@@ -124,6 +124,15 @@ def create_tables(db: sqlite_utils.Database) -> None:
     db[schema.MARKER].insert({"key": "schema_version", "value": str(schema.SCHEMA_VERSION)}, replace=True)
 
 
+def _lists_of(d: Document) -> str | None:
+    """The lists a document cites from, as its front matter names them, and its own list: "refs.bib;
+    refs.ris", "its own list (line 40)"."""
+    named = [str(d.meta[key]) for key in ("references", "reference_list") if d.meta.get(key)]
+    if d.references is not None and d.references.text.strip():
+        named.append(f"its own list (line {d.references.line})")
+    return "; ".join(named) or None
+
+
 def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None:
     insert_rows(
         db,
@@ -138,7 +147,7 @@ def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None
                 "source_title": d.meta.get("source_title"),
                 "source_lines": d.meta.get("source_lines"),
                 "note": " ".join(str(d.meta.get("note") or "").split()) or None,
-                "references_file": d.meta.get("references"),
+                "references_file": _lists_of(d),
                 "passage_count": len(d.passages),
             }
             for d in documents
