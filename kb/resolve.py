@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import accumulate, chain, compress, islice
 from operator import attrgetter, methodcaller
+from typing import Any
 
 import regex
 from rapidfuzz import fuzz, process
@@ -2007,19 +2008,8 @@ def _author_page(
             if names[0] in _NOT_NAMES or not index.same_author(names[0]):
                 continue
             group += 1
-            c = Citation(
-                id="",
-                document_id=document.id,
-                passage_id=passage.id,
-                start=s + 1,
-                end=e - 1,
-                text=document.text[s + 1 : e - 1],
-                names=names,
-                et_al=bool(m.group("etal")),
-                year="",
-                locator=m.group("page"),
-                group=group,
-            )
+            c = _inside(document, passage, s, e, names=names, et_al=bool(m.group("etal")), locator=m.group("page"))
+            c.group = group
             c.raw_etal = (m.group("etal") or "").strip()
             c.initials = (m.group("title") or "").strip(" *_“”\"'‘’")  # the short title, while unresolved
             new.append(c)
@@ -2053,21 +2043,22 @@ def _pages_after_a_name(
         names = [w for w in _CAPITAL_WORD.findall(sentence) if w not in _NOT_NAMES and index.same_author(w)]
         if not names:
             continue
-        c = Citation(
-            id="",
-            document_id=document.id,
-            passage_id=passage.id,
-            start=s + 1,
-            end=e - 1,
-            text=document.text[s + 1 : e - 1],
-            names=[names[-1]],
-            et_al=False,
-            year="",
-            locator=m.group(1),
-            narrative=True,
-        )
-        out.append(c)
+        out.append(_inside(document, passage, s, e, names=[names[-1]], et_al=False, locator=m.group(1), narrative=True))
     return out
+
+
+def _inside(document: Document, passage: Passage, start: int, end: int, **fields: Any) -> Citation:
+    """An author-page citation: what is inside the parenthesis at ``start:end``, without a year."""
+    return Citation(
+        id="",
+        document_id=document.id,
+        passage_id=passage.id,
+        start=start + 1,
+        end=end - 1,
+        text=document.text[start + 1 : end - 1],
+        year="",
+        **fields,
+    )
 
 
 _PAGE_RANGE_END = re.compile(r"\s*[-–]\s*\d{1,5}(?=\))")
