@@ -1716,13 +1716,26 @@ def check_references(works: list[Work], source: str = "") -> list[Problem]:
         in_order = sum(1 for i in range(1, len(works)) if lows[i - 1] <= highs[i])
         if in_order / (len(works) - 1) >= 0.8:
             for i in range(1, len(works)):
+                prev = works[i - 1]
                 if highs[i] < lows[i - 1]:
-                    prev = works[i - 1]
                     filed = family(prev.authors[0]) if prev.authors else repr(prev.csl.get("title") or "")
                     add(
                         works[i],
                         "out-of-order",
                         f"out of alphabetical order: should come before {filed} (entry {prev.position})",
+                    )
+                elif (
+                    lows[i] == lows[i - 1]
+                    and len(works[i].authors) == 1
+                    and not works[i].et_al
+                    and (len(prev.authors) > 1 or prev.et_al)
+                ):
+                    # APA, Chicago, Harvard and MLA alike: an author's own works before those with others
+                    add(
+                        works[i],
+                        "out-of-order",
+                        f"a work of {family(works[i].authors[0])} alone comes before those with co-authors "
+                        f"(entry {prev.position})",
                     )
     return problems
 

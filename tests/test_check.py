@@ -1272,3 +1272,23 @@ def test_front_matter_is_no_part_of_the_first_sentence_and_suggestions_keep_the_
         ("Smith et al. 2001, 4", "mismatch"),
     ]
     assert 'should read "Smith 2001, 4"' in chicago["citations"][3]["message"]
+
+
+def test_an_authors_own_work_comes_before_those_with_co_authors():
+    """APA, Chicago, Harvard and MLA list an author's own works before those written with others:
+    Ostrom, E. (2010) after Ostrom, Gardner & Walker (1994) was not reported."""
+    from kb.records import Work
+    from kb.resolve import check_references
+
+    def work(i: int, families: list[str], year: int) -> Work:
+        authors = [{"family": f, "given": "A."} for f in families]
+        return Work(
+            {"id": f"w{i}", "title": f"T{i}", "author": authors, "issued": {"date-parts": [[year]]}}, position=i
+        )
+
+    works = [work(1, ["Agrawal"], 2001), work(2, ["Ostrom", "Gardner", "Walker"], 1994), work(3, ["Ostrom"], 2010)]
+    works += [work(4, ["Smith"], 2000)]
+    said = [(p.work_id, p.message) for p in check_references(works) if p.code == "out-of-order"]
+    assert said == [("w3", "a work of Ostrom alone comes before those with co-authors (entry 2)")]
+    in_order = [works[0], works[2], works[1], works[3]]
+    assert not [p for p in check_references(in_order) if p.code == "out-of-order"]
