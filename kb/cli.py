@@ -712,10 +712,25 @@ def cite(
         raise click.UsageError(f"--as {markup} marks up formatted references: use it with --format apa or ieee")
     db = sqlite_utils.Database(ensure_built(db_path))
     works = select_works(db, keys, concept, search_text)
-    if markup != "text":
-        click.echo(write_styled(works, fmt, markup), nl=False)
+    if fmt in ("apa", "ieee"):  # the year letters the library gives them, as its pages print them
+        click.echo(write_styled(works, fmt, markup, library_suffixes(db, works)), nl=False)
         return
     click.echo(get_format(fmt).write(works), nl=False)
+
+
+def library_suffixes(db, works: list) -> dict[str, str]:
+    """APA's year letters of ``works`` as the whole library gives them (Ostrom 2010a stays 2010a
+    when Ostrom 2010b is not selected): worked out over the library's works of the same years."""
+    from kb.records import Work
+    from kb.resolve import year_suffixes
+
+    years = sorted({w.year for w in works if w.year})
+    if not years:
+        return {}
+    rows = db.query(f"select csl_json, et_al from works where year in ({', '.join('?' for _ in years)})", years)
+    same_years = [Work(csl=json.loads(r["csl_json"]), et_al=bool(r["et_al"])) for r in rows]
+    wanted = {w.id for w in works}
+    return {k: v for k, v in year_suffixes(same_years).items() if k in wanted}
 
 
 def search_works(db, text: str) -> list[str]:

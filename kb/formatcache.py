@@ -58,10 +58,12 @@ def format_cached(
     cache: Path | None = None,
     processes: int | None = None,
     html: bool = False,
+    suffixes: dict[str, str] | None = None,
 ) -> dict[str, dict[str, str]]:
     """Formatted text of every work in each style, by work id; the same texts as
     ``format_references(works, style, html=html)``. ``cache`` is a SQLite file kept between
-    builds (none: no cache)."""
+    builds (none: no cache). ``suffixes``: the year letters by work id, by default those the works
+    need among themselves (a selection of a library passes the library's)."""
     works = list(works)
     db = _open(cache)
     out: dict[str, dict[str, str]] = {}
@@ -96,10 +98,11 @@ def format_cached(
                 db.executemany(
                     "insert or replace into texts (key, text) values (?, ?)", [(keys[i], t) for i, t in fresh.items()]
                 )
-        suffixes = year_suffixes(works) if style in ("apa", "chicago") else {}
+        letters = suffixes if suffixes is not None else year_suffixes(works)
+        letters = letters if style in ("apa", "chicago") else {}
         for w in works:
-            if w.id in suffixes and w.year and w.id in texts:
-                texts[w.id] = with_year_suffix(texts[w.id], w.year, suffixes[w.id])
+            if w.id in letters and w.year and w.id in texts:
+                texts[w.id] = with_year_suffix(texts[w.id], w.year, letters[w.id])
         out[style] = texts
     if db:
         db.close()

@@ -810,3 +810,22 @@ def test_dates_finer_than_the_year_survive_bibtex_and_ris():
     assert [w.csl["issued"] for w in via_ris] == [w.csl["issued"] for w in works]
     magazine = Work(csl={**works[0].csl, "type": "article-magazine"})
     assert "(2011, May)" in format_references([magazine], "apa")["s"]
+
+
+def test_kb_cite_gives_a_selected_work_the_year_letter_the_library_gives_it(built_db):
+    """'kb cite pestoff2012what --format apa' printed 'Pestoff, V. (2012)', where the library's
+    pages print '(2012b)': the letters were worked out over the selection alone."""
+    import sqlite_utils
+
+    stored = sqlite_utils.Database(built_db)["works"].get("pestoff2012what")["apa"]
+    assert "(2012b)" in stored
+    for markup in ("text", "html"):
+        out = (
+            CliRunner()
+            .invoke(cli, ["cite", "pestoff2012what", "--db", str(built_db), "--format", "apa", "--as", markup])
+            .output
+        )
+        assert "Pestoff, V. (2012b)." in out
+    assert CliRunner().invoke(cli, ["cite", "pestoff2012what", "--db", str(built_db), "--format", "apa"]).output == (
+        stored + "\n"
+    )

@@ -27,10 +27,13 @@ def apa_order(work: Work) -> tuple:
 MARKUPS = ("text", "html", "markdown")
 
 
-def write_styled(works: Iterable[Work], style: str, markup: str = "text") -> str:
+def write_styled(
+    works: Iterable[Work], style: str, markup: str = "text", suffixes: dict[str, str] | None = None
+) -> str:
     """Formatted references in list order: plain text, one a line; HTML, one ``<div
     class="csl-entry">`` a line, italics as citeproc-py's ``<i>``; or Markdown, one paragraph
-    each, italics as ``*...*`` and Markdown's special characters escaped."""
+    each, italics as ``*...*`` and Markdown's special characters escaped. ``suffixes``: the
+    year letters by work id (by default those the works need among themselves)."""
     from kb.formatcache import format_cached
 
     works = list(works)
@@ -38,7 +41,7 @@ def write_styled(works: Iterable[Work], style: str, markup: str = "text") -> str
         works.sort(key=apa_order)
     # citeproc-py's texts of the whole list, the plainest works made without it (kb.formatcache,
     # as kb build makes them): citeproc-py formatting 100,000 works as one list took 9 minutes
-    texts = format_cached(works, (style,), html=markup != "text")[style]
+    texts = format_cached(works, (style,), html=markup != "text", suffixes=suffixes)[style]
     if markup == "html":
         return "".join(f'<div class="csl-entry">{texts[w.id]}</div>\n' for w in works)
     if markup == "markdown":
