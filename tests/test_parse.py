@@ -734,3 +734,26 @@ def test_apa_theses_translated_classics_subtitles_editions_and_magazines(tmp_pat
         "Anniversary",
     )
     assert (stiglitz["type"], stiglitz["container-title"]) == ("article-magazine", "Vanity Fair")
+
+
+def test_an_ieee_web_page_is_dated_by_its_date_not_the_day_it_was_read(tmp_path):
+    """'Accessed: Jan. 15, 2024.' was read as a journal 'Accessed: Jan', volume 15 and the year
+    2024; the title kept '." Python.org'."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        '[1] Python Software Foundation, "The Python language reference." Python.org. Accessed: Jan. 15, 2024. '
+        "[Online]. Available: https://docs.python.org/3/reference/\n"
+        '[2] J. Smith, "Floods," The Guardian, Mar. 3, 2020. [Online]. Available: https://www.theguardian.com/x '
+        "(accessed Jan. 5, 2024).\n",
+        encoding="utf-8",
+    )
+    python, guardian = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert (python["type"], python["title"], python["container-title"]) == (
+        "webpage",
+        "The Python language reference",
+        "Python.org",
+    )
+    assert "issued" not in python and python["accessed"] == {"date-parts": [[2024, 1, 15]]}
+    assert guardian["issued"] == {"date-parts": [[2020, 3, 3]]} and guardian["accessed"] == {
+        "date-parts": [[2024, 1, 5]]
+    }

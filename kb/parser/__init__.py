@@ -162,6 +162,7 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
         segs = _proceedings_name(segs)
     if "title" in labels:
         segs = _title_tail(segs)
+    segs = _access_date(segs)
     if "container-title" in labels and "editor" not in labels:
         segs = _subtitle_after_colon(segs)
     if labels and labels[0] == "title" and "author" not in labels and "editor" not in labels:
@@ -301,8 +302,35 @@ def _proceedings_name(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return segs
 
 
-_QUOTED_THEN_MORE = re.compile(r"\s*(['‘\"“])(.+?)(['’\"”]),\s+(.+)", re.S)
+# a title in quotes and more after it: "'Title', BBC News, 23 March." and IEEE's '"Title." Python.org.'
+_QUOTED_THEN_MORE = re.compile(r"\s*(['‘\"“])(.+?)(['’\"”]),\s+(.+)|\s*([\"“])(.+?[.?!])([\"”])\s+(.+)", re.S)
 _DAY_MONTH_END = re.compile(r",\s*(\d{1,2}\s+[A-Z][a-z]+\.?|[A-Z][a-z]+\s+\d{1,2}\.?)\s*$")
+
+
+_ACCESSED = re.compile(r"\s*\(?(?:accessed|retrieved|consulted)\b:?", re.I)
+_A_YEAR_IN = re.compile(r"(?<!\d)(?:1[5-9]\d\d|20\d\d)(?!\d)")
+
+
+def _access_date(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """When a web page was read, "Accessed: Jan. 15, 2024." (IEEE), which the labeller may cut
+    into a journal, a volume and a date: one segment of its own, read as the access date and
+    never as the work's.
+
+    >>> _access_date([("journal", "Accessed: Jan."), ("volume", "15,"), ("date", "2024."), ("medium", "[Online].")])
+    [('accessed', 'Accessed: Jan. 15, 2024.'), ('medium', '[Online].')]
+    """
+    for k, (lab, text) in enumerate(segs):
+        if lab in ("accessed", "url") or not _ACCESSED.match(text):
+            continue
+        end = k
+        while not _A_YEAR_IN.search(" ".join(t for _, t in segs[k : end + 1])) and end + 1 < len(segs):
+            if segs[end + 1][0] in ("url", "doi", "medium"):
+                break
+            end += 1
+        joined = " ".join(t.strip() for _, t in segs[k : end + 1])
+        if _A_YEAR_IN.search(joined):
+            return [*segs[:k], ("accessed", joined), *_access_date(segs[end + 1 :])]
+    return segs
 
 
 def _title_tail(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -321,10 +349,11 @@ def _title_tail(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     while k < len(segs):
         lab, text = segs[k]
         m = _QUOTED_THEN_MORE.fullmatch(text) if lab == "title" and "container-title" not in dict(segs) else None
-        if m and m.group(4).strip():
-            rest = m.group(4).strip()
+        if m and (m.group(4) or m.group(8) or "").strip():
+            opening, title, closing, rest = m.group(1, 2, 3, 4) if m.group(1) else m.group(5, 6, 7, 8)
+            rest = rest.strip()
             when = _DAY_MONTH_END.search(rest)
-            out.append(("title", f"{m.group(1)}{m.group(2)}{m.group(3)},"))
+            out.append(("title", f"{opening}{title}{closing}{',' if m.group(1) else ''}"))
             out.append(("container-title", rest[: when.start()] + "," if when else rest))
             if when:
                 out.append(("date", when.group(1)))

@@ -380,6 +380,10 @@ def to_csl(
                 break
             if d and "status" in d:
                 csl.update(d)
+    for text in (t for lab, t in segs if lab == "accessed"):  # when a web page was read, not its date
+        d = parse_date(re.sub(r"^\W*\w+:?", "", text))
+        if d and "issued" in d:
+            csl["accessed"] = d["issued"]
     labels_in_order = [lab for lab, _ in segs]
     if presented:
         # "presented at the Annual Meeting of the | American Society ... | San Francisco": the
@@ -439,6 +443,8 @@ def to_csl(
             if value:
                 csl[var] = value
     csl["type"] = guess_type(csl, first, presented)
+    if csl["type"] == "article-journal" and "accessed" in csl and not csl.keys() & {"volume", "issue", "page", "DOI"}:
+        csl["type"] = "webpage"  # read online on a day, with no volume or pages: a page of a site
     dated = ((csl.get("issued") or {}).get("date-parts") or [[]])[0]
     if csl["type"] == "book" and len(dated) >= 2 and "publisher-place" not in csl and "edition" not in csl:
         # APA's magazine or newspaper, "(2011, May). Title. Vanity Fair.": a book has no month
