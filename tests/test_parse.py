@@ -757,3 +757,21 @@ def test_an_ieee_web_page_is_dated_by_its_date_not_the_day_it_was_read(tmp_path)
     assert guardian["issued"] == {"date-parts": [[2020, 3, 3]]} and guardian["accessed"] == {
         "date-parts": [[2024, 1, 5]]
     }
+
+
+def test_an_apa_newspaper_article_keeps_its_newspaper_apart_from_its_title(tmp_path):
+    """'(2020, March 3). Floods return. The Guardian.' gave the title 'Floods return. The
+    Guardian', a journal article's type and no container."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(
+        "Smith, J. (2020, March 3). Floods return. The Guardian. https://www.theguardian.com/x\n"
+        "Ostrom, E. (1990). Governing the commons. Cambridge University Press.\n",
+        encoding="utf-8",
+    )
+    news, book = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+    assert (news["type"], news["title"], news["container-title"]) == (
+        "article-newspaper",
+        "Floods return",
+        "The Guardian",
+    )
+    assert (book["type"], book["title"]) == ("book", "Governing the commons")

@@ -163,6 +163,8 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
     if "title" in labels:
         segs = _title_tail(segs)
     segs = _access_date(segs)
+    if "title" in labels and not labels_have(segs, "container-title", "journal", "publisher"):
+        segs = _periodical_after_title(segs)
     if "container-title" in labels and "editor" not in labels:
         segs = _subtitle_after_colon(segs)
     if labels and labels[0] == "title" and "author" not in labels and "editor" not in labels:
@@ -305,6 +307,34 @@ def _proceedings_name(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 # a title in quotes and more after it: "'Title', BBC News, 23 March." and IEEE's '"Title." Python.org.'
 _QUOTED_THEN_MORE = re.compile(r"\s*(['‘\"“])(.+?)(['’\"”]),\s+(.+)|\s*([\"“])(.+?[.?!])([\"”])\s+(.+)", re.S)
 _DAY_MONTH_END = re.compile(r",\s*(\d{1,2}\s+[A-Z][a-z]+\.?|[A-Z][a-z]+\s+\d{1,2}\.?)\s*$")
+
+
+def labels_have(segs: list[tuple[str, str]], *labels: str) -> bool:
+    return any(lab in labels for lab, _ in segs)
+
+
+_MONTH_WORD = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s*\d{0,2}\b|\b(?:Spring|Summer|Fall|Autumn|Winter)\b"
+)
+_LAST_SENTENCE = re.compile(r"(.+?[.?!])\s+((?:The\s+)?(?:[A-Z][\w'’&-]*\s*){1,5})\.?")
+
+
+def _periodical_after_title(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """APA's newspaper or magazine article, "(2020, March 3). Floods return. The Guardian.", its
+    periodical's name run into the title: a date with a month, and a last sentence of one to
+    five capitalised words.
+
+    >>> _periodical_after_title([("date", "(2020, March 3)."), ("title", "Floods return. The Guardian."), ("url", "https://x")])
+    [('date', '(2020, March 3).'), ('title', 'Floods return.'), ('container-title', 'The Guardian.'), ('url', 'https://x')]
+    """
+    dated = any(lab == "date" and _MONTH_WORD.search(text) for lab, text in segs)
+    if not dated:
+        return segs
+    for k, (lab, text) in enumerate(segs):
+        m = _LAST_SENTENCE.fullmatch(text.strip()) if lab == "title" else None
+        if m:
+            return [*segs[:k], ("title", m.group(1)), ("container-title", m.group(2).strip() + "."), *segs[k + 1 :]]
+    return segs
 
 
 _ACCESSED = re.compile(r"\s*\(?(?:accessed|retrieved|consulted)\b:?", re.I)

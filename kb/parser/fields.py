@@ -443,9 +443,12 @@ def to_csl(
             if value:
                 csl[var] = value
     csl["type"] = guess_type(csl, first, presented)
+    dated = ((csl.get("issued") or {}).get("date-parts") or [[]])[0]
+    if csl["type"] == "article-journal" and len(dated) >= 2 and not csl.keys() & {"volume", "issue", "page"}:
+        # "(2020, March 3). Floods return. The Guardian.": a periodical dated to the day or month
+        csl["type"] = "article-newspaper" if len(dated) >= 3 else "article-magazine"
     if csl["type"] == "article-journal" and "accessed" in csl and not csl.keys() & {"volume", "issue", "page", "DOI"}:
         csl["type"] = "webpage"  # read online on a day, with no volume or pages: a page of a site
-    dated = ((csl.get("issued") or {}).get("date-parts") or [[]])[0]
     if csl["type"] == "book" and len(dated) >= 2 and "publisher-place" not in csl and "edition" not in csl:
         # APA's magazine or newspaper, "(2011, May). Title. Vanity Fair.": a book has no month
         csl["container-title"] = csl.pop("publisher", None) or csl.get("container-title")
