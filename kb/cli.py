@@ -655,12 +655,10 @@ def parse(file: Path, csl: bool) -> None:
 
         click.echo(to_csljson(result.works), nl=False)
         return
-    from kb.formats.csljson import ET_AL
+    from kb.formats.csljson import with_et_al
 
     for w in result.works:
-        item = dict(w.csl)
-        if w.et_al and item.get("author"):  # as --csl and the CSL-JSON export write it
-            item["author"] = [*item["author"], dict(ET_AL)]
+        item = with_et_al(w, dict(w.csl))  # as --csl and the CSL-JSON export write it
         item["raw"] = w.raw
         item["problems"] = [{"code": p.code, "message": p.message, "line": p.line} for p in w.problems]
         click.echo(json_line(item))

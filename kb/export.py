@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kb.formats.bibtex import bibtex_escape, protect_case, to_bibtex  # noqa: F401
-from kb.formats.csljson import ET_AL, csl_items, implied_genre, to_csljson  # noqa: F401
+from kb.formats.csljson import csl_items, implied_genre, to_csljson, with_et_al  # noqa: F401
 from kb.formats.ris import to_ris  # noqa: F401
 from kb.normalise import family
 from kb.records import Work
@@ -77,8 +77,7 @@ def formatting_items(works: Sequence[Work], style: str) -> list[dict[str, Any]]:
     gave "J.-. won .")."""
     items = csl_items(works)
     for work, item in zip(works, items, strict=True):
-        if work.et_al and item.get("author"):
-            item["author"] = [*item["author"], dict(ET_AL)]
+        with_et_al(work, item)
         if style in ("apa", "ieee") and item.get("author"):
             item["author"] = [
                 {**n, "given": _LOWER_AFTER_HYPHEN.sub(lambda m: m.group(1).upper(), n["given"])}

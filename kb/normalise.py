@@ -196,6 +196,20 @@ def bare_initials(given: str) -> str:
     return given
 
 
+_ISO_DATE = re.compile(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*")
+
+
+def iso_date(text: str) -> list[int] | None:
+    """A date written year first, "2015-05-28", "2011-05", "1949", as CSL date-parts; None for
+    anything else.
+
+    >>> iso_date("2015-05-28"), iso_date(" 1949 "), iso_date("May 2011")
+    ([2015, 5, 28], [1949], None)
+    """
+    m = _ISO_DATE.fullmatch(text or "")
+    return [int(x) for x in m.groups() if x] if m else None
+
+
 def pages(text: str) -> str:
     """Pages as CSL wants them: "846-860", an abbreviated range written out ("1616–27" is 1616-1627).
 

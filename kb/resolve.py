@@ -763,11 +763,18 @@ def _detect(document: Document) -> list[Citation]:
         scan.numbers()
         found.extend(scan.found)
         group = scan.group
-    found.sort(key=attrgetter("start", "end"))
-    for i, c in enumerate(found, 1):
-        c.id = f"{document.id}/c{i}"
+    found = _in_reading_order(document, found)
+    for c in found:
         assert document.text[c.start : c.end] == c.text
     return found
+
+
+def _in_reading_order(document: Document, citations: list[Citation]) -> list[Citation]:
+    """The citations in the order the text reads them, each given its id by its place: c1, c2..."""
+    citations.sort(key=attrgetter("start", "end"))
+    for i, c in enumerate(citations, 1):
+        c.id = f"{document.id}/c{i}"
+    return citations
 
 
 def _latex_locator(opts: str) -> str | None:
@@ -1126,9 +1133,14 @@ def expected_form(
     return f"{names}, {year_text}" if style.comma else f"{names} {year_text}"
 
 
+def _folded(text: str) -> str:
+    """Text compared without regard to case, accents or spacing: titles."""
+    return " ".join(fold(text or "").lower().split())
+
+
 def _same_work(ref: Reference) -> tuple:
     """What makes two entries one work listed twice: its authors, year, letter and title."""
-    return (tuple(map(name_key, ref.families)), ref.year, ref.suffix, " ".join(fold(ref.title).lower().split()))
+    return (tuple(map(name_key, ref.families)), ref.year, ref.suffix, _folded(ref.title))
 
 
 def _describe(ref: Reference) -> str:
@@ -1283,9 +1295,9 @@ def _trim_to(c: Citation, names: list[str]) -> None:
             c.text = c.text[at:]
 
 
-# what, besides its names, makes two citations read alike (read in one call: this runs once a citation)
-# what a citation prints, all of it: two alike resolve alike ("text" holds the joiner, the comma
-# before the year and the locator, which the messages and the suggested form read)
+# what, besides its names, makes two citations read alike (read in one call: this runs once a
+# citation); "text" holds the joiner, the comma before the year and the locator, which the
+# messages and the suggested form read
 _PRINTED = attrgetter(
     "et_al", "year", "number", "key", "narrative", "raw_etal", "missing_comma", "continuation", "initials", "text"
 )
@@ -1766,7 +1778,7 @@ def year_suffixes(works: list[Work]) -> dict[str, str]:
     letters = "abcdefghijklmnopqrstuvwxyz"
     for group in groups.values():
         # one work listed twice is one work (the list's duplicate-entry says so): no letters
-        titled = {" ".join(fold(w.csl.get("title", "")).lower().split()) for w in group}
+        titled = {_folded(w.csl.get("title", "")) for w in group}
         if len(group) > 1 and len(titled) > 1:
             printed = {w.id: str(w.csl["year-suffix"]) for w in group if w.csl.get("year-suffix")}
             out.update(printed)
@@ -1775,7 +1787,7 @@ def year_suffixes(works: list[Work]) -> dict[str, str]:
             for i, w in enumerate(
                 sorted((w for w in group if w.id not in printed), key=lambda w: apa_title(w.csl.get("title", "")))
             ):
-                title = " ".join(fold(w.csl.get("title", "")).lower().split())
+                title = _folded(w.csl.get("title", ""))
                 if title not in given:
                     given[title] = next(left, None) or str(len(printed) + i)
                 out[w.id] = given[title]
@@ -1976,8 +1988,8 @@ def _check(document: Document, ready: ReadyList, numbered: bool, found: list[Cit
         )
     if not database:
         late, in_citation_order = _first_citation_order(citations, entries)
-        if in_citation_order:  # a Vancouver or IEEE list: not alphabetical, on purpose
-            problems = [p for p in problems if not p.message.startswith("out of alphabetical order")]
+        if in_citation_order:  # a Vancouver or IEEE list: its order is that of citing, on purpose
+            problems = [p for p in problems if p.code != "out-of-order"]  # (the list's own: alphabetical)
         problems += late
         _names_another_entry(citations, document.text, ready.indexed[0], [p.start for p in document.passages])
     where = ready.positions
@@ -2028,8 +2040,7 @@ def _author_page(
             new.append(c)
         if not index.by_label:
             new += _pages_after_a_name(passage, document, index, taken, new)
-    for i, c in enumerate(sorted([*found, *new], key=attrgetter("start", "end")), 1):
-        c.id = f"{document.id}/c{i}"
+    _in_reading_order(document, [*found, *new])
     return [c for c in found if c.year or not c.names], [*new, *(c for c in found if c.names and not c.year)]
 
 
@@ -2120,8 +2131,7 @@ def _resolve_author_page(c: Citation, refs: list[Reference], index: ReferenceInd
     elif c.et_al:
         fits = [i for i in fits if refs[i].n_authors >= 3]
     if title:
-        short = " ".join(fold(title).lower().split())
-        fits = [i for i in fits if " ".join(fold(refs[i].title).lower().split()).startswith(short)]
+        fits = [i for i in fits if _folded(refs[i].title).startswith(_folded(title))]
     who = " and ".join(c.names) + (" et al." if c.et_al else "")
     if len(fits) == 1:
         ref = refs[fits[0]]
@@ -2145,8 +2155,7 @@ def _resolve_author_page(c: Citation, refs: list[Reference], index: ReferenceInd
 # Vancouver's numbers in parentheses, as some journals print them: "events (1).", "(2,3)", "(4-6)"
 # (an enumeration, "(1) first", is followed by a word: a lone number is read before punctuation)
 _PAREN_NUMBERS = regex.compile(
-    r"(?<=[\p{L}\d.,;:’”'\"]\s?)\((\d{1,4}(?:\s*[-–,]\s*\d{1,4})+|\d{1,4})\)(?=\s*[.,;:)]|\s*$|\s+and\b)"
-    r"|(?<=[\p{L}\d.,;:’”'\"]\s?)\((\d{1,4}(?:\s*[-–,]\s*\d{1,4})+)\)"
+    r"(?<=[\p{L}\d.,;:’”'\"]\s?)\((\d{1,4}(?:\s*[-–,]\s*\d{1,4})+|\d{1,4}(?=\)(?:\s*[.,;:)]|\s*$|\s+and\b)))\)"
 )
 
 
@@ -2161,8 +2170,7 @@ def _numbers_in_parentheses(
     group = max((c.group for c in found), default=0)
     for passage in document.passages:
         for m in _PAREN_NUMBERS.finditer(passage.text):
-            spec = m.group(1) or m.group(2)
-            numbers = _expand_numbers(spec)
+            numbers = _expand_numbers(m.group(1))
             if not numbers or any(n > len(index.references) + 50 for n in numbers):
                 continue  # "(1990)" or "(250)": no reference number
             s, e = passage.start + m.start(), passage.start + m.end()
@@ -2183,12 +2191,7 @@ def _numbers_in_parentheses(
                         group=group,
                     )
                 )
-    if not new:
-        return found
-    out = sorted([*found, *new], key=attrgetter("start", "end"))
-    for i, c in enumerate(out, 1):
-        c.id = f"{document.id}/c{i}"
-    return out
+    return _in_reading_order(document, [*found, *new]) if new else found
 
 
 def _footnote_marks_dropped(citations: list[Citation], index: ReferenceIndex, numbered: bool) -> list[Citation]:

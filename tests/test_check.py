@@ -1292,3 +1292,25 @@ def test_an_authors_own_work_comes_before_those_with_co_authors():
     assert said == [("w3", "a work of Ostrom alone comes before those with co-authors (entry 2)")]
     in_order = [works[0], works[2], works[1], works[3]]
     assert not [p for p in check_references(in_order) if p.code == "out-of-order"]
+
+
+def test_a_list_cited_in_order_is_told_nothing_of_alphabetical_rules():
+    """A numbered list its document cites in order is in that order on purpose: neither
+    alphabetical order nor an author's own works coming first is asked of it."""
+    refs = (
+        "1. Agrawal A. Common property. World Dev. 2001;29:1649-72.\n"
+        "2. Ostrom E, Gardner R, Walker J. Rules, games. Ann Arbor: Univ Michigan Press; 1994.\n"
+        "3. Ostrom E. Beyond markets. Am Econ Rev. 2010;100:641-72.\n"
+        "4. Smith J. A book. London: Penguin; 2000.\n"
+    )
+    from kb.records import Document, Passage
+    from kb.resolve import check, check_references
+    from loaders.references import read_reference_text
+
+    works = read_reference_text(refs, "refs.txt", ".txt", 1)
+    assert [p.code for p in check_references(works)] == ["out-of-order"]  # the list alone: alphabetical rules
+    doc = Document("d", "d", "essay", "d.md", "Commons [1], rules [2], markets [3] and books [4].", {})
+    doc.passages.append(Passage("d/p1", "d", 1, doc.text, 0, len(doc.text), 1))
+    report = check(doc, works)
+    assert [c.status for c in report.citations] == ["ok"] * 4
+    assert not [p for p in report.reference_problems if p.code == "out-of-order"]

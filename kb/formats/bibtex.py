@@ -23,7 +23,7 @@ from bibtexparser.model import MiddlewareErrorBlock
 
 from kb.formats import Format
 from kb.formats.csljson import implied_genre
-from kb.normalise import bare_initials, citation_key, family, line_of, unique_keys
+from kb.normalise import bare_initials, citation_key, family, iso_date, line_of, unique_keys
 from kb.records import Problem, Work, severity_of
 
 _LATEX = re.compile(r"[\\$~%&]|--|``|''")
@@ -168,9 +168,9 @@ def _issued(fields: dict[str, Any]) -> list[int]:
     >>> _issued({"date": "2015-05-28"}), _issued({"year": "2011", "month": "mar", "day": "15"}), _issued({"year": "1990"})
     ([2015, 5, 28], [2011, 3, 15], [1990])
     """
-    iso = re.match(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", str(fields.get("date") or ""))
+    iso = iso_date(str(fields.get("date") or "").split("/")[0])  # biblatex's range "2015-05/2015-06": its start
     if iso and not fields.get("year"):
-        return [int(x) for x in iso.groups() if x]
+        return iso
     year = re.search(r"\d{4}", str(fields.get("year") or fields.get("date") or ""))
     if not year:
         return []
@@ -224,9 +224,9 @@ def entry_to_work(entry: Any, path: str) -> Work:
     issued = _issued(fields)
     if issued:
         csl["issued"] = {"date-parts": [issued]}
-    original = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*", str(fields.get("origdate") or ""))
+    original = iso_date(str(fields.get("origdate") or ""))
     if original:  # biblatex's origdate: APA's "(Original work published 1949)"
-        csl["original-date"] = {"date-parts": [[int(x) for x in original.groups() if x]]}
+        csl["original-date"] = {"date-parts": [original]}
     return Work(
         csl=csl, source=path, line=entry.start_line + 1, provenance=str(fields.get("provenance") or ""), et_al=et_al
     )

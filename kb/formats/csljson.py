@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kb.formats import Format, assign_keys
-from kb.normalise import bare_initials, family
+from kb.normalise import bare_initials, family, iso_date
 from kb.records import KbError, Problem, Work, severity_of
 
 # CSL's variables by the shape of their values (CSL-JSON schema 1.0.2, csl-data.json)
@@ -58,6 +58,16 @@ NAME_VARIABLES = frozenset(
     }
 )
 ET_AL = {"literal": "others"}  # a printed "et al." as the last name of a CSL name list
+
+
+def with_et_al(work: Work, item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` (the work's CSL, or what is made of it) with a printed "et al." as its last
+    author, as CSL-JSON, ``kb parse`` and the formatters carry it."""
+    if work.et_al and item.get("author"):
+        item["author"] = [*item["author"], dict(ET_AL)]
+    return item
+
+
 PRESENTED_PAPER = "Paper presentation"
 DATE_VARIABLES = frozenset({"accessed", "available-date", "event-date", "issued", "original-date", "submitted"})
 _NAME_PARTS = frozenset({"family", "given", "dropping-particle", "non-dropping-particle", "suffix", "literal"})
@@ -188,10 +198,10 @@ def _date(value: Any) -> dict[str, Any] | None:
     if "date-parts" not in out:
         # {"raw": "2000-05"} and {"literal": "1999"}, valid CSL-JSON: their year is the work's year
         written = out.get("raw") or out.get("literal") or ""
-        iso = re.fullmatch(r"\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?\s*", written)
+        iso = iso_date(written)
         years = re.findall(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", written)
         if iso:
-            out["date-parts"] = [[int(x) for x in iso.groups() if x]]
+            out["date-parts"] = [iso]
         elif len(set(years)) == 1:
             out["date-parts"] = [[int(years[0])]]
     return out or None
@@ -305,9 +315,7 @@ def export_items(works: Iterable[Work]) -> list[dict[str, Any]]:
             item[role] = [whole_family(n) for n in item[role]]
         if genre := implied_genre(item):
             item["genre"] = genre
-        if work.et_al and item.get("author"):
-            item["author"] = [*item["author"], dict(ET_AL)]
-        items.append(item)
+        items.append(with_et_al(work, item))
     return items
 
 

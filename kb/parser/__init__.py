@@ -21,7 +21,7 @@ from typing import Any
 from kb.normalise import citation_key, entry_problems, unique_keys
 from kb.parallel import forked_map, no_cycle_collection, workers
 from kb.parser.features import load_word_lists
-from kb.parser.fields import clean_title, to_csl
+from kb.parser.fields import _IN_WORD, clean_title, to_csl
 from kb.parser.labeller import MODEL_PATH, Labeller, default_labeller, train, training_sequences
 from kb.parser.names import is_organisation, list_order, parse_names, read_names
 from kb.parser.tokens import join, tokenize
@@ -163,7 +163,7 @@ def _labelled(raw: str, number: str | None, segs: list[tuple[str, str]]) -> _Lab
     if "title" in labels:
         segs = _title_tail(segs)
     segs = _access_date(segs)
-    if "title" in labels and not labels_have(segs, "container-title", "journal", "publisher"):
+    if "title" in labels and not {"container-title", "journal", "publisher"} & {lab for lab, _ in segs}:
         segs = _periodical_after_title(segs)
     if "container-title" in labels and "editor" not in labels:
         segs = _subtitle_after_colon(segs)
@@ -234,7 +234,7 @@ def _journal_volume(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 _BARE_YEAR_AT_END = re.compile(r"(.*?)\s*\b((?:1[5-9]|20)\d\d)$", re.S)
-_A_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_A_YEAR = re.compile(r"(?<!\d)(?:1[5-9]|20)\d\d(?!\d)")
 
 
 def _year_opening_title(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -280,7 +280,6 @@ def _issue_and_pages(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-_IN_PROCEEDINGS = re.compile(r"\s*in:?\s", re.I)
 _ACRONYM_FIRST = re.compile(r"\s*(\([A-Z][A-Za-z]*[A-Z][A-Za-z]*'?\d{0,4}\)),?\s*(.*)", re.S)
 
 
@@ -294,7 +293,7 @@ def _proceedings_name(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """
     for k in range(len(segs) - 1):
         (lab, text), (nxt, name) = segs[k], segs[k + 1]
-        if lab == "container-title" and nxt == "journal" and _IN_PROCEEDINGS.match(text):
+        if lab == "container-title" and nxt == "journal" and _IN_WORD.match(text):
             merged, rest = f"{text.rstrip()} {name.strip()}", segs[k + 2 :]
             m = _ACRONYM_FIRST.fullmatch(rest[0][1]) if rest and rest[0][0] == "date" else None
             if m:
@@ -307,10 +306,6 @@ def _proceedings_name(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 # a title in quotes and more after it: "'Title', BBC News, 23 March." and IEEE's '"Title." Python.org.'
 _QUOTED_THEN_MORE = re.compile(r"\s*(['‘\"“])(.+?)(['’\"”]),\s+(.+)|\s*([\"“])(.+?[.?!])([\"”])\s+(.+)", re.S)
 _DAY_MONTH_END = re.compile(r",\s*(\d{1,2}\s+[A-Z][a-z]+\.?|[A-Z][a-z]+\s+\d{1,2}\.?)\s*$")
-
-
-def labels_have(segs: list[tuple[str, str]], *labels: str) -> bool:
-    return any(lab in labels for lab, _ in segs)
 
 
 _MONTH_WORD = re.compile(
@@ -338,7 +333,6 @@ def _periodical_after_title(segs: list[tuple[str, str]]) -> list[tuple[str, str]
 
 
 _ACCESSED = re.compile(r"\s*\(?(?:accessed|retrieved|consulted)\b:?", re.I)
-_A_YEAR_IN = re.compile(r"(?<!\d)(?:1[5-9]\d\d|20\d\d)(?!\d)")
 
 
 def _access_date(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -353,12 +347,12 @@ def _access_date(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         if lab in ("accessed", "url") or not _ACCESSED.match(text):
             continue
         end = k
-        while not _A_YEAR_IN.search(" ".join(t for _, t in segs[k : end + 1])) and end + 1 < len(segs):
+        while not _A_YEAR.search(" ".join(t for _, t in segs[k : end + 1])) and end + 1 < len(segs):
             if segs[end + 1][0] in ("url", "doi", "medium"):
                 break
             end += 1
         joined = " ".join(t.strip() for _, t in segs[k : end + 1])
-        if _A_YEAR_IN.search(joined):
+        if _A_YEAR.search(joined):
             return [*segs[:k], ("accessed", joined), *_access_date(segs[end + 1 :])]
     return segs
 
@@ -421,17 +415,9 @@ def _subtitle_after_colon(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return segs
     for k in range(len(segs) - 1):
         (lab, text), (nxt, sub) = segs[k], segs[k + 1]
-        if (
-            lab == "title"
-            and nxt == "container-title"
-            and text.rstrip().endswith(":")
-            and not _IN_WORD_START.match(sub)
-        ):
+        if lab == "title" and nxt == "container-title" and text.rstrip().endswith(":") and not _IN_WORD.match(sub):
             return [*segs[:k], ("title", f"{text.rstrip()} {sub.strip()}"), *segs[k + 2 :]]
     return segs
-
-
-_IN_WORD_START = re.compile(r"\s*in\b:?", re.I)
 
 
 # NLM's date with its day, glued to the volume: "2008 Nov 20;359(21):2195-207."
@@ -456,7 +442,6 @@ def _day_before_volume(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 _EDITED_BY = re.compile(r"(?:edited|translated|ed\.|trans\.)\s+by\b", re.I)
-_IN_EDITORS = re.compile(r"in:?\s", re.I)
 
 
 def _book_and_chapter(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -487,7 +472,7 @@ def _book_and_chapter(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ):
             out[k - 1] = ("title", segs[k - 1][1])
         elif (
-            _IN_EDITORS.match(text.strip())
+            _IN_WORD.match(text)
             and "title" in before
             and k + 1 < len(segs)
             and labels[k + 1] == "title"

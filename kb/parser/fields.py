@@ -308,7 +308,7 @@ def to_csl(
             csl["editor"] = ed
     if "translator" in first and "publisher" not in first:
         # "(C. Borde & S. Malovany-Chevallier, Trans.). Vintage Books.": the publisher ran into it
-        m = re.fullmatch(r"(.*?\bTrans(?:l|lated|lators?)?\.?\)?[.,;]?)\s+([A-Z][^()]*)", first["translator"].strip())
+        m = re.fullmatch(rf"(.*?{_TRANSLATED.pattern}\)?[.,;]?)\s+([A-Z][^()]*)", first["translator"].strip(), re.I)
         if m:
             first["translator"], first["publisher"] = m.group(1), m.group(2)
     if "translator" in first:  # APA's "(J. Strachey, Trans.)": the parentheses and role are the list's
@@ -444,18 +444,19 @@ def to_csl(
                 csl[var] = value
     csl["type"] = guess_type(csl, first, presented)
     dated = ((csl.get("issued") or {}).get("date-parts") or [[]])[0]
+    if (
+        csl["type"] == "book"
+        and len(dated) >= 2
+        and csl.get("publisher")
+        and not csl.keys() & {"publisher-place", "edition"}
+    ):
+        # "(2011, May). Title. Vanity Fair.": a book has no month, its "publisher" is the periodical
+        csl["container-title"], csl["type"] = csl.pop("publisher"), "article-journal"
     if csl["type"] == "article-journal" and len(dated) >= 2 and not csl.keys() & {"volume", "issue", "page"}:
         # "(2020, March 3). Floods return. The Guardian.": a periodical dated to the day or month
         csl["type"] = "article-newspaper" if len(dated) >= 3 else "article-magazine"
     if csl["type"] == "article-journal" and "accessed" in csl and not csl.keys() & {"volume", "issue", "page", "DOI"}:
         csl["type"] = "webpage"  # read online on a day, with no volume or pages: a page of a site
-    if csl["type"] == "book" and len(dated) >= 2 and "publisher-place" not in csl and "edition" not in csl:
-        # APA's magazine or newspaper, "(2011, May). Title. Vanity Fair.": a book has no month
-        csl["container-title"] = csl.pop("publisher", None) or csl.get("container-title")
-        if csl["container-title"]:
-            csl["type"] = "article-magazine"
-        else:
-            del csl["container-title"]
     if csl["type"] == "paper-conference" and not presented:
         _conference_place(csl)
     return csl, et_al
@@ -482,10 +483,9 @@ def _conference_place(csl: dict[str, Any]) -> None:
 
     publisher = csl.get("publisher", "")
     acronym = _ACRONYM.fullmatch(publisher)
-    if acronym and "container-title" in csl and acronym.group(1) not in csl["container-title"]:
-        csl["container-title"] += f" ({acronym.group(1)})"
-        del csl["publisher"]
-    elif acronym and "container-title" in csl:
+    if acronym and "container-title" in csl:
+        if acronym.group(1) not in csl["container-title"]:
+            csl["container-title"] += f" ({acronym.group(1)})"
         del csl["publisher"]
     one, two = places()
     where = csl.get("publisher", "").split(",")[0].strip().lower()
