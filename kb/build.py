@@ -55,6 +55,7 @@ from kb.store import (
     shape_tables,
     work_decades,
 )
+from kb.update import kept_for_update, update
 from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
@@ -129,13 +130,22 @@ def is_stale(db_path: Path, root: Path) -> bool:
     return any(p.stat().st_mtime > built for p in source_files(root) + code if p.exists())
 
 
-def sources_digest(root: Path) -> str:
+def source_hashes(root: Path) -> dict[str, str]:
+    """The SHA-256 (hex) of each file a build of ``root`` reads, by its path in the folder, in
+    name order."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in source_files(root)
+    }
+
+
+def sources_digest(root: Path, hashes: dict[str, str] | None = None) -> str:
     """The SHA-256 of everything a build of ``root`` reads: each source file's path in the
-    folder and its bytes, and the code that builds (:func:`kb.buildcache.code_version`). Two
-    builds with the same digest write the same rows."""
+    folder and its bytes (``hashes``: :func:`source_hashes`, when the caller has them), and the
+    code that builds (:func:`kb.buildcache.code_version`). Two builds with the same digest write
+    the same rows."""
     whole = hashlib.sha256(code_version().encode())
-    for path in source_files(root):
-        whole.update(path.relative_to(root).as_posix().encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for path, sha in (source_hashes(root) if hashes is None else hashes).items():
+        whole.update(path.encode() + b"\0" + bytes.fromhex(sha))
     return whole.hexdigest()
 
 
@@ -650,35 +660,58 @@ def source_problems(sources: Sources) -> list[Problem]:
             )
         )
     for doc in sources.documents:
-        for p in doc.passages:
-            if p.text[:1].islower():
-                problems.append(
-                    Problem(
-                        code="incomplete-passage",
-                        passage_id=p.id,
-                        source=doc.path,
-                        line=p.line,
-                        message="paragraph starts mid-sentence in the source; kept as printed",
-                    )
-                )
+        problems += incomplete_passages(doc)
     return problems
 
 
-def build(db_path: Path, root: Path | None = None, fingerprint: str | None = None) -> dict[str, int]:
-    """Build the knowledge base into ``db_path`` atomically; return row counts. ``fingerprint``:
-    the sources' digest (:func:`sources_digest`), when the caller has it already."""
+def incomplete_passages(doc: Document) -> list[Problem]:
+    """A problem for each of the document's paragraphs that starts mid-sentence."""
+    return [
+        Problem(
+            code="incomplete-passage",
+            passage_id=p.id,
+            source=doc.path,
+            line=p.line,
+            message="paragraph starts mid-sentence in the source; kept as printed",
+        )
+        for p in doc.passages
+        if p.text[:1].islower()
+    ]
+
+
+def build(
+    db_path: Path,
+    root: Path | None = None,
+    fingerprint: str | None = None,
+    hashes: dict[str, str] | None = None,
+    full: bool = False,
+) -> dict[str, int]:
+    """Build the knowledge base into ``db_path`` atomically; return row counts. ``fingerprint``
+    and ``hashes``: the sources' digest and each file's (:func:`sources_digest`,
+    :func:`source_hashes`), when the caller has them already.
+
+    A large library whose citing documents alone changed since ``db_path`` was built is updated
+    where they changed (:mod:`kb.update`), its graph's analyses left as they were, unless
+    ``full``."""
     # one spelling of the folder, whichever the command was given ("--sources .", its full path,
     # none from inside it): what a build keeps is found by the files' paths
     root = Path(os.path.abspath(root or default_root()))
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_files(db_path)
+    hashes = source_hashes(root) if hashes is None else hashes
+    fingerprint = fingerprint or sources_digest(root, hashes)
     cache = BuildCache(build_cache_path(db_path), db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp-build-cache"))
     try:
+        counts = None if full else update(db_path, root, cache, hashes, fingerprint)
+        if counts is not None:
+            cache.save(adding=True)  # what the update read beside what the full build kept
+            timing_line(cache)
+            return counts
         # millions of records alive and few reference cycles: the cyclic collector would only
         # rescan them (at 8,000 works a seventh of the build's CPU); they are let go explicitly
         with no_cycle_collection():
-            counts = _build(db_path, root, cache, fingerprint or sources_digest(root))
+            counts = _build(db_path, root, cache, fingerprint, hashes)
     except BaseException:
         cache.discard()
         raise
@@ -687,12 +720,12 @@ def build(db_path: Path, root: Path | None = None, fingerprint: str | None = Non
     return counts
 
 
-def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str) -> dict[str, int]:
+def _build(db_path: Path, root: Path, cache: BuildCache, fingerprint: str, hashes: dict[str, str]) -> dict[str, int]:
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     if tmp.exists():
         tmp.unlink()
     try:
-        return _built(db_path, tmp, root, cache, fingerprint)
+        return _built(db_path, tmp, root, cache, fingerprint, hashes)
     finally:
         for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in TEMP_SUFFIXES]:
             if leftover.exists():
@@ -731,7 +764,9 @@ def _writing(db_path: Path, tmp: Path, at: _Step) -> Iterator[None]:
         ) from e
 
 
-def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint: str) -> dict[str, int]:
+def _built(
+    db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint: str, hashes: dict[str, str]
+) -> dict[str, int]:
     """The build, into ``tmp``, renamed to ``db_path`` when complete (this function holds the
     only reference to the records, which it lets go of before the graph is made)."""
     with stage("read"):
@@ -780,7 +815,7 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
     decades = work_decades(sources.works)
     work_ids = {w.id: w.id for w in sources.works}
     sources.works = []
-    formatted = stats = variants = None
+    formatted = stats = None
     # each document's citations resolved, made into its claims and written, then let go: the
     # claims keep what the rest of the build reads of them (at 100,000 works a million
     # citations, which held all at once were the build's peak memory)
@@ -833,6 +868,10 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
             ("save study evidence", lambda: save_evidence(db, sources.evidence.studies, sources.evidence.tables)),
             ("save concepts", lambda: save_concepts(db, sources.concepts, labels)),
             ("save problems", lambda: save_problems(db, problems)),
+            (
+                "keep what an update reads",
+                lambda: kept_for_update(db, hashes, labels, {c.id: c.not_within for c in sources.concepts}, variants),
+            ),
             *([(f"save {SIDE_WHAT}", lambda: apart(db))] if side is None else []),
         ]
         # the stages a long build reports (KB_TIMINGS=1, progress on a terminal): store, then the
@@ -853,7 +892,7 @@ def _built(db_path: Path, tmp: Path, root: Path, cache: BuildCache, fingerprint:
                 _copy_in(db, written, SIDE_TABLES)
         # everything read is stored: the graph is built from the database, so the records need
         # not be held beside it (at 100,000 works, gigabytes)
-        sources = problems = claims = links = labels = decades = None
+        sources = problems = claims = links = labels = decades = variants = None
         gc.collect()
         if _fresh_worth_it(cited):
             # the rest in a process of its own, started afresh: this one's memory is where the

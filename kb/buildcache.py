@@ -298,11 +298,33 @@ class BuildCache:
         )
         return db
 
-    def save(self) -> None:
+    def save(self, adding: bool = False) -> None:
         """Write this build's values to ``path``, atomically: a temporary file, then a rename.
-        Nothing to write, or a failure writing it: the previous cache stays as it was."""
+        Nothing to write, or a failure writing it: the previous cache stays as it was.
+
+        ``adding``: this build's values added to the previous cache, in one transaction, which
+        keeps the rest (an update in place reads a few documents' values; the next update or
+        full build needs the others)."""
+        old_ok = self._old is not None
         self._close_old()
         if self._new is None or self.path is None or self._tmp is None:
+            return
+        if adding and old_ok:
+            try:
+                self._new.execute("commit")
+                self._new.close()
+                self._new = None
+                into = sqlite3.connect(self.path)
+                try:
+                    into.execute("attach database ? as added", (str(self._tmp),))
+                    with into:
+                        into.execute("insert or replace into entries select * from added.entries")
+                    into.execute("detach database added")
+                finally:
+                    into.close()
+            except _DAMAGED:
+                pass  # the previous cache as it was, or without this build's values: never wrong
+            self.discard()
             return
         try:
             self._new.execute("commit")

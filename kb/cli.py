@@ -147,28 +147,38 @@ def main() -> None:
 @sources_option
 @quiet_option
 @click.option("--force", is_flag=True, help="Build even when no source and no part of kb changed since the last build.")
-def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool) -> None:
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Build everything from the sources, never update in place (the graph's analyses made again).",
+)
+def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, full: bool) -> None:
     """Build the knowledge base into one SQLite file, atomically.
 
     A broken source stops the build with the file, the line and the fix; the previous
     database is left as it was. When no source file (by content) and no part of kb changed
-    since the database was built, it is left as it is (--force builds it anyway). On a
-    terminal each stage shows a progress bar on standard error; KB_TIMINGS=1 prints each
-    stage's time and peak memory there.
+    since the database was built, it is left as it is (--force builds it anyway). In a large
+    library (50,000 citations or more) where only citing documents' words changed, their rows
+    are updated in a copy of the database and the graph's analyses (PageRank, co-citations,
+    coupling, concept paths, maps) are left as the last full build made them; --full builds
+    everything. On a terminal each stage shows a progress bar on standard error; KB_TIMINGS=1
+    prints each stage's time and peak memory there.
 
     \b
     Example:
         kb build --db kb.db
     """
     from kb.build import build as run_build
-    from kb.build import built_from, default_root, row_counts, sources_digest
+    from kb.build import built_from, default_root, row_counts, source_hashes, sources_digest
     from kb.progress import set_quiet
+    from kb.update import analyses_behind
 
     set_quiet(quiet)
     root = sources or default_root()
     db_path = db_path or root / "kb.db"
-    fingerprint = sources_digest(root)
-    if not force and built_from(db_path, fingerprint):
+    hashes = source_hashes(root)
+    fingerprint = sources_digest(root, hashes)
+    if not force and not (full and analyses_behind(db_path)) and built_from(db_path, fingerprint):
         if not quiet:
             import sqlite_utils
 
@@ -178,9 +188,24 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool) 
                 "(kb build --force builds it again): " + ", ".join(f"{n} {t}" for t, n in counts.items())
             )
         return
-    counts = run_build(db_path, root, fingerprint)
+    counts = run_build(db_path, root, fingerprint, hashes, full=full)
     if not quiet:
-        click.echo(f"Built {db_path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+        behind = analyses_behind(db_path)
+        if behind:
+            click.echo(f"Updated {db_path} in place: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+            click.echo(_behind_note(behind), err=True)
+        else:
+            click.echo(f"Built {db_path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+def _behind_note(behind: list[str]) -> str:
+    """What an update in place left as it was, and how to bring it up to date."""
+    shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
+    return (
+        f"note: the graph's analyses (PageRank, co-citations, coupling, concept co-occurrence and paths, maps) "
+        f"are from the last full build, before {len(behind)} document{'s' if len(behind) != 1 else ''} changed "
+        f"({shown}); kb build --full makes them again"
+    )
 
 
 @cli.command()

@@ -244,31 +244,26 @@ def _find_all(matcher: Matcher, texts: list[str]) -> list[list[Match]]:
     return [matcher.find(t) for t in texts]
 
 
-def tag(
+def document_matcher(
+    labels: list[Label],
+    not_within: dict[str, list[str]],
     documents: list[Document],
-    concepts: list[Concept],
     claims: list[Any],
-    evidence_tables: dict[str, list[dict[str, Any]]],
-    curated: list[dict[str, Any]],
     cache: BuildCache | None = None,
-    abbreviations: list[Label] | None = None,
-) -> tuple[list[ConceptLink], list[Label]]:
-    """Every concept link: matched in passages, claims and evidence records; works through the
-    claims that cite them ("cited-in", or "cited-in-candidate" for each entry an ambiguous
-    citation could mean: listed, never chosen); and the curated links from the scheme.
+) -> Callable[[str], list[Match]]:
+    """The matcher of ``labels`` (the scheme's and the abbreviations the documents define), its
+    matches in ``documents`` and ``claims`` kept in ``cache`` (:func:`matches_kept`)."""
+    return matches_kept(Matcher(labels, not_within), digest(repr(labels), repr(not_within)), documents, claims, cache)
 
-    ``cache``: each document's matches as an earlier build found them (:func:`matches_kept`).
-    ``abbreviations``: :func:`defined_abbreviations` of the documents and the concepts' labels,
-    when the caller found them already (a build does, before it lets the documents' texts go)."""
-    labels = labels_of(concepts)
-    labels += defined_abbreviations(documents, labels) if abbreviations is None else abbreviations
-    not_within = {c.id: c.not_within for c in concepts}
-    matcher = Matcher(labels, not_within)
-    find = matches_kept(matcher, digest(repr(labels), repr(not_within)), documents, claims, cache)
+
+def document_links(
+    documents: list[Document], claims: list[Any], find: Callable[[str], list[Match]], same: dict[str, str] | None = None
+) -> list[ConceptLink]:
+    """The concept links of documents' own words: matched in their passages and in their claims'
+    sentences, and the works those claims cite ("cited-in", or "cited-in-candidate"). Each link's
+    passage is one of the documents': a document's links are those of its passages."""
+    same = {} if same is None else same
     links: list[ConceptLink] = []
-    # one string for each text matched: the same few labels are found a million times at
-    # 100,000 works, each match read back from the cache as a string of its own
-    same: dict[str, str] = {}
     for doc in documents:
         for p in doc.passages:
             for concept_id, s, e, text in find(p.text):
@@ -307,6 +302,33 @@ def tag(
                             + (" (ambiguous: one of the candidates)" if method != "cited-in" else ""),
                         )
                     )
+    return links
+
+
+def tag(
+    documents: list[Document],
+    concepts: list[Concept],
+    claims: list[Any],
+    evidence_tables: dict[str, list[dict[str, Any]]],
+    curated: list[dict[str, Any]],
+    cache: BuildCache | None = None,
+    abbreviations: list[Label] | None = None,
+) -> tuple[list[ConceptLink], list[Label]]:
+    """Every concept link: matched in passages, claims and evidence records; works through the
+    claims that cite them ("cited-in", or "cited-in-candidate" for each entry an ambiguous
+    citation could mean: listed, never chosen); and the curated links from the scheme.
+
+    ``cache``: each document's matches as an earlier build found them (:func:`matches_kept`).
+    ``abbreviations``: :func:`defined_abbreviations` of the documents and the concepts' labels,
+    when the caller found them already (a build does, before it lets the documents' texts go)."""
+    labels = labels_of(concepts)
+    labels += defined_abbreviations(documents, labels) if abbreviations is None else abbreviations
+    not_within = {c.id: c.not_within for c in concepts}
+    find = document_matcher(labels, not_within, documents, claims, cache)
+    # one string for each text matched: the same few labels are found a million times at
+    # 100,000 works, each match read back from the cache as a string of its own
+    same: dict[str, str] = {}
+    links = document_links(documents, claims, find, same)
     for table in ("findings", "focus_groups", "topics", "criteria", "methods"):
         for row in evidence_tables.get(table, []):
             quote_start = row["quote_start"]

@@ -133,33 +133,38 @@ def _lists_of(d: Document) -> str | None:
     return "; ".join(named) or None
 
 
+def document_row(d: Document) -> dict[str, Any]:
+    """A document's row of ``documents``."""
+    return {
+        "id": d.id,
+        "title": d.title,
+        "kind": d.kind,
+        "path": d.path,
+        "source": d.meta.get("source"),
+        "source_title": d.meta.get("source_title"),
+        "source_lines": d.meta.get("source_lines"),
+        "note": " ".join(str(d.meta.get("note") or "").split()) or None,
+        "references_file": _lists_of(d),
+        "passage_count": len(d.passages),
+    }
+
+
 def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None:
-    insert_rows(
-        db,
-        "documents",
-        (
-            {
-                "id": d.id,
-                "title": d.title,
-                "kind": d.kind,
-                "path": d.path,
-                "source": d.meta.get("source"),
-                "source_title": d.meta.get("source_title"),
-                "source_lines": d.meta.get("source_lines"),
-                "note": " ".join(str(d.meta.get("note") or "").split()) or None,
-                "references_file": _lists_of(d),
-                "passage_count": len(d.passages),
-            }
-            for d in documents
-        ),
-    )
+    """The documents and their passages."""
+    insert_rows(db, "documents", (document_row(d) for d in documents))
+    save_passages(db, documents)
+
+
+def save_passages(db: sqlite_utils.Database, documents: list[Document], first: int = 1) -> None:
+    """The documents' passages, numbered in reading order from ``first`` (``ordinal``; an update
+    in place numbers one document's passages where they were)."""
     insert_tuples(
         db,
         "passages",
         ("id", "document_id", "number", "text", "start", "end", "line", "source_line", "kind", "ordinal"),
         (
             (p.id, p.document_id, p.number, p.text, p.start, p.end, p.line, p.source_line, d.kind, ordinal)
-            for ordinal, (d, p) in enumerate(((d, p) for d in documents for p in d.passages), 1)
+            for ordinal, (d, p) in enumerate(((d, p) for d in documents for p in d.passages), first)
         ),
     )
 
@@ -271,8 +276,11 @@ def save_reference_entries(db: sqlite_utils.Database, entries: list[dict[str, An
     insert_rows(db, "reference_entries", entries)
 
 
-def save_citations(db: sqlite_utils.Database, citations: Iterable[Citation], passages: dict[str, Any]) -> None:
-    """Citations in the order given, which is reading order (``ordinal``, the table's order)."""
+def save_citations(
+    db: sqlite_utils.Database, citations: Iterable[Citation], passages: dict[str, Any], first: int = 1
+) -> None:
+    """Citations in the order given, which is reading order (``ordinal``, the table's order,
+    from ``first``)."""
     insert_tuples(
         db,
         "citations",
@@ -328,7 +336,7 @@ def save_citations(db: sqlite_utils.Database, citations: Iterable[Citation], pas
                 c.group,
                 ordinal,
             )
-            for ordinal, c in enumerate(citations, 1)
+            for ordinal, c in enumerate(citations, first)
         ),
     )
 
@@ -423,7 +431,8 @@ def save_concepts(db: sqlite_utils.Database, concepts: list[Concept], labels: li
     )
 
 
-def save_concept_links(db: sqlite_utils.Database, links: list[ConceptLink]) -> None:
+def save_concept_links(db: sqlite_utils.Database, links: list[ConceptLink], first: int = 1) -> None:
+    """The concept links, numbered from ``first``."""
     insert_tuples(
         db,
         "concept_links",
@@ -458,7 +467,7 @@ def save_concept_links(db: sqlite_utils.Database, links: list[ConceptLink]) -> N
                 link.target_id if link.target_table == "findings" else None,
                 link.target_id if link.target_table == "claims" else None,
             )
-            for i, link in enumerate(links, 1)
+            for i, link in enumerate(links, first)
         ),
     )
 
@@ -547,9 +556,10 @@ def save_evidence(
     insert_rows(db, "findings", (_jsonable(r) for r in tables["findings"]), alter=True)
 
 
-def save_problems(db: sqlite_utils.Database, problems: list[Problem]) -> None:
+def save_problems(db: sqlite_utils.Database, problems: list[Problem], first: int = 1) -> None:
+    """The problems, numbered from ``first``."""
     rows = []
-    for i, p in enumerate(problems, 1):
+    for i, p in enumerate(problems, first):
         rows.append(
             {
                 "id": i,

@@ -1,0 +1,550 @@
+"""A large library's database updated where one citing document's words changed, instead of
+built again from every source (``kb build``; ``kb build --full`` always builds it all).
+
+At 100,000 works a full build takes two minutes, most of it spent on what did not change.
+When the only files that changed since the database was built are citing documents of
+``bibliography/`` whose front matter is the same (the same id and the same lists), the
+database is copied, the changed documents' rows are replaced in the copy, and the copy renamed
+into place: a failed update, like a failed build, leaves the previous database as it was.
+
+Each changed document is read, resolved against its list (the list as the last build linked
+it: ``reference_entries`` gives each entry's work) and matched to the concepts. Its old rows
+are found as the old document gives them (kept in the build cache: the same functions on the
+same input give the same rows), removed, and the new ones written:
+
+- its ``documents`` row, its ``passages`` and ``citations`` (numbered in reading order where
+  the old ones were: the rows after them move up or down), its ``claims`` and
+  ``claim_citations``, its ``concept_links`` and its ``problems`` (numbered after the last);
+- for each work its old or new citations name, the figures they give: ``times_cited``,
+  ``citing_passages``, ``cited_for``, ``concepts``, ``problem_count``, and its rows of the
+  evidence map;
+- the search index of the passages and claims.
+
+Those rows are what a full build of the same sources writes (``tests/test_update.py``
+compares every table of the two). What reads the whole citation graph is not made again:
+PageRank, co-citations, bibliographic coupling, concept co-occurrence and paths, and the maps
+stay as the last full build made them, and ``_kb_meta`` names the documents changed since
+(``analyses_behind``; ``kb build`` says so, and ``kb build --full`` brings them up to date).
+
+Anything else changed (a list, a concept, the evidence, a new or removed file, kb itself), a
+document whose passages the evidence or the concept scheme quote, an abbreviation defined or a
+hyphenated word spelt in a changed document that changes what the whole library matches, a
+library of fewer than ``UPDATE_FROM`` citations (a full build of it takes seconds), or an old
+document the build cache no longer holds: the full build, as ever.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import sqlite3
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import sqlite_utils
+
+from kb import schema
+from kb.buildcache import BuildCache, code_version, digest
+from kb.claims import claims as make_claims
+from kb.claims import keep_what_is_read
+from kb.concepts import Label, defined_abbreviations, document_links, document_matcher
+from kb.normalise import hyphen_variants
+from kb.progress import stage
+from kb.records import Citation, Document, Problem, Work, severity_of
+from kb.store import (
+    document_row,
+    save_citations,
+    save_claims,
+    save_concept_links,
+    save_passages,
+    save_problems,
+)
+from loaders.markdown import load_document
+
+# citations a library must hold for a changed document to be updated in place: below, a full
+# build takes seconds and makes the graph's analyses too. ``KB_UPDATE_FROM`` sets another.
+UPDATE_FROM = 50_000
+# at most this share of the documents changed (and this many) for an update in place: the
+# analyses it leaves as they were describe the library less well the more has changed
+UPDATE_SHARE = 0.05
+UPDATE_MOST = 200
+
+# the _kb_meta keys a full build writes for an update to read (:func:`kept_for_update`)
+FILES_KEY = "source_files"
+CODE_KEY = "code_version"
+MATCHER_KEY = "matcher"
+HYPHENS_KEY = "hyphen_variants"
+BEHIND_KEY = "analyses_behind"
+
+# what an update leaves as the last full build made it
+STALE_TABLES = (
+    "co_citations",
+    "bibliographic_coupling",
+    "concept_cooccurrence",
+    "concept_paths",
+    "map_nodes",
+    "map_edges",
+)
+STALE_COLUMNS = {"works": ("pagerank",)}
+
+_EVIDENCE_TABLES = (
+    "studies",
+    "sessions",
+    "focus_groups",
+    "topics",
+    "criteria",
+    "instruments",
+    "methods",
+    "method_hats",
+    "findings",
+)
+
+
+def kept_for_update(
+    db: sqlite_utils.Database,
+    hashes: dict[str, str],
+    labels: list[Label],
+    not_within: dict[str, Any],
+    variants: dict[str, str],
+) -> None:
+    """What a full build keeps in ``_kb_meta`` for the next build to update from: each source
+    file's SHA-256, the code's version, the concept matcher's labels and the hyphenated words
+    the library spells (each a JSON value)."""
+    _set_meta(
+        db,
+        [
+            {"key": FILES_KEY, "value": json.dumps(hashes, ensure_ascii=False)},
+            {"key": CODE_KEY, "value": code_version()},
+            {
+                "key": MATCHER_KEY,
+                "value": json.dumps(
+                    {"labels": [[x.concept_id, x.text, x.kind] for x in labels], "not_within": not_within},
+                    ensure_ascii=False,
+                ),
+            },
+            {"key": HYPHENS_KEY, "value": json.dumps(variants, ensure_ascii=False)},
+        ],
+    )
+
+
+def _set_meta(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> None:
+    """Rows of ``_kb_meta`` (a table of keys and values without a primary key) set, each key once."""
+    with db.conn:
+        db.conn.executemany(f"delete from [{schema.MARKER}] where key = ?", [(r["key"],) for r in rows])
+        db.conn.executemany(
+            f"insert into [{schema.MARKER}] (key, value) values (?, ?)", [(r["key"], r["value"]) for r in rows]
+        )
+
+
+def analyses_behind(db_path: Path) -> list[str]:
+    """The documents changed since the graph's analyses were made (updates in place); none when
+    a full build made the database."""
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            row = conn.execute(f"select value from [{schema.MARKER}] where key = ?", [BEHIND_KEY]).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+    return json.loads(row[0]) if row else []
+
+
+def update_from() -> int:
+    try:
+        return int(os.environ.get("KB_UPDATE_FROM", UPDATE_FROM))
+    except ValueError:
+        return UPDATE_FROM
+
+
+@dataclass
+class _Change:
+    """One changed document: as the last build read it and as it is now, and its list."""
+
+    old: Document
+    new: Document
+    list_works: list[Work]  # as the last build linked them
+    path: str  # in the folder, as stored
+
+
+@dataclass
+class _Matching:
+    """How a build matches the concepts: the labels (the scheme's and the library's
+    abbreviations, as the last build had them) and the phrases each concept is not found in."""
+
+    labels: list[Label]
+    not_within: dict[str, Any]
+    cache: BuildCache
+
+
+class _NotHere(Exception):
+    """What an update needs is not kept: the full build instead."""
+
+
+def _not_kept(*_: Any) -> Any:
+    raise _NotHere
+
+
+def update(
+    db_path: Path, root: Path, cache: BuildCache, hashes: dict[str, str], fingerprint: str
+) -> dict[str, int] | None:
+    """The database at ``db_path`` updated for the documents changed since it was built, and its
+    row counts; None when it cannot be (see the module's doc), nothing written."""
+    from kb.build import TEMP_SUFFIXES, _writing, row_counts
+
+    if not db_path.is_file():
+        return None
+    with stage("plan"):
+        try:
+            plan = _plan(db_path, root, cache, hashes)
+        except (_NotHere, sqlite3.Error):
+            return None
+    if plan is None:
+        return None
+    changes, meta, matching = plan
+    tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
+    at = SimpleNamespace(name="copy the database")
+    try:
+        with _writing(db_path, tmp, at):  # type: ignore[arg-type]
+            with stage("copy"):
+                shutil.copyfile(db_path, tmp)
+            db = sqlite_utils.Database(tmp)
+            db.conn.execute("pragma journal_mode = off")  # a copy: a failure throws it away
+            db.conn.execute("pragma synchronous = off")
+            with stage("update"), db.conn:
+                at.name = "update the changed documents' rows"
+                works: set[str] = set()
+                for change in changes:
+                    works |= _replace_document(db, change, matching)
+                at.name = "update the works' figures"
+                _work_figures(db, works)
+                behind = sorted(set(json.loads(meta.get(BEHIND_KEY) or "[]")) | {c.new.id for c in changes})
+                files = json.loads(meta[FILES_KEY])
+                files.update({c.path: hashes[c.path] for c in changes})
+                _set_meta(
+                    db,
+                    [
+                        {"key": FILES_KEY, "value": json.dumps(files, ensure_ascii=False)},
+                        {"key": BEHIND_KEY, "value": json.dumps(behind, ensure_ascii=False)},
+                        {"key": "sources_digest", "value": fingerprint},
+                    ],
+                )
+            counts = row_counts(db)
+            db.close()
+            with stage("write"), open(tmp, "rb+") as written:
+                os.fsync(written.fileno())
+            os.replace(tmp, db_path)
+    finally:
+        for leftover in [tmp] + [tmp.with_name(tmp.name + end) for end in TEMP_SUFFIXES]:
+            if leftover.exists():
+                leftover.unlink()
+    return counts
+
+
+def _plan(
+    db_path: Path, root: Path, cache: BuildCache, hashes: dict[str, str]
+) -> tuple[list[_Change], dict[str, str], _Matching] | None:
+    """The changed documents, old and new, when the database can be updated for them alone."""
+    from kb.build import Sources, _named_file, _relative_paths
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        meta = dict(conn.execute(f"select key, value from [{schema.MARKER}]").fetchall())
+        if meta.get(CODE_KEY) != code_version() or FILES_KEY not in meta or MATCHER_KEY not in meta:
+            return None
+        if str(meta.get("schema_version")) != str(schema.SCHEMA_VERSION):
+            return None
+        cited = conn.execute("select max(rowid) from citations").fetchone()[0] or 0
+        if cited < update_from():
+            return None
+        old_files: dict[str, str] = json.loads(meta[FILES_KEY])
+        if set(old_files) != set(hashes):
+            return None
+        changed = [path for path, sha in hashes.items() if old_files[path] != sha]
+        documents = conn.execute("select count(*) from documents").fetchone()[0]
+        if not changed or len(changed) > min(UPDATE_MOST, max(1, int(documents * UPDATE_SHARE))):
+            return None
+        if not all(p.startswith("bibliography/") and p.count("/") == 1 and p.endswith(".md") for p in changed):
+            return None
+        quoted = _quoted_documents(conn)
+        matcher = json.loads(meta[MATCHER_KEY])
+        labels = [Label(*x) for x in matcher["labels"]]
+        scheme = [x for x in labels if x.kind != "abbreviation"]
+        library_hyphens = json.loads(meta.get(HYPHENS_KEY) or "{}")
+        changes = []
+        for rel in changed:
+            path = root / rel
+            old = cache.value("document", digest(str(path), bytes.fromhex(old_files[rel])), _not_kept)
+            new = cache.value("document", digest(str(path), bytes.fromhex(hashes[rel])), load_document, path)
+            if old.id != new.id or old.meta != new.meta or old.id in quoted:
+                return None
+            if _own_list(old) != _own_list(new) and not _names_lists(new):
+                return None
+            if defined_abbreviations([old], scheme) != defined_abbreviations([new], scheme):
+                return None
+            hyphens_old = hyphen_variants(p.text for p in old.passages)
+            hyphens_new = hyphen_variants(p.text for p in new.passages)
+            if not set(hyphens_old) <= set(hyphens_new) or any(
+                library_hyphens.get(k) != v for k, v in hyphens_new.items()
+            ):
+                return None
+            works = _document_works(root, new, cache, _named_file)
+            entries = [
+                r[0]
+                for r in conn.execute(
+                    "select work_id from reference_entries where document_id = ? order by rowid", [new.id]
+                )
+            ]
+            if len(entries) != len(works):
+                return None
+            linked = [
+                dataclasses.replace(
+                    w,
+                    csl={**w.csl, "id": wid},
+                    problems=[dataclasses.replace(p, work_id=wid) for p in w.problems],
+                )
+                for w, wid in zip(works, entries, strict=True)
+            ]
+            # paths as the build stores them, relative to the folder
+            _relative_paths(
+                Sources([old, new], [], SimpleNamespace(tables={}, studies=[]), [], [], lists={new.id: linked}), root
+            )
+            changes.append(_Change(old, new, linked, rel))
+    finally:
+        conn.close()
+    return changes, meta, _Matching(labels, matcher["not_within"], cache)
+
+
+def _names_lists(doc: Document) -> bool:
+    return bool(doc.meta.get("references") or doc.meta.get("reference_list"))
+
+
+def _own_list(doc: Document) -> tuple | None:
+    return (doc.references.line, doc.references.text) if doc.references is not None else None
+
+
+def _document_works(root: Path, doc: Document, cache: BuildCache, named_file: Any) -> list[Work]:
+    """The document's list as the last build merged it (from the cache, else read again)."""
+    from kb.build import ParsedOnce, _document_list, _load_bib
+    from kb.build import _own_list as own_list
+    from loaders.references import read_references
+
+    folder = root / "bibliography"
+    bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
+    if bib_name or list_name:
+        bib_path = named_file(folder, bib_name, doc, "references") if bib_name else None
+        list_path = named_file(folder, list_name, doc, "reference_list") if list_name else None
+        once = ParsedOnce([doc], folder, cache)
+        key = digest(once.key(_load_bib, bib_path), once.key(read_references, list_path))
+        works, _, _ = cache.value("merged-list", key, _document_list, once.read, bib_path, list_path)
+        return works
+    if doc.references is not None and doc.references.text.strip():
+        key = digest("own list", doc.path, str(doc.references.line), doc.references.text)
+        works, _, _ = cache.value("merged-list", key, own_list, doc)
+        return works
+    return []
+
+
+def _quoted_documents(conn: sqlite3.Connection) -> set[str]:
+    """The documents whose passages the evidence files or the concept scheme quote: a change to
+    them is a change to those records (the full build)."""
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    quoted = [f"select passage_id from [{t}]" for t in _EVIDENCE_TABLES if t in tables]
+    quoted.append("select definition_passage_id from concepts")
+    quoted.append("select passage_id from concept_links where method in ('curated', 'via-criterion')")
+    sql = f"select distinct document_id from passages where id in ({' union '.join(quoted)})"
+    return {r[0] for r in conn.execute(sql)}
+
+
+def _derived(
+    doc: Document, list_works: list[Work], matching: _Matching
+) -> tuple[list[Citation], list[Problem], list, list]:
+    """What a build derives from one version of a document: its citations, its problems, its
+    claims and its concept links."""
+    from kb.build import _resolved_rows, incomplete_passages
+
+    cache = matching.cache
+    works = [dataclasses.replace(w, csl=dict(w.csl), problems=list(w.problems)) for w in list_works]
+    rows, problems = cache.value("citations", digest(repr(doc), repr(works)), _resolved_rows, doc, works)
+    citations = [Citation(*row) for row in rows]
+    problems = list(problems) + incomplete_passages(doc)
+    for p in problems:
+        p.severity = severity_of(p.code)
+    made = make_claims([doc], citations)
+    keep_what_is_read(made)
+    find = document_matcher(matching.labels, matching.not_within, [doc], made, cache)
+    return citations, problems, made, document_links([doc], made, find)
+
+
+def _replace_document(db: sqlite_utils.Database, change: _Change, matching: _Matching) -> set[str]:
+    """One document's rows replaced by those of its new version; the works whose figures that
+    changes."""
+    old_citations, old_problems, _, _ = _derived(change.old, change.list_works, matching)
+    citations, problems, made, links = _derived(change.new, change.list_works, matching)
+    doc, conn = change.new, db.conn
+    passages = {p.id: p for p in doc.passages}
+    old_passages = [r[0] for r in conn.execute("select id from passages where document_id = ?", [doc.id])]
+
+    db["documents"].update(doc.id, document_row(doc))
+    # passages, in reading order where the old ones were
+    conn.execute(
+        "insert into passages_fts (passages_fts, rowid, text) select 'delete', rowid, text from passages"
+        " where document_id = ?",
+        [doc.id],
+    )
+    first = _renumbered(conn, "passages", doc.id, len(doc.passages))
+    save_passages(db, [doc], first)
+    conn.execute(
+        "insert into passages_fts (rowid, text) select rowid, text from passages where document_id = ?", [doc.id]
+    )
+    # citations, likewise
+    first = _renumbered(conn, "citations", doc.id, len(citations))
+    save_citations(db, citations, passages, first)
+    # claims and which citations each holds
+    conn.execute(
+        "insert into claims_fts (claims_fts, rowid, text) select 'delete', rowid, text from claims where document_id = ?",
+        [doc.id],
+    )
+    conn.execute(
+        "delete from claim_citations where claim_id in (select id from claims where document_id = ?)", [doc.id]
+    )
+    conn.execute("delete from claims where document_id = ?", [doc.id])
+    save_claims(db, made, passages)
+    conn.execute("insert into claims_fts (rowid, text) select rowid, text from claims where document_id = ?", [doc.id])
+    # concept links: every one of the document's own is on one of its passages
+    conn.executemany("delete from concept_links where passage_id = ?", [(p,) for p in old_passages])
+    save_concept_links(db, links, _next_id(conn, "concept_links"))
+    # problems: the old version's, one row each, out; the new version's in, numbered after the last
+    _remove_problems(conn, old_problems)
+    save_problems(db, problems, _next_id(conn, "problems"))
+    return (
+        {c.work_id for c in old_citations + citations if c.work_id}
+        | {w for c in old_citations + citations for w in c.candidate_ids}
+        | {p.work_id for p in old_problems + problems if p.work_id}
+    )
+
+
+def _renumbered(conn: sqlite3.Connection, table: str, document_id: str, count: int) -> int:
+    """The document's rows of ``table`` (numbered in reading order, ``ordinal``) removed, the
+    rows after them numbered on so that ``count`` new ones fit where they were: the first
+    number of the new ones."""
+    low, n = conn.execute(
+        f"select min(ordinal), count(*) from [{table}] where document_id = ?", [document_id]
+    ).fetchone()
+    if n:
+        conn.execute(f"delete from [{table}] where document_id = ?", [document_id])
+        first, after = low, low + n
+    else:  # none before: after the documents before it
+        first = (
+            conn.execute(
+                f"select max(t.ordinal) from [{table}] t join documents d on d.id = t.document_id"
+                " where d.rowid < (select rowid from documents where id = ?)",
+                [document_id],
+            ).fetchone()[0]
+            or 0
+        ) + 1
+        after = first
+    if count != n:
+        conn.execute(f"update [{table}] set ordinal = ordinal + ? where ordinal >= ?", [count - n, after])
+    return first
+
+
+def _next_id(conn: sqlite3.Connection, table: str) -> int:
+    return (conn.execute(f"select max(id) from [{table}]").fetchone()[0] or 0) + 1
+
+
+_PROBLEM_FIELDS = ("code", "message", "source", "line", "work_id", "citation_id", "passage_id")
+
+
+def _remove_problems(conn: sqlite3.Connection, problems: list[Problem]) -> None:
+    """One stored row for each of ``problems`` removed (two alike: two rows)."""
+    wanted = Counter(tuple(getattr(p, f) for f in _PROBLEM_FIELDS) for p in problems)
+    sources = sorted({p.source for p in problems})
+    gone = []
+    for source in sources:
+        for row in conn.execute(
+            f"select id, {', '.join(f'[{f}]' for f in _PROBLEM_FIELDS)} from problems where source = ?", [source]
+        ):
+            key = tuple(row[1:])
+            if wanted[key] > 0:
+                wanted[key] -= 1
+                gone.append((row[0],))
+    conn.executemany("delete from problems where id = ?", gone)
+
+
+def _work_figures(db: sqlite_utils.Database, works: set[str]) -> None:
+    """The figures of ``works`` that their citations, claims, links and problems give, as a full
+    build sets them (``save_work_figures``, ``kb.graph.work_figures``), and their rows of the
+    evidence map (``save_evidence_map``)."""
+    conn = db.conn
+    ids = sorted(works)
+    conn.execute("create temp table if not exists _changed_works (id text primary key)")
+    conn.execute("delete from _changed_works")
+    conn.executemany("insert or ignore into _changed_works values (?)", [(w,) for w in ids])
+    cited: dict[str, int] = Counter()
+    passages: dict[str, set[str]] = defaultdict(set)
+    claims_of: dict[str, set[str]] = defaultdict(set)
+    for work_id, passage_id, claim_id in conn.execute(
+        "select c.work_id, c.passage_id, cc.claim_id from citations c join claim_citations cc on cc.citation_id = c.id"
+        " where c.work_id in (select id from _changed_works)"
+    ):
+        cited[work_id] += 1
+        passages[work_id].add(passage_id or "")
+        claims_of[work_id].add(claim_id)
+    discussed: dict[str, set[str]] = defaultdict(set)
+    claims = sorted({c for cs in claims_of.values() for c in cs})
+    for start in range(0, len(claims), 500):
+        part = claims[start : start + 500]
+        for concept_id, claim_id in conn.execute(
+            "select concept_id, target_id from concept_links where target_table = 'claims'"
+            f" and method != 'cited-in-candidate' and target_id in ({', '.join('?' * len(part))})",
+            part,
+        ):
+            discussed[claim_id].add(concept_id)
+    concepts: dict[str, set[str]] = defaultdict(set)
+    for concept_id, work_id in conn.execute(
+        "select concept_id, target_id from concept_links where target_table = 'works' and method = 'cited-in'"
+        " and target_id in (select id from _changed_works)"
+    ):
+        concepts[work_id].add(concept_id)
+    problem_count = Counter(
+        dict(
+            conn.execute(
+                "select work_id, count(*) from problems where work_id in (select id from _changed_works) group by work_id"
+            ).fetchall()
+        )
+    )
+    conn.executemany(
+        "update works set times_cited = ?, citing_passages = ?, cited_for = ?, concepts = ?, problem_count = ?"
+        " where id = ?",
+        [
+            (
+                cited.get(w, 0),
+                len(passages.get(w, ())),
+                json.dumps(sorted({c for claim in claims_of.get(w, ()) for c in discussed.get(claim, ())})),
+                json.dumps(sorted(concepts.get(w, ())), ensure_ascii=False),
+                problem_count.get(w, 0),
+                w,
+            )
+            for w in ids
+        ],
+    )
+    # the evidence map's literature: a row for each concept a work is cited for, by its decade
+    conn.execute(
+        "delete from evidence where target_table = 'works' and evidence = 'literature by decade'"
+        " and target_id in (select id from _changed_works)"
+    )
+    decades = dict(conn.execute("select id, decade from works where id in (select id from _changed_works)").fetchall())
+    conn.executemany(
+        "insert into evidence (concept_id, evidence, bucket, target_table, target_id) values (?, ?, ?, ?, ?)",
+        sorted(
+            (c, "literature by decade", decades.get(w) or "no year", "works", w)
+            for w in ids
+            for c in concepts.get(w, ())
+        ),
+    )

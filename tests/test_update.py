@@ -1,0 +1,199 @@
+"""A library's database updated in place where citing documents' words changed (kb/update.py).
+
+Every test runs the real `kb build` on a copy of the shipped sources with a second essay (the
+twin of the seed's, citing the same list), lets the update happen at this size
+(``KB_UPDATE_FROM=0``; by default only libraries of 50,000 citations are updated in place),
+and compares the updated database, table by table and row by row, with a full build of the
+same sources: only the graph's analyses, which an update leaves as they were, may differ."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb.update import STALE_COLUMNS, STALE_TABLES
+
+TWIN = "bibliography/twin-essay.md"
+ESSAY = "bibliography/coproduction-essay.md"
+# numbered in the order a build makes them: an update numbers its new rows after the last
+RENUMBERED = {"problems": "id", "concept_links": "id"}
+
+
+def kb(*args: str, sources: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args, "--sources", str(sources)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KB_UPDATE_FROM": "0", **(env or {})},
+        check=False,
+    )
+
+
+def table_rows(db_path: Path, stale: bool = False) -> dict[str, list[str]]:
+    """Every table's rows as sorted JSON; without what an update leaves as it was (``stale``:
+    with it) and without the numbers of the rows an update numbers after the last."""
+    conn = sqlite3.connect(db_path)
+    out = {}
+    for (table,) in conn.execute("select name from sqlite_master where type = 'table' order by name"):
+        if "_fts" in table or table.startswith("sqlite_") or table == "_kb_meta":
+            continue
+        if table in STALE_TABLES and not stale:
+            continue
+        skip = set() if stale else set(STALE_COLUMNS.get(table, ()))
+        skip.add(RENUMBERED.get(table, ""))
+        columns = sorted(r[1] for r in conn.execute(f"pragma table_info([{table}])") if r[1] not in skip)
+        found = conn.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{table}]").fetchall()
+        out[table] = sorted(json.dumps(dict(zip(columns, r, strict=True)), sort_keys=True) for r in found)
+    conn.close()
+    return out
+
+
+def full_rows(sources: Path, tmp_path: Path, stale: bool = False) -> dict[str, list[str]]:
+    """The rows of a full build of ``sources`` into a folder of its own."""
+    db = tmp_path / "full" / "kb.db"
+    done = kb("build", "--db", str(db), "--full", "--quiet", sources=sources)
+    assert done.returncode == 0, done.stderr
+    return table_rows(db, stale)
+
+
+def behind(db_path: Path) -> list[str] | None:
+    conn = sqlite3.connect(db_path)
+    row = conn.execute("select value from _kb_meta where key = 'analyses_behind'").fetchone()
+    conn.close()
+    return json.loads(row[0]) if row else None
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def library(sources_copy) -> Path:
+    """The seed and a second essay citing the same list, built once."""
+    essay = (sources_copy / ESSAY).read_text(encoding="utf-8")
+    (sources_copy / TWIN).write_text(essay.replace("id: coproduction-essay", "id: twin-essay"), encoding="utf-8")
+    done = kb("build", "--quiet", sources=sources_copy)
+    assert done.returncode == 0, done.stderr
+    assert behind(sources_copy / "kb.db") is None
+    return sources_copy
+
+
+ADDED = (
+    "\n\nA paragraph written since the last build, on coproduction and digital inclusion "
+    "(Ostrom, 1996; Bovaird, 2007), and a citation of no listed work (Nobody, 1999).\n\n"
+)
+
+
+def test_a_paragraph_added_updates_the_rows_a_full_build_writes(library, tmp_path):
+    twin = library / TWIN
+    edit(twin, "\n\n", ADDED)
+    done = kb("build", sources=library)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Updated {library / 'kb.db'} in place:")
+    assert "kb build --full makes them again" in done.stderr and "twin-essay" in done.stderr
+    db = library / "kb.db"
+    assert behind(db) == ["twin-essay"]
+    assert table_rows(db) == full_rows(library, tmp_path)
+    conn = sqlite3.connect(db)
+    # the new citations are there, resolved, in reading order with the rows after them
+    rows = conn.execute(
+        "select text, status from citations where document_id = 'twin-essay' and text like '%Nobody%'"
+    ).fetchall()
+    assert rows == [("Nobody, 1999", "missing")]
+    ordinals = [r[0] for r in conn.execute("select ordinal from citations order by ordinal")]
+    assert ordinals == list(range(1, len(ordinals) + 1))
+    # the search index finds the new words, and is whole
+    found = conn.execute(
+        "select p.id from passages p join passages_fts f on f.rowid = p.rowid where passages_fts match 'written since'"
+    ).fetchall()
+    assert [r[0].startswith("twin-essay") for r in found] == [True]
+    conn.execute("insert into passages_fts (passages_fts) values ('integrity-check')")
+    conn.execute("insert into claims_fts (claims_fts) values ('integrity-check')")
+    # nothing changed: nothing done
+    again = kb("build", sources=library)
+    assert "is up to date" in again.stdout
+
+
+def test_a_paragraph_removed_and_a_second_update_give_the_full_build_rows(library, tmp_path):
+    twin = library / TWIN
+    text = twin.read_text(encoding="utf-8")
+    paragraphs = text.split("\n\n")
+    cited = [i for i, p in enumerate(paragraphs) if re.search(r"\(\w+[^()]*\b(19|20)\d\d\)", p)][-1]
+    twin.write_text("\n\n".join(paragraphs[:cited] + paragraphs[cited + 1 :]), encoding="utf-8")
+    assert kb("build", "--quiet", sources=library).returncode == 0
+    assert behind(library / "kb.db") == ["twin-essay"]
+    assert table_rows(library / "kb.db") == full_rows(library, tmp_path / "one")
+    edit(twin, "\n\n", ADDED)  # a second update, from the first one's database and cache
+    assert kb("build", "--quiet", sources=library).returncode == 0
+    assert table_rows(library / "kb.db") == full_rows(library, tmp_path / "two")
+
+
+def test_full_makes_the_analyses_again(library, tmp_path):
+    edit(library / TWIN, "\n\n", ADDED)
+    assert kb("build", "--quiet", sources=library).returncode == 0
+    updated = table_rows(library / "kb.db", stale=True)
+    fresh = full_rows(library, tmp_path, stale=True)
+    # the analyses are those of the build before: the new paragraph's co-citation is not in them
+    assert updated["co_citations"] != fresh["co_citations"]
+    done = kb("build", "--full", sources=library)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Built ")
+    assert behind(library / "kb.db") is None
+    assert table_rows(library / "kb.db", stale=True) == fresh
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "the seed essay, whose passages the concept scheme quotes",
+        "a reference list",
+        "a new document",
+        "the front matter",
+    ],
+)
+def test_other_changes_build_everything(library, change):
+    if change.startswith("the seed essay"):
+        essay = library / ESSAY
+        essay.write_text(essay.read_text(encoding="utf-8") + ADDED, encoding="utf-8")
+    elif change == "a reference list":
+        edit(library / "bibliography" / "seed-references.bib", "Ostrom", "Ostrom")
+        bib = library / "bibliography" / "seed-references.bib"
+        bib.write_text(bib.read_text(encoding="utf-8") + "\n% a comment\n", encoding="utf-8")
+    elif change == "a new document":
+        text = (library / TWIN).read_text(encoding="utf-8")
+        (library / "bibliography" / "third.md").write_text(text.replace("id: twin-essay", "id: third"), "utf-8")
+    else:
+        edit(library / TWIN, "an essay", "the twin essay")  # its title
+    done = kb("build", sources=library)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Built "), change
+    assert behind(library / "kb.db") is None
+
+
+def test_a_library_below_the_threshold_is_built_in_full(library):
+    edit(library / TWIN, "\n\n", ADDED)
+    done = kb("build", sources=library, env={"KB_UPDATE_FROM": "1000000"})
+    assert done.stdout.startswith("Built ")
+    assert behind(library / "kb.db") is None
+
+
+def test_a_broken_document_stops_the_update_and_leaves_the_database(library):
+    db = library / "kb.db"
+    before = db.read_bytes()
+    twin = library / TWIN
+    twin.write_text("---\nid: [twin-essay\n---\n\nText.\n", encoding="utf-8")
+    done = kb("build", sources=library)
+    assert done.returncode != 0
+    assert "twin-essay.md" in done.stderr and "Traceback" not in done.stderr
+    assert db.read_bytes() == before
+    assert not [p for p in library.iterdir() if p.name.endswith(".tmp")]
