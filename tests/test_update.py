@@ -8,11 +8,13 @@ same sources: only the graph's analyses, which an update leaves as they were, ma
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -197,3 +199,31 @@ def test_a_broken_document_stops_the_update_and_leaves_the_database(library):
     assert "twin-essay.md" in done.stderr and "Traceback" not in done.stderr
     assert db.read_bytes() == before
     assert not [p for p in library.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_the_site_says_which_analyses_an_update_left_as_they_were(library):
+    """Served after an update, the tables of the graph's analyses and the works' PageRank say
+    that they are the last full build's, and which documents changed since; after a full build
+    they say nothing of it."""
+    from datasette.app import Datasette
+
+    def get(path: str):
+        ds = Datasette([str(library / "kb.db")], immutables=[])
+        with ThreadPoolExecutor(1) as pool:  # a thread of its own: a browser test may hold this one's loop
+            response = pool.submit(asyncio.run, ds.client.get(path)).result()
+        assert response.status_code == 200, path
+        return response
+
+    def page(path: str) -> str:
+        return get(path).text
+
+    edit(library / TWIN, "\n\n", ADDED)
+    assert kb("build", "--quiet", sources=library).returncode == 0
+    note = "Not up to date: made by the last full build, before 1 document changed (twin-essay)"
+    for table in STALE_TABLES:
+        assert note in page(f"/kb/{table}"), table
+    assert note in get("/-/metadata.json").json()["databases"]["kb"]["tables"]["works"]["columns"]["pagerank"]
+    assert note not in page("/kb/citations")
+    assert note in page("/-/map")
+    assert kb("build", "--full", "--quiet", sources=library).returncode == 0
+    assert note not in page("/kb/co_citations")

@@ -7,10 +7,14 @@ it holds what belongs to one instance, such as its title, licence and source.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from datasette import hookimpl
 
 from kb import schema
 from kb.publish import kb_databases
+from kb.update import STALE_COLUMNS, STALE_TABLES, analyses_behind
 
 
 def _description_html(datasette, database: str) -> str:
@@ -33,6 +37,31 @@ def _site_description_html(datasette) -> str:
     )
 
 
+_behind: dict[tuple[str, float, int], list[str]] = {}
+
+
+def served_analyses_behind(datasette, name: str) -> list[str]:
+    """The documents changed since the database's graph analyses were made (``kb.update``), read
+    once for each file (a database ``kb build`` replaces is read again)."""
+    path = datasette.databases[name].path
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return []
+    key = (path, stat.st_mtime, stat.st_ino)
+    if key not in _behind:
+        _behind[key] = analyses_behind(Path(path))
+    return _behind[key]
+
+
+def behind_note(behind: list[str]) -> str:
+    shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
+    return (
+        f"Not up to date: made by the last full build, before {len(behind)} "
+        f"document{'s' if len(behind) != 1 else ''} changed ({shown}); kb build --full makes it again."
+    )
+
+
 @hookimpl
 def get_metadata(datasette):
     databases = {}
@@ -40,6 +69,15 @@ def get_metadata(datasette):
         meta = schema.database_metadata()
         meta["description_html"] = _description_html(datasette, name)
         del meta["description"]
+        behind = served_analyses_behind(datasette, name)
+        if behind:  # an update in place left the graph's analyses as they were: the pages say so
+            note = behind_note(behind)
+            for table in STALE_TABLES:
+                meta["tables"][table]["description"] = f"{meta['tables'][table].get('description', '')} {note}".strip()
+            for table, columns in STALE_COLUMNS.items():
+                described = meta["tables"][table].setdefault("columns", {})
+                for column in columns:
+                    described[column] = f"{described.get(column, '')} {note}".strip()
         databases[name] = meta
     if not databases:
         return {}

@@ -264,6 +264,14 @@ async def evidence_map(datasette, request):
     )
 
 
+def _behind_note(datasette, name: str) -> str | None:
+    """What a page of the graph's analyses says after an update in place left them as they were."""
+    from kb.publish.metadata import behind_note, served_analyses_behind
+
+    behind = served_analyses_behind(datasette, name)
+    return behind_note(behind) if behind else None
+
+
 async def map_page(datasette, request):
     from datasette.utils.asgi import NotFound, Response
 
@@ -293,6 +301,7 @@ async def map_page(datasette, request):
                 concepts=concepts,
                 legend=legend(nodes, edges),
                 count=len(nodes),
+                behind=_behind_note(datasette, name),
             ),
             request=request,
         )
