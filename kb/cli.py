@@ -247,7 +247,13 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
             click.echo(f"building {db_path.name} ...", err=True)
         counts = run_build(db_path, root, fingerprint)
         if not quiet:
-            click.echo(f"Built {db_path}: {counts['works']} works, {counts['citations']} citations")
+            from kb.update import analyses_behind
+
+            behind = analyses_behind(db_path)
+            done = "Updated" if behind else "Built"
+            click.echo(f"{done} {db_path}: {counts['works']} works, {counts['citations']} citations")
+            if behind:
+                click.echo(_behind_note(behind), err=True)
     args = ["serve", "-i", str(db_path), "-h", host, "-p", str(port)] + large_library_settings(db_path)
     # a whole table as CSV, however large: Datasette's 100 MB cap, meant for a public server, cut
     # a 100,000-work library's works at 96,681 rows (a line at the end says so) and its

@@ -227,3 +227,27 @@ def test_the_site_says_which_analyses_an_update_left_as_they_were(library):
     assert note in page("/-/map")
     assert kb("build", "--full", "--quiet", sources=library).returncode == 0
     assert note not in page("/kb/co_citations")
+
+
+def test_a_running_serve_shows_the_updated_rows_and_the_note(library):
+    """A real `kb serve` of the library while `kb build` updates it in place: the new citation
+    and the note on the analyses it left as they were are served within seconds, unrestarted."""
+    import time
+    import urllib.request
+
+    from conftest import serving
+
+    with serving(library) as (base, db, _):
+        edit(library / TWIN, "\n\n", ADDED)
+        done = kb("build", "--quiet", sources=library)
+        assert done.returncode == 0, done.stderr
+        assert behind(db) == ["twin-essay"]
+        url = base + "/kb/citations.json?_shape=objects&document_id=twin-essay&status=missing"
+        deadline, texts = time.monotonic() + 10, []
+        while time.monotonic() < deadline and "Nobody, 1999" not in texts:
+            time.sleep(0.3)
+            with urllib.request.urlopen(url) as r:
+                texts = [row["text"] for row in json.load(r)["rows"]]
+        assert "Nobody, 1999" in texts
+        with urllib.request.urlopen(base + "/kb/co_citations") as r:
+            assert "Not up to date: made by the last full build" in r.read().decode()
