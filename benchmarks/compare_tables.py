@@ -20,22 +20,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kb.update import STALE_COLUMNS, STALE_TABLES  # noqa: E402
-
-RENUMBERED = {"problems": "id", "concept_links": "id"}
+from kb.update import compared_columns  # noqa: E402
 
 
 def table_digests(path: Path, everything: bool = False) -> dict[str, tuple[int, int]]:
     """Each table's row count and the sum (mod 2**64) of its rows' hashes."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     out = {}
-    for (table,) in conn.execute("select name from sqlite_master where type = 'table' order by name"):
-        if "_fts" in table or table.startswith("sqlite_") or table == "_kb_meta":
-            continue
-        if table in STALE_TABLES and not everything:
-            continue
-        skip = set() if everything else set(STALE_COLUMNS.get(table, ())) | {RENUMBERED.get(table, "")}
-        columns = sorted(r[1] for r in conn.execute(f"pragma table_info([{table}])") if r[1] not in skip)
+    for table, columns in compared_columns(conn, everything).items():
         total = count = 0
         for row in conn.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{table}]"):
             total = (total + int.from_bytes(hashlib.blake2b(repr(row).encode(), digest_size=8).digest(), "big")) % (

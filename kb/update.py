@@ -91,6 +91,25 @@ STALE_TABLES = (
     "map_edges",
 )
 STALE_COLUMNS = {"works": ("pagerank",)}
+# numbered in the order a full build makes them: an update numbers its new rows after the last
+RENUMBERED = {"problems": "id", "concept_links": "id"}
+
+
+def compared_columns(conn: sqlite3.Connection, everything: bool = False) -> dict[str, list[str]]:
+    """The tables of a kb database and their columns (sorted) that an update keeps as a full
+    build of the same sources writes them: all but the search indexes, ``_kb_meta``, what an
+    update leaves as it was and the row numbers it gives after the last (``everything``: those
+    too). What ``tests/test_update.py`` and ``benchmarks/compare_tables.py`` compare."""
+    out = {}
+    for (table,) in conn.execute("select name from sqlite_master where type = 'table' order by name"):
+        if "_fts" in table or table.startswith("sqlite_") or table == schema.MARKER:
+            continue
+        if table in STALE_TABLES and not everything:
+            continue
+        skip = set() if everything else set(STALE_COLUMNS.get(table, ())) | {RENUMBERED.get(table, "")}
+        out[table] = sorted(r[1] for r in conn.execute(f"pragma table_info([{table}])") if r[1] not in skip)
+    return out
+
 
 _EVIDENCE_TABLES = (
     "studies",

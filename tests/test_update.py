@@ -19,12 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from kb.update import STALE_COLUMNS, STALE_TABLES
+from kb.update import STALE_TABLES, compared_columns
 
 TWIN = "bibliography/twin-essay.md"
 ESSAY = "bibliography/coproduction-essay.md"
-# numbered in the order a build makes them: an update numbers its new rows after the last
-RENUMBERED = {"problems": "id", "concept_links": "id"}
 
 
 def kb(*args: str, sources: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -44,14 +42,7 @@ def table_rows(db_path: Path, stale: bool = False) -> dict[str, list[str]]:
     with it) and without the numbers of the rows an update numbers after the last."""
     conn = sqlite3.connect(db_path)
     out = {}
-    for (table,) in conn.execute("select name from sqlite_master where type = 'table' order by name"):
-        if "_fts" in table or table.startswith("sqlite_") or table == "_kb_meta":
-            continue
-        if table in STALE_TABLES and not stale:
-            continue
-        skip = set() if stale else set(STALE_COLUMNS.get(table, ()))
-        skip.add(RENUMBERED.get(table, ""))
-        columns = sorted(r[1] for r in conn.execute(f"pragma table_info([{table}])") if r[1] not in skip)
+    for table, columns in compared_columns(conn, everything=stale).items():
         found = conn.execute(f"select {', '.join(f'[{c}]' for c in columns)} from [{table}]").fetchall()
         out[table] = sorted(json.dumps(dict(zip(columns, r, strict=True)), sort_keys=True) for r in found)
     conn.close()
