@@ -159,8 +159,8 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
     database is left as it was. When no source file (by content) and no part of kb changed
     since the database was built, it is left as it is (--force builds it anyway). In a large
     library (50,000 citations or more) where only citing documents' words changed, their rows
-    are updated in a copy of the database and the graph's analyses (PageRank, co-citations,
-    coupling, concept paths, maps) are left as the last full build made them; --full builds
+    are updated in a copy of the database and the graph's whole-library analyses (PageRank,
+    concept paths, maps) are left as the last full build made them; --full builds
     everything. On a terminal each stage shows a progress bar on standard error; KB_TIMINGS=1
     prints each stage's time and peak memory there.
 
@@ -202,7 +202,7 @@ def _behind_note(behind: list[str]) -> str:
     """What an update in place left as it was, and how to bring it up to date."""
     shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
     return (
-        f"note: the graph's analyses (PageRank, co-citations, coupling, concept co-occurrence and paths, maps) "
+        f"note: the graph's whole-library analyses (PageRank, concept paths, maps) "
         f"are from the last full build, before {len(behind)} document{'s' if len(behind) != 1 else ''} changed "
         f"({shown}); kb build --full makes them again"
     )

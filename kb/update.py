@@ -18,13 +18,17 @@ same input give the same rows), removed, and the new ones written:
 - for each work its old or new citations name, the figures they give: ``times_cited``,
   ``citing_passages``, ``cited_for``, ``concepts``, ``problem_count``, and its rows of the
   evidence map;
+- what the graph counts within one document, its old counts taken out and the new ones put in:
+  ``co_citations`` (parentheses, sentences and paragraphs are a document's) and
+  ``concept_cooccurrence`` (its passages and claims); and its ``bibliographic_coupling`` with
+  every other document, counted again;
 - the search index of the passages and claims.
 
 Those rows are what a full build of the same sources writes (``tests/test_update.py``
-compares every table of the two). What reads the whole citation graph is not made again:
-PageRank, co-citations, bibliographic coupling, concept co-occurrence and paths, and the maps
-stay as the last full build made them, and ``_kb_meta`` names the documents changed since
-(``analyses_behind``; ``kb build`` says so, and ``kb build --full`` brings them up to date).
+compares every table of the two). What reads the whole citation graph is not made again: the
+works' PageRank, the concepts' paths and the maps stay as the last full build made them, and
+``_kb_meta`` names the documents changed since (``analyses_behind``; ``kb build`` says so,
+and ``kb build --full`` brings them up to date).
 
 Anything else changed (a list, a concept, the evidence, a new or removed file, kb itself), a
 document whose passages the evidence or the concept scheme quote, an abbreviation defined or a
@@ -42,6 +46,7 @@ import shutil
 import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -82,14 +87,7 @@ HYPHENS_KEY = "hyphen_variants"
 BEHIND_KEY = "analyses_behind"
 
 # what an update leaves as the last full build made it
-STALE_TABLES = (
-    "co_citations",
-    "bibliographic_coupling",
-    "concept_cooccurrence",
-    "concept_paths",
-    "map_nodes",
-    "map_edges",
-)
+STALE_TABLES = ("concept_paths", "map_nodes", "map_edges")
 STALE_COLUMNS = {"works": ("pagerank",)}
 # numbered in the order a full build makes them: an update numbers its new rows after the last
 RENUMBERED = {"problems": "id", "concept_links": "id"}
@@ -403,9 +401,11 @@ def _derived(
 def _replace_document(db: sqlite_utils.Database, change: _Change, matching: _Matching) -> set[str]:
     """One document's rows replaced by those of its new version; the works whose figures that
     changes."""
-    old_citations, old_problems, _, _ = _derived(change.old, change.list_works, matching)
+    old_citations, old_problems, old_made, old_links = _derived(change.old, change.list_works, matching)
     citations, problems, made, links = _derived(change.new, change.list_works, matching)
     doc, conn = change.new, db.conn
+    # the pairs counted within the document, as the old version gave them (before its rows go)
+    old_cited = _cited_works(old_citations, old_made)
     passages = {p.id: p for p in doc.passages}
     old_passages = [r[0] for r in conn.execute("select id from passages where document_id = ?", [doc.id])]
 
@@ -441,10 +441,105 @@ def _replace_document(db: sqlite_utils.Database, change: _Change, matching: _Mat
     # problems: the old version's, one row each, out; the new version's in, numbered after the last
     _remove_problems(conn, old_problems)
     save_problems(db, problems, _next_id(conn, "problems"))
+    # what the graph counts within one document: its co-citations and concept co-occurrences
+    # taken out and put in again; its coupling with every other document counted again
+    new_cited = _cited_works(citations, made)
+    _add_counts(
+        conn, "co_citations", ("work_a", "work_b", "level"), "weight", _co_cited(new_cited), _co_cited(old_cited)
+    )
+    _add_counts(
+        conn,
+        "concept_cooccurrence",
+        ("concept_a", "concept_b"),
+        "shared",
+        _concepts_together(links),
+        _concepts_together(old_links),
+    )
+    _couple(conn, doc.id, {w for w, *_ in new_cited})
     return (
         {c.work_id for c in old_citations + citations if c.work_id}
         | {w for c in old_citations + citations for w in c.candidate_ids}
         | {p.work_id for p in old_problems + problems if p.work_id}
+    )
+
+
+def _cited_works(citations: list[Citation], claims: list) -> list[tuple[str, str, str, str]]:
+    """The document's citations the graph draws (a work's, in a claim), each as (work, claim,
+    parenthesis, passage): what co-citation counts."""
+    claim_of = {c.id: claim.id for claim in claims for c in claim.citations}
+    return [
+        (c.work_id, claim_of[c.id], f"{c.document_id}#{c.group}", c.passage_id or "")
+        for c in citations
+        if c.work_id and c.id in claim_of
+    ]
+
+
+def _co_cited(cited: list[tuple[str, str, str, str]]) -> Counter:
+    """Pairs of works cited in one parenthesis, sentence or paragraph, with the number of such
+    units, as ``kb.graph.pair_rows`` counts them: ``(work_a, work_b, level)``."""
+    out: Counter = Counter()
+    for level, place in (("parenthesis", 2), ("sentence", 1), ("paragraph", 3)):
+        units: dict[str, set[str]] = defaultdict(set)
+        for row in cited:
+            units[row[place]].add(row[0])
+        for works in units.values():
+            for a, b in combinations(sorted(works), 2):
+                out[(a, b, level)] += 1
+    return out
+
+
+def _concepts_together(links: list) -> Counter:
+    """Pairs of concepts discussed in one of the document's passages or claims, as
+    ``kb.graph.concept_cooccurrence`` counts them: ``(concept_a, concept_b)``."""
+    units: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for link in links:
+        if link.target_table in ("passages", "claims") and link.method != "cited-in-candidate":
+            units[(link.target_table, link.target_id)].add(link.concept_id)
+    out: Counter = Counter()
+    for concepts in units.values():
+        for a, b in combinations(sorted(concepts), 2):
+            out[(a, b)] += 1
+    return out
+
+
+def _add_counts(
+    conn: sqlite3.Connection, table: str, keys: tuple[str, ...], count: str, added: Counter, taken: Counter
+) -> None:
+    """Counts of a table of pairs changed by what one document now adds and no longer adds: a
+    row made for a pair new to the library, a row gone when its count comes to nought."""
+    where = " and ".join(f"[{k}] = ?" for k in keys)
+    for key in sorted(set(added) | set(taken)):
+        change = added.get(key, 0) - taken.get(key, 0)
+        if not change:
+            continue
+        row = conn.execute(f"select rowid, [{count}] from [{table}] where {where}", key).fetchone()
+        total = (row[1] if row else 0) + change
+        if row and total:
+            conn.execute(f"update [{table}] set [{count}] = ? where rowid = ?", [total, row[0]])
+        elif row:
+            conn.execute(f"delete from [{table}] where rowid = ?", [row[0]])
+        elif total > 0:
+            names = ", ".join(f"[{k}]" for k in (*keys, count))
+            conn.execute(f"insert into [{table}] ({names}) values ({', '.join('?' * (len(keys) + 1))})", [*key, total])
+        else:
+            raise sqlite3.IntegrityError(f"{table}: no row {key} to take {-change} from")
+
+
+def _couple(conn: sqlite3.Connection, document_id: str, works: set[str]) -> None:
+    """The document's bibliographic coupling with every other document counted again: the works
+    both cite (``kb.graph.pair_rows``), from the stored citations the graph draws."""
+    conn.execute("delete from bibliographic_coupling where document_a = ? or document_b = ?", [document_id] * 2)
+    shared: Counter = Counter()
+    for work in sorted(works):
+        for (other,) in conn.execute(
+            "select distinct c.document_id from citations c join claim_citations cc on cc.citation_id = c.id"
+            " where c.work_id = ? and c.document_id != ?",
+            [work, document_id],
+        ):
+            shared[other] += 1
+    conn.executemany(
+        "insert into bibliographic_coupling (document_a, document_b, shared_works) values (?, ?, ?)",
+        [(*sorted((document_id, other)), n) for other, n in sorted(shared.items())],
     )
 
 

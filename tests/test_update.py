@@ -83,7 +83,8 @@ def library(sources_copy) -> Path:
 
 ADDED = (
     "\n\nA paragraph written since the last build, on coproduction and digital inclusion "
-    "(Ostrom, 1996; Bovaird, 2007), and a citation of no listed work (Nobody, 1999).\n\n"
+    "(Ostrom, 1996; Bovaird, 2007). Later work agrees (Szkuta et al., 2014), and a citation of "
+    "no listed work (Nobody, 1999).\n\n"
 )
 
 
@@ -132,12 +133,20 @@ def test_a_paragraph_removed_and_a_second_update_give_the_full_build_rows(librar
 
 
 def test_full_makes_the_analyses_again(library, tmp_path):
+    before = table_rows(library / "kb.db", stale=True)
     edit(library / TWIN, "\n\n", ADDED)
     assert kb("build", "--quiet", sources=library).returncode == 0
     updated = table_rows(library / "kb.db", stale=True)
     fresh = full_rows(library, tmp_path, stale=True)
-    # the analyses are those of the build before: the new paragraph's co-citation is not in them
-    assert updated["co_citations"] != fresh["co_citations"]
+    # what an update leaves aside is the build before's; the works' PageRank too
+    for table in STALE_TABLES:
+        assert updated[table] == before[table], table
+    ranks = [[json.loads(r)["pagerank"] for r in rows["works"]] for rows in (before, updated, fresh)]
+    assert ranks[1] == ranks[0] != ranks[2]
+    # and what it counts within the documents is the full build's: the new paragraph's pairs
+    for table in ("co_citations", "bibliographic_coupling", "concept_cooccurrence"):
+        assert updated[table] == fresh[table], table
+    assert updated["co_citations"] != before["co_citations"]
     done = kb("build", "--full", sources=library)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Built ")
@@ -217,7 +226,7 @@ def test_the_site_says_which_analyses_an_update_left_as_they_were(library):
     assert note not in page("/kb/citations")
     assert note in page("/-/map")
     assert kb("build", "--full", "--quiet", sources=library).returncode == 0
-    assert note not in page("/kb/co_citations")
+    assert note not in page("/kb/concept_paths")
 
 
 def test_a_running_serve_shows_the_updated_rows_and_the_note(library):
@@ -240,5 +249,5 @@ def test_a_running_serve_shows_the_updated_rows_and_the_note(library):
             with urllib.request.urlopen(url) as r:
                 texts = [row["text"] for row in json.load(r)["rows"]]
         assert "Nobody, 1999" in texts
-        with urllib.request.urlopen(base + "/kb/co_citations") as r:
+        with urllib.request.urlopen(base + "/kb/concept_paths") as r:
             assert "Not up to date: made by the last full build" in r.read().decode()
