@@ -44,6 +44,7 @@ import json
 import os
 import shutil
 import sqlite3
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import combinations
@@ -59,7 +60,7 @@ from kb.claims import claims as make_claims
 from kb.claims import keep_what_is_read
 from kb.concepts import Label, defined_abbreviations, document_links, document_matcher
 from kb.normalise import hyphen_variants
-from kb.progress import stage
+from kb.progress import stage, timings_on
 from kb.records import Citation, Document, Problem, Work, severity_of
 from kb.store import (
     document_row,
@@ -200,11 +201,11 @@ class _Matching:
 
 
 class _NotHere(Exception):
-    """What an update needs is not kept: the full build instead."""
+    """The database cannot be updated for what changed (the message says why): the full build."""
 
 
 def _not_kept(*_: Any) -> Any:
-    raise _NotHere
+    raise _NotHere("the build cache no longer holds a changed document's last version")
 
 
 def update(
@@ -218,12 +219,13 @@ def update(
         return None
     with stage("plan"):
         try:
-            plan = _plan(db_path, root, cache, hashes)
-        except (_NotHere, sqlite3.Error):
+            changes, meta, matching = _plan(db_path, root, cache, hashes)
+        except (_NotHere, sqlite3.Error) as e:
+            if timings_on():  # why the whole library is built: what a slow rebuild asks first
+                print(
+                    f"kb-update: built in full: {e or 'a previous cache value is missing'}", file=sys.stderr, flush=True
+                )
             return None
-    if plan is None:
-        return None
-    changes, meta, matching = plan
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
     at = SimpleNamespace(name="copy the database")
     try:
@@ -265,29 +267,32 @@ def update(
 
 def _plan(
     db_path: Path, root: Path, cache: BuildCache, hashes: dict[str, str]
-) -> tuple[list[_Change], dict[str, str], _Matching] | None:
-    """The changed documents, old and new, when the database can be updated for them alone."""
+) -> tuple[list[_Change], dict[str, str], _Matching]:
+    """The changed documents, old and new, when the database can be updated for them alone;
+    ``_NotHere`` saying why not otherwise."""
     from kb.build import Sources, _named_file, _relative_paths
 
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         meta = dict(conn.execute(f"select key, value from [{schema.MARKER}]").fetchall())
-        if meta.get(CODE_KEY) != code_version() or FILES_KEY not in meta or MATCHER_KEY not in meta:
-            return None
-        if str(meta.get("schema_version")) != str(schema.SCHEMA_VERSION):
-            return None
+        if FILES_KEY not in meta or MATCHER_KEY not in meta:
+            raise _NotHere("the database keeps nothing to update from (built by an earlier kb)")
+        if meta.get(CODE_KEY) != code_version() or str(meta.get("schema_version")) != str(schema.SCHEMA_VERSION):
+            raise _NotHere("kb changed since the database was built")
         cited = conn.execute("select max(rowid) from citations").fetchone()[0] or 0
         if cited < update_from():
-            return None
+            raise _NotHere(f"{cited} citations, fewer than {update_from()} (KB_UPDATE_FROM)")
         old_files: dict[str, str] = json.loads(meta[FILES_KEY])
         if set(old_files) != set(hashes):
-            return None
+            raise _NotHere("a source file was added, removed or renamed")
         changed = [path for path, sha in hashes.items() if old_files[path] != sha]
         documents = conn.execute("select count(*) from documents").fetchone()[0]
-        if not changed or len(changed) > min(UPDATE_MOST, max(1, int(documents * UPDATE_SHARE))):
-            return None
-        if not all(p.startswith("bibliography/") and p.count("/") == 1 and p.endswith(".md") for p in changed):
-            return None
+        most = min(UPDATE_MOST, max(1, int(documents * UPDATE_SHARE)))
+        if not changed or len(changed) > most:
+            raise _NotHere(f"{len(changed)} files changed (at most {most} are updated in place)")
+        others = [p for p in changed if not (p.startswith("bibliography/") and p.count("/") == 1 and p.endswith(".md"))]
+        if others:
+            raise _NotHere(f"{others[0]} is not a citing document of bibliography/")
         quoted = _quoted_documents(conn)
         matcher = json.loads(meta[MATCHER_KEY])
         labels = [Label(*x) for x in matcher["labels"]]
@@ -298,18 +303,20 @@ def _plan(
             path = root / rel
             old = cache.value("document", digest(str(path), bytes.fromhex(old_files[rel])), _not_kept)
             new = cache.value("document", digest(str(path), bytes.fromhex(hashes[rel])), load_document, path)
-            if old.id != new.id or old.meta != new.meta or old.id in quoted:
-                return None
+            if old.id != new.id or old.meta != new.meta:
+                raise _NotHere(f"{rel}: its front matter changed")
+            if old.id in quoted:
+                raise _NotHere(f"{rel}: the evidence or the concept scheme quote its passages")
             if _own_list(old) != _own_list(new) and not _names_lists(new):
-                return None
+                raise _NotHere(f"{rel}: its own reference list moved or changed")
             if defined_abbreviations([old], scheme) != defined_abbreviations([new], scheme):
-                return None
+                raise _NotHere(f"{rel}: the abbreviations it defines changed")
             hyphens_old = hyphen_variants(p.text for p in old.passages)
             hyphens_new = hyphen_variants(p.text for p in new.passages)
             if not set(hyphens_old) <= set(hyphens_new) or any(
                 library_hyphens.get(k) != v for k, v in hyphens_new.items()
             ):
-                return None
+                raise _NotHere(f"{rel}: it changed the hyphenated words the library spells")
             works = _document_works(root, new, cache, _named_file)
             entries = [
                 r[0]
@@ -318,7 +325,7 @@ def _plan(
                 )
             ]
             if len(entries) != len(works):
-                return None
+                raise _NotHere(f"{rel}: its list is not the one the database holds")
             linked = [
                 dataclasses.replace(
                     w,

@@ -155,20 +155,22 @@ def test_full_makes_the_analyses_again(library, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "change",
+    "change, why",
     [
-        "the seed essay, whose passages the concept scheme quotes",
-        "a reference list",
-        "a new document",
-        "the front matter",
+        (
+            "the seed essay, whose passages the concept scheme quotes",
+            "bibliography/coproduction-essay.md: the evidence or the concept scheme quote its passages",
+        ),
+        ("a reference list", "bibliography/seed-references.bib is not a citing document of bibliography/"),
+        ("a new document", "a source file was added, removed or renamed"),
+        ("the front matter", "bibliography/twin-essay.md: its front matter changed"),
     ],
 )
-def test_other_changes_build_everything(library, change):
+def test_other_changes_build_everything_and_say_why(library, change, why):
     if change.startswith("the seed essay"):
         essay = library / ESSAY
         essay.write_text(essay.read_text(encoding="utf-8") + ADDED, encoding="utf-8")
     elif change == "a reference list":
-        edit(library / "bibliography" / "seed-references.bib", "Ostrom", "Ostrom")
         bib = library / "bibliography" / "seed-references.bib"
         bib.write_text(bib.read_text(encoding="utf-8") + "\n% a comment\n", encoding="utf-8")
     elif change == "a new document":
@@ -176,9 +178,10 @@ def test_other_changes_build_everything(library, change):
         (library / "bibliography" / "third.md").write_text(text.replace("id: twin-essay", "id: third"), "utf-8")
     else:
         edit(library / TWIN, "an essay", "the twin essay")  # its title
-    done = kb("build", sources=library)
+    done = kb("build", sources=library, env={"KB_TIMINGS": "1"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Built "), change
+    assert f"kb-update: built in full: {why}" in done.stderr
     assert behind(library / "kb.db") is None
 
 
