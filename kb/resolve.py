@@ -352,6 +352,18 @@ class ReferenceIndex:
                 for end in {main[:2], main[-2:], core[:2], core[-2:]}:
                     self.year_affix[(ref.year, end)].append(main)
             self.year_key_refs[(ref.year, main)].append(i)
+        self._by_authors: dict[tuple[int | None, tuple[str, ...]], list[int]] | None = None
+
+    def by_authors(self, year: int | None, names: list[str]) -> list[int]:
+        """Entries of that year whose authors are ``names`` in any order, a printed "et al."
+        aside (the index made at the first call: a scan of the year's entries for every
+        citation was a sixth of ``kb check`` on a long draft)."""
+        if self._by_authors is None:
+            self._by_authors = defaultdict(list)
+            for i, ref in enumerate(self.references):
+                if ref.families and not ref.et_al:
+                    self._by_authors[(ref.year, tuple(sorted(map(name_key, ref.families))))].append(i)
+        return self._by_authors.get((year, tuple(sorted(name_key(n) for n in names))), [])
 
     def exact(self, surname: str, year: int | None) -> list[int]:
         found: set[int] = set()
@@ -1273,16 +1285,8 @@ def _trim_to_author(c: Citation, index: ReferenceIndex) -> None:
 
 def _reordered(names: list[str], year: int | None, index: ReferenceIndex) -> list[int]:
     """The entries of that year whose authors are these names in another order."""
-    wanted = sorted(name_key(n) for n in names)
     refs = index.references
-    return [
-        i
-        for i in index.by_year.get(year, ())
-        if len(refs[i].families) == len(names)
-        and not refs[i].et_al
-        and sorted(map(name_key, refs[i].families)) == wanted
-        and name_key(refs[i].families[0]) != name_key(names[0])
-    ]
+    return [i for i in index.by_authors(year, names) if name_key(refs[i].families[0]) != name_key(names[0])]
 
 
 def _trim_to(c: Citation, names: list[str]) -> None:
