@@ -31,7 +31,7 @@ from kb.formatcache import format_cached
 from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
-from kb.normalise import hyphen_variants, line_of, search_variants
+from kb.normalise import hyphen_spellings, hyphen_variants, line_of, search_variants
 from kb.parallel import Later, die_with_parent, no_cycle_collection, one_process, workers
 from kb.progress import bar, overlapped, stage, steps
 from kb.records import Citation, Document, KbError, Passage, Problem, Work, severity_of
@@ -55,7 +55,7 @@ from kb.store import (
     shape_tables,
     work_decades,
 )
-from kb.update import kept_for_update, update
+from kb.update import hyphen_sources, kept_for_update, update
 from loaders.bibtex import load_bibtex
 from loaders.concepts import load_concepts
 from loaders.evidence import load_evidence
@@ -797,6 +797,12 @@ def _built(
             + [w.csl.get("container-title", "") for w in sources.works]
             + [p.text for d in sources.documents for p in d.passages]
         )
+        # which of the library's texts split each hyphenated word, and how: what an update in
+        # place reads to tell whether a changed document changes ``variants``
+        hyphens = hyphen_sources(
+            [hyphen_spellings([w.csl.get(f, "") for w in sources.works for f in ("title", "container-title")])]
+            + [hyphen_spellings(p.text for p in d.passages) for d in sources.documents]
+        )
         stats = {}
         for w in bar(sources.works, "works"):
             searched = f"{w.csl.get('title', '')} {w.csl.get('container-title', '')}"
@@ -870,7 +876,9 @@ def _built(
             ("save problems", lambda: save_problems(db, problems)),
             (
                 "keep what an update reads",
-                lambda: kept_for_update(db, hashes, labels, {c.id: c.not_within for c in sources.concepts}, variants),
+                lambda: kept_for_update(
+                    db, hashes, labels, {c.id: c.not_within for c in sources.concepts}, variants, hyphens
+                ),
             ),
             *([(f"save {SIDE_WHAT}", lambda: apart(db))] if side is None else []),
         ]
@@ -892,7 +900,7 @@ def _built(
                 _copy_in(db, written, SIDE_TABLES)
         # everything read is stored: the graph is built from the database, so the records need
         # not be held beside it (at 100,000 works, gigabytes)
-        sources = problems = claims = links = labels = decades = variants = None
+        sources = problems = claims = links = labels = decades = variants = hyphens = None
         gc.collect()
         if _fresh_worth_it(cited):
             # the rest in a process of its own, started afresh: this one's memory is where the

@@ -447,6 +447,23 @@ def hyphen_variants(texts: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def hyphen_spellings(texts: Iterable[str]) -> dict[str, set[str]]:
+    """Every way ``texts`` split each hyphenated word :func:`hyphen_variants` learns: its joined
+    form and the pairs of words it is printed as ("co-production" gives coproduction ->
+    {"co production"}).
+
+    >>> sorted(hyphen_spellings(["Co-production", "copro-duction and co-production"])["coproduction"])
+    ['co production', 'copro duction']
+    """
+    out: dict[str, set[str]] = {}
+    for text in texts:
+        if text and _has_hyphen(text):
+            for m in _HYPHENATED.finditer(text):
+                a, b = m.group(1).lower(), m.group(2).lower()
+                out.setdefault(a + b, set()).add(f"{a} {b}")
+    return out
+
+
 def search_variants(text: str, variants: dict[str, str]) -> str:
     """The other spellings of ``text``'s words, for full-text search: "co-production" is also
     found as coproduction, and "coproduction" as co-production or co production (FTS reads the

@@ -31,9 +31,9 @@ works' PageRank, the concepts' paths and the maps stay as the last full build ma
 and ``kb build --full`` brings them up to date).
 
 Anything else changed (a list, a concept, the evidence, a new or removed file, kb itself), a
-document whose passages the evidence or the concept scheme quote, an abbreviation defined or a
-hyphenated word spelt in a changed document that changes what the whole library matches, a
-library of fewer than ``UPDATE_FROM`` citations (a full build of it takes seconds), or an old
+document whose passages the evidence or the concept scheme quote, an abbreviation defined, or a
+hyphenated word a changed document is the first or the last to spell (either changes what the
+whole library matches or finds), a library of fewer than ``UPDATE_FROM`` citations (a full build of it takes seconds), or an old
 document the build cache no longer holds: the full build, as ever.
 """
 
@@ -59,7 +59,7 @@ from kb.buildcache import BuildCache, code_version, digest
 from kb.claims import claims as make_claims
 from kb.claims import keep_what_is_read
 from kb.concepts import Label, defined_abbreviations, document_links, document_matcher
-from kb.normalise import hyphen_variants
+from kb.normalise import hyphen_spellings
 from kb.progress import stage, timings_on
 from kb.records import Citation, Document, Problem, Work, severity_of
 from kb.store import (
@@ -85,6 +85,7 @@ FILES_KEY = "source_files"
 CODE_KEY = "code_version"
 MATCHER_KEY = "matcher"
 HYPHENS_KEY = "hyphen_variants"
+HYPHEN_SOURCES_KEY = "hyphen_sources"
 BEHIND_KEY = "analyses_behind"
 
 # what an update leaves as the last full build made it
@@ -129,10 +130,12 @@ def kept_for_update(
     labels: list[Label],
     not_within: dict[str, Any],
     variants: dict[str, str],
+    hyphens: dict[str, int],
 ) -> None:
     """What a full build keeps in ``_kb_meta`` for the next build to update from: each source
-    file's SHA-256, the code's version, the concept matcher's labels and the hyphenated words
-    the library spells (each a JSON value)."""
+    file's SHA-256, the code's version, the concept matcher's labels, the hyphenated words the
+    library spells and how many of its texts spell each (:func:`hyphen_sources`), each a JSON
+    value."""
     _set_meta(
         db,
         [
@@ -146,8 +149,23 @@ def kept_for_update(
                 ),
             },
             {"key": HYPHENS_KEY, "value": json.dumps(variants, ensure_ascii=False)},
+            {"key": HYPHEN_SOURCES_KEY, "value": json.dumps(hyphens, ensure_ascii=False)},
         ],
     )
+
+
+def hyphen_sources(spellings: list[dict[str, set[str]]]) -> dict[str, int]:
+    """For each hyphenated word, the number of texts that spell it (``spellings``: one
+    :func:`kb.normalise.hyphen_spellings` a text: the works' titles and containers, then each
+    document's passages), 0 when they split it two ways ("co-production", "copro-duction"):
+    which of them ``hyphen_variants`` keeps depends on the order, and an update never decides it."""
+    count: Counter = Counter()
+    ways: dict[str, set[str]] = defaultdict(set)
+    for spelt in spellings:
+        for key, split in spelt.items():
+            count[key] += 1
+            ways[key] |= split
+    return {key: n if len(ways[key]) == 1 else 0 for key, n in count.items()}
 
 
 def _set_meta(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> None:
@@ -250,6 +268,7 @@ def update(
                     [
                         {"key": FILES_KEY, "value": json.dumps(files, ensure_ascii=False)},
                         {"key": BEHIND_KEY, "value": json.dumps(behind, ensure_ascii=False)},
+                        {"key": HYPHEN_SOURCES_KEY, "value": meta[HYPHEN_SOURCES_KEY]},
                         {"key": "sources_digest", "value": fingerprint},
                     ],
                 )
@@ -275,7 +294,7 @@ def _plan(
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         meta = dict(conn.execute(f"select key, value from [{schema.MARKER}]").fetchall())
-        if FILES_KEY not in meta or MATCHER_KEY not in meta:
+        if FILES_KEY not in meta or MATCHER_KEY not in meta or HYPHEN_SOURCES_KEY not in meta:
             raise _NotHere("the database keeps nothing to update from (built by an earlier kb)")
         if meta.get(CODE_KEY) != code_version() or str(meta.get("schema_version")) != str(schema.SCHEMA_VERSION):
             raise _NotHere("kb changed since the database was built")
@@ -298,6 +317,7 @@ def _plan(
         labels = [Label(*x) for x in matcher["labels"]]
         scheme = [x for x in labels if x.kind != "abbreviation"]
         library_hyphens = json.loads(meta.get(HYPHENS_KEY) or "{}")
+        hyphens: dict[str, int] = json.loads(meta[HYPHEN_SOURCES_KEY])  # counted on as documents change
         changes = []
         for rel in changed:
             path = root / rel
@@ -311,12 +331,7 @@ def _plan(
                 raise _NotHere(f"{rel}: its own reference list moved or changed")
             if defined_abbreviations([old], scheme) != defined_abbreviations([new], scheme):
                 raise _NotHere(f"{rel}: the abbreviations it defines changed")
-            hyphens_old = hyphen_variants(p.text for p in old.passages)
-            hyphens_new = hyphen_variants(p.text for p in new.passages)
-            if not set(hyphens_old) <= set(hyphens_new) or any(
-                library_hyphens.get(k) != v for k, v in hyphens_new.items()
-            ):
-                raise _NotHere(f"{rel}: it changed the hyphenated words the library spells")
+            _count_hyphens(rel, old, new, library_hyphens, hyphens)
             works = _document_works(root, new, cache, _named_file)
             entries = [
                 r[0]
@@ -341,7 +356,26 @@ def _plan(
             changes.append(_Change(old, new, linked, rel))
     finally:
         conn.close()
+    meta = {**meta, HYPHEN_SOURCES_KEY: json.dumps(hyphens, ensure_ascii=False)}
     return changes, meta, _Matching(labels, matcher["not_within"], cache)
+
+
+def _count_hyphens(rel: str, old: Document, new: Document, library: dict[str, str], sources: dict[str, int]) -> None:
+    """``sources`` (:func:`hyphen_sources`) counted on for the document's new version; _NotHere
+    when the words the library splits at a hyphen (``library``, :func:`kb.normalise.hyphen_variants`)
+    change: a word new to it, a word no other text spells, a word it splits two ways. Those decide
+    every work's search variants."""
+    before, after = hyphen_spellings(p.text for p in old.passages), hyphen_spellings(p.text for p in new.passages)
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) == after.get(key):
+            continue
+        n = sources.get(key, 0)
+        if not n or key in after and after[key] != {library.get(key)}:
+            raise _NotHere(f"{rel}: it spells {key!r} as the rest of the library does not")
+        n += (key in after) - (key in before)
+        if n < 1:
+            raise _NotHere(f"{rel}: it was the last text to spell {key!r} with a hyphen")
+        sources[key] = n
 
 
 def _names_lists(doc: Document) -> bool:

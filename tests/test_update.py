@@ -164,6 +164,10 @@ def test_full_makes_the_analyses_again(library, tmp_path):
         ("a reference list", "bibliography/seed-references.bib is not a citing document of bibliography/"),
         ("a new document", "a source file was added, removed or renamed"),
         ("the front matter", "bibliography/twin-essay.md: its front matter changed"),
+        (
+            "a hyphenated word no other text spells (every work's search variants may change)",
+            "bibliography/twin-essay.md: it spells 'eparticipation' as the rest of the library does not",
+        ),
     ],
 )
 def test_other_changes_build_everything_and_say_why(library, change, why):
@@ -176,6 +180,8 @@ def test_other_changes_build_everything_and_say_why(library, change, why):
     elif change == "a new document":
         text = (library / TWIN).read_text(encoding="utf-8")
         (library / "bibliography" / "third.md").write_text(text.replace("id: twin-essay", "id: third"), "utf-8")
+    elif change.startswith("a hyphenated word"):
+        edit(library / TWIN, "\n\n", "\n\nOn e-participation (Ostrom, 1996).\n\n")
     else:
         edit(library / TWIN, "an essay", "the twin essay")  # its title
     done = kb("build", sources=library, env={"KB_TIMINGS": "1"})
@@ -254,3 +260,29 @@ def test_a_running_serve_shows_the_updated_rows_and_the_note(library):
         assert "Nobody, 1999" in texts
         with urllib.request.urlopen(base + "/kb/concept_paths") as r:
             assert "Not up to date: made by the last full build" in r.read().decode()
+
+
+def test_a_document_emptied_and_one_cited_for_the_first_time_give_the_full_build_rows(sources_copy, tmp_path):
+    """A document cut to one paragraph that cites nothing (its rows gone, the rows after it
+    renumbered down) and one that had no citation gaining its first (its rows placed after the
+    documents before it)."""
+    essay = (sources_copy / ESSAY).read_text(encoding="utf-8")
+    (sources_copy / TWIN).write_text(essay.replace("id: coproduction-essay", "id: twin-essay"), encoding="utf-8")
+    front = essay[: essay.index("---", 4) + 4].replace("id: coproduction-essay", "id: quiet-essay")
+    quiet = sources_copy / "bibliography" / "quiet-essay.md"  # between the seed and the twin
+    quiet.write_text(front + "\nA paragraph that cites nothing.\n", encoding="utf-8")
+    assert kb("build", "--quiet", sources=sources_copy).returncode == 0
+    twin = sources_copy / TWIN
+    text = twin.read_text(encoding="utf-8")
+    twin.write_text(text[: text.index("---", 4) + 4] + "\nOne paragraph is left, citing nothing.\n", encoding="utf-8")
+    assert kb("build", "--quiet", sources=sources_copy).returncode == 0
+    quiet.write_text(front + "\nA paragraph that cites nothing." + ADDED, encoding="utf-8")
+    done = kb("build", sources=sources_copy)
+    assert done.returncode == 0, done.stderr
+    assert behind(sources_copy / "kb.db") == ["quiet-essay", "twin-essay"]
+    assert table_rows(sources_copy / "kb.db") == full_rows(sources_copy, tmp_path)
+    conn = sqlite3.connect(sources_copy / "kb.db")
+    assert conn.execute("select count(*) from passages where document_id = 'twin-essay'").fetchone() == (1,)
+    assert conn.execute("select count(*) from citations where document_id = 'twin-essay'").fetchone() == (0,)
+    ordinals = [r[0] for r in conn.execute("select ordinal from passages order by ordinal")]
+    assert ordinals == list(range(1, len(ordinals) + 1))
