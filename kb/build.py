@@ -31,7 +31,7 @@ from kb.formatcache import format_cached
 from kb.layout import map_rows
 from kb.link import Entry, document_entries, link
 from kb.merge import COMPARED, FieldSource, _show, merge_sources
-from kb.normalise import hyphen_spellings, hyphen_variants, line_of, search_variants
+from kb.normalise import hyphens_by_source, line_of, search_variants
 from kb.parallel import Later, die_with_parent, no_cycle_collection, one_process, workers
 from kb.progress import bar, overlapped, stage, steps
 from kb.records import Citation, Document, KbError, Passage, Problem, Work, severity_of
@@ -792,17 +792,18 @@ def _built(
     with stage("format"):
         formatted = format_cached(sources.works, ("apa", "ieee"), cache=format_cache_path(Path(db_path)))
     with stage("stats"):
-        variants = hyphen_variants(
-            [w.csl.get("title", "") for w in sources.works]
-            + [w.csl.get("container-title", "") for w in sources.works]
-            + [p.text for d in sources.documents for p in d.passages]
+        # the words the library writes both ways, and which of its texts (the works' titles and
+        # containers, each document's passages) split each and how: what an update in place
+        # reads to tell whether a changed document changes them
+        variants, spellings = hyphens_by_source(
+            [
+                [w.csl.get("title", "") for w in sources.works]
+                + [w.csl.get("container-title", "") for w in sources.works],
+                *([p.text for p in d.passages] for d in sources.documents),
+            ]
         )
-        # which of the library's texts split each hyphenated word, and how: what an update in
-        # place reads to tell whether a changed document changes ``variants``
-        hyphens = hyphen_sources(
-            [hyphen_spellings([w.csl.get(f, "") for w in sources.works for f in ("title", "container-title")])]
-            + [hyphen_spellings(p.text for p in d.passages) for d in sources.documents]
-        )
+        hyphens = hyphen_sources(spellings)
+        spellings = None
         stats = {}
         for w in bar(sources.works, "works"):
             searched = f"{w.csl.get('title', '')} {w.csl.get('container-title', '')}"

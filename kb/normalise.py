@@ -437,14 +437,7 @@ def hyphen_variants(texts: Iterable[str]) -> dict[str, str]:
     >>> hyphen_variants(["The co-production of services", "E-government"])
     {'coproduction': 'co production', 'egovernment': 'e government'}
     """
-    out: dict[str, str] = {}
-    for text in texts:
-        if not text or not _has_hyphen(text):
-            continue  # most texts: one scan in C instead of the pattern's
-        for m in _HYPHENATED.finditer(text):
-            a, b = m.group(1).lower(), m.group(2).lower()
-            out.setdefault(a + b, f"{a} {b}")
-    return out
+    return hyphens_by_source([texts])[0]
 
 
 def hyphen_spellings(texts: Iterable[str]) -> dict[str, set[str]]:
@@ -455,13 +448,26 @@ def hyphen_spellings(texts: Iterable[str]) -> dict[str, set[str]]:
     >>> sorted(hyphen_spellings(["Co-production", "copro-duction and co-production"])["coproduction"])
     ['co production', 'copro duction']
     """
-    out: dict[str, set[str]] = {}
-    for text in texts:
-        if text and _has_hyphen(text):
+    return hyphens_by_source([texts])[1][0]
+
+
+def hyphens_by_source(sources: Iterable[Iterable[str]]) -> tuple[dict[str, str], list[dict[str, set[str]]]]:
+    """:func:`hyphen_variants` of every text of ``sources``, in order, and
+    :func:`hyphen_spellings` of each source, in one scan of the texts."""
+    variants: dict[str, str] = {}
+    spellings = []
+    for texts in sources:
+        spelt: dict[str, set[str]] = {}
+        for text in texts:
+            if not text or not _has_hyphen(text):
+                continue  # most texts: one scan in C instead of the pattern's
             for m in _HYPHENATED.finditer(text):
                 a, b = m.group(1).lower(), m.group(2).lower()
-                out.setdefault(a + b, set()).add(f"{a} {b}")
-    return out
+                split = f"{a} {b}"
+                variants.setdefault(a + b, split)
+                spelt.setdefault(a + b, set()).add(split)
+        spellings.append(spelt)
+    return variants, spellings
 
 
 def search_variants(text: str, variants: dict[str, str]) -> str:
