@@ -187,6 +187,9 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
                 f"{db_path} is up to date: no source and no part of kb changed since it was built "
                 "(kb build --force builds it again): " + ", ".join(f"{n} {t}" for t, n in counts.items())
             )
+            behind = analyses_behind(db_path)
+            if behind:  # up to date but for what an update in place left as it was
+                click.echo(_behind_note(behind), err=True)
         return
     counts = run_build(db_path, root, fingerprint, hashes, full=full)
     if not quiet:

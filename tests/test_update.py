@@ -113,9 +113,10 @@ def test_a_paragraph_added_updates_the_rows_a_full_build_writes(library, tmp_pat
     assert [r[0].startswith("twin-essay") for r in found] == [True]
     conn.execute("insert into passages_fts (passages_fts) values ('integrity-check')")
     conn.execute("insert into claims_fts (claims_fts) values ('integrity-check')")
-    # nothing changed: nothing done
+    # nothing changed: nothing done, and the analyses still said to be behind
     again = kb("build", sources=library)
     assert "is up to date" in again.stdout
+    assert "kb build --full makes them again" in again.stderr
 
 
 def test_a_paragraph_removed_and_a_second_update_give_the_full_build_rows(library, tmp_path):
