@@ -116,6 +116,20 @@ def test_search_counts_agree_with_each_tables_search_and_link_to_it(site):
     assert len(get(ds, "/library/works.json", _search="coproduction", _size="max").json()["rows"]) == int(link.group(2))
 
 
+def test_search_shows_a_claims_words_once_with_the_match_marked(site):
+    """A claim is named by its sentence, which is also what was searched: each claim was its
+    sentence and then a snippet of the same words. Now the snippet is its link, marked."""
+    ds, conn = site
+    html = get(ds, "/-/search", q="citizens").text
+    section = html[html.index("<h2>Claims") :].split("</section>", 1)[0]
+    items = re.findall(r"<li>(.*?)</li>", section, re.S)
+    assert items and all(item.count("<mark>") >= 1 and "<small>" not in item for item in items)
+    for item in items:
+        words = re.sub(r"<[^>]+>", "", unescape(item)).replace(" … ", " ").strip(" …")
+        (n,) = conn.execute("select count(*) from claims where instr(text, ?) > 0", [words.split(" … ")[0]]).fetchone()
+        assert n >= 1, words
+
+
 def test_search_finds_a_concept_by_any_label_and_survives_any_text(site):
     ds, conn = site
     label, concept = conn.execute(

@@ -602,6 +602,9 @@ async def search_page(datasette, request):
                     {"q": match},
                 )
             ).rows
+            # a row named by the very text searched (a claim, its sentence): its snippet names it,
+            # not its text and then the same words again
+            named_by_text = table.fts == (table.label_column,) and not table.search_detail
             groups.append(
                 {
                     "title": table.name.replace("_", " ").capitalize(),
@@ -609,8 +612,10 @@ async def search_page(datasette, request):
                     "items": [
                         {
                             "url": row_url(datasette, name, table.name, r["id"]),
-                            "label": _shorten(str(r["label"] if r["label"] is not None else r["id"]), 200),
-                            "snippet": _marked(r["snippet"] or ""),
+                            "label": _marked(r["snippet"] or "")
+                            if named_by_text and r["snippet"]
+                            else _shorten(str(r["label"] if r["label"] is not None else r["id"]), 200),
+                            "snippet": None if named_by_text and r["snippet"] else _marked(r["snippet"] or ""),
                         }
                         for r in rows
                     ],
