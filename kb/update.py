@@ -30,8 +30,10 @@ works' PageRank, the concepts' paths and the maps stay as the last full build ma
 ``_kb_meta`` names the documents changed since (``analyses_behind``; ``kb build`` says so,
 and ``kb build --full`` brings them up to date).
 
-Anything else changed (a list, a concept, the evidence, a new or removed file, kb itself), a
-document whose passages the evidence or the concept scheme quote, an abbreviation defined, or a
+Anything else changed (a list, a Markdown list too, a concept, the evidence, a new or removed
+file, kb itself), a document whose passages the evidence or the concept scheme quote or whose
+passages or claims the scheme links a concept to by hand, a document whose list entries are not
+those the database holds, an abbreviation defined, or a
 hyphenated word a changed document is the first or the last to spell (either changes what the
 whole library matches or finds), a library of fewer than ``UPDATE_FROM`` citations (a full build of it takes seconds), or an old
 document the build cache no longer holds: the full build, as ever.
@@ -312,7 +314,11 @@ def _plan(
         others = [p for p in changed if not (p.startswith("bibliography/") and p.count("/") == 1 and p.endswith(".md"))]
         if others:
             raise _NotHere(f"{others[0]} is not a citing document of bibliography/")
+        lists = _list_files(conn)
+        if any(p in lists for p in changed):  # a Markdown file read as a list is read as a document too
+            raise _NotHere(f"{next(p for p in changed if p in lists)} is a reference list")
         quoted = _quoted_documents(conn)
+        targets = _curated_targets(conn)
         matcher = json.loads(meta[MATCHER_KEY])
         labels = [Label(*x) for x in matcher["labels"]]
         scheme = [x for x in labels if x.kind != "abbreviation"]
@@ -327,20 +333,21 @@ def _plan(
                 raise _NotHere(f"{rel}: its front matter changed")
             if old.id in quoted:
                 raise _NotHere(f"{rel}: the evidence or the concept scheme quote its passages")
+            if any(t.startswith(f"{old.id}/") for t in targets):
+                raise _NotHere(f"{rel}: the concept scheme links a concept to its passages or claims")
             if _own_list(old) != _own_list(new) and not _names_lists(new):
                 raise _NotHere(f"{rel}: its own reference list moved or changed")
             if defined_abbreviations([old], scheme) != defined_abbreviations([new], scheme):
                 raise _NotHere(f"{rel}: the abbreviations it defines changed")
             _count_hyphens(rel, old, new, library_hyphens, hyphens)
             works = _document_works(root, new, cache, _named_file)
-            entries = [
-                r[0]
-                for r in conn.execute(
-                    "select work_id from reference_entries where document_id = ? order by rowid", [new.id]
-                )
-            ]
-            if len(entries) != len(works):
+            stored = conn.execute(
+                "select work_id, key_in_list, line, raw from reference_entries where document_id = ? order by rowid",
+                [new.id],
+            ).fetchall()
+            if [r[1:] for r in stored] != [(w.id, w.line, w.raw or None) for w in works]:
                 raise _NotHere(f"{rel}: its list is not the one the database holds")
+            entries = [r[0] for r in stored]
             linked = [
                 dataclasses.replace(
                     w,
@@ -406,6 +413,26 @@ def _document_works(root: Path, doc: Document, cache: BuildCache, named_file: An
         works, _, _ = cache.value("merged-list", key, own_list, doc)
         return works
     return []
+
+
+def _list_files(conn: sqlite3.Connection) -> set[str]:
+    """The files, by their paths in the folder, that the database's documents read as reference
+    lists: those their entries come from, and those their front matter names."""
+    files = {r[0] for r in conn.execute("select distinct source from reference_entries") if r[0]}
+    for (named,) in conn.execute("select references_file from documents where references_file is not null"):
+        files |= {f"bibliography/{name}" for name in named.split("; ") if not name.startswith("its own list")}
+    return files
+
+
+def _curated_targets(conn: sqlite3.Connection) -> list[str]:
+    """The passages and claims the concept scheme links a concept to by hand: a change to their
+    document changes what the graph counts of them beside its own links (the full build)."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "select target_id from concept_links where method = 'curated' and target_table in ('passages', 'claims')"
+        )
+    ]
 
 
 def _quoted_documents(conn: sqlite3.Connection) -> set[str]:

@@ -287,3 +287,43 @@ def test_a_document_emptied_and_one_cited_for_the_first_time_give_the_full_build
     assert conn.execute("select count(*) from citations where document_id = 'twin-essay'").fetchone() == (0,)
     ordinals = [r[0] for r in conn.execute("select ordinal from passages order by ordinal")]
     assert ordinals == list(range(1, len(ordinals) + 1))
+
+
+def test_a_reference_list_kept_as_markdown_is_read_again_in_full(sources_copy, tmp_path):
+    """A document's list may be a Markdown file of bibliography/ (`reference_list: refs.md`),
+    which a build also reads as a document: a change to it changes works and every citation of
+    them, and is built in full, not taken for a citing document's text."""
+    essay = (sources_copy / ESSAY).read_text(encoding="utf-8")
+    twin = essay.replace("id: coproduction-essay", "id: twin-essay").replace(
+        "references: seed-references.bib\nreference_list: seed-references.txt\n", "reference_list: twin-refs.md\n"
+    )
+    (sources_copy / TWIN).write_text(twin, encoding="utf-8")
+    refs = sources_copy / "bibliography" / "twin-refs.md"
+    refs.write_text((sources_copy / "bibliography" / "seed-references.txt").read_text(encoding="utf-8"), "utf-8")
+    assert kb("build", "--quiet", sources=sources_copy).returncode == 0
+    edit(refs, "pp. 1073–1087, 1996.", "pp. 1073–1087, 1997.")
+    done = kb("build", sources=sources_copy, env={"KB_TIMINGS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "kb-update: built in full: bibliography/twin-refs.md is a reference list" in done.stderr
+    assert table_rows(sources_copy / "kb.db") == full_rows(sources_copy, tmp_path)
+
+
+def test_a_document_the_scheme_links_a_concept_to_by_hand_is_built_in_full(library, tmp_path):
+    """A curated link on one of the twin's claims: the graph counts it with the claim's own
+    concepts, so a change to the twin changes those counts beyond its own links."""
+    scheme = library / "concepts" / "coproduction-scheme.yml"
+    edit(
+        scheme,
+        "curated_links:\n",
+        "curated_links:\n"
+        "  - concept: exclusion\n"
+        "    target: {table: claims, id: twin-essay/p2/s2}\n"
+        '    evidence: {document: citadel-latvia-report, paragraph: 1, quote: "people with special needs (problems of sight)"}\n'
+        "    why: A test of a link by hand to a claim of a document that changes.\n",
+    )
+    assert kb("build", "--quiet", sources=library).returncode == 0
+    edit(library / TWIN, "The idea of involving citizens through coproduction", "The idea")
+    done = kb("build", sources=library, env={"KB_TIMINGS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "twin-essay.md: the concept scheme links a concept to its passages or claims" in done.stderr
+    assert table_rows(library / "kb.db") == full_rows(library, tmp_path)
