@@ -33,9 +33,9 @@ and ``kb build --full`` brings them up to date).
 Anything else changed (a list, a Markdown list too, a concept, the evidence, a new or removed
 file, kb itself), a document whose passages the evidence or the concept scheme quote or whose
 passages or claims the scheme links a concept to by hand, a document whose list entries are not
-those the database holds, an abbreviation defined, or a
-hyphenated word a changed document is the first or the last to spell (either changes what the
-whole library matches or finds), a library of fewer than ``UPDATE_FROM`` citations (a full build of it takes seconds), or an old
+those the database holds, an abbreviation defined, or a hyphenated word a changed document is
+the first or the last to spell (either changes what the whole library matches or finds), a
+library of fewer than ``UPDATE_FROM`` citations (a full build of it takes seconds), or an old
 document the build cache no longer holds: the full build, as ever.
 """
 
