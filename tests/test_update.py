@@ -327,3 +327,23 @@ def test_a_document_the_scheme_links_a_concept_to_by_hand_is_built_in_full(libra
     assert done.returncode == 0, done.stderr
     assert "twin-essay.md: the concept scheme links a concept to its passages or claims" in done.stderr
     assert table_rows(library / "kb.db") == full_rows(library, tmp_path)
+
+
+def test_several_documents_changed_in_one_update_give_the_full_build_rows(tmp_path):
+    """Forty generated essays sharing works (corpus.py): two of them changed at once, one gaining
+    a paragraph that cites works both share, one losing its first paragraph."""
+    from corpus import write_corpus
+
+    sources = write_corpus(tmp_path / "library", Path(__file__).resolve().parents[1], documents=40, per_document=8)
+    assert kb("build", "--quiet", sources=sources).returncode == 0
+    first, second = sources / "bibliography" / "essay-3.md", sources / "bibliography" / "essay-17.md"
+    text = first.read_text(encoding="utf-8")
+    last = text.rstrip().rsplit("\n\n", 1)[1]
+    first.write_text(text.rstrip() + "\n\nThe same again, later. " + last + "\n", encoding="utf-8")
+    text = second.read_text(encoding="utf-8")
+    head, body = text.split("---\n", 2)[1:]
+    second.write_text("---\n" + head + "---\n" + body.split("\n\n", 1)[1], encoding="utf-8")
+    done = kb("build", sources=sources, env={"KB_TIMINGS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert behind(sources / "kb.db") == ["essay-17", "essay-3"], done.stderr
+    assert table_rows(sources / "kb.db") == full_rows(sources, tmp_path)
