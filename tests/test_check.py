@@ -75,6 +75,13 @@ EXPECTED_FORMS = {
 }
 
 
+def check_own_list(tmp_path, name: str, document: str) -> dict:
+    """Write a document that ends with its own list, run `kb check` on it; the parsed JSON."""
+    doc = tmp_path / name
+    doc.write_text(document, encoding="utf-8")
+    return json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
+
+
 def check_files(tmp_path, document: str, refs_name: str, refs: str | bytes, *args: str):
     """Write a document and a reference list, run `kb check` on them; (result, parsed JSON or None)."""
     doc = tmp_path / "doc.md"
@@ -928,8 +935,9 @@ def test_a_chicago_page_after_the_year_is_a_locator_not_a_second_year(tmp_path):
     """Chicago prints a page bare after the year: '(Agrawal 2001, 1650)' was read as a citation of
     Agrawal 1650, and '(Dietz, Ostrom, and Stern 2003, 1908)' of a 1908 work, both 'missing'. A
     second year the list has, or one it lacks after the first, is still a citation."""
-    doc = tmp_path / "draft.md"
-    doc.write_text(
+    report = check_own_list(
+        tmp_path,
+        "draft.md",
         "# Draft\n\nInstitutions matter (Agrawal 2001, 1650), as do rules (Dietz, Ostrom, and Stern 2003, 1908; "
         "Ostrom 1990, 1996). A later paper (Ostrom 1990, 2005) is not listed.\n\n## References\n\n"
         "Agrawal, Arun. 2001. “Common Property Institutions and Sustainable Governance of Resources.” World "
@@ -938,9 +946,7 @@ def test_a_chicago_page_after_the_year_is_a_locator_not_a_second_year(tmp_path):
         "(5652): 1907–12.\n\n"
         "Ostrom, Elinor. 1990. Governing the Commons. Cambridge: Cambridge University Press.\n\n"
         "Ostrom, Elinor. 1996. “Crossing the Great Divide.” World Development 24 (6): 1073–87.\n",
-        encoding="utf-8",
     )
-    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
     assert [(c["text"], c["status"]) for c in report["citations"]] == [
         ("Agrawal 2001, 1650", "ok"),
         ("Dietz, Ostrom, and Stern 2003, 1908", "ok"),
@@ -1045,15 +1051,14 @@ def test_a_hard_wrapped_markdown_list_is_one_entry_an_item(tmp_path):
     """A Markdown list wrapped at 80 columns ('- Kahneman ... An analysis of' then '  decision
     under risk.') was split at every line break: each entry gave a 'no year' and a 'never cited'
     warning, and its title was cut in two. A numbered list wraps the same way."""
-    doc = tmp_path / "draft.md"
-    doc.write_text(
+    report = check_own_list(
+        tmp_path,
+        "draft.md",
         "# Draft\n\nRisk (Kahneman & Tversky, 1979) and commons (Ostrom, 1990).\n\n## References\n\n"
         "- Kahneman, D., & Tversky, A. (1979). Prospect theory: An analysis of\n"
         "  decision under risk. *Econometrica*, *47*(2), 263–291.\n"
         "- Ostrom, E. (1990). *Governing the commons*. Cambridge\n  University Press.\n",
-        encoding="utf-8",
     )
-    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
     assert [c["status"] for c in report["citations"]] == ["ok", "ok"]
     assert report["reference_problems"] == [] and report["uncited"] == []
     refs = tmp_path / "refs.txt"
@@ -1075,8 +1080,9 @@ def test_group_authors_with_and_in_their_name_and_apas_narrative_abbreviation(tm
     the list's 'Centers for Disease Control and Prevention.' was parsed as two people; 'The World
     Health Organization (WHO, 2019)' (APA's narrative form giving the abbreviation) and every
     later 'WHO (2019)' were missing."""
-    doc = tmp_path / "essay.md"
-    doc.write_text(
+    report = check_own_list(
+        tmp_path,
+        "essay.md",
         "# Essay\n\nFood systems (Food and Agriculture Organization, 2020) and vaccines (Centers for Disease Control "
         "and Prevention [CDC], 2021), as the CDC (2021) says. The World Health Organization (WHO, 2019) warned, and "
         "WHO (2019) again. Guidelines (U.S. Department of Health and Human Services, 2018).\n\n## References\n\n"
@@ -1084,9 +1090,7 @@ def test_group_authors_with_and_in_their_name_and_apas_narrative_abbreviation(tm
         "Food and Agriculture Organization. (2020). The state of world fisheries and aquaculture 2020. FAO.\n\n"
         "U.S. Department of Health and Human Services. (2018). Physical activity guidelines for Americans (2nd ed.).\n\n"
         "World Health Organization. (2019). Ten threats to global health in 2019. https://www.who.int/\n",
-        encoding="utf-8",
     )
-    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
     assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [
         ("Food and Agriculture Organization, 2020", "ok", 2),
         ("Centers for Disease Control and Prevention [CDC], 2021", "ok", 1),
@@ -1122,8 +1126,9 @@ def test_numbers_in_parentheses_cite_a_numbered_list_but_an_enumeration_does_not
     """Some journals cite '(1)', '(2,3)': against a numbered list such citations were not read,
     and every entry was 'never cited'. '(1) a review and (2) a meta-analysis' is a list of
     steps, and '(1990)' no reference number."""
-    doc = tmp_path / "paper.md"
-    doc.write_text(
+    report = check_own_list(
+        tmp_path,
+        "paper.md",
         "# Paper\n\nStatins reduce events (1). Lower targets help further (2,3), and we did (1) a review and (2) a "
         "meta-analysis. Costs fell in 1990 (4-5) and (1990).\n\n## References\n\n"
         "1. Baigent C, Keech A. Efficacy and safety of cholesterol-lowering treatment. Lancet. 2005;366(9493):1267-78.\n"
@@ -1131,9 +1136,7 @@ def test_numbers_in_parentheses_cite_a_numbered_list_but_an_enumeration_does_not
         "3. Cannon CP, Braunwald E. Intensive versus moderate lipid lowering. N Engl J Med. 2004;350(15):1495-504.\n"
         "4. Ridker PM. Rosuvastatin to prevent vascular events. N Engl J Med. 2008;359(21):2195-207.\n"
         "5. Mach F. ESC guidelines. Eur Heart J. 2020;41(1):111-88.\n",
-        encoding="utf-8",
     )
-    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
     assert [(c["text"], c["reference"], c["status"]) for c in report["citations"]] == [
         ("(1)", 1, "ok"),
         ("(2,3)", 2, "ok"),
@@ -1210,14 +1213,13 @@ def test_an_mla_page_after_a_sentence_naming_the_author(tmp_path):
     """MLA cites a page alone when the sentence names the author: 'Putnam traces the decline
     (45–48).' left Putnam 'never cited'. A number in a sentence naming no author of the list,
     '(1) a survey', '(3)', is not read."""
-    doc = tmp_path / "essay.md"
-    doc.write_text(
+    report = check_own_list(
+        tmp_path,
+        "essay.md",
         "# Essay\n\nPutnam traces the decline of civic life (45–48). We did (1) a survey and it held (3).\n\n"
         "## Works Cited\n\n"
         "Putnam, Robert D. Bowling Alone: The Collapse and Revival of American Community. Simon & Schuster, 2000.\n",
-        encoding="utf-8",
     )
-    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
     assert [(c["text"], c["status"], c["reference"]) for c in report["citations"]] == [("45–48", "ok", 1)]
     assert report["uncited"] == []
 
@@ -1247,14 +1249,13 @@ def test_front_matter_is_no_part_of_the_first_sentence_and_suggestions_keep_the_
     [2].', made [2] a wrong number ('the sentence names Benkler'); '(Tiebout 1956)' after
     '(Tiebout, 1956)' in a Chicago draft was told to read 'Tiebout 1956'; a suggested form dropped
     the citation's page."""
-    doc = tmp_path / "note.md"
-    doc.write_text(
+    report = check_own_list(
+        tmp_path,
+        "note.md",
         "---\nid: w3\ntitle: Notes on Benkler\n---\nPastures are overgrazed [2]. Peer production works [1].\n\n"
         "## References\n\n[1] Y. Benkler, *The Wealth of Networks*. New Haven, CT, USA: Yale Univ. Press, 2006.\n\n"
         '[2] G. Hardin, "The tragedy of the commons," *Science*, vol. 162, no. 3859, pp. 1243–1248, 1968.\n',
-        encoding="utf-8",
     )
-    report = json.loads(CliRunner().invoke(cli, ["check", str(doc), "--format", "json"]).output)
     assert [c["status"] for c in report["citations"]] == ["ok", "ok"]
     _, chicago = check_files(
         tmp_path,

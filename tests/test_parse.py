@@ -47,6 +47,13 @@ def seed_pairs(root):
     return list(zip(parsed, truth, strict=True))
 
 
+def parsed_csl(tmp_path, references: str) -> list[dict]:
+    """Write a free-text list, run `kb parse --csl` on it; its CSL-JSON items."""
+    refs = tmp_path / "refs.txt"
+    refs.write_text(references, encoding="utf-8")
+    return json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
+
+
 @pytest.mark.parametrize("i", range(36))
 def test_seed_reference_matches_hand_checked_bibtex(seed_pairs, i):
     parsed, truth = seed_pairs[i]
@@ -440,13 +447,11 @@ def test_markdown_emphasis_in_a_list_file_is_not_part_of_the_fields(tmp_path, su
 def test_a_book_s_publisher_before_its_doi_is_a_publisher(tmp_path):
     """APA 7 prints a book's DOI after its publisher; the labeller took 'Palgrave Macmillan' for
     a journal, so kb cite wrote '@article{..., journal = {Palgrave Macmillan}}'."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    (item,) = parsed_csl(
+        tmp_path,
         "Alford, J. (2009). Engaging public sector clients: From service-delivery to co-production. Palgrave "
         "Macmillan. https://doi.org/10.1057/9780230235816\n",
-        encoding="utf-8",
     )
-    (item,) = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert (item["type"], item["publisher"], item["DOI"]) == ("book", "Palgrave Macmillan", "10.1057/9780230235816")
     assert "container-title" not in item
 
@@ -454,16 +459,14 @@ def test_a_book_s_publisher_before_its_doi_is_a_publisher(tmp_path):
 def test_a_springer_proceedings_paper_keeps_its_series_and_its_own_year(tmp_path):
     """LNCS: 'In: Kozen, D. (ed.) Logic of Programs 1981. LNCS, vol. 131, pp. 52–71. Springer,
     Heidelberg (1982)' was an article in the journal 'LNCS' of 1981, the proceedings' name lost."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    items = parsed_csl(
+        tmp_path,
         "1. Clarke, E.M., Emerson, E.A.: Design and synthesis of synchronization skeletons using branching time "
         "temporal logic. In: Kozen, D. (ed.) Logic of Programs 1981. LNCS, vol. 131, pp. 52–71. Springer, "
         "Heidelberg (1982)\n"
         "2. Cremers, C.J.F.: The Scyther tool: verification, falsification, and analysis of security protocols. In: "
         "Gupta, A., Malik, S. (eds.) CAV 2008. LNCS, vol. 5123, pp. 414–418. Springer, Heidelberg (2008)\n",
-        encoding="utf-8",
     )
-    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     got = [(i["container-title"], i["collection-title"], i["issued"], i["volume"], i["type"]) for i in items]
     assert got == [
         ("Logic of Programs 1981", "LNCS", {"date-parts": [[1982]]}, "131", "chapter"),
@@ -474,15 +477,13 @@ def test_a_springer_proceedings_paper_keeps_its_series_and_its_own_year(tmp_path
 def test_acm_volume_issue_article_number_and_page_count(tmp_path):
     """ACM's 'Commun. ACM 21, 7 (July 1978), 558–565' lost its issue; 'Article 8 (Aug. 2013), 22
     pages' gave the page '22 pages' and lost the article number."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    lamport, spanner = parsed_csl(
+        tmp_path,
         "[1] Leslie Lamport. 1978. Time, Clocks, and the Ordering of Events in a Distributed System. Commun. ACM 21, "
         "7 (July 1978), 558–565.\n"
         "[2] James C. Corbett, Jeffrey Dean, and Michael Epstein. 2013. Spanner: Google's Globally Distributed "
         "Database. ACM Trans. Comput. Syst. 31, 3, Article 8 (Aug. 2013), 22 pages.\n",
-        encoding="utf-8",
     )
-    lamport, spanner = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert (lamport["volume"], lamport["issue"], lamport["page"]) == ("21", "7", "558-565")
     assert (spanner["volume"], spanner["issue"], spanner["number"], spanner["number-of-pages"]) == (
         "31",
@@ -511,17 +512,15 @@ def test_a_chicago_list_inverts_only_its_first_author(tmp_path):
     """Chicago and MLA invert the first author only. In a list of mostly single authors
     ("Ostrom, Elinor.") 'Dietz, Thomas, Elinor Ostrom, and Paul C. Stern' came out as two people,
     the second 'Elinor Ostrom' with the given names 'Paul C. Stern'."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    items = parsed_csl(
+        tmp_path,
         "Agrawal, Arun. 2001. “Common Property Institutions and Sustainable Governance of Resources.” World "
         "Development 29 (10): 1649–72.\n"
         "Dietz, Thomas, Elinor Ostrom, and Paul C. Stern. 2003. “The Struggle to Govern the Commons.” Science 302 "
         "(5652): 1907–12.\n"
         "Ostrom, Elinor. 1990. Governing the Commons. Cambridge: Cambridge University Press.\n"
         "Ostrom, Elinor. 1996. “Crossing the Great Divide.” World Development 24 (6): 1073–87.\n",
-        encoding="utf-8",
     )
-    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert [[(a["family"], a["given"]) for a in i["author"]] for i in items] == [
         [("Agrawal", "Arun")],
         [("Dietz", "Thomas"), ("Ostrom", "Elinor"), ("Stern", "Paul C.")],
@@ -533,14 +532,12 @@ def test_a_chicago_list_inverts_only_its_first_author(tmp_path):
 def test_a_harvard_chapter_keeps_its_book_and_an_issue_in_words(tmp_path):
     """Harvard's chapter 'The tragedy of the commons, in Savas, E. S. (ed.) Alternatives for ...'
     was a book whose title lost the book it is in; '35(Extra Issue)' gave the issue 'ue'."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    chapter, article = parsed_csl(
+        tmp_path,
         "Hardin, G. (1977) The tragedy of the commons, in Savas, E. S. (ed.) Alternatives for Delivering Public "
         "Services. Boulder: Westview Press, pp. 1–10.\n"
         "Smith, J. (1953) Farm policy. Journal of Farm Economics, 35(Extra Issue), pp. 1–12.\n",
-        encoding="utf-8",
     )
-    chapter, article = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert (chapter["type"], chapter["title"], chapter["container-title"]) == (
         "chapter",
         "The tragedy of the commons",
@@ -569,15 +566,13 @@ def test_jsonl_keeps_a_printed_et_al_and_vancouver_journals_lose_their_separator
 def test_an_ieee_conference_paper_keeps_where_the_conference_met_as_its_event_place(tmp_path):
     """IEEE's 'in Proc. ... (CVPR), Las Vegas, NV, USA, 2016' came out with the publisher 'Las
     Vegas, NV, USA', and '(NeurIPS), Long Beach, CA, USA' with the publisher 'NeurIPS'."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    items = parsed_csl(
+        tmp_path,
         '[1] K. He, X. Zhang, S. Ren, and J. Sun, "Deep residual learning for image recognition," in Proc. IEEE '
         "Conf. Comput. Vis. Pattern Recognit. (CVPR), Las Vegas, NV, USA, 2016, pp. 770–778.\n"
         '[2] A. Vaswani et al., "Attention is all you need," in Proc. Adv. Neural Inf. Process. Syst. (NeurIPS), '
         "Long Beach, CA, USA, 2017, pp. 5998–6008.\n",
-        encoding="utf-8",
     )
-    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     got = [(i["type"], i["container-title"], i.get("event-place"), i.get("publisher")) for i in items]
     assert got == [
         ("paper-conference", "Proc. IEEE Conf. Comput. Vis. Pattern Recognit. (CVPR)", "Las Vegas, NV, USA", None),
@@ -589,17 +584,15 @@ def test_vancouver_e_pages_nlm_days_and_a_year_opening_a_title(tmp_path):
     """Vancouver as PubMed prints it: '2019;14(3):e0213456' gave the page '3):e0213456'; '2008 Nov
     20;359(21)' the volume 20; '2019 ESC/EAS guidelines ... 2020;41(1)' the year 2019 and a title
     without its year."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    items = parsed_csl(
+        tmp_path,
         "Smith J, Jones K. Another study. PLoS One. 2019;14(3):e0213456.\n"
         "Go AS, Mozaffarian D. Heart disease statistics. Circulation. 2014;129(25 Suppl 2):S1-S45.\n"
         "Ridker PM, Danielson E, Fonseca FA. Rosuvastatin to prevent vascular events. N Engl J Med. 2008 Nov "
         "20;359(21):2195-207.\n"
         "Mach F, Baigent C, Catapano AL, et al. 2019 ESC/EAS guidelines for the management of dyslipidaemias. "
         "Eur Heart J. 2020;41(1):111-188.\n",
-        encoding="utf-8",
     )
-    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     got = [(i["volume"], i.get("issue"), i["page"], i["issued"]["date-parts"][0]) for i in items]
     assert got == [
         ("14", "3", "e0213456", [2019]),
@@ -637,15 +630,13 @@ def test_harvard_news_and_web_pages_and_an_ieee_proceedings_cut_in_two(tmp_path)
     """'BBC News' came out as a person, News, B. B. C., with the newspaper and day in the title;
     'Trust in government, UK: 2022' lost ', UK: 2022'; IEEE's 'in Proc. Adv. Neural Inf. Process.
     Syst. (NIPS), 2012' the start of its name and its type."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    bbc, ons = parsed_csl(
+        tmp_path,
         "BBC News (2020) 'Coronavirus: UK enters lockdown', BBC News, 23 March. Available at: "
         "https://www.bbc.co.uk/news/uk-52012432 (Accessed: 1 May 2020).\n"
         "Office for National Statistics (2022) Trust in government, UK: 2022. Available at: https://www.ons.gov.uk "
         "(Accessed: 3 May 2023).\n",
-        encoding="utf-8",
     )
-    bbc, ons = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert (bbc["author"], bbc["title"], bbc["container-title"]) == (
         [{"literal": "BBC News"}],
         "Coronavirus: UK enters lockdown",
@@ -669,14 +660,12 @@ def test_harvard_news_and_web_pages_and_an_ieee_proceedings_cut_in_two(tmp_path)
 def test_apa_translators_with_an_edition_or_read_as_editors(tmp_path):
     """'(M. Cook, Trans.; 2nd ed.)' gave a second translator 'Trans'; '(F. W. Truscott & F. L.
     Emory, Trans.)', labelled as editors, lost its translators."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    piaget, laplace = parsed_csl(
+        tmp_path,
         "Piaget, J. (1952). The origins of intelligence in children (M. Cook, Trans.; 2nd ed.). International "
         "Universities Press.\n"
         "Laplace, P. S. (1951). A philosophical essay on probabilities (F. W. Truscott & F. L. Emory, Trans.). Dover.\n",
-        encoding="utf-8",
     )
-    piaget, laplace = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert piaget["translator"] == [{"family": "Cook", "given": "M."}] and piaget["edition"] == "2"
     assert (
         laplace["translator"]
@@ -690,14 +679,12 @@ def test_apa_translators_with_an_edition_or_read_as_editors(tmp_path):
 
 def test_spanish_portuguese_and_french_publishers(tmp_path):
     """'Editorial Sudamericana' was read as a journal; 'Editora Paz e Terra' ran into the title."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    items = parsed_csl(
+        tmp_path,
         "García Márquez, G. (1967). Cien años de soledad. Editorial Sudamericana.\n"
         "Freire, P. (1970). Pedagogia do oprimido. Editora Paz e Terra.\n"
         "Bourdieu, P. (1979). La distinction. Éditions de Minuit.\n",
-        encoding="utf-8",
     )
-    items = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert [(i["type"], i["title"], i["publisher"]) for i in items] == [
         ("book", "Cien años de soledad", "Editorial Sudamericana"),
         ("book", "Pedagogia do oprimido", "Editora Paz e Terra"),
@@ -710,17 +697,15 @@ def test_apa_theses_translated_classics_subtitles_editions_and_magazines(tmp_pat
     University]'; a translated classic lost its publisher into the translators and its original
     date; 'The mythical man-month: Essays on software engineering' became a chapter of a book
     'Essays on ...' with the edition '((Anniversary ed.))'; a magazine article was a book."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    nash, beauvoir, brooks, stiglitz = parsed_csl(
+        tmp_path,
         "Nash, J. F. (1950). Non-cooperative games [Doctoral dissertation, Princeton University].\n"
         "de Beauvoir, S. (2011). The second sex (C. Borde & S. Malovany-Chevallier, Trans.). Vintage Books. "
         "(Original work published 1949)\n"
         "Brooks, F. P., Jr. (1995). The mythical man-month: Essays on software engineering (Anniversary ed.). "
         "Addison-Wesley.\n"
         "Stiglitz, J. E. (2011, May). Of the 1%, by the 1%, for the 1%. Vanity Fair.\n",
-        encoding="utf-8",
     )
-    nash, beauvoir, brooks, stiglitz = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert (nash["type"], nash["genre"], nash["publisher"]) == (
         "thesis",
         "Doctoral dissertation",
@@ -739,15 +724,13 @@ def test_apa_theses_translated_classics_subtitles_editions_and_magazines(tmp_pat
 def test_an_ieee_web_page_is_dated_by_its_date_not_the_day_it_was_read(tmp_path):
     """'Accessed: Jan. 15, 2024.' was read as a journal 'Accessed: Jan', volume 15 and the year
     2024; the title kept '." Python.org'."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    python, guardian = parsed_csl(
+        tmp_path,
         '[1] Python Software Foundation, "The Python language reference." Python.org. Accessed: Jan. 15, 2024. '
         "[Online]. Available: https://docs.python.org/3/reference/\n"
         '[2] J. Smith, "Floods," The Guardian, Mar. 3, 2020. [Online]. Available: https://www.theguardian.com/x '
         "(accessed Jan. 5, 2024).\n",
-        encoding="utf-8",
     )
-    python, guardian = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert (python["type"], python["title"], python["container-title"]) == (
         "webpage",
         "The Python language reference",
@@ -762,13 +745,11 @@ def test_an_ieee_web_page_is_dated_by_its_date_not_the_day_it_was_read(tmp_path)
 def test_an_apa_newspaper_article_keeps_its_newspaper_apart_from_its_title(tmp_path):
     """'(2020, March 3). Floods return. The Guardian.' gave the title 'Floods return. The
     Guardian', a journal article's type and no container."""
-    refs = tmp_path / "refs.txt"
-    refs.write_text(
+    news, book = parsed_csl(
+        tmp_path,
         "Smith, J. (2020, March 3). Floods return. The Guardian. https://www.theguardian.com/x\n"
         "Ostrom, E. (1990). Governing the commons. Cambridge University Press.\n",
-        encoding="utf-8",
     )
-    news, book = json.loads(CliRunner().invoke(cli, ["parse", str(refs), "--csl"]).output)
     assert (news["type"], news["title"], news["container-title"]) == (
         "article-newspaper",
         "Floods return",
