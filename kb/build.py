@@ -185,9 +185,10 @@ def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:
     root = root or default_root()
     db_path = root / "kb.db"
     if is_stale(db_path, root) and (root / "bibliography").is_dir():
-        fingerprint = sources_digest(root)
+        hashes = source_hashes(root)
+        fingerprint = sources_digest(root, hashes)
         if not built_from(db_path, fingerprint):
-            build(db_path, root, fingerprint)
+            build(db_path, root, fingerprint, hashes)
     if not db_path.exists():
         raise KbError("no database", str(db_path), hint="run kb build first, or pass --db")
     return db_path

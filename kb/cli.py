@@ -203,11 +203,11 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
 
 def _behind_note(behind: list[str]) -> str:
     """What an update in place left as it was, and how to bring it up to date."""
-    shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
+    from kb.update import changed_since
+
     return (
-        f"note: the graph's whole-library analyses (PageRank, concept paths, maps) "
-        f"are from the last full build, before {len(behind)} document{'s' if len(behind) != 1 else ''} changed "
-        f"({shown}); kb build --full makes them again"
+        "note: the graph's whole-library analyses (PageRank, concept paths, maps) are from the last full build, "
+        f"before {changed_since(behind)}; kb build --full makes them again"
     )
 
 
@@ -236,19 +236,20 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
     from datasette.cli import cli as datasette_cli
 
     from kb.build import build as run_build
-    from kb.build import built_from, is_stale, readable_kb_database, sources_digest
+    from kb.build import built_from, is_stale, readable_kb_database, source_hashes, sources_digest
 
     db_path, root = _own_database(db_path, sources)
     if root is None:
         db_path = readable_kb_database(db_path)
-    fingerprint = sources_digest(root) if root is not None and is_stale(db_path, root) else None
+    hashes = source_hashes(root) if root is not None and is_stale(db_path, root) else None
+    fingerprint = sources_digest(root, hashes) if hashes is not None else None
     if fingerprint is not None and not built_from(db_path, fingerprint):
         from kb.progress import set_quiet
 
         set_quiet(quiet)
         if not quiet:
             click.echo(f"building {db_path.name} ...", err=True)
-        counts = run_build(db_path, root, fingerprint)
+        counts = run_build(db_path, root, fingerprint, hashes)
         if not quiet:
             from kb.update import analyses_behind
 

@@ -193,6 +193,13 @@ def analyses_behind(db_path: Path) -> list[str]:
     return json.loads(row[0]) if row else []
 
 
+def changed_since(behind: list[str]) -> str:
+    """The documents an update in place changed, said in a note: "2 documents changed (a, b)",
+    the first three named."""
+    shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
+    return f"{len(behind)} document{'s' if len(behind) != 1 else ''} changed ({shown})"
+
+
 def update_from() -> int:
     try:
         return int(os.environ.get("KB_UPDATE_FROM", UPDATE_FROM))
@@ -233,7 +240,7 @@ def update(
 ) -> dict[str, int] | None:
     """The database at ``db_path`` updated for the documents changed since it was built, and its
     row counts; None when it cannot be (see the module's doc), nothing written."""
-    from kb.build import TEMP_SUFFIXES, _writing, row_counts
+    from kb.build import TEMP_SUFFIXES, _Step, _writing, row_counts
 
     if not db_path.is_file():
         return None
@@ -247,9 +254,10 @@ def update(
                 )
             return None
     tmp = db_path.with_name(f".{db_path.name}.{os.getpid()}.tmp")
-    at = SimpleNamespace(name="copy the database")
+    at = _Step()
+    at.name = "copy the database"
     try:
-        with _writing(db_path, tmp, at):  # type: ignore[arg-type]
+        with _writing(db_path, tmp, at):
             with stage("copy"):
                 shutil.copyfile(db_path, tmp)
             db = sqlite_utils.Database(tmp)
@@ -291,7 +299,7 @@ def _plan(
 ) -> tuple[list[_Change], dict[str, str], _Matching]:
     """The changed documents, old and new, when the database can be updated for them alone;
     ``_NotHere`` saying why not otherwise."""
-    from kb.build import Sources, _named_file, _relative_paths
+    from kb.build import Sources, _relative_paths
 
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
@@ -340,7 +348,7 @@ def _plan(
             if defined_abbreviations([old], scheme) != defined_abbreviations([new], scheme):
                 raise _NotHere(f"{rel}: the abbreviations it defines changed")
             _count_hyphens(rel, old, new, library_hyphens, hyphens)
-            works = _document_works(root, new, cache, _named_file)
+            works = _document_works(root, new, cache)
             stored = conn.execute(
                 "select work_id, key_in_list, line, raw from reference_entries where document_id = ? order by rowid",
                 [new.id],
@@ -393,17 +401,17 @@ def _own_list(doc: Document) -> tuple | None:
     return (doc.references.line, doc.references.text) if doc.references is not None else None
 
 
-def _document_works(root: Path, doc: Document, cache: BuildCache, named_file: Any) -> list[Work]:
+def _document_works(root: Path, doc: Document, cache: BuildCache) -> list[Work]:
     """The document's list as the last build merged it (from the cache, else read again)."""
-    from kb.build import ParsedOnce, _document_list, _load_bib
+    from kb.build import ParsedOnce, _document_list, _load_bib, _named_file
     from kb.build import _own_list as own_list
     from loaders.references import read_references
 
     folder = root / "bibliography"
     bib_name, list_name = doc.meta.get("references"), doc.meta.get("reference_list")
     if bib_name or list_name:
-        bib_path = named_file(folder, bib_name, doc, "references") if bib_name else None
-        list_path = named_file(folder, list_name, doc, "reference_list") if list_name else None
+        bib_path = _named_file(folder, bib_name, doc, "references") if bib_name else None
+        list_path = _named_file(folder, list_name, doc, "reference_list") if list_name else None
         once = ParsedOnce([doc], folder, cache)
         key = digest(once.key(_load_bib, bib_path), once.key(read_references, list_path))
         works, _, _ = cache.value("merged-list", key, _document_list, once.read, bib_path, list_path)

@@ -14,7 +14,7 @@ from datasette import hookimpl
 
 from kb import schema
 from kb.publish import kb_databases
-from kb.update import STALE_COLUMNS, STALE_TABLES, analyses_behind
+from kb.update import STALE_COLUMNS, STALE_TABLES, analyses_behind, changed_since
 
 
 def _description_html(datasette, database: str) -> str:
@@ -37,7 +37,7 @@ def _site_description_html(datasette) -> str:
     )
 
 
-_behind: dict[tuple[str, float, int], list[str]] = {}
+_behind: dict[str, tuple[tuple[float, int], list[str]]] = {}  # path -> (its mtime and inode, what it says)
 
 
 def served_analyses_behind(datasette, name: str) -> list[str]:
@@ -48,17 +48,16 @@ def served_analyses_behind(datasette, name: str) -> list[str]:
         stat = os.stat(path)
     except OSError:
         return []
-    key = (path, stat.st_mtime, stat.st_ino)
-    if key not in _behind:
-        _behind[key] = analyses_behind(Path(path))
-    return _behind[key]
+    known = _behind.get(path)
+    if known is None or known[0] != (stat.st_mtime, stat.st_ino):
+        known = _behind[path] = ((stat.st_mtime, stat.st_ino), analyses_behind(Path(path)))
+    return known[1]
 
 
 def behind_note(behind: list[str]) -> str:
-    shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
+    """What a page of the graph's analyses says after an update in place left them as they were."""
     return (
-        f"Not up to date: made by the last full build, before {len(behind)} "
-        f"document{'s' if len(behind) != 1 else ''} changed ({shown}); kb build --full makes it again."
+        f"Not up to date: made by the last full build, before {changed_since(behind)}; kb build --full makes it again."
     )
 
 
