@@ -98,8 +98,9 @@ def format_cached(
                 db.executemany(
                     "insert or replace into texts (key, text) values (?, ?)", [(keys[i], t) for i, t in fresh.items()]
                 )
-        letters = suffixes if suffixes is not None else year_suffixes(works)
-        letters = letters if style in ("apa", "chicago") else {}
+        if style in ("apa", "chicago") and suffixes is None:
+            suffixes = year_suffixes(works)  # once, whichever of the two styles asks first
+        letters = suffixes if style in ("apa", "chicago") else {}
         for w in works:
             if w.id in letters and w.year and w.id in texts:
                 texts[w.id] = with_year_suffix(texts[w.id], w.year, letters[w.id])

@@ -42,6 +42,10 @@ class ResponseCache:
             self.entries.move_to_end(key)
         return entry
 
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
+
     def put(self, key, status: int, headers: list, body: bytes) -> None:
         if len(body) > self.max_body or key in self.entries:
             return
@@ -134,8 +138,7 @@ def asgi_wrapper(datasette):
     def wrap(app):
         async def cached_app(scope, receive, send):
             if scope.get("type") == "http" and await reopen():
-                cache.entries.clear()  # what the pages said of the old file
-                cache.size = 0
+                cache.clear()  # what the pages said of the old file
             if not caching or not cacheable(datasette, scope):
                 await app(scope, receive, send)
                 return
