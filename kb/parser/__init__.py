@@ -21,7 +21,7 @@ from typing import Any
 from kb.normalise import citation_key, entry_problems, unique_keys
 from kb.parallel import forked_map, no_cycle_collection, workers
 from kb.parser.features import load_word_lists
-from kb.parser.fields import _IN_WORD, clean_title, to_csl
+from kb.parser.fields import IN_WORD, clean_title, to_csl
 from kb.parser.labeller import MODEL_PATH, Labeller, default_labeller, train, training_sequences
 from kb.parser.names import is_organisation, list_order, parse_names, read_names
 from kb.parser.tokens import join, tokenize
@@ -293,7 +293,7 @@ def _proceedings_name(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """
     for k in range(len(segs) - 1):
         (lab, text), (nxt, name) = segs[k], segs[k + 1]
-        if lab == "container-title" and nxt == "journal" and _IN_WORD.match(text):
+        if lab == "container-title" and nxt == "journal" and IN_WORD.match(text):
             merged, rest = f"{text.rstrip()} {name.strip()}", segs[k + 2 :]
             m = _ACRONYM_FIRST.fullmatch(rest[0][1]) if rest and rest[0][0] == "date" else None
             if m:
@@ -415,7 +415,7 @@ def _subtitle_after_colon(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return segs
     for k in range(len(segs) - 1):
         (lab, text), (nxt, sub) = segs[k], segs[k + 1]
-        if lab == "title" and nxt == "container-title" and text.rstrip().endswith(":") and not _IN_WORD.match(sub):
+        if lab == "title" and nxt == "container-title" and text.rstrip().endswith(":") and not IN_WORD.match(sub):
             return [*segs[:k], ("title", f"{text.rstrip()} {sub.strip()}"), *segs[k + 2 :]]
     return segs
 
@@ -472,7 +472,7 @@ def _book_and_chapter(segs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         ):
             out[k - 1] = ("title", segs[k - 1][1])
         elif (
-            _IN_WORD.match(text)
+            IN_WORD.match(text)
             and "title" in before
             and k + 1 < len(segs)
             and labels[k + 1] == "title"

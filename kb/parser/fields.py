@@ -29,7 +29,7 @@ _QUOTED_TITLE_THEN = re.compile(r"\s*[“\"]([^”\"]+[”\"][,.]?)\s+(\S.*)$")
 _YEAR_THEN_VOLUME = re.compile(r"^\(?(1[6-9]\d\d|20[0-3]\d)\)?[,;.]\s*(\S.*)$")
 _VOLUME_THEN_PAGES = re.compile(r"(\d+[A-Za-z]?),\s*(\S+)")
 _EVENT = re.compile(r"proceedings|conference|symposium|workshop|proc\.|congress")
-_IN_WORD = re.compile(r"\s*in\b", re.I)
+IN_WORD = re.compile(r"\s*in\b", re.I)  # "In" before a container: the one test, shared with the labeller's repairs
 
 
 def clean(text: str) -> str:
@@ -510,7 +510,7 @@ def guess_type(csl: dict[str, Any], first: dict[str, str], presented: str | None
         if _EVENT.search(container):
             return "paper-conference"
         if (
-            not _IN_WORD.match(first["container-title"])
+            not IN_WORD.match(first["container-title"])
             and "editor" not in first
             and "publisher" not in first
             and "location" not in first
