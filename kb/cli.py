@@ -159,9 +159,8 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
     database is left as it was. When no source file (by content) and no part of kb changed
     since the database was built, it is left as it is (--force builds it anyway). In a large
     library (50,000 citations or more) where only citing documents' words changed, their rows
-    are updated in a copy of the database and the graph's whole-library analyses (PageRank,
-    concept paths, maps) are left as the last full build made them; --full builds
-    everything. On a terminal each stage shows a progress bar on standard error; KB_TIMINGS=1
+    are updated in a copy of the database, the works' PageRank made again, and the concept
+    paths and maps left as the last full build made them; --full builds everything. On a terminal each stage shows a progress bar on standard error; KB_TIMINGS=1
     prints each stage's time and peak memory there.
 
     \b
@@ -206,7 +205,7 @@ def _behind_note(behind: list[str]) -> str:
     from kb.update import changed_since
 
     return (
-        "note: the graph's whole-library analyses (PageRank, concept paths, maps) are from the last full build, "
+        "note: the concept paths and the maps are from the last full build, "
         f"before {changed_since(behind)}; kb build --full makes them again"
     )
 

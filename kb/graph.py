@@ -522,17 +522,58 @@ def citation_pagerank(G: nx.MultiDiGraph, alpha: float = 0.85) -> dict[str, floa
     return dict(_kept(G, f"pagerank-{alpha}", lambda: _pagerank(G, alpha)))
 
 
-def _pagerank(G: nx.MultiDiGraph, alpha: float, max_iter: int = 100, tol: float = 1.0e-6) -> dict[str, float]:
+def _pagerank(G: nx.MultiDiGraph, alpha: float) -> dict[str, float]:
     """``nx.pagerank`` of the directed graph of works and the claims citing them (an edge for
-    each claim and work, weighted by the claim's citations of it), computed as networkx 3
-    computes it (``_pagerank_scipy``, BSD-3-Clause), number for number, but from the weights
-    themselves: at 100,000 works, making that graph of 700,000 nodes and then its matrix took
-    most of the time. ``tests/test_graph.py`` compares the two."""
+    each claim and work, weighted by the claim's citations of it): :func:`pagerank_of` the
+    graph's works and its cites edges, grouped by claim in the graph's order."""
+    weights = Counter((u, v) for u, v, _ in edges_of(G, "cites"))
+    return pagerank_of([n for n, t in node_types(G).items() if t == "work"], weights, alpha)
+
+
+def pagerank_from_db(conn: Any, alpha: float = 0.85) -> dict[str, float]:
+    """:func:`citation_pagerank` of the graph :func:`build_graph` makes of a kb database, read
+    from the database without the graph (what an update in place, ``kb/update.py``, makes
+    again): the works in the order stored, a work a concept link names that is not one of them
+    after them, and each claim's resolved citations of each work in reading order (``ordinal``;
+    the claims in the order their first citation reads, as a build stores them).
+    ``tests/test_graph.py`` compares the two."""
+    works = [f"work:{w}" for (w,) in conn.execute("select id from works order by rowid")]
+    known = set(works)
+    for (target,) in conn.execute(  # a row of no table read: a node of its own (build_graph)
+        "select target_id from concept_links where target_table = 'works'"
+        " and coalesce(method, '') != 'cited-in-candidate' order by rowid"
+    ):
+        if f"work:{target}" not in known:
+            known.add(f"work:{target}")
+            works.append(f"work:{target}")
+    claim_of = {
+        citation: claim
+        for claim, citation in conn.execute("select claim_id, citation_id from claim_citations order by rowid")
+    }
+    by_claim: dict[str, Counter] = {}
+    for citation, work in conn.execute(
+        "select id, work_id from citations where work_id is not null and work_id != '' order by ordinal"
+    ):
+        claim = claim_of.get(citation)
+        if claim is not None:
+            by_claim.setdefault(f"claim:{claim}", Counter())[f"work:{work}"] += 1
+    weights = Counter({(u, v): n for u, counts in by_claim.items() for v, n in counts.items()})
+    return pagerank_of(works, weights, alpha)
+
+
+def pagerank_of(
+    works: list[str], weights: Counter, alpha: float = 0.85, max_iter: int = 100, tol: float = 1.0e-6
+) -> dict[str, float]:
+    """The PageRank of ``works`` (node ids, in the graph's order) in the directed graph of them
+    and the claims citing them, ``weights`` giving each (claim, work) edge's citations in the
+    order networkx walks the edges, computed as networkx 3 computes it (``_pagerank_scipy``,
+    BSD-3-Clause), number for number, but from the weights themselves: at 100,000 works, making
+    that graph of 700,000 nodes and then its matrix took most of the time.
+    ``tests/test_graph.py`` compares the two."""
     import numpy as np
     import scipy as sp
 
-    weights = Counter((u, v) for u, v, _ in edges_of(G, "cites"))  # grouped by claim, in the graph's order
-    nodelist = [n for n, t in node_types(G).items() if t == "work"]
+    nodelist = list(works)
     index = dict(zip(nodelist, range(len(nodelist)), strict=True))
     for u, v in weights:  # nodes in the order the graph of weighted edges would add them
         for n in (u, v):

@@ -22,12 +22,14 @@ same input give the same rows), removed, and the new ones written:
   ``co_citations`` (parentheses, sentences and paragraphs are a document's) and
   ``concept_cooccurrence`` (its passages and claims); and its ``bibliographic_coupling`` with
   every other document, counted again;
-- the search index of the passages and claims.
+- the search index of the passages and claims;
+- every work's PageRank (one citation more changes every score), read from the updated rows
+  as a full build reads its graph.
 
 Those rows are what a full build of the same sources writes (``tests/test_update.py``
-compares every table of the two). What reads the whole citation graph is not made again: the
-works' PageRank, the concepts' paths and the maps stay as the last full build made them, and
-``_kb_meta`` names the documents changed since (``analyses_behind``; ``kb build`` says so,
+compares every table of the two). The concepts' paths and the maps, which walk the whole graph
+and draw its most central works, are not made again: they stay as the last full build made
+them, and ``_kb_meta`` names the documents changed since (``analyses_behind``; ``kb build`` says so,
 and ``kb build --full`` brings them up to date).
 
 Anything else changed (a list, a Markdown list too, a concept, the evidence, a new or removed
@@ -61,6 +63,7 @@ from kb.buildcache import BuildCache, code_version, digest
 from kb.claims import claims as make_claims
 from kb.claims import keep_what_is_read
 from kb.concepts import Label, defined_abbreviations, document_links, document_matcher
+from kb.graph import pagerank_from_db
 from kb.normalise import hyphen_spellings
 from kb.progress import stage, timings_on
 from kb.records import Citation, Document, Problem, Work, severity_of
@@ -92,7 +95,6 @@ BEHIND_KEY = "analyses_behind"
 
 # what an update leaves as the last full build made it
 STALE_TABLES = ("concept_paths", "map_nodes", "map_edges")
-STALE_COLUMNS = {"works": ("pagerank",)}
 # numbered in the order a full build makes them: an update numbers its new rows after the last
 RENUMBERED = {"problems": "id", "concept_links": "id"}
 
@@ -108,7 +110,7 @@ def compared_columns(conn: sqlite3.Connection, everything: bool = False) -> dict
             continue
         if table in STALE_TABLES and not everything:
             continue
-        skip = set() if everything else set(STALE_COLUMNS.get(table, ())) | {RENUMBERED.get(table, "")}
+        skip = set() if everything else {RENUMBERED.get(table, "")}
         out[table] = sorted(r[1] for r in conn.execute(f"pragma table_info([{table}])") if r[1] not in skip)
     return out
 
@@ -270,6 +272,8 @@ def update(
                     works |= _replace_document(db, change, matching)
                 at.name = "update the works' figures"
                 _work_figures(db, works)
+                at.name = "rank the works"
+                _pagerank(db.conn)
                 behind = sorted(set(json.loads(meta.get(BEHIND_KEY) or "[]")) | {c.new.id for c in changes})
                 files = json.loads(meta[FILES_KEY])
                 files.update({c.path: hashes[c.path] for c in changes})
@@ -665,6 +669,19 @@ def _remove_problems(conn: sqlite3.Connection, problems: list[Problem]) -> None:
                 wanted[key] -= 1
                 gone.append((row[0],))
     conn.executemany("delete from problems where id = ?", gone)
+
+
+def _pagerank(conn: sqlite3.Connection) -> None:
+    """Every work's PageRank made again (one citation more changes every work's score), read
+    from the updated rows as a full build reads its graph (``pagerank_from_db``), and set where
+    its stored figure (six decimals, ``work_figures``) changed."""
+    ranks = pagerank_from_db(conn)
+    changed = [
+        (figure, work)
+        for work, old in conn.execute("select id, pagerank from works")
+        if (figure := round(ranks.get(f"work:{work}", 0.0), 6)) != old
+    ]
+    conn.executemany("update works set pagerank = ? where id = ?", changed)
 
 
 def _work_figures(db: sqlite_utils.Database, works: set[str]) -> None:

@@ -520,6 +520,9 @@ def test_the_light_graph_gives_every_analysis_and_map_the_networkx_graph_gives(c
 
     assert g.work_figures(L, works) == g.work_figures(G, works)
     assert g.citation_pagerank(L) == g.citation_pagerank(G)
+    # and read from the database without a graph, as an update in place makes it again
+    assert g.pagerank_from_db(db.conn) == g.citation_pagerank(G)
+    assert list(g.pagerank_from_db(db.conn)) == list(g.citation_pagerank(G))
     assert rows(g.pair_rows(L)) == rows(g.pair_rows(G))
     assert rows(g.author_rows_from_db(db)) == rows(g.author_rows(G, list(db["authors"].rows)))
     with pytest.raises(ValueError, match="author_rows_from_db"):  # not an empty network, silently

@@ -14,7 +14,7 @@ from datasette import hookimpl
 
 from kb import schema
 from kb.publish import kb_databases
-from kb.update import STALE_COLUMNS, STALE_TABLES, analyses_behind, changed_since
+from kb.update import STALE_TABLES, analyses_behind, changed_since
 
 
 def _description_html(datasette, database: str) -> str:
@@ -73,10 +73,6 @@ def get_metadata(datasette):
             note = behind_note(behind)
             for table in STALE_TABLES:
                 meta["tables"][table]["description"] = f"{meta['tables'][table].get('description', '')} {note}".strip()
-            for table, columns in STALE_COLUMNS.items():
-                described = meta["tables"][table].setdefault("columns", {})
-                for column in columns:
-                    described[column] = f"{described.get(column, '')} {note}".strip()
         databases[name] = meta
     if not databases:
         return {}
