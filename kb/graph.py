@@ -534,36 +534,60 @@ def pagerank_from_db(conn: Any, alpha: float = 0.85) -> dict[str, float]:
     """:func:`citation_pagerank` of the graph :func:`build_graph` makes of a kb database, read
     from the database without the graph (what an update in place, ``kb/update.py``, makes
     again): the works in the order stored, a work a concept link names that is not one of them
-    after them, and each claim's resolved citations of each work in reading order (``ordinal``;
-    the claims in the order their first citation reads, as a build stores them).
+    after them, then the claims citing them in the documents' order, each claim's edge to a work
+    weighted by its citations of it.
     ``tests/test_graph.py`` compares the two."""
+    import numpy as np
+
     works = [f"work:{w}" for (w,) in conn.execute("select id from works order by rowid")]
-    known = set(works)
-    for (target,) in conn.execute(  # a row of no table read: a node of its own (build_graph)
-        "select target_id from concept_links where target_table = 'works'"
-        " and coalesce(method, '') != 'cited-in-candidate' order by rowid"
+    works += [  # a row of no table read: a node of its own (build_graph)
+        f"work:{w}"
+        for w in dict.fromkeys(
+            t
+            for (t,) in conn.execute(
+                "select target_id from concept_links where target_table = 'works'"
+                " and coalesce(method, '') != 'cited-in-candidate' and target_id not in (select id from works)"
+                " order by rowid"
+            )
+        )
+    ]
+    work = {w[5:]: i for i, w in enumerate(works)}
+    # each resolved citation's claim (numbered as first met) and work, a document's rows
+    # together and in reading order: a build stores them so, an update appends a changed
+    # document's rows after the rest (claim_citations.work_id is the citation's)
+    met: dict[str, int] = {}
+    rows, cols = [], []
+    for claim, work_id in conn.execute(
+        "select claim_id, work_id from claim_citations where work_id is not null and work_id != '' order by rowid"
     ):
-        if f"work:{target}" not in known:
-            known.add(f"work:{target}")
-            works.append(f"work:{target}")
-    claim_of = {
-        citation: claim
-        for claim, citation in conn.execute("select claim_id, citation_id from claim_citations order by rowid")
+        rows.append(met.setdefault(claim, len(met)))
+        cols.append(work[work_id])
+    # the claims put in the documents' order (that of their passages, ``ordinal``), each
+    # document's as met: the graph's order, the order of a full build's rows
+    place = {
+        d: i
+        for i, (d,) in enumerate(
+            conn.execute("select document_id from passages group by document_id order by min(ordinal)")
+        )
     }
-    by_claim: dict[str, Counter] = {}
-    for citation, work in conn.execute(
-        "select id, work_id from citations where work_id is not null and work_id != '' order by ordinal"
-    ):
-        claim = claim_of.get(citation)
-        if claim is not None:
-            by_claim.setdefault(f"claim:{claim}", Counter())[f"work:{work}"] += 1
-    weights = Counter({(u, v): n for u, counts in by_claim.items() for v, n in counts.items()})
-    return pagerank_of(works, weights, alpha)
+    key = np.zeros(len(met), dtype=np.int64)
+    for claim, document in conn.execute("select id, document_id from claims"):
+        if claim in met:
+            key[met[claim]] = place.get(document, len(place))
+    final = np.empty(len(met), dtype=np.int64)
+    final[np.argsort(key, kind="stable")] = np.arange(len(works), len(works) + len(met))
+    # an edge a citation; the matrix sums a claim's citations of one work (whole numbers: exact)
+    ranks = _power_iteration(
+        len(works) + len(met),
+        final[np.array(rows, dtype=np.int64)],
+        np.array(cols, dtype=np.int64),
+        np.ones(len(rows)),
+        alpha,
+    )
+    return {w: float(r) for w, r in zip(works, ranks[: len(works)], strict=True)}
 
 
-def pagerank_of(
-    works: list[str], weights: Counter, alpha: float = 0.85, max_iter: int = 100, tol: float = 1.0e-6
-) -> dict[str, float]:
+def pagerank_of(works: list[str], weights: Counter, alpha: float = 0.85) -> dict[str, float]:
     """The PageRank of ``works`` (node ids, in the graph's order) in the directed graph of them
     and the claims citing them, ``weights`` giving each (claim, work) edge's citations in the
     order networkx walks the edges, computed as networkx 3 computes it (``_pagerank_scipy``,
@@ -571,7 +595,6 @@ def pagerank_of(
     that graph of 700,000 nodes and then its matrix took most of the time.
     ``tests/test_graph.py`` compares the two."""
     import numpy as np
-    import scipy as sp
 
     nodelist = list(works)
     index = dict(zip(nodelist, range(len(nodelist)), strict=True))
@@ -580,12 +603,23 @@ def pagerank_of(
             if n not in index:
                 index[n] = len(nodelist)
                 nodelist.append(n)
-    N = len(nodelist)
-    if N == 0:
-        return {}
     row = np.fromiter((index[u] for u, _ in weights), dtype=np.int64, count=len(weights))
     col = np.fromiter((index[v] for _, v in weights), dtype=np.int64, count=len(weights))
     data = np.fromiter(weights.values(), dtype=float, count=len(weights))
+    x = _power_iteration(len(nodelist), row, col, data, alpha)
+    return {n: float(r) for n, r in zip(nodelist, x, strict=True) if n.startswith("work:")}
+
+
+def _power_iteration(
+    N: int, row: Any, col: Any, data: Any, alpha: float, max_iter: int = 100, tol: float = 1.0e-6
+) -> Any:
+    """networkx's ``_pagerank_scipy`` power iteration over the N nodes' weighted edges (row ->
+    col; edges given twice are summed); the nodes' ranks in their order."""
+    import numpy as np
+    import scipy as sp
+
+    if N == 0:
+        return np.zeros(0)
     A = sp.sparse.coo_array((data, (row, col)), shape=(N, N), dtype=float).asformat("csr")
     S = A.sum(axis=1)
     S[S != 0] = 1.0 / S[S != 0]
@@ -598,7 +632,7 @@ def pagerank_of(
         xlast = x
         x = alpha * (x @ A + sum(x[is_dangling]) * p) + (1 - alpha) * p
         if np.absolute(x - xlast).sum() < N * tol:
-            return {n: float(r) for n, r in zip(nodelist, x, strict=True) if n.startswith("work:")}
+            return x
     raise nx.PowerIterationFailedConvergence(max_iter)
 
 

@@ -608,3 +608,44 @@ def test_louvain_communities_are_networkx_s(built_db):
     assert louvain_communities(H) == nx.community.louvain_communities(H, weight="weight", seed=0)
     with pytest.raises(ValueError):
         louvain_communities(nx.DiGraph([(1, 2)]))
+
+
+def test_pagerank_from_db_reads_a_moved_documents_rows_in_the_documents_order():
+    """An update in place stores a changed document's rows after the rest's; read in the
+    documents' order (their passages'), every sum is made in a full build's order, to the last
+    bit, and is the graph's (``pagerank_of`` the same edges in that order)."""
+    import random
+    import sqlite3
+    from collections import Counter
+
+    documents = [f"d{i}" for i in range(8)]
+    rng = random.Random(3)
+    works = [f"w{i}" for i in range(4)]
+    rows = {
+        d: [
+            (f"{d}/p1/s{s}", f"{d}/c{s}.{k}", rng.choice(works))
+            for s in range(rng.randint(3, 9))
+            for k in range(rng.randint(1, 7))
+        ]
+        for d in documents
+    }
+
+    def ranks(stored: list[str]) -> dict[str, float]:
+        conn = sqlite3.connect(":memory:")
+        conn.executescript(
+            "create table works (id text); create table concept_links (target_table, target_id, method);"
+            "create table claim_citations (claim_id, citation_id, work_id);"
+            "create table passages (id, document_id, ordinal); create table claims (id, document_id);"
+        )
+        conn.executemany("insert into works values (?)", [(w,) for w in works])
+        conn.executemany("insert into passages values (?, ?, ?)", [(f"{d}/p1", d, i) for i, d in enumerate(documents)])
+        for d in stored:
+            conn.executemany("insert into claims values (?, ?)", [(c, d) for c in dict.fromkeys(r[0] for r in rows[d])])
+            conn.executemany("insert into claim_citations values (?, ?, ?)", rows[d])
+        return g.pagerank_from_db(conn)
+
+    in_order = ranks(documents)
+    weights = Counter((f"claim:{c}", f"work:{w}") for d in documents for c, _, w in rows[d])
+    assert in_order == g.pagerank_of([f"work:{w}" for w in works], weights)
+    for moved in (2, 5):
+        assert ranks(documents[:moved] + documents[moved + 1 :] + [documents[moved]]) == in_order

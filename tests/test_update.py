@@ -350,3 +350,13 @@ def test_several_documents_changed_in_one_update_give_the_full_build_rows(tmp_pa
     assert done.returncode == 0, done.stderr
     assert behind(sources / "kb.db") == ["essay-17", "essay-3"], done.stderr
     assert table_rows(sources / "kb.db") == full_rows(sources, tmp_path)
+    # the works' PageRank, unrounded: the changed documents' rows, stored after the rest, read
+    # in the documents' order, so that every sum is made in a full build's order
+    from kb.graph import pagerank_from_db
+
+    ranks = []
+    for db in (sources / "kb.db", tmp_path / "full" / "kb.db"):
+        conn = sqlite3.connect(db)
+        ranks.append(pagerank_from_db(conn))
+        conn.close()
+    assert ranks[0] == ranks[1]
