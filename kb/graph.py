@@ -554,28 +554,25 @@ def pagerank_from_db(conn: Any, alpha: float = 0.85) -> dict[str, float]:
     work = {w[5:]: i for i, w in enumerate(works)}
     # each resolved citation's claim (numbered as first met) and work, a document's rows
     # together and in reading order: a build stores them so, an update appends a changed
-    # document's rows after the rest (claim_citations.work_id is the citation's)
+    # document's rows after the rest (claim_citations.work_id is the citation's). Each claim's
+    # place is its passage's (``ordinal``; a claim's id is its passage's and its sentence
+    # number, kb/claims.py): sorted by it, a passage's claims as met, the claims are in a full
+    # build's order, the graph's
+    passage_at = dict(conn.execute("select id, ordinal from passages"))
     met: dict[str, int] = {}
+    place: list[int] = []
     rows, cols = [], []
     for claim, work_id in conn.execute(
         "select claim_id, work_id from claim_citations where work_id is not null and work_id != '' order by rowid"
     ):
-        rows.append(met.setdefault(claim, len(met)))
+        i = met.get(claim)
+        if i is None:
+            i = met[claim] = len(met)
+            place.append(passage_at.get(claim.rpartition("/")[0], 0))
+        rows.append(i)
         cols.append(work[work_id])
-    # the claims put in the documents' order (that of their passages, ``ordinal``), each
-    # document's as met: the graph's order, the order of a full build's rows
-    place = {
-        d: i
-        for i, (d,) in enumerate(
-            conn.execute("select document_id from passages group by document_id order by min(ordinal)")
-        )
-    }
-    key = np.zeros(len(met), dtype=np.int64)
-    for claim, document in conn.execute("select id, document_id from claims"):
-        if claim in met:
-            key[met[claim]] = place.get(document, len(place))
     final = np.empty(len(met), dtype=np.int64)
-    final[np.argsort(key, kind="stable")] = np.arange(len(works), len(works) + len(met))
+    final[np.argsort(np.array(place, dtype=np.int64), kind="stable")] = np.arange(len(works), len(works) + len(met))
     # an edge a citation; the matrix sums a claim's citations of one work (whole numbers: exact)
     ranks = _power_iteration(
         len(works) + len(met),
