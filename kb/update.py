@@ -265,15 +265,21 @@ def update(
             db = sqlite_utils.Database(tmp)
             db.conn.execute("pragma journal_mode = off")  # a copy: a failure throws it away
             db.conn.execute("pragma synchronous = off")
-            with stage("update"), db.conn:
-                at.name = "update the changed documents' rows"
-                works: set[str] = set()
-                for change in changes:
-                    works |= _replace_document(db, change, matching)
-                at.name = "update the works' figures"
-                _work_figures(db, works)
-                at.name = "rank the works"
-                _pagerank(db.conn)
+            with db.conn:
+                with stage("update"):
+                    at.name = "update the changed documents' rows"
+                    works: set[str] = set()
+                    ranked_alike = True
+                    for change in changes:
+                        changed_works, alike = _replace_document(db, change, matching)
+                        works |= changed_works
+                        ranked_alike &= alike
+                    at.name = "update the works' figures"
+                    _work_figures(db, works)
+                if not ranked_alike:  # words changed, not what cites what: the same ranks
+                    with stage("rank"):
+                        at.name = "rank the works"
+                        _pagerank(db.conn)
                 behind = sorted(set(json.loads(meta.get(BEHIND_KEY) or "[]")) | {c.new.id for c in changes})
                 files = json.loads(meta[FILES_KEY])
                 files.update({c.path: hashes[c.path] for c in changes})
@@ -478,9 +484,9 @@ def _derived(
     return citations, problems, made, document_links([doc], made, find)
 
 
-def _replace_document(db: sqlite_utils.Database, change: _Change, matching: _Matching) -> set[str]:
+def _replace_document(db: sqlite_utils.Database, change: _Change, matching: _Matching) -> tuple[set[str], bool]:
     """One document's rows replaced by those of its new version; the works whose figures that
-    changes."""
+    changes, and whether the works' PageRank reads the same of both versions (:func:`_ranked`)."""
     old_citations, old_problems, old_made, old_links = _derived(change.old, change.list_works, matching)
     citations, problems, made, links = _derived(change.new, change.list_works, matching)
     doc, conn = change.new, db.conn
@@ -540,7 +546,17 @@ def _replace_document(db: sqlite_utils.Database, change: _Change, matching: _Mat
         {c.work_id for c in old_citations + citations if c.work_id}
         | {w for c in old_citations + citations for w in c.candidate_ids}
         | {p.work_id for p in old_problems + problems if p.work_id}
-    )
+    ), _ranked(new_cited) == _ranked(old_cited)
+
+
+def _ranked(cited: list[tuple[str, str, str, str]]) -> list[list[tuple[str, int]]]:
+    """What the works' PageRank reads of a document (``kb.graph.pagerank_from_db``): its claims
+    citing works, in reading order, each with the works it cites and how often. Two versions
+    alike give every work the same rank, to the last bit."""
+    by_claim: dict[str, Counter] = {}
+    for work, claim, *_ in cited:
+        by_claim.setdefault(claim, Counter())[work] += 1
+    return [sorted(c.items()) for c in by_claim.values()]
 
 
 def _cited_works(citations: list[Citation], claims: list) -> list[tuple[str, str, str, str]]:

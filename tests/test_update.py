@@ -133,6 +133,30 @@ def test_a_paragraph_removed_and_a_second_update_give_the_full_build_rows(librar
     assert table_rows(library / "kb.db") == full_rows(library, tmp_path / "two")
 
 
+def test_words_changed_and_no_citation_keep_the_ranks_without_ranking_again(library, tmp_path):
+    """A paragraph without a citation, a word changed in a citing sentence: every claim cites
+    what it cited, so the works' PageRank reads the same and is not computed again; the rows
+    are still a full build's."""
+    twin = library / TWIN
+    text = twin.read_text(encoding="utf-8")
+    body = text.split("---\n", 2)[2]
+    first = body.strip().split("\n\n", 1)[0]
+    sentence = re.search(r"[^.]*\([A-Z][^()]*\b(19|20)\d\d\)[^.]*\.", text[text.index(first) + len(first) :])
+    assert sentence, "a citing sentence after the first paragraph"
+    reworded = (
+        sentence.group(0).replace(" the ", " the very ", 1)
+        if " the " in sentence.group(0)
+        else sentence.group(0) + " Indeed."
+    )
+    assert reworded != sentence.group(0)
+    text = text.replace(first, first + "\n\nA paragraph that cites nothing at all.", 1)
+    twin.write_text(text.replace(sentence.group(0), reworded, 1), encoding="utf-8")
+    done = kb("build", sources=library, env={"KB_TIMINGS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert "kb-timing: update " in done.stderr and "kb-timing: rank " not in done.stderr
+    assert table_rows(library / "kb.db") == full_rows(library, tmp_path)
+
+
 def test_full_makes_the_analyses_again(library, tmp_path):
     before = table_rows(library / "kb.db", stale=True)
     edit(library / TWIN, "\n\n", ADDED)
@@ -349,6 +373,7 @@ def test_several_documents_changed_in_one_update_give_the_full_build_rows(tmp_pa
     done = kb("build", sources=sources, env={"KB_TIMINGS": "1"})
     assert done.returncode == 0, done.stderr
     assert behind(sources / "kb.db") == ["essay-17", "essay-3"], done.stderr
+    assert "kb-timing: rank " in done.stderr  # what cites what changed: every work ranked again
     assert table_rows(sources / "kb.db") == full_rows(sources, tmp_path)
     # the works' PageRank, unrounded: the changed documents' rows, stored after the rest, read
     # in the documents' order, so that every sum is made in a full build's order
