@@ -348,7 +348,7 @@ def bench_build(args: argparse.Namespace, workdir: Path) -> None:
         rows.append(("rebuild again, another change (s)", [r[4].wall for r in results]))
         rows.append(("build with nothing changed (s)", [r[5].wall for r in results]))
         rebuilt_stages = [stage_times(r[3].err) for r in results]
-        # the rebuild's own stages: an update in place (plan, copy, update, write), or a build's
+        # the rebuild's own stages: an update in place (plan, copy, update, rank, write), or a build's
         rebuilt_names = list(dict.fromkeys(s for t in rebuilt_stages for s in t))
         rows += [(f"rebuild: {s} (s)", [t.get(s, (0, 0, 0))[0] for t in rebuilt_stages]) for s in rebuilt_names]
     for label, values in rows:
