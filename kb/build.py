@@ -8,7 +8,6 @@ import glob
 import hashlib
 import os
 import re
-import shlex
 import sqlite3
 import time
 from collections import Counter, defaultdict
@@ -23,7 +22,7 @@ import sqlite_utils
 
 from kb import graph as kbgraph
 from kb import progress, schema
-from kb.buildcache import BuildCache, code_version, digest, dumps, loads, timing_line
+from kb.buildcache import BuildCache, digest, dumps, loads, timing_line
 from kb.claims import claims as make_claims
 from kb.claims import keep_what_is_read
 from kb.concepts import defined_abbreviations, labels_of, tag
@@ -36,6 +35,7 @@ from kb.parallel import Later, die_with_parent, no_cycle_collection, one_process
 from kb.progress import bar, overlapped, stage, steps
 from kb.records import Citation, Document, KbError, Passage, Problem, Work, severity_of
 from kb.resolve import check
+from kb.sources import default_root, row_counts, source_hashes, sources_digest
 from kb.store import (
     create_tables,
     ensure_db_shape,
@@ -62,183 +62,7 @@ from loaders.evidence import load_evidence
 from loaders.markdown import load_document
 from loaders.references import read_own_list, read_references, read_references_many
 
-SOURCE_DIRS = ("bibliography", "evidence", "concepts")
 T = TypeVar("T")
-
-
-def default_root() -> Path:
-    """The sources folder (:func:`find_root`); none found is an error, not another library's
-    data (the repository's seed used to be read, and its ``kb.db`` written, from any folder
-    outside a library)."""
-    found = find_root()
-    if found is None:
-        try:
-            here = os.getcwd()
-        except OSError:
-            here = "the current folder (removed)"
-        raise KbError(
-            f"no sources folder: neither {here} nor a folder above it holds bibliography/",
-            hint="run kb from your library's folder (the one holding bibliography/), or pass --sources DIR",
-        )
-    return found
-
-
-def find_root() -> Path | None:
-    """The current folder when it has ``bibliography/``, else the nearest folder above it that
-    has one, as git finds a repository: a command run from inside ``bibliography/`` or any
-    folder of a library reads that library. None when there is none."""
-    try:
-        cwd = Path.cwd()
-    except OSError:  # the folder the command was started in was removed
-        return None
-    for folder in (cwd, *cwd.parents):
-        if (folder / "bibliography").is_dir():
-            return folder
-    return None
-
-
-def source_files(root: Path) -> list[Path]:
-    """Every file a build reads (those of :data:`SOURCE_DIRS`, hidden ones aside), in name order.
-    A file name that is not UTF-8 is an error naming it: every path is stored as text."""
-    return [root / rel for rel in _source_names(root)]
-
-
-def _source_names(root: Path) -> list[str]:
-    """:func:`source_files` as paths in ``root`` ("bibliography/essay.md"), in the order of
-    their parts (pathlib's, as ``sorted`` orders Paths): every file under each of
-    :data:`SOURCE_DIRS`, a link to a file too, whose own name does not start with a dot, in
-    every folder but one reached through a link (as ``Path.rglob`` walks them). Read with
-    ``os.scandir``, a folder at a time, without a ``stat`` of each file (20,000 files: 0.06 s
-    against 0.6-0.8 s through ``rglob`` and ``is_file``)."""
-    found: list[tuple[str, ...]] = []
-
-    def walk(folder: str, parts: tuple[str, ...]) -> None:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                try:
-                    if entry.is_dir() and not entry.is_symlink():
-                        walk(entry.path, (*parts, entry.name))
-                    elif entry.is_file() and not entry.name.startswith("."):
-                        found.append((*parts, entry.name))
-                except OSError:  # gone meanwhile, or not to be looked at: not a file it can read
-                    continue
-
-    for name in SOURCE_DIRS:
-        if (root / name).is_dir():
-            walk(str(root / name), (name,))
-    for parts in found:
-        try:
-            parts[-1].encode("utf-8")
-        except UnicodeEncodeError:
-            p = root.joinpath(*parts)
-            shown = os.fsencode(p).decode("utf-8", "replace")  # the bytes that are not UTF-8 as U+FFFD
-            # a shell pattern that matches it: each byte that is not UTF-8, and each space, a "?"
-            pattern = re.sub(r"[\ufffd ]", "?", os.fsencode(p.relative_to(root)).decode("utf-8", "replace"))
-            renamed = shlex.quote(str(p.relative_to(root).parent / f"renamed{p.suffix}"))
-            raise KbError(
-                "the file name is not UTF-8 (kb keeps every file's path as text)",
-                shown,
-                hint=f"give it a UTF-8 name, e.g. in a shell in {root}: mv {pattern} {renamed}",
-            ) from None
-    return ["/".join(parts) for parts in sorted(found)]
-
-
-def is_stale(db_path: Path, root: Path) -> bool:
-    """True when the database is missing or older than any source or the code that builds it."""
-    if not db_path.exists():
-        return True
-    built = db_path.stat().st_mtime
-    code = list(Path(__file__).parent.glob("*.py")) + list((Path(__file__).parents[1] / "loaders").glob("*.py"))
-    return any(p.stat().st_mtime > built for p in source_files(root) + code if p.exists())
-
-
-def source_hashes(root: Path) -> dict[str, str]:
-    """The SHA-256 (hex) of each file a build of ``root`` reads, by its path in the folder, in
-    name order."""
-    out = {}
-    for rel in _source_names(root):
-        with open(os.path.join(root, rel), "rb") as f:
-            out[rel] = hashlib.sha256(f.read()).hexdigest()
-    return out
-
-
-def sources_digest(root: Path, hashes: dict[str, str] | None = None) -> str:
-    """The SHA-256 of everything a build of ``root`` reads: each source file's path in the
-    folder and its bytes (``hashes``: :func:`source_hashes`, when the caller has them), and the
-    code that builds (:func:`kb.buildcache.code_version`). Two builds with the same digest write
-    the same rows."""
-    whole = hashlib.sha256(code_version().encode())
-    for path, sha in (source_hashes(root) if hashes is None else hashes).items():
-        whole.update(path.encode() + b"\0" + bytes.fromhex(sha))
-    return whole.hexdigest()
-
-
-def built_from(db_path: Path, fingerprint: str) -> bool:
-    """True when ``db_path`` is what a build would write now: a database kb built from sources
-    whose :func:`sources_digest` is ``fingerprint`` (the same files, byte for byte, and this
-    code). Its modification time is then brought up to now, so that a check by time
-    (:func:`is_stale`) finds it current too (a checkout, or a file saved unchanged, makes
-    sources newer without changing them)."""
-    if stored_digest(db_path) != fingerprint:
-        return False
-    os.utime(db_path)
-    return True
-
-
-def stored_digest(db_path: Path) -> str | None:
-    """The :func:`sources_digest` of the sources ``db_path`` was built from; None for a file
-    that is missing, not a database, not one kb built, or built before the digest was kept."""
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            row = conn.execute(f"select value from [{schema.MARKER}] where key = 'sources_digest'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return None
-    return row[0] if row else None
-
-
-def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:
-    """The database to read. Without ``db_path``: the sources folder's kb.db, built first when it
-    is missing or older than its sources and they changed since it was built (:func:`built_from`).
-    With one: that file, read as it is (never rebuilt from whatever sources the current folder
-    holds), and it must be a database kb built."""
-    if db_path is not None:
-        return readable_kb_database(Path(db_path))
-    root = root or default_root()
-    db_path = root / "kb.db"
-    if is_stale(db_path, root) and (root / "bibliography").is_dir():
-        hashes = source_hashes(root)
-        fingerprint = sources_digest(root, hashes)
-        if not built_from(db_path, fingerprint):
-            build(db_path, root, fingerprint, hashes)
-    if not db_path.exists():
-        raise KbError("no database", str(db_path), hint="run kb build first, or pass --db")
-    return db_path
-
-
-def readable_kb_database(db_path: Path) -> Path:
-    """``db_path`` when it is a SQLite database kb built; a KbError saying what it is otherwise."""
-    from kb.schema import MARKER
-
-    if not db_path.is_file():
-        raise KbError("no such database", str(db_path), hint="build it with: kb build --db " + str(db_path))
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            marked = conn.execute("select 1 from sqlite_master where type = 'table' and name = ?", [MARKER]).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as e:
-        raise KbError(f"not a SQLite database ({e})", str(db_path), hint="pass the .db file kb build wrote") from None
-    if not marked:
-        raise KbError(
-            "not a database kb built (it has no _kb_meta table)",
-            str(db_path),
-            hint="pass a database kb build wrote, or build one with: kb build --db " + str(db_path),
-        )
-    return db_path
 
 
 @dataclass
@@ -1100,30 +924,6 @@ def _finish_afresh(db_path: str, tmp: str, fingerprint: str, quiet: bool, answer
             back.write(blob)
         except BrokenPipeError:
             pass  # the process that asked is gone
-
-
-COUNTED = (
-    "documents",
-    "passages",
-    "works",
-    "authors",
-    "citations",
-    "concepts",
-    "concept_links",
-    "claims",
-    "sessions",
-    "focus_groups",
-    "topics",
-    "criteria",
-    "methods",
-    "findings",
-    "problems",
-)
-
-
-def row_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    """The rows of each table a build reports (:data:`COUNTED`)."""
-    return {t: db[t].count for t in COUNTED}
 
 
 def format_cache_path(db_path: Path) -> Path:

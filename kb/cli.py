@@ -167,10 +167,8 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
     Example:
         kb build --db kb.db
     """
-    from kb.build import build as run_build
-    from kb.build import built_from, default_root, row_counts, source_hashes, sources_digest
     from kb.progress import set_quiet
-    from kb.update import analyses_behind
+    from kb.sources import analyses_behind, built_from, default_root, row_counts, source_hashes, sources_digest
 
     set_quiet(quiet)
     root = sources or default_root()
@@ -190,6 +188,8 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
             if behind:  # up to date but for what an update in place left as it was
                 click.echo(_behind_note(behind), err=True)
         return
+    from kb.build import build as run_build  # what is heavy, once there is something to build
+
     counts = run_build(db_path, root, fingerprint, hashes, full=full)
     if not quiet:
         behind = analyses_behind(db_path)
@@ -202,7 +202,7 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
 
 def _behind_note(behind: list[str]) -> str:
     """What an update in place left as it was, and how to bring it up to date."""
-    from kb.update import changed_since
+    from kb.sources import changed_since
 
     return (
         "note: the concept paths and the maps are from the last full build, "
@@ -234,8 +234,7 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
     """
     from datasette.cli import cli as datasette_cli
 
-    from kb.build import build as run_build
-    from kb.build import built_from, is_stale, readable_kb_database, source_hashes, sources_digest
+    from kb.sources import built_from, is_stale, readable_kb_database, source_hashes, sources_digest
 
     db_path, root = _own_database(db_path, sources)
     if root is None:
@@ -248,10 +247,11 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
         set_quiet(quiet)
         if not quiet:
             click.echo(f"building {db_path.name} ...", err=True)
+        from kb.build import build as run_build
+        from kb.sources import analyses_behind
+
         counts = run_build(db_path, root, fingerprint, hashes)
         if not quiet:
-            from kb.update import analyses_behind
-
             behind = analyses_behind(db_path)
             done = "Updated" if behind else "Built"
             click.echo(f"{done} {db_path}: {counts['works']} works, {counts['citations']} citations")
@@ -288,8 +288,8 @@ def publish(out: Path, db_path: Path | None, sources: Path | None, quiet: bool) 
     Example:
         kb publish site/ && docker build -t kb-site site/ && docker run -p 8001:8001 kb-site
     """
-    from kb.build import ensure_built
     from kb.bundle import write_bundle
+    from kb.sources import ensure_built
 
     db = ensure_built(db_path, sources)
     if not quiet:
@@ -306,7 +306,7 @@ def _own_database(db_path: Path | None, sources: Path | None) -> tuple[Path, Pat
     ``kb.db``, or ``--db`` built from ``--sources``. A ``--db`` alone that is not the folder's own
     ``kb.db`` comes with no folder (None): it is served as it is, never rebuilt from sources it
     may not come from (the repository's seed, say, over a library built elsewhere)."""
-    from kb.build import default_root, find_root
+    from kb.sources import default_root, find_root
 
     if db_path is None:
         root = sources or default_root()
@@ -322,7 +322,7 @@ def instance_metadata(db_path: Path, root: Path | None) -> Path | None:
     ``db_path``: its sources folder's; for a database that comes with no folder, the one beside
     it, else the current sources folder's when the database was built from that folder as it
     is now (its digest); None otherwise (Datasette's own title, not another library's)."""
-    from kb.build import find_root, sources_digest, stored_digest
+    from kb.sources import find_root, sources_digest, stored_digest
 
     if root is not None:
         found = root / "metadata.yml"
@@ -736,9 +736,9 @@ def cite(
     """
     import sqlite_utils
 
-    from kb.build import ensure_built
     from kb.formats import get_format
     from kb.formats.styles import write_styled
+    from kb.sources import ensure_built
 
     if markup != "text" and fmt not in ("apa", "ieee"):
         raise click.UsageError(f"--as {markup} marks up formatted references: use it with --format apa or ieee")
@@ -848,9 +848,9 @@ def graph(fmt: str, out: Path | None, db_path: Path | None) -> None:
 
     import sqlite_utils
 
-    from kb.build import ensure_built
     from kb.graph import build_graph, records_from_db
     from kb.graphexport import write_graph
+    from kb.sources import ensure_built
 
     def graph() -> Any:
         return build_graph(records_from_db(sqlite_utils.Database(ensure_built(db_path))))

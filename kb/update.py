@@ -67,6 +67,7 @@ from kb.graph import pagerank_from_db
 from kb.normalise import hyphen_spellings
 from kb.progress import stage, timings_on
 from kb.records import Citation, Document, Problem, Work, severity_of
+from kb.sources import BEHIND_KEY
 from kb.store import (
     document_row,
     save_citations,
@@ -91,7 +92,6 @@ CODE_KEY = "code_version"
 MATCHER_KEY = "matcher"
 HYPHENS_KEY = "hyphen_variants"
 HYPHEN_SOURCES_KEY = "hyphen_sources"
-BEHIND_KEY = "analyses_behind"
 
 # what an update leaves as the last full build made it
 STALE_TABLES = ("concept_paths", "map_nodes", "map_edges")
@@ -181,27 +181,6 @@ def _set_meta(db: sqlite_utils.Database, rows: list[dict[str, str]]) -> None:
         )
 
 
-def analyses_behind(db_path: Path) -> list[str]:
-    """The documents changed since the graph's analyses were made (updates in place); none when
-    a full build made the database."""
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            row = conn.execute(f"select value from [{schema.MARKER}] where key = ?", [BEHIND_KEY]).fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return []
-    return json.loads(row[0]) if row else []
-
-
-def changed_since(behind: list[str]) -> str:
-    """The documents an update in place changed, said in a note: "2 documents changed (a, b)",
-    the first three named."""
-    shown = ", ".join(behind[:3]) + (f" and {len(behind) - 3} more" if len(behind) > 3 else "")
-    return f"{len(behind)} document{'s' if len(behind) != 1 else ''} changed ({shown})"
-
-
 def update_from() -> int:
     try:
         return int(os.environ.get("KB_UPDATE_FROM", UPDATE_FROM))
@@ -242,7 +221,8 @@ def update(
 ) -> dict[str, int] | None:
     """The database at ``db_path`` updated for the documents changed since it was built, and its
     row counts; None when it cannot be (see the module's doc), nothing written."""
-    from kb.build import TEMP_SUFFIXES, _Step, _writing, row_counts
+    from kb.build import TEMP_SUFFIXES, _Step, _writing
+    from kb.sources import row_counts
 
     if not db_path.is_file():
         return None

@@ -301,7 +301,7 @@ def test_a_build_of_unchanged_sources_leaves_the_database_as_it_is(sources_copy)
 def test_sources_newer_but_unchanged_are_not_built_again_by_serve(sources_copy):
     import os
 
-    from kb.build import ensure_built, is_stale
+    from kb.sources import ensure_built, is_stale
 
     db = ensure_built(None, sources_copy)
     built = db.stat().st_ino

@@ -369,7 +369,7 @@ def test_the_source_files_are_those_pathlib_finds_in_its_order(tmp_path):
     import hashlib
     import os
 
-    from kb.build import SOURCE_DIRS, source_files, source_hashes
+    from kb.sources import SOURCE_DIRS, source_files, source_hashes
 
     root = tmp_path / "library"
     for rel in (

@@ -14,7 +14,8 @@ from datasette import hookimpl
 
 from kb import schema
 from kb.publish import kb_databases
-from kb.update import STALE_TABLES, analyses_behind, changed_since
+from kb.sources import analyses_behind, changed_since
+from kb.update import STALE_TABLES
 
 
 def _description_html(datasette, database: str) -> str:
