@@ -145,12 +145,12 @@ def test_ctrl_c_stops_the_workers_without_their_tracebacks(how):
     import sys
     import time
 
-    work = (
-        "forked_map(lambda x: time.sleep(30), list(range(4)), 2)"
-        if how == "forked_map"
-        else "Later(lambda: time.sleep(30)); time.sleep(30)"
+    work = "forked_map(nap, list(range(4)), 2)" if how == "forked_map" else "Later(lambda: nap(0)); time.sleep(30)"
+    script = (
+        "import time\nfrom kb.parallel import Later, forked_map\n"
+        "def nap(x):\n    print('working', flush=True)\n    time.sleep(30)\n"
+        f"print('ready', flush=True)\n{work}\n"
     )
-    script = f"import time\nfrom kb.parallel import Later, forked_map\nprint('ready', flush=True)\n{work}\n"
     proc = subprocess.Popen(
         [sys.executable, "-c", script],
         stdout=subprocess.PIPE,
@@ -159,7 +159,11 @@ def test_ctrl_c_stops_the_workers_without_their_tracebacks(how):
         start_new_session=True,  # a group of its own, as a terminal's foreground job is
     )
     assert proc.stdout.readline().strip() == "ready"
-    time.sleep(1.0)  # the workers started
+    for _ in range(
+        2 if how == "forked_map" else 1
+    ):  # each worker at work (a second's wait was not enough on a busy machine)
+        assert proc.stdout.readline().strip() == "working"
+    time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert "KeyboardInterrupt" in err  # the parent's own, which kb's command turns into 'Aborted!'
