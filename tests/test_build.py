@@ -454,6 +454,9 @@ def test_ctrl_c_while_a_build_finishes_afresh_leaves_the_database_as_it_was(root
             text=True,
             env={**os.environ, "KB_TIMINGS": "1"},
             start_new_session=True,  # a group of its own, as a terminal's foreground job is
+            # and Ctrl-C's default action, as a terminal's job has it: a job a shell without job control
+            # starts in the background (a CI runner's `cmd &`) ignores SIGINT, and its children with it
+            preexec_fn=_interruptible,
         )
         while not [c for c in _command_lines() if b"kb.build._finish_afresh" in c]:
             assert proc.poll() is None, proc.communicate()
@@ -617,3 +620,10 @@ def test_a_ris_list_beside_a_bib_says_what_is_wrong_and_only_that(tmp_path):
     ]
     assert [code for code, _ in said] == ["malformed-field", "source-disagreement"]
     assert said[1][1] == ("volume: bibliography/refs.bib says 64, the RIS list (bibliography/refs.ris:8) reads 65")
+
+
+def _interruptible() -> None:
+    """In the child before it runs: SIGINT's default action, whatever the test runner's was."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
