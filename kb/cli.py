@@ -160,8 +160,9 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
     since the database was built, it is left as it is (--force builds it anyway). In a large
     library (50,000 citations or more) where only citing documents' words changed, their rows
     are updated in a copy of the database, the works' PageRank made again, and the concept
-    paths and maps left as the last full build made them; --full builds everything. On a terminal each stage shows a progress bar on standard error; KB_TIMINGS=1
-    prints each stage's time and peak memory there.
+    paths and maps left as the last full build made them; --full builds everything. On a
+    terminal each stage shows a progress bar on standard error; KB_TIMINGS=1 prints each
+    stage's time and peak memory there.
 
     \b
     Example:

@@ -1037,6 +1037,12 @@ def map_graph(
 # Every analysis as rows, for the store
 
 
+def stored_rank(ranks: dict[str, float], work_id: str) -> float:
+    """A work's PageRank as ``works.pagerank`` holds it: six decimals, 0 for a work no claim
+    cites (what a full build and an update in place both write)."""
+    return round(ranks.get(f"work:{work_id}", 0.0), 6)
+
+
 def work_figures(G: nx.MultiDiGraph, work_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Times cited, citing passages, PageRank and the concepts cited for, by work id."""
     cited, citing, ranks = times_cited(G), citing_passages(G), citation_pagerank(G)
@@ -1047,7 +1053,7 @@ def work_figures(G: nx.MultiDiGraph, work_ids: Iterable[str]) -> dict[str, dict[
         figures[work_id] = {
             "times_cited": cited.get(node, 0),
             "citing_passages": citing.get(node, 0),
-            "pagerank": round(ranks.get(node, 0.0), 6),
+            "pagerank": stored_rank(ranks, work_id),
             "cited_for": json.dumps(cited_for.get(node, [])),
         }
     return figures

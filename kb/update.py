@@ -63,7 +63,7 @@ from kb.buildcache import BuildCache, code_version, digest
 from kb.claims import claims as make_claims
 from kb.claims import keep_what_is_read
 from kb.concepts import Label, defined_abbreviations, document_links, document_matcher
-from kb.graph import pagerank_from_db
+from kb.graph import pagerank_from_db, stored_rank
 from kb.normalise import hyphen_spellings
 from kb.progress import stage, timings_on
 from kb.records import Citation, Document, Problem, Work, severity_of
@@ -670,12 +670,12 @@ def _remove_problems(conn: sqlite3.Connection, problems: list[Problem]) -> None:
 def _pagerank(conn: sqlite3.Connection) -> None:
     """Every work's PageRank made again (one citation more changes every work's score), read
     from the updated rows as a full build reads its graph (``pagerank_from_db``), and set where
-    its stored figure (six decimals, ``work_figures``) changed."""
+    its stored figure (``stored_rank``) changed."""
     ranks = pagerank_from_db(conn)
     changed = [
         (figure, work)
         for work, old in conn.execute("select id, pagerank from works")
-        if (figure := round(ranks.get(f"work:{work}", 0.0), 6)) != old
+        if (figure := stored_rank(ranks, work)) != old
     ]
     conn.executemany("update works set pagerank = ? where id = ?", changed)
 

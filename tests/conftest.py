@@ -175,3 +175,13 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()) and item.get_closest_marker("browser") is None:
             raise pytest.UsageError(f"{item.nodeid} uses Chromium: mark it @pytest.mark.browser")
+
+
+def interruptible() -> None:
+    """A test's child process, before it runs (``preexec_fn``): Ctrl-C's default action, as a
+    terminal's job has it. A job a shell without job control starts in the background (a CI
+    runner's ``cmd &``) ignores SIGINT, and every process it starts inherits that: a test
+    sending SIGINT would see it do nothing."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -8,6 +8,8 @@ import pytest
 
 from kb.parallel import Later, forked_map, no_cycle_collection, workers
 
+from .conftest import interruptible
+
 two_cores = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="this machine gives the tests one core")
 
 
@@ -157,9 +159,7 @@ def test_ctrl_c_stops_the_workers_without_their_tracebacks(how):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # a group of its own, as a terminal's foreground job is
-        # and Ctrl-C's default action, as a terminal's job has it: a job a shell without job control
-        # starts in the background (a CI runner's `cmd &`) ignores SIGINT, and its children with it
-        preexec_fn=_interruptible,
+        preexec_fn=interruptible,
     )
     assert proc.stdout.readline().strip() == "ready"
     for _ in range(2 if how == "forked_map" else 1):  # each worker at work: no guess at how long starting takes
@@ -241,10 +241,3 @@ def test_forked_processes_end_with_a_parent_that_is_killed(how):
     for p in left:
         os.kill(p, signal.SIGKILL)
     assert left == []
-
-
-def _interruptible() -> None:
-    """In the child before it runs: SIGINT's default action, whatever the test runner's was."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
