@@ -149,8 +149,9 @@ def test_ctrl_c_stops_the_workers_without_their_tracebacks(how):
 
     work = "forked_map(nap, list(range(4)), 2)" if how == "forked_map" else "Later(lambda: nap(0)); time.sleep(30)"
     script = (
-        "import time\nfrom kb.parallel import Later, forked_map\n"
-        "def nap(x):\n    print('working', flush=True)\n    time.sleep(30)\n"
+        "import os, time\nfrom kb.parallel import Later, forked_map\n"
+        # one write of the whole line: two workers' prints came out as 'workingworking'
+        "def nap(x):\n    os.write(1, b'working\\n')\n    time.sleep(30)\n"
         f"print('ready', flush=True)\n{work}\n"
     )
     proc = subprocess.Popen(
