@@ -159,7 +159,8 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
     database is left as it was. When no source file (by content) and no part of kb changed
     since the database was built, it is left as it is (--force builds it anyway). In a large
     library (50,000 citations or more) where only citing documents' words changed, their rows
-    are updated in a copy of the database, the works' PageRank made again, and the concept
+    are updated in the database file in one transaction (in a copy renamed into place while kb
+    serve serves it), the works' PageRank made again, and the concept
     paths and maps left as the last full build made them; --full builds everything. On a
     terminal each stage shows a progress bar on standard error; KB_TIMINGS=1 prints each
     stage's time and peak memory there.
@@ -258,6 +259,9 @@ def serve(db_path: Path | None, sources: Path | None, port: int, host: str, quie
             click.echo(f"{done} {db_path}: {counts['works']} works, {counts['citations']} citations")
             if behind:
                 click.echo(_behind_note(behind), err=True)
+    from kb.dblock import hold_while_serving
+
+    hold_while_serving(db_path)  # read immutable: no update in place while it is served
     args = ["serve", "-i", str(db_path), "-h", host, "-p", str(port)] + large_library_settings(db_path)
     # a whole table as CSV, however large: Datasette's 100 MB cap, meant for a public server, cut
     # a 100,000-work library's works at 96,681 rows (a line at the end says so) and its

@@ -20,6 +20,7 @@ from typing import Any
 
 from kb import schema
 from kb.buildcache import code_version
+from kb.dblock import recover
 from kb.records import KbError
 
 SOURCE_DIRS = ("bibliography", "evidence", "concepts")
@@ -147,6 +148,7 @@ def built_from(db_path: Path, fingerprint: str) -> bool:
 def stored_digest(db_path: Path) -> str | None:
     """The :func:`sources_digest` of the sources ``db_path`` was built from; None for a file
     that is missing, not a database, not one kb built, or built before the digest was kept."""
+    recover(db_path)
     try:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:
@@ -176,6 +178,7 @@ def ensure_built(db_path: Path | None = None, root: Path | None = None) -> Path:
             build(db_path, root, fingerprint, hashes)
     if not db_path.exists():
         raise KbError("no database", str(db_path), hint="run kb build first, or pass --db")
+    recover(db_path)
     return db_path
 
 
@@ -185,6 +188,7 @@ def readable_kb_database(db_path: Path) -> Path:
 
     if not db_path.is_file():
         raise KbError("no such database", str(db_path), hint="build it with: kb build --db " + str(db_path))
+    recover(db_path)
     try:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice, starmap
 from typing import Any, NamedTuple
 
@@ -33,6 +34,26 @@ def author_id(name: dict[str, str]) -> str:
     return f"{name_key(family(name))}-{initials.lower()}".strip("-")
 
 
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """``with db.conn:`` (committed at the end, rolled back on an error), or, inside a
+    transaction already open, a savepoint: an update in place writes every row in one
+    transaction, which a save must not commit half-way."""
+    conn = db.conn
+    if not conn.in_transaction:
+        with conn:
+            yield
+        return
+    conn.execute("savepoint kb_save")
+    try:
+        yield
+    except BaseException:
+        conn.execute("rollback to kb_save")
+        conn.execute("release kb_save")
+        raise
+    conn.execute("release kb_save")
+
+
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 
 
@@ -47,7 +68,7 @@ def insert_rows(
     Rows are taken :data:`STORE_BATCH` at a time from ``rows``, which may be a generator: a
     million citations are never all held as dicts at once (at 100,000 works that was 1.4 GB)."""
     verb = "insert or replace" if replace else "insert"
-    with db.conn:
+    with transaction(db):
         for batch in _batches(rows, STORE_BATCH):
             columns = list(dict.fromkeys(k for row in batch for k in row))
             existing = db[table].columns_dict if db[table].exists() else {}
@@ -99,7 +120,7 @@ def insert_tuples(
         return
     verb = "insert or replace" if replace else "insert"
     names = ", ".join(f"[{c}]" for c in columns)
-    with db.conn:
+    with transaction(db):
         db.conn.executemany(f"{verb} into [{table}] ({names}) values ({', '.join('?' * len(columns))})", rows)
 
 
@@ -484,7 +505,7 @@ def save_work_figures(
     """Each work's concepts (those of the sentences citing it) and problem count, known once the
     citations are resolved and the concepts found, set on the works stored before (with none)."""
     changed = sorted(set(concepts_of) | {w for w, n in problem_count.items() if n})
-    with db.conn:
+    with transaction(db):
         db.conn.executemany(
             "update works set concepts = ?, problem_count = ? where id = ?",
             (
@@ -609,7 +630,7 @@ def _update_work_figures(db: sqlite_utils.Database, work_figures: dict[str, dict
             db["works"].add_column(column, type(sample) if sample is not None else str)
     sets = ", ".join(f"[{c}] = ?" for c in columns)
     rows = [[figures.get(c) for c in columns] + [work_id] for work_id, figures in work_figures.items()]
-    with db.conn:
+    with transaction(db):
         db.conn.executemany(f"update works set {sets} where id = ?", rows)
 
 

@@ -238,6 +238,79 @@ def test_a_broken_document_stops_the_update_and_leaves_the_database(library):
     assert not [p for p in library.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_the_update_changes_the_file_itself_when_nothing_serves_it(library, tmp_path):
+    """Nothing serving it, the rows are changed in the database file (the same inode, only the
+    changed pages written), and no journal or copy is left beside it."""
+    db = library / "kb.db"
+    inode = db.stat().st_ino
+    edit(library / TWIN, "\n\n", ADDED)
+    done = kb("build", sources=library)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Updated ")
+    assert db.stat().st_ino == inode
+    assert not [p.name for p in library.iterdir() if p.name.endswith((".tmp", "-journal"))]
+    assert table_rows(db) == full_rows(library, tmp_path)
+
+
+def test_a_failure_half_way_through_an_update_in_place_leaves_every_row(library):
+    """An update that fails after it has changed rows (here a trigger refuses the new
+    citation, after the document's old passages and citations were removed) rolls all of it
+    back: the file is byte for byte what it was, and it says what failed."""
+    db = library / "kb.db"
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(
+            "create trigger refuse before insert on citations when new.text = 'Nobody, 1999' "
+            "begin select raise(abort, 'refused by a test trigger'); end"
+        )
+    conn.close()
+    before = db.read_bytes()
+    edit(library / TWIN, "\n\n", ADDED)
+    done = kb("build", sources=library)
+    assert done.returncode != 0
+    assert "refused by a test trigger" in done.stderr and "Traceback" not in done.stderr
+    assert db.read_bytes() == before
+    assert not [p.name for p in library.iterdir() if p.name.endswith((".tmp", "-journal"))]
+
+
+KILLED_MID_WRITE = """
+import os, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+conn.execute("pragma cache_size = 2")  # the changed pages go to the file, the old ones to the journal
+conn.execute("begin immediate")
+conn.execute("delete from citations")
+conn.execute("update works set title = 'half-written'")
+os._exit(9)  # killed: no commit, no rollback
+"""
+
+
+@pytest.mark.parametrize("reader", ["build", "serve"])
+def test_an_update_killed_half_way_is_rolled_back_before_anything_reads_the_file(library, reader):
+    """A process killed in the middle of writing the database leaves SQLite's journal beside it
+    and half-written pages in it. The next `kb build` finds the database up to date, and `kb
+    serve` (which reads the file immutable, trusting it) serves every citation: both roll the
+    pages back first."""
+    import urllib.request
+
+    from conftest import serving
+
+    db = library / "kb.db"
+    rows = table_rows(db)
+    subprocess.run([sys.executable, "-c", KILLED_MID_WRITE, str(db)], check=False)
+    assert Path(f"{db}-journal").exists()
+    if reader == "build":
+        done = kb("build", sources=library)
+        assert done.returncode == 0, done.stderr
+        assert "is up to date" in done.stdout
+    else:
+        with serving(library) as (base, _, _proc):
+            with urllib.request.urlopen(base + "/kb/works.json?_shape=objects&_size=max") as r:
+                titles = [row["title"] for row in json.load(r)["rows"]]
+            assert titles and "half-written" not in titles
+    assert not Path(f"{db}-journal").exists()
+    assert table_rows(db) == rows
+
+
 def test_the_site_says_which_analyses_an_update_left_as_they_were(library):
     """Served after an update, the tables of the analyses it left as they were say that they
     are the last full build's, and which documents changed since (the works' PageRank, made
@@ -267,7 +340,8 @@ def test_the_site_says_which_analyses_an_update_left_as_they_were(library):
 
 
 def test_a_running_serve_shows_the_updated_rows_and_the_note(library):
-    """A real `kb serve` of the library while `kb build` updates it in place: the new citation
+    """A real `kb serve` of the library while `kb build` updates it: the update writes a copy
+    (the server reads the file immutable, so it is not changed under it), and the new citation
     and the note on the analyses it left as they were are served within seconds, unrestarted."""
     import time
     import urllib.request
@@ -275,9 +349,11 @@ def test_a_running_serve_shows_the_updated_rows_and_the_note(library):
     from conftest import serving
 
     with serving(library) as (base, db, _):
+        inode = db.stat().st_ino
         edit(library / TWIN, "\n\n", ADDED)
         done = kb("build", "--quiet", sources=library)
         assert done.returncode == 0, done.stderr
+        assert db.stat().st_ino != inode  # served immutable: a copy renamed into place, not changed under it
         assert behind(db) == ["twin-essay"]
         url = base + "/kb/citations.json?_shape=objects&document_id=twin-essay&status=missing"
         deadline, texts = time.monotonic() + 10, []
