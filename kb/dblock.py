@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,7 +74,11 @@ def hold_while_serving(db_path: Path) -> None:
     ended, and any it left unfinished is rolled back first (:func:`recover`)."""
     fd = _open_lock(db_path)
     if fd is not None:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for the kb build updating {db_path.name} to finish ...", file=sys.stderr, flush=True)
+            fcntl.flock(fd, fcntl.LOCK_SH)
         _held.append(fd)
     recover(db_path)
 

@@ -311,6 +311,52 @@ def test_an_update_killed_half_way_is_rolled_back_before_anything_reads_the_file
     assert table_rows(db) == rows
 
 
+def test_serve_waits_for_an_update_in_place_to_end_before_it_reads_the_file(library):
+    """While an update in place holds the database (its exclusive lock, taken here as the
+    update takes it), `kb serve` says that it waits and does not answer; it serves once the
+    lock is let go."""
+    import fcntl
+    import os
+    import time
+    import urllib.request
+
+    from conftest import free_port, kb_executable
+
+    from kb.dblock import lock_path
+
+    db = library / "kb.db"
+    fd = os.open(lock_path(db), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    port = free_port()
+    log = open(library / "serve.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(
+        kb_executable() + ["serve", "--sources", str(library), "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "waiting for the kb build updating kb.db" not in (library / "serve.log").read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, (library / "serve.log").read_text()
+            time.sleep(0.1)
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=1)
+        os.close(fd)  # the update ends
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/kb/works.json", timeout=1) as r:
+                    assert json.load(r)["rows"]
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (library / "serve.log").read_text()
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
 def test_the_site_says_which_analyses_an_update_left_as_they_were(library):
     """Served after an update, the tables of the analyses it left as they were say that they
     are the last full build's, and which documents changed since (the works' PageRank, made
