@@ -101,6 +101,10 @@ HYPHEN_SOURCES_KEY = "hyphen_sources"
 
 # what an update leaves as the last full build made it
 STALE_TABLES = ("concept_paths", "map_nodes", "map_edges")
+# rows renumbered (a document's rows and all after them) from which the index on ``ordinal`` is
+# dropped and made again rather than changed row by row: at 100,000 works, a million citations
+# renumbered took 2.3-2.7 s so against 3.0-3.3 s (and less of the journal to write)
+RENUMBER_WITHOUT_INDEX = 100_000
 # numbered in the order a full build makes them: an update numbers its new rows after the last
 RENUMBERED = {"problems": "id", "concept_links": "id"}
 
@@ -686,10 +690,13 @@ def _couple(conn: sqlite3.Connection, document_id: str, works: set[str]) -> None
     )
 
 
-def _renumbered(conn: sqlite3.Connection, table: str, document_id: str, count: int) -> int:
+def _renumbered(
+    conn: sqlite3.Connection, table: str, document_id: str, count: int, without_index: int = RENUMBER_WITHOUT_INDEX
+) -> int:
     """The document's rows of ``table`` (numbered in reading order, ``ordinal``) removed, the
     rows after them numbered on so that ``count`` new ones fit where they were: the first
-    number of the new ones."""
+    number of the new ones. The index on ``ordinal`` is made again when ``without_index`` rows
+    or more move."""
     low, n = conn.execute(
         f"select min(ordinal), count(*) from [{table}] where document_id = ?", [document_id]
     ).fetchone()
@@ -707,7 +714,18 @@ def _renumbered(conn: sqlite3.Connection, table: str, document_id: str, count: i
         ) + 1
         after = first
     if count != n:
+        last = conn.execute(f"select max(ordinal) from [{table}]").fetchone()[0] or 0
+        index = None
+        if last - after + 1 >= without_index:  # the numbers are dense: last - after + 1 rows move
+            index = conn.execute(
+                "select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql like '%(\"ordinal\")'",
+                [table],
+            ).fetchone()
+        if index is not None:
+            conn.execute(f"drop index [{index[0]}]")
         conn.execute(f"update [{table}] set ordinal = ordinal + ? where ordinal >= ?", [count - n, after])
+        if index is not None:
+            conn.execute(index[1])
     return first
 
 

@@ -507,3 +507,34 @@ def test_several_documents_changed_in_one_update_give_the_full_build_rows(tmp_pa
         ranks.append(pagerank_from_db(conn))
         conn.close()
     assert ranks[0] == ranks[1]
+
+
+def test_renumbering_many_rows_without_the_index_gives_the_same_rows_and_index(library, tmp_path):
+    """When a change moves many rows, the index on ``ordinal`` is dropped and made again around
+    the renumbering (``without_index``): the rows, the index's definition and the database's
+    integrity are those of renumbering through the index."""
+    import shutil
+
+    from kb.update import _renumbered
+
+    def renumbered(without_index: int) -> tuple[list, list, str]:
+        db = tmp_path / f"kb-{without_index}.db"
+        shutil.copyfile(library / "kb.db", db)
+        conn = sqlite3.connect(db)
+        with conn:
+            first = _renumbered(conn, "citations", "coproduction-essay", 3, without_index=without_index)
+        rows = conn.execute("select id, ordinal from citations order by rowid").fetchall()
+        indexes = conn.execute(
+            "select name, sql from sqlite_master where tbl_name = 'citations' order by name"
+        ).fetchall()
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        plan = conn.execute("explain query plan select id from citations where ordinal > 10").fetchall()
+        conn.close()
+        assert first == 1
+        return rows, indexes, json.dumps(plan)
+
+    dropped, through = renumbered(0), renumbered(10**9)
+    assert dropped[0] == through[0] and dropped[1] == through[1]
+    assert "idx_citations_ordinal" in dropped[2]
+    ordinals = [o for _, o in dropped[0]]
+    assert min(ordinals) == 4 and len(set(ordinals)) == len(ordinals)  # three new rows fit before the rest
