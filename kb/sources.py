@@ -9,12 +9,14 @@ module reads neither but to build when asked (:func:`ensure_built`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import shlex
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -112,14 +114,71 @@ def is_stale(db_path: Path, root: Path) -> bool:
     return any(p.stat().st_mtime > built for p in source_files(root) + code if p.exists())
 
 
-def source_hashes(root: Path) -> dict[str, str]:
+# each source file's hash kept beside the sources with what ``stat`` said of the file, as git's
+# index keeps them: a file whose size, times and inode are those kept is not read again
+HASHES_KEPT = ".kb.source-hashes"
+# a file changed this close to the moment its hash was kept is read again: a change within the
+# same tick of the file system's clock leaves its times as they were (git's "racily clean")
+RACY_NS = 2_000_000_000
+
+
+def source_hashes(root: Path, racy_ns: int = RACY_NS) -> dict[str, str]:
     """The SHA-256 (hex) of each file a build of ``root`` reads, by its path in the folder, in
-    name order."""
-    out = {}
+    name order.
+
+    A file is read and hashed unless :data:`HASHES_KEPT` holds its hash with the same size,
+    modification and change times (in nanoseconds) and inode, and the file was last changed
+    more than ``racy_ns`` before that hash was kept. The change time is the kernel's (no
+    tool sets it back, as ``touch`` or ``rsync -t`` set a modification time), so a file written
+    since has another. At 20,000 files a ``stat`` each took 0.1 s, reading and hashing them
+    0.7-0.9 s on every command."""
+    started = time.time_ns()
+    kept_path = os.path.join(root, HASHES_KEPT)
+    kept, written = _kept_hashes(kept_path)
+    trusted_before = written - racy_ns
+    out: dict[str, str] = {}
+    stamps: dict[str, list] = {}
+    read = 0
     for rel in _source_names(root):
-        with open(os.path.join(root, rel), "rb") as f:
-            out[rel] = hashlib.sha256(f.read()).hexdigest()
+        path = os.path.join(root, rel)
+        st = os.stat(path)
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        entry = kept.get(rel)
+        if entry is not None and entry[:4] == stamp and max(st.st_mtime_ns, st.st_ctime_ns) < trusted_before:
+            sha = entry[4]
+        else:
+            with open(path, "rb") as f:
+                sha = hashlib.sha256(f.read()).hexdigest()
+            read += 1
+        out[rel] = sha
+        stamps[rel] = [*stamp, sha]
+    if read or len(stamps) != len(kept):
+        _keep_hashes(kept_path, started, stamps)
     return out
+
+
+def _kept_hashes(path: str) -> tuple[dict[str, list], int]:
+    """The hashes :data:`HASHES_KEPT` holds and when they were (a moment before the files'
+    ``stat``); none when it is missing or unreadable."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            kept = json.load(f)
+        return dict(kept["files"]), int(kept["written_ns"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}, 0
+
+
+def _keep_hashes(path: str, started: int, stamps: dict[str, list]) -> None:
+    """:data:`HASHES_KEPT` written anew (a new file renamed into place); nothing when the folder
+    cannot be written."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"written_ns": started, "files": stamps}, f, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def sources_digest(root: Path, hashes: dict[str, str] | None = None) -> str:

@@ -409,3 +409,46 @@ def test_the_source_files_are_those_pathlib_finds_in_its_order(tmp_path):
     assert source_hashes(root) == {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in before
     }
+
+
+def test_a_kept_hash_is_trusted_only_while_the_file_is_as_stat_said(tmp_path):
+    """Source hashes are kept beside the sources with each file's size, times and inode: a
+    file as it was is not read again (a hash altered in the kept file comes back as it is),
+    while a file written since is, even at the same size with its modification time set back
+    (its change time moved). A file changed within RACY_NS of the moment the hashes were kept
+    is read again whatever its times say."""
+    import hashlib
+    import json
+    import os
+
+    from kb.sources import HASHES_KEPT, source_hashes
+
+    root = tmp_path / "library"
+    (root / "bibliography").mkdir(parents=True)
+    essay, other = root / "bibliography" / "essay.md", root / "bibliography" / "other.md"
+    essay.write_text("first words", encoding="utf-8")
+    other.write_text("other words", encoding="utf-8")
+    real = hashlib.sha256(b"first words").hexdigest()
+    assert source_hashes(root, racy_ns=0)["bibliography/essay.md"] == real
+
+    def alter_kept() -> None:
+        kept = json.loads((root / HASHES_KEPT).read_text(encoding="utf-8"))
+        kept["files"]["bibliography/essay.md"][4] = "0" * 64
+        (root / HASHES_KEPT).write_text(json.dumps(kept), encoding="utf-8")
+
+    alter_kept()
+    assert source_hashes(root, racy_ns=0)["bibliography/essay.md"] == "0" * 64  # not read: trusted
+    alter_kept()
+    assert source_hashes(root)["bibliography/essay.md"] == real  # changed moments ago: read again
+
+    st = essay.stat()
+    essay.write_text("other words", encoding="utf-8")  # the same size
+    os.utime(essay, ns=(st.st_atime_ns, st.st_mtime_ns))  # the modification time set back
+    assert essay.stat().st_size == st.st_size and essay.stat().st_mtime_ns == st.st_mtime_ns
+    assert source_hashes(root, racy_ns=0)["bibliography/essay.md"] == hashlib.sha256(b"other words").hexdigest()
+
+    other.unlink()
+    assert list(source_hashes(root, racy_ns=0)) == ["bibliography/essay.md"]
+    assert list(json.loads((root / HASHES_KEPT).read_text(encoding="utf-8"))["files"]) == ["bibliography/essay.md"]
+    (root / HASHES_KEPT).write_text("not json", encoding="utf-8")  # damaged: every file read
+    assert source_hashes(root, racy_ns=0)["bibliography/essay.md"] == hashlib.sha256(b"other words").hexdigest()
