@@ -179,9 +179,13 @@ def build(db_path: Path | None, sources: Path | None, quiet: bool, force: bool, 
     fingerprint = sources_digest(root, hashes)
     if not force and not (full and analyses_behind(db_path)) and built_from(db_path, fingerprint):
         if not quiet:
-            import sqlite_utils
+            import sqlite3
 
-            counts = row_counts(sqlite_utils.Database(db_path))
+            conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+            try:
+                counts = row_counts(conn)
+            finally:
+                conn.close()
             click.echo(
                 f"{db_path} is up to date: no source and no part of kb changed since it was built "
                 "(kb build --force builds it again): " + ", ".join(f"{n} {t}" for t, n in counts.items())

@@ -285,8 +285,11 @@ COUNTED = (
 
 
 def row_counts(db: Any) -> dict[str, int]:
-    """The rows of each table a build reports (:data:`COUNTED`), of a sqlite-utils Database."""
-    return {t: db[t].count for t in COUNTED}
+    """The rows of each table a build reports (:data:`COUNTED`), of a sqlite-utils Database or
+    a sqlite3 connection (a library with nothing to build imports neither sqlite-utils nor,
+    through it, numpy: 0.5 s of a 1 s `kb build` at 100,000 works)."""
+    conn = getattr(db, "conn", db)
+    return {t: conn.execute(f"select count(*) from [{t}]").fetchone()[0] for t in COUNTED}
 
 
 # the _kb_meta key naming the documents changed since the graph's analyses were made (updates
