@@ -124,3 +124,42 @@ def test_a_running_serve_shows_what_kb_build_writes_next(server):
         with urllib.request.urlopen(url) as r:
             after = [row["text"] for row in json.load(r)["rows"]]
     assert after == [*before, "Nobody, 2001"]
+
+
+def test_a_database_rebuilt_before_the_first_request_is_served_new(sources_copy):
+    """`kb serve` started, then `kb build` writes a new file before anyone asked the server
+    anything: the first page shows the new rows, and so do the next ones. The server used to
+    learn the file's identity at the first request, after the rename, so the connections it
+    had opened at start-up went on reading the old file."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from conftest import free_port, kb_executable
+
+    kb = str(Path(sys.executable).with_name("kb"))
+    subprocess.run([kb, "build", "--sources", str(sources_copy), "--quiet"], check=True)
+    port = free_port()
+    log = open(sources_copy / "serve.log", "w+")  # noqa: SIM115
+    proc = subprocess.Popen(
+        kb_executable() + ["serve", "--sources", str(sources_copy), "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "Application startup complete" not in (sources_copy / "serve.log").read_text():
+            assert proc.poll() is None and time.monotonic() < deadline, (sources_copy / "serve.log").read_text()
+            time.sleep(0.1)
+        essay = sources_copy / "bibliography" / "coproduction-essay.md"
+        essay.write_text(essay.read_text(encoding="utf-8") + "\nA new claim (Nobody, 2001).\n", encoding="utf-8")
+        subprocess.run([kb, "build", "--sources", str(sources_copy), "--quiet"], check=True)
+        url = f"http://127.0.0.1:{port}/kb/citations.json?_shape=objects&status=missing&_size=max"
+        for _ in range(8):  # more requests than Datasette has threads, each with its connection
+            with urllib.request.urlopen(url) as r:
+                assert "Nobody, 2001" in [row["text"] for row in json.load(r)["rows"]]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()

@@ -82,6 +82,23 @@ class Reopen:
         self.datasette = datasette
         self.seen: dict[str, tuple[int, int, int]] = {}
         self.checked = 0.0
+        # each file as it is when the server starts, the file its start-up connections opened:
+        # learnt at the first request instead, a file renamed into place before it was taken
+        # for the one served, and those connections read the old file for good
+        for db in list(datasette.databases.values()):
+            stamp = self._stamp(db)
+            if stamp is not None:
+                self.seen[db.path] = stamp
+
+    @staticmethod
+    def _stamp(db) -> tuple[int, int, int] | None:
+        if getattr(db, "is_memory", False) or not getattr(db, "path", None):
+            return None
+        try:
+            st = os.stat(db.path)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     async def __call__(self) -> bool:
         """Whether a database was opened again."""
@@ -91,14 +108,8 @@ class Reopen:
         self.checked = now
         reopened = False
         for name, db in list(self.datasette.databases.items()):
-            if getattr(db, "is_memory", False) or not getattr(db, "path", None):
-                continue
-            try:
-                st = os.stat(db.path)
-            except OSError:
-                continue
-            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-            if self.seen.setdefault(db.path, stamp) == stamp:
+            stamp = self._stamp(db)
+            if stamp is None or self.seen.setdefault(db.path, stamp) == stamp:
                 continue
             self.seen[db.path] = stamp
             fresh = Database(self.datasette, path=db.path, is_mutable=db.is_mutable)
