@@ -70,36 +70,22 @@ def kb_executable() -> list[str]:
 
 
 @contextlib.contextmanager
-def serving(sources: Path):
-    """A real `kb serve` process on a free loopback port, serving (and first building) the
-    knowledge base of a sources folder; yields (base URL, database path, process)."""
+def serve_process(sources: Path):
+    """A real `kb serve` of a sources folder (its kb.db, built first if need be) on a free
+    loopback port, not waited for: yields (process, port, the file its output goes to). The
+    output goes to a file: a pipe nobody reads fills up after a few hundred requests and the
+    server stops answering."""
     port = free_port()
-    db = sources / "kb.db"
-    # the log goes to a file: a pipe nobody reads fills up after a few hundred requests and
-    # the server stops answering
-    log = open(sources / "serve.log", "w+")  # noqa: SIM115
+    out = sources / "serve.log"
+    log = open(out, "w+")  # noqa: SIM115
     proc = subprocess.Popen(
-        kb_executable() + ["serve", "--sources", str(sources), "--db", str(db), "--port", str(port)],
+        kb_executable() + ["serve", "--sources", str(sources), "--db", str(sources / "kb.db"), "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
     try:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"kb serve exited early: {log.read()}")
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("kb serve did not answer within 120 s")
-        yield base, db, proc
+        yield proc, port, out
     finally:
         proc.terminate()
         try:
@@ -107,6 +93,36 @@ def serving(sources: Path):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@contextlib.contextmanager
+def serving(sources: Path):
+    """A real `kb serve` process on a free loopback port, serving (and first building) the
+    knowledge base of a sources folder, once it answers; yields (base URL, database path,
+    process)."""
+    with serve_process(sources) as (proc, port, out):
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"kb serve exited early: {out.read_text()}")
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("kb serve did not answer within 120 s")
+        yield base, sources / "kb.db", proc
+
+
+def wait_for_output(proc: subprocess.Popen, out: Path, text: str, seconds: float = 60) -> None:
+    """Until ``text`` is in the file ``out`` (a process's output); fails when the process
+    exits first or after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while text not in out.read_text():
+        assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

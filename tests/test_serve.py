@@ -133,25 +133,14 @@ def test_a_database_rebuilt_before_the_first_request_is_served_new(sources_copy)
     had opened at start-up went on reading the old file."""
     import subprocess
     import sys
-    import time
     from pathlib import Path
 
-    from conftest import free_port, kb_executable
+    from conftest import serve_process, wait_for_output
 
     kb = str(Path(sys.executable).with_name("kb"))
     subprocess.run([kb, "build", "--sources", str(sources_copy), "--quiet"], check=True)
-    port = free_port()
-    log = open(sources_copy / "serve.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        kb_executable() + ["serve", "--sources", str(sources_copy), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while "Application startup complete" not in (sources_copy / "serve.log").read_text():
-            assert proc.poll() is None and time.monotonic() < deadline, (sources_copy / "serve.log").read_text()
-            time.sleep(0.1)
+    with serve_process(sources_copy) as (proc, port, out):
+        wait_for_output(proc, out, "Application startup complete")
         essay = sources_copy / "bibliography" / "coproduction-essay.md"
         essay.write_text(essay.read_text(encoding="utf-8") + "\nA new claim (Nobody, 2001).\n", encoding="utf-8")
         subprocess.run([kb, "build", "--sources", str(sources_copy), "--quiet"], check=True)
@@ -159,7 +148,3 @@ def test_a_database_rebuilt_before_the_first_request_is_served_new(sources_copy)
         for _ in range(8):  # more requests than Datasette has threads, each with its connection
             with urllib.request.urlopen(url) as r:
                 assert "Nobody, 2001" in [row["text"] for row in json.load(r)["rows"]]
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()

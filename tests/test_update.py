@@ -320,25 +320,14 @@ def test_serve_waits_for_an_update_in_place_to_end_before_it_reads_the_file(libr
     import time
     import urllib.request
 
-    from conftest import free_port, kb_executable
+    from conftest import serve_process, wait_for_output
 
     from kb.dblock import lock_path
 
-    db = library / "kb.db"
-    fd = os.open(lock_path(db), os.O_RDWR | os.O_CREAT)
+    fd = os.open(lock_path(library / "kb.db"), os.O_RDWR | os.O_CREAT)
     fcntl.flock(fd, fcntl.LOCK_EX)
-    port = free_port()
-    log = open(library / "serve.log", "w+")  # noqa: SIM115
-    proc = subprocess.Popen(
-        kb_executable() + ["serve", "--sources", str(library), "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while "waiting for the kb build updating kb.db" not in (library / "serve.log").read_text():
-            assert proc.poll() is None and time.monotonic() < deadline, (library / "serve.log").read_text()
-            time.sleep(0.1)
+    with serve_process(library) as (proc, port, out):
+        wait_for_output(proc, out, "waiting for the kb build updating kb.db")
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=1)
         os.close(fd)  # the update ends
@@ -349,12 +338,8 @@ def test_serve_waits_for_an_update_in_place_to_end_before_it_reads_the_file(libr
                     assert json.load(r)["rows"]
                 break
             except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, (library / "serve.log").read_text()
+                assert proc.poll() is None and time.monotonic() < deadline, out.read_text()
                 time.sleep(0.2)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
 
 
 def test_the_site_says_which_analyses_an_update_left_as_they_were(library):
