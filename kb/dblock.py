@@ -12,8 +12,8 @@ before, and the server opens the new file (:class:`kb.publish.cache.Reopen`).
 The lock is ``flock(2)`` on a file beside the database, ``.kb.db.lock``, never on the database:
 its locks are SQLite's, and POSIX drops a process's locks on a file when any descriptor of it is
 closed. The lock file is left in place (removing it would let two processes lock two files).
-Where there is no ``flock`` (Windows) or the lock file cannot be made (a read-only folder),
-nothing is locked and every update writes a copy.
+Where there is no ``flock`` (Windows, a file system that refuses it) or the lock file cannot be
+made (a read-only folder), nothing is locked and every update writes a copy.
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ def sole_writer(db_path: Path) -> Iterator[bool]:
         except BlockingIOError:
             fcntl.flock(fd, fcntl.LOCK_SH)
             alone = False
+        except OSError:  # a file system without flock (ENOLCK, some network ones): a copy
+            alone = False
         yield alone
     finally:
         os.close(fd)  # the lock goes with it
@@ -75,11 +77,14 @@ def hold_while_serving(db_path: Path) -> None:
     fd = _open_lock(db_path)
     if fd is not None:
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print(f"waiting for the kb build updating {db_path.name} to finish ...", file=sys.stderr, flush=True)
-            fcntl.flock(fd, fcntl.LOCK_SH)
-        _held.append(fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f"waiting for the kb build updating {db_path.name} to finish ...", file=sys.stderr, flush=True)
+                fcntl.flock(fd, fcntl.LOCK_SH)
+            _held.append(fd)
+        except OSError:  # a file system without flock: nothing locked, as where there is none
+            os.close(fd)
     recover(db_path)
 
 
