@@ -48,6 +48,7 @@ from kb.store import (
     save_evidence_map,
     save_graph_analyses,
     save_problems,
+    save_rank_edges,
     save_reference_entries,
     save_work_figures,
     save_work_sources,
@@ -794,6 +795,14 @@ def _finish(db: sqlite_utils.Database, tmp: Path, at: _Step, fingerprint: str) -
     with stage("save-graph"):  # the largest tables are made as they are written: their time is here
         save_graph_analyses(db, figures, tables)
     figures = tables = None
+    at.name = "save each document's part of the ranking"
+    with stage("rank-edges"):
+        works = kbgraph.ranked_works(db.conn)
+        save_rank_edges(
+            db,
+            kbgraph.edge_rows(kbgraph.rank_edges(db.conn, works)),
+            (kbgraph.RANK_WORKS_KEY, kbgraph.works_key(works)),
+        )
     at.name = "add search, indexes and views"
     with stage("shape"):
         ensure_db_shape(db, done=shaped)

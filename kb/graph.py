@@ -530,17 +530,28 @@ def _pagerank(G: nx.MultiDiGraph, alpha: float) -> dict[str, float]:
     return pagerank_of([n for n, t in node_types(G).items() if t == "work"], weights, alpha)
 
 
-def pagerank_from_db(conn: Any, alpha: float = 0.85) -> dict[str, float]:
+def pagerank_from_db(conn: Any, alpha: float = 0.85, works: list[str] | None = None) -> dict[str, float]:
     """:func:`citation_pagerank` of the graph :func:`build_graph` makes of a kb database, read
-    from the database without the graph (what an update in place, ``kb/update.py``, makes
-    again): the works in the order stored, a work a concept link names that is not one of them
-    after them, then the claims citing them in the documents' order, each claim's edge to a work
-    weighted by its citations of it.
-    ``tests/test_graph.py`` compares the two."""
-    import numpy as np
+    from the database without the graph: the works in the order stored, a work a concept link
+    names that is not one of them after them, then the claims citing them in the documents'
+    order, each claim's edge to a work weighted by its citations of it. Read from ``rank_edges``
+    (:func:`rank_edges`, what an update in place reads, ``kb/update.py``) when it holds the
+    documents' parts for these works, else from every citation.
+    ``tests/test_graph.py`` compares the two with the graph's. ``works``: :func:`ranked_works`,
+    when the caller has them."""
+    works = ranked_works(conn) if works is None else works
+    blocks = stored_edges(conn, works)
+    if blocks is None:
+        blocks = rank_edges(conn, works)
+    return _pagerank_of_edges(conn, works, blocks, alpha)
 
+
+def ranked_works(conn: Any) -> list[str]:
+    """The works' nodes in the graph's order: the works as stored, then each work a concept
+    link names that is not one of them (a row of no table read: a node of its own, as
+    :func:`build_graph` adds it)."""
     works = [f"work:{w}" for (w,) in conn.execute("select id from works order by rowid")]
-    works += [  # a row of no table read: a node of its own (build_graph)
+    works += [
         f"work:{w}"
         for w in dict.fromkeys(
             t
@@ -551,36 +562,134 @@ def pagerank_from_db(conn: Any, alpha: float = 0.85) -> dict[str, float]:
             )
         )
     ]
+    return works
+
+
+# the _kb_meta key of the works ``rank_edges`` numbers (:func:`works_key`)
+RANK_WORKS_KEY = "rank_works"
+
+
+def works_key(works: list[str]) -> str:
+    """What ``rank_edges`` numbers its works by: a digest of the list."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(works).encode()).hexdigest()
+
+
+def rank_edges(conn: Any, works: list[str], document_id: str | None = None) -> dict[str, tuple]:
+    """Each document's part of the ranking (every document's, or ``document_id``'s alone), by
+    its id: (the number of its claims citing a work; each such claim's place in the document;
+    for each resolved citation, its claim's number in the document and its work's in ``works``).
+
+    A claim's place is its passage's (``ordinal``; a claim's id is its passage's and its
+    sentence number, kb/claims.py) less the document's first passage's, so that a document's
+    part stays as it is when another document's paragraphs are renumbered. A claim's number is
+    the order it is first met in, a document's rows together and in reading order (a build
+    stores them so; an update appends a changed document's rows after the rest). Sorted by
+    place (the document's first passage's added back), a passage's claims as met, the claims
+    are in a full build's order, the graph's: a place is one passage's, so only one document's
+    claims can share one. A claim whose passage is not stored is the part of document ""."""
+    import numpy as np
+
+    sql = "select id, ordinal, document_id from passages"
+    args: list = []
+    if document_id is not None:
+        sql += " where document_id = ?"
+        args = [document_id]
+    passage_at = {p: (o, d) for p, o, d in conn.execute(sql, args)}
+    base = _document_bases(passage_at.values())
     work = {w[5:]: i for i, w in enumerate(works)}
-    # each resolved citation's claim (numbered as first met) and work, a document's rows
-    # together and in reading order: a build stores them so, an update appends a changed
-    # document's rows after the rest (claim_citations.work_id is the citation's). Each claim's
-    # place is its passage's (``ordinal``; a claim's id is its passage's and its sentence
-    # number, kb/claims.py): sorted by it, a passage's claims as met, the claims are in a full
-    # build's order, the graph's
-    passage_at = dict(conn.execute("select id, ordinal from passages"))
-    met: dict[str, int] = {}
-    place: list[int] = []
-    rows, cols = [], []
-    for claim, work_id in conn.execute(
-        "select claim_id, work_id from claim_citations where work_id is not null and work_id != '' order by rowid"
-    ):
-        i = met.get(claim)
-        if i is None:
-            i = met[claim] = len(met)
-            place.append(passage_at.get(claim.rpartition("/")[0], 0))
-        rows.append(i)
-        cols.append(work[work_id])
-    final = np.empty(len(met), dtype=np.int64)
-    final[np.argsort(np.array(place, dtype=np.int64), kind="stable")] = np.arange(len(works), len(works) + len(met))
+    sql = "select claim_id, work_id from claim_citations where work_id is not null and work_id != ''"
+    if document_id is not None:
+        sql += " and claim_id in (select id from claims where document_id = ?)"
+    met: dict[str, tuple[tuple[list, list, list], int]] = {}  # claim -> (its document's part, its number there)
+    blocks: dict[str, tuple[list, list, list]] = {}
+    for claim, work_id in conn.execute(sql + " order by rowid", args):
+        found = met.get(claim)
+        if found is None:
+            ordinal, doc = passage_at.get(claim.rpartition("/")[0], (0, ""))
+            block = blocks.setdefault(doc, ([], [], []))
+            found = met[claim] = (block, len(block[0]))
+            block[0].append(ordinal - base.get(doc, 0))
+        block, i = found
+        block[1].append(i)
+        block[2].append(work[work_id])
+    return {
+        doc: (
+            len(places),
+            np.array(places, dtype=np.int64),
+            np.array(rows, dtype=np.int32),
+            np.array(cols, dtype=np.int32),
+        )
+        for doc, (places, rows, cols) in blocks.items()
+    }
+
+
+def _document_bases(passages: Iterable[tuple[int, str]]) -> dict[str, int]:
+    """Each document's first passage's ordinal, from (ordinal, document) pairs."""
+    base: dict[str, int] = {}
+    for ordinal, doc in passages:
+        if ordinal < base.get(doc, ordinal + 1):
+            base[doc] = ordinal
+    return base
+
+
+def edge_rows(blocks: dict[str, tuple]) -> Iterator[tuple[str, int, str, str, str]]:
+    """:func:`rank_edges` as rows of the table of that name: the arrays as the hex of their
+    bytes (little-endian), a text the tables' comparisons read."""
+    for doc, (n, places, rows, cols) in blocks.items():
+        yield (
+            doc,
+            n,
+            places.astype("<i8").tobytes().hex(),
+            rows.astype("<i4").tobytes().hex(),
+            cols.astype("<i4").tobytes().hex(),
+        )
+
+
+def stored_edges(conn: Any, works: list[str]) -> dict[str, tuple] | None:
+    """The documents' parts of the ranking as ``rank_edges`` holds them; None when it holds
+    none or numbers other works (its key in ``_kb_meta`` is another list's), or holds a claim
+    without a passage (placed before every document's: only the whole scan orders those)."""
+    import numpy as np
+
+    from kb.schema import MARKER
+
+    try:
+        key = conn.execute(f"select value from [{MARKER}] where key = ?", [RANK_WORKS_KEY]).fetchone()
+        stored = conn.execute("select document_id, claims, places, claim_of, work_of from rank_edges").fetchall()
+    except Exception:  # noqa: BLE001 - a database from before the table: the whole scan
+        return None
+    if not stored or key is None or key[0] != works_key(works) or any(doc == "" for doc, *_ in stored):
+        return None
+    return {
+        doc: (
+            n,
+            np.frombuffer(bytes.fromhex(p), dtype="<i8"),
+            np.frombuffer(bytes.fromhex(r), dtype="<i4"),
+            np.frombuffer(bytes.fromhex(c), dtype="<i4"),
+        )
+        for doc, n, p, r, c in stored
+    }
+
+
+def _pagerank_of_edges(conn: Any, works: list[str], blocks: dict[str, tuple], alpha: float) -> dict[str, float]:
+    """The works' PageRank from the documents' parts (:func:`rank_edges`): every claim numbered
+    after the works, in the order of its place (ties: as its document gives them)."""
+    import numpy as np
+
+    base = dict(conn.execute("select document_id, min(ordinal) from passages group by document_id"))
+    parts = list(blocks.items())
+    n_claims = sum(n for _, (n, *_) in parts)
+    offsets = np.cumsum([0] + [n for _, (n, *_) in parts])
+    empty = np.zeros(0, dtype=np.int64)
+    places = np.concatenate([empty] + [p.astype(np.int64) + base.get(doc, 0) for doc, (_, p, _, _) in parts])
+    rows = np.concatenate([empty] + [r.astype(np.int64) + offsets[k] for k, (_, (_, _, r, _)) in enumerate(parts)])
+    cols = np.concatenate([empty] + [c.astype(np.int64) for _, (_, _, _, c) in parts])
+    final = np.empty(n_claims, dtype=np.int64)
+    final[np.argsort(places, kind="stable")] = np.arange(len(works), len(works) + n_claims)
     # an edge a citation; the matrix sums a claim's citations of one work (whole numbers: exact)
-    ranks = _power_iteration(
-        len(works) + len(met),
-        final[np.array(rows, dtype=np.int64)],
-        np.array(cols, dtype=np.int64),
-        np.ones(len(rows)),
-        alpha,
-    )
+    ranks = _power_iteration(len(works) + n_claims, final[rows], cols, np.ones(len(rows)), alpha)
     return {w: float(r) for w, r in zip(works, ranks[: len(works)], strict=True)}
 
 

@@ -685,6 +685,19 @@ TABLES: list[Table] = [
         ],
     ),
     Table(
+        "rank_edges",
+        "Each document's part of the works' PageRank: its claims citing a work, each one's place (its paragraph's ordinal) and its citations' works, as numbers (the hex of little-endian arrays). What an update in place reads to rank the works again without reading every citation.",
+        pk="document_id",
+        hidden=True,
+        columns=[
+            Column("document_id", str, references="documents"),
+            Column("claims", int, "Its claims that cite a work."),
+            Column("places", str, "Each such claim's place: 8-byte integers."),
+            Column("claim_of", str, "Each resolved citation's claim, numbered in the document: 4-byte integers."),
+            Column("work_of", str, "Each resolved citation's work, numbered as the works are stored: 4-byte integers."),
+        ],
+    ),
+    Table(
         "problems",
         "Every integrity problem found in the sources, the reference lists and the citations.",
         pk="id",

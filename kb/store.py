@@ -597,6 +597,27 @@ def save_problems(db: sqlite_utils.Database, problems: list[Problem], first: int
     insert_rows(db, "problems", rows)
 
 
+RANK_EDGE_COLUMNS = ("document_id", "claims", "places", "claim_of", "work_of")
+
+
+def save_rank_edges(
+    db: sqlite_utils.Database,
+    rows: Iterable[tuple],
+    works_key: tuple[str, str],
+    documents: Collection[str] | None = None,
+) -> None:
+    """``rank_edges``' rows (``kb.graph.edge_rows``) stored: those of ``documents`` replaced,
+    or, without them, every row; and the key of the works they number set in ``_kb_meta``."""
+    with transaction(db):
+        if documents is None:
+            db.conn.execute("delete from rank_edges")
+        else:
+            db.conn.executemany("delete from rank_edges where document_id = ?", [(d,) for d in documents])
+        insert_tuples(db, "rank_edges", RANK_EDGE_COLUMNS, rows)
+        db.conn.execute(f"delete from [{schema.MARKER}] where key = ?", [works_key[0]])
+        db.conn.execute(f"insert into [{schema.MARKER}] (key, value) values (?, ?)", works_key)
+
+
 def ensure_db_shape(db: sqlite_utils.Database, done: Collection[str] = ()) -> None:
     """Full-text search, indexes and views, as the schema declares them: the last step of every
     build (a progress bar on a terminal: at 100,000 works it takes a third of a minute). The

@@ -68,7 +68,7 @@ from kb.claims import claims as make_claims
 from kb.claims import keep_what_is_read
 from kb.concepts import Label, defined_abbreviations, document_links, document_matcher
 from kb.dblock import sole_writer
-from kb.graph import pagerank_from_db, stored_rank
+from kb.graph import RANK_WORKS_KEY, edge_rows, pagerank_from_db, rank_edges, ranked_works, stored_rank, works_key
 from kb.normalise import hyphen_spellings
 from kb.progress import stage, timings_on
 from kb.records import Citation, Document, Problem, Work, severity_of
@@ -80,6 +80,7 @@ from kb.store import (
     save_concept_links,
     save_passages,
     save_problems,
+    save_rank_edges,
     transaction,
 )
 from loaders.markdown import load_document
@@ -332,10 +333,12 @@ def _apply(
             ranked_alike &= alike
         at.name = "update the works' figures"
         _work_figures(db, works)
+        at.name = "update the documents' parts of the ranking"
+        nodes = _rank_edges(db, [c.new.id for c in changes])
     if not ranked_alike:  # words changed, not what cites what: the same ranks
         with stage("rank"):
             at.name = "rank the works"
-            _pagerank(db.conn)
+            _pagerank(db.conn, nodes)
     behind = sorted(set(json.loads(meta.get(BEHIND_KEY) or "[]")) | {c.new.id for c in changes})
     files = json.loads(meta[FILES_KEY])
     files.update({c.path: hashes[c.path] for c in changes})
@@ -752,11 +755,31 @@ def _remove_problems(conn: sqlite3.Connection, problems: list[Problem]) -> None:
     conn.executemany("delete from problems where id = ?", gone)
 
 
-def _pagerank(conn: sqlite3.Connection) -> None:
-    """Every work's PageRank made again (one citation more changes every work's score), read
-    from the updated rows as a full build reads its graph (``pagerank_from_db``), and set where
-    its stored figure (``stored_rank``) changed."""
-    ranks = pagerank_from_db(conn)
+def _rank_edges(db: sqlite_utils.Database, documents: list[str]) -> list[str]:
+    """The changed documents' parts of the ranking (``rank_edges``) made again, as a full build
+    makes them; every document's when the works they number are not those stored (a work a
+    concept link names came or went) or a claim has no passage. The works, in the graph's
+    order."""
+    conn = db.conn
+    works = ranked_works(conn)
+    key = (RANK_WORKS_KEY, works_key(works))
+    stored = conn.execute(f"select value from [{schema.MARKER}] where key = ?", [RANK_WORKS_KEY]).fetchone()
+    parts: dict[str, tuple] = {}
+    if stored is not None and stored[0] == key[1]:
+        for document_id in documents:
+            parts.update(rank_edges(conn, works, document_id))
+        if "" not in parts:
+            save_rank_edges(db, edge_rows(parts), key, documents=documents)
+            return works
+    save_rank_edges(db, edge_rows(rank_edges(conn, works)), key)
+    return works
+
+
+def _pagerank(conn: sqlite3.Connection, works: list[str]) -> None:
+    """Every work's PageRank made again (one citation more changes every work's score), from
+    the documents' parts of it (``pagerank_from_db``, as a full build reads its graph), and set
+    where its stored figure (``stored_rank``) changed."""
+    ranks = pagerank_from_db(conn, works=works)
     changed = [
         (figure, work)
         for work, old in conn.execute("select id, pagerank from works")

@@ -523,6 +523,14 @@ def test_the_light_graph_gives_every_analysis_and_map_the_networkx_graph_gives(c
     # and read from the database without a graph, as an update in place makes it again
     assert g.pagerank_from_db(db.conn) == g.citation_pagerank(G)
     assert list(g.pagerank_from_db(db.conn)) == list(g.citation_pagerank(G))
+    # from the documents' parts the build stored, and without them from every citation
+    assert g.stored_edges(db.conn, g.ranked_works(db.conn)) is not None
+    db.conn.execute("savepoint whole_scan")
+    db.conn.execute("delete from rank_edges")
+    assert g.stored_edges(db.conn, g.ranked_works(db.conn)) is None
+    assert g.pagerank_from_db(db.conn) == g.citation_pagerank(G)
+    db.conn.execute("rollback to whole_scan")
+    db.conn.execute("release whole_scan")
     assert rows(g.pair_rows(L)) == rows(g.pair_rows(G))
     assert rows(g.author_rows_from_db(db)) == rows(g.author_rows(G, list(db["authors"].rows)))
     with pytest.raises(ValueError, match="author_rows_from_db"):  # not an empty network, silently

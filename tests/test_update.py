@@ -484,14 +484,20 @@ def test_several_documents_changed_in_one_update_give_the_full_build_rows(tmp_pa
     assert table_rows(sources / "kb.db") == full_rows(sources, tmp_path)
     # the works' PageRank, unrounded: the changed documents' rows, stored after the rest, read
     # in the documents' order, so that every sum is made in a full build's order
-    from kb.graph import pagerank_from_db
+    # read from the documents' parts of it the update kept (rank_edges) and from every citation
+    from kb.graph import pagerank_from_db, ranked_works, stored_edges
 
     ranks = []
     for db in (sources / "kb.db", tmp_path / "full" / "kb.db"):
         conn = sqlite3.connect(db)
+        assert stored_edges(conn, ranked_works(conn)) is not None
         ranks.append(pagerank_from_db(conn))
+        conn.execute("delete from rank_edges")
+        assert stored_edges(conn, ranked_works(conn)) is None
+        ranks.append(pagerank_from_db(conn))
+        conn.rollback()
         conn.close()
-    assert ranks[0] == ranks[1]
+    assert ranks[0] == ranks[1] == ranks[2] == ranks[3]
 
 
 def test_renumbering_many_rows_without_the_index_gives_the_same_rows_and_index(library, tmp_path):
