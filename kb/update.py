@@ -25,8 +25,8 @@ same input give the same rows), removed, and the new ones written:
   ``concept_cooccurrence`` (its passages and claims); and its ``bibliographic_coupling`` with
   every other document, counted again;
 - the search index of the passages and claims;
-- every work's PageRank (one citation more changes every score), read from the updated rows
-  as a full build reads its graph.
+- its rows of ``rank_edges``, its part of the ranking, and every work's PageRank (one citation
+  more changes every score), made from those parts in the order a full build's graph gives.
 
 Those rows are what a full build of the same sources writes (``tests/test_update.py``
 compares every table of the two). The concepts' paths and the maps, which walk the whole graph
