@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import json
 import re
+import sqlite3
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -597,7 +598,7 @@ def rank_edges(conn: Any, works: list[str], document_id: str | None = None) -> d
         sql += " where document_id = ?"
         args = [document_id]
     passage_at = {p: (o, d) for p, o, d in conn.execute(sql, args)}
-    base = _document_bases(passage_at.values())
+    base = first_ordinals(conn, document_id)
     work = {w[5:]: i for i, w in enumerate(works)}
     sql = "select claim_id, work_id from claim_citations where work_id is not null and work_id != ''"
     if document_id is not None:
@@ -625,13 +626,13 @@ def rank_edges(conn: Any, works: list[str], document_id: str | None = None) -> d
     }
 
 
-def _document_bases(passages: Iterable[tuple[int, str]]) -> dict[str, int]:
-    """Each document's first passage's ordinal, from (ordinal, document) pairs."""
-    base: dict[str, int] = {}
-    for ordinal, doc in passages:
-        if ordinal < base.get(doc, ordinal + 1):
-            base[doc] = ordinal
-    return base
+def first_ordinals(conn: Any, document_id: str | None = None) -> dict[str, int]:
+    """Each document's first passage's ``ordinal`` (``document_id``'s alone): what a claim's
+    place in ``rank_edges`` is counted from."""
+    sql = "select document_id, min(ordinal) from passages"
+    if document_id is None:
+        return dict(conn.execute(sql + " group by document_id"))
+    return dict(conn.execute(sql + " where document_id = ? group by document_id", [document_id]))
 
 
 def edge_rows(blocks: dict[str, tuple]) -> Iterator[tuple[str, int, str, str, str]]:
@@ -658,7 +659,7 @@ def stored_edges(conn: Any, works: list[str]) -> dict[str, tuple] | None:
     try:
         key = conn.execute(f"select value from [{MARKER}] where key = ?", [RANK_WORKS_KEY]).fetchone()
         stored = conn.execute("select document_id, claims, places, claim_of, work_of from rank_edges").fetchall()
-    except Exception:  # noqa: BLE001 - a database from before the table: the whole scan
+    except sqlite3.OperationalError:  # no such table (a database made otherwise): the whole scan
         return None
     if not stored or key is None or key[0] != works_key(works) or any(doc == "" for doc, *_ in stored):
         return None
@@ -678,7 +679,7 @@ def _pagerank_of_edges(conn: Any, works: list[str], blocks: dict[str, tuple], al
     after the works, in the order of its place (ties: as its document gives them)."""
     import numpy as np
 
-    base = dict(conn.execute("select document_id, min(ordinal) from passages group by document_id"))
+    base = first_ordinals(conn)
     parts = list(blocks.items())
     n_claims = sum(n for _, (n, *_) in parts)
     offsets = np.cumsum([0] + [n for _, (n, *_) in parts])
