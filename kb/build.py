@@ -38,6 +38,7 @@ from kb.resolve import check
 from kb.sources import default_root, row_counts, source_hashes, sources_digest
 from kb.store import (
     create_tables,
+    document_places,
     ensure_db_shape,
     save_citations,
     save_claims,
@@ -699,7 +700,7 @@ def _built(
         abbreviations = defined_abbreviations(sources.documents, labels_of(sources.concepts))
         at.name = "save citations"
         _page_cache(db, WRITE_CACHE_KIB)
-        save_citations(db, citations(), passages)
+        save_citations(db, citations(), passages, document_places(d.id for d in sources.documents))
         _page_cache(db, READ_CACHE_KIB)
     passages = work_ids = None
     sources.lists = {}  # each document's own list, read by nothing after its citations are resolved

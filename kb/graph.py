@@ -584,7 +584,7 @@ def rank_edges(conn: Any, works: list[str], document_id: str | None = None) -> d
 
     A claim's place is its passage's (``ordinal``; a claim's id is its passage's and its
     sentence number, kb/claims.py) less the document's first passage's, so that a document's
-    part stays as it is when another document's paragraphs are renumbered. A claim's number is
+    part reads nothing of the other documents. A claim's number is
     the order it is first met in, a document's rows together and in reading order (a build
     stores them so; an update appends a changed document's rows after the rest). Sorted by
     place (the document's first passage's added back), a passage's claims as met, the claims

@@ -8,10 +8,10 @@ analyses are computed by ``kb/graph.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice, starmap
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import sqlite_utils
 from sqlite_utils.db import jsonify_if_needed
@@ -20,6 +20,8 @@ from kb import schema
 from kb.normalise import display_name, family, fold, name_key
 from kb.progress import bar
 from kb.records import Citation, Concept, ConceptLink, Document, Passage, Problem, Work
+
+T = TypeVar("T")
 
 
 def _names(names: list[dict[str, str]]) -> str:
@@ -176,16 +178,37 @@ def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None
     save_passages(db, documents)
 
 
-def save_passages(db: sqlite_utils.Database, documents: list[Document], first: int = 1) -> None:
-    """The documents' passages, numbered in reading order from ``first`` (``ordinal``; an update
-    in place numbers one document's passages where they were)."""
+def document_places(document_ids: Iterable[str]) -> dict[str, int]:
+    """Each document's place in reading order (1-based), from its id in that order: what its
+    paragraphs' and citations' ``ordinal`` starts from (:func:`ordinals`)."""
+    return {d: k for k, d in enumerate(document_ids, 1)}
+
+
+def numbered(rows: Iterable[T], document_of: Callable[[T], str], places: dict[str, int]) -> Iterator[tuple[int, T]]:
+    """Each row (in reading order) with its ``ordinal``: its document's place (``places``, by
+    the id ``document_of`` gives) times ``ORDINAL_STRIDE`` plus the row's place in the document."""
+    stride = schema.ORDINAL_STRIDE
+    seen: dict[str, int] = {}
+    for row in rows:
+        d = document_of(row)
+        n = seen[d] = seen.get(d, 0) + 1
+        if n >= stride:
+            raise ValueError(f"{d}: a document of {stride:,} rows or more, more than ordinal numbers")
+        yield places[d] * stride + n, row
+
+
+def save_passages(db: sqlite_utils.Database, documents: list[Document], places: dict[str, int] | None = None) -> None:
+    """The documents' passages, numbered in reading order (``ordinal``; ``places`` gives each
+    document's place, :func:`document_places`, the documents' own order when not given)."""
+    rows = ((d, p) for d in documents for p in d.passages)
+    places = places or document_places(d.id for d in documents)
     insert_tuples(
         db,
         "passages",
         ("id", "document_id", "number", "text", "start", "end", "line", "source_line", "kind", "ordinal"),
         (
             (p.id, p.document_id, p.number, p.text, p.start, p.end, p.line, p.source_line, d.kind, ordinal)
-            for ordinal, (d, p) in enumerate(((d, p) for d in documents for p in d.passages), first)
+            for ordinal, (d, p) in numbered(rows, lambda row: row[1].document_id, places)
         ),
     )
 
@@ -298,10 +321,11 @@ def save_reference_entries(db: sqlite_utils.Database, entries: list[dict[str, An
 
 
 def save_citations(
-    db: sqlite_utils.Database, citations: Iterable[Citation], passages: dict[str, Any], first: int = 1
+    db: sqlite_utils.Database, citations: Iterable[Citation], passages: dict[str, Any], places: dict[str, int]
 ) -> None:
     """Citations in the order given, which is reading order (``ordinal``, the table's order,
-    from ``first``)."""
+    numbered from each document's place in ``places``, :func:`document_places`)."""
+
     insert_tuples(
         db,
         "citations",
@@ -357,7 +381,7 @@ def save_citations(
                 c.group,
                 ordinal,
             )
-            for ordinal, c in enumerate(citations, first)
+            for ordinal, c in numbered(citations, lambda c: c.document_id, places)
         ),
     )
 

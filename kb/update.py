@@ -74,6 +74,7 @@ from kb.progress import stage, timings_on
 from kb.records import Citation, Document, Problem, Work, severity_of
 from kb.sources import BEHIND_KEY
 from kb.store import (
+    document_places,
     document_row,
     save_citations,
     save_claims,
@@ -102,10 +103,6 @@ HYPHEN_SOURCES_KEY = "hyphen_sources"
 
 # what an update leaves as the last full build made it
 STALE_TABLES = ("concept_paths", "map_nodes", "map_edges")
-# rows renumbered (a document's rows and all after them) from which the index on ``ordinal`` is
-# dropped and made again rather than changed row by row: at 100,000 works, a million citations
-# renumbered took 2.3-2.7 s so against 3.0-3.3 s (and less of the journal to write)
-RENUMBER_WITHOUT_INDEX = 100_000
 # numbered in the order a full build makes them: an update numbers its new rows after the last
 RENUMBERED = {"problems": "id", "concept_links": "id"}
 
@@ -550,20 +547,21 @@ def _replace_document(db: sqlite_utils.Database, change: _Change, matching: _Mat
         f"update documents set {', '.join(f'[{c}] = ?' for c in row)} where id = ?",
         [jsonify_if_needed(v) for v in row.values()] + [doc.id],
     )
-    # passages, in reading order where the old ones were
+    # passages and citations, numbered from the document's place as a full build numbers them
+    # (``ordinal``): no other document's rows move
+    places = document_places(d for (d,) in conn.execute("select id from documents order by rowid"))
     conn.execute(
         "insert into passages_fts (passages_fts, rowid, text) select 'delete', rowid, text from passages"
         " where document_id = ?",
         [doc.id],
     )
-    first = _renumbered(conn, "passages", doc.id, len(doc.passages))
-    save_passages(db, [doc], first)
+    conn.execute("delete from passages where document_id = ?", [doc.id])
+    save_passages(db, [doc], places)
     conn.execute(
         "insert into passages_fts (rowid, text) select rowid, text from passages where document_id = ?", [doc.id]
     )
-    # citations, likewise
-    first = _renumbered(conn, "citations", doc.id, len(citations))
-    save_citations(db, citations, passages, first)
+    conn.execute("delete from citations where document_id = ?", [doc.id])
+    save_citations(db, citations, passages, places)
     # claims and which citations each holds
     conn.execute(
         "insert into claims_fts (claims_fts, rowid, text) select 'delete', rowid, text from claims where document_id = ?",
@@ -691,45 +689,6 @@ def _couple(conn: sqlite3.Connection, document_id: str, works: set[str]) -> None
         "insert into bibliographic_coupling (document_a, document_b, shared_works) values (?, ?, ?)",
         [(*sorted((document_id, other)), n) for other, n in sorted(shared.items())],
     )
-
-
-def _renumbered(
-    conn: sqlite3.Connection, table: str, document_id: str, count: int, without_index: int = RENUMBER_WITHOUT_INDEX
-) -> int:
-    """The document's rows of ``table`` (numbered in reading order, ``ordinal``) removed, the
-    rows after them numbered on so that ``count`` new ones fit where they were: the first
-    number of the new ones. The index on ``ordinal`` is made again when ``without_index`` rows
-    or more move."""
-    low, n = conn.execute(
-        f"select min(ordinal), count(*) from [{table}] where document_id = ?", [document_id]
-    ).fetchone()
-    if n:
-        conn.execute(f"delete from [{table}] where document_id = ?", [document_id])
-        first, after = low, low + n
-    else:  # none before: after the documents before it
-        first = (
-            conn.execute(
-                f"select max(t.ordinal) from [{table}] t join documents d on d.id = t.document_id"
-                " where d.rowid < (select rowid from documents where id = ?)",
-                [document_id],
-            ).fetchone()[0]
-            or 0
-        ) + 1
-        after = first
-    if count != n:
-        last = conn.execute(f"select max(ordinal) from [{table}]").fetchone()[0] or 0
-        index = None
-        if last - after + 1 >= without_index:  # the numbers are dense: last - after + 1 rows move
-            index = conn.execute(
-                "select name, sql from sqlite_master where type = 'index' and tbl_name = ? and sql like '%(\"ordinal\")'",
-                [table],
-            ).fetchone()
-        if index is not None:
-            conn.execute(f"drop index [{index[0]}]")
-        conn.execute(f"update [{table}] set ordinal = ordinal + ? where ordinal >= ?", [count - n, after])
-        if index is not None:
-            conn.execute(index[1])
-    return first
 
 
 def _next_id(conn: sqlite3.Connection, table: str) -> int:
