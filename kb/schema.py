@@ -88,11 +88,11 @@ ORDINAL = {
     "works": "Place of the work in the knowledge base: the reference lists in the order their documents "
     "are read, each in its own order. The table's order.",
     "passages": "Place of the paragraph in reading order: its document's place (the documents in the order "
-    "they are read) times 1,000,000,000, plus the paragraph's number in the document (document 3's "
-    "twelfth paragraph: 3000000012). The table's order.",
+    f"they are read) times {ORDINAL_STRIDE:,}, plus the paragraph's number in the document (document 3's "
+    f"twelfth paragraph: {3 * ORDINAL_STRIDE + 12}). The table's order.",
     "citations": "Place of the citation in reading order: its document's place (the documents in the order "
-    "they are read) times 1,000,000,000, plus the citation's place in the document, from its start "
-    "(document 3's twelfth citation: 3000000012). The table's order.",
+    f"they are read) times {ORDINAL_STRIDE:,}, plus the citation's place in the document, from its start "
+    f"(document 3's twelfth citation: {3 * ORDINAL_STRIDE + 12}). The table's order.",
 }
 
 # Tables in the order they are created: a table comes after the tables its columns reference.
