@@ -657,3 +657,30 @@ def test_pagerank_from_db_reads_a_moved_documents_rows_in_the_documents_order():
     assert in_order == g.pagerank_of([f"work:{w}" for w in works], weights)
     for moved in (2, 5):
         assert ranks(documents[:moved] + documents[moved + 1 :] + [documents[moved]]) == in_order
+
+
+def test_ranked_works_are_the_stored_ones_then_those_only_a_concept_link_names():
+    """The works' nodes in the graph's order: the stored works, then the ids concept links name
+    that no work has, once each, in the links' order; a candidate's link adds no node."""
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(
+        "create table works (id text primary key); create table concept_links (target_table, target_id, method);"
+    )
+    conn.executemany("insert into works values (?)", [("b",), ("a",)])
+    conn.executemany(
+        "insert into concept_links values (?, ?, ?)",
+        [
+            ("works", "a", "cited-in"),
+            ("works", "zz", None),
+            ("passages", "q", None),  # not a work's link
+            ("works", "only-candidate", "cited-in-candidate"),
+            ("works", "m", "scheme"),
+            ("works", "zz", "scheme"),
+            ("works", "b", None),
+        ],
+    )
+    assert g.ranked_works(conn) == ["work:b", "work:a", "work:zz", "work:m"]
+    conn.execute("delete from concept_links where target_id in ('zz', 'm')")
+    assert g.ranked_works(conn) == ["work:b", "work:a"]
