@@ -88,13 +88,19 @@ def hold_while_serving(db_path: Path) -> None:
     recover(db_path)
 
 
+# SQLite's extended result code: a hot journal that a connection which cannot write found
+SQLITE_READONLY_ROLLBACK = 776
+
+
 def recover(db_path: Path) -> None:
     """The rows of an update in place that was killed before it ended rolled back: SQLite does
     it when a connection that may write opens the file and finds the journal it left. A reader
     that opens it read-only cannot (``SQLITE_READONLY_ROLLBACK``), and one that opens it
     immutable would read the unfinished pages; so every reader calls this first. One ``stat``
-    when there is nothing to do; nothing when the folder is read-only."""
-    if not os.path.exists(f"{db_path}-journal"):
+    when there is nothing to do. Where the journal cannot be played back (a folder kb cannot
+    write), a KbError: served immutable, the unfinished pages would be read as rows."""
+    journal = f"{db_path}-journal"
+    if not os.path.exists(journal):
         return
     try:
         conn = sqlite3.connect(db_path)
@@ -102,5 +108,15 @@ def recover(db_path: Path) -> None:
             conn.execute("select count(*) from sqlite_master").fetchone()
         finally:
             conn.close()
-    except sqlite3.Error:
-        pass  # not ours to write, or not a database: the reader's own error says so
+    except sqlite3.Error as e:
+        if getattr(e, "sqlite_errorcode", None) != SQLITE_READONLY_ROLLBACK:
+            return  # not a database, or not one kb built: the reader's own error says so
+        from kb.records import KbError
+
+        raise KbError(
+            f"a kb build stopped before it ended left {Path(journal).name} beside the database, and it"
+            " cannot be played back here (the folder cannot be written): the file holds unfinished pages",
+            str(db_path),
+            hint=f"run kb build once where the folder can be written, or copy {Path(db_path).name} and"
+            f" {Path(journal).name} together to a folder that can and read it there",
+        ) from None

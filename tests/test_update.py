@@ -327,6 +327,52 @@ def test_an_update_killed_half_way_is_rolled_back_before_anything_reads_the_file
     assert table_rows(db) == rows
 
 
+def read_only(folder: Path, *command: str) -> subprocess.CompletedProcess:
+    """``command`` run where ``folder`` cannot be written: a read-only bind mount of it in a
+    mount namespace of its own (``unshare -m``, as root; skipped where the kernel refuses one)."""
+    import shlex
+    import shutil
+
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare here to make a read-only folder")
+    probe = subprocess.run(
+        ["unshare", "-m", "sh", "-c", f"mount --bind -o ro {shlex.quote(str(folder))} {shlex.quote(str(folder))}"],
+        capture_output=True,
+        check=False,
+    )
+    if probe.returncode != 0:
+        pytest.skip(f"no read-only bind mount here (unshare -m: {probe.stderr.decode().strip()})")
+    script = f"mount --bind -o ro {shlex.quote(str(folder))} {shlex.quote(str(folder))} && exec {shlex.join(command)}"
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_an_unfinished_update_in_a_folder_kb_cannot_write_is_refused_not_served(library):
+    """A killed update's journal beside a database in a read-only folder cannot be played back
+    there: `kb serve` and `kb cite` say so and what to do, instead of serving the unfinished
+    pages (no citations, half-written titles); where the folder can be written the next `kb
+    build` rolls it back."""
+    db = library / "kb.db"
+    rows = table_rows(db)
+    subprocess.run([sys.executable, "-c", KILLED_MID_WRITE, str(db)], check=False)
+    journal = Path(f"{db}-journal")
+    assert journal.exists()
+    for command in (
+        ("serve", "--sources", str(library), "--port", "0"),
+        ("cite", "--db", str(db), "--format", "bibtex"),
+    ):
+        done = read_only(library, sys.executable, "-m", "kb", *command)
+        assert done.returncode == 2, (command, done.stdout[-500:], done.stderr[-500:])
+        assert "kb.db-journal" in done.stderr and "cannot be played back" in done.stderr, done.stderr
+        assert "fix: run kb build once where the folder can be written" in done.stderr
+        assert "Traceback" not in done.stderr and "half-written" not in done.stdout
+    assert journal.exists()
+    done = kb("build", sources=library)
+    assert done.returncode == 0, done.stderr
+    assert not journal.exists() and table_rows(db) == rows
+
+
 def test_serve_waits_for_an_update_in_place_to_end_before_it_reads_the_file(library):
     """While an update in place holds the database (its exclusive lock, taken here as the
     update takes it), `kb serve` says that it waits and does not answer; it serves once the
