@@ -180,7 +180,7 @@ def save_documents(db: sqlite_utils.Database, documents: list[Document]) -> None
 
 def document_places(document_ids: Iterable[str]) -> dict[str, int]:
     """Each document's place in reading order (1-based), from its id in that order: what its
-    paragraphs' and citations' ``ordinal`` starts from (:func:`ordinals`)."""
+    paragraphs' and citations' ``ordinal`` starts from (:func:`numbered`)."""
     return {d: k for k, d in enumerate(document_ids, 1)}
 
 
@@ -325,7 +325,6 @@ def save_citations(
 ) -> None:
     """Citations in the order given, which is reading order (``ordinal``, the table's order,
     numbered from each document's place in ``places``, :func:`document_places`)."""
-
     insert_tuples(
         db,
         "citations",
